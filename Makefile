@@ -1,0 +1,48 @@
+# Ruralmart. Two commands on a fresh machine: `make demo` and `make test`.
+# Everything below installs into .venv from the exact pins in requirements.lock.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+export PORT
+
+.PHONY: demo test smoke lint bench schema venv clean-data
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Ruralmart needs Python >= 3.11")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## Migrate, load the demo data (idempotent) and serve on 127.0.0.1:$(PORT).
+demo: $(STAMP)
+	$(BIN)/ruralmart demo
+
+## The whole suite: embedded PostgreSQL unless DATABASE_URL is set, an in-process Celery
+## worker unless CELERY_BROKER_URL is set.
+test: $(STAMP)
+	$(BIN)/ruralmart test $(PYTEST_ARGS)
+
+## The short zero-setup subset.
+smoke: $(STAMP)
+	$(BIN)/ruralmart test -m smoke $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy marketplace storefront_api logistics collective_econ admin
+
+## Rewrite the committed SDL after a deliberate API change.
+schema: $(STAMP)
+	$(BIN)/ruralmart export_schema
+
+bench: $(STAMP)
+	$(BIN)/ruralmart bench browse
+
+clean-data:
+	rm -rf .ruralmart

@@ -1,0 +1,124 @@
+"""Object-level permission checks: the single answer to "may this user touch that object".
+
+Roles are loaded once per user object and cached on it, so a request that checks many
+objects costs one query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from marketplace.accounts.models import Role
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+    from marketplace.organisations.models import Household, Shop
+
+
+@dataclass(frozen=True)
+class RoleScopes:
+    is_platform_admin: bool = False
+    managed_shop_ids: frozenset[int] = field(default_factory=frozenset)
+    managed_village_ids: frozenset[int] = field(default_factory=frozenset)
+    operated_shop_ids: frozenset[int] = field(default_factory=frozenset)
+    township_ids: frozenset[int] = field(default_factory=frozenset)
+    household_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_staff_role(self) -> bool:
+        return bool(
+            self.is_platform_admin
+            or self.managed_shop_ids
+            or self.operated_shop_ids
+            or self.township_ids
+        )
+
+
+_CACHE_ATTR = "_ruralmart_role_scopes"
+
+
+def role_scopes(user: User | None) -> RoleScopes:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return RoleScopes()
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    managed: set[int] = set()
+    managed_villages: set[int] = set()
+    operated: set[int] = set()
+    townships: set[int] = set()
+    households: set[int] = set()
+    is_admin = bool(user.is_superuser)
+    for role, shop_id, shop_village_id, township_id, household_id in (
+        user.role_assignments.values_list(
+            "role", "shop_id", "shop__village_id", "township_id", "household_id"
+        )
+    ):
+        if role == Role.PLATFORM_ADMIN:
+            is_admin = True
+        elif role == Role.SHOP_MANAGER:
+            managed.add(shop_id)
+            managed_villages.add(shop_village_id)
+        elif role == Role.SUPERMARKET_OPERATOR:
+            operated.add(shop_id)
+        elif role == Role.TOWNSHIP_OFFICER:
+            townships.add(township_id)
+        elif role == Role.HOUSEHOLD_SELLER:
+            households.add(household_id)
+    scopes = RoleScopes(
+        is_platform_admin=is_admin,
+        managed_shop_ids=frozenset(managed),
+        managed_village_ids=frozenset(managed_villages),
+        operated_shop_ids=frozenset(operated),
+        township_ids=frozenset(townships),
+        household_ids=frozenset(households),
+    )
+    setattr(user, _CACHE_ATTR, scopes)
+    return scopes
+
+
+def forget_role_scopes(user: User) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def can_manage_shop(*, user: User | None, shop: Shop) -> bool:
+    """Write access to a shop's catalog, stock and households' listings."""
+    scopes = role_scopes(user)
+    return scopes.is_platform_admin or shop.pk in scopes.managed_shop_ids
+
+
+def can_view_shop_private(*, user: User | None, shop: Shop) -> bool:
+    """Read access to a shop's non-public data (unapproved status, stock detail, households)."""
+    scopes = role_scopes(user)
+    return (
+        can_manage_shop(user=user, shop=shop)
+        or shop.pk in scopes.operated_shop_ids
+        or shop.village.township_id in scopes.township_ids
+    )
+
+
+def can_recommend_shop(*, user: User | None, shop: Shop) -> bool:
+    """Township officers recommend applications from their own township only."""
+    scopes = role_scopes(user)
+    return scopes.is_platform_admin or shop.village.township_id in scopes.township_ids
+
+
+def can_approve_shop(*, user: User | None) -> bool:
+    return role_scopes(user).is_platform_admin
+
+
+def can_view_household_personal_data(*, user: User | None, household: Household) -> bool:
+    """Who may see a household's real name, ID number and phone.
+
+    The platform admin; the household itself; and the manager of its village's shop, who
+    lists goods on its behalf. Township officers see masked data: unmasking for them goes
+    through an approved data-access request with an audit trail (township oversight).
+    """
+    scopes = role_scopes(user)
+    return (
+        scopes.is_platform_admin
+        or household.pk in scopes.household_ids
+        or household.village_id in scopes.managed_village_ids
+    )

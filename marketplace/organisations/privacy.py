@@ -1,0 +1,63 @@
+"""Masking of household personal data.
+
+Every place that shows a household's name, ID number or phone goes through
+`household_personal_data(household=..., viewer=...)`; entitlement is decided by
+`marketplace.accounts.permissions.can_view_household_personal_data`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+    from marketplace.organisations.models import Household
+
+
+def mask_name(name: str) -> str:
+    """张三丰 → 张**: keep the family name, hide the rest."""
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_id_number(id_number: str) -> str:
+    """Keep the region prefix and the check digit: 533525********123X → 5335**********23X."""
+    if not id_number:
+        return ""
+    return id_number[:4] + "*" * (len(id_number) - 7) + id_number[-3:]
+
+
+def mask_phone(phone: str) -> str:
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+@dataclass(frozen=True)
+class HouseholdPersonalData:
+    head_name: str
+    id_number: str
+    phone: str
+    is_masked: bool
+
+
+def household_personal_data(*, household: Household, viewer: User | None) -> HouseholdPersonalData:
+    from marketplace.accounts.permissions import can_view_household_personal_data
+
+    if viewer is not None and can_view_household_personal_data(user=viewer, household=household):
+        return HouseholdPersonalData(
+            head_name=household.head_name,
+            id_number=household.id_number,
+            phone=household.phone,
+            is_masked=False,
+        )
+    return HouseholdPersonalData(
+        head_name=mask_name(household.head_name),
+        id_number=mask_id_number(household.id_number),
+        phone=mask_phone(household.phone),
+        is_masked=True,
+    )

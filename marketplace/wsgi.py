@@ -1,0 +1,8 @@
+"""WSGI entry point for gunicorn: `gunicorn marketplace.wsgi` (DATABASE_URL must be set)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+application = get_wsgi_application()

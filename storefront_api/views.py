@@ -1,0 +1,1 @@
+from django.views import View as GraphQLView
