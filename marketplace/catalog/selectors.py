@@ -1,0 +1,305 @@
+"""Reads of the catalog for the storefront: what a buyer may see, filtered and sorted.
+
+The storefront sees a product only when its shop is APPROVED and the product is published
+in the requested channel. Everything else (drafts, suspended shops) is invisible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+from django.contrib.postgres.search import SearchRank
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from marketplace.catalog import search
+from marketplace.catalog.models import (
+    Category,
+    Certification,
+    Collection,
+    CollectionChannelListing,
+    CollectionProduct,
+    Product,
+    ProductChannelListing,
+    ProductVariant,
+    ProductVariantChannelListing,
+)
+from marketplace.channels.models import Channel
+from marketplace.inventory.models import Stock
+from marketplace.organisations.models import Shop, ShopStatus
+
+
+class ProductSortField(Enum):
+    NAME = "name"
+    PRICE = "price"
+    MINIMAL_PRICE = "minimal_price"
+    CREATED_AT = "created_at"
+    LAST_MODIFIED_AT = "updated_at"
+    PUBLISHED_AT = "published_at"
+    RATING = "rating"
+    RANK = "rank"
+
+
+@dataclass(frozen=True)
+class PriceRange:
+    gte: Decimal | None = None
+    lte: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    """Everything a storefront may filter products by. Empty fields filter nothing."""
+
+    search: str | None = None
+    ids: Sequence[int] | None = None
+    slugs: Sequence[str] | None = None
+    names: Sequence[str] | None = None
+    categories: Sequence[int] | None = None
+    collections: Sequence[int] | None = None
+    product_types: Sequence[int] | None = None
+    shops: Sequence[int] | None = None
+    villages: Sequence[int] | None = None
+    townships: Sequence[int] | None = None
+    counties: Sequence[int] | None = None
+    offering_kinds: Sequence[str] | None = None
+    certified: bool | None = None
+    is_available: bool | None = None
+    in_stock: bool | None = None
+    has_category: bool | None = None
+    price: PriceRange | None = None
+    minimal_price: PriceRange | None = None
+    # Alternatives (OR) and conjunctions (AND) from Saleor's `where` input.
+    any_of: Sequence[ProductFilters] = field(default_factory=tuple)
+    all_of: Sequence[ProductFilters] = field(default_factory=tuple)
+
+
+def public_shops() -> QuerySet[Shop]:
+    return Shop.objects.filter(status=ShopStatus.APPROVED)
+
+
+def visible_products(*, channel: Channel) -> QuerySet[Product]:
+    """Products a buyer may see in `channel`."""
+    now = timezone.now()
+    listed = ProductChannelListing.objects.filter(
+        product_id=OuterRef("pk"), channel=channel, is_published=True
+    ).filter(Q(published_at__isnull=True) | Q(published_at__lte=now))
+    return Product.objects.filter(Exists(listed), shop__status=ShopStatus.APPROVED)
+
+
+def _available_condition(channel: Channel) -> Q:
+    """Buyable now: purchase date reached, a priced variant, and stock (or untracked stock)."""
+    now = timezone.now()
+    purchasable = ProductChannelListing.objects.filter(
+        product_id=OuterRef("pk"), channel=channel, available_for_purchase_at__lte=now
+    )
+    priced_with_stock = ProductVariant.objects.filter(
+        product_id=OuterRef("pk"),
+        channel_listings__channel=channel,
+    ).filter(
+        Q(track_inventory=False)
+        | Exists(
+            Stock.objects.filter(product_variant_id=OuterRef("pk"), quantity__gt=F("quantity_allocated"))
+        )
+    )
+    return Q(Exists(purchasable)) & Q(Exists(priced_with_stock))
+
+
+def _in_stock_condition() -> Q:
+    return Q(
+        Exists(
+            ProductVariant.objects.filter(product_id=OuterRef("pk")).filter(
+                Q(track_inventory=False)
+                | Exists(
+                    Stock.objects.filter(
+                        product_variant_id=OuterRef("pk"), quantity__gt=F("quantity_allocated")
+                    )
+                )
+            )
+        )
+    )
+
+
+def _category_with_descendants(category_ids: Sequence[int]) -> set[int]:
+    """The categories and all their descendants (the tree is shallow: one query per level)."""
+    found = set(category_ids)
+    frontier = set(category_ids)
+    while frontier:
+        frontier = set(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return found
+
+
+def _price_condition(channel: Channel, price: PriceRange, *, minimal: bool) -> Q:
+    """`price`: some variant price in range; `minimal_price`: the cheapest variant in range."""
+    if minimal:
+        listing = ProductChannelListing.objects.filter(product_id=OuterRef("pk"), channel=channel)
+        if price.gte is not None:
+            listing = listing.filter(min_price_amount__gte=price.gte)
+        if price.lte is not None:
+            listing = listing.filter(min_price_amount__lte=price.lte)
+        return Q(Exists(listing))
+    variant_listing = ProductVariantChannelListing.objects.filter(
+        variant__product_id=OuterRef("pk"), channel=channel
+    )
+    if price.gte is not None:
+        variant_listing = variant_listing.filter(price_amount__gte=price.gte)
+    if price.lte is not None:
+        variant_listing = variant_listing.filter(price_amount__lte=price.lte)
+    return Q(Exists(variant_listing))
+
+
+def product_filter_condition(*, channel: Channel, filters: ProductFilters) -> Q:
+    """Translate filters into one Q (search is applied separately, it also ranks)."""
+    q = Q()
+    if filters.ids is not None:
+        q &= Q(pk__in=filters.ids)
+    if filters.slugs is not None:
+        q &= Q(slug__in=filters.slugs)
+    if filters.names is not None:
+        q &= Q(name__in=filters.names)
+    if filters.categories is not None:
+        q &= Q(category_id__in=_category_with_descendants(filters.categories))
+    if filters.collections is not None:
+        q &= Q(
+            Exists(
+                CollectionProduct.objects.filter(
+                    product_id=OuterRef("pk"), collection_id__in=filters.collections
+                )
+            )
+        )
+    if filters.product_types is not None:
+        q &= Q(product_type_id__in=filters.product_types)
+    if filters.shops is not None:
+        q &= Q(shop_id__in=filters.shops)
+    if filters.villages is not None:
+        q &= Q(shop__village_id__in=filters.villages)
+    if filters.townships is not None:
+        q &= Q(shop__village__township_id__in=filters.townships)
+    if filters.counties is not None:
+        q &= Q(shop__village__township__county_id__in=filters.counties)
+    if filters.offering_kinds is not None:
+        q &= Q(offering_kind__in=filters.offering_kinds)
+    if filters.certified is not None:
+        today = timezone.localdate()
+        valid = Certification.objects.filter(
+            product_id=OuterRef("pk"), valid_from__lte=today, valid_until__gte=today
+        )
+        q &= Q(Exists(valid)) if filters.certified else ~Q(Exists(valid))
+    if filters.has_category is not None:
+        q &= Q(category__isnull=not filters.has_category)
+    if filters.is_available is not None:
+        available = _available_condition(channel)
+        q &= available if filters.is_available else ~available
+    if filters.in_stock is not None:
+        in_stock = _in_stock_condition()
+        q &= in_stock if filters.in_stock else ~in_stock
+    if filters.price is not None:
+        q &= _price_condition(channel, filters.price, minimal=False)
+    if filters.minimal_price is not None:
+        q &= _price_condition(channel, filters.minimal_price, minimal=True)
+    for sub in filters.all_of:
+        q &= product_filter_condition(channel=channel, filters=sub)
+    if filters.any_of:
+        alternatives = Q()
+        for sub in filters.any_of:
+            alternatives |= product_filter_condition(channel=channel, filters=sub)
+        q &= alternatives
+    return q
+
+
+def _search_texts(filters: ProductFilters) -> list[str]:
+    texts = [filters.search] if filters.search and filters.search.strip() else []
+    for sub in filters.all_of:
+        texts += _search_texts(sub)
+    return texts
+
+
+def product_list(
+    *,
+    channel: Channel,
+    filters: ProductFilters,
+    sort_field: ProductSortField | None = None,
+    descending: bool = False,
+) -> QuerySet[Product]:
+    """Visible products in `channel`, filtered, searched and sorted with a stable tiebreak.
+
+    With a search, the default order is by rank (best first); RANK without a search falls
+    back to name, as in Saleor.
+    """
+    queryset = visible_products(channel=channel).filter(product_filter_condition(channel=channel, filters=filters))
+    query = None
+    for text in _search_texts(filters):
+        words = search.build_query(text)
+        if words is None:
+            continue
+        query = words if query is None else query & words
+    if query is not None:
+        queryset = queryset.filter(search_vector=query).annotate(
+            search_rank=SearchRank(F("search_vector"), query, cover_density=True)
+        )
+    if sort_field is None:
+        sort_field = ProductSortField.RANK if query is not None else ProductSortField.NAME
+    if sort_field is ProductSortField.RANK and query is None:
+        sort_field = ProductSortField.NAME
+    return _order(queryset, channel=channel, sort_field=sort_field, descending=descending)
+
+
+def _order(
+    queryset: QuerySet[Product], *, channel: Channel, sort_field: ProductSortField, descending: bool
+) -> QuerySet[Product]:
+    if sort_field in (ProductSortField.PRICE, ProductSortField.MINIMAL_PRICE, ProductSortField.PUBLISHED_AT):
+        listing = ProductChannelListing.objects.filter(product_id=OuterRef("pk"), channel=channel)
+        column = "published_at" if sort_field is ProductSortField.PUBLISHED_AT else "min_price_amount"
+        from django.db.models import Subquery
+
+        queryset = queryset.annotate(sort_value=Subquery(listing.values(column)[:1]))
+        key = F("sort_value")
+    elif sort_field is ProductSortField.RANK:
+        key = F("search_rank")
+        # Best match first is the natural reading of "sort by rank".
+        descending = not descending
+    elif sort_field is ProductSortField.RATING:
+        queryset = queryset.annotate(sort_value=Coalesce("rating", Value(0.0)))
+        key = F("sort_value")
+    else:
+        key = F(sort_field.value)
+    ordered = key.desc(nulls_last=True) if descending else key.asc(nulls_last=True)
+    tiebreak = F("pk").desc() if descending else F("pk").asc()
+    return queryset.order_by(ordered, tiebreak)
+
+
+def visible_product_variants(*, channel: Channel) -> QuerySet[ProductVariant]:
+    return ProductVariant.objects.filter(
+        product__in=visible_products(channel=channel), channel_listings__channel=channel
+    )
+
+
+def visible_collections(*, channel: Channel) -> QuerySet[Collection]:
+    now = timezone.now()
+    listed = CollectionChannelListing.objects.filter(
+        collection_id=OuterRef("pk"), channel=channel, is_published=True
+    ).filter(Q(published_at__isnull=True) | Q(published_at__lte=now))
+    return Collection.objects.filter(Exists(listed))
+
+
+def shop_list(
+    *, search_text: str | None = None, county_ids: Sequence[int] | None = None, township_ids: Sequence[int] | None = None
+) -> QuerySet[Shop]:
+    queryset = public_shops()
+    if search_text and search_text.strip():
+        text = search_text.strip()
+        queryset = queryset.filter(
+            Q(name__icontains=text)
+            | Q(village__name__icontains=text)
+            | Q(village__township__name__icontains=text)
+            | Q(village__township__county__name__icontains=text)
+        )
+    if county_ids is not None:
+        queryset = queryset.filter(village__township__county_id__in=county_ids)
+    if township_ids is not None:
+        queryset = queryset.filter(village__township_id__in=township_ids)
+    return queryset.order_by("village__code", "pk")
