@@ -303,3 +303,12 @@ def shop_list(
     if township_ids is not None:
         queryset = queryset.filter(village__township_id__in=township_ids)
     return queryset.order_by("village__code", "pk")
+
+
+def available_product_ids(*, channel: Channel, product_ids: Sequence[int]) -> list[int]:
+    """Which of these products a buyer can put in a cart in `channel` right now."""
+    return list(
+        Product.objects.filter(pk__in=product_ids)
+        .filter(_available_condition(channel))
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,213 @@
+"""Batch loaders for catalog relations. Each issues one query (two for thumbnails) for all
+the keys requested at one level of a GraphQL query."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import F, Sum
+
+from marketplace.catalog.models import (
+    AssignedProductAttributeValue,
+    AssignedVariantAttributeValue,
+    Category,
+    Certification,
+    Collection,
+    CollectionProduct,
+    Product,
+    ProductChannelListing,
+    ProductMedia,
+    ProductType,
+    ProductVariant,
+    ProductVariantChannelListing,
+    Thumbnail,
+)
+from marketplace.catalog.selectors import visible_collections
+from marketplace.catalog.thumbnails import nearest_size
+from marketplace.channels.models import Channel
+from marketplace.inventory.models import Stock
+from storefront_api.core.dataloaders import DataLoader, by_key, grouped
+
+ProductChannelKey = tuple[int, int]  # (product_id, channel_id)
+
+
+class ProductByIdLoader(DataLoader[int, Product]):
+    def batch_load(self, keys: Sequence[int]) -> list[Product | None]:
+        return by_key(keys, Product.objects.filter(pk__in=keys), lambda p: p.pk)
+
+
+class VariantByIdLoader(DataLoader[int, ProductVariant]):
+    def batch_load(self, keys: Sequence[int]) -> list[ProductVariant | None]:
+        return by_key(keys, ProductVariant.objects.filter(pk__in=keys), lambda v: v.pk)
+
+
+class CategoryByIdLoader(DataLoader[int, Category]):
+    def batch_load(self, keys: Sequence[int]) -> list[Category | None]:
+        return by_key(keys, Category.objects.filter(pk__in=keys), lambda c: c.pk)
+
+
+class CategoryChildrenLoader(DataLoader[int, list[Category]]):
+    def batch_load(self, keys: Sequence[int]) -> list[list[Category]]:
+        rows = Category.objects.filter(parent_id__in=keys).order_by("slug", "pk")
+        return grouped(keys, rows, lambda c: c.parent_id)
+
+
+class ProductTypeByIdLoader(DataLoader[int, ProductType]):
+    def batch_load(self, keys: Sequence[int]) -> list[ProductType | None]:
+        return by_key(keys, ProductType.objects.filter(pk__in=keys), lambda t: t.pk)
+
+
+class ProductChannelListingLoader(DataLoader[ProductChannelKey, ProductChannelListing]):
+    def batch_load(self, keys: Sequence[ProductChannelKey]) -> list[ProductChannelListing | None]:
+        product_ids = {k[0] for k in keys}
+        channel_ids = {k[1] for k in keys}
+        rows = ProductChannelListing.objects.filter(product_id__in=product_ids, channel_id__in=channel_ids)
+        return by_key(keys, rows, lambda row: (row.product_id, row.channel_id))
+
+
+class VariantsByProductInChannelLoader(DataLoader[ProductChannelKey, list[ProductVariant]]):
+    """Variants of a product that are priced in the channel (what a buyer can choose)."""
+
+    def batch_load(self, keys: Sequence[ProductChannelKey]) -> list[list[ProductVariant]]:
+        product_ids = {k[0] for k in keys}
+        channel_ids = {k[1] for k in keys}
+        rows = (
+            ProductVariant.objects.filter(
+                product_id__in=product_ids, channel_listings__channel_id__in=channel_ids
+            )
+            .annotate(listing_channel_id=F("channel_listings__channel_id"))
+            .order_by("sort_order", "pk")
+        )
+        return grouped(keys, rows, lambda v: (v.product_id, v.listing_channel_id))
+
+
+class VariantChannelListingLoader(DataLoader[tuple[int, int], ProductVariantChannelListing]):
+    def batch_load(self, keys: Sequence[tuple[int, int]]) -> list[ProductVariantChannelListing | None]:
+        rows = ProductVariantChannelListing.objects.filter(
+            variant_id__in={k[0] for k in keys}, channel_id__in={k[1] for k in keys}
+        )
+        return by_key(keys, rows, lambda row: (row.variant_id, row.channel_id))
+
+
+class ProductAvailableLoader(DataLoader[ProductChannelKey, bool]):
+    """Whether a buyer can put the product in a cart now (date, price and stock)."""
+
+    def batch_load(self, keys: Sequence[ProductChannelKey]) -> list[bool]:
+        from marketplace.catalog.selectors import available_product_ids
+
+        by_channel: dict[int, list[int]] = defaultdict(list)
+        for product_id, channel_id in keys:
+            by_channel[channel_id].append(product_id)
+        available: set[ProductChannelKey] = set()
+        for channel_id, product_ids in by_channel.items():
+            for product_id in available_product_ids(channel=Channel(pk=channel_id), product_ids=product_ids):
+                available.add((product_id, channel_id))
+        return [key in available for key in keys]
+
+
+class StockQuantityAvailableByVariantLoader(DataLoader[int, int]):
+    """Units in stock minus units allocated, over the variant's warehouses."""
+
+    def batch_load(self, keys: Sequence[int]) -> list[int]:
+        rows = (
+            Stock.objects.filter(product_variant_id__in=keys)
+            .values("product_variant_id")
+            .annotate(free=Sum(F("quantity") - F("quantity_allocated")))
+        )
+        free = {row["product_variant_id"]: row["free"] for row in rows}
+        return [max(free.get(k, 0), 0) for k in keys]
+
+
+class MediaByProductIdLoader(DataLoader[int, list[ProductMedia]]):
+    def batch_load(self, keys: Sequence[int]) -> list[list[ProductMedia]]:
+        rows = ProductMedia.objects.filter(product_id__in=keys).order_by("sort_order", "pk")
+        return grouped(keys, rows, lambda m: m.product_id)
+
+
+class ThumbnailLoader(DataLoader[tuple[int, int | None], tuple[ProductMedia, str] | None]):
+    """(product_id, size) → the first image and the file to show at that size.
+
+    Falls back to the original while the background thumbnailer has not yet made the size.
+    """
+
+    def batch_load(self, keys: Sequence[tuple[int, int | None]]) -> list[tuple[ProductMedia, str] | None]:
+        product_ids = {k[0] for k in keys}
+        first_media = {
+            m.product_id: m
+            for m in ProductMedia.objects.filter(product_id__in=product_ids)
+            .order_by("product_id", "sort_order", "pk")
+            .distinct("product_id")
+        }
+        sizes = {nearest_size(size) for _, size in keys if size}
+        thumbs = {
+            (t.media_id, t.size): t.image.name
+            for t in Thumbnail.objects.filter(media__in=list(first_media.values()), size__in=sizes)
+        } if sizes and first_media else {}
+        result: list[tuple[ProductMedia, str] | None] = []
+        for product_id, size in keys:
+            media = first_media.get(product_id)
+            if media is None:
+                result.append(None)
+                continue
+            name = thumbs.get((media.pk, nearest_size(size))) if size else None
+            result.append((media, name or media.image.name))
+        return result
+
+
+class ThumbnailsByMediaLoader(DataLoader[tuple[int, int], str | None]):
+    def batch_load(self, keys: Sequence[tuple[int, int]]) -> list[str | None]:
+        rows = Thumbnail.objects.filter(media_id__in={k[0] for k in keys}, size__in={k[1] for k in keys})
+        found = {(t.media_id, t.size): t.image.name for t in rows}
+        return [found.get(k) for k in keys]
+
+
+class CollectionsByProductInChannelLoader(DataLoader[ProductChannelKey, list[Collection]]):
+    def batch_load(self, keys: Sequence[ProductChannelKey]) -> list[list[Collection]]:
+        by_channel: dict[int, set[int]] = defaultdict(set)
+        for product_id, channel_id in keys:
+            by_channel[channel_id].add(product_id)
+        out: dict[ProductChannelKey, list[Collection]] = defaultdict(list)
+        for channel_id, product_ids in by_channel.items():
+            collections = {
+                c.pk: c for c in visible_collections(channel=Channel(pk=channel_id))
+            }
+            for link in CollectionProduct.objects.filter(
+                product_id__in=product_ids, collection_id__in=list(collections)
+            ).order_by("sort_order", "pk"):
+                out[(link.product_id, channel_id)].append(collections[link.collection_id])
+        return [out.get(k, []) for k in keys]
+
+
+def _group_attribute_values(rows: Any, owner: str) -> dict[int, list[tuple[Any, list[Any]]]]:
+    """owner_id → [(attribute, [values…])…] keeping assignment order."""
+    result: dict[int, dict[int, tuple[Any, list[Any]]]] = defaultdict(dict)
+    for row in rows:
+        attribute = row.value.attribute
+        entry = result[getattr(row, owner)].setdefault(attribute.pk, (attribute, []))
+        entry[1].append(row.value)
+    return {k: list(v.values()) for k, v in result.items()}
+
+
+class SelectedAttributesByProductLoader(DataLoader[int, list[tuple[Any, list[Any]]]]):
+    def batch_load(self, keys: Sequence[int]) -> list[list[tuple[Any, list[Any]]]]:
+        rows = AssignedProductAttributeValue.objects.filter(product_id__in=keys).select_related(
+            "value__attribute"
+        )
+        grouped_values = _group_attribute_values(rows, "product_id")
+        return [grouped_values.get(k, []) for k in keys]
+
+
+class SelectedAttributesByVariantLoader(DataLoader[int, list[tuple[Any, list[Any]]]]):
+    def batch_load(self, keys: Sequence[int]) -> list[list[tuple[Any, list[Any]]]]:
+        rows = AssignedVariantAttributeValue.objects.filter(variant_id__in=keys).select_related(
+            "value__attribute"
+        )
+        grouped_values = _group_attribute_values(rows, "variant_id")
+        return [grouped_values.get(k, []) for k in keys]
+
+
+class CertificationsByProductLoader(DataLoader[int, list[Certification]]):
+    def batch_load(self, keys: Sequence[int]) -> list[list[Certification]]:
+        return grouped(keys, Certification.objects.filter(product_id__in=keys), lambda c: c.product_id)

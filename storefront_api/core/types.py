@@ -1,0 +1,128 @@
+"""Shared Saleor value types: money, images, weights, metadata."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import graphene
+
+from storefront_api.core.enum_values import COUNTRY_CODES, LANGUAGE_CODES
+
+LanguageCodeEnum = graphene.Enum("LanguageCodeEnum", [(code, code) for code in LANGUAGE_CODES])
+CountryCode = graphene.Enum("CountryCode", [(code, code) for code in COUNTRY_CODES])
+
+
+class OrderDirection(graphene.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+class ThumbnailFormatEnum(graphene.Enum):
+    ORIGINAL = "original"
+    AVIF = "avif"
+    WEBP = "webp"
+
+
+class WeightUnitsEnum(graphene.Enum):
+    G = "g"
+    LB = "lb"
+    OZ = "oz"
+    KG = "kg"
+    TONNE = "tonne"
+
+
+class Money(graphene.ObjectType):
+    currency = graphene.String(required=True, description="Currency code.")
+    amount = graphene.Float(required=True, description="Amount of money.")
+    fractional_amount = graphene.Int(required=True)
+    fraction_digits = graphene.Int(required=True)
+
+    @staticmethod
+    def of(amount: Decimal, currency: str) -> Money:
+        return Money(
+            currency=currency,
+            amount=float(amount),
+            fractional_amount=int(amount * 100),
+            fraction_digits=2,
+        )
+
+
+class TaxedMoney(graphene.ObjectType):
+    currency = graphene.String(required=True)
+    gross = graphene.Field(Money, required=True)
+    net = graphene.Field(Money, required=True)
+    tax = graphene.Field(Money, required=True)
+
+    @staticmethod
+    def of(amount: Decimal, currency: str) -> TaxedMoney:
+        # Listed prices are what the buyer pays; VAT is not itemised for village sellers.
+        money = Money.of(amount, currency)
+        return TaxedMoney(currency=currency, gross=money, net=money, tax=Money.of(Decimal("0.00"), currency))
+
+
+class TaxedMoneyRange(graphene.ObjectType):
+    start = graphene.Field(TaxedMoney)
+    stop = graphene.Field(TaxedMoney)
+
+
+class Image(graphene.ObjectType):
+    url = graphene.String(required=True, description="The URL of the image.")
+    alt = graphene.String(description="Alt text for an image.")
+
+
+class Weight(graphene.ObjectType):
+    unit = graphene.Field(WeightUnitsEnum, required=True)
+    value = graphene.Float(required=True)
+
+    @staticmethod
+    def from_grams(grams: int | None) -> Weight | None:
+        return None if grams is None else Weight(unit=WeightUnitsEnum.G, value=float(grams))
+
+
+class CountryDisplay(graphene.ObjectType):
+    code = graphene.String(required=True)
+    country = graphene.String(required=True)
+
+
+class MetadataItem(graphene.ObjectType):
+    key = graphene.String(required=True)
+    value = graphene.String(required=True)
+
+
+Metadata = graphene.JSONString
+
+
+def _empty_list(root: Any, info: Any, **_: Any) -> list[Any]:
+    return []
+
+
+def _nothing(root: Any, info: Any, **_: Any) -> None:
+    return None
+
+
+def _empty_map(root: Any, info: Any, **_: Any) -> dict[str, str]:
+    return {}
+
+
+class ObjectWithMetadata(graphene.Interface):
+    """Saleor's metadata interface. Ruralmart keeps no free-form metadata yet, so public
+    metadata is empty and private metadata is withheld (null) from every storefront caller.
+    The resolvers ride on the fields because graphene does not inherit interface resolvers."""
+
+    private_metadata = graphene.List(graphene.NonNull(MetadataItem), required=True, resolver=_empty_list)
+    private_metafield = graphene.String(key=graphene.String(required=True), resolver=_nothing)
+    private_metafields = graphene.Field(
+        Metadata, keys=graphene.List(graphene.NonNull(graphene.String)), resolver=_nothing
+    )
+    metadata = graphene.List(graphene.NonNull(MetadataItem), required=True, resolver=_empty_list)
+    metafield = graphene.String(key=graphene.String(required=True), resolver=_nothing)
+    metafields = graphene.Field(
+        Metadata, keys=graphene.List(graphene.NonNull(graphene.String)), resolver=_empty_map
+    )
+
+
+def absolute_media_url(info: Any, name: str) -> str:
+    from django.conf import settings
+
+    return info.context.build_absolute_uri(settings.MEDIA_URL + name)

@@ -1,0 +1,39 @@
+"""Batch loaders for shops, their organisations and the division tree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from marketplace.divisions.models import County, Township, Village
+from marketplace.organisations.models import Household, PartyOrganisation, Shop
+from storefront_api.core.dataloaders import DataLoader, by_key
+
+
+class ShopByIdLoader(DataLoader[int, Shop]):
+    def batch_load(self, keys: Sequence[int]) -> list[Shop | None]:
+        return by_key(keys, Shop.objects.filter(pk__in=keys), lambda s: s.pk)
+
+
+class VillageByIdLoader(DataLoader[int, Village]):
+    def batch_load(self, keys: Sequence[int]) -> list[Village | None]:
+        return by_key(keys, Village.objects.filter(pk__in=keys), lambda v: v.pk)
+
+
+class TownshipByIdLoader(DataLoader[int, Township]):
+    def batch_load(self, keys: Sequence[int]) -> list[Township | None]:
+        return by_key(keys, Township.objects.filter(pk__in=keys), lambda t: t.pk)
+
+
+class CountyByIdLoader(DataLoader[int, County]):
+    def batch_load(self, keys: Sequence[int]) -> list[County | None]:
+        return by_key(keys, County.objects.filter(pk__in=keys), lambda c: c.pk)
+
+
+class PartyOrganisationByIdLoader(DataLoader[int, PartyOrganisation]):
+    def batch_load(self, keys: Sequence[int]) -> list[PartyOrganisation | None]:
+        return by_key(keys, PartyOrganisation.objects.filter(pk__in=keys), lambda o: o.pk)
+
+
+class HouseholdByIdLoader(DataLoader[int, Household]):
+    def batch_load(self, keys: Sequence[int]) -> list[Household | None]:
+        return by_key(keys, Household.objects.filter(pk__in=keys), lambda h: h.pk)
