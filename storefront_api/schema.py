@@ -28,7 +28,7 @@ from storefront_api.core.connection import CountableConnection, connection_args,
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
-from storefront_api.shops.types import Household_, Shop_, TraceBatch_
+from storefront_api.shops.types import Household_, VillageShop, TraceBatch_
 
 
 class CategoryFilterInput(graphene.InputObjectType):
@@ -74,12 +74,14 @@ class HouseholdFilterInput(graphene.InputObjectType):
 
 class ShopCountableConnection(CountableConnection):
     class Meta:
-        node = Shop_
+        node = VillageShop
+        strict_types = True
 
 
 class HouseholdCountableConnection(CountableConnection):
     class Meta:
         node = Household_
+        strict_types = True
 
 
 class Query(graphene.ObjectType):
@@ -136,7 +138,7 @@ class Query(graphene.ObjectType):
     shops = graphene.Field(
         ShopCountableConnection, filter=graphene.Argument(ShopFilterInput), **connection_args()
     )
-    shop = graphene.Field(Shop_, slug=graphene.String(required=True))
+    shop = graphene.Field(VillageShop, slug=graphene.String(required=True))
     trace_batch = graphene.Field(
         TraceBatch_, code=graphene.String(required=True), description="The public trace page of a 溯源码."
     )

@@ -15,3 +15,10 @@ def channel(db):
 @pytest.fixture
 def admin_user(db):
     return factories.platform_admin()
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing passwords properly costs ~0.3 s each; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

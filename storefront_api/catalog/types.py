@@ -14,9 +14,14 @@ from storefront_api.catalog import dataloaders as loaders
 from storefront_api.core.channel import channel_by_slug
 from storefront_api.core.connection import CountableConnection, connection_args, paginate_list
 from storefront_api.core.dataloaders import get_loader, then
+from storefront_api.core.enum_values import MEASUREMENT_UNITS
 from storefront_api.core.types import (
+    CountryCode,
     Image,
     LanguageCodeEnum,
+    MeasurementUnitsEnum,
+    PositiveInt,
+    VariantAttributeScope,
     ObjectWithMetadata,
     TaxedMoney,
     TaxedMoneyRange,
@@ -146,7 +151,7 @@ class Attribute(graphene.ObjectType):
     input_type = graphene.Field(AttributeInputTypeEnum)
     name = graphene.String(required=True)
     slug = graphene.String(required=True)
-    unit = graphene.String()
+    unit = graphene.Field(MeasurementUnitsEnum)
     value_required = graphene.Boolean(required=True)
     visible_in_storefront = graphene.Boolean(required=True)
     filterable_in_storefront = graphene.Boolean(required=True)
@@ -166,7 +171,7 @@ class Attribute(graphene.ObjectType):
 
     @staticmethod
     def resolve_unit(root: models.Attribute, info: Any) -> str | None:
-        return root.unit or None
+        return root.unit if root.unit in MEASUREMENT_UNITS else None
 
 
 class File(graphene.ObjectType):
@@ -537,10 +542,10 @@ class ProductVariant(graphene.ObjectType):
     weight = graphene.Field(Weight)
     channel = graphene.String()
     pricing = graphene.Field(VariantPricingInfo)
-    attributes = graphene.List(graphene.NonNull(SelectedAttribute), required=True, variant_selection=graphene.String())
-    assigned_attributes = graphene.List(graphene.NonNull(AssignedAttribute), required=True, limit=graphene.Int(default_value=100))
+    attributes = graphene.List(graphene.NonNull(SelectedAttribute), required=True, variant_selection=graphene.Argument(VariantAttributeScope))
+    assigned_attributes = graphene.List(graphene.NonNull(AssignedAttribute), required=True, limit=graphene.Argument(PositiveInt, default_value=100))
     media = graphene.List(graphene.NonNull(ProductMedia))
-    quantity_available = graphene.Int(country_code=graphene.String())
+    quantity_available = graphene.Int(country_code=graphene.Argument(CountryCode))
     created = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
     translation = graphene.Field(
@@ -641,7 +646,7 @@ class Product(graphene.ObjectType):
     attribute = graphene.Field(SelectedAttribute, slug=graphene.String(required=True))
     attributes = graphene.List(graphene.NonNull(SelectedAttribute), required=True)
     assigned_attribute = graphene.Field(AssignedAttribute, slug=graphene.String(required=True))
-    assigned_attributes = graphene.List(graphene.NonNull(AssignedAttribute), required=True, limit=graphene.Int(default_value=100))
+    assigned_attributes = graphene.List(graphene.NonNull(AssignedAttribute), required=True, limit=graphene.Argument(PositiveInt, default_value=100))
     variants = graphene.List(graphene.NonNull(ProductVariant))
     product_variants = graphene.Field(lambda: ProductVariantCountableConnection, **connection_args())
     media = graphene.List(graphene.NonNull(ProductMedia))
@@ -654,7 +659,7 @@ class Product(graphene.ObjectType):
         resolver=_null_translation,
     )
     # Ruralmart extensions.
-    shop = graphene.Field("storefront_api.shops.types.Shop_", required=True, description="The village shop selling it.")
+    shop = graphene.Field("storefront_api.shops.types.VillageShop", required=True, description="The village shop selling it.")
     offering_kind = graphene.Field(OfferingKindEnum, required=True)
     offering_details = graphene.Field(OfferingDetails, required=True)
     certifications = graphene.List(graphene.NonNull(Certification), required=True)
@@ -843,18 +848,22 @@ class Product(graphene.ObjectType):
 class ProductCountableConnection(CountableConnection):
     class Meta:
         node = Product
+        strict_types = True
 
 
 class ProductVariantCountableConnection(CountableConnection):
     class Meta:
         node = ProductVariant
+        strict_types = True
 
 
 class CategoryCountableConnection(CountableConnection):
     class Meta:
         node = Category
+        strict_types = True
 
 
 class CollectionCountableConnection(CountableConnection):
     class Meta:
         node = Collection
+        strict_types = True

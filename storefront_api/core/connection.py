@@ -16,6 +16,9 @@ MAX_PAGE_SIZE = 100
 
 
 class CountableConnection(graphene.relay.Connection):
+    """Base of every connection. Subclasses set `strict_types = True` in their Meta (graphene
+    refuses it on an abstract class) so edges are `[Edge!]!` and nodes non-null, as in Saleor."""
+
     class Meta:
         abstract = True
 

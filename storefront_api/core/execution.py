@@ -26,3 +26,12 @@ class RequestExecutionContext(DeferredExecutionContext):
         for callback in queued:
             callback()
         return result
+
+    def handle_field_error(self, error: Any, return_type: Any, path: Any = None) -> None:
+        # graphql-sync-dataloaders was written before graphql-core 3.2.4 added `path`
+        # here and calls it with two arguments; keep both call styles working.
+        from graphql import is_non_null_type
+
+        if is_non_null_type(return_type):
+            raise error
+        self.collected_errors.add(error, path)

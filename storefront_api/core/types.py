@@ -7,10 +7,35 @@ from typing import Any
 
 import graphene
 
-from storefront_api.core.enum_values import COUNTRY_CODES, LANGUAGE_CODES
+from storefront_api.core.enum_values import COUNTRY_CODES, LANGUAGE_CODES, MEASUREMENT_UNITS
 
 LanguageCodeEnum = graphene.Enum("LanguageCodeEnum", [(code, code) for code in LANGUAGE_CODES])
 CountryCode = graphene.Enum("CountryCode", [(code, code) for code in COUNTRY_CODES])
+MeasurementUnitsEnum = graphene.Enum("MeasurementUnitsEnum", [(u, u) for u in MEASUREMENT_UNITS])
+
+
+class VariantAttributeScope(graphene.Enum):
+    ALL = "all"
+    VARIANT_SELECTION = "variant_selection"
+    NOT_VARIANT_SELECTION = "not_variant_selection"
+
+
+class PositiveInt(graphene.Int):
+    """Saleor's PositiveInt: an Int that must be ≥ 1."""
+
+    @staticmethod
+    def parse_literal(ast: Any, _variables: Any = None) -> int | None:
+        value = graphene.Int.parse_literal(ast)
+        if value is None or value < 1:
+            return None  # graphql-core reports an invalid literal
+        return value
+
+    @staticmethod
+    def parse_value(value: Any) -> int:
+        number = graphene.Int.parse_value(value)
+        if number is None or number < 1:
+            raise ValueError(f"PositiveInt cannot represent {value!r}.")
+        return number
 
 
 class OrderDirection(graphene.Enum):
@@ -90,7 +115,8 @@ class MetadataItem(graphene.ObjectType):
     value = graphene.String(required=True)
 
 
-Metadata = graphene.JSONString
+class Metadata(graphene.JSONString):
+    """Saleor's Metadata scalar: a JSON object of string keys and values."""
 
 
 def _empty_list(root: Any, info: Any, **_: Any) -> list[Any]:

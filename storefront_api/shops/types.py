@@ -160,9 +160,8 @@ class Household_(graphene.ObjectType):  # noqa: N801
         return Household_._personal(root, info).is_masked
 
 
-class Shop_(graphene.ObjectType):  # noqa: N801
+class VillageShop(graphene.ObjectType):
     class Meta:
-        name = "Shop"
         interfaces = (graphene.relay.Node, ObjectWithMetadata)
         description = "A village shop run by the village's Party organisation."
 
