@@ -99,12 +99,16 @@ def start(database: str = "ruralmart") -> EmbeddedServer:
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
-    return EmbeddedServer(pgdata=pgdata, url=server.get_uri(database), started_here=not already_running)
+    return EmbeddedServer(
+        pgdata=pgdata, url=server.get_uri(database), started_here=not already_running
+    )
 
 
 def stop(pgdata: Path) -> None:
     """Stop the server with its own pg_ctl: the only reliable way (see module docstring)."""
-    from pgserver._commands import pg_ctl
+    from pgserver import _commands
+
+    pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # generated at import time
 
     if _postmaster_pid(pgdata) is None:
         return

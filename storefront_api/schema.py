@@ -28,7 +28,7 @@ from storefront_api.core.connection import CountableConnection, connection_args,
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
-from storefront_api.shops.types import Household_, VillageShop, TraceBatch_
+from storefront_api.shops.types import Household_, TraceBatch_, VillageShop
 
 
 class CategoryFilterInput(graphene.InputObjectType):
@@ -117,7 +117,10 @@ class Query(graphene.ObjectType):
         **connection_args(),
     )
     category = graphene.Field(
-        Category, id=graphene.ID(), slug=graphene.String(), slug_language_code=graphene.Argument(LanguageCodeEnum)
+        Category,
+        id=graphene.ID(),
+        slug=graphene.String(),
+        slug_language_code=graphene.Argument(LanguageCodeEnum),
     )
     collections = graphene.Field(
         CollectionCountableConnection,
@@ -140,12 +143,17 @@ class Query(graphene.ObjectType):
     )
     shop = graphene.Field(VillageShop, slug=graphene.String(required=True))
     trace_batch = graphene.Field(
-        TraceBatch_, code=graphene.String(required=True), description="The public trace page of a 溯源码."
+        TraceBatch_,
+        code=graphene.String(required=True),
+        description="The public trace page of a 溯源码.",
     )
     households = graphene.Field(
         HouseholdCountableConnection,
         filter=graphene.Argument(HouseholdFilterInput),
-        description="Households visible to the caller's role (staff only); personal data masked unless entitled.",
+        description=(
+            "Households visible to the caller's role (staff only); personal data masked "
+            "unless entitled."
+        ),
         **connection_args(),
     )
 
@@ -162,7 +170,14 @@ class Query(graphene.ObjectType):
         return catalog.resolve_product_variant(info, **kwargs)
 
     @staticmethod
-    def resolve_categories(root: Any, info: Any, filter: Any = None, level: int | None = None, sort_by: Any = None, **page: Any) -> Any:
+    def resolve_categories(
+        root: Any,
+        info: Any,
+        filter: Any = None,
+        level: int | None = None,
+        sort_by: Any = None,
+        **page: Any,
+    ) -> Any:
         queryset = catalog.category_list(filter=filter, level=level, sort_by=sort_by)
         return paginate(queryset, CategoryCountableConnection, connection_name="categories", **page)
 
@@ -171,12 +186,20 @@ class Query(graphene.ObjectType):
         return catalog.resolve_category(info, **kwargs)
 
     @staticmethod
-    def resolve_collections(root: Any, info: Any, channel: str | None = None, filter: Any = None, **page: Any) -> Any:
+    def resolve_collections(
+        root: Any, info: Any, channel: str | None = None, filter: Any = None, **page: Any
+    ) -> Any:
         from storefront_api.core.connection import validate_page_args
 
-        validate_page_args(first=page.get("first"), last=page.get("last"), connection_name="collections")
-        queryset, slug = catalog.collection_list(info, channel=channel or (filter or {}).get("channel"), filter=filter)
-        connection = paginate(queryset, CollectionCountableConnection, connection_name="collections", **page)
+        validate_page_args(
+            first=page.get("first"), last=page.get("last"), connection_name="collections"
+        )
+        queryset, slug = catalog.collection_list(
+            info, channel=channel or (filter or {}).get("channel"), filter=filter
+        )
+        connection = paginate(
+            queryset, CollectionCountableConnection, connection_name="collections", **page
+        )
         for edge in connection.edges:
             with_channel(edge.node, slug)
         return connection
@@ -186,13 +209,17 @@ class Query(graphene.ObjectType):
         return catalog.resolve_collection(info, **kwargs)
 
     @staticmethod
-    def resolve_channel(root: Any, info: Any, id: str | None = None, slug: str | None = None) -> Any:
+    def resolve_channel(
+        root: Any, info: Any, id: str | None = None, slug: str | None = None
+    ) -> Any:
         from storefront_api.core.ids import decode_id
 
         if (id is None) == (slug is None):
             raise ApiError("Exactly one of `id` or `slug` must be provided.", code="GRAPHQL_ERROR")
         if id is not None:
-            return ChannelModel.objects.filter(pk=decode_id(id, expected_type="Channel"), is_active=True).first()
+            return ChannelModel.objects.filter(
+                pk=decode_id(id, expected_type="Channel"), is_active=True
+            ).first()
         return ChannelModel.objects.filter(slug=slug, is_active=True).first()
 
     @staticmethod
@@ -205,7 +232,9 @@ class Query(graphene.ObjectType):
         queryset = shop_list(
             search_text=filter.get("search"),
             county_ids=decode_ids(filter.get("county"), expected_type="County", field="county"),
-            township_ids=decode_ids(filter.get("township"), expected_type="Township", field="township"),
+            township_ids=decode_ids(
+                filter.get("township"), expected_type="Township", field="township"
+            ),
         )
         return paginate(queryset, ShopCountableConnection, connection_name="shops", **page)
 
@@ -215,9 +244,9 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_trace_batch(root: Any, info: Any, code: str) -> Any:
-        return (
-            TraceBatch.objects.filter(code=code.strip().upper(), product__shop__status="APPROVED").first()
-        )
+        return TraceBatch.objects.filter(
+            code=code.strip().upper(), product__shop__status="APPROVED"
+        ).first()
 
     @staticmethod
     def resolve_households(root: Any, info: Any, filter: Any = None, **page: Any) -> Any:
@@ -225,12 +254,18 @@ class Query(graphene.ObjectType):
 
         scopes = role_scopes(info.context.user)
         if not scopes.is_staff_role and not scopes.household_ids:
-            raise PermissionDenied("You need a staff role (shop, township or platform) to list households.")
+            raise PermissionDenied(
+                "You need a staff role (shop, township or platform) to list households."
+            )
         queryset = households_visible_to(user=info.context.user)
-        villages = decode_ids((filter or {}).get("villages"), expected_type="Village", field="villages")
+        villages = decode_ids(
+            (filter or {}).get("villages"), expected_type="Village", field="villages"
+        )
         if villages is not None:
             queryset = queryset.filter(village_id__in=villages)
-        return paginate(queryset, HouseholdCountableConnection, connection_name="households", **page)
+        return paginate(
+            queryset, HouseholdCountableConnection, connection_name="households", **page
+        )
 
 
 # Types that no field returns directly but storefront fragments name.

@@ -23,7 +23,10 @@ logger = logging.getLogger("ruralmart.api")
 
 
 def _error_response(message: str, code: str, status: int = 200) -> JsonResponse:
-    return JsonResponse({"errors": [{"message": message, "extensions": {"exception": {"code": code}}}]}, status=status)
+    return JsonResponse(
+        {"errors": [{"message": message, "extensions": {"exception": {"code": code}}}]},
+        status=status,
+    )
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -40,21 +43,31 @@ class GraphQLView(BaseGraphQLView):
             return super().dispatch(request, *args, **kwargs)
         except Exception:  # the promise: never a bare 500 to an API client
             logger.exception("Unhandled error in the GraphQL view")
-            return _error_response("Internal error; it has been logged.", "INTERNAL_ERROR", status=500)
+            return _error_response(
+                "Internal error; it has been logged.", "INTERNAL_ERROR", status=500
+            )
 
     def execute_graphql_request(
-        self, request: HttpRequest, data: Any, query: str | None, variables: Any, operation_name: str | None, show_graphiql: bool = False
+        self,
+        request: HttpRequest,
+        data: Any,
+        query: str | None,
+        variables: Any,
+        operation_name: str | None,
+        show_graphiql: bool = False,
     ) -> ExecutionResult | None:
         token = request_variables.set(variables if isinstance(variables, dict) else {})
         try:
-            return super().execute_graphql_request(request, data, query, variables, operation_name, show_graphiql)
+            return super().execute_graphql_request(
+                request, data, query, variables, operation_name, show_graphiql
+            )
         finally:
             request_variables.reset(token)
 
     @staticmethod
     def format_error(error: Any) -> dict[str, Any]:
         if isinstance(error, GraphQLError):
-            formatted = error.formatted
+            formatted: dict[str, Any] = dict(error.formatted)
             original = error.original_error
             if original is not None and not isinstance(original, GraphQLError):
                 # Unexpected exceptions inside resolvers: log the details, show a code.

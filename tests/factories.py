@@ -27,36 +27,56 @@ def n() -> int:
 
 def county(**kw: Any) -> County:
     i = n()
-    defaults = {"code": f"{530900 + i:06d}"[-6:], "name": f"测试县{i}", "slug": f"county-{i}",
-                "province": "云南省", "prefecture": "临沧市"}
+    defaults = {
+        "code": f"{530900 + i:06d}"[-6:],
+        "name": f"测试县{i}",
+        "slug": f"county-{i}",
+        "province": "云南省",
+        "prefecture": "临沧市",
+    }
     return County.objects.create(**{**defaults, **kw})
 
 
 def township(*, county_obj: County | None = None, **kw: Any) -> Township:
     county_obj = county_obj or county()
     i = n()
-    defaults = {"county": county_obj, "code": f"{county_obj.code}{i % 1000:03d}",
-                "name": f"测试镇{i}", "slug": f"township-{i}"}
+    defaults = {
+        "county": county_obj,
+        "code": f"{county_obj.code}{i % 1000:03d}",
+        "name": f"测试镇{i}",
+        "slug": f"township-{i}",
+    }
     return Township.objects.create(**{**defaults, **kw})
 
 
 def village(*, township_obj: Township | None = None, **kw: Any) -> Village:
     township_obj = township_obj or township()
     i = n()
-    defaults = {"township": township_obj, "code": f"{township_obj.code}{i % 1000:03d}",
-                "name": f"测试村{i}", "slug": f"village-{i}"}
+    defaults = {
+        "township": township_obj,
+        "code": f"{township_obj.code}{i % 1000:03d}",
+        "name": f"测试村{i}",
+        "slug": f"village-{i}",
+    }
     return Village.objects.create(**{**defaults, **kw})
 
 
-def shop(*, village_obj: Village | None = None, status: str = ShopStatus.APPROVED, **kw: Any) -> Shop:
+def shop(
+    *, village_obj: Village | None = None, status: str = ShopStatus.APPROVED, **kw: Any
+) -> Shop:
     from django.utils import timezone
 
     village_obj = village_obj or village()
     org = PartyOrganisation.objects.create(village=village_obj, name=f"{village_obj.name}党支部")
     i = n()
-    defaults = {"party_organisation": org, "village": village_obj, "name": f"{village_obj.name}村货铺",
-                "slug": f"shop-{i}", "status": status,
-                "approved_at": timezone.now() if status == ShopStatus.APPROVED else None}
+    defaults = {
+        "party_organisation": org,
+        "village": village_obj,
+        "name": f"{village_obj.name}村货铺",
+        "slug": f"shop-{i}",
+        "status": status,
+        "approved_at": timezone.now() if status == ShopStatus.APPROVED else None,
+    }
     created = Shop.objects.create(**{**defaults, **kw})
     Warehouse.objects.create(shop=created, name=f"{created.name}仓", slug=f"wh-{created.slug}")
     return created
@@ -64,19 +84,35 @@ def shop(*, village_obj: Village | None = None, status: str = ShopStatus.APPROVE
 
 def household(*, village_obj: Village, **kw: Any) -> Household:
     i = n()
-    defaults = {"village": village_obj, "reference": f"HT{i:08d}", "category": "FORMERLY_POOR",
-                "member_count": 4, "head_name": "李小梅", "id_number": "53352519800101123X",
-                "phone": "13812345678"}
+    defaults = {
+        "village": village_obj,
+        "reference": f"HT{i:08d}",
+        "category": "FORMERLY_POOR",
+        "member_count": 4,
+        "head_name": "李小梅",
+        "id_number": "53352519800101123X",
+        "phone": "13812345678",
+    }
     return Household.objects.create(**{**defaults, **kw})
 
 
-def user(*, role: str | None = None, shop_obj: Shop | None = None, township_obj: Township | None = None,
-         household_obj: Household | None = None, password: str = "Village-pass-2026", **kw: Any) -> User:
+def user(
+    *,
+    role: str | None = None,
+    shop_obj: Shop | None = None,
+    township_obj: Township | None = None,
+    household_obj: Household | None = None,
+    password: str = "Village-pass-2026",
+    **kw: Any,
+) -> User:
     i = n()
-    created = User.objects.create_user(email=kw.pop("email", f"user{i}@example.cn"), password=password, **kw)
+    created = User.objects.create_user(
+        email=kw.pop("email", f"user{i}@example.cn"), password=password, **kw
+    )
     if role:
-        RoleAssignment.objects.create(user=created, role=role, shop=shop_obj, township=township_obj,
-                                      household=household_obj)
+        RoleAssignment.objects.create(
+            user=created, role=role, shop=shop_obj, township=township_obj, household=household_obj
+        )
     return created
 
 
@@ -85,7 +121,9 @@ def platform_admin() -> User:
 
 
 def channel(slug: str = "urban-retail", **kw: Any) -> Channel:
-    obj, _ = Channel.objects.get_or_create(slug=slug, defaults={"name": slug.replace("-", " ").title(), **kw})
+    obj, _ = Channel.objects.get_or_create(
+        slug=slug, defaults={"name": slug.replace("-", " ").title(), **kw}
+    )
     return obj
 
 
@@ -125,20 +163,32 @@ def product(
         OfferingKind.EXPERIENCE: {"seats_per_date": 12},
     }[offering_kind]
     created = catalog.product_create(
-        actor=admin, shop=shop_obj, product_type=kw.pop("product_type_obj", None) or product_type(),
-        name=name or f"测试商品{i}", slug=kw.pop("slug", f"product-{i}"), offering_kind=offering_kind,
-        category=category_obj, description=kw.pop("description", "山里来的好东西。"), details=details, **kw,
+        actor=admin,
+        shop=shop_obj,
+        product_type=kw.pop("product_type_obj", None) or product_type(),
+        name=name or f"测试商品{i}",
+        slug=kw.pop("slug", f"product-{i}"),
+        offering_kind=offering_kind,
+        category=category_obj,
+        description=kw.pop("description", "山里来的好东西。"),
+        details=details,
+        **kw,
     )
     warehouse = shop_obj.warehouses.first()
     for v in range(variants):
         variant = catalog.variant_create(
-            actor=admin, product=created, sku=f"SKU-{i}-{v}", name=f"规格{v}",
-            prices={channel_obj: Decimal(price) + v}, beneficiary_household=beneficiary,
+            actor=admin,
+            product=created,
+            sku=f"SKU-{i}-{v}",
+            name=f"规格{v}",
+            prices={channel_obj: Decimal(price) + v},
+            beneficiary_household=beneficiary,
         )
         if warehouse is not None and variant.track_inventory:
             Stock.objects.create(warehouse=warehouse, product_variant=variant, quantity=stock)
-    catalog.product_channel_listing_update(actor=admin, product=created, channel=channel_obj,
-                                           is_published=published)
+    catalog.product_channel_listing_update(
+        actor=admin, product=created, channel=channel_obj, is_published=published
+    )
     return created
 
 

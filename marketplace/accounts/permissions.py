@@ -50,10 +50,14 @@ def role_scopes(user: User | None) -> RoleScopes:
     townships: set[int] = set()
     households: set[int] = set()
     is_admin = bool(user.is_superuser)
-    for role, shop_id, shop_village_id, township_id, household_id in (
-        user.role_assignments.values_list(
-            "role", "shop_id", "shop__village_id", "township_id", "household_id"
-        )
+    for (
+        role,
+        shop_id,
+        shop_village_id,
+        township_id,
+        household_id,
+    ) in user.role_assignments.values_list(
+        "role", "shop_id", "shop__village_id", "township_id", "household_id"
     ):
         if role == Role.PLATFORM_ADMIN:
             is_admin = True

@@ -20,7 +20,11 @@ class InvalidToken(Exception):
 
 
 def create_token(*, user: User, token_type: str = ACCESS) -> str:
-    ttl = settings.JWT_ACCESS_TTL_SECONDS if token_type == ACCESS else settings.JWT_REFRESH_TTL_SECONDS
+    ttl = (
+        settings.JWT_ACCESS_TTL_SECONDS
+        if token_type == ACCESS
+        else settings.JWT_REFRESH_TTL_SECONDS
+    )
     now = timezone.now()
     payload: dict[str, Any] = {
         "sub": str(user.pk),
@@ -41,7 +45,7 @@ def user_from_token(token: str, *, token_type: str = ACCESS) -> User:
         raise InvalidToken(str(exc)) from exc
     if payload.get("type") != token_type:
         raise InvalidToken("Wrong token type.")
-    user = User.objects.filter(pk=payload.get("sub"), is_active=True).first()
+    user = User.objects.filter(pk=str(payload.get("sub", "")), is_active=True).first()
     if user is None or user.password[-12:] != payload.get("pwd"):
         raise InvalidToken("The token's user no longer exists or changed password.")
     return user

@@ -64,7 +64,9 @@ class AttributeValue(models.Model):
     class Meta:
         ordering = ["attribute_id", "sort_order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["attribute", "slug"], name="attribute_value_slug_unique")
+            models.UniqueConstraint(
+                fields=["attribute", "slug"], name="attribute_value_slug_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -195,6 +197,9 @@ class AssignedProductAttributeValue(models.Model):
             models.UniqueConstraint(fields=["product", "value"], name="product_value_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.value_id}"
+
 
 class ProductVariant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
@@ -245,6 +250,9 @@ class AssignedVariantAttributeValue(models.Model):
             models.UniqueConstraint(fields=["variant", "value"], name="variant_value_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.variant_id}: {self.value_id}"
+
 
 class ProductChannelListing(models.Model):
     """Publication of a product in a channel, plus its cached price range there.
@@ -277,6 +285,9 @@ class ProductChannelListing(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.product_id} in {self.channel_id}"
+
 
 class ProductVariantChannelListing(models.Model):
     variant = models.ForeignKey(
@@ -296,6 +307,9 @@ class ProductVariantChannelListing(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.variant_id} in {self.channel_id}: {self.price_amount}"
+
 
 class Collection(models.Model):
     name = models.CharField(max_length=250)
@@ -303,7 +317,7 @@ class Collection(models.Model):
     description = models.JSONField(blank=True, null=True)
     background_image = models.ImageField(upload_to="collection-backgrounds", blank=True)
     background_image_alt = models.CharField(max_length=128, blank=True)
-    products = models.ManyToManyField(
+    products: models.ManyToManyField[Product, CollectionProduct] = models.ManyToManyField(
         Product, blank=True, related_name="collections", through="CollectionProduct"
     )
 
@@ -322,8 +336,13 @@ class CollectionProduct(models.Model):
     class Meta:
         ordering = ["sort_order", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["collection", "product"], name="collection_product_unique")
+            models.UniqueConstraint(
+                fields=["collection", "product"], name="collection_product_unique"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.collection_id} ∋ {self.product_id}"
 
 
 class CollectionChannelListing(models.Model):
@@ -337,8 +356,13 @@ class CollectionChannelListing(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["collection", "channel"], name="collection_listing_unique")
+            models.UniqueConstraint(
+                fields=["collection", "channel"], name="collection_listing_unique"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.collection_id} in {self.channel_id}"
 
 
 class ProductMedia(models.Model):
@@ -350,6 +374,9 @@ class ProductMedia(models.Model):
     class Meta:
         ordering = ["sort_order", "pk"]
         verbose_name_plural = "product media"
+
+    def __str__(self) -> str:
+        return self.alt or self.image.name
 
 
 class Thumbnail(models.Model):
@@ -364,6 +391,9 @@ class Thumbnail(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["media", "size"], name="one_thumbnail_per_size")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.media_id}@{self.size}"
 
 
 class CertificationKind(models.TextChoices):
@@ -384,7 +414,9 @@ class Certification(models.Model):
     class Meta:
         ordering = ["kind", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "number", "product"], name="certificate_unique"),
+            models.UniqueConstraint(
+                fields=["kind", "number", "product"], name="certificate_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(valid_until__gte=F("valid_from")), name="certificate_validity_ordered"
             ),

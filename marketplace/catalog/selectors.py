@@ -102,7 +102,9 @@ def _available_condition(channel: Channel) -> Q:
     ).filter(
         Q(track_inventory=False)
         | Exists(
-            Stock.objects.filter(product_variant_id=OuterRef("pk"), quantity__gt=F("quantity_allocated"))
+            Stock.objects.filter(
+                product_variant_id=OuterRef("pk"), quantity__gt=F("quantity_allocated")
+            )
         )
     )
     return Q(Exists(purchasable)) & Q(Exists(priced_with_stock))
@@ -128,7 +130,10 @@ def _category_with_descendants(category_ids: Sequence[int]) -> set[int]:
     found = set(category_ids)
     frontier = set(category_ids)
     while frontier:
-        frontier = set(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        frontier = (
+            set(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            - found
+        )
         found |= frontier
     return found
 
@@ -230,7 +235,9 @@ def product_list(
     With a search, the default order is by rank (best first); RANK without a search falls
     back to name, as in Saleor.
     """
-    queryset = visible_products(channel=channel).filter(product_filter_condition(channel=channel, filters=filters))
+    queryset = visible_products(channel=channel).filter(
+        product_filter_condition(channel=channel, filters=filters)
+    )
     query = None
     for text in _search_texts(filters):
         words = search.build_query(text)
@@ -251,9 +258,15 @@ def product_list(
 def _order(
     queryset: QuerySet[Product], *, channel: Channel, sort_field: ProductSortField, descending: bool
 ) -> QuerySet[Product]:
-    if sort_field in (ProductSortField.PRICE, ProductSortField.MINIMAL_PRICE, ProductSortField.PUBLISHED_AT):
+    if sort_field in (
+        ProductSortField.PRICE,
+        ProductSortField.MINIMAL_PRICE,
+        ProductSortField.PUBLISHED_AT,
+    ):
         listing = ProductChannelListing.objects.filter(product_id=OuterRef("pk"), channel=channel)
-        column = "published_at" if sort_field is ProductSortField.PUBLISHED_AT else "min_price_amount"
+        column = (
+            "published_at" if sort_field is ProductSortField.PUBLISHED_AT else "min_price_amount"
+        )
         from django.db.models import Subquery
 
         queryset = queryset.annotate(sort_value=Subquery(listing.values(column)[:1]))
@@ -287,7 +300,10 @@ def visible_collections(*, channel: Channel) -> QuerySet[Collection]:
 
 
 def shop_list(
-    *, search_text: str | None = None, county_ids: Sequence[int] | None = None, township_ids: Sequence[int] | None = None
+    *,
+    search_text: str | None = None,
+    county_ids: Sequence[int] | None = None,
+    township_ids: Sequence[int] | None = None,
 ) -> QuerySet[Shop]:
     queryset = public_shops()
     if search_text and search_text.strip():

@@ -71,22 +71,31 @@ def _ensure_can_manage(actor: User | None, shop: Shop) -> None:
 
 def _check_kind_fields(offering_kind: str, details: Mapping[str, Any]) -> None:
     if offering_kind not in OfferingKind.values:
-        raise refuse("offering_kind", f"Unknown offering kind '{offering_kind}'.", ProductErrorCode.INVALID)
-    foreign = {k for k, v in details.items() if v not in (None, "")} - set(_KIND_FIELDS[offering_kind])
+        raise refuse(
+            "offering_kind", f"Unknown offering kind '{offering_kind}'.", ProductErrorCode.INVALID
+        )
+    foreign = {k for k, v in details.items() if v not in (None, "")} - set(
+        _KIND_FIELDS[offering_kind]
+    )
     if foreign:
         raise refuse(
             sorted(foreign)[0],
             f"{', '.join(sorted(foreign))} do not apply to a {offering_kind.lower()} offering.",
             ProductErrorCode.INVALID,
         )
-    required = {
+    required_by_kind: dict[str, tuple[str, ...]] = {
         OfferingKind.PRODUCE: ("shelf_life_days", "storage"),
         OfferingKind.HOMESTAY: ("rooms", "nightly_capacity"),
         OfferingKind.EXPERIENCE: ("seats_per_date",),
-    }.get(offering_kind, ())
+    }
+    required = required_by_kind.get(offering_kind, ())
     for field in required:
         if details.get(field) in (None, ""):
-            raise refuse(field, f"A {offering_kind.lower()} offering needs {field}.", ProductErrorCode.REQUIRED)
+            raise refuse(
+                field,
+                f"A {offering_kind.lower()} offering needs {field}.",
+                ProductErrorCode.REQUIRED,
+            )
 
 
 @transaction.atomic
@@ -111,7 +120,9 @@ def product_create(
         raise refuse("name", "A product needs a name.", ProductErrorCode.REQUIRED)
     if Product.objects.filter(slug=slug).exists():
         raise refuse("slug", f"The slug '{slug}' is taken.", ProductErrorCode.UNIQUE)
-    description_json = editorjs_from_text(description) if isinstance(description, str) else dict(description)
+    description_json = (
+        editorjs_from_text(description) if isinstance(description, str) else dict(description)
+    )
     product = Product.objects.create(
         shop=shop,
         product_type=product_type,
@@ -122,7 +133,11 @@ def product_create(
         description=description_json,
         description_plaintext=editorjs_to_text(description_json),
         rating=rating,
-        **{field: details.get(field) for field in _ALL_KIND_FIELDS if field != "storage" and field != "harvest_season"},
+        **{
+            field: details.get(field)
+            for field in _ALL_KIND_FIELDS
+            if field != "storage" and field != "harvest_season"
+        },
         storage=details.get("storage") or "",
         harvest_season=details.get("harvest_season") or "",
     )
@@ -130,7 +145,14 @@ def product_create(
     return product
 
 
-_EDITABLE_FIELDS = {"name", "category", "description", "seo_title", "seo_description", "rating"} | _ALL_KIND_FIELDS
+_EDITABLE_FIELDS = {
+    "name",
+    "category",
+    "description",
+    "seo_title",
+    "seo_description",
+    "rating",
+} | _ALL_KIND_FIELDS
 
 
 @transaction.atomic
@@ -138,7 +160,11 @@ def product_update(*, actor: User | None, product: Product, changes: Mapping[str
     _ensure_can_manage(actor, product.shop)
     unknown = set(changes) - _EDITABLE_FIELDS
     if unknown:
-        raise refuse(sorted(unknown)[0], f"Cannot change {', '.join(sorted(unknown))}.", ProductErrorCode.INVALID)
+        raise refuse(
+            sorted(unknown)[0],
+            f"Cannot change {', '.join(sorted(unknown))}.",
+            ProductErrorCode.INVALID,
+        )
     locked = Product.objects.select_for_update().get(pk=product.pk)
     kind_details = {f: changes.get(f, getattr(locked, f)) for f in _ALL_KIND_FIELDS}
     _check_kind_fields(locked.offering_kind, kind_details)
@@ -146,7 +172,11 @@ def product_update(*, actor: User | None, product: Product, changes: Mapping[str
         if field == "description":
             value = editorjs_from_text(value) if isinstance(value, str) else value
             locked.description_plaintext = editorjs_to_text(value)
-        setattr(locked, field, value if value is not None or field not in ("storage", "harvest_season") else "")
+        setattr(
+            locked,
+            field,
+            value if value is not None or field not in ("storage", "harvest_season") else "",
+        )
     if "name" in changes and not locked.name.strip():
         raise refuse("name", "A product needs a name.", ProductErrorCode.REQUIRED)
     locked.save()
@@ -194,7 +224,9 @@ def variant_create(
         # Tourism capacity is kept by the booking calendar, not by warehouse stock.
         track_inventory=(not product.is_tourism) if track_inventory is None else track_inventory,
         quantity_limit_per_customer=quantity_limit_per_customer,
-        beneficiary_kind=BeneficiaryKind.HOUSEHOLD if beneficiary_household else BeneficiaryKind.COLLECTIVE,
+        beneficiary_kind=BeneficiaryKind.HOUSEHOLD
+        if beneficiary_household
+        else BeneficiaryKind.COLLECTIVE,
         beneficiary_household=beneficiary_household,
     )
     for channel, price in (prices or {}).items():
@@ -207,7 +239,11 @@ def variant_create(
 def _set_variant_price(*, variant: ProductVariant, channel: Channel, price: Decimal) -> None:
     price = Decimal(price)
     if price < 0 or price != price.quantize(Decimal("0.01")):
-        raise refuse("price", f"{price} is not a valid price in yuan (≥ 0, two decimals).", ProductErrorCode.INVALID_PRICE)
+        raise refuse(
+            "price",
+            f"{price} is not a valid price in yuan (≥ 0, two decimals).",
+            ProductErrorCode.INVALID_PRICE,
+        )
     ProductVariantChannelListing.objects.update_or_create(
         variant=variant,
         channel=channel,
@@ -216,7 +252,9 @@ def _set_variant_price(*, variant: ProductVariant, channel: Channel, price: Deci
 
 
 @transaction.atomic
-def variant_set_price(*, actor: User | None, variant: ProductVariant, channel: Channel, price: Decimal) -> None:
+def variant_set_price(
+    *, actor: User | None, variant: ProductVariant, channel: Channel, price: Decimal
+) -> None:
     _ensure_can_manage(actor, variant.product.shop)
     _set_variant_price(variant=variant, channel=channel, price=price)
     products_update_price_range(product_ids=[variant.product_id])
@@ -296,7 +334,11 @@ def products_mark_search_dirty(*, product_ids: Iterable[int] | None = None, **fi
     """Flag products whose document is stale and refresh them in the background."""
     from marketplace.catalog.tasks import refresh_dirty_search_documents
 
-    queryset = Product.objects.filter(**filters) if product_ids is None else Product.objects.filter(pk__in=list(product_ids))
+    queryset = (
+        Product.objects.filter(**filters)
+        if product_ids is None
+        else Product.objects.filter(pk__in=list(product_ids))
+    )
     queryset.update(search_index_dirty=True)
     transaction.on_commit(refresh_dirty_search_documents.delay)
 
@@ -313,7 +355,9 @@ def category_rename(*, actor: User | None, category: Category, name: str) -> Cat
     return category
 
 
-def category_create(*, name: str, slug: str, parent: Category | None = None, description: str = "") -> Category:
+def category_create(
+    *, name: str, slug: str, parent: Category | None = None, description: str = ""
+) -> Category:
     return Category.objects.create(
         name=name,
         slug=slug,
@@ -336,9 +380,16 @@ def certification_add(
 ) -> Certification:
     _ensure_can_manage(actor, product.shop)
     if valid_until < valid_from:
-        raise refuse("valid_until", "A certificate cannot expire before it starts.", ProductErrorCode.INVALID)
+        raise refuse(
+            "valid_until", "A certificate cannot expire before it starts.", ProductErrorCode.INVALID
+        )
     certification = Certification.objects.create(
-        product=product, kind=kind, number=number, issuer=issuer, valid_from=valid_from, valid_until=valid_until
+        product=product,
+        kind=kind,
+        number=number,
+        issuer=issuer,
+        valid_from=valid_from,
+        valid_until=valid_until,
     )
     products_refresh_search_document(product_ids=[product.pk])
     return certification
@@ -364,7 +415,11 @@ def trace_batch_create(
     """Record a harvest batch. The batch's village is the shop's; its household must live there."""
     _ensure_can_manage(actor, product.shop)
     if household is not None and household.village_id != product.shop.village_id:
-        raise refuse("household", "The household must belong to the shop's village.", ProductErrorCode.INVALID)
+        raise refuse(
+            "household",
+            "The household must belong to the shop's village.",
+            ProductErrorCode.INVALID,
+        )
     if not plot.strip():
         raise refuse("plot", "A trace batch names its plot.", ProductErrorCode.REQUIRED)
     return TraceBatch.objects.create(
@@ -380,7 +435,9 @@ def trace_batch_create(
 
 
 @transaction.atomic
-def product_media_add(*, actor: User | None, product: Product, image: File, alt: str = "") -> ProductMedia:
+def product_media_add(
+    *, actor: User | None, product: Product, image: File, alt: str = ""
+) -> ProductMedia:
     """Attach an image; thumbnails are made in the background after commit."""
     from marketplace.catalog.tasks import generate_thumbnails
 

@@ -26,7 +26,9 @@ def refresh_dirty_search_documents() -> int:
 
     refreshed = 0
     while True:
-        ids = list(Product.objects.filter(search_index_dirty=True).values_list("pk", flat=True)[:BATCH])
+        ids = list(
+            Product.objects.filter(search_index_dirty=True).values_list("pk", flat=True)[:BATCH]
+        )
         if not ids:
             return refreshed
         refreshed += products_refresh_search_document(product_ids=ids)

@@ -23,7 +23,9 @@ class QueryCountMiddleware:
             return self.get_response(request)
         count = 0
 
-        def counter(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        def counter(
+            execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+        ) -> Any:
             nonlocal count
             count += 1
             return execute(sql, params, many, context)

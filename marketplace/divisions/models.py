@@ -10,7 +10,9 @@ class County(models.Model):
     name = models.CharField(max_length=64)
     slug = models.SlugField(max_length=64, unique=True)
     province = models.CharField(max_length=32)
-    prefecture = models.CharField(max_length=32, help_text="The prefecture-level city, e.g. 临沧市.")
+    prefecture = models.CharField(
+        max_length=32, help_text="The prefecture-level city, e.g. 临沧市."
+    )
 
     class Meta:
         ordering = ["code"]

@@ -34,7 +34,9 @@ class Stock(models.Model):
             models.UniqueConstraint(
                 fields=["warehouse", "product_variant"], name="one_stock_row_per_variant_warehouse"
             ),
-            models.CheckConstraint(condition=Q(quantity__gte=0), name="stock_quantity_non_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=0), name="stock_quantity_non_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(quantity_allocated__gte=0) & Q(quantity_allocated__lte=F("quantity")),
                 name="stock_allocated_within_quantity",

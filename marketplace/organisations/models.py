@@ -12,7 +12,9 @@ from marketplace.divisions.models import Village
 class PartyOrganisation(models.Model):
     """A village Party branch (村党支部). One per village; it runs at most one shop."""
 
-    village = models.OneToOneField(Village, on_delete=models.PROTECT, related_name="party_organisation")
+    village = models.OneToOneField(
+        Village, on_delete=models.PROTECT, related_name="party_organisation"
+    )
     name = models.CharField(max_length=128)
     secretary_title = models.CharField(
         max_length=64, blank=True, help_text="The branch secretary's public title, never a name."
@@ -116,9 +118,7 @@ class Household(models.Model):
     class Meta:
         ordering = ["village__code", "reference"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(member_count__gte=1), name="household_has_members"
-            ),
+            models.CheckConstraint(condition=Q(member_count__gte=1), name="household_has_members"),
             models.CheckConstraint(
                 condition=Q(id_number="") | Q(id_number__regex=r"^\d{17}[\dX]$"),
                 name="household_id_number_format",

@@ -78,7 +78,9 @@ def shop_apply(
 
 def _transition(*, shop: Shop, to_status: str, actor: User, reason: str) -> Shop:
     if not reason.strip():
-        raise refuse("reason", "Every change of a shop's status needs a reason.", ShopErrorCode.REQUIRED)
+        raise refuse(
+            "reason", "Every change of a shop's status needs a reason.", ShopErrorCode.REQUIRED
+        )
     locked = Shop.objects.select_for_update().get(pk=shop.pk)
     if locked.status not in _ALLOWED_TRANSITIONS[to_status]:
         raise refuse(
@@ -93,7 +95,11 @@ def _transition(*, shop: Shop, to_status: str, actor: User, reason: str) -> Shop
         locked.approved_at = timezone.now()
     locked.save(update_fields=["status", "approved_at"])
     ShopStatusEvent.objects.create(
-        shop=locked, from_status=from_status, to_status=to_status, actor=actor, reason=reason.strip()
+        shop=locked,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason.strip(),
     )
     return locked
 
@@ -101,7 +107,9 @@ def _transition(*, shop: Shop, to_status: str, actor: User, reason: str) -> Shop
 @transaction.atomic
 def shop_recommend(*, shop: Shop, officer: User, reason: str) -> Shop:
     if not can_recommend_shop(user=officer, shop=shop):
-        raise PermissionRefused(f"Only the officers of {shop.village.township} may recommend {shop}.")
+        raise PermissionRefused(
+            f"Only the officers of {shop.village.township} may recommend {shop}."
+        )
     return _transition(shop=shop, to_status=ShopStatus.RECOMMENDED, actor=officer, reason=reason)
 
 
@@ -131,7 +139,9 @@ def shop_reinstate(*, shop: Shop, admin: User, reason: str) -> Shop:
     if not can_approve_shop(user=admin):
         raise PermissionRefused("Only a platform admin may reinstate a suspended shop.")
     if shop.status != ShopStatus.SUSPENDED:
-        raise refuse("status", "Only a suspended shop can be reinstated.", ShopErrorCode.INVALID_TRANSITION)
+        raise refuse(
+            "status", "Only a suspended shop can be reinstated.", ShopErrorCode.INVALID_TRANSITION
+        )
     return _transition(shop=shop, to_status=ShopStatus.APPROVED, actor=admin, reason=reason)
 
 
@@ -164,11 +174,17 @@ def household_register(
     if not (scopes.is_platform_admin or village.pk in scopes.managed_village_ids):
         raise PermissionRefused(f"You may not register households in {village}.")
     if category not in HouseholdCategory.values:
-        raise refuse("category", f"Unknown household category '{category}'.", HouseholdErrorCode.INVALID)
+        raise refuse(
+            "category", f"Unknown household category '{category}'.", HouseholdErrorCode.INVALID
+        )
     if member_count < 1:
-        raise refuse("member_count", "A household has at least one member.", HouseholdErrorCode.INVALID)
+        raise refuse(
+            "member_count", "A household has at least one member.", HouseholdErrorCode.INVALID
+        )
     if not head_name.strip():
-        raise refuse("head_name", "The head of household's name is required.", HouseholdErrorCode.REQUIRED)
+        raise refuse(
+            "head_name", "The head of household's name is required.", HouseholdErrorCode.REQUIRED
+        )
     return Household.objects.create(
         village=village,
         reference=_new_household_reference(village),

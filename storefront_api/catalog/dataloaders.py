@@ -63,7 +63,9 @@ class ProductChannelListingLoader(DataLoader[ProductChannelKey, ProductChannelLi
     def batch_load(self, keys: Sequence[ProductChannelKey]) -> list[ProductChannelListing | None]:
         product_ids = {k[0] for k in keys}
         channel_ids = {k[1] for k in keys}
-        rows = ProductChannelListing.objects.filter(product_id__in=product_ids, channel_id__in=channel_ids)
+        rows = ProductChannelListing.objects.filter(
+            product_id__in=product_ids, channel_id__in=channel_ids
+        )
         return by_key(keys, rows, lambda row: (row.product_id, row.channel_id))
 
 
@@ -84,7 +86,9 @@ class VariantsByProductInChannelLoader(DataLoader[ProductChannelKey, list[Produc
 
 
 class VariantChannelListingLoader(DataLoader[tuple[int, int], ProductVariantChannelListing]):
-    def batch_load(self, keys: Sequence[tuple[int, int]]) -> list[ProductVariantChannelListing | None]:
+    def batch_load(
+        self, keys: Sequence[tuple[int, int]]
+    ) -> list[ProductVariantChannelListing | None]:
         rows = ProductVariantChannelListing.objects.filter(
             variant_id__in={k[0] for k in keys}, channel_id__in={k[1] for k in keys}
         )
@@ -102,7 +106,9 @@ class ProductAvailableLoader(DataLoader[ProductChannelKey, bool]):
             by_channel[channel_id].append(product_id)
         available: set[ProductChannelKey] = set()
         for channel_id, product_ids in by_channel.items():
-            for product_id in available_product_ids(channel=Channel(pk=channel_id), product_ids=product_ids):
+            for product_id in available_product_ids(
+                channel=Channel(pk=channel_id), product_ids=product_ids
+            ):
                 available.add((product_id, channel_id))
         return [key in available for key in keys]
 
@@ -132,7 +138,9 @@ class ThumbnailLoader(DataLoader[tuple[int, int | None], tuple[ProductMedia, str
     Falls back to the original while the background thumbnailer has not yet made the size.
     """
 
-    def batch_load(self, keys: Sequence[tuple[int, int | None]]) -> list[tuple[ProductMedia, str] | None]:
+    def batch_load(
+        self, keys: Sequence[tuple[int, int | None]]
+    ) -> list[tuple[ProductMedia, str] | None]:
         product_ids = {k[0] for k in keys}
         first_media = {
             m.product_id: m
@@ -141,10 +149,16 @@ class ThumbnailLoader(DataLoader[tuple[int, int | None], tuple[ProductMedia, str
             .distinct("product_id")
         }
         sizes = {nearest_size(size) for _, size in keys if size}
-        thumbs = {
-            (t.media_id, t.size): t.image.name
-            for t in Thumbnail.objects.filter(media__in=list(first_media.values()), size__in=sizes)
-        } if sizes and first_media else {}
+        thumbs = (
+            {
+                (t.media_id, t.size): t.image.name
+                for t in Thumbnail.objects.filter(
+                    media__in=list(first_media.values()), size__in=sizes
+                )
+            }
+            if sizes and first_media
+            else {}
+        )
         result: list[tuple[ProductMedia, str] | None] = []
         for product_id, size in keys:
             media = first_media.get(product_id)
@@ -158,7 +172,9 @@ class ThumbnailLoader(DataLoader[tuple[int, int | None], tuple[ProductMedia, str
 
 class ThumbnailsByMediaLoader(DataLoader[tuple[int, int], str | None]):
     def batch_load(self, keys: Sequence[tuple[int, int]]) -> list[str | None]:
-        rows = Thumbnail.objects.filter(media_id__in={k[0] for k in keys}, size__in={k[1] for k in keys})
+        rows = Thumbnail.objects.filter(
+            media_id__in={k[0] for k in keys}, size__in={k[1] for k in keys}
+        )
         found = {(t.media_id, t.size): t.image.name for t in rows}
         return [found.get(k) for k in keys]
 
@@ -170,9 +186,7 @@ class CollectionsByProductInChannelLoader(DataLoader[ProductChannelKey, list[Col
             by_channel[channel_id].add(product_id)
         out: dict[ProductChannelKey, list[Collection]] = defaultdict(list)
         for channel_id, product_ids in by_channel.items():
-            collections = {
-                c.pk: c for c in visible_collections(channel=Channel(pk=channel_id))
-            }
+            collections = {c.pk: c for c in visible_collections(channel=Channel(pk=channel_id))}
             for link in CollectionProduct.objects.filter(
                 product_id__in=product_ids, collection_id__in=list(collections)
             ).order_by("sort_order", "pk"):
@@ -210,4 +224,6 @@ class SelectedAttributesByVariantLoader(DataLoader[int, list[tuple[Any, list[Any
 
 class CertificationsByProductLoader(DataLoader[int, list[Certification]]):
     def batch_load(self, keys: Sequence[int]) -> list[list[Certification]]:
-        return grouped(keys, Certification.objects.filter(product_id__in=keys), lambda c: c.product_id)
+        return grouped(
+            keys, Certification.objects.filter(product_id__in=keys), lambda c: c.product_id
+        )

@@ -64,7 +64,9 @@ class ProductFilterInput(graphene.InputObjectType):
     villages = graphene.List(graphene.NonNull(graphene.ID), description="Global IDs of villages.")
     townships = graphene.List(graphene.NonNull(graphene.ID), description="Global IDs of townships.")
     counties = graphene.List(graphene.NonNull(graphene.ID), description="Global IDs of counties.")
-    offering_kinds = graphene.List(graphene.NonNull("storefront_api.catalog.types.OfferingKindEnum"))
+    offering_kinds = graphene.List(
+        graphene.NonNull("storefront_api.catalog.types.OfferingKindEnum")
+    )
     certified = graphene.Boolean(description="Holds a certification valid today.")
 
 
@@ -127,10 +129,14 @@ def parse_sort(sort_by: Any) -> tuple[ProductSortField | None, bool]:
     if not sort_by:
         return None, False
     if sort_by.get("attribute_id"):
-        raise ApiError("Sorting by attribute is not supported.", code="GRAPHQL_ERROR", field="sortBy")
+        raise ApiError(
+            "Sorting by attribute is not supported.", code="GRAPHQL_ERROR", field="sortBy"
+        )
     field = sort_by.get("field")
     descending = str(sort_by.get("direction")).lower().endswith("desc")
-    return (_SORT_FIELDS[str(field).split(".")[-1].lower()] if field else ProductSortField.NAME), descending
+    return (
+        _SORT_FIELDS[str(field).split(".")[-1].lower()] if field else ProductSortField.NAME
+    ), descending
 
 
 def _range(value: Any) -> PriceRange | None:
@@ -138,7 +144,8 @@ def _range(value: Any) -> PriceRange | None:
         return None
     gte, lte = value.get("gte"), value.get("lte")
     return PriceRange(
-        gte=None if gte is None else Decimal(str(gte)), lte=None if lte is None else Decimal(str(lte))
+        gte=None if gte is None else Decimal(str(gte)),
+        lte=None if lte is None else Decimal(str(lte)),
     )
 
 
@@ -155,9 +162,15 @@ def parse_filter(value: Any) -> ProductFilters:
         search=value.get("search"),
         ids=decode_ids(value.get("ids"), expected_type="Product", field="ids"),
         slugs=value.get("slugs"),
-        categories=decode_ids(value.get("categories"), expected_type="Category", field="categories"),
-        collections=decode_ids(value.get("collections"), expected_type="Collection", field="collections"),
-        product_types=decode_ids(value.get("product_types"), expected_type="ProductType", field="productTypes"),
+        categories=decode_ids(
+            value.get("categories"), expected_type="Category", field="categories"
+        ),
+        collections=decode_ids(
+            value.get("collections"), expected_type="Collection", field="collections"
+        ),
+        product_types=decode_ids(
+            value.get("product_types"), expected_type="ProductType", field="productTypes"
+        ),
         shops=decode_ids(value.get("shops"), expected_type="VillageShop", field="shops"),
         villages=decode_ids(value.get("villages"), expected_type="Village", field="villages"),
         townships=decode_ids(value.get("townships"), expected_type="Township", field="townships"),

@@ -43,7 +43,9 @@ def resolve_product_connection(
     if extra_filters:
         filters = replace(filters, all_of=(*filters.all_of, ProductFilters(**extra_filters)))
     sort_field, descending = parse_sort(sort_by)
-    queryset = product_list(channel=channel_obj, filters=filters, sort_field=sort_field, descending=descending)
+    queryset = product_list(
+        channel=channel_obj, filters=filters, sort_field=sort_field, descending=descending
+    )
     connection = paginate(queryset, ProductCountableConnection, connection_name="products", **page)
     for edge in connection.edges:
         with_channel(edge.node, channel_obj.slug)
@@ -58,7 +60,14 @@ def _one(id: str | None, slug: str | None, type_name: str) -> tuple[str, Any]:
     return "slug", slug
 
 
-def resolve_product(info: Any, *, id: str | None = None, slug: str | None = None, channel: str | None = None, **_: Any) -> Any:
+def resolve_product(
+    info: Any,
+    *,
+    id: str | None = None,
+    slug: str | None = None,
+    channel: str | None = None,
+    **_: Any,
+) -> Any:
     field, value = _one(id, slug, "Product")
     channel_obj = resolve_channel(info.context, channel)
     product = visible_products(channel=channel_obj).filter(**{field: value}).first()
@@ -66,12 +75,19 @@ def resolve_product(info: Any, *, id: str | None = None, slug: str | None = None
 
 
 def resolve_product_variant(
-    info: Any, *, id: str | None = None, sku: str | None = None, channel: str | None = None, **_: Any
+    info: Any,
+    *,
+    id: str | None = None,
+    sku: str | None = None,
+    channel: str | None = None,
+    **_: Any,
 ) -> Any:
     if (id is None) == (sku is None):
         raise ApiError("Exactly one of `id` or `sku` must be provided.", code="GRAPHQL_ERROR")
     channel_obj = resolve_channel(info.context, channel)
-    lookup = {"pk": decode_id(id, expected_type="ProductVariant")} if id is not None else {"sku": sku}
+    lookup: dict[str, Any] = (
+        {"pk": decode_id(id, expected_type="ProductVariant")} if id is not None else {"sku": sku}
+    )
     variant = visible_product_variants(channel=channel_obj).filter(**lookup).first()
     return with_channel(variant, channel_obj.slug)
 
@@ -110,7 +126,12 @@ def category_ancestors(category: models.Category) -> list[models.Category]:
 
 
 def resolve_collection(
-    info: Any, *, id: str | None = None, slug: str | None = None, channel: str | None = None, **_: Any
+    info: Any,
+    *,
+    id: str | None = None,
+    slug: str | None = None,
+    channel: str | None = None,
+    **_: Any,
 ) -> Any:
     field, value = _one(id, slug, "Collection")
     channel_obj = resolve_channel(info.context, channel)
@@ -126,7 +147,9 @@ def collection_list(info: Any, *, channel: str | None, filter: Any = None) -> tu
             queryset = queryset.filter(name__icontains=filter["search"])
         if filter.get("ids") is not None:
             queryset = queryset.filter(
-                pk__in=[decode_id(i, expected_type="Collection", field="ids") for i in filter["ids"]]
+                pk__in=[
+                    decode_id(i, expected_type="Collection", field="ids") for i in filter["ids"]
+                ]
             )
         if filter.get("slugs") is not None:
             queryset = queryset.filter(slug__in=filter["slugs"])

@@ -20,12 +20,12 @@ from storefront_api.core.types import (
     Image,
     LanguageCodeEnum,
     MeasurementUnitsEnum,
-    PositiveInt,
-    VariantAttributeScope,
     ObjectWithMetadata,
+    PositiveInt,
     TaxedMoney,
     TaxedMoneyRange,
     ThumbnailFormatEnum,
+    VariantAttributeScope,
     Weight,
     absolute_media_url,
 )
@@ -157,7 +157,8 @@ class Attribute(graphene.ObjectType):
     filterable_in_storefront = graphene.Boolean(required=True)
     with_choices = graphene.Boolean(required=True)
     translation = graphene.Field(
-        AttributeTranslation, language_code=graphene.Argument(LanguageCodeEnum, required=True),
+        AttributeTranslation,
+        language_code=graphene.Argument(LanguageCodeEnum, required=True),
         resolver=_null_translation,
     )
 
@@ -167,7 +168,10 @@ class Attribute(graphene.ObjectType):
 
     @staticmethod
     def resolve_with_choices(root: models.Attribute, info: Any) -> bool:
-        return root.input_type in (models.AttributeInputType.DROPDOWN, models.AttributeInputType.MULTISELECT)
+        return root.input_type in (
+            models.AttributeInputType.DROPDOWN,
+            models.AttributeInputType.MULTISELECT,
+        )
 
     @staticmethod
     def resolve_unit(root: models.Attribute, info: Any) -> str | None:
@@ -193,7 +197,8 @@ class AttributeValue(graphene.ObjectType):
     date_time = graphene.DateTime()
     file = graphene.Field(File)
     translation = graphene.Field(
-        AttributeValueTranslation, language_code=graphene.Argument(LanguageCodeEnum, required=True),
+        AttributeValueTranslation,
+        language_code=graphene.Argument(LanguageCodeEnum, required=True),
         resolver=_null_translation,
     )
 
@@ -207,7 +212,9 @@ class AttributeValue(graphene.ObjectType):
 
     @staticmethod
     def resolve_plain_text(root: models.AttributeValue, info: Any) -> str | None:
-        return root.name if root.attribute.input_type == models.AttributeInputType.PLAIN_TEXT else None
+        return (
+            root.name if root.attribute.input_type == models.AttributeInputType.PLAIN_TEXT else None
+        )
 
     @staticmethod
     def resolve_boolean(root: models.AttributeValue, info: Any) -> bool | None:
@@ -316,7 +323,11 @@ def _assigned(attribute: models.Attribute, values: list[models.AttributeValue]) 
             number = None
         return _Assigned(AssignedNumericAttribute, attribute, number)
     if kind == models.AttributeInputType.BOOLEAN:
-        return _Assigned(AssignedBooleanAttribute, attribute, first.slug in ("true", "yes", "1") if first else None)
+        return _Assigned(
+            AssignedBooleanAttribute,
+            attribute,
+            first.slug in ("true", "yes", "1") if first else None,
+        )
     return _Assigned(AssignedSingleChoiceAttribute, attribute, first)
 
 
@@ -329,7 +340,9 @@ class ProductMedia(graphene.ObjectType):
     type = graphene.Field(ProductMediaType, required=True)
     oembed_data = graphene.JSONString(required=True)
     url = graphene.String(
-        required=True, size=graphene.Int(), format=graphene.Argument(ThumbnailFormatEnum, default_value="original")
+        required=True,
+        size=graphene.Int(),
+        format=graphene.Argument(ThumbnailFormatEnum, default_value="original"),
     )
     product_id = graphene.ID()
 
@@ -348,10 +361,14 @@ class ProductMedia(graphene.ObjectType):
         return to_global_id("Product", root.product_id)
 
     @staticmethod
-    def resolve_url(root: models.ProductMedia, info: Any, size: int | None = None, format: str | None = None) -> Any:
+    def resolve_url(
+        root: models.ProductMedia, info: Any, size: int | None = None, format: str | None = None
+    ) -> Any:
         if not size:
             return absolute_media_url(info, root.image.name)
-        thumb = get_loader(info.context, loaders.ThumbnailsByMediaLoader).load((root.pk, nearest_size(size)))
+        thumb = get_loader(info.context, loaders.ThumbnailsByMediaLoader).load(
+            (root.pk, nearest_size(size))
+        )
         return then(thumb, lambda name: absolute_media_url(info, name or root.image.name))
 
 
@@ -445,10 +462,13 @@ class Category(graphene.ObjectType):
     products = _product_connection_field()
     children = graphene.Field(lambda: CategoryCountableConnection, **connection_args())
     background_image = graphene.Field(
-        Image, size=graphene.Int(), format=graphene.Argument(ThumbnailFormatEnum, default_value="original")
+        Image,
+        size=graphene.Int(),
+        format=graphene.Argument(ThumbnailFormatEnum, default_value="original"),
     )
     translation = graphene.Field(
-        CategoryTranslation, language_code=graphene.Argument(LanguageCodeEnum, required=True),
+        CategoryTranslation,
+        language_code=graphene.Argument(LanguageCodeEnum, required=True),
         resolver=_null_translation,
     )
 
@@ -471,14 +491,21 @@ class Category(graphene.ObjectType):
         children = get_loader(info.context, loaders.CategoryChildrenLoader).load(root.pk)
         return then(
             children,
-            lambda rows: paginate_list(rows, CategoryCountableConnection, connection_name="children", **kwargs),
+            lambda rows: paginate_list(
+                rows, CategoryCountableConnection, connection_name="children", **kwargs
+            ),
         )
 
     @staticmethod
     def resolve_ancestors(root: models.Category, info: Any, **kwargs: Any) -> Any:
         from storefront_api.catalog.resolvers import category_ancestors
 
-        return paginate_list(category_ancestors(root), CategoryCountableConnection, connection_name="ancestors", **kwargs)
+        return paginate_list(
+            category_ancestors(root),
+            CategoryCountableConnection,
+            connection_name="ancestors",
+            **kwargs,
+        )
 
     @staticmethod
     def resolve_products(root: models.Category, info: Any, **kwargs: Any) -> Any:
@@ -503,10 +530,13 @@ class Collection(graphene.ObjectType):
     channel = graphene.String()
     products = _product_connection_field()
     background_image = graphene.Field(
-        Image, size=graphene.Int(), format=graphene.Argument(ThumbnailFormatEnum, default_value="original")
+        Image,
+        size=graphene.Int(),
+        format=graphene.Argument(ThumbnailFormatEnum, default_value="original"),
     )
     translation = graphene.Field(
-        CollectionTranslation, language_code=graphene.Argument(LanguageCodeEnum, required=True),
+        CollectionTranslation,
+        language_code=graphene.Argument(LanguageCodeEnum, required=True),
         resolver=_null_translation,
     )
 
@@ -542,19 +572,32 @@ class ProductVariant(graphene.ObjectType):
     weight = graphene.Field(Weight)
     channel = graphene.String()
     pricing = graphene.Field(VariantPricingInfo)
-    attributes = graphene.List(graphene.NonNull(SelectedAttribute), required=True, variant_selection=graphene.Argument(VariantAttributeScope))
-    assigned_attributes = graphene.List(graphene.NonNull(AssignedAttribute), required=True, limit=graphene.Argument(PositiveInt, default_value=100))
+    attributes = graphene.List(
+        graphene.NonNull(SelectedAttribute),
+        required=True,
+        variant_selection=graphene.Argument(VariantAttributeScope),
+    )
+    assigned_attributes = graphene.List(
+        graphene.NonNull(AssignedAttribute),
+        required=True,
+        limit=graphene.Argument(PositiveInt, default_value=100),
+    )
     media = graphene.List(graphene.NonNull(ProductMedia))
     quantity_available = graphene.Int(country_code=graphene.Argument(CountryCode))
     created = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
     translation = graphene.Field(
-        ProductVariantTranslation, language_code=graphene.Argument(LanguageCodeEnum, required=True),
+        ProductVariantTranslation,
+        language_code=graphene.Argument(LanguageCodeEnum, required=True),
         resolver=_null_translation,
     )
     beneficiary_kind = graphene.Field(
-        BeneficiaryKindEnum, required=True,
-        description="Who this sale benefits: the village collective or a consigning household (never named here).",
+        BeneficiaryKindEnum,
+        required=True,
+        description=(
+            "Who this sale benefits: the village collective or a consigning household "
+            "(never named here)."
+        ),
     )
 
     @staticmethod
@@ -583,7 +626,9 @@ class ProductVariant(graphene.ObjectType):
         channel_id = _channel_id(info, root)
         if channel_id is None:
             return None
-        listing = get_loader(info.context, loaders.VariantChannelListingLoader).load((root.pk, channel_id))
+        listing = get_loader(info.context, loaders.VariantChannelListingLoader).load(
+            (root.pk, channel_id)
+        )
 
         def build(row: models.ProductVariantChannelListing | None) -> VariantPricingInfo | None:
             if row is None:
@@ -596,10 +641,14 @@ class ProductVariant(graphene.ObjectType):
     @staticmethod
     def resolve_attributes(root: models.ProductVariant, info: Any, **_: Any) -> Any:
         rows = get_loader(info.context, loaders.SelectedAttributesByVariantLoader).load(root.pk)
-        return then(rows, lambda pairs: [SelectedAttribute(attribute=a, values=v) for a, v in pairs])
+        return then(
+            rows, lambda pairs: [SelectedAttribute(attribute=a, values=v) for a, v in pairs]
+        )
 
     @staticmethod
-    def resolve_assigned_attributes(root: models.ProductVariant, info: Any, limit: int = 100) -> Any:
+    def resolve_assigned_attributes(
+        root: models.ProductVariant, info: Any, limit: int = 100
+    ) -> Any:
         rows = get_loader(info.context, loaders.SelectedAttributesByVariantLoader).load(root.pk)
         return then(rows, lambda pairs: [_assigned(a, v) for a, v in pairs[:limit]])
 
@@ -639,33 +688,50 @@ class Product(graphene.ObjectType):
     rating = graphene.Float()
     channel = graphene.String()
     thumbnail = graphene.Field(
-        Image, size=graphene.Int(), format=graphene.Argument(ThumbnailFormatEnum, default_value="original")
+        Image,
+        size=graphene.Int(),
+        format=graphene.Argument(ThumbnailFormatEnum, default_value="original"),
     )
     pricing = graphene.Field(ProductPricingInfo)
     is_available = graphene.Boolean()
     attribute = graphene.Field(SelectedAttribute, slug=graphene.String(required=True))
     attributes = graphene.List(graphene.NonNull(SelectedAttribute), required=True)
     assigned_attribute = graphene.Field(AssignedAttribute, slug=graphene.String(required=True))
-    assigned_attributes = graphene.List(graphene.NonNull(AssignedAttribute), required=True, limit=graphene.Argument(PositiveInt, default_value=100))
+    assigned_attributes = graphene.List(
+        graphene.NonNull(AssignedAttribute),
+        required=True,
+        limit=graphene.Argument(PositiveInt, default_value=100),
+    )
     variants = graphene.List(graphene.NonNull(ProductVariant))
-    product_variants = graphene.Field(lambda: ProductVariantCountableConnection, **connection_args())
+    product_variants = graphene.Field(
+        lambda: ProductVariantCountableConnection, **connection_args()
+    )
     media = graphene.List(graphene.NonNull(ProductMedia))
     media_by_id = graphene.Field(ProductMedia, id=graphene.ID(required=True))
     collections = graphene.List(graphene.NonNull(Collection))
     available_for_purchase_at = graphene.DateTime()
     is_available_for_purchase = graphene.Boolean()
     translation = graphene.Field(
-        ProductTranslation, language_code=graphene.Argument(LanguageCodeEnum, required=True),
+        ProductTranslation,
+        language_code=graphene.Argument(LanguageCodeEnum, required=True),
         resolver=_null_translation,
     )
     # Ruralmart extensions.
-    shop = graphene.Field("storefront_api.shops.types.VillageShop", required=True, description="The village shop selling it.")
+    shop = graphene.Field(
+        "storefront_api.shops.types.VillageShop",
+        required=True,
+        description="The village shop selling it.",
+    )
     offering_kind = graphene.Field(OfferingKindEnum, required=True)
     offering_details = graphene.Field(OfferingDetails, required=True)
     certifications = graphene.List(graphene.NonNull(Certification), required=True)
     beneficiary_kind = graphene.Field(
-        BeneficiaryKindEnum, required=True,
-        description="HOUSEHOLD when any variant is consigned by a household; the household is never named here.",
+        BeneficiaryKindEnum,
+        required=True,
+        description=(
+            "HOUSEHOLD when any variant is consigned by a household; the household is "
+            "never named here."
+        ),
     )
 
     @staticmethod
@@ -716,7 +782,9 @@ class Product(graphene.ObjectType):
         if channel_id is None:
             return []
         slug = root._channel_slug  # type: ignore[attr-defined]
-        rows = get_loader(info.context, loaders.VariantsByProductInChannelLoader).load((root.pk, channel_id))
+        rows = get_loader(info.context, loaders.VariantsByProductInChannelLoader).load(
+            (root.pk, channel_id)
+        )
         return then(rows, lambda variants: [with_channel(v, slug) for v in variants])
 
     @staticmethod
@@ -725,21 +793,28 @@ class Product(graphene.ObjectType):
 
     @staticmethod
     def resolve_default_variant(root: models.Product, info: Any) -> Any:
-        return then(Product._variants(root, info), lambda variants: variants[0] if variants else None)
+        return then(
+            Product._variants(root, info), lambda variants: variants[0] if variants else None
+        )
 
     @staticmethod
     def resolve_product_variants(root: models.Product, info: Any, **kwargs: Any) -> Any:
         return then(
             Product._variants(root, info),
             lambda variants: paginate_list(
-                variants, ProductVariantCountableConnection, connection_name="productVariants", **kwargs
+                variants,
+                ProductVariantCountableConnection,
+                connection_name="productVariants",
+                **kwargs,
             ),
         )
 
     @staticmethod
     def resolve_beneficiary_kind(root: models.Product, info: Any) -> Any:
         def kind(variants: list[models.ProductVariant]) -> str:
-            consigned = any(v.beneficiary_kind == models.BeneficiaryKind.HOUSEHOLD for v in variants)
+            consigned = any(
+                v.beneficiary_kind == models.BeneficiaryKind.HOUSEHOLD for v in variants
+            )
             return "HOUSEHOLD" if consigned else "COLLECTIVE"
 
         return then(Product._variants(root, info), kind)
@@ -749,7 +824,9 @@ class Product(graphene.ObjectType):
         channel_id = _channel_id(info, root)
         if channel_id is None:
             return None
-        listing = get_loader(info.context, loaders.ProductChannelListingLoader).load((root.pk, channel_id))
+        listing = get_loader(info.context, loaders.ProductChannelListingLoader).load(
+            (root.pk, channel_id)
+        )
         currency = channel_by_slug(info.context, root._channel_slug).currency_code  # type: ignore[union-attr, attr-defined]
 
         def build(row: models.ProductChannelListing | None) -> ProductPricingInfo | None:
@@ -757,7 +834,7 @@ class Product(graphene.ObjectType):
                 return None
             price_range = TaxedMoneyRange(
                 start=TaxedMoney.of(Decimal(row.min_price_amount), currency),
-                stop=TaxedMoney.of(Decimal(row.max_price_amount), currency),
+                stop=TaxedMoney.of(Decimal(row.max_price_amount or row.min_price_amount), currency),
             )
             return ProductPricingInfo(
                 on_sale=False,
@@ -780,25 +857,42 @@ class Product(graphene.ObjectType):
         channel_id = _channel_id(info, root)
         if channel_id is None:
             return None
-        return get_loader(info.context, loaders.ProductChannelListingLoader).load((root.pk, channel_id))
+        return get_loader(info.context, loaders.ProductChannelListingLoader).load(
+            (root.pk, channel_id)
+        )
 
     @staticmethod
     def resolve_available_for_purchase_at(root: models.Product, info: Any) -> Any:
-        return then(Product._listing(root, info), lambda row: row.available_for_purchase_at if row else None)
+        return then(
+            Product._listing(root, info), lambda row: row.available_for_purchase_at if row else None
+        )
 
     @staticmethod
     def resolve_is_available_for_purchase(root: models.Product, info: Any) -> Any:
         from django.utils import timezone
 
         def purchasable(row: models.ProductChannelListing | None) -> bool:
-            return bool(row and row.available_for_purchase_at and row.available_for_purchase_at <= timezone.now())
+            return bool(
+                row
+                and row.available_for_purchase_at
+                and row.available_for_purchase_at <= timezone.now()
+            )
 
         return then(Product._listing(root, info), purchasable)
 
     @staticmethod
-    def resolve_thumbnail(root: models.Product, info: Any, size: int | None = None, **_: Any) -> Any:
+    def resolve_thumbnail(
+        root: models.Product, info: Any, size: int | None = None, **_: Any
+    ) -> Any:
         found = get_loader(info.context, loaders.ThumbnailLoader).load((root.pk, size))
-        return then(found, lambda pair: Image(url=absolute_media_url(info, pair[1]), alt=pair[0].alt or root.name) if pair else None)
+        return then(
+            found,
+            lambda pair: (
+                Image(url=absolute_media_url(info, pair[1]), alt=pair[0].alt or root.name)
+                if pair
+                else None
+            ),
+        )
 
     @staticmethod
     def resolve_media(root: models.Product, info: Any) -> Any:
@@ -818,20 +912,26 @@ class Product(graphene.ObjectType):
         if channel_id is None:
             return []
         slug = root._channel_slug  # type: ignore[attr-defined]
-        rows = get_loader(info.context, loaders.CollectionsByProductInChannelLoader).load((root.pk, channel_id))
+        rows = get_loader(info.context, loaders.CollectionsByProductInChannelLoader).load(
+            (root.pk, channel_id)
+        )
         return then(rows, lambda cs: [with_channel(c, slug) for c in cs])
 
     @staticmethod
     def resolve_attributes(root: models.Product, info: Any) -> Any:
         rows = get_loader(info.context, loaders.SelectedAttributesByProductLoader).load(root.pk)
-        return then(rows, lambda pairs: [SelectedAttribute(attribute=a, values=v) for a, v in pairs])
+        return then(
+            rows, lambda pairs: [SelectedAttribute(attribute=a, values=v) for a, v in pairs]
+        )
 
     @staticmethod
     def resolve_attribute(root: models.Product, info: Any, slug: str) -> Any:
         rows = get_loader(info.context, loaders.SelectedAttributesByProductLoader).load(root.pk)
         return then(
             rows,
-            lambda pairs: next((SelectedAttribute(attribute=a, values=v) for a, v in pairs if a.slug == slug), None),
+            lambda pairs: next(
+                (SelectedAttribute(attribute=a, values=v) for a, v in pairs if a.slug == slug), None
+            ),
         )
 
     @staticmethod
@@ -842,7 +942,9 @@ class Product(graphene.ObjectType):
     @staticmethod
     def resolve_assigned_attribute(root: models.Product, info: Any, slug: str) -> Any:
         rows = get_loader(info.context, loaders.SelectedAttributesByProductLoader).load(root.pk)
-        return then(rows, lambda pairs: next((_assigned(a, v) for a, v in pairs if a.slug == slug), None))
+        return then(
+            rows, lambda pairs: next((_assigned(a, v) for a, v in pairs if a.slug == slug), None)
+        )
 
 
 class ProductCountableConnection(CountableConnection):

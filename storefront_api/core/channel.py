@@ -36,5 +36,7 @@ def resolve_channel(context: Any, slug: str | None) -> Channel:
         )
     channel = channels.get(slug)
     if channel is None:
-        raise ApiError(f"Channel with '{slug}' slug does not exist.", code="NOT_FOUND", field="channel")
+        raise ApiError(
+            f"Channel with '{slug}' slug does not exist.", code="NOT_FOUND", field="channel"
+        )
     return channel

@@ -51,7 +51,9 @@ def _decode_cursor(cursor: str, name: str) -> int:
             raise ValueError
         return offset
     except (ValueError, UnicodeDecodeError, base64.binascii.Error):  # type: ignore[attr-defined]
-        raise ApiError(f"Received cursor is invalid: {cursor!r}.", code="GRAPHQL_ERROR", field=name) from None
+        raise ApiError(
+            f"Received cursor is invalid: {cursor!r}.", code="GRAPHQL_ERROR", field=name
+        ) from None
 
 
 def validate_page_args(*, first: int | None, last: int | None, connection_name: str) -> None:
@@ -67,7 +69,9 @@ def validate_page_args(*, first: int | None, last: int | None, connection_name: 
         if value is None:
             continue
         if value < 0:
-            raise ApiError(f"Argument `{arg}` must be a non-negative integer.", code="GRAPHQL_ERROR", field=arg)
+            raise ApiError(
+                f"Argument `{arg}` must be a non-negative integer.", code="GRAPHQL_ERROR", field=arg
+            )
         if value > MAX_PAGE_SIZE:
             raise ApiError(
                 f"Requesting {value} records on the `{connection_name}` connection exceeds the "
@@ -127,7 +131,9 @@ def paginate(
     return connection
 
 
-def paginate_list(items: list[Any], connection_type: type[CountableConnection], **kwargs: Any) -> CountableConnection:
+def paginate_list(
+    items: list[Any], connection_type: type[CountableConnection], **kwargs: Any
+) -> CountableConnection:
     """The same page rules over an in-memory list (used for small, loader-fed lists)."""
 
     class _ListQuery(list):  # a list that answers count() and slicing like a queryset

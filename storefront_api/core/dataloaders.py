@@ -29,7 +29,8 @@ class DataLoader(SyncDataLoader, Generic[K, V]):
         super().__init__(self.batch_load)
         self.context = context
 
-    def batch_load(self, keys: Sequence[K]) -> list[V]:
+    def batch_load(self, keys: Sequence[K]) -> list[Any]:
+        # Returns one value (or None) per key, in key order.
         raise NotImplementedError
 
     def load(self, key: K) -> SyncFuture:
@@ -126,7 +127,9 @@ def gather(futures: list[Any]) -> Any:
     return out
 
 
-def by_key(keys: Sequence[K], rows: Iterable[Any], key: Callable[[Any], K], default: Any = None) -> list[Any]:
+def by_key(
+    keys: Sequence[K], rows: Iterable[Any], key: Callable[[Any], K], default: Any = None
+) -> list[Any]:
     found = {key(row): row for row in rows}
     return [found.get(k, default) for k in keys]
 

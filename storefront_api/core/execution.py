@@ -11,7 +11,7 @@ from graphql_sync_dataloaders import DeferredExecutionContext
 class RequestExecutionContext(DeferredExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._deferred_callbacks = []
+        self._deferred_callbacks: list[Callable[[], None]] = []
         if self.context_value is not None:
             self.context_value._graphql_execution = self
 

@@ -19,7 +19,9 @@ def decode_id(global_id: str, *, expected_type: str, field: str = "id") -> int:
         type_name, _, raw_pk = decoded.partition(":")
         pk = int(raw_pk)
     except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise ApiError(f"Couldn't resolve id: {global_id}.", code="GRAPHQL_ERROR", field=field) from None
+        raise ApiError(
+            f"Couldn't resolve id: {global_id}.", code="GRAPHQL_ERROR", field=field
+        ) from None
     if type_name != expected_type:
         raise ApiError(f"Must receive a {expected_type} id.", code="GRAPHQL_ERROR", field=field)
     return pk

@@ -26,7 +26,7 @@ from graphql import (
     VariableNode,
 )
 
-request_variables: ContextVar[dict[str, Any]] = ContextVar("request_variables", default={})
+request_variables: ContextVar[dict[str, Any] | None] = ContextVar("request_variables", default=None)
 
 _PAGE_DEFAULT = 100
 
@@ -39,7 +39,7 @@ def _page_size(field: FieldNode) -> int | None:
         if isinstance(value, IntValueNode):
             return max(int(value.value), 1)
         if isinstance(value, VariableNode):
-            raw = request_variables.get().get(value.name.value)
+            raw = (request_variables.get() or {}).get(value.name.value)
             return max(raw, 1) if isinstance(raw, int) else _PAGE_DEFAULT
     return None
 
@@ -48,7 +48,9 @@ class _Walker:
     def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
         self.fragments = fragments
 
-    def measure(self, selection_set: SelectionSetNode | None, depth: int, seen: frozenset[str]) -> tuple[int, int]:
+    def measure(
+        self, selection_set: SelectionSetNode | None, depth: int, seen: frozenset[str]
+    ) -> tuple[int, int]:
         """(cost, max depth) of a selection set."""
         if selection_set is None:
             return 0, depth
@@ -89,7 +91,8 @@ class QueryLimitsRule(ValidationRule):
         if depth > settings.GRAPHQL_MAX_DEPTH:
             self.report_error(
                 GraphQLError(
-                    f"The query is nested {depth} levels deep; the limit is {settings.GRAPHQL_MAX_DEPTH}.",
+                    f"The query is nested {depth} levels deep; "
+                    f"the limit is {settings.GRAPHQL_MAX_DEPTH}.",
                     node,
                     extensions={"exception": {"code": "QUERY_TOO_DEEP"}},
                 )

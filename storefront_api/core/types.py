@@ -83,7 +83,9 @@ class TaxedMoney(graphene.ObjectType):
     def of(amount: Decimal, currency: str) -> TaxedMoney:
         # Listed prices are what the buyer pays; VAT is not itemised for village sellers.
         money = Money.of(amount, currency)
-        return TaxedMoney(currency=currency, gross=money, net=money, tax=Money.of(Decimal("0.00"), currency))
+        return TaxedMoney(
+            currency=currency, gross=money, net=money, tax=Money.of(Decimal("0.00"), currency)
+        )
 
 
 class TaxedMoneyRange(graphene.ObjectType):
@@ -136,7 +138,9 @@ class ObjectWithMetadata(graphene.Interface):
     metadata is empty and private metadata is withheld (null) from every storefront caller.
     The resolvers ride on the fields because graphene does not inherit interface resolvers."""
 
-    private_metadata = graphene.List(graphene.NonNull(MetadataItem), required=True, resolver=_empty_list)
+    private_metadata = graphene.List(
+        graphene.NonNull(MetadataItem), required=True, resolver=_empty_list
+    )
     private_metafield = graphene.String(key=graphene.String(required=True), resolver=_nothing)
     private_metafields = graphene.Field(
         Metadata, keys=graphene.List(graphene.NonNull(graphene.String)), resolver=_nothing

@@ -22,7 +22,7 @@ from storefront_api.shops.dataloaders import (
 )
 
 
-class County_(graphene.ObjectType):  # noqa: N801 - graphene name below
+class County_(graphene.ObjectType):
     class Meta:
         name = "County"
         interfaces = (graphene.relay.Node,)
@@ -38,7 +38,7 @@ class County_(graphene.ObjectType):  # noqa: N801 - graphene name below
         return isinstance(root, County)
 
 
-class Township_(graphene.ObjectType):  # noqa: N801
+class Township_(graphene.ObjectType):
     class Meta:
         name = "Township"
         interfaces = (graphene.relay.Node,)
@@ -57,7 +57,7 @@ class Township_(graphene.ObjectType):  # noqa: N801
         return get_loader(info.context, CountyByIdLoader).load(root.county_id)
 
 
-class Village_(graphene.ObjectType):  # noqa: N801
+class Village_(graphene.ObjectType):
     class Meta:
         name = "Village"
         interfaces = (graphene.relay.Node,)
@@ -76,7 +76,7 @@ class Village_(graphene.ObjectType):  # noqa: N801
         return get_loader(info.context, TownshipByIdLoader).load(root.township_id)
 
 
-class PartyOrganisation_(graphene.ObjectType):  # noqa: N801
+class PartyOrganisation_(graphene.ObjectType):
     class Meta:
         name = "PartyOrganisation"
         interfaces = (graphene.relay.Node,)
@@ -113,7 +113,7 @@ class HouseholdCategoryEnum(graphene.Enum):
     ORDINARY = "ORDINARY"
 
 
-class Household_(graphene.ObjectType):  # noqa: N801
+class Household_(graphene.ObjectType):
     class Meta:
         name = "Household"
         interfaces = (graphene.relay.Node,)
@@ -122,7 +122,9 @@ class Household_(graphene.ObjectType):  # noqa: N801
             "entitles them to see this household's personal data."
         )
 
-    reference = graphene.String(required=True, description="Public reference; carries no personal data.")
+    reference = graphene.String(
+        required=True, description="Public reference; carries no personal data."
+    )
     category = graphene.Field(HouseholdCategoryEnum, required=True)
     member_count = graphene.Int(required=True)
     village = graphene.Field(Village_, required=True)
@@ -191,7 +193,9 @@ class VillageShop(graphene.ObjectType):
 
     @staticmethod
     def resolve_party_organisation(root: Shop, info: Any) -> Any:
-        return get_loader(info.context, PartyOrganisationByIdLoader).load(root.party_organisation_id)
+        return get_loader(info.context, PartyOrganisationByIdLoader).load(
+            root.party_organisation_id
+        )
 
     @staticmethod
     def resolve_products(root: Shop, info: Any, **kwargs: Any) -> Any:
@@ -208,7 +212,7 @@ class InspectionResult(graphene.ObjectType):
     date = graphene.String()
 
 
-class TraceBatch_(graphene.ObjectType):  # noqa: N801
+class TraceBatch_(graphene.ObjectType):
     class Meta:
         name = "TraceBatch"
         description = (

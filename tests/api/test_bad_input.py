@@ -30,14 +30,18 @@ def test_malformed_query_is_a_graphql_error(gql, two_channels):
 
 
 def test_unknown_field_is_a_validation_error(gql, two_channels):
-    response = gql.raw('{ products(first: 1, channel: "urban-retail") { edges { node { price } } } }')
+    response = gql.raw(
+        '{ products(first: 1, channel: "urban-retail") { edges { node { price } } } }'
+    )
     assert response.status_code == 400
     assert "Cannot query field 'price'" in response.json()["errors"][0]["message"]
 
 
 def test_id_of_the_wrong_type(gql, two_channels):
     category_id = base64.b64encode(b"Category:1").decode()
-    body = gql('query($id: ID) { product(id: $id, channel: "urban-retail") { name } }', {"id": category_id})
+    body = gql(
+        'query($id: ID) { product(id: $id, channel: "urban-retail") { name } }', {"id": category_id}
+    )
     assert body["errors"][0]["message"] == "Must receive a Product id."
     assert body["data"]["product"] is None
 
@@ -98,17 +102,22 @@ def test_cost_uses_variables(gql, two_channels):
         children(first: $n) { edges { node { products(first: $n, channel: "urban-retail") {
           edges { node { name slug } } } } } } } } } }"""
     assert gql(query, {"n": 2}).get("errors") is None
-    assert gql.raw(query, {"n": 100}).json()["errors"][0]["extensions"]["exception"]["code"] == "QUERY_TOO_COMPLEX"
+    assert (
+        gql.raw(query, {"n": 100}).json()["errors"][0]["extensions"]["exception"]["code"]
+        == "QUERY_TOO_COMPLEX"
+    )
 
 
 def test_bad_bearer_token_is_a_clear_error(gql, two_channels):
     gql.headers["Authorization"] = "Bearer not-a-token"
-    body = gql('{ channels { slug } }')
+    body = gql("{ channels { slug } }")
     assert _code(body) == "InvalidTokenError"
 
 
 def test_invalid_cursor(gql, two_channels):
-    body = gql('{ products(first: 5, after: "%%%", channel: "urban-retail") { edges { node { name } } } }')
+    body = gql(
+        '{ products(first: 5, after: "%%%", channel: "urban-retail") { edges { node { name } } } }'
+    )
     assert "cursor is invalid" in body["errors"][0]["message"]
 
 

@@ -29,7 +29,10 @@ def test_only_approved_shops_and_published_products_are_visible(gql, channel):
     assert names(data) == ["蜂蜜"]
     shops = gql.data("{ shops(first: 10) { totalCount edges { node { slug } } } }")["shops"]
     assert [e["node"]["slug"] for e in shops["edges"]] == [approved.slug]
-    assert gql.data('query($s: String!) { shop(slug: $s) { name } }', {"s": applied.slug})["shop"] is None
+    assert (
+        gql.data("query($s: String!) { shop(slug: $s) { name } }", {"s": applied.slug})["shop"]
+        is None
+    )
 
 
 def test_shop_page_carries_village_township_county_and_products(gql, channel):
@@ -49,9 +52,15 @@ def test_shops_filter_by_county_and_search(gql):
     a = factories.shop()
     b = factories.shop()
     county_id = to_global_id("County", a.village.township.county_id)
-    data = gql.data("query($c: [ID!]) { shops(first: 10, filter: {county: $c}) { edges { node { slug } } } }", {"c": [county_id]})
+    data = gql.data(
+        "query($c: [ID!]) { shops(first: 10, filter: {county: $c}) { edges { node { slug } } } }",
+        {"c": [county_id]},
+    )
     assert [e["node"]["slug"] for e in data["shops"]["edges"]] == [a.slug]
-    data = gql.data("query($q: String) { shops(first: 10, filter: {search: $q}) { edges { node { slug } } } }", {"q": b.village.name})
+    data = gql.data(
+        "query($q: String) { shops(first: 10, filter: {search: $q}) { edges { node { slug } } } }",
+        {"q": b.village.name},
+    )
     assert [e["node"]["slug"] for e in data["shops"]["edges"]] == [b.slug]
 
 
@@ -59,15 +68,32 @@ def test_extension_filters(gql, channel, admin_user):
     tea_shop = factories.shop()
     other = factories.shop()
     tea = factories.product(shop_obj=tea_shop, channel_obj=channel, name="冰岛古树茶")
-    factories.product(shop_obj=other, channel_obj=channel, name="山地民宿", offering_kind="HOMESTAY")
-    certification_add(actor=admin_user, product=tea, kind="ORGANIC", number="ORG-1", issuer="认证中心",
-                      valid_from=dt.date(2025, 1, 1), valid_until=dt.date(2030, 1, 1))
+    factories.product(
+        shop_obj=other, channel_obj=channel, name="山地民宿", offering_kind="HOMESTAY"
+    )
+    certification_add(
+        actor=admin_user,
+        product=tea,
+        kind="ORGANIC",
+        number="ORG-1",
+        issuer="认证中心",
+        valid_from=dt.date(2025, 1, 1),
+        valid_until=dt.date(2030, 1, 1),
+    )
     query = 'query($f: ProductFilterInput) { products(first: 10, channel: "urban-retail", filter: $f) { edges { node { name } } } }'
     assert names(gql.data(query, {"f": {"offeringKinds": ["HOMESTAY"]}})) == ["山地民宿"]
     assert names(gql.data(query, {"f": {"certified": True}})) == ["冰岛古树茶"]
-    assert names(gql.data(query, {"f": {"shops": [to_global_id("VillageShop", tea_shop.pk)]}})) == ["冰岛古树茶"]
-    assert names(gql.data(query, {"f": {"villages": [to_global_id("Village", other.village_id)]}})) == ["山地民宿"]
-    assert names(gql.data(query, {"f": {"townships": [to_global_id("Township", tea_shop.village.township_id)]}})) == ["冰岛古树茶"]
+    assert names(gql.data(query, {"f": {"shops": [to_global_id("VillageShop", tea_shop.pk)]}})) == [
+        "冰岛古树茶"
+    ]
+    assert names(
+        gql.data(query, {"f": {"villages": [to_global_id("Village", other.village_id)]}})
+    ) == ["山地民宿"]
+    assert names(
+        gql.data(
+            query, {"f": {"townships": [to_global_id("Township", tea_shop.village.township_id)]}}
+        )
+    ) == ["冰岛古树茶"]
 
 
 def test_search_ranks_and_sorts(gql, channel):
@@ -88,11 +114,19 @@ def test_trace_batch_is_public_and_masks_the_household(gql, channel, admin_user)
     shop = factories.shop()
     household = factories.household(village_obj=shop.village, head_name="王建国")
     tea = factories.product(shop_obj=shop, channel_obj=channel, name="春茶")
-    trace_batch_create(actor=admin_user, product=tea, harvest_date=dt.date(2026, 4, 2), plot="老寨3号地",
-                       household=household, code="TR-TEST0001",
-                       inspection_results=[{"item": "农残", "result": "未检出", "passed": True}])
+    trace_batch_create(
+        actor=admin_user,
+        product=tea,
+        harvest_date=dt.date(2026, 4, 2),
+        plot="老寨3号地",
+        household=household,
+        code="TR-TEST0001",
+        inspection_results=[{"item": "农残", "result": "未检出", "passed": True}],
+    )
     data = gql.data("""{ traceBatch(code: "tr-test0001") { code plot householdName householdCategory
-        village { name } product { name } inspectionResults { item result passed } } }""")["traceBatch"]
+        village { name } product { name } inspectionResults { item result passed } } }""")[
+        "traceBatch"
+    ]
     assert data["householdName"] == "王**"
     assert "王建国" not in str(data)
     assert data["product"]["name"] == "春茶"
@@ -116,7 +150,14 @@ def test_households_scoped_and_masked_by_role(gql):
 
     gql.login(factories.user(role=Role.SHOP_MANAGER, shop_obj=shop_a))
     rows = [e["node"] for e in gql.data(query)["households"]["edges"]]
-    assert rows == [{"reference": mine.reference, "headName": "李小梅", "phone": "13812345678", "isMasked": False}]
+    assert rows == [
+        {
+            "reference": mine.reference,
+            "headName": "李小梅",
+            "phone": "13812345678",
+            "isMasked": False,
+        }
+    ]
 
     gql.login(factories.user(role=Role.TOWNSHIP_OFFICER, township_obj=shop_b.village.township))
     rows = [e["node"] for e in gql.data(query)["households"]["edges"]]
@@ -140,9 +181,15 @@ def test_product_by_slug_variant_by_sku_category_and_collection(gql, channel):
     assert data["category"] == {"name": "普洱茶", "parent": {"name": "茶叶"}}
     assert data["productVariants"]["totalCount"] == 2
     sku = data["defaultVariant"]["sku"]
-    variant = gql.data('query($k: String) { productVariant(sku: $k, channel: "urban-retail") { sku product { name } pricing { price { gross { amount } } } } }', {"k": sku})
+    variant = gql.data(
+        'query($k: String) { productVariant(sku: $k, channel: "urban-retail") { sku product { name } pricing { price { gross { amount } } } } }',
+        {"k": sku},
+    )
     assert variant["productVariant"]["product"]["name"] == "普洱"
-    cat = gql.data('{ category(slug: "%s") { name children(first: 5) { edges { node { name } } } products(first: 5, channel: "urban-retail") { edges { node { name } } } } }' % parent.slug)
+    cat = gql.data(
+        '{ category(slug: "%s") { name children(first: 5) { edges { node { name } } } products(first: 5, channel: "urban-retail") { edges { node { name } } } } }'
+        % parent.slug
+    )
     assert [e["node"]["name"] for e in cat["category"]["children"]["edges"]] == ["普洱茶"]
     # A category's products include its descendants' products, as in Saleor.
     assert [e["node"]["name"] for e in cat["category"]["products"]["edges"]] == ["普洱"]
@@ -162,5 +209,7 @@ def test_pagination_walks_every_product_once(gql, channel):
             break
         after = page["pageInfo"]["endCursor"]
     assert sorted(seen) == [f"商品{i}" for i in range(5)]
-    last = gql.data('{ products(last: 2, channel: "urban-retail") { pageInfo { hasPreviousPage } edges { node { name } } } }')
+    last = gql.data(
+        '{ products(last: 2, channel: "urban-retail") { pageInfo { hasPreviousPage } edges { node { name } } } }'
+    )
     assert [e["node"]["name"] for e in last["products"]["edges"]] == ["商品3", "商品4"]

@@ -28,7 +28,10 @@ def _catalog(channel, products=6):
         shop = shops[i % 3]
         household = factories.household(village_obj=shop.village) if i % 2 else None
         p = factories.product(
-            shop_obj=shop, channel_obj=channel, variants=2, category_obj=child if i % 2 else parent,
+            shop_obj=shop,
+            channel_obj=channel,
+            variants=2,
+            category_obj=child if i % 2 else parent,
             beneficiary=household,
         )
         collection_products.append(p)

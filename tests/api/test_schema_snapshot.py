@@ -10,7 +10,9 @@ from graphql import build_schema
 
 from marketplace.management.commands.export_schema import SNAPSHOT, live_sdl
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "saleor-3.23-schema.graphql"
+REFERENCE = (
+    Path(__file__).resolve().parents[3] / "shared" / "reference" / "saleor-3.23-schema.graphql"
+)
 
 
 @pytest.mark.smoke
@@ -26,8 +28,17 @@ def test_committed_schema_matches_live_schema():
 # not use; our type is `VillageShop`, so Saleor's `Shop` type name stays free.
 KNOWN_DEVIATIONS = {"Query.shop"}
 
-QUERY_FIELDS = ["products", "product", "productVariant", "categories", "category", "collections",
-                "collection", "channel", "channels"]
+QUERY_FIELDS = [
+    "products",
+    "product",
+    "productVariant",
+    "categories",
+    "category",
+    "collections",
+    "collection",
+    "channel",
+    "channels",
+]
 
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="needs ../shared/reference beside the checkout")
@@ -52,7 +63,9 @@ def test_saleor_fields_keep_saleor_types_and_arguments():
             for arg_name, arg in getattr(field, "args", {}).items():
                 their_arg = getattr(theirs, "args", {}).get(arg_name)
                 if their_arg is not None and str(arg.type) != str(their_arg.type):
-                    mismatches.append(f"{type_name}.{field_name}({arg_name}): {arg.type} != {their_arg.type}")
+                    mismatches.append(
+                        f"{type_name}.{field_name}({arg_name}): {arg.type} != {their_arg.type}"
+                    )
     for name in QUERY_FIELDS:
         assert name in ours.query_type.fields
     assert not mismatches, "\n".join(mismatches)
