@@ -1,0 +1,209 @@
+"""The scenarios `ruralmart bench <scenario>` knows, and how each is run.
+
+A scenario is a name, its command-line options and a function that runs it. A new one
+(say `checkout`) adds an entry to SCENARIOS; the management command picks it up.
+"""
+
+from __future__ import annotations
+
+import os
+from argparse import ArgumentParser
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from marketplace.bench import browse, databases
+from marketplace.bench.server import ServerConfig, ServerError, gunicorn
+
+Say = Callable[[str], None]
+
+
+class ScenarioFailed(RuntimeError):
+    """The scenario could not produce trustworthy figures; the command exits non-zero."""
+
+
+class TargetsMissed(RuntimeError):
+    """The figures are valid but miss a target (an error only under --strict)."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    help: str
+    add_arguments: Callable[[ArgumentParser], None]
+    run: Callable[[dict[str, Any], Say], None]
+    hidden: bool = False
+
+
+def _main_database_url() -> str:
+    # `ruralmart` sets DATABASE_URL (the operator's or the embedded server's) before Django.
+    return os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/ruralmart"
+
+
+def _add_dataset_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        default="ruralmart_bench",
+        help="Bench database name, on DATABASE_URL's server (default: ruralmart_bench).",
+    )
+    parser.add_argument("--reseed", action="store_true", help="Drop and seed it again.")
+    parser.add_argument("--products", type=int, default=10_000)
+    parser.add_argument("--shops", type=int, default=50)
+    parser.add_argument("--variants", type=int, default=3, help="Variants per product (1–3).")
+
+
+def _prepare(options: dict[str, Any], say: Say) -> str:
+    try:
+        return databases.ensure_seeded(
+            server_url=_main_database_url(),
+            name=options["database"],
+            products=options["products"],
+            shops=options["shops"],
+            variants=options["variants"],
+            reseed=options["reseed"],
+            say=say,
+        )
+    except databases.BenchDatabaseError as exc:
+        raise ScenarioFailed(str(exc)) from exc
+
+
+# --- seed -----------------------------------------------------------------------------------
+
+
+def _run_seed(options: dict[str, Any], say: Say) -> None:
+    _prepare(options, say)
+    say("Bench database ready.")
+
+
+def _add_seed_current_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("--expect-database", required=True)
+    parser.add_argument("--products", type=int, required=True)
+    parser.add_argument("--shops", type=int, required=True)
+    parser.add_argument("--variants", type=int, required=True)
+
+
+def _run_seed_current(options: dict[str, Any], say: Say) -> None:
+    """Seed the database this process is connected to (run by `ensure_seeded` in a child)."""
+    from marketplace.bench.seed import SeedRefused, seed, tqdm_progress
+
+    name = connection.settings_dict["NAME"]
+    if name != options["expect_database"]:
+        raise ScenarioFailed(
+            f"Connected to '{name}', not the bench database '{options['expect_database']}'."
+        )
+    try:
+        result = seed(
+            products=options["products"],
+            shops=options["shops"],
+            variants_per_product=options["variants"],
+            progress=tqdm_progress,
+        )
+    except SeedRefused as exc:
+        raise ScenarioFailed(str(exc)) from exc
+    marker = databases.seed_marker(
+        products=options["products"], shops=options["shops"], variants=options["variants"]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(databases.marker_statement(name=name, marker=marker))
+    say(
+        f"Seeded {result.products} products, {result.variants} variants, {result.shops} shops, "
+        f"{result.search_documents} search documents."
+    )
+
+
+# --- browse ---------------------------------------------------------------------------------
+
+
+def _add_browse_arguments(parser: ArgumentParser) -> None:
+    _add_dataset_arguments(parser)
+    parser.add_argument("--requests", type=int, default=200, help="Timed requests per workload.")
+    parser.add_argument("--warmup", type=int, default=20, help="Untimed requests first.")
+    parser.add_argument("--concurrency", type=int, default=4, help="Client threads, req/s run.")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=4, help="Threads per gthread worker.")
+    parser.add_argument(
+        "--strict", action="store_true", help="Exit non-zero when a target is missed."
+    )
+
+
+def _run_browse(options: dict[str, Any], say: Say) -> None:
+    if options["requests"] < 1 or options["concurrency"] < 1:
+        raise ScenarioFailed("--requests and --concurrency must be at least 1.")
+    started = datetime.now()
+    url = _prepare(options, say)
+    config = ServerConfig(
+        worker_class=options["worker_class"],
+        workers=options["workers"],
+        threads=options["threads"] if options["worker_class"] == "gthread" else 1,
+    )
+    bench_dir = settings.DATA_DIR / "bench"
+    log_path = bench_dir / f"gunicorn-{started.strftime('%Y%m%d-%H%M%S')}.log"
+    say(f"Starting {config.describe()} on the bench database.")
+    try:
+        with gunicorn(database_url=url, config=config, log_path=log_path) as server:
+            say(f"Serving on http://{server.host}:{server.port}/graphql/ (log: {log_path}).")
+            results = browse.measure(
+                server,
+                requests=options["requests"],
+                warmup=options["warmup"],
+                concurrency=options["concurrency"],
+                say=say,
+            )
+    except ServerError as exc:
+        raise ScenarioFailed(str(exc)) from exc
+    except browse.BenchFailure as exc:
+        raise ScenarioFailed(f"{exc}\n(gunicorn log: {log_path})") from exc
+    checks = browse.evaluate(results)
+    say("")
+    say(browse.render(results, checks))
+    report = browse.write_report(
+        directory=bench_dir,
+        results=results,
+        checks=checks,
+        settings={
+            "database": options["database"],
+            "products": options["products"],
+            "shops": options["shops"],
+            "variants": options["variants"],
+            "requests": options["requests"],
+            "warmup": options["warmup"],
+            "concurrency": options["concurrency"],
+            "server": config.describe(),
+        },
+        started=started,
+    )
+    say(f"\nResults written to {report}")
+    missed = [c.name for c in checks if not c.passed]
+    if missed and options["strict"]:
+        raise TargetsMissed(f"Missed: {', '.join(missed)}")
+
+
+SCENARIOS: dict[str, Scenario] = {
+    scenario.name: scenario
+    for scenario in (
+        Scenario(
+            "browse",
+            "Product listing and Chinese search over HTTP against gunicorn.",
+            _add_browse_arguments,
+            _run_browse,
+        ),
+        Scenario(
+            "seed",
+            "Only create, migrate and seed the bench database.",
+            _add_dataset_arguments,
+            _run_seed,
+        ),
+        Scenario(
+            "seed-current",
+            "Internal: seed the connected database (run by the others in a child process).",
+            _add_seed_current_arguments,
+            _run_seed_current,
+            hidden=True,
+        ),
+    )
+}
