@@ -1,1 +1,6 @@
-"""Admin registrations; filled in below."""
+"""Admin registrations: importing each module registers its model admins on the default site.
+
+`apps.BackOfficeConfig.ready()` imports this module once the app registry is ready.
+"""
+
+from admin import accounts, catalog, channels, divisions, inventory, organisations  # noqa: F401
