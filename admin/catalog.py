@@ -17,7 +17,7 @@ batch, a picture added on its own page), the service does the write.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django import forms
@@ -36,6 +36,7 @@ from admin.scoping import (
     Scope,
     ScopedModelAdmin,
     ScopedTabularInline,
+    acting_user,
     adopt,
 )
 from marketplace.accounts.permissions import role_scopes
@@ -208,7 +209,8 @@ class CategoryForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "parent" in self.fields:  # the parent is fixed once the category exists
             parent = cleaned.get("parent")
             # What `category_create` does: the tree depth is kept on the row.
@@ -226,7 +228,7 @@ class CategoryAdmin(ScopedModelAdmin):
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # Moving a category would leave its descendants' levels stale; the tree is
         # rebuilt by creating categories, not by dragging them around.
         return ("level", "parent") if obj is not None else ("level",)
@@ -310,7 +312,8 @@ class VariantForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         household = cleaned.get("beneficiary_household")
         self.instance.beneficiary_kind = (
             BeneficiaryKind.HOUSEHOLD if household else BeneficiaryKind.COLLECTIVE
@@ -378,7 +381,8 @@ class StockForm(forms.ModelForm):
         fields = ("warehouse", "product_variant", "quantity")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         quantity = cleaned.get("quantity")
         # Allocations belong to checkout and are not edited here; the stock cannot drop
         # below them (the CHECK constraint would otherwise fail on save).
@@ -502,7 +506,8 @@ class ProductForm(forms.ModelForm):
             self.fields["description_text"].initial = self.instance.description_plaintext
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         kind = cleaned.get("offering_kind") or self.instance.offering_kind
         if kind:
             details = {
@@ -585,14 +590,14 @@ class ProductAdmin(ScopedModelAdmin):
             )
         )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # What product_update may not change: moving a product between shops would orphan
         # its consignments, and its kind decides which details it has.
         return ("shop", "product_type", "offering_kind") if obj is not None else ()
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
-        managed = role_scopes(request.user).managed_shop_ids
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
+        managed = role_scopes(acting_user(request)).managed_shop_ids
         if len(managed) == 1 and "shop" not in initial:
             initial["shop"] = next(iter(managed))
         return initial
@@ -682,7 +687,7 @@ class ProductVariantAdmin(RefreshesProductMixin, ScopedModelAdmin):
     autocomplete_fields = ("product", "beneficiary_household")
     inlines = (VariantPriceInline, StockInline, VariantAttributeInline)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("product", "beneficiary_kind") if obj is not None else ("beneficiary_kind",)
 
     @admin.display(description="Shop", ordering="product__shop__name")
@@ -763,14 +768,14 @@ class ProductMediaAdmin(ScopedModelAdmin):
     autocomplete_fields = ("product",)
     inlines = (ThumbnailInline,)
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return (
             ("product", "image", "alt")
             if obj is None
             else ("product", "image", "alt", "sort_order")
         )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return ("product",) if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: ProductMedia, form: Any, change: bool) -> None:
@@ -778,7 +783,7 @@ class ProductMediaAdmin(ScopedModelAdmin):
             adopt(
                 obj,
                 services.product_media_add(
-                    actor=request.user,
+                    actor=acting_user(request),
                     product=form.cleaned_data["product"],
                     image=form.cleaned_data["image"],
                     alt=form.cleaned_data.get("alt", ""),
@@ -828,7 +833,7 @@ class CertificationAdmin(RefreshesProductMixin, ScopedModelAdmin):
         adopt(
             obj,
             services.certification_add(
-                actor=request.user,
+                actor=acting_user(request),
                 product=data["product"],
                 kind=data["kind"],
                 number=data["number"],
@@ -859,7 +864,8 @@ class TraceBatchForm(forms.ModelForm):
             self.fields["code"].help_text = "Leave empty to generate one."
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         product = cleaned.get("product") or getattr(self.instance, "product", None)
         household = cleaned.get("household")
         if (
@@ -891,7 +897,7 @@ class TraceBatchAdmin(ScopedModelAdmin):
     list_select_related = ("product", "village", "household")
     autocomplete_fields = ("product", "household")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # The code is printed on packs and the village follows the product's shop.
         return ("product", "code", "village") if obj is not None else ("village",)
 
@@ -903,7 +909,7 @@ class TraceBatchAdmin(ScopedModelAdmin):
         adopt(
             obj,
             services.trace_batch_create(
-                actor=request.user,
+                actor=acting_user(request),
                 product=data["product"],
                 harvest_date=data["harvest_date"],
                 plot=data["plot"],

@@ -24,6 +24,7 @@ from admin.scoping import (
     Scope,
     ScopedModelAdmin,
     ScopedTabularInline,
+    acting_user,
     adopt,
 )
 from marketplace.accounts.permissions import can_view_household_personal_data, role_scopes
@@ -86,7 +87,7 @@ class ShopAdmin(ScopedModelAdmin):
     def township(self, obj: Shop) -> str:
         return obj.village.township.name
 
-    def get_fields(self, request: HttpRequest, obj: Shop | None = None) -> Sequence[str]:
+    def get_fields(self, request: HttpRequest, obj: Shop | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("party_organisation", "name", "slug", "description")
         return (
@@ -100,7 +101,7 @@ class ShopAdmin(ScopedModelAdmin):
             "approved_at",
         )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Shop | None = None) -> Sequence[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Shop | None = None) -> tuple[str, ...]:
         # Status moves only through the workflow actions, which record who, when and why.
         if obj is None:
             return ()
@@ -130,7 +131,7 @@ class ShopAdmin(ScopedModelAdmin):
                 name=form.cleaned_data["name"],
                 slug=form.cleaned_data["slug"],
                 description=form.cleaned_data.get("description", ""),
-                applicant=request.user,
+                applicant=acting_user(request),
                 reason="Application entered in the back office.",
             )
             adopt(obj, created)
@@ -165,7 +166,7 @@ class ShopStatusEventAdmin(ScopedModelAdmin):
 
 def _personal_column(name: str, label: str, request: HttpRequest) -> Callable[[Household], str]:
     def column(obj: Household) -> str:
-        return getattr(household_personal_data(household=obj, viewer=request.user), name)
+        return getattr(household_personal_data(household=obj, viewer=acting_user(request)), name)
 
     column.short_description = label  # type: ignore[attr-defined]
     column.__name__ = name
@@ -195,12 +196,12 @@ class HouseholdAdmin(ScopedModelAdmin):
         # Villages are reference data everyone may read, but a manager registers
         # households in their own village only (household_register would refuse others).
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        scopes = role_scopes(request.user)
+        scopes = role_scopes(acting_user(request))
         if db_field.name == "village" and field is not None and not scopes.is_platform_admin:
             field.queryset = field.queryset.filter(pk__in=scopes.managed_village_ids)
         return field
 
-    def get_list_display(self, request: HttpRequest) -> Sequence[Any]:
+    def get_list_display(self, request: HttpRequest) -> tuple[Any, ...]:
         # Columns are built per request so masking follows the viewer without keeping the
         # request on this (shared) admin instance.
         return (
@@ -215,10 +216,10 @@ class HouseholdAdmin(ScopedModelAdmin):
     def get_list_display_links(self, request: HttpRequest, list_display: Sequence[Any]) -> Any:
         return ("reference",)
 
-    def get_search_fields(self, request: HttpRequest) -> Sequence[str]:
+    def get_search_fields(self, request: HttpRequest) -> tuple[str, ...]:
         # Searching by name or ID number would reveal masked data one guess at a time, so
         # only those entitled to every household they can see may search by them.
-        scopes = role_scopes(request.user)
+        scopes = role_scopes(acting_user(request))
         if scopes.is_platform_admin or (scopes.managed_shop_ids and not scopes.township_ids):
             return ("reference", "village__name", *PERSONAL_FIELDS)
         return ("reference", "village__name")
@@ -226,9 +227,9 @@ class HouseholdAdmin(ScopedModelAdmin):
     def _entitled(self, request: HttpRequest, obj: Household | None) -> bool:
         if obj is None:
             return True  # only those who may add households see the empty form
-        return can_view_household_personal_data(user=request.user, household=obj)
+        return can_view_household_personal_data(user=acting_user(request), household=obj)
 
-    def get_fields(self, request: HttpRequest, obj: Household | None = None) -> Sequence[str]:
+    def get_fields(self, request: HttpRequest, obj: Household | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("village", "category", "member_count", *PERSONAL_FIELDS)
         personal = (
@@ -240,7 +241,7 @@ class HouseholdAdmin(ScopedModelAdmin):
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: Household | None = None
-    ) -> Sequence[str]:
+    ) -> tuple[str, ...]:
         if obj is None:
             return ()
         readonly: tuple[str, ...] = ("reference", "village", "created_at")
@@ -271,7 +272,7 @@ class HouseholdAdmin(ScopedModelAdmin):
         if not change:
             data = form.cleaned_data
             created = services.household_register(
-                actor=request.user,
+                actor=acting_user(request),
                 village=data["village"],
                 category=data["category"],
                 member_count=data["member_count"],

@@ -16,18 +16,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.contrib import admin
 from django.contrib.admin.exceptions import NotRegistered
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from marketplace.accounts.models import User
 from marketplace.accounts.permissions import RoleScopes, role_scopes
 
 if TYPE_CHECKING:
-    from django import forms
     from django.db.models import ForeignKey
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The user behind an admin request. The admin site admits only active staff users,
+    so this is never anonymous by the time a view or action runs."""
+    return cast(User, request.user)
 
 
 class Access(IntEnum):
@@ -174,7 +180,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
         """Whether `obj` lies in the user's view (or edit) scope. Cached per request."""
         if obj.pk is None:
             return True
-        scopes = role_scopes(request.user)
+        scopes = role_scopes(acting_user(request))
         if scopes.is_platform_admin or (self.scope.reference and not for_edit):
             return True
         cache: dict[tuple[str, Any, bool], bool] = request.__dict__.setdefault(
@@ -214,7 +220,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
     # --- choices ------------------------------------------------------------------------
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> forms.Field | None:
+    ) -> Any:
         _scoped_choices(self.admin_site, db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -254,7 +260,7 @@ class ScopedInlineMixin:
 
     def formfield_for_foreignkey(
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> forms.Field | None:
+    ) -> Any:
         _scoped_choices(self.admin_site, db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
 

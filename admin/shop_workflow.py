@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from admin.scoping import acting_user
 from marketplace.accounts.permissions import RoleScopes, role_scopes
 from marketplace.core.errors import PermissionRefused
 from marketplace.organisations import services
@@ -97,7 +98,7 @@ def apply_transition(
     # The services read the shop's township to check the caller's scope.
     for shop in shops.select_related("village__township").order_by("pk"):
         try:
-            transition.run(shop=shop, user=request.user, reason=reason)
+            transition.run(shop=shop, user=acting_user(request), reason=reason)
         except (ValidationError, PermissionRefused) as error:
             messages.error(request, f"{shop}: {_refusal_text(error)}")
         else:
