@@ -134,8 +134,10 @@ MEDIA_ROOT = Path(os.environ.get("RURALMART_MEDIA_ROOT", DATA_DIR / "media"))
 
 # --- Celery -------------------------------------------------------------------------------
 # With no broker configured, tasks run eagerly in the calling process (as Saleor does).
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# The in-memory transport is a placeholder that eager mode never uses; it keeps Celery from
+# guessing at a broker on localhost (and saying so) in every process that schedules a task.
+CELERY_TASK_ALWAYS_EAGER = not os.environ.get("CELERY_BROKER_URL")
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ACKS_LATE = True

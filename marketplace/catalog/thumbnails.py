@@ -29,8 +29,11 @@ def make_thumbnails(media: ProductMedia, sizes: Sequence[int] | None = None) -> 
     with media.image.open("rb") as source:
         original = Image.open(source)
         original.load()
+    largest_side = max(original.size)
     for size in wanted:
-        if size in existing:
+        # A "thumbnail" as big as the original or bigger would be a copy; the API falls back
+        # to the original image for those sizes.
+        if size in existing or size >= largest_side:
             continue
         copy = original.convert("RGB")
         copy.thumbnail((size, size))

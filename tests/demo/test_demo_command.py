@@ -83,7 +83,7 @@ def fake_run(monkeypatch, settings):
 
 def test_demo_migrates_loads_serves_and_stops_cleanly_on_ctrl_c(fake_run, settings):
     calls, workers = fake_run
-    settings.CELERY_BROKER_URL = ""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     out = io.StringIO()
 
     call_command("demo", stdout=out)
@@ -99,7 +99,7 @@ def test_demo_migrates_loads_serves_and_stops_cleanly_on_ctrl_c(fake_run, settin
 
 def test_demo_runs_and_stops_a_worker_when_a_broker_is_configured(fake_run, settings):
     calls, workers = fake_run
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/0"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
 
     call_command("demo", "--port", "9001", stdout=io.StringIO())
 

@@ -87,7 +87,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0, stdout=self.stdout)
         summary = load_demo_data(stdout=self.stdout)
         self.stdout.write(summary.format())
-        worker = self._start_worker() if settings.CELERY_BROKER_URL else None
+        worker = None if settings.CELERY_TASK_ALWAYS_EAGER else self._start_worker()
         self.stdout.write(
             demo_banner(port=port, logins=summary.logins, worker_running=worker is not None)
         )
