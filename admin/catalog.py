@@ -517,7 +517,7 @@ class ProductForm(forms.ModelForm):
             try:
                 # The same check product_create/product_update make; see the report about
                 # making it public.
-                services._check_kind_fields(kind, details)
+                services.product_check_kind_fields(kind, details)
             except ValidationError as error:
                 self.add_error(None, error)
         if "name" in cleaned and not cleaned["name"].strip():

@@ -69,7 +69,7 @@ def _ensure_can_manage(actor: User | None, shop: Shop) -> None:
         raise PermissionRefused(f"You may not change the catalog of {shop}.")
 
 
-def _check_kind_fields(offering_kind: str, details: Mapping[str, Any]) -> None:
+def product_check_kind_fields(offering_kind: str, details: Mapping[str, Any]) -> None:
     if offering_kind not in OfferingKind.values:
         raise refuse(
             "offering_kind", f"Unknown offering kind '{offering_kind}'.", ProductErrorCode.INVALID
@@ -115,7 +115,7 @@ def product_create(
     """Create a product of `shop`. `details` holds the offering kind's own fields."""
     _ensure_can_manage(actor, shop)
     details = dict(details or {})
-    _check_kind_fields(offering_kind, details)
+    product_check_kind_fields(offering_kind, details)
     if not name.strip():
         raise refuse("name", "A product needs a name.", ProductErrorCode.REQUIRED)
     if Product.objects.filter(slug=slug).exists():
@@ -167,7 +167,7 @@ def product_update(*, actor: User | None, product: Product, changes: Mapping[str
         )
     locked = Product.objects.select_for_update().get(pk=product.pk)
     kind_details = {f: changes.get(f, getattr(locked, f)) for f in _ALL_KIND_FIELDS}
-    _check_kind_fields(locked.offering_kind, kind_details)
+    product_check_kind_fields(locked.offering_kind, kind_details)
     for field, value in changes.items():
         if field == "description":
             value = editorjs_from_text(value) if isinstance(value, str) else value
