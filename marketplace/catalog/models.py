@@ -165,12 +165,19 @@ class Product(models.Model):
             ),
             models.CheckConstraint(
                 name="homestay_has_rooms_and_capacity",
+                # SQL CHECK passes on NULL, so "not null" is spelled out.
                 condition=~Q(offering_kind="HOMESTAY")
-                | (Q(rooms__gte=1) & Q(nightly_capacity__gte=1)),
+                | Q(
+                    rooms__isnull=False,
+                    rooms__gte=1,
+                    nightly_capacity__isnull=False,
+                    nightly_capacity__gte=1,
+                ),
             ),
             models.CheckConstraint(
                 name="experience_has_seats",
-                condition=~Q(offering_kind="EXPERIENCE") | Q(seats_per_date__gte=1),
+                condition=~Q(offering_kind="EXPERIENCE")
+                | Q(seats_per_date__isnull=False, seats_per_date__gte=1),
             ),
             models.CheckConstraint(
                 name="rating_in_range",

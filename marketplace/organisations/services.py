@@ -76,13 +76,16 @@ def shop_apply(
     return shop
 
 
-def _transition(*, shop: Shop, to_status: str, actor: User, reason: str) -> Shop:
+def _transition(
+    *, shop: Shop, to_status: str, actor: User, reason: str, allowed_from: set[str] | None = None
+) -> Shop:
+    """Move the shop under a row lock; the allowed-from check reads the locked row."""
     if not reason.strip():
         raise refuse(
             "reason", "Every change of a shop's status needs a reason.", ShopErrorCode.REQUIRED
         )
     locked = Shop.objects.select_for_update().get(pk=shop.pk)
-    if locked.status not in _ALLOWED_TRANSITIONS[to_status]:
+    if locked.status not in (allowed_from or _ALLOWED_TRANSITIONS[to_status]):
         raise refuse(
             "status",
             f"A shop that is {locked.get_status_display().lower()} cannot become "
@@ -138,11 +141,13 @@ def shop_suspend(*, shop: Shop, actor: User, reason: str) -> Shop:
 def shop_reinstate(*, shop: Shop, admin: User, reason: str) -> Shop:
     if not can_approve_shop(user=admin):
         raise PermissionRefused("Only a platform admin may reinstate a suspended shop.")
-    if shop.status != ShopStatus.SUSPENDED:
-        raise refuse(
-            "status", "Only a suspended shop can be reinstated.", ShopErrorCode.INVALID_TRANSITION
-        )
-    return _transition(shop=shop, to_status=ShopStatus.APPROVED, actor=admin, reason=reason)
+    return _transition(
+        shop=shop,
+        to_status=ShopStatus.APPROVED,
+        actor=admin,
+        reason=reason,
+        allowed_from={ShopStatus.SUSPENDED},
+    )
 
 
 @transaction.atomic
