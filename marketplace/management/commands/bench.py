@@ -20,8 +20,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         subparsers = parser.add_subparsers(dest="scenario", metavar="<scenario>", required=True)
         for scenario in SCENARIOS.values():
-            kwargs = {} if scenario.hidden else {"help": scenario.help}
-            sub = subparsers.add_parser(scenario.name, description=scenario.help, **kwargs)
+            if scenario.hidden:
+                sub = subparsers.add_parser(scenario.name, description=scenario.help)
+            else:
+                sub = subparsers.add_parser(
+                    scenario.name, description=scenario.help, help=scenario.help
+                )
             scenario.add_arguments(sub)
 
     def handle(self, *args: Any, **options: Any) -> None:
