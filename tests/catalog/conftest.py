@@ -1,15 +1,4 @@
-"""Fixtures for this folder's tests."""
+"""Fixtures for the catalog tests."""
 
-from __future__ import annotations
-
-import pytest
-
-# The real-worker and eager fixtures, shared with any folder that imports them.
+# The real-worker and eager fixtures, importable by any other folder the same way.
 from tests.celery_worker import celery_worker, eager_celery  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
-    # The factories create users with passwords; PBKDF2 at full strength costs about half
-    # a second each, which would dominate these tests. Hash strength is not under test here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

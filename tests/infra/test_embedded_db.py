@@ -19,6 +19,9 @@ from marketplace import embedded_db
 
 DATABASE = "rm_embedded_check"
 
+# pgserver keeps its lock file under the XDG runtime dir and warns when CI does not set one.
+pytestmark = pytest.mark.filterwarnings("ignore:XDG_RUNTIME_DIR is not set")
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

@@ -170,11 +170,6 @@ def test_the_manager_may_close_but_not_reinstate_its_shop(applied, officer, admi
     assert_unchanged(applied, ShopStatus.CLOSED, events=5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValidationError,
-    reason="shop_reinstate checks the caller's copy of the status, not the locked row",
-)
 def test_reinstate_decides_on_the_status_in_the_database(applied, officer, admin):
     shop_recommend(shop=applied, officer=officer, reason="同意")
     shop_approve(shop=applied, admin=admin, reason="通过")

@@ -36,7 +36,10 @@ class CeleryPassthroughCommand(BaseCommand):
             raise SystemExit(exc.returncode) from exc
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.CELERY_BROKER_URL:
+        # Eager mode means no broker was configured; the in-memory placeholder broker the
+        # settings then name lives inside one process, so no worker could ever share it.
+        broker = settings.CELERY_BROKER_URL or ""
+        if settings.CELERY_TASK_ALWAYS_EAGER or not broker or broker.startswith("memory://"):
             raise CommandError(NO_BROKER)
         self.run_celery(list(options.get("celery_args") or []))
 
