@@ -8,18 +8,52 @@ turns anything unexpected into a coded GraphQL error instead of an HTTP 500.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView as BaseGraphQLView
-from graphql import ExecutionResult, GraphQLError, specified_rules
+from graphene_django.views import HttpError
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    validate,
+)
 
 from storefront_api.core.execution import RequestExecutionContext
-from storefront_api.core.limits import QueryLimitsRule, request_variables
+from storefront_api.core.limits import check_query_limits
 
 logger = logging.getLogger("ruralmart.api")
+
+
+@lru_cache(maxsize=512)
+def _parse_and_validate(query: str) -> tuple[DocumentNode | None, tuple[GraphQLError, ...]]:
+    """Parsed and spec-validated documents, by query text.
+
+    Storefronts send the same few query texts over and over; parsing and validating one
+    costs several milliseconds, so both are done once per distinct text. The cache is
+    bounded, and the per-request checks (cost, which needs the variables) run separately.
+    """
+    from storefront_api.schema import schema
+
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return None, (error,)
+    return document, tuple(validate(schema.graphql_schema, document))
 
 
 def _error_response(message: str, code: str, status: int = 200) -> JsonResponse:
@@ -33,7 +67,6 @@ def _error_response(message: str, code: str, status: int = 200) -> JsonResponse:
 class GraphQLView(BaseGraphQLView):
     graphiql = True
     execution_context_class = RequestExecutionContext
-    validation_rules = (*specified_rules, QueryLimitsRule)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         token_error = getattr(request, "token_error", None)
@@ -56,13 +89,38 @@ class GraphQLView(BaseGraphQLView):
         operation_name: str | None,
         show_graphiql: bool = False,
     ) -> ExecutionResult | None:
-        token = request_variables.set(variables if isinstance(variables, dict) else {})
-        try:
-            return super().execute_graphql_request(
-                request, data, query, variables, operation_name, show_graphiql
-            )
-        finally:
-            request_variables.reset(token)
+        if not query:
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseBadRequest("Must provide query string."))
+        document, errors = _parse_and_validate(query)
+        if document is None or errors:
+            return ExecutionResult(data=None, errors=list(errors))
+        operation = get_operation_ast(document, operation_name)
+        if (
+            request.method == "GET"
+            and operation is not None
+            and operation.operation != OperationType.QUERY
+        ):
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseNotAllowed(["POST"], "Only queries may be sent with GET."))
+        # The cost depends on the variables, so it is checked per request, not cached.
+        limit_errors = check_query_limits(
+            document, variables if isinstance(variables, dict) else {}
+        )
+        if limit_errors:
+            return ExecutionResult(data=None, errors=limit_errors)
+        return execute(
+            self.schema.graphql_schema,
+            document,
+            root_value=self.get_root_value(request),
+            context_value=self.get_context(request),
+            variable_values=variables,
+            operation_name=operation_name,
+            middleware=self.get_middleware(request),
+            execution_context_class=self.execution_context_class,
+        )
 
     @staticmethod
     def format_error(error: Any) -> dict[str, Any]:

@@ -158,6 +158,8 @@ class Product(models.Model):
             models.Index(fields=["name", "id"]),
         ]
         constraints = [
+            # Target of the (product, shop) foreign key from channel listings.
+            models.UniqueConstraint(fields=["id", "shop"], name="product_id_shop_unique"),
             models.CheckConstraint(
                 name="produce_has_shelf_life_and_storage",
                 condition=~Q(offering_kind="PRODUCE")
@@ -271,6 +273,13 @@ class ProductChannelListing(models.Model):
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="channel_listings")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="product_listings")
+    # The product's shop, copied here so counting a channel's visible products reads only
+    # this narrow table and the shops. The database fills it on every write (trigger) and a
+    # composite foreign key to (product, shop) keeps it equal to the product's shop, so it
+    # can never drift; see migration 0003. Null only in Python before the first save.
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, null=True, editable=False, related_name="+"
+    )
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     visible_in_listings = models.BooleanField(default=True)
@@ -282,13 +291,19 @@ class ProductChannelListing(models.Model):
         ordering = ["pk"]
         indexes = [
             models.Index(fields=["channel", "is_published", "min_price_amount"]),
+            models.Index(fields=["channel", "shop", "is_published"]),
         ]
         constraints = [
             models.UniqueConstraint(fields=["product", "channel"], name="product_listing_unique"),
             models.CheckConstraint(
                 name="product_listing_price_range_ordered",
-                condition=Q(min_price_amount__isnull=True)
-                | Q(min_price_amount__lte=F("max_price_amount")),
+                # Both ends or neither; NULL is spelled out because CHECK passes on NULL.
+                condition=Q(min_price_amount__isnull=True, max_price_amount__isnull=True)
+                | Q(
+                    min_price_amount__isnull=False,
+                    max_price_amount__isnull=False,
+                    min_price_amount__lte=F("max_price_amount"),
+                ),
             ),
         ]
 

@@ -235,8 +235,11 @@ def product_list(
     With a search, the default order is by rank (best first); RANK without a search falls
     back to name, as in Saleor.
     """
-    queryset = visible_products(channel=channel).filter(
-        product_filter_condition(channel=channel, filters=filters)
+    # The search vector is large and never shown; leave it in the database.
+    queryset = (
+        visible_products(channel=channel)
+        .filter(product_filter_condition(channel=channel, filters=filters))
+        .defer("search_vector")
     )
     query = None
     for text in _search_texts(filters):
@@ -253,6 +256,22 @@ def product_list(
     if sort_field is ProductSortField.RANK and query is None:
         sort_field = ProductSortField.NAME
     return _order(queryset, channel=channel, sort_field=sort_field, descending=descending)
+
+
+def product_count(*, channel: Channel, filters: ProductFilters) -> int | None:
+    """The number of visible products when no product-level filter applies, counted from
+    the narrow listing table (a storefront's unfiltered catalogue page asks this on every
+    request). Returns None when filters apply: count the `product_list` queryset instead."""
+    if filters != ProductFilters():
+        return None
+    now = timezone.now()
+    return (
+        ProductChannelListing.objects.filter(
+            channel=channel, is_published=True, shop__status=ShopStatus.APPROVED
+        )
+        .filter(Q(published_at__isnull=True) | Q(published_at__lte=now))
+        .count()
+    )
 
 
 def _order(

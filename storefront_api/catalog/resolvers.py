@@ -8,6 +8,7 @@ from typing import Any
 from marketplace.catalog import models
 from marketplace.catalog.selectors import (
     ProductFilters,
+    product_count,
     product_list,
     visible_collections,
     visible_product_variants,
@@ -46,7 +47,18 @@ def resolve_product_connection(
     queryset = product_list(
         channel=channel_obj, filters=filters, sort_field=sort_field, descending=descending
     )
-    connection = paginate(queryset, ProductCountableConnection, connection_name="products", **page)
+
+    def count_products() -> int:
+        fast = product_count(channel=channel_obj, filters=filters)
+        return queryset.count() if fast is None else fast
+
+    connection = paginate(
+        queryset,
+        ProductCountableConnection,
+        connection_name="products",
+        count=count_products,
+        **page,
+    )
     for edge in connection.edges:
         with_channel(edge.node, channel_obj.slug)
     return connection

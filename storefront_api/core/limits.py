@@ -1,18 +1,18 @@
 """Refuse queries that are too deep or too expensive, before they run.
 
 Cost: each field costs 1; a field taking `first`/`last` multiplies the cost of what it
-selects by that page size (100 when it comes from a variable we cannot see yet or is
-missing). Fragments are expanded. The limits come from GRAPHQL_MAX_DEPTH and
-GRAPHQL_MAX_COST.
+selects by that page size (100 when a variable gives no integer). Fragments are expanded.
+The limits come from GRAPHQL_MAX_DEPTH and GRAPHQL_MAX_COST. The check runs per request,
+after the (cached) spec validation, because the cost depends on the variables.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -21,17 +21,13 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    ValidationContext,
-    ValidationRule,
     VariableNode,
 )
-
-request_variables: ContextVar[dict[str, Any] | None] = ContextVar("request_variables", default=None)
 
 _PAGE_DEFAULT = 100
 
 
-def _page_size(field: FieldNode) -> int | None:
+def _page_size(field: FieldNode, variables: dict[str, Any]) -> int | None:
     for argument in field.arguments or ():
         if argument.name.value not in ("first", "last"):
             continue
@@ -39,14 +35,17 @@ def _page_size(field: FieldNode) -> int | None:
         if isinstance(value, IntValueNode):
             return max(int(value.value), 1)
         if isinstance(value, VariableNode):
-            raw = (request_variables.get() or {}).get(value.name.value)
+            raw = variables.get(value.name.value)
             return max(raw, 1) if isinstance(raw, int) else _PAGE_DEFAULT
     return None
 
 
 class _Walker:
-    def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
+    def __init__(
+        self, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]
+    ) -> None:
         self.fragments = fragments
+        self.variables = variables
 
     def measure(
         self, selection_set: SelectionSetNode | None, depth: int, seen: frozenset[str]
@@ -60,7 +59,7 @@ class _Walker:
                 if selection.name.value.startswith("__"):
                     continue
                 inner_cost, inner_depth = self.measure(selection.selection_set, depth + 1, seen)
-                multiplier = _page_size(selection) or 1
+                multiplier = _page_size(selection, self.variables) or 1
                 cost += 1 + multiplier * inner_cost
                 deepest = max(deepest, inner_depth if selection.selection_set else depth + 1)
             elif isinstance(selection, InlineFragmentNode):
@@ -78,31 +77,33 @@ class _Walker:
         return cost, deepest
 
 
-class QueryLimitsRule(ValidationRule):
-    def __init__(self, context: ValidationContext) -> None:
-        super().__init__(context)
-        document = context.document
-        self.walker = _Walker(
-            {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        )
-
-    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-        cost, depth = self.walker.measure(node.selection_set, 0, frozenset())
+def check_query_limits(document: DocumentNode, variables: dict[str, Any]) -> list[GraphQLError]:
+    """Errors for each operation of `document` that is too deep or too costly."""
+    walker = _Walker(
+        {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)},
+        variables,
+    )
+    errors = []
+    for operation in document.definitions:
+        if not isinstance(operation, OperationDefinitionNode):
+            continue
+        cost, depth = walker.measure(operation.selection_set, 0, frozenset())
         if depth > settings.GRAPHQL_MAX_DEPTH:
-            self.report_error(
+            errors.append(
                 GraphQLError(
                     f"The query is nested {depth} levels deep; "
                     f"the limit is {settings.GRAPHQL_MAX_DEPTH}.",
-                    node,
+                    operation,
                     extensions={"exception": {"code": "QUERY_TOO_DEEP"}},
                 )
             )
         if cost > settings.GRAPHQL_MAX_COST:
-            self.report_error(
+            errors.append(
                 GraphQLError(
                     f"The query would cost {cost} (fields × page sizes); the limit is "
                     f"{settings.GRAPHQL_MAX_COST}. Ask for smaller pages or fewer nested lists.",
-                    node,
+                    operation,
                     extensions={"exception": {"code": "QUERY_TOO_COMPLEX"}},
                 )
             )
+    return errors
