@@ -42,14 +42,6 @@ def rejected(constraint: str):  # type: ignore[no-untyped-def]
     return _Block()
 
 
-# `min <= max` is NULL, not false, when max is NULL, and a CHECK passes on NULL; the
-# constraint needs an explicit `max_price_amount__isnull=False` term. Strict, so the fix
-# turns this red until the marker is removed.
-NULL_PASSES_CHECK = pytest.mark.xfail(
-    strict=True, raises=pytest.fail.Exception, reason="CHECK lets NULL through (needs isnull=False)"
-)
-
-
 @pytest.fixture
 def product(channel) -> Product:
     return factories.product(channel_obj=channel)
@@ -89,7 +81,6 @@ def test_price_range_cache_is_ordered(product):
         )
 
 
-@NULL_PASSES_CHECK
 def test_price_range_cache_has_both_ends_or_neither(product):
     with rejected("product_listing_price_range_ordered"):
         ProductChannelListing.objects.filter(product=product).update(max_price_amount=None)
