@@ -111,7 +111,7 @@ class GraphQLView(BaseGraphQLView):
         )
         if limit_errors:
             return ExecutionResult(data=None, errors=limit_errors)
-        return execute(
+        result = execute(
             self.schema.graphql_schema,
             document,
             root_value=self.get_root_value(request),
@@ -121,6 +121,9 @@ class GraphQLView(BaseGraphQLView):
             middleware=self.get_middleware(request),
             execution_context_class=self.execution_context_class,
         )
+        # Our resolvers are synchronous, so execution never hands back an awaitable.
+        assert isinstance(result, ExecutionResult)
+        return result
 
     @staticmethod
     def format_error(error: Any) -> dict[str, Any]:
