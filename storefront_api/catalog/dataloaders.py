@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 
 from marketplace.catalog.models import (
     AssignedProductAttributeValue,
@@ -141,33 +141,31 @@ class ThumbnailLoader(DataLoader[tuple[int, int | None], tuple[ProductMedia, str
     def batch_load(
         self, keys: Sequence[tuple[int, int | None]]
     ) -> list[tuple[ProductMedia, str] | None]:
-        product_ids = {k[0] for k in keys}
-        first_media = {
-            m.product_id: m
-            for m in ProductMedia.objects.filter(product_id__in=product_ids)
-            .order_by("product_id", "sort_order", "pk")
-            .distinct("product_id")
-        }
-        sizes = {nearest_size(size) for _, size in keys if size}
-        thumbs = (
-            {
-                (t.media_id, t.size): t.image.name
-                for t in Thumbnail.objects.filter(
-                    media__in=list(first_media.values()), size__in=sizes
-                )
-            }
-            if sizes and first_media
-            else {}
-        )
-        result: list[tuple[ProductMedia, str] | None] = []
+        by_size: dict[int | None, set[int]] = defaultdict(set)
         for product_id, size in keys:
-            media = first_media.get(product_id)
-            if media is None:
-                result.append(None)
-                continue
-            name = thumbs.get((media.pk, nearest_size(size))) if size else None
-            result.append((media, name or media.image.name))
-        return result
+            by_size[nearest_size(size) if size else None].add(product_id)
+        found: dict[tuple[int, int | None], tuple[ProductMedia, str]] = {}
+        # One query per distinct size asked for (in practice one): each product's first
+        # image with the thumbnail of that size, when the worker has made it.
+        for size, product_ids in by_size.items():
+            media_rows = (
+                ProductMedia.objects.filter(product_id__in=product_ids)
+                .order_by("product_id", "sort_order", "pk")
+                .distinct("product_id")
+                .annotate(
+                    thumbnail_name=Subquery(
+                        Thumbnail.objects.filter(media_id=OuterRef("pk"), size=size).values(
+                            "image"
+                        )[:1]
+                    )
+                )
+            )
+            for media in media_rows:
+                found[(media.product_id, size)] = (
+                    media,
+                    media.thumbnail_name or media.image.name,
+                )
+        return [found.get((pid, nearest_size(size) if size else None)) for pid, size in keys]
 
 
 class ThumbnailsByMediaLoader(DataLoader[tuple[int, int], str | None]):

@@ -64,13 +64,15 @@ class Money(graphene.ObjectType):
     fraction_digits = graphene.Int(required=True)
 
     @staticmethod
-    def of(amount: Decimal, currency: str) -> Money:
-        return Money(
-            currency=currency,
-            amount=float(amount),
-            fractional_amount=int(amount * 100),
-            fraction_digits=2,
-        )
+    def of(amount: Decimal, currency: str) -> dict[str, Any]:
+        # Plain dicts (resolved by graphene's default resolver) cost a fraction of
+        # ObjectType instances, and a product page builds hundreds of these.
+        return {
+            "currency": currency,
+            "amount": float(amount),
+            "fractional_amount": int(amount * 100),
+            "fraction_digits": 2,
+        }
 
 
 class TaxedMoney(graphene.ObjectType):
@@ -80,12 +82,15 @@ class TaxedMoney(graphene.ObjectType):
     tax = graphene.Field(Money, required=True)
 
     @staticmethod
-    def of(amount: Decimal, currency: str) -> TaxedMoney:
+    def of(amount: Decimal, currency: str) -> dict[str, Any]:
         # Listed prices are what the buyer pays; VAT is not itemised for village sellers.
         money = Money.of(amount, currency)
-        return TaxedMoney(
-            currency=currency, gross=money, net=money, tax=Money.of(Decimal("0.00"), currency)
-        )
+        return {
+            "currency": currency,
+            "gross": money,
+            "net": money,
+            "tax": Money.of(Decimal("0.00"), currency),
+        }
 
 
 class TaxedMoneyRange(graphene.ObjectType):
