@@ -10,6 +10,7 @@ from marketplace.accounts.permissions import role_scopes
 from marketplace.catalog.models import TraceBatch
 from marketplace.catalog.selectors import shop_list
 from marketplace.channels.models import Channel as ChannelModel
+from storefront_api.account.schema import AccountMutations, AccountQueries
 from storefront_api.catalog import resolvers as catalog
 from storefront_api.catalog import types as catalog_types
 from storefront_api.catalog.filters import ProductFilterInput, ProductOrder, ProductWhereInput
@@ -24,10 +25,12 @@ from storefront_api.catalog.types import (
     with_channel,
 )
 from storefront_api.channel.types import Channel
+from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
 from storefront_api.core.connection import CountableConnection, connection_args, paginate
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
+from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops.types import Household_, TraceBatch_, VillageShop
 
 
@@ -84,7 +87,7 @@ class HouseholdCountableConnection(CountableConnection):
         strict_types = True
 
 
-class Query(graphene.ObjectType):
+class BrowseQueries(graphene.ObjectType):
     products = graphene.Field(
         ProductCountableConnection,
         filter=graphene.Argument(ProductFilterInput),
@@ -279,6 +282,21 @@ _EXTRA_TYPES = [
     catalog_types.AssignedSingleCollectionReferenceAttribute,
 ]
 
-schema = graphene.Schema(query=Query, types=_EXTRA_TYPES)
+
+# Each domain contributes its root fields from its own `schema.py`.
+class Query(AccountQueries, CheckoutQueries, PaymentQueries, BrowseQueries):
+    pass
+
+
+class Mutation(AccountMutations, CheckoutMutations, PaymentMutations):
+    pass
+
+
+# GraphQL forbids an empty root type, so the mutation root exists once a domain adds one.
+schema = graphene.Schema(
+    query=Query,
+    mutation=Mutation if Mutation._meta.fields else None,
+    types=_EXTRA_TYPES,
+)
 
 __all__ = ["schema"]
