@@ -152,18 +152,19 @@ class ThumbnailLoader(DataLoader[tuple[int, int | None], tuple[ProductMedia, str
                 ProductMedia.objects.filter(product_id__in=product_ids)
                 .order_by("product_id", "sort_order", "pk")
                 .distinct("product_id")
-                .annotate(
+            )
+            if size is not None:
+                media_rows = media_rows.annotate(
                     thumbnail_name=Subquery(
                         Thumbnail.objects.filter(media_id=OuterRef("pk"), size=size).values(
                             "image"
                         )[:1]
                     )
                 )
-            )
             for media in media_rows:
                 found[(media.product_id, size)] = (
                     media,
-                    media.thumbnail_name or media.image.name,
+                    getattr(media, "thumbnail_name", None) or media.image.name,
                 )
         return [found.get((pid, nearest_size(size) if size else None)) for pid, size in keys]
 
