@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "marketplace.channels",
     "marketplace.catalog",
     "marketplace.inventory",
+    "marketplace.bookings",
     "marketplace.checkout",
     "marketplace.orders",
     "marketplace.payments",

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BookingsConfig(AppConfig):
+    name = "marketplace.bookings"
+    label = "bookings"
+    verbose_name = "Tourism bookings"

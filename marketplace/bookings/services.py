@@ -1,0 +1,622 @@
+"""Writes to the tourism calendar: hold, allocate, release, expire and cancel bookings, and the
+shop's own settings (per-day capacity, cancellation tiers).
+
+In: a catalog variant of a HOMESTAY or EXPERIENCE product, dates, guests, and an opaque hold
+key chosen by the caller (checkout uses its line). Out: `BookingHold` rows and the per-day
+counters. This module must never import checkout, orders or payments: they call it.
+
+Units and dates (the decisions callers rely on):
+- A homestay books rooms for each night in [start_date, end_date). Guests share rooms at
+  ceil(nightly_capacity / rooms) per room, so a party needs ceil(guests / that) rooms; one
+  party may not exceed the house's nightly_capacity. end_date ≤ start_date is INVALID_DATES.
+- An experience books `guests` seats on start_date. end_date may be given as start_date or
+  start_date + 1 day (or None); it is stored as start_date + 1 day so every hold covers
+  [start_date, end_date) the same way.
+- "Today" (no starts in the past) is the date in Asia/Shanghai.
+
+Locking. Every service that moves counters locks, in this order and never the reverse:
+1. the hold rows it acts on (by key; a batch in key order, the expiry sweep with SKIP LOCKED);
+2. the day rows, in (product, date) order, missing ones first inserted in that order with
+   ON CONFLICT DO NOTHING.
+So two bookings that overlap in any order queue on the first shared day instead of
+deadlocking. A caller that changes several holds in one transaction should use the `_many`
+forms, which lock everything in that order at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import can_manage_shop
+from marketplace.bookings.error_codes import BookingErrorCode
+from marketplace.bookings.models import (
+    BookingHold,
+    CancellationPolicy,
+    CancellationTier,
+    DayCapacity,
+    HoldStatus,
+)
+from marketplace.bookings.policies import (
+    BOOKING_TZ,
+    CancellationOutcome,
+    Tier,
+    days_before_start,
+    refund_percent_for,
+    validate_tiers,
+)
+from marketplace.bookings.selectors import cancellation_policy_for
+from marketplace.catalog.models import OfferingKind, Product, ProductVariant
+from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.organisations.models import Shop
+
+# A stay longer than a month is not something a village homestay sells online; refusing it
+# also bounds how many day rows one request can lock.
+MAX_NIGHTS = 30
+# Calendars open a year ahead.
+BOOKING_HORIZON_DAYS = 366
+
+_DayKey = tuple[int, date]
+
+
+def booking_today() -> date:
+    return timezone.now().astimezone(BOOKING_TZ).date()
+
+
+def booking_units(*, product: Product, guests: int) -> int:
+    """Rooms per night (homestay) or seats (experience) a party of `guests` takes."""
+    if product.offering_kind == OfferingKind.HOMESTAY:
+        assert product.rooms and product.nightly_capacity  # guaranteed by catalog CHECKs
+        per_room = math.ceil(product.nightly_capacity / product.rooms)
+        return math.ceil(guests / per_room)
+    return guests
+
+
+def _day_capacity_default(product: Product) -> int:
+    if product.offering_kind == OfferingKind.HOMESTAY:
+        return product.rooms or 0
+    return product.seats_per_date or 0
+
+
+def _days(start_date: date, end_date: date) -> list[date]:
+    return [start_date + timedelta(days=i) for i in range((end_date - start_date).days)]
+
+
+@dataclass(frozen=True)
+class _Booking:
+    product: Product
+    variant: ProductVariant
+    start_date: date
+    end_date: date
+    guests: int
+    units: int
+
+    def same_as(self, hold: BookingHold) -> bool:
+        return (
+            hold.variant_id == self.variant.pk
+            and hold.start_date == self.start_date
+            and hold.end_date == self.end_date
+            and hold.guests == self.guests
+        )
+
+
+def booking_check(
+    *, variant: ProductVariant, start_date: date, end_date: date | None, guests: int
+) -> _Booking:
+    """Validate a booking request without touching capacity; returns it normalised.
+
+    Callers may use it to refuse bad input before starting any write."""
+    product = variant.product
+    if not product.is_tourism:
+        raise refuse(
+            "variant", f"{product} is not a homestay or experience.", BookingErrorCode.NOT_BOOKABLE
+        )
+    today = booking_today()
+    if start_date < today:
+        raise refuse(
+            "start_date",
+            f"The start date {start_date} has passed (today is {today}).",
+            BookingErrorCode.INVALID_DATES,
+        )
+    if start_date > today + timedelta(days=BOOKING_HORIZON_DAYS):
+        raise refuse(
+            "start_date",
+            f"Bookings open at most {BOOKING_HORIZON_DAYS} days ahead.",
+            BookingErrorCode.INVALID_DATES,
+        )
+    if product.offering_kind == OfferingKind.HOMESTAY:
+        if end_date is None or end_date <= start_date:
+            raise refuse(
+                "end_date",
+                "A homestay stay must end at least one night after it starts.",
+                BookingErrorCode.INVALID_DATES,
+            )
+        if (end_date - start_date).days > MAX_NIGHTS:
+            raise refuse(
+                "end_date",
+                f"A stay may last at most {MAX_NIGHTS} nights.",
+                BookingErrorCode.INVALID_DATES,
+            )
+    else:
+        if end_date not in (None, start_date, start_date + timedelta(days=1)):
+            raise refuse(
+                "end_date",
+                "An experience takes place on one date: end date must be the start date "
+                "or the day after.",
+                BookingErrorCode.INVALID_DATES,
+            )
+        end_date = start_date + timedelta(days=1)
+    if isinstance(guests, bool) or not isinstance(guests, int) or guests < 1:
+        raise refuse(
+            "guests", "A booking needs at least one guest.", BookingErrorCode.INVALID_GUESTS
+        )
+    limit = (
+        product.nightly_capacity
+        if product.offering_kind == OfferingKind.HOMESTAY
+        else product.seats_per_date
+    ) or 0
+    if guests > limit:
+        raise refuse(
+            "guests",
+            f"{product} takes at most {limit} guests per booking.",
+            BookingErrorCode.TOO_MANY_GUESTS,
+        )
+    return _Booking(
+        product=product,
+        variant=variant,
+        start_date=start_date,
+        end_date=end_date,
+        guests=guests,
+        units=booking_units(product=product, guests=guests),
+    )
+
+
+# --- locking and counters ---------------------------------------------------------------
+
+
+def _lock_days(
+    wanted: dict[int, tuple[Product | None, Iterable[date]]],
+) -> dict[_DayKey, DayCapacity]:
+    """Create missing day rows, then lock all wanted rows in (product, date) order.
+
+    `wanted` maps a product id to the product (needed only to create rows; None when the rows
+    are known to exist) and its dates.
+    """
+    keys = sorted({(pid, d) for pid, (_, dates) in wanted.items() for d in dates})
+    if not keys:
+        return {}
+    missing = [
+        DayCapacity(product_id=pid, date=d, capacity=_day_capacity_default(product))
+        for pid, d in keys
+        if (product := wanted[pid][0]) is not None
+    ]
+    if missing:
+        # ON CONFLICT DO NOTHING, in the same sorted order as the locks below, so two
+        # transactions creating overlapping calendars wait for each other in order.
+        DayCapacity.objects.bulk_create(missing, ignore_conflicts=True)
+    condition = Q()
+    for pid, (_, dates) in wanted.items():
+        condition |= Q(product_id=pid, date__in=list(dates))
+    rows = DayCapacity.objects.select_for_update().filter(condition).order_by("product_id", "date")
+    return {(row.product_id, row.date): row for row in rows}
+
+
+def _hold_days(hold: BookingHold) -> list[_DayKey]:
+    return [(hold.product_id, d) for d in _days(hold.start_date, hold.end_date)]
+
+
+def _apply(
+    rows: dict[_DayKey, DayCapacity],
+    *,
+    held: dict[_DayKey, int] | None = None,
+    allocated: dict[_DayKey, int] | None = None,
+) -> None:
+    """Add the deltas to the locked rows, one UPDATE per distinct (held, allocated) change."""
+    held, allocated = held or {}, allocated or {}
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for key in set(held) | set(allocated):
+        dh, da = held.get(key, 0), allocated.get(key, 0)
+        if dh or da:
+            row = rows[key]
+            row.held += dh
+            row.allocated += da
+            groups[(dh, da)].append(row.pk)
+    for (dh, da), pks in groups.items():
+        DayCapacity.objects.filter(pk__in=pks).update(
+            held=F("held") + dh, allocated=F("allocated") + da
+        )
+
+
+def _units_by_day(holds: Iterable[BookingHold], sign: int = 1) -> dict[_DayKey, int]:
+    deltas: dict[_DayKey, int] = defaultdict(int)
+    for hold in holds:
+        for key in _hold_days(hold):
+            deltas[key] += sign * hold.units
+    return deltas
+
+
+def _refuse_full(rows: dict[_DayKey, DayCapacity], booking: _Booking) -> None:
+    full = [
+        d
+        for d in _days(booking.start_date, booking.end_date)
+        if rows[(booking.product.pk, d)].free < booking.units
+    ]
+    if not full:
+        return
+    unit = "rooms" if booking.product.offering_kind == OfferingKind.HOMESTAY else "seats"
+    dates = ", ".join(d.isoformat() for d in full)
+    raise ValidationError(
+        {
+            "booking": ValidationError(
+                f"Not enough {unit} left for {booking.units} on {dates}.",
+                code=BookingErrorCode.INSUFFICIENT_CAPACITY.value,
+                params={"dates": [d.isoformat() for d in full], "product": booking.product.pk},
+            )
+        }
+    )
+
+
+def _lock_holds(keys: Sequence[str]) -> dict[str, BookingHold]:
+    holds = BookingHold.objects.select_for_update().filter(key__in=keys).order_by("key")
+    return {hold.key: hold for hold in holds}
+
+
+# --- holds ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def booking_hold(
+    *,
+    key: str,
+    variant: ProductVariant,
+    start_date: date,
+    end_date: date | None,
+    guests: int,
+    expires_at: datetime,
+) -> BookingHold:
+    """Reserve capacity for a booking under `key` until `expires_at`.
+
+    Idempotent per key: the same booking again returns the existing hold with its expiry
+    moved to `expires_at`; a changed booking replaces the old one in the same transaction
+    (the old units are given back before the new ones are checked, so shrinking a stay on
+    a full calendar works). A released or expired key is held afresh. A sold (ALLOCATED) key
+    may be repeated but not changed; a cancelled one is closed for good.
+    """
+    if timezone.is_naive(expires_at):
+        raise ValueError("expires_at must be timezone-aware.")
+    if not key:
+        raise ValueError("A hold needs a key.")
+    booking = booking_check(
+        variant=variant, start_date=start_date, end_date=end_date, guests=guests
+    )
+    hold = _lock_holds([key]).get(key)
+    if hold is None:
+        hold, created = _claim_key(key, booking, expires_at)
+        if created:
+            rows = _lock_days({booking.product.pk: (booking.product, _days_of(booking))})
+            _refuse_full(rows, booking)
+            _apply(rows, held={(booking.product.pk, d): booking.units for d in _days_of(booking)})
+            return hold
+
+    if hold.status == HoldStatus.ALLOCATED:
+        if booking.same_as(hold):
+            return hold
+        raise refuse(
+            "key",
+            f"Booking {key} is already sold and cannot change.",
+            BookingErrorCode.ALREADY_ALLOCATED,
+        )
+    if hold.status == HoldStatus.CANCELLED:
+        raise refuse("key", f"Booking {key} was cancelled.", BookingErrorCode.HOLD_CANCELLED)
+    if hold.status == HoldStatus.HELD and booking.same_as(hold):
+        hold.expires_at = expires_at
+        hold.save(update_fields=["expires_at", "updated_at"])
+        return hold
+
+    # Changed while held, or revived after release/expiry: give back what the hold still
+    # has, then take the new booking, under one lock of both calendars.
+    still_held = hold.status == HoldStatus.HELD
+    wanted: dict[int, tuple[Product | None, Iterable[date]]] = {}
+    if still_held:
+        wanted[hold.product_id] = (None, _days(hold.start_date, hold.end_date))
+    new_days = _days_of(booking)
+    old = wanted.get(booking.product.pk, (None, []))[1]
+    wanted[booking.product.pk] = (booking.product, sorted(set(old) | set(new_days)))
+    rows = _lock_days(wanted)
+    if still_held:
+        _apply(rows, held=_units_by_day([hold], sign=-1))
+    _refuse_full(rows, booking)
+    _apply(rows, held={(booking.product.pk, d): booking.units for d in new_days})
+    hold.product = booking.product
+    hold.variant = booking.variant
+    hold.start_date = booking.start_date
+    hold.end_date = booking.end_date
+    hold.guests = booking.guests
+    hold.units = booking.units
+    hold.status = HoldStatus.HELD
+    hold.expires_at = expires_at
+    hold.closed_at = None
+    hold.save()
+    return hold
+
+
+def _days_of(booking: _Booking) -> list[date]:
+    return _days(booking.start_date, booking.end_date)
+
+
+def _claim_key(key: str, booking: _Booking, expires_at: datetime) -> tuple[BookingHold, bool]:
+    """Insert the hold row for a new key, or lock the row a concurrent caller just made.
+
+    The insert comes before the capacity locks: a second caller with the same key waits on
+    the unique index, then finds the first one's hold instead of holding twice."""
+    try:
+        with transaction.atomic():
+            return (
+                BookingHold.objects.create(
+                    key=key,
+                    product=booking.product,
+                    variant=booking.variant,
+                    start_date=booking.start_date,
+                    end_date=booking.end_date,
+                    guests=booking.guests,
+                    units=booking.units,
+                    expires_at=expires_at,
+                ),
+                True,
+            )
+    except IntegrityError:
+        return BookingHold.objects.select_for_update().get(key=key), False
+
+
+@transaction.atomic
+def booking_release_many(*, keys: Iterable[str]) -> list[BookingHold]:
+    """Give back held capacity (checkout line removed, checkout abandoned or expired).
+
+    Idempotent: unknown, released, expired and cancelled keys are left as they are. A sold
+    booking is refused (ALREADY_ALLOCATED): undoing a sale is `booking_cancel`, which
+    decides the refund."""
+    holds = _lock_holds(sorted(set(keys)))
+    sold = [k for k, h in holds.items() if h.status == HoldStatus.ALLOCATED]
+    if sold:
+        raise refuse(
+            "key",
+            f"Booking {', '.join(sold)} is already sold; cancel it instead.",
+            BookingErrorCode.ALREADY_ALLOCATED,
+        )
+    to_release = [h for h in holds.values() if h.status == HoldStatus.HELD]
+    if to_release:
+        rows = _lock_days(_wanted_existing(to_release))
+        _apply(rows, held=_units_by_day(to_release, sign=-1))
+        now = timezone.now()
+        BookingHold.objects.filter(pk__in=[h.pk for h in to_release]).update(
+            status=HoldStatus.RELEASED, closed_at=now, updated_at=now
+        )
+        for hold in to_release:
+            hold.status, hold.closed_at = HoldStatus.RELEASED, now
+    return list(holds.values())
+
+
+def booking_release(*, key: str) -> BookingHold | None:
+    """`booking_release_many` for one key; None when the key was never held."""
+    released = booking_release_many(keys=[key])
+    return released[0] if released else None
+
+
+def _wanted_existing(
+    holds: Iterable[BookingHold],
+) -> dict[int, tuple[Product | None, Iterable[date]]]:
+    dates: dict[int, set[date]] = defaultdict(set)
+    for hold in holds:
+        dates[hold.product_id].update(_days(hold.start_date, hold.end_date))
+    return {pid: (None, ds) for pid, ds in dates.items()}
+
+
+@transaction.atomic
+def booking_allocate_many(*, keys: Iterable[str], now: datetime | None = None) -> list[BookingHold]:
+    """Turn held bookings into sales, all or none (checkoutComplete).
+
+    Idempotent: an already ALLOCATED key is returned unchanged. Refused: an unknown key
+    (NOT_FOUND), one past its expiry or swept (HOLD_EXPIRED), released (HOLD_RELEASED) or
+    cancelled (HOLD_CANCELLED). Hold the key again to renew an expired booking."""
+    now = now or timezone.now()
+    wanted_keys = sorted(set(keys))
+    holds = _lock_holds(wanted_keys)
+    for key in wanted_keys:
+        hold = holds.get(key)
+        if hold is None:
+            raise refuse("key", f"No booking is held under {key}.", BookingErrorCode.NOT_FOUND)
+        _check_allocatable(hold, now)
+    to_allocate = [h for h in holds.values() if h.status == HoldStatus.HELD]
+    if to_allocate:
+        rows = _lock_days(_wanted_existing(to_allocate))
+        _apply(
+            rows,
+            held=_units_by_day(to_allocate, sign=-1),
+            allocated=_units_by_day(to_allocate),
+        )
+        BookingHold.objects.filter(pk__in=[h.pk for h in to_allocate]).update(
+            status=HoldStatus.ALLOCATED, allocated_at=now, updated_at=now
+        )
+        for hold in to_allocate:
+            hold.status, hold.allocated_at = HoldStatus.ALLOCATED, now
+    return [holds[k] for k in wanted_keys]
+
+
+def _check_allocatable(hold: BookingHold, now: datetime) -> None:
+    if hold.status == HoldStatus.ALLOCATED:
+        return
+    if hold.status == HoldStatus.EXPIRED or (
+        hold.status == HoldStatus.HELD and hold.expires_at <= now
+    ):
+        raise refuse(
+            "key",
+            f"The hold on booking {hold.key} expired at {hold.expires_at:%Y-%m-%d %H:%M}.",
+            BookingErrorCode.HOLD_EXPIRED,
+        )
+    if hold.status == HoldStatus.RELEASED:
+        raise refuse("key", f"Booking {hold.key} was released.", BookingErrorCode.HOLD_RELEASED)
+    if hold.status == HoldStatus.CANCELLED:
+        raise refuse("key", f"Booking {hold.key} was cancelled.", BookingErrorCode.HOLD_CANCELLED)
+
+
+def booking_allocate(*, key: str, now: datetime | None = None) -> BookingHold:
+    return booking_allocate_many(keys=[key], now=now)[0]
+
+
+@transaction.atomic
+def booking_release_expired(*, now: datetime, limit: int = 500) -> int:
+    """Free holds whose expiry has passed; returns how many this call freed.
+
+    Safe to run concurrently and repeatedly: holds another transaction has locked (a
+    checkout completing, another sweep) are skipped, not waited for. At most `limit` per
+    call keeps each transaction short; the periodic task simply runs again."""
+    holds = list(
+        BookingHold.objects.select_for_update(skip_locked=True)
+        .filter(status=HoldStatus.HELD, expires_at__lte=now)
+        .order_by("pk")[:limit]
+    )
+    if not holds:
+        return 0
+    rows = _lock_days(_wanted_existing(holds))
+    _apply(rows, held=_units_by_day(holds, sign=-1))
+    stamp = timezone.now()
+    BookingHold.objects.filter(pk__in=[h.pk for h in holds]).update(
+        status=HoldStatus.EXPIRED, closed_at=stamp, updated_at=stamp
+    )
+    return len(holds)
+
+
+# --- cancellation -----------------------------------------------------------------------
+
+
+def _policy_tiers(product: Product) -> tuple[Tier, ...]:
+    return cancellation_policy_for(product).tiers
+
+
+@transaction.atomic
+def booking_cancel(*, key: str, on_date: date | datetime) -> CancellationOutcome:
+    """Cancel a sold booking, free its capacity and fix its refund by the policy tiers.
+
+    `on_date` is when the buyer cancelled: a date (already local) or an aware datetime,
+    counted as its date in Asia/Shanghai. Idempotent: cancelling again returns the refund
+    fixed the first time."""
+    hold = _lock_holds([key]).get(key)
+    if hold is None:
+        raise refuse("key", f"No booking is held under {key}.", BookingErrorCode.NOT_FOUND)
+    if hold.status == HoldStatus.CANCELLED:
+        assert hold.cancelled_on is not None and hold.refund_percent is not None
+        return CancellationOutcome(
+            hold=hold,
+            days_before=days_before_start(start_date=hold.start_date, on=hold.cancelled_on),
+            refund_percent=hold.refund_percent,
+        )
+    if hold.status != HoldStatus.ALLOCATED:
+        raise refuse(
+            "key",
+            f"Booking {key} was never sold ({hold.get_status_display()}); release it instead.",
+            BookingErrorCode.NOT_ALLOCATED,
+        )
+    days_before = days_before_start(start_date=hold.start_date, on=on_date)
+    percent = refund_percent_for(_policy_tiers(hold.product), days_before)
+    rows = _lock_days(_wanted_existing([hold]))
+    _apply(rows, allocated=_units_by_day([hold], sign=-1))
+    hold.status = HoldStatus.CANCELLED
+    hold.refund_percent = percent
+    hold.cancelled_on = hold.start_date - timedelta(days=days_before)
+    hold.closed_at = timezone.now()
+    hold.save(update_fields=["status", "refund_percent", "cancelled_on", "closed_at", "updated_at"])
+    return CancellationOutcome(hold=hold, days_before=days_before, refund_percent=percent)
+
+
+# --- the shop's settings ----------------------------------------------------------------
+
+
+def _ensure_can_manage(actor: User | None, shop: Shop) -> None:
+    if not can_manage_shop(user=actor, shop=shop):
+        raise PermissionRefused(f"You may not change the bookings of {shop}.")
+
+
+def _ensure_tourism(product: Product) -> None:
+    if not product.is_tourism:
+        raise refuse(
+            "product", f"{product} is not a homestay or experience.", BookingErrorCode.NOT_BOOKABLE
+        )
+
+
+@transaction.atomic
+def booking_capacity_set(
+    *, actor: User | None, product: Product, day: date, capacity: int
+) -> DayCapacity:
+    """Set one date's capacity (0 closes it). Never below what is already held and sold."""
+    _ensure_can_manage(actor, product.shop)
+    _ensure_tourism(product)
+    if capacity < 0:
+        raise refuse(
+            "capacity", "Capacity cannot be negative.", BookingErrorCode.CAPACITY_BELOW_BOOKED
+        )
+    row = _lock_days({product.pk: (product, [day])})[(product.pk, day)]
+    if capacity < row.held + row.allocated:
+        raise refuse(
+            "capacity",
+            f"{row.held + row.allocated} are already booked on {day}; capacity cannot go below.",
+            BookingErrorCode.CAPACITY_BELOW_BOOKED,
+        )
+    row.capacity = capacity
+    row.save(update_fields=["capacity"])
+    return row
+
+
+@transaction.atomic
+def cancellation_policy_set(
+    *,
+    actor: User | None,
+    tiers: Iterable[Tier | tuple[int, int]],
+    shop: Shop | None = None,
+    product: Product | None = None,
+) -> CancellationPolicy:
+    """Replace the refund tiers of a shop (all its tourism offers) or of one product."""
+    if (shop is None) == (product is None):
+        raise ValueError("Give exactly one of shop or product.")
+    if product is not None:
+        _ensure_tourism(product)
+    owner_shop = product.shop if product is not None else shop
+    assert owner_shop is not None
+    _ensure_can_manage(actor, owner_shop)
+    validated = validate_tiers(tiers)
+    policy, _ = CancellationPolicy.objects.select_for_update().get_or_create(
+        shop=None if product is not None else shop, product=product
+    )
+    policy.tiers.all().delete()
+    CancellationTier.objects.bulk_create(
+        CancellationTier(
+            policy=policy, min_days_before=t.min_days_before, refund_percent=t.refund_percent
+        )
+        for t in validated
+    )
+    policy.save(update_fields=["updated_at"])
+    return policy
+
+
+@transaction.atomic
+def cancellation_policy_clear(
+    *, actor: User | None, shop: Shop | None = None, product: Product | None = None
+) -> None:
+    """Drop a product's override (its shop's policy applies) or a shop's (the default does)."""
+    if (shop is None) == (product is None):
+        raise ValueError("Give exactly one of shop or product.")
+    owner_shop = product.shop if product is not None else shop
+    assert owner_shop is not None
+    _ensure_can_manage(actor, owner_shop)
+    if product is not None:
+        CancellationPolicy.objects.filter(product=product).delete()
+    else:
+        CancellationPolicy.objects.filter(shop=shop, product__isnull=True).delete()
