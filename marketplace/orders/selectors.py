@@ -1,0 +1,34 @@
+"""Reads of orders: by id for the confirmation page, a buyer's orders, a shop's orders."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from marketplace.accounts.models import User
+from marketplace.orders.models import Order, OrderLine, ShopOrder
+from marketplace.organisations.models import Shop
+
+
+def order_get(*, order_id: object) -> Order | None:
+    """The order with this id, or None. Ids are random UUIDs, so the storefront's anonymous
+    confirmation page may look an order up by id alone (as in Saleor)."""
+    try:
+        return Order.objects.filter(pk=order_id).first()
+    # A malformed id is "not found", never a 500.
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def orders_of_user(*, user: User) -> QuerySet[Order]:
+    return Order.objects.filter(user=user).order_by("-number")
+
+
+def order_lines(*, order: Order) -> QuerySet[OrderLine]:
+    """The order's lines across its shop orders, shop by shop."""
+    return OrderLine.objects.filter(shop_order__order=order).order_by("shop_order__shop_id", "pk")
+
+
+def shop_orders_of_shop(*, shop: Shop) -> QuerySet[ShopOrder]:
+    """A shop's own parts of orders, newest first: what its manager sees and manages."""
+    return ShopOrder.objects.filter(shop=shop).select_related("order").order_by("-created_at")
