@@ -1,4 +1,8 @@
-"""Users log in by email (as in Saleor). Roles are scoped assignments, checked per object."""
+"""Users log in by email (as in Saleor). Roles are scoped assignments, checked per object.
+
+Also owns the address book (`Address`, Chinese postal addresses in Saleor's field names) and
+the record of authentication attempts that login throttling counts (`AuthAttempt`).
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(max_length=64, blank=True)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    # Separate from is_active (which staff use to block an account), as in Saleor: a newly
+    # registered buyer is active but unconfirmed until they follow the e-mailed link.
+    is_confirmed = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    default_shipping_address = models.ForeignKey(
+        "accounts.Address", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    default_billing_address = models.ForeignKey(
+        "accounts.Address", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = UserManager()
 
@@ -113,3 +126,79 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.shop or self.township or self.household or "platform"
         return f"{self.user} — {self.get_role_display()} ({scope})"
+
+
+class Address(models.Model):
+    """A postal address in Saleor's fields, holding a Chinese address (see
+    `marketplace.accounts.addresses` for which field holds what and how it is validated).
+
+    `user` is set for address-book entries; it is NULL for copies that a checkout or order
+    keeps as a snapshot, which no user may edit through the address book.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="addresses"
+    )
+    first_name = models.CharField(max_length=256, blank=True)
+    last_name = models.CharField(max_length=256, blank=True)
+    company_name = models.CharField(max_length=256, blank=True)
+    street_address_1 = models.CharField(max_length=256, blank=True)
+    street_address_2 = models.CharField(max_length=256, blank=True)
+    city = models.CharField(max_length=256, blank=True)
+    city_area = models.CharField(max_length=128, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, default="CN")
+    country_area = models.CharField(max_length=128, blank=True)
+    phone = models.CharField(max_length=32, blank=True, help_text="E.164, e.g. +8613800138000.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="address_country_is_iso_code", condition=Q(country__regex=r"^[A-Z]{2}$")
+            ),
+            models.CheckConstraint(
+                name="address_phone_is_e164",
+                condition=Q(phone="") | Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return " ".join(
+            part
+            for part in (
+                self.country_area,
+                self.city,
+                self.city_area,
+                self.street_address_1,
+                self.street_address_2,
+            )
+            if part
+        )
+
+
+class AuthAttemptKind(models.TextChoices):
+    LOGIN_FAILURE = "LOGIN_FAILURE", "Failed login"
+    PASSWORD_RESET = "PASSWORD_RESET", "Password reset requested"
+    REGISTER_EXISTING = "REGISTER_EXISTING", "Registration attempt for a taken e-mail"
+
+
+class AuthAttempt(models.Model):
+    """One authentication event that throttling counts. Kept in PostgreSQL, not in process
+    memory, so every web process sees the same counts. Rows older than the longest window
+    are pruned as new ones arrive."""
+
+    kind = models.CharField(max_length=20, choices=AuthAttemptKind.choices)
+    email = models.CharField(max_length=254)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "email", "created_at"], name="authattempt_email_idx"),
+            models.Index(fields=["kind", "ip_address", "created_at"], name="authattempt_ip_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.email} {self.ip_address or ''}"
