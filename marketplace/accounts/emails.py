@@ -35,7 +35,9 @@ def _send_after_commit(*, to: str, subject: str, body: str) -> None:
             recipient_list=[to],
         )
 
-    transaction.on_commit(send)
+    # robust: a mail server that is down is logged by Django and does not turn the already
+    # committed registration or reset into an API error.
+    transaction.on_commit(send, robust=True)
 
 
 def send_account_confirmation(*, user: User, redirect_url: str) -> None:

@@ -186,8 +186,8 @@ class AuthAttemptKind(models.TextChoices):
 
 class AuthAttempt(models.Model):
     """One authentication event that throttling counts. Kept in PostgreSQL, not in process
-    memory, so every web process sees the same counts. Rows older than the longest window
-    are pruned as new ones arrive."""
+    memory, so every web process sees the same counts. Rows older than a day (longer than
+    any window) are pruned as new ones arrive."""
 
     kind = models.CharField(max_length=20, choices=AuthAttemptKind.choices)
     email = models.CharField(max_length=254)
@@ -198,6 +198,8 @@ class AuthAttempt(models.Model):
         indexes = [
             models.Index(fields=["kind", "email", "created_at"], name="authattempt_email_idx"),
             models.Index(fields=["kind", "ip_address", "created_at"], name="authattempt_ip_idx"),
+            # For pruning expired rows of every key at once.
+            models.Index(fields=["created_at"], name="authattempt_created_idx"),
         ]
 
     def __str__(self) -> str:

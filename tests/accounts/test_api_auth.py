@@ -381,3 +381,14 @@ def test_account_update_names(gql, buyer):
 def test_account_update_needs_login(gql):
     body = gql(UPDATE, {"input": {"firstName": "秀英"}})
     assert body["errors"][0]["extensions"]["exception"]["code"] == "PermissionDenied"
+
+
+def test_a_failing_mail_server_does_not_fail_registration(
+    gql, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_PORT = 1  # nothing listens there
+    with django_capture_on_commit_callbacks(execute=True):
+        payload = register(gql)
+    assert payload["errors"] == []
+    assert User.objects.filter(email="new@example.cn").exists()

@@ -103,3 +103,13 @@ def test_x_forwarded_for_counts_when_trusted(gql, buyer, settings):
     assert codes(login(gql)["errors"]) == {("email", "LOGIN_ATTEMPT_DELAYED")}
     gql.meta["HTTP_X_FORWARDED_FOR"] = "192.0.2.51"  # another client behind the same proxy
     assert login(gql)["errors"] == []
+
+
+def test_expired_attempts_are_pruned_as_new_ones_arrive(gql, buyer):
+    AuthAttempt.objects.create(
+        kind="LOGIN_FAILURE",
+        email="old@example.cn",
+        created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+    )
+    fail(gql, 1)
+    assert list(AuthAttempt.objects.values_list("email", flat=True)) == ["buyer@example.cn"]
