@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -184,7 +184,7 @@ def booking_check(
 
 
 def _lock_days(
-    wanted: dict[int, tuple[Product | None, Iterable[date]]],
+    wanted: Mapping[int, tuple[Product | None, Iterable[date]]],
 ) -> dict[_DayKey, DayCapacity]:
     """Create missing day rows, then lock all wanted rows in (product, date) order.
 
@@ -244,25 +244,63 @@ def _units_by_day(holds: Iterable[BookingHold], sign: int = 1) -> dict[_DayKey, 
     return deltas
 
 
-def _refuse_full(rows: dict[_DayKey, DayCapacity], booking: _Booking) -> None:
-    full = [
-        d
-        for d in _days(booking.start_date, booking.end_date)
-        if rows[(booking.product.pk, d)].free < booking.units
-    ]
-    if not full:
-        return
-    unit = "rooms" if booking.product.offering_kind == OfferingKind.HOMESTAY else "seats"
-    dates = ", ".join(d.isoformat() for d in full)
-    raise ValidationError(
+def _escaped(message: str) -> str:
+    # Django formats a message with its params using %, so a literal % (a product called
+    # "100%纯") must be doubled once params are attached.
+    return message.replace("%", "%%")
+
+
+def _tag_with_key(error: ValidationError, key: str) -> ValidationError:
+    """The same refusal, its entries carrying params["key"] so a batch caller knows which."""
+    return ValidationError(
         {
-            "booking": ValidationError(
-                f"Not enough {unit} left for {booking.units} on {dates}.",
-                code=BookingErrorCode.INSUFFICIENT_CAPACITY.value,
-                params={"dates": [d.isoformat() for d in full], "product": booking.product.pk},
-            )
+            field: [
+                ValidationError(
+                    _escaped(str(e.message)) if not e.params else e.message,
+                    code=e.code,
+                    params={**(e.params or {}), "key": key},
+                )
+                for e in errors
+            ]
+            for field, errors in error.error_dict.items()
         }
     )
+
+
+def _refuse_full(
+    rows: dict[_DayKey, DayCapacity], takes: Sequence[tuple[BookingHold | None, _Booking, str]]
+) -> None:
+    """Refuse (INSUFFICIENT_CAPACITY, naming each full date) unless every take fits."""
+    needed: dict[_DayKey, int] = defaultdict(int)
+    for _, booking, _ in takes:
+        for d in _days_of(booking):
+            needed[(booking.product.pk, d)] += booking.units
+    full = sorted(k for k, units in needed.items() if rows[k].free < units)
+    if not full:
+        return
+    errors = []
+    for pid in sorted({pid for pid, _ in full}):
+        dates = [d for p, d in full if p == pid]
+        product = next(b.product for _, b, _ in takes if b.product.pk == pid)
+        keys = sorted(
+            key for _, b, key in takes if b.product.pk == pid and set(dates) & set(_days_of(b))
+        )
+        unit = "rooms" if product.offering_kind == OfferingKind.HOMESTAY else "seats"
+        errors.append(
+            ValidationError(
+                _escaped(
+                    f"Not enough {unit} left at {product} on "
+                    f"{', '.join(d.isoformat() for d in dates)}."
+                ),
+                code=BookingErrorCode.INSUFFICIENT_CAPACITY.value,
+                params={
+                    "dates": [d.isoformat() for d in dates],
+                    "product": pid,
+                    "keys": keys,
+                },
+            )
+        )
+    raise ValidationError({"booking": errors})
 
 
 def _lock_holds(keys: Sequence[str]) -> dict[str, BookingHold]:
@@ -273,69 +311,113 @@ def _lock_holds(keys: Sequence[str]) -> dict[str, BookingHold]:
 # --- holds ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def booking_hold(
-    *,
-    key: str,
-    variant: ProductVariant,
-    start_date: date,
-    end_date: date | None,
-    guests: int,
-    expires_at: datetime,
-) -> BookingHold:
-    """Reserve capacity for a booking under `key` until `expires_at`.
+@dataclass(frozen=True)
+class HoldRequest:
+    """One booking to hold under `key` (see `booking_check` for how dates are read)."""
 
-    Idempotent per key: the same booking again returns the existing hold with its expiry
-    moved to `expires_at`; a changed booking replaces the old one in the same transaction
-    (the old units are given back before the new ones are checked, so shrinking a stay on
-    a full calendar works). A released or expired key is held afresh. A sold (ALLOCATED) key
-    may be repeated but not changed; a cancelled one is closed for good.
+    key: str
+    variant: ProductVariant
+    start_date: date
+    end_date: date | None
+    guests: int
+
+
+@transaction.atomic
+def booking_hold_many(
+    *, requests: Sequence[HoldRequest], expires_at: datetime
+) -> list[BookingHold]:
+    """Reserve capacity for several bookings at once, all or none, until `expires_at`.
+
+    Per key it is idempotent: the same booking again returns the existing hold with its
+    expiry moved to `expires_at`; a changed booking replaces the old one (its units are given
+    back before the new ones are checked, so shrinking a stay on a full calendar works); a
+    released or expired key is held afresh; a sold (ALLOCATED) key may be repeated but not
+    changed (ALREADY_ALLOCATED); a cancelled key is closed (HOLD_CANCELLED). Refusals from
+    `booking_check` and INSUFFICIENT_CAPACITY carry the key(s) in their params.
+
+    Locks: the hold rows in key order, then every day row involved (old and new) at once
+    in (product, date) order. Returns the holds in the order of `requests`.
     """
     if timezone.is_naive(expires_at):
         raise ValueError("expires_at must be timezone-aware.")
-    if not key:
-        raise ValueError("A hold needs a key.")
-    booking = booking_check(
-        variant=variant, start_date=start_date, end_date=end_date, guests=guests
-    )
-    hold = _lock_holds([key]).get(key)
-    if hold is None:
-        hold, created = _claim_key(key, booking, expires_at)
-        if created:
-            rows = _lock_days({booking.product.pk: (booking.product, _days_of(booking))})
-            _refuse_full(rows, booking)
-            _apply(rows, held={(booking.product.pk, d): booking.units for d in _days_of(booking)})
-            return hold
+    keys = [r.key for r in requests]
+    if not all(keys) or len(set(keys)) != len(keys):
+        raise ValueError("Each hold needs its own non-empty key.")
+    bookings: dict[str, _Booking] = {}
+    for r in requests:
+        try:
+            bookings[r.key] = booking_check(
+                variant=r.variant, start_date=r.start_date, end_date=r.end_date, guests=r.guests
+            )
+        except ValidationError as error:
+            raise _tag_with_key(error, r.key) from None
 
-    if hold.status == HoldStatus.ALLOCATED:
-        if booking.same_as(hold):
-            return hold
-        raise refuse(
-            "key",
-            f"Booking {key} is already sold and cannot change.",
-            BookingErrorCode.ALREADY_ALLOCATED,
+    holds = _lock_holds(sorted(keys))
+    takes: list[tuple[BookingHold | None, _Booking, str]] = []  # (hold to update, booking, key)
+    gives: list[BookingHold] = []  # still-held bookings being replaced
+    refreshed: list[BookingHold] = []
+    for key in sorted(keys):
+        booking, hold = bookings[key], holds.get(key)
+        if hold is None:
+            hold, created = _claim_key(key, booking, expires_at)
+            holds[key] = hold
+            if created:
+                takes.append((None, booking, key))
+                continue
+        if hold.status == HoldStatus.ALLOCATED:
+            if booking.same_as(hold):
+                continue
+            raise _tag_with_key(
+                refuse(
+                    "key",
+                    f"Booking {key} is already sold and cannot change.",
+                    BookingErrorCode.ALREADY_ALLOCATED,
+                ),
+                key,
+            )
+        if hold.status == HoldStatus.CANCELLED:
+            raise _tag_with_key(
+                refuse("key", f"Booking {key} was cancelled.", BookingErrorCode.HOLD_CANCELLED),
+                key,
+            )
+        if hold.status == HoldStatus.HELD and booking.same_as(hold):
+            refreshed.append(hold)
+            continue
+        if hold.status == HoldStatus.HELD:
+            gives.append(hold)
+        takes.append((hold, booking, key))
+
+    if refreshed:
+        BookingHold.objects.filter(pk__in=[h.pk for h in refreshed]).update(
+            expires_at=expires_at, updated_at=timezone.now()
         )
-    if hold.status == HoldStatus.CANCELLED:
-        raise refuse("key", f"Booking {key} was cancelled.", BookingErrorCode.HOLD_CANCELLED)
-    if hold.status == HoldStatus.HELD and booking.same_as(hold):
-        hold.expires_at = expires_at
-        hold.save(update_fields=["expires_at", "updated_at"])
-        return hold
+        for hold in refreshed:
+            hold.expires_at = expires_at
+    if takes:
+        wanted: dict[int, tuple[Product | None, set[date]]] = {}
+        for old in gives:
+            wanted.setdefault(old.product_id, (None, set()))[1].update(
+                _days(old.start_date, old.end_date)
+            )
+        for _, booking, _ in takes:
+            dates = wanted.get(booking.product.pk, (None, set()))[1]
+            wanted[booking.product.pk] = (booking.product, dates | set(_days_of(booking)))
+        rows = _lock_days(wanted)
+        if gives:
+            _apply(rows, held=_units_by_day(gives, sign=-1))
+        _refuse_full(rows, takes)
+        new_units: dict[_DayKey, int] = defaultdict(int)
+        for _, booking, _ in takes:
+            for d in _days_of(booking):
+                new_units[(booking.product.pk, d)] += booking.units
+        _apply(rows, held=new_units)
+        for hold_to_update, booking, _ in takes:
+            if hold_to_update is not None:
+                _rewrite(hold_to_update, booking, expires_at)
+    return [holds[key] for key in keys]
 
-    # Changed while held, or revived after release/expiry: give back what the hold still
-    # has, then take the new booking, under one lock of both calendars.
-    still_held = hold.status == HoldStatus.HELD
-    wanted: dict[int, tuple[Product | None, Iterable[date]]] = {}
-    if still_held:
-        wanted[hold.product_id] = (None, _days(hold.start_date, hold.end_date))
-    new_days = _days_of(booking)
-    old = wanted.get(booking.product.pk, (None, []))[1]
-    wanted[booking.product.pk] = (booking.product, sorted(set(old) | set(new_days)))
-    rows = _lock_days(wanted)
-    if still_held:
-        _apply(rows, held=_units_by_day([hold], sign=-1))
-    _refuse_full(rows, booking)
-    _apply(rows, held={(booking.product.pk, d): booking.units for d in new_days})
+
+def _rewrite(hold: BookingHold, booking: _Booking, expires_at: datetime) -> None:
     hold.product = booking.product
     hold.variant = booking.variant
     hold.start_date = booking.start_date
@@ -346,7 +428,22 @@ def booking_hold(
     hold.expires_at = expires_at
     hold.closed_at = None
     hold.save()
-    return hold
+
+
+def booking_hold(
+    *,
+    key: str,
+    variant: ProductVariant,
+    start_date: date,
+    end_date: date | None,
+    guests: int,
+    expires_at: datetime,
+) -> BookingHold:
+    """Hold one booking under `key`; `booking_hold_many` for one request (same rules)."""
+    request = HoldRequest(
+        key=key, variant=variant, start_date=start_date, end_date=end_date, guests=guests
+    )
+    return booking_hold_many(requests=[request], expires_at=expires_at)[0]
 
 
 def _days_of(booking: _Booking) -> list[date]:

@@ -384,3 +384,62 @@ def test_other_shops_manager_cannot_change_the_calendar(homestay):
     with pytest.raises(PermissionRefused):
         services.booking_capacity_set(actor=stranger, product=product, day=day(3), capacity=0)
     assert not DayCapacity.objects.exists()
+
+
+# --- several holds at once -------------------------------------------------------------
+
+
+def request(variant, key, start=3, end=5, guests=2) -> services.HoldRequest:
+    return services.HoldRequest(
+        key=key, variant=variant, start_date=day(start), end_date=day(end), guests=guests
+    )
+
+
+def test_hold_many_counts_every_request_against_the_same_night(homestay):
+    product, variant = homestay
+    # 2 rooms + 2 rooms on night 4 of a 3-room house: each fits alone, not together.
+    error = refused(
+        Code.INSUFFICIENT_CAPACITY,
+        services.booking_hold_many,
+        requests=[request(variant, "x", 3, 5, 4), request(variant, "y", 4, 6, 3)],
+        expires_at=later(),
+    )
+    entry = error.error_dict["booking"][0]
+    assert entry.params["dates"] == [day(4).isoformat()]
+    assert entry.params["keys"] == ["x", "y"]
+    assert not BookingHold.objects.exists()
+    holds = services.booking_hold_many(
+        requests=[request(variant, "y", 4, 6, 1), request(variant, "x", 3, 5, 4)],
+        expires_at=later(),
+    )
+    assert [h.key for h in holds] == ["y", "x"]
+    assert counters(product) == {day(3): (2, 0), day(4): (3, 0), day(5): (1, 0)}
+
+
+def test_hold_many_names_the_key_of_bad_input(homestay):
+    _, variant = homestay
+    error = refused(
+        Code.INVALID_DATES,
+        services.booking_hold_many,
+        requests=[request(variant, "good"), request(variant, "bad", 5, 5)],
+        expires_at=later(),
+    )
+    assert error.error_dict["end_date"][0].params == {"key": "bad"}
+    assert not BookingHold.objects.exists()
+
+
+def test_hold_many_rejects_repeated_keys(homestay):
+    _, variant = homestay
+    with pytest.raises(ValueError):
+        services.booking_hold_many(
+            requests=[request(variant, "k"), request(variant, "k", 6, 7)], expires_at=later()
+        )
+
+
+def test_percent_sign_in_a_product_name_survives_the_message(homestay):
+    product, variant = homestay
+    Product.objects.filter(pk=product.pk).update(name="100%满意民宿")
+    variant.product.refresh_from_db()
+    hold(variant, key="a", guests=6)
+    error = refused(Code.INSUFFICIENT_CAPACITY, hold, variant, key="b")
+    assert "100%满意民宿" in error.messages[0]
