@@ -12,7 +12,16 @@ import os
 import sys
 
 # Commands that never touch the database skip starting the embedded server.
-_NO_DATABASE_COMMANDS = {"help", "--help", "-h", "version", "--version", "check", "shell_plus"}
+_NO_DATABASE_COMMANDS = {
+    "help",
+    "--help",
+    "-h",
+    "version",
+    "--version",
+    "check",
+    "shell_plus",
+    "alipay_sandbox",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

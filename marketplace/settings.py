@@ -173,7 +173,28 @@ THUMBNAIL_SIZES = (32, 64, 128, 256, 512, 1024, 2048, 4096)
 
 # Outside services. Production points these at the real Alipay gateway.
 ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "2021000000000001")
+# Empty ALIPAY_GATEWAY means the project's local sandbox, with keys under the data dir.
 ALIPAY_GATEWAY = os.environ.get("ALIPAY_GATEWAY", "")
+ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")
+ALIPAY_PRIVATE_KEY_PATH = os.environ.get("ALIPAY_PRIVATE_KEY_PATH", "")
+ALIPAY_PUBLIC_KEY_PATH = os.environ.get("ALIPAY_PUBLIC_KEY_PATH", "")
+ALIPAY_NOTIFY_URL = os.environ.get("ALIPAY_NOTIFY_URL", "")
+ALIPAY_RETURN_URL = os.environ.get("ALIPAY_RETURN_URL", "")
+ALIPAY_SANDBOX_URL = os.environ.get("ALIPAY_SANDBOX_URL", "http://127.0.0.1:8001/gateway.do")
+
+# --- Accounts ----------------------------------------------------------------------------
+ACCOUNT_CONFIRMATION_REQUIRED = _env_bool("ACCOUNT_CONFIRMATION_REQUIRED", True)
+ALLOWED_CLIENT_HOSTS = _env_list("ALLOWED_CLIENT_HOSTS", "localhost,127.0.0.1")
+LOGIN_THROTTLE_ACCOUNT_LIMIT = int(os.environ.get("LOGIN_THROTTLE_ACCOUNT_LIMIT", "5"))
+LOGIN_THROTTLE_IP_LIMIT = int(os.environ.get("LOGIN_THROTTLE_IP_LIMIT", "20"))
+LOGIN_THROTTLE_WINDOW_SECONDS = int(os.environ.get("LOGIN_THROTTLE_WINDOW_SECONDS", "900"))
+LOGIN_TRUST_X_FORWARDED_FOR = _env_bool("LOGIN_TRUST_X_FORWARDED_FOR")
+# Emails (confirmation, password reset, order notices): the console in the demo, a file
+# backend with EMAIL_FILE_PATH, or SMTP via EMAIL_BACKEND/EMAIL_HOST in production.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@ruralmart.local")
 
 LOGGING = {
     "version": 1,
