@@ -127,6 +127,8 @@ class CheckoutLine(models.Model):
                 )
                 | Q(
                     booking_start_date__isnull=False,
+                    booking_end_date__isnull=False,
+                    booking_guests__isnull=False,
                     booking_end_date__gt=F("booking_start_date"),
                     booking_guests__gte=1,
                 ),

@@ -12,11 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from logistics.models import DeliveryMethod
 from marketplace.catalog.models import (
     ProductChannelListing,
     ProductVariant,
@@ -40,7 +42,7 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
-def checkout_get(*, token: object) -> Checkout | None:
+def checkout_get(*, token: UUID | str) -> Checkout | None:
     """The open (not yet completed) checkout with this token, as the storefront sees it."""
     try:
         return Checkout.objects.filter(order__isnull=True).get(pk=token)
@@ -193,14 +195,22 @@ def variants_available_quantity(
 # --- vouchers -------------------------------------------------------------------------------
 
 
-def voucher_refusal(*, voucher: Voucher, shop_subtotal: Decimal, now: datetime) -> str | None:
-    """Why `voucher` does not apply to a shop subtotal now (a message), or None."""
+def voucher_lapse(*, voucher: Voucher, now: datetime) -> str | None:
+    """Why `voucher` cannot be used at all now (inactive, expired, used up), or None."""
     if not voucher.is_active or voucher.start_date > now:
         return f"The code {voucher.code} is not active."
     if voucher.end_date is not None and voucher.end_date <= now:
         return f"The code {voucher.code} has expired."
     if voucher.usage_limit is not None and voucher.used >= voucher.usage_limit:
         return f"The code {voucher.code} has been used up."
+    return None
+
+
+def voucher_refusal(*, voucher: Voucher, shop_subtotal: Decimal, now: datetime) -> str | None:
+    """Why `voucher` does not apply to a shop subtotal now (a message), or None."""
+    lapse = voucher_lapse(voucher=voucher, now=now)
+    if lapse:
+        return lapse
     if shop_subtotal < voucher.min_spend_amount:
         return (
             f"The code {voucher.code} needs a spend of at least ¥{voucher.min_spend_amount} "
@@ -350,14 +360,12 @@ class ShopDeliveryOptions:
 
     shop: Shop
     is_shipping_required: bool
-    methods: list  # list[logistics.models.DeliveryMethod], active ones, cheapest first
-    selected: object | None  # logistics.models.DeliveryMethod | None
+    methods: list[DeliveryMethod]  # active ones, cheapest first
+    selected: DeliveryMethod | None
 
 
 def delivery_options(*, checkout: Checkout) -> list[ShopDeliveryOptions]:
     """Per shop in the checkout (by shop pk): its active delivery methods and the choice."""
-    from logistics.models import DeliveryMethod
-
     lines = (
         CheckoutLine.objects.filter(checkout=checkout)
         .select_related("variant__product__shop")

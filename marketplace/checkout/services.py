@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -811,7 +812,7 @@ def checkout_remove_promo_code(*, checkout: Checkout, promo_code: str) -> Checko
 
 
 @transaction.atomic
-def checkout_mark_charged(*, checkout_id: object, amount: Decimal) -> Checkout:
+def checkout_mark_charged(*, checkout_id: UUID | str, amount: Decimal) -> Checkout:
     """Record how much has been charged on the checkout *in total* and derive `charge_status`
     from the current total. For payments: pass the sum of all successful charges (not the
     latest one), so a replayed notification sets the same figure again: idempotent.
@@ -822,13 +823,13 @@ def checkout_mark_charged(*, checkout_id: object, amount: Decimal) -> Checkout:
 
 
 @transaction.atomic
-def checkout_mark_authorized(*, checkout_id: object, amount: Decimal) -> Checkout:
+def checkout_mark_authorized(*, checkout_id: UUID | str, amount: Decimal) -> Checkout:
     """As `checkout_mark_charged`, for the total authorized but not yet charged."""
     return _mark_paid(checkout_id=checkout_id, authorized=Decimal(amount))
 
 
 def _mark_paid(
-    *, checkout_id: object, charged: Decimal | None = None, authorized: Decimal | None = None
+    *, checkout_id: UUID | str, charged: Decimal | None = None, authorized: Decimal | None = None
 ) -> Checkout:
     for value in (charged, authorized):
         if value is not None and (value < 0 or value != value.quantize(selectors.CENT)):
@@ -865,7 +866,7 @@ def _mark_paid(
 
 
 @transaction.atomic
-def checkout_release_reservations(*, checkout_id: object) -> None:
+def checkout_release_reservations(*, checkout_id: UUID | str) -> None:
     """Give back all stock and tourism capacity an open checkout holds (an abandoned or
     timed-out payment). The lines stay; adding or completing reserves again."""
     checkout = (
@@ -910,6 +911,20 @@ def _refuse_incomplete(checkout: Checkout, totals: selectors.CheckoutTotals) -> 
             variants=[i.variant.pk for i in infos],
             lines=[i.line.pk for i in infos],
         )
+    now = timezone.now()
+    for shop_totals in totals.shops:
+        # A code that lapsed since it was applied (expired, used up) is not dropped
+        # silently: the buyer paid expecting it. (One below its minimum spend just gives
+        # nothing, as the totals showed.)
+        lapse = shop_totals.voucher and selectors.voucher_lapse(
+            voucher=shop_totals.voucher, now=now
+        )
+        if lapse:
+            raise checkout_error(
+                "promo_code",
+                f"{lapse} Remove it to continue.",
+                CheckoutErrorCode.VOUCHER_NOT_APPLICABLE,
+            )
     needs_address = False
     for shop_totals in totals.shops:
         if not shop_totals.is_shipping_required:

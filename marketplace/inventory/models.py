@@ -84,7 +84,9 @@ class Allocation(models.Model):
     order_line = models.ForeignKey(
         "orders.OrderLine", on_delete=models.CASCADE, related_name="allocations"
     )
-    stock = models.ForeignKey(Stock, on_delete=models.PROTECT, related_name="allocations")
+    # Deleting a stock row (its variant went away) takes its allocations with it; the order
+    # line keeps its snapshot.
+    stock = models.ForeignKey(Stock, on_delete=models.CASCADE, related_name="allocations")
     quantity_allocated = models.PositiveIntegerField()
 
     class Meta:

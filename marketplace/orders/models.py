@@ -242,6 +242,7 @@ class OrderLine(models.Model):
             ),
             models.CheckConstraint(
                 name="order_line_booking_all_or_none",
+                # All three or none; NULL is spelled out because CHECK passes on NULL.
                 condition=Q(
                     booking_start_date__isnull=True,
                     booking_end_date__isnull=True,
@@ -249,6 +250,8 @@ class OrderLine(models.Model):
                 )
                 | Q(
                     booking_start_date__isnull=False,
+                    booking_end_date__isnull=False,
+                    booking_guests__isnull=False,
                     booking_end_date__gt=F("booking_start_date"),
                     booking_guests__gte=1,
                 ),

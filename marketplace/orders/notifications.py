@@ -7,6 +7,8 @@ makes a retried send skip recipients already served.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.conf import settings
 from django.core.mail import send_mail
 
@@ -24,7 +26,7 @@ def _already_sent(order: Order) -> set[tuple[str, str]]:
     }
 
 
-def order_placed_notify(*, order_id: object) -> int:
+def order_placed_notify(*, order_id: UUID | str) -> int:
     """Mail the buyer the whole order and each shop's managers their shop order."""
     order = order_get(order_id=order_id)
     if order is None:

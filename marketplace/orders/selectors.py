@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
@@ -10,7 +12,7 @@ from marketplace.orders.models import Order, OrderLine, ShopOrder
 from marketplace.organisations.models import Shop
 
 
-def order_get(*, order_id: object) -> Order | None:
+def order_get(*, order_id: UUID | str) -> Order | None:
     """The order with this id, or None. Ids are random UUIDs, so the storefront's anonymous
     confirmation page may look an order up by id alone (as in Saleor)."""
     try:

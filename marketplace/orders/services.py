@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 
@@ -33,7 +34,7 @@ def order_charge_status_for(*, charged: Decimal, total: Decimal) -> str:
 
 
 @transaction.atomic
-def order_mark_charged(*, order_id: object, amount: Decimal) -> Order:
+def order_mark_charged(*, order_id: UUID | str, amount: Decimal) -> Order:
     """Set the total charged on an order and its charge status; the first time it becomes
     fully paid an ORDER_FULLY_PAID event is recorded. Repeating a call changes nothing."""
     amount = Decimal(amount)
