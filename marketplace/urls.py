@@ -1,15 +1,17 @@
-"""Top-level URLs: the API, the back office and uploaded media."""
+"""Top-level URLs: the API, the back office, Alipay's notifications and uploaded media."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import path, re_path
 from django.views.static import serve
 
+from marketplace.payments.views import alipay_notify
 from storefront_api.views import GraphQLView
 
 urlpatterns = [
     path("graphql/", GraphQLView.as_view(), name="api"),
     path("admin/", admin.site.urls),
+    path("payments/alipay/notify/", alipay_notify, name="alipay-notify"),
     # Media is small and local in the demo; production puts a CDN or nginx in front.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

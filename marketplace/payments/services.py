@@ -1,0 +1,811 @@
+"""Writes to payments: start an attempt, take Alipay's word (notifications, queries), close
+what timed out, take cash at the counter, and refund shop orders.
+
+In: checkouts and shop orders, Alipay's signed parameters, the adapter's answers. Out:
+`TransactionItem`/`TransactionEvent`/`Refund` rows, and the running total charged passed
+on to `checkout_mark_charged` and `order_mark_charged` (always the *sum* of successful
+charges, so repeating it is harmless). Must never import the GraphQL layer.
+
+Locks, always in this order: the refund row; the transaction row; the checkout row (inside
+`checkout_mark_charged`); the order row (inside `order_mark_charged`). Shop order rows are
+locked only by `shop_order_refund`, before anything else. No Alipay call is made while a
+transaction row is locked, except the refund call, which holds only its refund row so a
+concurrent retry waits and then sees the outcome.
+
+Idempotency lives in the database: a notification, a query or a refund records its
+`TransactionEvent` under a key that is UNIQUE per transaction, and one transaction holds at
+most one CHARGE_SUCCESS. Seeing the key again is a no-op.
+
+Settings (optional): `PAYMENT_TIMEOUT_MINUTES` (30) after which an unpaid trade is closed;
+`PAYMENT_RECONCILE_AFTER_MINUTES` (2) after which an attempt with no news is queried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import can_manage_shop, role_scopes
+from marketplace.checkout.models import Checkout
+from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.orders.models import Order, OrderChargeStatus, ShopOrder
+from marketplace.payments.alipay.gateway import AlipayError, NotificationRejected
+from marketplace.payments.alipay.protocol import CHINA_TZ, TRADE_STATUS_ERROR, TradeState
+from marketplace.payments.error_codes import (
+    CashPaymentErrorCode,
+    RefundErrorCode,
+    TransactionInitializeErrorCode,
+)
+from marketplace.payments.gateways import ALIPAY_METHODS, alipay_gateway, gateway_for
+from marketplace.payments.models import (
+    GatewayId,
+    PaymentMethod,
+    Refund,
+    RefundStatus,
+    TransactionEvent,
+    TransactionEventType,
+    TransactionItem,
+    TransactionStatus,
+)
+
+logger = logging.getLogger("ruralmart.payments")
+
+SUCCESS = "success"
+FAIL = "fail"
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+# Saleor's limit of transaction items per checkout.
+MAX_ATTEMPTS_PER_CHECKOUT = 100
+
+InitCode = TransactionInitializeErrorCode
+
+
+def payment_timeout() -> timedelta:
+    return timedelta(minutes=int(getattr(settings, "PAYMENT_TIMEOUT_MINUTES", 30)))
+
+
+def reconcile_after() -> timedelta:
+    return timedelta(minutes=int(getattr(settings, "PAYMENT_RECONCILE_AFTER_MINUTES", 2)))
+
+
+def _new_reference(prefix: str) -> str:
+    """32 characters: a prefix, Beijing time to the second, and 16 random hex digits, so
+    references sort by time in Alipay's console and never repeat."""
+    return f"{prefix}{timezone.now().astimezone(CHINA_TZ):%Y%m%d%H%M%S}{uuid.uuid4().hex[:16]}"
+
+
+def _event(
+    tx: TransactionItem,
+    type: str,
+    *,
+    amount: Decimal = ZERO,
+    key: str = "",
+    message: str = "",
+    raw: Mapping[str, Any] | None = None,
+    user: User | None = None,
+) -> TransactionEvent:
+    return TransactionEvent.objects.create(
+        transaction=tx,
+        type=type,
+        amount=amount,
+        currency=tx.currency,
+        psp_reference=tx.psp_trade_no or tx.psp_reference,
+        idempotency_key=key,
+        message=message[:512],
+        raw=dict(raw or {}),
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def _lock(transaction_id: int) -> TransactionItem:
+    return TransactionItem.objects.select_for_update().get(pk=transaction_id)
+
+
+# --- starting a payment -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InitializeResult:
+    transaction: TransactionItem
+    event: TransactionEvent
+    # What the storefront needs next: {"payUrl"} for PAGE/WAP, {"qrCode"} for QR,
+    # {"payAtCounter": true} for cash.
+    data: dict[str, Any]
+
+
+def _check_amount(value: Decimal, field: str, code: Any) -> Decimal:
+    if not value.is_finite() or value != value.quantize(CENT):
+        raise refuse(field, f"{value} is not an amount in yuan with at most 2 decimals.", code)
+    return value.quantize(CENT)
+
+
+@transaction.atomic
+def _attempt_create(
+    *,
+    checkout: Checkout,
+    gateway_id: str,
+    method: str | None,
+    amount: Decimal | None,
+    user: User | None,
+) -> tuple[TransactionItem, TransactionEvent, list[int]]:
+    """Validate and write the attempt; returns it, its CHARGE_REQUEST event, and the ids of
+    earlier open Alipay attempts this one supersedes (closed after commit)."""
+    from marketplace.checkout.selectors import checkout_totals
+
+    # The checkout row lock queues this behind a running checkout_complete.
+    locked = Checkout.objects.select_for_update().filter(pk=checkout.pk).first()
+    if locked is None:
+        raise refuse("id", "This checkout does not exist.", InitCode.NOT_FOUND)
+    if locked.order_id is not None:
+        raise refuse("id", "This checkout is already completed.", InitCode.INVALID)
+    info = gateway_for(channel=locked.channel, gateway_id=gateway_id)
+    if info is None:
+        raise refuse(
+            "paymentGateway",
+            f"Gateway {gateway_id!r} is not offered in channel {locked.channel.slug}.",
+            InitCode.NOT_FOUND,
+        )
+    if gateway_id == GatewayId.CASH:
+        method = PaymentMethod.CASH
+    elif method not in ALIPAY_METHODS:
+        raise refuse(
+            "paymentGateway",
+            "Alipay needs data.method: one of PAGE, WAP or QR.",
+            InitCode.INVALID,
+        )
+    if TransactionItem.objects.filter(checkout=locked).count() >= MAX_ATTEMPTS_PER_CHECKOUT:
+        raise refuse("id", "Too many payment attempts on this checkout.", InitCode.INVALID)
+    remaining = checkout_totals(checkout=locked).total - locked.charged_amount
+    if amount is None:
+        amount = remaining
+    amount = _check_amount(Decimal(amount), "amount", InitCode.INVALID)
+    if amount <= 0:
+        raise refuse("amount", "There is nothing left to pay on this checkout.", InitCode.INVALID)
+    if amount > remaining:
+        raise refuse(
+            "amount", f"¥{amount} is more than the ¥{remaining} left to pay.", InitCode.INVALID
+        )
+
+    superseded = list(
+        TransactionItem.objects.filter(
+            checkout=locked, status=TransactionStatus.PENDING
+        ).values_list("pk", "gateway_id")
+    )
+    for pk, gateway in superseded:
+        if gateway == GatewayId.CASH:
+            # Nothing to tell a gateway: the buyer chose another way to pay.
+            old = _lock(pk)
+            old.status = TransactionStatus.CANCELLED
+            old.save(update_fields=["status", "modified_at"])
+            _event(old, TransactionEventType.CANCEL_SUCCESS, message="Superseded.", user=user)
+
+    now = timezone.now()
+    tx = TransactionItem.objects.create(
+        name=info.name,
+        gateway_id=gateway_id,
+        method=method,
+        psp_reference=_new_reference("CASH" if gateway_id == GatewayId.CASH else "RM"),
+        checkout=locked,
+        currency=locked.currency,
+        amount=amount,
+        expires_at=None if gateway_id == GatewayId.CASH else now + payment_timeout(),
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    event = _event(
+        tx,
+        TransactionEventType.CHARGE_REQUEST,
+        amount=amount,
+        key="request",
+        message=f"{info.name}: {method}",
+        user=user,
+    )
+    return tx, event, [pk for pk, gateway in superseded if gateway == GatewayId.ALIPAY]
+
+
+def transaction_initialize(
+    *,
+    checkout: Checkout,
+    gateway_id: str,
+    method: str | None = None,
+    amount: Decimal | None = None,
+    user: User | None = None,
+) -> InitializeResult:
+    """Start a payment attempt for `amount` (default: what is left to pay).
+
+    Alipay: a fresh `out_trade_no`, `time_expire` in PAYMENT_TIMEOUT_MINUTES, and the pay
+    URL (PAGE, WAP) or the precreated QR code (QR); earlier open attempts of the checkout
+    are closed after commit, so the buyer cannot pay twice. Cash (village-counter only): a
+    pending attempt the counter confirms with `cash_payment_confirm`; the checkout may then
+    be completed unpaid (see `selectors.checkout_pays_at_counter`).
+
+    The attempt is committed before Alipay is called, so a crash in between leaves a
+    PENDING attempt for reconciliation, never a trade we do not know about.
+    """
+    tx, event, superseded = _attempt_create(
+        checkout=checkout, gateway_id=gateway_id, method=method, amount=amount, user=user
+    )
+    for pk in superseded:
+        _after_commit_close(pk)
+    if tx.gateway_id == GatewayId.CASH:
+        return InitializeResult(tx, event, {"payAtCounter": True, "amount": str(tx.amount)})
+
+    gateway = alipay_gateway()
+    subject = f"乡村集市 Ruralmart {str(tx.checkout_id)[:8]}"
+    data: dict[str, Any] = {
+        "outTradeNo": tx.psp_reference,
+        "expiresAt": tx.expires_at.isoformat() if tx.expires_at else None,
+    }
+    try:
+        if tx.method == PaymentMethod.QR:
+            data["qrCode"] = gateway.precreate(
+                out_trade_no=tx.psp_reference,
+                total_amount=tx.amount,
+                subject=subject,
+                time_expire=tx.expires_at,
+            )
+        else:
+            build = gateway.page_pay_url if tx.method == PaymentMethod.PAGE else gateway.wap_pay_url
+            data["payUrl"] = build(
+                out_trade_no=tx.psp_reference,
+                total_amount=tx.amount,
+                subject=subject,
+                time_expire=tx.expires_at,
+            )
+    except AlipayError as exc:
+        _attempt_failed(transaction_id=tx.pk, message=str(exc))
+        raise refuse(
+            "paymentGateway", f"Alipay could not start the payment: {exc.message}", InitCode.INVALID
+        ) from exc
+    return InitializeResult(tx, event, data)
+
+
+@transaction.atomic
+def _attempt_failed(*, transaction_id: int, message: str) -> None:
+    tx = _lock(transaction_id)
+    if tx.status != TransactionStatus.PENDING:
+        return
+    tx.status = TransactionStatus.FAILED
+    tx.message = message[:512]
+    tx.save(update_fields=["status", "message", "modified_at"])
+    _event(
+        tx, TransactionEventType.CHARGE_FAILURE, amount=tx.amount, key="failure", message=message
+    )
+
+
+def _after_commit_close(transaction_id: int) -> None:
+    from marketplace.payments.tasks import close_transaction
+
+    def schedule() -> None:
+        try:
+            close_transaction.delay(transaction_id)
+        except Exception:  # the periodic sweep closes it later anyway
+            logger.exception("Could not schedule closing transaction %s", transaction_id)
+
+    transaction.on_commit(schedule)
+
+
+# --- recording what Alipay says -----------------------------------------------------------
+
+
+def _charged_total(checkout_id: UUID) -> Decimal:
+    return (
+        TransactionItem.objects.filter(
+            checkout_id=checkout_id, status=TransactionStatus.CHARGED
+        ).aggregate(total=Sum("charged_amount"))["total"]
+        or ZERO
+    )
+
+
+def _propagate_charge(tx: TransactionItem) -> None:
+    """Pass the checkout's running total charged on to checkout and order (tx locked)."""
+    from marketplace.checkout.services import checkout_mark_charged
+    from marketplace.orders.services import order_mark_charged
+
+    if tx.checkout_id is None:
+        return
+    # Lock the checkout before summing, so two attempts charged at once both see each
+    # other's committed charge (READ COMMITTED re-reads after the lock).
+    checkout = Checkout.objects.select_for_update().get(pk=tx.checkout_id)
+    total = _charged_total(checkout.pk)
+    checkout_mark_charged(checkout_id=checkout.pk, amount=total)
+    if checkout.order_id is not None:
+        if tx.order_id is None:
+            tx.order_id = checkout.order_id
+            tx.save(update_fields=["order", "modified_at"])
+        order = order_mark_charged(order_id=checkout.order_id, amount=total)
+        if order.charge_status in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED):
+            _after_commit_order_paid(str(order.pk))
+
+
+def _after_commit_order_paid(order_id: str) -> None:
+    from marketplace.payments.tasks import send_order_paid_notifications
+
+    def schedule() -> None:
+        try:
+            send_order_paid_notifications.delay(order_id)
+        except Exception:  # a broker hiccup must not undo a recorded payment
+            logger.exception("Could not schedule the order-paid notifications of %s", order_id)
+
+    transaction.on_commit(schedule)
+
+
+def _record_paid(
+    tx: TransactionItem,
+    *,
+    paid_amount: Decimal,
+    trade_no: str,
+    key: str,
+    raw: Mapping[str, Any],
+    source: str,
+    user: User | None = None,
+) -> str:
+    """Alipay (or the counter) says the attempt is paid; `tx` is locked. Returns what was
+    done: "charged", "already" or "held"."""
+    if paid_amount != tx.amount:
+        # Never accepted: a person decides (refund the trade, or correct the order).
+        reason = f"{source} reports ¥{paid_amount} paid, but the attempt is for ¥{tx.amount}."
+        logger.error("Payment %s held for review: %s", tx.psp_reference, reason)
+        tx.needs_review = True
+        tx.review_reason = reason
+        tx.save(update_fields=["needs_review", "review_reason", "modified_at"])
+        _event(tx, TransactionEventType.INFO, amount=paid_amount, key=key, message=reason, raw=raw)
+        return "held"
+    if tx.status == TransactionStatus.CHARGED:
+        _event(
+            tx, TransactionEventType.INFO, key=key, message=f"{source}: already charged.", raw=raw
+        )
+        return "already"
+    if tx.status in (TransactionStatus.CANCELLED, TransactionStatus.FAILED):
+        # Money really arrived on an attempt we had given up on: keep it (it is the buyer's
+        # money and Alipay has it), but a person must look at the stock it no longer holds.
+        tx.needs_review = True
+        tx.review_reason = f"Paid after the attempt was {tx.status.lower()}."
+    tx.status = TransactionStatus.CHARGED
+    tx.charged_amount = paid_amount
+    if trade_no:
+        tx.psp_trade_no = trade_no
+    tx.save()
+    _event(
+        tx,
+        TransactionEventType.CHARGE_SUCCESS,
+        amount=paid_amount,
+        key=key,
+        message=f"Paid ({source}).",
+        raw=raw,
+        user=user,
+    )
+    _propagate_charge(tx)
+    return "charged"
+
+
+def _record_closed(tx: TransactionItem, *, key: str, raw: Mapping[str, Any], source: str) -> str:
+    if tx.status != TransactionStatus.PENDING:
+        _event(tx, TransactionEventType.INFO, key=key, message=f"{source}: trade closed.", raw=raw)
+        return "already"
+    tx.status = TransactionStatus.CANCELLED
+    tx.save(update_fields=["status", "modified_at"])
+    _event(tx, TransactionEventType.CANCEL_SUCCESS, key=key, message=f"Closed ({source}).", raw=raw)
+    return "closed"
+
+
+def alipay_notification_handle(*, params: Mapping[str, str]) -> str:
+    """Handle one asynchronous notification; returns the exact answer Alipay expects.
+
+    "fail" (logged, nothing written) for a forged, tampered, foreign or unknown
+    notification: Alipay retries, and an attacker learns nothing. "success" for every
+    authentic one we have recorded, including a replay (a no-op), a refund or close
+    notice (never a new payment) and an amount mismatch: that one is held for review and
+    never accepted, and answering "fail" would only make Alipay repeat it for a day.
+    """
+    try:
+        note = alipay_gateway().check_notification(params)
+    except NotificationRejected as exc:
+        logger.warning(
+            "Alipay notification rejected: %s (out_trade_no=%s notify_id=%s)",
+            exc.reason,
+            params.get("out_trade_no"),
+            params.get("notify_id"),
+        )
+        return FAIL
+    with transaction.atomic():
+        tx = (
+            TransactionItem.objects.select_for_update()
+            .filter(psp_reference=note.out_trade_no, gateway_id=GatewayId.ALIPAY)
+            .first()
+        )
+        if tx is None:
+            logger.warning(
+                "Alipay notification for an unknown trade %s (notify_id=%s)",
+                note.out_trade_no,
+                note.notify_id,
+            )
+            return FAIL
+        key = f"notify:{note.notify_id}"
+        if TransactionEvent.objects.filter(transaction=tx, idempotency_key=key).exists():
+            return SUCCESS  # a replay
+        raw = dict(note.params)
+        if note.refund_fee is not None or note.out_biz_no:
+            _event(
+                tx,
+                TransactionEventType.INFO,
+                amount=note.refund_fee or ZERO,
+                key=key,
+                message=f"Refund notice {note.out_biz_no}: ¥{note.refund_fee} refunded in total.",
+                raw=raw,
+            )
+        elif note.trade_status.is_paid:
+            _record_paid(
+                tx,
+                paid_amount=note.total_amount,
+                trade_no=note.trade_no,
+                key=key,
+                raw=raw,
+                source="notification",
+            )
+        elif note.trade_status is TradeState.TRADE_CLOSED:
+            _record_closed(tx, key=key, raw=raw, source="notification")
+        else:
+            _event(tx, TransactionEventType.INFO, key=key, message=note.trade_status, raw=raw)
+    return SUCCESS
+
+
+def transaction_reconcile(*, transaction_id: int) -> str:
+    """Ask Alipay about an open attempt that saw no notification, and record the answer
+    as a notification would. Returns "charged", "already", "held", "closed" or "waiting"."""
+    tx = TransactionItem.objects.filter(pk=transaction_id).first()
+    if tx is None or tx.gateway_id != GatewayId.ALIPAY or tx.status != TransactionStatus.PENDING:
+        return "already"
+    status = alipay_gateway().query(out_trade_no=tx.psp_reference)
+    with transaction.atomic():
+        tx = _lock(transaction_id)
+        raw = {"trade_status": status.trade_status.value, "trade_no": status.trade_no or ""}
+        if status.is_paid:
+            return _record_paid(
+                tx,
+                paid_amount=status.total_amount if status.total_amount is not None else ZERO,
+                trade_no=status.trade_no or "",
+                key=f"query:{status.trade_no}",
+                raw={**raw, "total_amount": str(status.total_amount)},
+                source="query",
+            )
+        if status.trade_status is TradeState.TRADE_CLOSED:
+            return _record_closed(tx, key="query:closed", raw=raw, source="query")
+        tx.last_checked_at = timezone.now()
+        tx.save(update_fields=["last_checked_at"])
+        return "waiting"
+
+
+def transaction_close(*, transaction_id: int) -> str:
+    """Close an open Alipay attempt (timed out or superseded) so it can no longer be paid,
+    and give back the checkout's reservations when nothing else pays for it.
+
+    If the buyer paid in the meantime Alipay refuses to close, and the payment is recorded
+    instead. Returns "closed", "charged"/"already"/"held" (it was paid) or "kept" (Alipay
+    could not be reached: the next sweep tries again)."""
+    tx = TransactionItem.objects.filter(pk=transaction_id).first()
+    if tx is None or tx.gateway_id != GatewayId.ALIPAY or tx.status != TransactionStatus.PENDING:
+        return "already"
+    try:
+        alipay_gateway().close(out_trade_no=tx.psp_reference)
+    except AlipayError as exc:
+        if exc.sub_code == TRADE_STATUS_ERROR:
+            return transaction_reconcile(transaction_id=transaction_id)
+        logger.warning("Could not close %s: %s", tx.psp_reference, exc)
+        return "kept"
+    # Closed, or never opened by the buyer (time_expire stops it being paid later).
+    with transaction.atomic():
+        tx = _lock(transaction_id)
+        outcome = _record_closed(tx, key="close", raw={}, source="timeout or superseded")
+        if outcome == "closed" and tx.checkout_id is not None:
+            _release_if_unpaid(tx.checkout_id)
+        return outcome
+
+
+def _release_if_unpaid(checkout_id: UUID) -> None:
+    from marketplace.checkout.services import checkout_release_reservations
+
+    still_paying = TransactionItem.objects.filter(
+        checkout_id=checkout_id,
+        status__in=[TransactionStatus.PENDING, TransactionStatus.CHARGED],
+    ).exists()
+    if not still_paying:
+        checkout_release_reservations(checkout_id=checkout_id)
+
+
+# --- cash at the counter ------------------------------------------------------------------
+
+
+def can_take_cash(*, user: User | None) -> bool:
+    scopes = role_scopes(user)
+    return scopes.is_platform_admin or bool(scopes.operated_shop_ids)
+
+
+@transaction.atomic
+def cash_payment_confirm(*, transaction_id: int, actor: User | None) -> TransactionItem:
+    """The counter took the cash for a pending cash attempt: charge it. Idempotent."""
+    if not can_take_cash(user=actor):
+        raise PermissionRefused("Only a Red Supermarket operator takes cash at the counter.")
+    tx = TransactionItem.objects.select_for_update().filter(pk=transaction_id).first()
+    if tx is None or tx.gateway_id != GatewayId.CASH:
+        raise refuse("id", "No such cash payment.", CashPaymentErrorCode.NOT_FOUND)
+    if tx.status not in (TransactionStatus.PENDING, TransactionStatus.CHARGED):
+        raise refuse(
+            "id", f"This cash payment is {tx.status.lower()}.", CashPaymentErrorCode.INVALID
+        )
+    _record_paid(
+        tx,
+        paid_amount=tx.amount,
+        trade_no="",
+        key="cash:received",
+        raw={},
+        source="counter",
+        user=actor,
+    )
+    return tx
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+
+def can_refund(*, user: User | None, shop_order: ShopOrder) -> bool:
+    """The shop's own manager, or a platform admin."""
+    return can_manage_shop(user=user, shop=shop_order.shop)
+
+
+def _default_refund_key(amount: Decimal | None, reason: str) -> str:
+    """Without a caller's key, the same amount and reason on the same shop order is the
+    same request: what a flaky network retries. A second identical partial refund needs
+    its own key (or another reason)."""
+    text = f"{amount if amount is not None else 'policy'}|{reason.strip()}"
+    return "auto:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _order_transaction(order: Order) -> TransactionItem | None:
+    """The charged Alipay attempt that paid the order."""
+    return (
+        TransactionItem.objects.filter(
+            Q(order=order) | Q(checkout__order=order),
+            gateway_id=GatewayId.ALIPAY,
+            status=TransactionStatus.CHARGED,
+        )
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
+def _policy_amount(shop_order: ShopOrder, now: datetime) -> tuple[Decimal, dict[str, Any]]:
+    """What the shop order's cancellation entitles the buyer to: everything, except that
+    each tourism line gives back only its tier's percentage. Cancels the bookings (which
+    frees their capacity; cancelling again answers the same percentage)."""
+    from marketplace.bookings.services import booking_cancel
+    from marketplace.checkout.models import CheckoutLine
+
+    withheld = ZERO
+    cancelled: list[dict[str, Any]] = []
+    lines = shop_order.lines.filter(booking_start_date__isnull=False).order_by("pk")
+    for line in lines:
+        # The hold is keyed by the checkout line the order line was sold from.
+        source = (
+            CheckoutLine.objects.filter(
+                checkout__order_id=shop_order.order_id,
+                variant_id=line.variant_id,
+                booking_start_date=line.booking_start_date,
+                booking_end_date=line.booking_end_date,
+                booking_guests=line.booking_guests,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if source is None:
+            continue
+        outcome = booking_cancel(key=source.hold_key, on_date=now)
+        refunded = outcome.refund_amount(line.total_price_amount)
+        withheld += line.total_price_amount - refunded
+        cancelled.append(
+            {"key": source.hold_key, "percent": outcome.refund_percent, "refund": str(refunded)}
+        )
+    return max(shop_order.total_amount - withheld, ZERO), {"bookings": cancelled}
+
+
+@transaction.atomic
+def _refund_prepare(
+    *,
+    shop_order: ShopOrder,
+    amount: Decimal | None,
+    reason: str,
+    key: str,
+    actor: User | None,
+    now: datetime,
+) -> Refund:
+    locked = ShopOrder.objects.select_for_update().select_related("order").get(pk=shop_order.pk)
+    existing = Refund.objects.filter(shop_order=locked, idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    order = locked.order
+    if order.charge_status not in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED):
+        raise refuse(
+            None, "The order is not paid, so there is nothing to refund.", RefundErrorCode.NOT_PAID
+        )
+    tx = _order_transaction(order)
+    if tx is None:
+        raise refuse(
+            None,
+            "The order was not paid with Alipay; refund cash at the counter.",
+            RefundErrorCode.NOT_PAID,
+        )
+    taken = (
+        Refund.objects.filter(
+            shop_order=locked, status__in=[RefundStatus.PENDING, RefundStatus.SUCCESS]
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    left = locked.total_amount - taken
+    details: dict[str, Any] = {}
+    if amount is None:
+        entitled, details = _policy_amount(locked, now)
+        amount = min(entitled - taken, left)
+        if amount <= 0:
+            raise refuse(
+                "amount",
+                "The cancellation policy leaves nothing to refund.",
+                RefundErrorCode.INVALID,
+            )
+    amount = _check_amount(Decimal(amount), "amount", RefundErrorCode.INVALID)
+    if amount <= 0:
+        raise refuse("amount", "A refund must be more than ¥0.", RefundErrorCode.INVALID)
+    if amount > left:
+        raise refuse(
+            "amount",
+            f"¥{amount} is more than the ¥{left} left to refund on this shop order.",
+            RefundErrorCode.AMOUNT_TOO_HIGH,
+        )
+    refund = Refund.objects.create(
+        shop_order=locked,
+        transaction=tx,
+        out_request_no=_new_reference("RF"),
+        idempotency_key=key,
+        amount=amount,
+        currency=locked.currency,
+        reason=reason[:256],
+        details=details,
+        requested_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    with transaction.atomic():
+        _event(
+            _lock(tx.pk),
+            TransactionEventType.REFUND_REQUEST,
+            amount=amount,
+            key=f"refund-request:{refund.out_request_no}",
+            message=reason,
+            user=actor,
+        )
+    return refund
+
+
+def shop_order_refund(
+    *,
+    shop_order: ShopOrder,
+    actor: User | None,
+    reason: str,
+    amount: Decimal | None = None,
+    idempotency_key: str | None = None,
+) -> Refund:
+    """Refund part or all of one shop order through `alipay.trade.refund`.
+
+    `amount` None means "what the cancellation entitles": the shop order's total, with
+    tourism lines cut to their cancellation tier (their bookings are cancelled). Never more
+    than is left on the shop order. Idempotent per `idempotency_key` (default: the same
+    amount and reason): a retry gets the same refund back, and if Alipay's answer was lost
+    it sends the same `out_request_no` again, which Alipay refunds at most once.
+
+    Raises PermissionRefused unless `actor` manages the shop or is a platform admin;
+    ValidationError (RefundErrorCode) when there is nothing to refund, the amount is too
+    high, or Alipay refused (FAILED) or could not be reached (still PENDING).
+    """
+    if not can_refund(user=actor, shop_order=shop_order):
+        raise PermissionRefused("Only the shop's manager or a platform admin refunds its orders.")
+    key = (idempotency_key or "").strip() or _default_refund_key(amount, reason)
+    refund = _refund_prepare(
+        shop_order=shop_order,
+        amount=amount,
+        reason=reason,
+        key=key,
+        actor=actor,
+        now=timezone.now(),
+    )
+    if refund.status == RefundStatus.PENDING:
+        refund = refund_send(refund_id=refund.pk)
+    if refund.status == RefundStatus.FAILED:
+        raise refuse(
+            None,
+            f"Alipay refused the refund: {refund.failure_message}",
+            RefundErrorCode.GATEWAY_REFUSED,
+        )
+    return refund
+
+
+def refund_send(*, refund_id: int) -> Refund:
+    """Send a PENDING refund to Alipay (again) under its own out_request_no.
+
+    Holds the refund row while Alipay answers, so concurrent retries queue and then find
+    it settled. An unreachable Alipay leaves it PENDING and raises GATEWAY_UNAVAILABLE."""
+    unavailable: AlipayError | None = None
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("transaction").get(pk=refund_id)
+        if refund.status != RefundStatus.PENDING:
+            return refund
+        tx = refund.transaction
+        try:
+            result = alipay_gateway().refund(
+                out_trade_no=tx.psp_reference,
+                out_request_no=refund.out_request_no,
+                refund_amount=refund.amount,
+                reason=refund.reason,
+            )
+        except AlipayError as exc:
+            if exc.retryable:
+                unavailable = exc
+            else:
+                _refund_settle(refund, ok=False, message=str(exc))
+        else:
+            _refund_settle(refund, ok=True, message="", raw=asdict(result))
+    if unavailable is not None:
+        logger.warning("Refund %s outcome unknown: %s", refund.out_request_no, unavailable)
+        raise refuse(
+            None,
+            f"Alipay did not answer ({unavailable.message}); the refund is pending: retry it.",
+            RefundErrorCode.GATEWAY_UNAVAILABLE,
+        )
+    return refund
+
+
+def _refund_settle(
+    refund: Refund, *, ok: bool, message: str, raw: Mapping[str, Any] | None = None
+) -> None:
+    """Record Alipay's answer (refund row locked)."""
+    from marketplace.orders.models import OrderEventType
+    from marketplace.orders.services import order_event_add
+
+    refund.status = RefundStatus.SUCCESS if ok else RefundStatus.FAILED
+    refund.failure_message = message[:512]
+    refund.completed_at = timezone.now()
+    refund.save(update_fields=["status", "failure_message", "completed_at"])
+    tx = _lock(refund.transaction_id)
+    if ok:
+        tx.refunded_amount += refund.amount
+        tx.save(update_fields=["refunded_amount", "modified_at"])
+    _event(
+        tx,
+        TransactionEventType.REFUND_SUCCESS if ok else TransactionEventType.REFUND_FAILURE,
+        amount=refund.amount,
+        key=f"refund:{refund.out_request_no}",
+        message=message or refund.reason,
+        raw={k: str(v) for k, v in (raw or {}).items()},
+        user=refund.requested_by,
+    )
+    shop_order = refund.shop_order
+    order_event_add(
+        order=shop_order.order,
+        type=OrderEventType.OTHER,
+        user=refund.requested_by,
+        shop=shop_order.shop,
+        parameters={
+            "refund": refund.out_request_no,
+            "amount": str(refund.amount),
+            "status": refund.status,
+            "reason": refund.reason,
+        },
+    )
