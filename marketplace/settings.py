@@ -162,6 +162,24 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work. The DatabaseScheduler copies these entries into django-celery-beat's
+# tables at start, where the back office can pause or re-time them.
+CELERY_BEAT_SCHEDULE = {
+    # Open Alipay trades with no notification yet: ask Alipay and record its answer.
+    "payments-reconcile-pending": {"task": "payments.reconcile_pending", "schedule": 60.0},
+    # Trades unpaid after PAYMENT_TIMEOUT_MINUTES: close them and free their stock.
+    "payments-close-expired": {"task": "payments.close_expired", "schedule": 120.0},
+    "checkout-delete-expired-reservations": {
+        "task": "checkout.delete_expired_reservations",
+        "schedule": 300.0,
+    },
+    "checkout-release-expired-booking-holds": {
+        "task": "checkout.release_expired_booking_holds",
+        "schedule": 300.0,
+    },
+}
+PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
+PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
 
 # --- API ----------------------------------------------------------------------------------
 GRAPHENE = {"SCHEMA": "storefront_api.schema.schema"}

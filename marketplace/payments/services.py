@@ -110,6 +110,11 @@ def _event(
     )
 
 
+def _seen(tx: TransactionItem, key: str) -> bool:
+    """Whether an event with this key was recorded: the check before the UNIQUE backstop."""
+    return TransactionEvent.objects.filter(transaction=tx, idempotency_key=key).exists()
+
+
 def _lock(transaction_id: int) -> TransactionItem:
     return TransactionItem.objects.select_for_update().get(pk=transaction_id)
 
@@ -354,6 +359,8 @@ def _record_paid(
 ) -> str:
     """Alipay (or the counter) says the attempt is paid; `tx` is locked. Returns what was
     done: "charged", "already" or "held"."""
+    if _seen(tx, key):
+        return "already"
     if paid_amount != tx.amount:
         # Never accepted: a person decides (refund the trade, or correct the order).
         reason = f"{source} reports ¥{paid_amount} paid, but the attempt is for ¥{tx.amount}."
@@ -392,6 +399,8 @@ def _record_paid(
 
 
 def _record_closed(tx: TransactionItem, *, key: str, raw: Mapping[str, Any], source: str) -> str:
+    if _seen(tx, key):
+        return "already"
     if tx.status != TransactionStatus.PENDING:
         _event(tx, TransactionEventType.INFO, key=key, message=f"{source}: trade closed.", raw=raw)
         return "already"
