@@ -134,6 +134,14 @@ class User(graphene.ObjectType):
     )
     last_login = graphene.DateTime()
     date_joined = graphene.DateTime(required=True)
+    orders = graphene.Field(
+        "storefront_api.checkout.types.OrderCountableConnection",
+        before=graphene.String(),
+        after=graphene.String(),
+        first=graphene.Int(),
+        last=graphene.Int(),
+        description="The user's orders, newest first (only the user sees them).",
+    )
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
@@ -165,6 +173,20 @@ class User(graphene.ObjectType):
     @staticmethod
     def resolve_avatar(root: models.User, info: Any, **_: Any) -> None:
         return None  # no avatars are stored
+
+    @staticmethod
+    def resolve_orders(root: models.User, info: Any, **page: Any) -> Any:
+        from marketplace.orders.selectors import orders_of_user
+        from storefront_api.checkout.types import OrderCountableConnection
+        from storefront_api.core.connection import paginate
+        from storefront_api.core.errors import PermissionDenied
+
+        caller = info.context.user
+        if root.pk is None or not caller.is_authenticated or caller.pk != root.pk:
+            raise PermissionDenied("Only the user can see their orders.")
+        return paginate(
+            orders_of_user(user=root), OrderCountableConnection, connection_name="orders", **page
+        )
 
 
 class ChoiceValue(graphene.ObjectType):

@@ -7,7 +7,6 @@ from typing import Any
 
 import graphene
 from django.core.exceptions import ValidationError
-from graphene.utils.str_converters import to_camel_case
 
 from marketplace.accounts.addresses import AddressType
 from marketplace.accounts.error_codes import AccountErrorCode as Code
@@ -15,28 +14,22 @@ from marketplace.accounts.models import User
 from storefront_api.account.types import AccountError
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id
+from storefront_api.core.mutations import ErrorsMutation, error_code, validation_entries
 
 
 def account_errors(exc: ValidationError) -> list[AccountError]:
     """One AccountError per message, its field in the API's camelCase."""
-    entries = exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]
     errors = []
-    for field, field_errors in entries:
-        api_field = None if field in (None, "__all__") else to_camel_case(field)
-        for error in field_errors:
-            try:
-                code = Code(error.code)
-            except ValueError:
-                code = Code.INVALID
-            address_type = (error.params or {}).get("address_type")
-            errors.append(
-                AccountError(
-                    field=api_field,
-                    message=str(error.message),
-                    code=code,
-                    address_type=AddressType(address_type) if address_type else None,
-                )
+    for api_field, error in validation_entries(exc):
+        address_type = (error.params or {}).get("address_type")
+        errors.append(
+            AccountError(
+                field=api_field,
+                message=str(error.message),
+                code=error_code(error, Code, Code.INVALID),
+                address_type=AddressType(address_type) if address_type else None,
             )
+        )
     return errors
 
 
@@ -66,7 +59,7 @@ def decode_address_id(global_id: str) -> int:
         ) from None
 
 
-class AccountMutation(graphene.Mutation):
+class AccountMutation(ErrorsMutation):
     """Subclasses implement `perform(info, **arguments)` and return the payload; a
     ValidationError from the service becomes the payload's `errors`."""
 
@@ -76,12 +69,5 @@ class AccountMutation(graphene.Mutation):
     errors = graphene.List(graphene.NonNull(AccountError), required=True)
 
     @classmethod
-    def mutate(cls, root: Any, info: Any, **arguments: Any) -> Any:
-        try:
-            # Each subclass defines `perform` with its own arguments (so no base signature).
-            payload = getattr(cls, "perform")(info, **arguments)  # noqa: B009
-        except ValidationError as exc:
-            return cls(errors=account_errors(exc))
-        if payload.errors is None:
-            payload.errors = []
-        return payload
+    def errors_from(cls, exc: ValidationError) -> list[AccountError]:
+        return account_errors(exc)

@@ -1,0 +1,191 @@
+"""Looking up checkouts and orders for a caller: global IDs with UUID pks, who may see
+which checkout, the payment gateways of a channel, and the staff scope of shop orders.
+
+Ownership: a checkout with a user answers only that user; anyone else gets the same
+NOT_FOUND as for a checkout that does not exist (nothing tells them it is there). An
+anonymous checkout answers whoever holds its token. Orders answer by their random UUID.
+"""
+
+from __future__ import annotations
+
+import binascii
+from base64 import b64decode
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from marketplace.accounts.permissions import role_scopes
+from marketplace.channels.models import Channel
+from marketplace.checkout import selectors as checkout_selectors
+from marketplace.checkout.error_codes import CheckoutErrorCode
+from marketplace.checkout.models import Checkout
+from marketplace.orders import selectors as order_selectors
+from marketplace.orders.models import Order, ShopOrder
+from storefront_api.core.errors import ApiError, PermissionDenied
+
+
+def decode_uuid_id(global_id: str, *, expected_type: str) -> UUID | None:
+    """The UUID inside `base64("<Type>:<uuid>")`, or None when malformed or of another type."""
+    try:
+        type_name, _, raw = b64decode(global_id, validate=True).decode().partition(":")
+        if type_name != expected_type:
+            return None
+        return UUID(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def decode_int_id(global_id: str, *, expected_type: str) -> int | None:
+    try:
+        type_name, _, raw = b64decode(global_id, validate=True).decode().partition(":")
+        return int(raw) if type_name == expected_type else None
+    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def not_found(field: str = "id") -> ValidationError:
+    return ValidationError(
+        {
+            field: ValidationError(
+                "Couldn't find a checkout with this id.", code=CheckoutErrorCode.NOT_FOUND.value
+            )
+        }
+    )
+
+
+def _caller_may_use(info: Any, checkout: Checkout) -> bool:
+    user = info.context.user
+    return checkout.user_id is None or (user.is_authenticated and checkout.user_id == user.pk)
+
+
+def checkout_token_of(
+    *, id: str | None = None, token: UUID | str | None = None, checkout_id: str | None = None
+) -> UUID:
+    """The token an `id` / `checkoutId` (global ID) or `token` argument names; refuses with
+    a CheckoutError (never a failed request) when none is given or it is malformed."""
+    global_id = id or checkout_id
+    if global_id:
+        found = decode_uuid_id(global_id, expected_type="Checkout")
+        if found is None:
+            raise ValidationError(
+                {
+                    "id": ValidationError(
+                        f"Couldn't resolve to a node: {global_id}",
+                        code=CheckoutErrorCode.GRAPHQL_ERROR.value,
+                    )
+                }
+            )
+        return found
+    if token:
+        try:
+            return token if isinstance(token, UUID) else UUID(str(token))
+        except ValueError:
+            raise not_found("token") from None
+    raise ValidationError(
+        {
+            "id": ValidationError(
+                "Give the checkout's `id`.", code=CheckoutErrorCode.GRAPHQL_ERROR.value
+            )
+        }
+    )
+
+
+def checkout_for_mutation(info: Any, *, include_completed: bool = False, **ids: Any) -> Checkout:
+    """The caller's checkout for a mutation, or a NOT_FOUND refusal. Completed checkouts are
+    found only for `checkoutComplete`, which answers them with their order."""
+    token = checkout_token_of(**ids)
+    if include_completed:
+        checkout = Checkout.objects.filter(pk=token).first()
+    else:
+        checkout = checkout_selectors.checkout_get(token=token)
+    if checkout is None or not _caller_may_use(info, checkout):
+        raise not_found()
+    return checkout
+
+
+def checkout_for_query(info: Any, *, id: str | None, token: UUID | None) -> Checkout | None:
+    """`checkout(id)`: the caller's open checkout, or null (missing, completed, or not theirs)."""
+    if id:
+        found = decode_uuid_id(id, expected_type="Checkout")
+        if found is None:
+            raise ApiError(f"Couldn't resolve to a node: {id}", code="GRAPHQL_ERROR", field="id")
+        token = found
+    if token is None:
+        raise ApiError("Give the checkout's `id`.", code="GRAPHQL_ERROR", field="id")
+    checkout = checkout_selectors.checkout_get(token=token)
+    if checkout is None or not _caller_may_use(info, checkout):
+        return None
+    return checkout
+
+
+def order_for_query(info: Any, *, id: str) -> Order | None:
+    """`order(id)`: any order by its global ID (the UUID is the secret, as Saleor's token)."""
+    pk = decode_uuid_id(id, expected_type="Order")
+    if pk is None:
+        raise ApiError(f"Couldn't resolve to a node: {id}", code="GRAPHQL_ERROR", field="id")
+    return order_selectors.order_get(order_id=pk)
+
+
+# --- payment gateways ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GatewayView:
+    """Saleor's PaymentGateway, built here until `marketplace.payments.gateways` exists."""
+
+    id: str
+    name: str
+    currencies: list[str]
+    config: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _fallback_gateways(channel: Channel) -> list[GatewayView]:
+    # The rule of issue 3 §4: Alipay everywhere, cash only at the village counter.
+    gateways = [GatewayView("ruralmart.payments.alipay", "Alipay 支付宝", [channel.currency_code])]
+    if channel.slug == "village-counter":
+        gateways.append(
+            GatewayView(
+                "ruralmart.payments.cash", "Cash at the counter 现金", [channel.currency_code]
+            )
+        )
+    return gateways
+
+
+def available_gateways(channel: Channel) -> list[Any]:
+    """The payments domain's answer when it has one, else the local rule above."""
+    try:
+        from marketplace.payments.gateways import available_gateways as domain_gateways
+    except ImportError:
+        return _fallback_gateways(channel)
+    return list(domain_gateways(channel=channel))
+
+
+def gateway_value(gateway: Any, name: str, default: Any = None) -> Any:
+    """Read a gateway field whether the payments domain hands objects or dicts."""
+    if isinstance(gateway, dict):
+        return gateway.get(name, default)
+    return getattr(gateway, name, default)
+
+
+# --- staff view of shop orders -------------------------------------------------------------
+
+
+def shop_orders_visible_to(info: Any) -> QuerySet[ShopOrder]:
+    """Shop orders by role: a manager's (or counter operator's) own shops, a township
+    officer's township (read-only), everything for the platform admin. Buyers and anonymous
+    callers are refused, not given an empty list."""
+    scopes = role_scopes(info.context.user)
+    if not scopes.is_staff_role:
+        raise PermissionDenied(
+            "Only shop managers, township officers and platform admins can list shop orders."
+        )
+    queryset = ShopOrder.objects.order_by("-created_at", "-pk")
+    if scopes.is_platform_admin:
+        return queryset
+    return queryset.filter(
+        Q(shop_id__in=scopes.managed_shop_ids | scopes.operated_shop_ids)
+        | Q(shop__village__township_id__in=scopes.township_ids)
+    )

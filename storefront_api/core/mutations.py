@@ -1,0 +1,71 @@
+"""What every mutation with an `errors` list shares: run one `perform`, and turn the
+domain's `ValidationError` into the payload's typed error entries instead of a failed request.
+
+Each domain subclasses `ErrorsMutation` once (account, checkout, …), declares its `errors`
+field with its own error type and implements `errors_from`. Refusals are raised by the
+services before anything is written (or inside their transaction), so an `errors` answer
+never leaves half a change behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import Enum
+from typing import Any, TypeVar
+
+import graphene
+from django.core.exceptions import ValidationError
+from graphene.utils.str_converters import to_camel_case
+
+E = TypeVar("E", bound=Enum)
+
+
+def validation_entries(exc: ValidationError) -> Iterator[tuple[str | None, ValidationError]]:
+    """(API field in camelCase or None, single error) for every message in `exc`."""
+    entries = exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]
+    for field, field_errors in entries:
+        api_field = None if field in (None, "", "__all__") else to_camel_case(field)
+        for error in field_errors:
+            yield api_field, error
+
+
+def error_message(error: ValidationError) -> str:
+    """The message with its params applied (services escape literal % when they pass params)."""
+    message = str(error.message)
+    if error.params:
+        try:
+            return message % error.params
+        except (TypeError, ValueError, KeyError):
+            return message
+    return message
+
+
+def error_code(error: ValidationError, enum: type[E], default: E) -> E:
+    """The error's code as a member of the domain enum, `default` for codes it lacks."""
+    try:
+        return enum(error.code)
+    except ValueError:
+        return default
+
+
+class ErrorsMutation(graphene.Mutation):
+    """Subclasses implement `perform(info, **arguments)` returning the payload, and
+    `errors_from(exc)`; a ValidationError from the service becomes the payload's `errors`."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def errors_from(cls, exc: ValidationError) -> list[Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def mutate(cls, root: Any, info: Any, **arguments: Any) -> Any:
+        try:
+            # Each subclass defines `perform` with its own arguments (so no base signature).
+            payload = getattr(cls, "perform")(info, **arguments)  # noqa: B009
+        except ValidationError as exc:
+            return cls(errors=cls.errors_from(exc))
+        if payload.errors is None:
+            payload.errors = []
+        return payload
