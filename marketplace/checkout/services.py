@@ -33,7 +33,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
 from marketplace.accounts.models import User
@@ -49,6 +49,14 @@ from marketplace.checkout.models import (
     Voucher,
 )
 from marketplace.inventory.models import Allocation, Reservation, Stock
+from marketplace.orders.models import (
+    Order,
+    OrderEvent,
+    OrderEventType,
+    OrderLine,
+    OrderStatus,
+    ShopOrder,
+)
 from marketplace.organisations.models import Shop
 
 logger = logging.getLogger("ruralmart.checkout")
@@ -328,8 +336,6 @@ def _check_limits(
 
 def _already_bought(*, checkout: Checkout, variant_ids: list[int]) -> dict[int, int]:
     """Units of each variant the checkout's customer (by account, else email) has ordered."""
-    from marketplace.orders.models import OrderLine, OrderStatus
-
     if not (checkout.user_id or checkout.email):
         return {}
     lines = OrderLine.objects.filter(variant_id__in=variant_ids).exclude(
@@ -993,8 +999,15 @@ def _allocate_stock(
     for parts in taken.values():
         for stock, n in parts:
             per_stock[stock.pk] += n
-    for stock_pk, n in per_stock.items():
-        Stock.objects.filter(pk=stock_pk).update(quantity_allocated=F("quantity_allocated") + n)
+    # One UPDATE for every row; the CHECK allocated ≤ quantity is the last line of defence.
+    Stock.objects.filter(pk__in=list(per_stock)).update(
+        quantity_allocated=F("quantity_allocated")
+        + Case(
+            *(When(pk=pk, then=Value(n)) for pk, n in per_stock.items()),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
     return taken
 
 
@@ -1042,7 +1055,7 @@ def _redeem_vouchers(*, totals: selectors.CheckoutTotals, now: datetime) -> None
 @transaction.atomic
 def checkout_complete(
     *, checkout: Checkout, user: User | None = None, allow_unpaid: bool = False
-) -> Any:
+) -> Order:
     """Turn the checkout into one order with one shop order per shop; all or nothing.
 
     Idempotent: a checkout already completed returns its order and changes nothing (the
@@ -1056,13 +1069,6 @@ def checkout_complete(
     Then writes the order, its shop orders, snapshot lines and allocations, drops the
     reservations, records events and, after commit, sends the notifications.
     """
-    from marketplace.orders.models import (
-        Order,
-        OrderEvent,
-        OrderEventType,
-        OrderStatus,
-    )
-
     locked = Checkout.objects.select_for_update().filter(pk=checkout.pk).first()
     if locked is None:
         raise checkout_error("id", "This checkout does not exist.", CheckoutErrorCode.NOT_FOUND)
@@ -1138,10 +1144,8 @@ def checkout_complete(
 
 
 def _write_order_lines(
-    *, order: Any, totals: selectors.CheckoutTotals, taken: Mapping[int, list[tuple[Stock, int]]]
+    *, order: Order, totals: selectors.CheckoutTotals, taken: Mapping[int, list[tuple[Stock, int]]]
 ) -> None:
-    from marketplace.orders.models import OrderLine, ShopOrder
-
     shop_orders = ShopOrder.objects.bulk_create(
         [
             ShopOrder(
