@@ -42,6 +42,18 @@ class DataLoader(SyncDataLoader, Generic[K, V]):
                 execution.defer(self.dispatch_queue)
         return future
 
+    def dispatch_queue(self) -> None:
+        # A failing batch must fail only the fields that asked for it; left to propagate,
+        # it would abort the whole execution with no data and no useful error.
+        queue = list(self._queue)
+        try:
+            super().dispatch_queue()
+        except Exception as exc:
+            for key, future in queue:
+                self.clear(key)
+                if not future.done():
+                    future.set_exception(exc)
+
     def load_many(self, keys: Iterable[K]) -> SyncFuture:
         return gather([self.load(key) for key in keys])
 

@@ -124,3 +124,17 @@ def test_invalid_cursor(gql, two_channels):
 def test_non_json_body_is_a_400_not_a_500(gql, two_channels):
     response = gql.client.post("/graphql/", data="{not json", content_type="application/json")
     assert response.status_code == 400
+
+
+def test_a_failing_loader_fails_only_its_field(gql, channel, monkeypatch):
+    from storefront_api.catalog.dataloaders import CategoryByIdLoader
+
+    factories.product(channel_obj=channel, category_obj=factories.category(name="茶叶"))
+
+    def broken(self, keys):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(CategoryByIdLoader, "batch_load", broken)
+    body = gql("{ products(first: 5) { edges { node { name category { name } } } } }")
+    assert body["data"]["products"]["edges"][0]["node"]["category"] is None
+    assert body["errors"][0]["extensions"]["exception"]["code"] == "INTERNAL_ERROR"
