@@ -181,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
 
+# --- Checkout ----------------------------------------------------------------------------
+# How long a checkout line holds stock or tourism capacity (0: decide only at completion).
+RESERVE_STOCK_DURATION_MINUTES = int(os.environ.get("RESERVE_STOCK_DURATION_MINUTES", "20"))
+MAX_CHECKOUT_LINE_QUANTITY = int(os.environ.get("MAX_CHECKOUT_LINE_QUANTITY", "50"))
+
 # --- API ----------------------------------------------------------------------------------
 GRAPHENE = {"SCHEMA": "storefront_api.schema.schema"}
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "12"))
