@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from marketplace.accounts.permissions import role_scopes
 from marketplace.channels.models import Channel
@@ -174,18 +174,11 @@ def gateway_value(gateway: Any, name: str, default: Any = None) -> Any:
 
 
 def shop_orders_visible_to(info: Any) -> QuerySet[ShopOrder]:
-    """Shop orders by role: a manager's (or counter operator's) own shops, a township
-    officer's township (read-only), everything for the platform admin. Buyers and anonymous
-    callers are refused, not given an empty list."""
-    scopes = role_scopes(info.context.user)
-    if not scopes.is_staff_role:
+    """Buyers and anonymous callers are refused, not given an empty list."""
+    from marketplace.orders.selectors import shop_orders_visible_to as visible
+
+    if not role_scopes(info.context.user).is_staff_role:
         raise PermissionDenied(
             "Only shop managers, township officers and platform admins can list shop orders."
         )
-    queryset = ShopOrder.objects.order_by("-created_at", "-pk")
-    if scopes.is_platform_admin:
-        return queryset
-    return queryset.filter(
-        Q(shop_id__in=scopes.managed_shop_ids | scopes.operated_shop_ids)
-        | Q(shop__village__township_id__in=scopes.township_ids)
-    )
+    return visible(user=info.context.user)
