@@ -796,6 +796,7 @@ def _refund_settle(
     if ok:
         tx.refunded_amount += refund.amount
         tx.save(update_fields=["refunded_amount", "modified_at"])
+    refund.transaction = tx  # callers read the refunded total from the refund
     _event(
         tx,
         TransactionEventType.REFUND_SUCCESS if ok else TransactionEventType.REFUND_FAILURE,
