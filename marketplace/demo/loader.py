@@ -218,6 +218,8 @@ class _DemoLoader:
         self.load_certifications()
         self.load_trace_batches()
         self.load_collections()
+        self.say("Demo data: delivery, vouchers and cancellation policies…")
+        self.load_selling_terms()
         return logins
 
     # --- people ---------------------------------------------------------------------------
@@ -638,6 +640,56 @@ class _DemoLoader:
                     collection=collection,
                     product=self.products[slug],
                     defaults={"sort_order": sort_order},
+                )
+
+    def load_selling_terms(self) -> None:
+        """What a buyer needs to complete a purchase: each approved shop ships by flat-rate
+        express or hands over at its village station, offers a promo code, and its tourism
+        offers refund by days before arrival. Looked up by natural key, so reruns add nothing.
+        """
+        from django.utils import timezone
+
+        from logistics.models import DeliveryMethod, DeliveryMethodKind
+        from marketplace.bookings.models import CancellationPolicy
+        from marketplace.bookings.services import cancellation_policy_set
+        from marketplace.checkout.models import Voucher, VoucherDiscountType
+
+        for shop in self.shops.values():
+            if shop.status != "APPROVED":
+                continue
+            DeliveryMethod.objects.get_or_create(
+                shop=shop,
+                kind=DeliveryMethodKind.EXPRESS_FLAT,
+                defaults={
+                    "name": "快递（全国包邮区外按首重计）",
+                    "price_amount": Decimal("12.00"),
+                    "minimum_delivery_days": 2,
+                    "maximum_delivery_days": 5,
+                },
+            )
+            DeliveryMethod.objects.get_or_create(
+                shop=shop,
+                kind=DeliveryMethodKind.VILLAGE_PICKUP,
+                defaults={
+                    "name": f"{shop.village.name}村级服务站自提",
+                    "pickup_warehouse": self.warehouse(shop),
+                },
+            )
+            Voucher.objects.get_or_create(
+                shop=shop,
+                code="XIANGCUN10",
+                defaults={
+                    "name": "乡村振兴满100减10",
+                    "discount_type": VoucherDiscountType.FIXED,
+                    "discount_value": Decimal("10.00"),
+                    "min_spend_amount": Decimal("100.00"),
+                    "start_date": timezone.now(),
+                },
+            )
+            has_tourism = shop.products.filter(offering_kind__in=["HOMESTAY", "EXPERIENCE"])
+            if has_tourism.exists() and not CancellationPolicy.objects.filter(shop=shop).exists():
+                cancellation_policy_set(
+                    actor=self.admin, shop=shop, tiers=[(7, 100), (3, 50), (0, 0)]
                 )
 
 
