@@ -3,4 +3,12 @@
 `apps.BackOfficeConfig.ready()` imports this module once the app registry is ready.
 """
 
-from admin import accounts, catalog, channels, divisions, inventory, organisations  # noqa: F401
+from admin import (  # noqa: F401
+    accounts,
+    catalog,
+    channels,
+    divisions,
+    inventory,
+    organisations,
+    payments,
+)
