@@ -43,6 +43,7 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/ruralmart bench browse
+	$(BIN)/ruralmart bench checkout
 
 clean-data:
 	rm -rf .ruralmart

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from marketplace.bench import browse, databases
+from marketplace.bench import browse, checkout, databases
 from marketplace.bench.server import ServerConfig, ServerError, gunicorn
 
 Say = Callable[[str], None]
@@ -191,6 +191,19 @@ SCENARIOS: dict[str, Scenario] = {
             "Product listing and Chinese search over HTTP against gunicorn.",
             _add_browse_arguments,
             _run_browse,
+        ),
+        Scenario(
+            "checkout",
+            "Whole purchases (2 shops, Alipay sandbox) over HTTP against gunicorn and Celery.",
+            checkout.add_arguments,
+            checkout.run,
+        ),
+        Scenario(
+            "checkout-prepare",
+            "Internal: delivery methods and stock for the checkout scenario (in a child).",
+            checkout.add_prepare_arguments,
+            checkout.run_prepare,
+            hidden=True,
         ),
         Scenario(
             "seed",
