@@ -78,6 +78,8 @@ def fake_run(monkeypatch, settings):
     monkeypatch.setattr(demo_command, "load_demo_data", lambda **kw: summary)
     monkeypatch.setattr(demo_command.subprocess, "Popen", fake_popen)
     settings.PORT = 8123
+    settings.ALIPAY_GATEWAY = ""
+    settings.ALIPAY_SANDBOX_URL = "http://127.0.0.1:8001/gateway.do"
     return calls, workers
 
 
@@ -92,9 +94,13 @@ def test_demo_migrates_loads_serves_and_stops_cleanly_on_ctrl_c(fake_run, settin
     runserver = calls[1][1]
     assert runserver["args"] == ("127.0.0.1:8123",)
     assert runserver["use_reloader"] is False and runserver["insecure_serving"] is True
-    assert workers == []
+    # The only child is the local Alipay sandbox, stopped with the server.
+    assert [w.argv[1:] for w in workers] == [["-m", "marketplace.cli", "alipay_sandbox"]]
+    assert workers[0].terminated
     text = out.getvalue()
     assert "http://127.0.0.1:8123/graphql/" in text and "Demo stopped" in text
+    assert "Alipay sandbox (pay pages, QR codes, trades): http://127.0.0.1:8001/" in text
+    assert "Alipay sandbox stopped." in text
 
 
 def test_demo_runs_and_stops_a_worker_when_a_broker_is_configured(fake_run, settings):
@@ -104,7 +110,7 @@ def test_demo_runs_and_stops_a_worker_when_a_broker_is_configured(fake_run, sett
     call_command("demo", "--port", "9001", stdout=io.StringIO())
 
     assert calls[1][1]["args"] == ("127.0.0.1:9001",)
-    assert len(workers) == 1 and workers[0].terminated
+    assert len(workers) == 2 and all(w.terminated for w in workers)
     assert workers[0].argv[1:] == [
         "-m",
         "celery",
@@ -114,3 +120,14 @@ def test_demo_runs_and_stops_a_worker_when_a_broker_is_configured(fake_run, sett
         "--loglevel=info",
         "--pool=solo",
     ]
+
+
+def test_demo_starts_no_sandbox_against_a_real_alipay(fake_run, settings):
+    _, workers = fake_run
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.ALIPAY_GATEWAY = "https://openapi.alipay.com/gateway.do"
+    out = io.StringIO()
+
+    call_command("demo", stdout=out)
+
+    assert workers == [] and "Alipay sandbox" not in out.getvalue()

@@ -3,6 +3,8 @@
 The server is Django's development server on 127.0.0.1:$PORT, with static files served
 even when DEBUG is off so the admin looks right. With CELERY_BROKER_URL set, a Celery
 worker runs beside it and is stopped with it; otherwise tasks run eagerly in-process.
+Unless ALIPAY_GATEWAY points at a real Alipay, the local Alipay sandbox runs beside it too
+(`ruralmart alipay_sandbox`, at ALIPAY_SANDBOX_URL) and is stopped with it.
 """
 
 from __future__ import annotations
@@ -40,8 +42,16 @@ WORKER_COMMAND = [
     "--pool=solo",
 ]
 
+SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "alipay_sandbox"]
 
-def demo_banner(*, port: int, logins: Sequence[DemoLogin], worker_running: bool) -> str:
+
+def demo_banner(
+    *,
+    port: int,
+    logins: Sequence[DemoLogin],
+    worker_running: bool,
+    alipay_sandbox_url: str | None = None,
+) -> str:
     """What to open, what to paste and who to log in as; printed before the server starts."""
     base = f"http://127.0.0.1:{port}"
     rule = "=" * 78
@@ -69,6 +79,11 @@ def demo_banner(*, port: int, logins: Sequence[DemoLogin], worker_running: bool)
         lines.append(
             "  Background tasks: run eagerly in this process (CELERY_BROKER_URL is not set)."
         )
+    if alipay_sandbox_url:
+        lines.append(
+            f"  Alipay sandbox (pay pages, QR codes, trades): {alipay_sandbox_url}/ "
+            "— pay with any demo buyer; it notifies /payments/alipay/notify/."
+        )
     lines += ["  Press Ctrl-C to stop.", rule]
     return "\n".join(lines)
 
@@ -88,8 +103,15 @@ class Command(BaseCommand):
         summary = load_demo_data(stdout=self.stdout)
         self.stdout.write(summary.format())
         worker = None if settings.CELERY_TASK_ALWAYS_EAGER else self._start_worker()
+        sandbox_url = None if settings.ALIPAY_GATEWAY else _sandbox_url()
+        sandbox = self._start_sandbox() if sandbox_url else None
         self.stdout.write(
-            demo_banner(port=port, logins=summary.logins, worker_running=worker is not None)
+            demo_banner(
+                port=port,
+                logins=summary.logins,
+                worker_running=worker is not None,
+                alipay_sandbox_url=sandbox_url,
+            )
         )
         try:
             call_command(
@@ -105,10 +127,26 @@ class Command(BaseCommand):
         finally:
             if worker is not None:
                 self._stop_worker(worker)
+            if sandbox is not None:
+                self._stop_child(sandbox, "Alipay sandbox")
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         self.stdout.write("Starting a Celery worker…")
         return subprocess.Popen(WORKER_COMMAND)
+
+    def _start_sandbox(self) -> subprocess.Popen[bytes]:
+        self.stdout.write("Starting the local Alipay sandbox…")
+        return subprocess.Popen(SANDBOX_COMMAND)
+
+    def _stop_child(self, child: subprocess.Popen[bytes], name: str) -> None:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        self.stdout.write(f"{name} stopped.")
 
     def _stop_worker(self, worker: subprocess.Popen[bytes]) -> None:
         if worker.poll() is None:
@@ -119,3 +157,11 @@ class Command(BaseCommand):
                 worker.kill()
                 worker.wait()
         self.stdout.write("Celery worker stopped.")
+
+
+def _sandbox_url() -> str:
+    """The sandbox's base URL, from ALIPAY_SANDBOX_URL (which names its /gateway.do)."""
+    from marketplace.payments.alipay.sandbox.from_settings import sandbox_address
+
+    host, port = sandbox_address()
+    return f"http://{host}:{port}"
