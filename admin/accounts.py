@@ -1,18 +1,30 @@
-"""Users and their role assignments: platform admins only."""
+"""Users, their role assignments, address books and sign-in attempts: platform admins only.
+
+Addresses are users' personal data. Address-book entries change through the accounts
+services (`address_create`, `address_update`, `address_delete`), which normalise them by
+`address_clean` and keep the user's defaults and book size right; the form runs the same
+clean first so its errors show on the right fields. Snapshot copies (no user) and the
+sign-in attempt log are read-only.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from admin.scoping import Scope, ScopedModelAdmin, ScopedTabularInline
-from marketplace.accounts.models import RoleAssignment, User
+from admin.orders import ReadOnlyAdminMixin
+from admin.scoping import Scope, ScopedModelAdmin, ScopedTabularInline, adopt
+from marketplace.accounts import services
+from marketplace.accounts.addresses import ADDRESS_FIELDS, address_clean
+from marketplace.accounts.models import Address, AuthAttempt, RoleAssignment, User
 
 PLATFORM_ONLY = Scope()
 
@@ -87,3 +99,87 @@ class RoleAssignmentAdmin(ScopedModelAdmin):
     search_fields = ("user__email", "shop__name", "township__name", "household__reference")
     list_select_related = ("user", "shop", "township", "household")
     autocomplete_fields = ("user", "shop", "township", "household")
+
+
+class AddressForm(forms.ModelForm):
+    class Meta:
+        model = Address
+        fields = ("user", *ADDRESS_FIELDS)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        try:
+            values = address_clean(data={field: cleaned.get(field, "") for field in ADDRESS_FIELDS})
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            cleaned.update(values)  # normalised: official province, E.164 phone
+        return cleaned
+
+
+@admin.register(Address)
+class AddressAdmin(ScopedModelAdmin):
+    scope = PLATFORM_ONLY
+    form = AddressForm
+    list_display = ("__str__", "recipient", "phone", "user", "created_at")
+    list_filter = ("country_area",)
+    search_fields = ("user__email", "last_name", "first_name", "phone", "city", "city_area")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+    readonly_fields = ("created_at",)
+
+    @admin.display(description="Recipient")
+    def recipient(self, obj: Address) -> str:
+        return f"{obj.last_name}{obj.first_name}"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # The owner is fixed: moving an address between books would leave defaults behind.
+        return ("user", "created_at") if obj is not None else ("created_at",)
+
+    def _is_snapshot(self, obj: Model | None) -> bool:
+        return isinstance(obj, Address) and obj.pk is not None and obj.user_id is None
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # A copy kept by a checkout or order records what was used; nobody edits it.
+        return not self._is_snapshot(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return not self._is_snapshot(obj) and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "user" and field is not None:
+            field.required = True  # new entries go into someone's address book
+        return field
+
+    def save_model(
+        self, request: HttpRequest, obj: Address, form: forms.ModelForm, change: bool
+    ) -> None:
+        data = {field: form.cleaned_data[field] for field in ADDRESS_FIELDS}
+        if change:
+            assert obj.user is not None  # snapshots have no change permission
+            saved = services.address_update(user=obj.user, address_id=obj.pk, data=data)
+        else:
+            _, saved = services.address_create(user=form.cleaned_data["user"], data=data)
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Address) -> None:
+        assert obj.user is not None  # snapshots have no delete permission
+        services.address_delete(user=obj.user, address_id=obj.pk)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for address in queryset.filter(user__isnull=False).select_related("user"):
+            self.delete_model(request, address)
+
+
+@admin.register(AuthAttempt)
+class AuthAttemptAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    """The throttling log of logins and password-reset requests, as recorded."""
+
+    scope = PLATFORM_ONLY
+    list_display = ("created_at", "kind", "email", "ip_address")
+    list_filter = ("kind",)
+    search_fields = ("email", "ip_address")
+    date_hierarchy = "created_at"

@@ -1,4 +1,6 @@
-"""Warehouses (village stations) and stock, kept by each shop's manager."""
+"""Warehouses (village stations) and stock, kept by each shop's manager; the reservations
+and allocations that checkouts and orders hold on that stock, which the shop's manager may
+read but only the checkout services write."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from admin.catalog import StockForm
+from admin.orders import ReadOnlyAdminMixin
 from admin.scoping import Access, Scope, ScopedModelAdmin, ScopedTabularInline
-from marketplace.inventory.models import Stock, Warehouse
+from marketplace.inventory.models import Allocation, Reservation, Stock, Warehouse
 
 
 class WarehouseStockInline(ScopedTabularInline):
@@ -55,3 +58,56 @@ class StockAdmin(ScopedModelAdmin):
     @admin.display(description="Available")
     def available(self, obj: Stock) -> int:
         return obj.quantity - obj.quantity_allocated
+
+
+STOCK_CLAIM_SCOPE = Scope(shop_path="stock__warehouse__shop", manager=Access.VIEW)
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    scope = STOCK_CLAIM_SCOPE
+    list_display = ("stock_variant", "warehouse", "quantity_reserved", "reserved_until")
+    list_filter = (("stock__warehouse", RelatedOnlyFieldListFilter),)
+    search_fields = ("stock__product_variant__sku", "stock__product_variant__product__name")
+    list_select_related = ("stock__product_variant__product", "stock__warehouse")
+    date_hierarchy = "reserved_until"
+    # The checkout line is the platform admin's (it belongs to a buyer's checkout); the
+    # row is shown by its variant and warehouse.
+    fields = ("stock_variant", "warehouse", "quantity_reserved", "reserved_until")
+    readonly_fields = fields
+
+    @admin.display(description="Variant", ordering="stock__product_variant__sku")
+    def stock_variant(self, obj: Reservation | Allocation) -> str:
+        return str(obj.stock.product_variant)
+
+    @admin.display(description="Warehouse", ordering="stock__warehouse__name")
+    def warehouse(self, obj: Reservation | Allocation) -> str:
+        return str(obj.stock.warehouse)
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+    scope = STOCK_CLAIM_SCOPE
+    list_display = (
+        "order_number",
+        "order_line",
+        "stock_variant",
+        "warehouse",
+        "quantity_allocated",
+    )
+    list_filter = (("stock__warehouse", RelatedOnlyFieldListFilter),)
+    search_fields = ("order_line__product_sku", "order_line__shop_order__order__number__exact")
+    list_select_related = (
+        "order_line__shop_order__order",
+        "stock__product_variant__product",
+        "stock__warehouse",
+    )
+    fields = ("order_number", "order_line", "stock_variant", "warehouse", "quantity_allocated")
+    readonly_fields = fields
+
+    stock_variant = ReservationAdmin.stock_variant
+    warehouse = ReservationAdmin.warehouse
+
+    @admin.display(description="Order", ordering="order_line__shop_order__order__number")
+    def order_number(self, obj: Allocation) -> str:
+        return str(obj.order_line.shop_order.order)

@@ -5,10 +5,14 @@
 
 from admin import (  # noqa: F401
     accounts,
+    bookings,
     catalog,
     channels,
+    checkout,
     divisions,
     inventory,
+    logistics,
+    orders,
     organisations,
     payments,
 )
