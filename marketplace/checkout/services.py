@@ -51,6 +51,8 @@ from marketplace.checkout.models import (
 from marketplace.inventory.models import Allocation, Reservation, Stock
 from marketplace.orders.models import (
     Order,
+    OrderAuthorizeStatus,
+    OrderChargeStatus,
     OrderEvent,
     OrderEventType,
     OrderLine,
@@ -1099,8 +1101,10 @@ def checkout_complete(
         user=checkout.user or user,
         user_email=checkout.email,
         status=OrderStatus.UNFULFILLED,
-        charge_status=charge_status,
-        authorize_status=checkout.authorize_status,
+        # Plain values, as a row read back would hold: enum members of the checkout's
+        # choices kept on this instance would not serialise as the order's API enums.
+        charge_status=OrderChargeStatus(str(charge_status)).value,
+        authorize_status=OrderAuthorizeStatus(str(checkout.authorize_status)).value,
         charged_amount=checkout.charged_amount,
         shipping_address=checkout.shipping_address,
         billing_address=checkout.billing_address,

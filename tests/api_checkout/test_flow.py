@@ -57,7 +57,7 @@ PROMO = (
 )
 COMPLETE = (
     "mutation($id: ID) { checkoutComplete(id: $id) { " + ERRORS + " confirmationNeeded "
-    "order { id number } } }"
+    "order { id number chargeStatus authorizeStatus isPaid } } }"
 )
 QUERY = "query($id: ID) { checkout(id: $id) { " + CHECKOUT_FIELDS + " } }"
 ORDER = """
@@ -147,6 +147,7 @@ def test_buy_from_two_shops_with_a_homestay_and_confirm_anonymously(
     completed = mutate(gql, COMPLETE, {"id": checkout_id})
     assert completed["errors"] == [] and completed["confirmationNeeded"] is False
     order_id = completed["order"]["id"]
+    assert completed["order"]["chargeStatus"] == "FULL" and completed["order"]["isPaid"] is True
     again = mutate(gql, COMPLETE, {"id": checkout_id})
     assert again["errors"] == [] and again["order"]["id"] == order_id
     assert Order.objects.count() == 1

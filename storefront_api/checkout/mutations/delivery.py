@@ -176,7 +176,12 @@ class CheckoutComplete(CheckoutMutation):
     def perform(cls, info: Any, **arguments: Any) -> CheckoutComplete:
         checkout = checkout_for_mutation(info, include_completed=True, **_checkout_ids(arguments))
         user = info.context.user
+        from marketplace.payments.selectors import checkout_pays_at_counter
+
         order = services.checkout_complete(
-            checkout=checkout, user=user if user.is_authenticated else None
+            checkout=checkout,
+            user=user if user.is_authenticated else None,
+            # Cash at the village counter is paid on handover, so it completes unpaid.
+            allow_unpaid=checkout_pays_at_counter(checkout_id=checkout.pk),
         )
         return cls(order=order, confirmation_needed=False)
