@@ -72,6 +72,18 @@ class TransactionItemAdmin(ReadOnlyMixin, ScopedModelAdmin):
             self.message_user(request, f"#{pk}: {outcome}")
 
 
+@admin.register(TransactionEvent)
+class TransactionEventAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """The audit trail across all attempts (also shown inline on each attempt)."""
+
+    scope = Scope()  # platform admins only
+    list_display = ("created_at", "transaction", "type", "amount", "psp_reference", "message")
+    list_filter = ("type",)
+    search_fields = ("psp_reference", "idempotency_key", "transaction__psp_reference")
+    list_select_related = ("transaction",)
+    readonly_fields = [f.name for f in TransactionEvent._meta.fields]
+
+
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = Scope(shop_path="shop_order__shop", manager=Access.VIEW, officer=Access.VIEW)

@@ -167,6 +167,48 @@ def hold_stay(homestay: Product, *, key: str, starts_in: int = 10) -> BookingHol
     )
 
 
+def add_payment(*, order: Any, shop_order: Any, actor: User) -> None:
+    """A paid Alipay attempt with its charge event and one partial refund."""
+    from decimal import Decimal
+
+    from marketplace.payments.models import (
+        GatewayId,
+        PaymentMethod,
+        Refund,
+        RefundStatus,
+        TransactionEvent,
+        TransactionEventType,
+        TransactionItem,
+        TransactionStatus,
+    )
+
+    paid = Decimal(order.total_amount)
+    item = TransactionItem.objects.create(
+        gateway_id=GatewayId.ALIPAY,
+        method=PaymentMethod.QR,
+        psp_reference=f"RM{order.pk.hex[:20]}",
+        status=TransactionStatus.CHARGED,
+        order=order,
+        amount=paid,
+        charged_amount=paid,
+        refunded_amount=Decimal("1.00"),
+    )
+    TransactionEvent.objects.create(
+        transaction=item, type=TransactionEventType.CHARGE_SUCCESS, amount=paid
+    )
+    Refund.objects.create(
+        shop_order=shop_order,
+        transaction=item,
+        out_request_no=f"RF{order.pk.hex[:20]}",
+        idempotency_key="admin-fixture",
+        amount=Decimal("1.00"),
+        status=RefundStatus.SUCCESS,
+        completed_at=timezone.now(),
+        reason="少发一件",
+        requested_by=actor,
+    )
+
+
 def add_buying(world: Any) -> Buying:
     admin = world.platform_admin
     channel = factories.channel("urban-retail")
@@ -219,6 +261,7 @@ def add_buying(world: Any) -> Buying:
         buyer=world.buyer,
         parts=[(shop_a, variant_a, express_a), (shop_b, variant_b, express_b)],
     )
+    add_payment(order=order, shop_order=shop_order_a, actor=admin)
     return Buying(
         express_a=express_a,
         pickup_a=pickup_a,

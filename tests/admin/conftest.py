@@ -44,6 +44,7 @@ class World:
     manager_a: User
     officer_1: User
     buyer: User
+    buying: Any = None
 
 
 @pytest.fixture(autouse=True)
@@ -108,7 +109,7 @@ def world(db: Any) -> World:
     ShopStatusEvent.objects.create(
         shop=shop_a, from_status="", to_status=ShopStatus.APPROVED, actor=admin, reason="资料齐全"
     )
-    return World(
+    built = World(
         township_1=township_1,
         township_2=township_2,
         shop_a=shop_a,
@@ -124,3 +125,7 @@ def world(db: Any) -> World:
         officer_1=staff(role=Role.TOWNSHIP_OFFICER, township_obj=township_1),
         buyer=staff(role=Role.BUYER),
     )
+    from tests.admin.buying import add_buying
+
+    built.buying = add_buying(built)
+    return built
