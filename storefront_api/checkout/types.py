@@ -1008,7 +1008,7 @@ class ShopOrder(graphene.ObjectType):
 
     @staticmethod
     def resolve_order_id(root: order_models.ShopOrder, info: Any) -> str:
-        return to_global_id("Order", root.order_id)
+        return to_global_id("Order", str(root.order_id))
 
     @staticmethod
     def resolve_lines(root: order_models.ShopOrder, info: Any) -> Any:
@@ -1159,10 +1159,11 @@ class Order(graphene.ObjectType):
 
     @staticmethod
     def resolve_payment_status(root: order_models.Order, info: Any) -> str:
-        return {
-            order_models.OrderChargeStatus.NONE: PaymentChargeStatusEnum.NOT_CHARGED.value,
-            order_models.OrderChargeStatus.PARTIAL: PaymentChargeStatusEnum.PARTIALLY_CHARGED.value,
-        }.get(root.charge_status, PaymentChargeStatusEnum.FULLY_CHARGED.value)
+        by_charge_status: dict[str, str] = {
+            order_models.OrderChargeStatus.NONE: "not-charged",
+            order_models.OrderChargeStatus.PARTIAL: "partially-charged",
+        }
+        return by_charge_status.get(str(root.charge_status), "fully-charged")
 
     @staticmethod
     def resolve_payment_status_display(root: order_models.Order, info: Any) -> str:
@@ -1278,7 +1279,7 @@ class Order(graphene.ObjectType):
 
     @staticmethod
     def resolve_checkout_id(root: order_models.Order, info: Any) -> str | None:
-        return to_global_id("Checkout", root.checkout_token) if root.checkout_token else None
+        return to_global_id("Checkout", str(root.checkout_token)) if root.checkout_token else None
 
     @staticmethod
     def resolve_shop_orders(root: order_models.Order, info: Any) -> Any:
