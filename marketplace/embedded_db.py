@@ -128,13 +128,17 @@ def database_url_from_environment(database: str = "ruralmart") -> Iterator[str]:
     The embedded server is stopped on the way out only if this block started it.
     """
     configured = os.environ.get("DATABASE_URL")
+    # SIGTERM unwinds like Ctrl-C, so every `finally` runs: this one stops PostgreSQL, and
+    # commands such as `demo` stop the children they started (worker, Alipay sandbox).
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     if configured:
-        yield configured
+        try:
+            yield configured
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         return
     server = start(database)
     os.environ["DATABASE_URL"] = server.url
-    # Make SIGTERM unwind like Ctrl-C so the `finally` below stops PostgreSQL.
-    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         yield server.url
     finally:
