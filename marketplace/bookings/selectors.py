@@ -3,6 +3,7 @@ checkout. Nothing here locks or writes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -83,20 +84,36 @@ class PolicyView:
 
 def cancellation_policy_for(product: Product) -> PolicyView:
     """The product's own tiers, else its shop's, else the platform default. One query."""
-    tiers = list(
+    return cancellation_policies_for(products=[(product.pk, product.shop_id)])[product.pk]
+
+
+def cancellation_policies_for(*, products: Sequence[tuple[int, int]]) -> dict[int, PolicyView]:
+    """`cancellation_policy_for` for many (product id, shop id) pairs in one query."""
+    product_ids = {product_id for product_id, _ in products}
+    shop_ids = {shop_id for _, shop_id in products}
+    by_product: dict[int, list[Tier]] = {}
+    by_shop: dict[int, list[Tier]] = {}
+    rows = (
         CancellationTier.objects.filter(
-            Q(policy__product_id=product.pk) | Q(policy__shop_id=product.shop_id)
+            Q(policy__product_id__in=product_ids) | Q(policy__shop_id__in=shop_ids)
         )
-        .values_list("policy__product_id", "min_days_before", "refund_percent")
+        .values_list("policy__product_id", "policy__shop_id", "min_days_before", "refund_percent")
         .order_by("-min_days_before")
     )
-    own = tuple(Tier(d, p) for owner, d, p in tiers if owner is not None)
-    if own:
-        return PolicyView(tiers=own, source="product")
-    shop = tuple(Tier(d, p) for owner, d, p in tiers if owner is None)
-    if shop:
-        return PolicyView(tiers=shop, source="shop")
-    return PolicyView(tiers=DEFAULT_TIERS, source="default")
+    for product_id, shop_id, days, percent in rows:
+        if product_id is not None:
+            by_product.setdefault(product_id, []).append(Tier(days, percent))
+        else:
+            by_shop.setdefault(shop_id, []).append(Tier(days, percent))
+    views = {}
+    for product_id, shop_id in products:
+        if product_id in by_product:
+            views[product_id] = PolicyView(tiers=tuple(by_product[product_id]), source="product")
+        elif shop_id in by_shop:
+            views[product_id] = PolicyView(tiers=tuple(by_shop[shop_id]), source="shop")
+        else:
+            views[product_id] = PolicyView(tiers=DEFAULT_TIERS, source="default")
+    return views
 
 
 def booking_hold_for_key(*, key: str) -> BookingHold | None:

@@ -226,3 +226,13 @@ class CertificationsByProductLoader(DataLoader[int, list[Certification]]):
         return grouped(
             keys, Certification.objects.filter(product_id__in=keys), lambda c: c.product_id
         )
+
+
+class CancellationPolicyByProductLoader(DataLoader[tuple[int, int], Any]):
+    """(product id, shop id) → the refund tiers that apply to that tourism offer."""
+
+    def batch_load(self, keys: Sequence[tuple[int, int]]) -> list[Any]:
+        from marketplace.bookings.selectors import cancellation_policies_for
+
+        views = cancellation_policies_for(products=keys)
+        return [views[product_id] for product_id, _ in keys]

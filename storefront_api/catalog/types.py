@@ -13,7 +13,7 @@ from marketplace.catalog.thumbnails import nearest_size
 from storefront_api.catalog import dataloaders as loaders
 from storefront_api.core.channel import channel_by_slug
 from storefront_api.core.connection import CountableConnection, connection_args, paginate_list
-from storefront_api.core.dataloaders import get_loader, then
+from storefront_api.core.dataloaders import gather, get_loader, then
 from storefront_api.core.enum_values import MEASUREMENT_UNITS
 from storefront_api.core.types import (
     CountryCode,
@@ -113,6 +113,22 @@ class Certification(graphene.ObjectType):
         from django.utils import timezone
 
         return root.valid_from <= timezone.localdate() <= root.valid_until
+
+
+class CancellationTier(graphene.ObjectType):
+    min_days_before = graphene.Int(
+        required=True, description="Cancel at least this many days before the start date…"
+    )
+    refund_percent = graphene.Int(required=True, description="…and get this share back.")
+
+
+class CancellationPolicy(graphene.ObjectType):
+    """How much a cancelled booking refunds, by days before arrival (most days first)."""
+
+    tiers = graphene.List(graphene.NonNull(CancellationTier), required=True)
+    source = graphene.String(
+        required=True, description="Where the tiers come from: product, shop or default."
+    )
 
 
 class OfferingDetails(graphene.ObjectType):
@@ -662,12 +678,19 @@ class ProductVariant(graphene.ObjectType):
         from django.conf import settings
 
         cap = getattr(settings, "MAX_CHECKOUT_LINE_QUANTITY", 50)
-        if not root.track_inventory:
-            # Tourism capacity is per date; without dates, show the most one booking can take.
-            product = get_loader(info.context, loaders.ProductByIdLoader).load(root.product_id)
-            return then(product, lambda p: min(cap, p.rooms or p.seats_per_date or cap))
+        # Both loads happen for every variant, tracked or not, so a page costs the same
+        # queries whatever mix of goods and tourism it holds.
         free = get_loader(info.context, loaders.StockQuantityAvailableByVariantLoader).load(root.pk)
-        return then(free, lambda n: min(n, cap))
+        product = get_loader(info.context, loaders.ProductByIdLoader).load(root.product_id)
+
+        def available(pair: list[Any]) -> int:
+            stock, offer = pair
+            if root.track_inventory:
+                return min(stock, cap)
+            # Tourism capacity is per date; without dates, the most one booking can take.
+            return min(cap, offer.rooms or offer.seats_per_date or cap)
+
+        return then(gather([free, product]), available)
 
 
 class Product(graphene.ObjectType):
@@ -725,6 +748,10 @@ class Product(graphene.ObjectType):
     offering_kind = graphene.Field(OfferingKindEnum, required=True)
     offering_details = graphene.Field(OfferingDetails, required=True)
     certifications = graphene.List(graphene.NonNull(Certification), required=True)
+    cancellation_policy = graphene.Field(
+        CancellationPolicy,
+        description="Refund tiers of a homestay or experience; null for goods.",
+    )
     beneficiary_kind = graphene.Field(
         BeneficiaryKindEnum,
         required=True,
@@ -771,6 +798,30 @@ class Product(graphene.ObjectType):
     @staticmethod
     def resolve_offering_details(root: models.Product, info: Any) -> models.Product:
         return root
+
+    @staticmethod
+    def resolve_cancellation_policy(root: models.Product, info: Any) -> Any:
+        # Loaded for goods too (and dropped) so a page's query count does not depend on
+        # whether it happens to hold a homestay.
+        view = get_loader(info.context, loaders.CancellationPolicyByProductLoader).load(
+            (root.pk, root.shop_id)
+        )
+        return then(
+            view,
+            lambda v: (
+                None
+                if not root.is_tourism
+                else CancellationPolicy(
+                    tiers=[
+                        CancellationTier(
+                            min_days_before=t.min_days_before, refund_percent=t.refund_percent
+                        )
+                        for t in v.tiers
+                    ],
+                    source=v.source,
+                )
+            ),
+        )
 
     @staticmethod
     def resolve_certifications(root: models.Product, info: Any) -> Any:

@@ -213,3 +213,26 @@ def test_pagination_walks_every_product_once(gql, channel):
         '{ products(last: 2, channel: "urban-retail") { pageInfo { hasPreviousPage } edges { node { name } } } }'
     )
     assert [e["node"]["name"] for e in last["products"]["edges"]] == ["商品3", "商品4"]
+
+
+def test_tourism_offers_show_their_cancellation_tiers(gql, channel, admin_user):
+    from marketplace.bookings.services import cancellation_policy_set
+
+    shop = factories.shop()
+    stay = factories.product(shop_obj=shop, channel_obj=channel, offering_kind="HOMESTAY")
+    factories.product(shop_obj=shop, channel_obj=channel, name="蜂蜜")
+    query = 'query($s: String) { product(slug: $s, channel: "urban-retail") { cancellationPolicy { source tiers { minDaysBefore refundPercent } } } }'
+    default = gql.data(query, {"s": stay.slug})["product"]["cancellationPolicy"]
+    assert default["source"] == "default"
+    cancellation_policy_set(actor=admin_user, shop=shop, tiers=[(14, 100), (5, 30), (0, 0)])
+    policy = gql.data(query, {"s": stay.slug})["product"]["cancellationPolicy"]
+    assert policy == {
+        "source": "shop",
+        "tiers": [
+            {"minDaysBefore": 14, "refundPercent": 100},
+            {"minDaysBefore": 5, "refundPercent": 30},
+            {"minDaysBefore": 0, "refundPercent": 0},
+        ],
+    }
+    honey = shop.products.get(name="蜂蜜")
+    assert gql.data(query, {"s": honey.slug})["product"]["cancellationPolicy"] is None

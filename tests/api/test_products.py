@@ -24,6 +24,7 @@ query Products($first: Int, $channel: String) {
       shop { name slug village { name code township { name county { name code } } } partyOrganisation { name } }
       offeringKind offeringDetails { shelfLifeDays storage rooms }
       certifications { kind number isValid }
+      cancellationPolicy { source tiers { minDaysBefore refundPercent } }
       beneficiaryKind
       collections { name }
     } }
