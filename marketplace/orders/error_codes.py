@@ -5,5 +5,8 @@ from enum import Enum
 
 class OrderErrorCode(Enum):
     CANNOT_CANCEL_ORDER = "cannot_cancel_order"
+    CANNOT_FULFILL_UNPAID_ORDER = "cannot_fulfill_unpaid_order"
+    FULFILL_ORDER_LINE = "fulfill_order_line"
+    GRAPHQL_ERROR = "graphql_error"
     INVALID = "invalid"
     NOT_FOUND = "not_found"

@@ -274,6 +274,7 @@ class OrderEventType(models.TextChoices):
     EMAIL_SENT = "EMAIL_SENT", "Email sent"
     CONFIRMED = "CONFIRMED", "Confirmed"
     CANCELED = "CANCELED", "Canceled"
+    FULFILLMENT_FULFILLED_ITEMS = "FULFILLMENT_FULFILLED_ITEMS", "Items fulfilled"
     NOTE_ADDED = "NOTE_ADDED", "Note added"
     OTHER = "OTHER", "Other"
 

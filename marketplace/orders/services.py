@@ -21,6 +21,8 @@ from marketplace.orders.models import (
     OrderChargeStatus,
     OrderEvent,
     OrderEventType,
+    OrderStatus,
+    ShopOrder,
 )
 from marketplace.organisations.models import Shop
 
@@ -67,3 +69,83 @@ def order_event_add(
     return OrderEvent.objects.create(
         order=order, type=type, user=user, shop=shop, parameters=parameters or {}
     )
+
+
+def _fulfilment_status(statuses: list[str]) -> str:
+    """The buyer-facing order's status from its shop orders' statuses."""
+    if all(status == OrderStatus.FULFILLED for status in statuses):
+        return OrderStatus.FULFILLED.value
+    if any(status == OrderStatus.FULFILLED for status in statuses):
+        return OrderStatus.PARTIALLY_FULFILLED.value
+    return OrderStatus.UNFULFILLED.value
+
+
+@transaction.atomic
+def shop_order_fulfil(
+    *, shop_order: ShopOrder, actor: User, tracking_number: str = ""
+) -> ShopOrder:
+    """The shop hands its part of the order over (ships it, or gives it out at the village
+    station). Stock leaves the warehouse: each allocation's units come off both `quantity`
+    and `quantity_allocated`. Repeating it changes nothing.
+
+    Locks, in this order: the order row, the shop order row, then the stock rows by pk (the
+    order checkout completion uses), so it cannot deadlock against a concurrent purchase.
+    """
+    from marketplace.accounts.permissions import can_manage_shop
+    from marketplace.core.errors import PermissionRefused
+    from marketplace.inventory.models import Allocation, Stock
+
+    if not can_manage_shop(user=actor, shop=shop_order.shop):
+        raise PermissionRefused(f"Only the managers of {shop_order.shop} may fulfil its orders.")
+    order = Order.objects.select_for_update().get(pk=shop_order.order_id)
+    locked = ShopOrder.objects.select_for_update().get(pk=shop_order.pk)
+    if locked.status == OrderStatus.FULFILLED:
+        return locked
+    if locked.status != OrderStatus.UNFULFILLED:
+        raise refuse(
+            "status",
+            f"A shop order that is {locked.get_status_display().lower()} cannot be fulfilled.",
+            OrderErrorCode.INVALID,
+        )
+    if order.charge_status not in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED):
+        from marketplace.payments.selectors import checkout_pays_at_counter
+
+        # Cash at the village counter is paid on handover; everything else first.
+        if not (
+            order.checkout_token and checkout_pays_at_counter(checkout_id=order.checkout_token)
+        ):
+            raise refuse(
+                None,
+                f"Order #{order.number} is not paid yet; fulfil it once the payment arrives.",
+                OrderErrorCode.CANNOT_FULFILL_UNPAID_ORDER,
+            )
+    allocations = list(
+        Allocation.objects.filter(order_line__shop_order=locked).order_by("stock_id", "pk")
+    )
+    stocks = {
+        stock.pk: stock
+        for stock in Stock.objects.select_for_update()
+        .filter(pk__in=[a.stock_id for a in allocations])
+        .order_by("pk")
+    }
+    for allocation in allocations:
+        stock = stocks[allocation.stock_id]
+        stock.quantity -= allocation.quantity_allocated
+        stock.quantity_allocated -= allocation.quantity_allocated
+    Stock.objects.bulk_update(list(stocks.values()), ["quantity", "quantity_allocated"])
+    Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
+    # Plain values on the instances (as read from the database), which the API serialises.
+    locked.status = OrderStatus.FULFILLED.value
+    locked.save(update_fields=["status", "updated_at"])
+    order.status = _fulfilment_status(
+        list(ShopOrder.objects.filter(order=order).values_list("status", flat=True))
+    )
+    order.save(update_fields=["status", "updated_at"])
+    order_event_add(
+        order=order,
+        type=OrderEventType.FULFILLMENT_FULFILLED_ITEMS,
+        user=actor,
+        shop=locked.shop,
+        parameters={"tracking_number": tracking_number.strip()},
+    )
+    return locked

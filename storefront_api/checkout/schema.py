@@ -27,6 +27,7 @@ from storefront_api.checkout.mutations.delivery import (
     CheckoutRemovePromoCode,
     DeliveryOptionsCalculate,
 )
+from storefront_api.checkout.mutations.fulfilment import ShopOrderFulfill
 from storefront_api.checkout.types import (
     Checkout,
     Order,
@@ -107,3 +108,5 @@ class CheckoutMutations(graphene.ObjectType):
     checkout_add_promo_code = CheckoutAddPromoCode.Field()
     checkout_remove_promo_code = CheckoutRemovePromoCode.Field()
     checkout_complete = CheckoutComplete.Field()
+    # Ruralmart extension.
+    shop_order_fulfill = ShopOrderFulfill.Field()

@@ -1,0 +1,76 @@
+"""Ruralmart extension: a shop fulfils its own part of an order (`shopOrderFulfill`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from django.core.exceptions import ValidationError
+
+from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.orders.error_codes import OrderErrorCode as DomainOrderErrorCode
+from marketplace.orders.models import ShopOrder as ShopOrderModel
+from marketplace.orders.services import shop_order_fulfil
+from storefront_api.checkout.types import ShopOrder
+from storefront_api.core.errors import ApiError, PermissionDenied
+from storefront_api.core.ids import decode_id
+from storefront_api.core.mutations import (
+    ErrorsMutation,
+    error_code,
+    error_message,
+    validation_entries,
+)
+
+OrderErrorCode = graphene.Enum.from_enum(DomainOrderErrorCode, name="OrderErrorCode")
+
+
+class ShopOrderFulfillError(graphene.ObjectType):
+    field = graphene.String()
+    message = graphene.String()
+    code = graphene.Field(OrderErrorCode, required=True)
+
+
+class ShopOrderFulfill(ErrorsMutation):
+    class Arguments:
+        id = graphene.ID(required=True, description="The ShopOrder to hand over.")
+        tracking_number = graphene.String(description="The carrier's tracking number, if any.")
+
+    class Meta:
+        description = (
+            "Ruralmart extension: the shop ships its part of the order or hands it over at "
+            "the village station; stock leaves the warehouse. For the shop's managers."
+        )
+
+    shop_order = graphene.Field(ShopOrder)
+    errors = graphene.List(graphene.NonNull(ShopOrderFulfillError), required=True)
+
+    @classmethod
+    def errors_from(cls, exc: ValidationError) -> list[ShopOrderFulfillError]:
+        return [
+            ShopOrderFulfillError(
+                field=field,
+                message=error_message(error),
+                code=error_code(error, DomainOrderErrorCode, DomainOrderErrorCode.INVALID),
+            )
+            for field, error in validation_entries(exc)
+        ]
+
+    @classmethod
+    def perform(cls, info: Any, id: str, tracking_number: str = "") -> ShopOrderFulfill:
+        user = info.context.user
+        if not user.is_authenticated:
+            raise PermissionDenied("Fulfilling orders is for shop managers: log in.")
+        try:
+            pk = decode_id(id, expected_type="ShopOrder")
+        except ApiError as exc:
+            raise refuse("id", exc.message, DomainOrderErrorCode.GRAPHQL_ERROR) from None
+        shop_order = ShopOrderModel.objects.select_related("shop").filter(pk=pk).first()
+        if shop_order is None:
+            raise refuse("id", "No such shop order.", DomainOrderErrorCode.NOT_FOUND)
+        try:
+            fulfilled = shop_order_fulfil(
+                shop_order=shop_order, actor=user, tracking_number=tracking_number or ""
+            )
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from None
+        return cls(shop_order=fulfilled, errors=[])
