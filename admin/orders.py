@@ -172,6 +172,26 @@ class ShopOrderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     )
     readonly_fields = fields
     inlines = (OrderLineInline,)
+    actions = ("fulfil_selected",)
+
+    @admin.action(description="Fulfil the selected shop orders (ship or hand over)")
+    def fulfil_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        # Each goes through the service, which checks the manager's shop and payment.
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+
+        from marketplace.core.errors import PermissionRefused
+        from marketplace.orders.services import shop_order_fulfil
+
+        for shop_order in queryset.select_related("shop", "order"):
+            try:
+                shop_order_fulfil(shop_order=shop_order, actor=request.user)  # type: ignore[arg-type]
+            except PermissionRefused as exc:
+                self.message_user(request, f"{shop_order.order}: {exc.message}", messages.ERROR)
+            except ValidationError as exc:
+                self.message_user(request, f"{shop_order.order}: {exc.messages[0]}", messages.ERROR)
+            else:
+                self.message_user(request, f"{shop_order.order}: fulfilled.")
 
     def get_list_display(self, request: HttpRequest) -> tuple[Any, ...]:
         # The columns are methods bound to this (shared) admin; the request decides the
