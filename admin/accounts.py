@@ -20,8 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from admin.orders import ReadOnlyAdminMixin
-from admin.scoping import Scope, ScopedModelAdmin, ScopedTabularInline, adopt
+from admin.scoping import ReadOnlyMixin, Scope, ScopedModelAdmin, ScopedTabularInline, adopt
 from marketplace.accounts import services
 from marketplace.accounts.addresses import ADDRESS_FIELDS, address_clean
 from marketplace.accounts.models import Address, AuthAttempt, RoleAssignment, User
@@ -175,7 +174,7 @@ class AddressAdmin(ScopedModelAdmin):
 
 
 @admin.register(AuthAttempt)
-class AuthAttemptAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class AuthAttemptAdmin(ReadOnlyMixin, ScopedModelAdmin):
     """The throttling log of logins and password-reset requests, as recorded."""
 
     scope = PLATFORM_ONLY

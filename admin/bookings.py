@@ -21,9 +21,9 @@ from django.db.models import Model, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
-from admin.orders import ReadOnlyAdminMixin
 from admin.scoping import (
     Access,
+    ReadOnlyMixin,
     Scope,
     ScopedModelAdmin,
     ScopedTabularInline,
@@ -147,7 +147,7 @@ class DayCapacityAdmin(ScopedModelAdmin):
 
 
 @admin.register(BookingHold)
-class BookingHoldAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class BookingHoldAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = HOLD_SCOPE
     list_display = (
         "key",
@@ -303,7 +303,7 @@ class CancellationPolicyAdmin(ScopedModelAdmin):
 
 
 @admin.register(CancellationTier)
-class CancellationTierAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class CancellationTierAdmin(ReadOnlyMixin, ScopedModelAdmin):
     """Tiers are edited on their policy's page, where they are replaced as a whole."""
 
     scope = TIER_SCOPE

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from admin.scoping import (
     Access,
-    ReadOnlyInlineMixin,
+    ReadOnlyMixin,
     Scope,
     ScopedModelAdmin,
     ScopedTabularInline,
@@ -751,7 +751,7 @@ class AssignedVariantAttributeValueAdmin(ScopedModelAdmin):
 # --- media, certificates, trace batches --------------------------------------------------
 
 
-class ThumbnailInline(ReadOnlyInlineMixin, ScopedTabularInline):
+class ThumbnailInline(ReadOnlyMixin, ScopedTabularInline):
     model = Thumbnail
     scope = Scope(shop_path="media__product__shop", manager=Access.VIEW)
     extra = 0

@@ -22,10 +22,10 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from admin.orders import ReadOnlyAdminMixin, buyer_address_text
+from admin.orders import buyer_address_text
 from admin.scoping import (
     Access,
-    ReadOnlyInlineMixin,
+    ReadOnlyMixin,
     Scope,
     ScopedModelAdmin,
     ScopedTabularInline,
@@ -45,7 +45,7 @@ VOUCHER_SCOPE = Scope(shop_path="shop", manager=Access.EDIT, officer=Access.VIEW
 # --- checkouts (platform admin, read-only) ----------------------------------------------
 
 
-class CheckoutLineInline(ReadOnlyInlineMixin, ScopedTabularInline):
+class CheckoutLineInline(ReadOnlyMixin, ScopedTabularInline):
     model = CheckoutLine
     scope = PLATFORM_ONLY
     extra = 0
@@ -64,7 +64,7 @@ class CheckoutLineInline(ReadOnlyInlineMixin, ScopedTabularInline):
         return super().get_queryset(request).select_related("variant__product")
 
 
-class CheckoutDeliveryInline(ReadOnlyInlineMixin, ScopedTabularInline):
+class CheckoutDeliveryInline(ReadOnlyMixin, ScopedTabularInline):
     model = CheckoutDelivery
     scope = PLATFORM_ONLY
     extra = 0
@@ -76,7 +76,7 @@ class CheckoutDeliveryInline(ReadOnlyInlineMixin, ScopedTabularInline):
         return super().get_queryset(request).select_related("shop", "delivery_method")
 
 
-class CheckoutVoucherInline(ReadOnlyInlineMixin, ScopedTabularInline):
+class CheckoutVoucherInline(ReadOnlyMixin, ScopedTabularInline):
     model = CheckoutVoucher
     scope = PLATFORM_ONLY
     extra = 0
@@ -89,7 +89,7 @@ class CheckoutVoucherInline(ReadOnlyInlineMixin, ScopedTabularInline):
 
 
 @admin.register(Checkout)
-class CheckoutAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class CheckoutAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = PLATFORM_ONLY
     list_display = (
         "token",
@@ -135,7 +135,7 @@ class CheckoutAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(CheckoutLine)
-class CheckoutLineAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class CheckoutLineAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = PLATFORM_ONLY
     list_display = (
         "pk",
@@ -151,7 +151,7 @@ class CheckoutLineAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(CheckoutDelivery)
-class CheckoutDeliveryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class CheckoutDeliveryAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = PLATFORM_ONLY
     list_display = ("checkout", "shop", "delivery_method")
     list_filter = (("shop", RelatedOnlyFieldListFilter),)
@@ -160,7 +160,7 @@ class CheckoutDeliveryAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(CheckoutVoucher)
-class CheckoutVoucherAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class CheckoutVoucherAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = PLATFORM_ONLY
     list_display = ("checkout", "shop", "voucher")
     list_filter = (("shop", RelatedOnlyFieldListFilter),)

@@ -12,8 +12,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from admin.catalog import StockForm
-from admin.orders import ReadOnlyAdminMixin
-from admin.scoping import Access, Scope, ScopedModelAdmin, ScopedTabularInline
+from admin.scoping import Access, ReadOnlyMixin, Scope, ScopedModelAdmin, ScopedTabularInline
 from marketplace.inventory.models import Allocation, Reservation, Stock, Warehouse
 
 
@@ -64,7 +63,7 @@ STOCK_CLAIM_SCOPE = Scope(shop_path="stock__warehouse__shop", manager=Access.VIE
 
 
 @admin.register(Reservation)
-class ReservationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class ReservationAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = STOCK_CLAIM_SCOPE
     list_display = ("stock_variant", "warehouse", "quantity_reserved", "reserved_until")
     list_filter = (("stock__warehouse", RelatedOnlyFieldListFilter),)
@@ -86,7 +85,7 @@ class ReservationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(Allocation)
-class AllocationAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class AllocationAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = STOCK_CLAIM_SCOPE
     list_display = (
         "order_number",

@@ -23,7 +23,7 @@ from django.http import HttpRequest
 
 from admin.scoping import (
     Access,
-    ReadOnlyInlineMixin,
+    ReadOnlyMixin,
     Scope,
     ScopedModelAdmin,
     ScopedTabularInline,
@@ -97,23 +97,10 @@ def ships_shop_order(request: HttpRequest, shop_order: ShopOrder) -> bool:
     return scopes.is_platform_admin or shop_order.shop_id in scopes.managed_shop_ids
 
 
-class ReadOnlyAdminMixin:
-    """Rows written only by services: listed and viewed, never added, edited or deleted."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-
 # --- shop orders ------------------------------------------------------------------------
 
 
-class OrderLineInline(ReadOnlyInlineMixin, ScopedTabularInline):
+class OrderLineInline(ReadOnlyMixin, ScopedTabularInline):
     model = OrderLine
     scope = ORDER_LINE_SCOPE
     extra = 0
@@ -138,7 +125,7 @@ class OrderLineInline(ReadOnlyInlineMixin, ScopedTabularInline):
 
 
 @admin.register(ShopOrder)
-class ShopOrderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class ShopOrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = SHOP_ORDER_SCOPE
     list_display = (
         "order_number",
@@ -250,7 +237,7 @@ def _column(method: Any, label: str, request: HttpRequest) -> Any:
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class OrderLineAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = ORDER_LINE_SCOPE
     list_display = (
         "product_sku",
@@ -275,7 +262,7 @@ class OrderLineAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 # --- buyer orders (platform admin) ------------------------------------------------------
 
 
-class ShopOrderInline(ReadOnlyInlineMixin, ScopedTabularInline):
+class ShopOrderInline(ReadOnlyMixin, ScopedTabularInline):
     model = ShopOrder
     scope = PLATFORM_ONLY
     extra = 0
@@ -288,7 +275,7 @@ class ShopOrderInline(ReadOnlyInlineMixin, ScopedTabularInline):
         return super().get_queryset(request).select_related("shop")
 
 
-class OrderEventInline(ReadOnlyInlineMixin, ScopedTabularInline):
+class OrderEventInline(ReadOnlyMixin, ScopedTabularInline):
     model = OrderEvent
     scope = PLATFORM_ONLY
     extra = 0
@@ -301,7 +288,7 @@ class OrderEventInline(ReadOnlyInlineMixin, ScopedTabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class OrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = PLATFORM_ONLY
     list_display = (
         "number",
@@ -347,7 +334,7 @@ class OrderAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
+class OrderEventAdmin(ReadOnlyMixin, ScopedModelAdmin):
     # Event parameters carry buyers' e-mail addresses (EMAIL_SENT), so the history is the
     # platform admin's; a shop's manager reads their part through the shop order.
     scope = PLATFORM_ONLY

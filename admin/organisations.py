@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from admin import shop_workflow
 from admin.scoping import (
     Access,
-    ReadOnlyInlineMixin,
+    ReadOnlyMixin,
     Scope,
     ScopedModelAdmin,
     ScopedTabularInline,
@@ -53,7 +53,7 @@ class PartyOrganisationAdmin(ScopedModelAdmin):
         return obj.village.township.name
 
 
-class ShopStatusEventInline(ReadOnlyInlineMixin, ScopedTabularInline):
+class ShopStatusEventInline(ReadOnlyMixin, ScopedTabularInline):
     model = ShopStatusEvent
     scope = STATUS_EVENT_SCOPE
     extra = 0

@@ -12,24 +12,13 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from admin.scoping import Access, Scope, ScopedModelAdmin, ScopedTabularInline
+from admin.scoping import Access, ReadOnlyMixin, Scope, ScopedModelAdmin, ScopedTabularInline
 from marketplace.payments import services
 from marketplace.payments.alipay.gateway import AlipayError
 from marketplace.payments.models import Refund, RefundStatus, TransactionEvent, TransactionItem
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 class TransactionEventInline(ReadOnlyMixin, ScopedTabularInline):

@@ -273,8 +273,9 @@ class ScopedStackedInline(ScopedInlineMixin, admin.StackedInline):
     pass
 
 
-class ReadOnlyInlineMixin:
-    """An inline that shows history: nobody adds, edits or deletes its rows here."""
+class ReadOnlyMixin:
+    """Rows written only by services (history, snapshots, payments): listed and viewed,
+    never added, edited or deleted here. Works for model admins and inlines alike."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
