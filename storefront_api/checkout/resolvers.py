@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import binascii
 from base64 import b64decode
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -18,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from marketplace.accounts.permissions import role_scopes
-from marketplace.channels.models import Channel
 from marketplace.checkout import selectors as checkout_selectors
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout
@@ -127,47 +125,6 @@ def order_for_query(info: Any, *, id: str) -> Order | None:
     if pk is None:
         raise ApiError(f"Couldn't resolve to a node: {id}", code="GRAPHQL_ERROR", field="id")
     return order_selectors.order_get(order_id=pk)
-
-
-# --- payment gateways ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GatewayView:
-    """Saleor's PaymentGateway, built here until `marketplace.payments.gateways` exists."""
-
-    id: str
-    name: str
-    currencies: list[str]
-    config: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _fallback_gateways(channel: Channel) -> list[GatewayView]:
-    # The rule of issue 3 §4: Alipay everywhere, cash only at the village counter.
-    gateways = [GatewayView("ruralmart.payments.alipay", "Alipay 支付宝", [channel.currency_code])]
-    if channel.slug == "village-counter":
-        gateways.append(
-            GatewayView(
-                "ruralmart.payments.cash", "Cash at the counter 现金", [channel.currency_code]
-            )
-        )
-    return gateways
-
-
-def available_gateways(channel: Channel) -> list[Any]:
-    """The payments domain's answer when it has one, else the local rule above."""
-    try:
-        from marketplace.payments.gateways import available_gateways as domain_gateways
-    except ImportError:
-        return _fallback_gateways(channel)
-    return list(domain_gateways(channel=channel))
-
-
-def gateway_value(gateway: Any, name: str, default: Any = None) -> Any:
-    """Read a gateway field whether the payments domain hands objects or dicts."""
-    if isinstance(gateway, dict):
-        return gateway.get(name, default)
-    return getattr(gateway, name, default)
 
 
 # --- staff view of shop orders -------------------------------------------------------------

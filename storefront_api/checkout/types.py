@@ -35,11 +35,11 @@ from storefront_api.catalog.dataloaders import VariantByIdLoader
 from storefront_api.catalog.types import ProductVariant, with_channel
 from storefront_api.channel.types import Channel
 from storefront_api.checkout import dataloaders as loaders
-from storefront_api.checkout.resolvers import available_gateways, gateway_value
 from storefront_api.core.connection import CountableConnection
 from storefront_api.core.dataloaders import gather, get_loader, then
 from storefront_api.core.ids import to_global_id
 from storefront_api.core.types import Money, ObjectWithMetadata, TaxedMoney
+from storefront_api.payment.types import PaymentGateway
 from storefront_api.shops.dataloaders import ShopByIdLoader
 from storefront_api.shops.types import VillageShop
 
@@ -332,34 +332,6 @@ def _shop_delivery(
 
 
 # --- payment gateways -------------------------------------------------------------------------
-
-
-class GatewayConfigLine(graphene.ObjectType):
-    field = graphene.String(required=True)
-    value = graphene.String()
-
-
-class PaymentGateway(graphene.ObjectType):
-    name = graphene.String(required=True)
-    id = graphene.ID(required=True)
-    config = graphene.List(graphene.NonNull(GatewayConfigLine), required=True)
-    currencies = graphene.List(graphene.NonNull(graphene.String), required=True)
-
-    @staticmethod
-    def resolve_name(root: Any, info: Any) -> str:
-        return gateway_value(root, "name", "")
-
-    @staticmethod
-    def resolve_id(root: Any, info: Any) -> str:
-        return gateway_value(root, "id", "")
-
-    @staticmethod
-    def resolve_config(root: Any, info: Any) -> list[Any]:
-        return list(gateway_value(root, "config", None) or [])
-
-    @staticmethod
-    def resolve_currencies(root: Any, info: Any) -> list[str]:
-        return list(gateway_value(root, "currencies", None) or ["CNY"])
 
 
 # --- checkout lines ---------------------------------------------------------------------------
@@ -665,7 +637,12 @@ class Checkout(graphene.ObjectType):
 
     @staticmethod
     def resolve_available_payment_gateways(root: CheckoutModel, info: Any) -> Any:
-        return then(_channel(info, root.channel_id), available_gateways)
+        from marketplace.payments.gateways import available_gateways
+
+        return then(
+            _channel(info, root.channel_id),
+            lambda channel: list(available_gateways(channel=channel)),
+        )
 
     @staticmethod
     def resolve_email(root: CheckoutModel, info: Any) -> str | None:
