@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from marketplace.catalog import models
 from marketplace.catalog.selectors import (
     ProductFilters,
-    product_count,
     product_list,
+    product_total,
     visible_collections,
     visible_product_variants,
     visible_products,
@@ -48,9 +49,10 @@ def resolve_product_connection(
         channel=channel_obj, filters=filters, sort_field=sort_field, descending=descending
     )
 
-    def count_products() -> int:
-        fast = product_count(channel=channel_obj, filters=filters)
-        return queryset.count() if fast is None else fast
+    def count_products(page_rows: Sequence[models.Product]) -> int:
+        return product_total(
+            channel=channel_obj, filters=filters, queryset=queryset, page=page_rows
+        )
 
     connection = paginate(
         queryset,

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import graphene
@@ -91,17 +91,22 @@ def paginate(
     last: int | None = None,
     after: str | None = None,
     before: str | None = None,
-    count: Callable[[], int] | None = None,
+    count: Callable[[Sequence[Any]], int] | None = None,
     **_: Any,
 ) -> CountableConnection:
     """One page of an ordered queryset as a connection; `totalCount` is computed lazily,
-    with `count` when the caller knows a cheaper way to count than `queryset.count()`."""
+    with `count` when the caller knows a cheaper way to count than `queryset.count()`.
+
+    `count` receives the page's rows when they have been fetched (with `last` the total is
+    needed first, and it receives none), so a total the rows carry can be read off them.
+    """
     validate_page_args(first=first, last=last, connection_name=connection_name)
     total: list[int] = []
+    fetched: list[Any] = []
 
     def count_total() -> int:
         if not total:
-            total.append(count() if count is not None else queryset.count())
+            total.append(count(fetched) if count is not None else queryset.count())
         return total[0]
 
     start = _decode_cursor(after, "after") + 1 if after else 0
@@ -112,6 +117,7 @@ def paginate(
         has_next = len(rows) > stop - start or (end is not None and stop < end)
         rows = rows[: max(stop - start, 0)]
         has_previous = start > 0
+        fetched.extend(rows)
     else:
         assert last is not None
         end = count_total() if end is None else end

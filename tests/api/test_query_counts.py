@@ -64,3 +64,31 @@ def test_other_connections_query_count_is_constant(gql, channel, query):
     few, _ = _count(gql, query % 1, {})
     many, _ = _count(gql, query % 100, {})
     assert few == many
+
+
+def test_search_counts_its_matches_in_the_page_query(gql, channel):
+    """A search ranks every match to find the best page, so its total comes with the page:
+    no second statement runs the search again, and the total is right on every page."""
+    shop = factories.shop()
+    for i in range(5):
+        factories.product(shop_obj=shop, channel_obj=channel, name=f"野生蜂蜜{i}号")
+    factories.product(shop_obj=shop, channel_obj=channel, name="冰岛古树茶")
+    query = """query($first: Int, $last: Int, $after: String) {
+        products(first: $first, last: $last, after: $after, channel: "urban-retail",
+                 filter: {search: "蜂蜜"}) {
+          totalCount edges { cursor node { name } } } }"""
+    with CaptureQueriesContext(connection) as ctx:
+        body = gql(query, {"first": 2})
+    assert "errors" not in body, body.get("errors")
+    products = body["data"]["products"]
+    assert products["totalCount"] == 5
+    assert len(products["edges"]) == 2
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert not any("COUNT(*) AS" in sql for sql in statements), statements
+
+    # Past the last match there are no rows to read the total from; it is still right.
+    after_end = gql(query, {"first": 2, "after": products["edges"][-1]["cursor"]})["data"]
+    assert after_end["products"]["totalCount"] == 5
+    beyond = gql.data(query, {"first": 2, "after": "YXJyYXljb25uZWN0aW9uOjQ="})  # offset 4
+    assert beyond["products"]["totalCount"] == 5 and len(beyond["products"]["edges"]) == 0
+    assert gql.data(query, {"last": 2})["products"]["totalCount"] == 5
