@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/ruralmart fetch_graphiql || echo "GraphiQL assets not fetched (offline?); GraphiQL will load them from the CDN"
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -21,6 +21,9 @@ _NO_DATABASE_COMMANDS = {
     "check",
     "shell_plus",
     "alipay_sandbox",
+    # Downloads GraphiQL's files from npm into a static folder; `make` runs it at install
+    # time, before any database exists, and it must not start one there.
+    "fetch_graphiql",
 }
 
 

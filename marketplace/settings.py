@@ -7,7 +7,9 @@ RURALMART_DATA_DIR, and the ALIPAY_* settings used by the payments adapter.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -79,6 +81,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "marketplace.core.query_count.QueryCountMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (admin CSS, GraphiQL) straight from the Django process, gunicorn included.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -147,6 +151,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves STATIC_ROOT once `ruralmart collectstatic` has filled it: production
+# serves exactly what was collected, indexed once per process. Before anything is collected
+# (tests, a fresh checkout, DEBUG) it finds files in the apps' own static folders instead.
+# Not always: with finders on, WhiteNoise prefers the apps' copies over the collected ones.
+_static_collected = STATIC_ROOT.is_dir()
+WHITENOISE_USE_FINDERS = DEBUG or not _static_collected
+if not _static_collected:
+    # WhiteNoise warns in every process that STATIC_ROOT is missing; the finders stand in.
+    warnings.filterwarnings("ignore", message=re.escape(f"No directory at: {STATIC_ROOT}"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("RURALMART_MEDIA_ROOT", DATA_DIR / "media"))
 

@@ -1,5 +1,9 @@
 """The `/graphql/` endpoint: GraphiQL in a browser, JSON otherwise.
 
+GraphiQL's page loads its scripts from this server when `ruralmart fetch_graphiql` has
+vendored them (storefront_api.graphiql_assets), so it works with no internet; otherwise from
+the CDN graphene-django names, with the same integrity hashes.
+
 Beyond graphene-django's view it: runs DataLoader-aware execution, refuses over-deep or
 over-costly queries before running them, reports a bad bearer token as a clear error, and
 turns anything unexpected into a coded GraphQL error instead of an HTTP 500.
@@ -35,6 +39,7 @@ from graphql import (
 
 from storefront_api.core.execution import RequestExecutionContext
 from storefront_api.core.limits import check_query_limits
+from storefront_api.graphiql_assets import SCRIPTS, STYLESHEETS, local_assets_available
 
 logger = logging.getLogger("ruralmart.api")
 
@@ -66,6 +71,7 @@ def _error_response(message: str, code: str, status: int = 200) -> JsonResponse:
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(BaseGraphQLView):
     graphiql = True
+    graphiql_template = "storefront_api/graphiql.html"
     execution_context_class = RequestExecutionContext
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -79,6 +85,15 @@ class GraphQLView(BaseGraphQLView):
             return _error_response(
                 "Internal error; it has been logged.", "INTERNAL_ERROR", status=500
             )
+
+    def render_graphiql(self, request: HttpRequest, **data: Any) -> HttpResponse:
+        # Decided per page, so a `fetch_graphiql` run shows up under runserver without a restart.
+        data.update(
+            graphiql_local_assets=local_assets_available(),
+            graphiql_stylesheets=STYLESHEETS,
+            graphiql_scripts=SCRIPTS,
+        )
+        return super().render_graphiql(request, **data)
 
     def execute_graphql_request(
         self,
@@ -118,7 +133,8 @@ class GraphQLView(BaseGraphQLView):
             context_value=self.get_context(request),
             variable_values=variables,
             operation_name=operation_name,
-            middleware=self.get_middleware(request),
+            # graphql-core wraps every resolver for a middleware list, even an empty one.
+            middleware=self.get_middleware(request) or None,
             execution_context_class=self.execution_context_class,
         )
         # Our resolvers are synchronous, so execution never hands back an awaitable.
