@@ -45,7 +45,15 @@ class TransactionItemAdmin(ReadOnlyMixin, ScopedModelAdmin):
         "created_at",
     )
     list_filter = ("status", "gateway_id", "method", "needs_review")
-    search_fields = ("psp_reference", "psp_trade_no", "=token", "=checkout__token")
+    # A buyer app's support desk knows its idempotencyKey, not our out_trade_no.
+    search_fields = (
+        "psp_reference",
+        "psp_trade_no",
+        "=token",
+        "=checkout__token",
+        "=idempotency_key",
+    )
+    # Every field, including idempotency_key, initialize_data and customer_ip_address.
     readonly_fields = [f.name for f in TransactionItem._meta.fields]
     inlines = (TransactionEventInline,)
     actions = ("reconcile_with_alipay",)

@@ -93,6 +93,16 @@ class TransactionItem(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     # When reconciliation last asked Alipay about this trade.
     last_checked_at = models.DateTimeField(null=True, blank=True)
+    # The buyer app's idempotencyKey: a retried transactionInitialize carrying it gets this
+    # attempt back instead of opening a second trade. Empty when none was sent; at most one
+    # attempt per checkout and key (see Meta).
+    idempotency_key = models.CharField(max_length=128, blank=True)
+    # The `data` transactionInitialize answered (payUrl, qrCode or payAtCounter), kept for
+    # keyed attempts so that a retry receives the very same answer. NULL until known.
+    initialize_data = models.JSONField(null=True, blank=True, editable=False)
+    # The buyer's IP: the address the request came from, or the one a platform admin's
+    # backend reported on the buyer's behalf. For the audit trail and fraud review.
+    customer_ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -147,6 +157,13 @@ class TransactionItem(models.Model):
             models.CheckConstraint(
                 condition=Q(checkout__isnull=False) | Q(order__isnull=False),
                 name="transaction_has_checkout_or_order",
+            ),
+            # A retried transactionInitialize can never open a second attempt under the
+            # same key, whatever path the write takes.
+            models.UniqueConstraint(
+                fields=["checkout", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="transaction_once_per_idempotency_key",
             ),
         ]
 

@@ -15,6 +15,7 @@ import graphene
 from django.core.exceptions import ValidationError
 from graphene.utils.str_converters import to_camel_case
 
+from marketplace.accounts.throttling import client_ip
 from marketplace.checkout.models import Checkout
 from marketplace.checkout.selectors import checkout_get, checkout_totals
 from marketplace.core.errors import PermissionRefused, refuse
@@ -142,7 +143,18 @@ class TransactionInitialize(graphene.Mutation):
         amount = PositiveDecimal(
             description="The amount to pay; by default what is left to pay on the checkout."
         )
+        customer_ip_address = graphene.String(
+            description="The buyer's IPv4 or IPv6 address, recorded on the payment attempt. "
+            "Taken from the request when omitted; honoured only for platform admins (a "
+            "backend paying on the buyer's behalf) and ignored for everyone else."
+        )
         id = graphene.ID(required=True, description="The ID of the checkout.")
+        idempotency_key = graphene.String(
+            description="A key the client makes once per intended payment (at most 128 "
+            "characters). Retrying with the same key, gateway, method and amount returns the "
+            "same transaction and data instead of opening a second Alipay trade. An empty "
+            "string is refused with INVALID; the same key with other input with UNIQUE."
+        )
         payment_gateway = PaymentGatewayToInitialize(
             required=True,
             description='The gateway, e.g. {id: "ruralmart.payments.alipay", data: {method: '
@@ -169,6 +181,8 @@ class TransactionInitialize(graphene.Mutation):
         payment_gateway: Any,
         action: Any = None,
         amount: Decimal | None = None,
+        idempotency_key: str | None = None,
+        customer_ip_address: str | None = None,
     ) -> TransactionInitialize:
         codes = error_codes.TransactionInitializeErrorCode
 
@@ -187,6 +201,9 @@ class TransactionInitialize(graphene.Mutation):
                 method=method,
                 amount=amount,
                 user=user if user.is_authenticated else None,
+                idempotency_key=idempotency_key,
+                request_ip=client_ip(info.context.META),
+                customer_ip_address=customer_ip_address,
             )
             return cls(
                 transaction=result.transaction,
