@@ -31,7 +31,8 @@ from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
-from storefront_api.shops.types import Household_, TraceBatch_, VillageShop
+from storefront_api.shops import resolvers as shop_resolvers
+from storefront_api.shops.types import Household_, Shop, TraceBatch_
 
 
 class CategoryFilterInput(graphene.InputObjectType):
@@ -77,7 +78,7 @@ class HouseholdFilterInput(graphene.InputObjectType):
 
 class ShopCountableConnection(CountableConnection):
     class Meta:
-        node = VillageShop
+        node = Shop
         strict_types = True
 
 
@@ -144,7 +145,15 @@ class BrowseQueries(graphene.ObjectType):
     shops = graphene.Field(
         ShopCountableConnection, filter=graphene.Argument(ShopFilterInput), **connection_args()
     )
-    shop = graphene.Field(VillageShop, slug=graphene.String(required=True))
+    shop = graphene.Field(
+        Shop,
+        required=True,
+        slug=graphene.String(description="Ruralmart extension: an approved village shop's slug."),
+        description=(
+            "Without `slug`, the marketplace itself with its store settings, as in Saleor; "
+            "with `slug`, that village shop (an error if no approved shop has it)."
+        ),
+    )
     trace_batch = graphene.Field(
         TraceBatch_,
         code=graphene.String(required=True),
@@ -242,8 +251,8 @@ class BrowseQueries(graphene.ObjectType):
         return paginate(queryset, ShopCountableConnection, connection_name="shops", **page)
 
     @staticmethod
-    def resolve_shop(root: Any, info: Any, slug: str) -> Any:
-        return shop_list().filter(slug=slug).first()
+    def resolve_shop(root: Any, info: Any, slug: str | None = None) -> Any:
+        return shop_resolvers.resolve_shop(info, slug=slug)
 
     @staticmethod
     def resolve_trace_batch(root: Any, info: Any, code: str) -> Any:

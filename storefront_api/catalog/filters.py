@@ -171,7 +171,7 @@ def parse_filter(value: Any) -> ProductFilters:
         product_types=decode_ids(
             value.get("product_types"), expected_type="ProductType", field="productTypes"
         ),
-        shops=decode_ids(value.get("shops"), expected_type="VillageShop", field="shops"),
+        shops=decode_ids(value.get("shops"), expected_type="Shop", field="shops"),
         villages=decode_ids(value.get("villages"), expected_type="Village", field="villages"),
         townships=decode_ids(value.get("townships"), expected_type="Township", field="townships"),
         counties=decode_ids(value.get("counties"), expected_type="County", field="counties"),

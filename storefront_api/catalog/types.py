@@ -741,7 +741,7 @@ class Product(graphene.ObjectType):
     )
     # Ruralmart extensions.
     shop = graphene.Field(
-        "storefront_api.shops.types.VillageShop",
+        "storefront_api.shops.types.Shop",
         required=True,
         description="The village shop selling it.",
     )

@@ -41,7 +41,7 @@ from storefront_api.core.ids import to_global_id
 from storefront_api.core.types import Money, ObjectWithMetadata, TaxedMoney
 from storefront_api.payment.types import PaymentGateway
 from storefront_api.shops.dataloaders import ShopByIdLoader
-from storefront_api.shops.types import VillageShop
+from storefront_api.shops.types import Shop
 
 ZERO = Decimal("0.00")
 
@@ -248,7 +248,7 @@ class ShippingMethod(graphene.ObjectType):
     message = graphene.String()
     # Ruralmart extensions.
     kind = graphene.Field(DeliveryMethodKindEnum, required=True)
-    shop = graphene.Field(VillageShop, required=True, description="The shop that delivers.")
+    shop = graphene.Field(Shop, required=True, description="The shop that delivers.")
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
@@ -279,7 +279,7 @@ class Delivery(graphene.ObjectType):
     id = graphene.ID(required=True)
     shipping_method = graphene.Field(ShippingMethod)
     # Ruralmart extension: whose goods this option delivers.
-    shop = graphene.Field(VillageShop)
+    shop = graphene.Field(Shop)
 
     @staticmethod
     def resolve_id(root: DeliveryMethodModel, info: Any) -> str:
@@ -297,7 +297,7 @@ class Delivery(graphene.ObjectType):
 class CheckoutShopDelivery(graphene.ObjectType):
     """Ruralmart extension: one shop's part of a checkout, its delivery options and choice."""
 
-    shop = graphene.Field(VillageShop, required=True)
+    shop = graphene.Field(Shop, required=True)
     is_shipping_required = graphene.Boolean(required=True)
     deliveries = graphene.List(
         graphene.NonNull(Delivery), required=True, description="Active options, cheapest first."
@@ -477,7 +477,7 @@ class Voucher(graphene.ObjectType):
     currency = graphene.String()
     min_spent = graphene.Field(Money)
     # Ruralmart extension.
-    shop = graphene.Field(VillageShop, required=True)
+    shop = graphene.Field(Shop, required=True)
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
@@ -864,7 +864,7 @@ class OrderEvent(graphene.ObjectType):
     email = graphene.String()
     amount = graphene.Float()
     # Ruralmart extension: the shop order an event concerns, if one.
-    shop = graphene.Field(VillageShop)
+    shop = graphene.Field(Shop)
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
@@ -952,7 +952,7 @@ class ShopOrder(graphene.ObjectType):
     class Meta:
         interfaces = (graphene.relay.Node,)
 
-    shop = graphene.Field(VillageShop, required=True)
+    shop = graphene.Field(Shop, required=True)
     status = graphene.Field(OrderStatus, required=True)
     created = graphene.DateTime(required=True)
     number = graphene.String(required=True, description="The buyer-facing order number.")

@@ -1,18 +1,30 @@
 """Ruralmart extensions: shops, the division tree, Party organisations, masked households
-and public trace batches."""
+and public trace batches.
+
+`Shop` is Saleor's type name. Every village shop is a `Shop`, and so is the marketplace
+itself (`shop` without a slug, a `MarketplaceShop` value); Saleor's store-settings fields
+answer the marketplace's settings (marketplace.core.storefront_settings) on each of them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import graphene
+from django.core.exceptions import DisallowedHost
 
 from marketplace.catalog.models import TraceBatch
+from marketplace.core.storefront_settings import CountryInfo, StorefrontSettings
 from marketplace.divisions.models import County, Township, Village
-from marketplace.organisations.models import Household, PartyOrganisation, Shop
+from marketplace.organisations.models import Household, PartyOrganisation
+from marketplace.organisations.models import Shop as ShopModel
 from marketplace.organisations.privacy import household_personal_data
 from storefront_api.core.dataloaders import get_loader
-from storefront_api.core.types import ObjectWithMetadata
+from storefront_api.core.types import (
+    CountryDisplay,
+    LanguageCodeEnum,
+    ObjectWithMetadata,
+    WeightUnitsEnum,
+)
 from storefront_api.shops.dataloaders import (
     CountyByIdLoader,
     HouseholdByIdLoader,
@@ -20,6 +32,7 @@ from storefront_api.shops.dataloaders import (
     TownshipByIdLoader,
     VillageByIdLoader,
 )
+from storefront_api.shops.resolvers import MarketplaceShop, settings_for
 
 
 class County_(graphene.ObjectType):
@@ -162,17 +175,63 @@ class Household_(graphene.ObjectType):
         return Household_._personal(root, info).is_masked
 
 
-class VillageShop(graphene.ObjectType):
+class LanguageDisplay(graphene.ObjectType):
+    code = graphene.Field(LanguageCodeEnum, required=True, description="ISO 639 language code.")
+    language = graphene.String(required=True, description="The language's name.")
+
+
+class Domain(graphene.ObjectType):
+    host = graphene.String(required=True, description="The host name the API answers on.")
+    ssl_enabled = graphene.Boolean(required=True, description="Whether it is served over HTTPS.")
+    url = graphene.String(required=True, description="The absolute URL of the site root.")
+
+
+class CountryFilterInput(graphene.InputObjectType):
+    attached_to_shipping_zones = graphene.Boolean(
+        description="True: only countries we deliver to; false: only those we do not."
+    )
+
+
+class ShopTranslation(graphene.ObjectType):
+    class Meta:
+        interfaces = (graphene.relay.Node,)
+        description = "Translated store texts. Ruralmart keeps none, so none is ever returned."
+
+    language = graphene.Field(LanguageDisplay, required=True)
+    header_text = graphene.String(required=True)
+    description = graphene.String(required=True)
+
+
+def _village_shop(root: Any) -> ShopModel | None:
+    return root if isinstance(root, ShopModel) else None
+
+
+def _settings(info: Any) -> StorefrontSettings:
+    return settings_for(info.context)
+
+
+def _country(country: CountryInfo) -> CountryDisplay:
+    return CountryDisplay(code=country.code, country=country.name)
+
+
+class Shop(graphene.ObjectType):
     class Meta:
         interfaces = (graphene.relay.Node, ObjectWithMetadata)
-        description = "A village shop run by the village's Party organisation."
+        description = (
+            "A shop: a village shop run by its village's Party organisation or, from `shop` "
+            "without a slug, the marketplace itself. The store-settings fields Saleor defines "
+            "answer the marketplace's settings on every shop."
+        )
 
     name = graphene.String(required=True)
-    slug = graphene.String(required=True)
-    description = graphene.String(required=True)
-    status = graphene.Field(ShopStatusEnum, required=True)
-    village = graphene.Field(Village_, required=True)
-    party_organisation = graphene.Field(PartyOrganisation_, required=True)
+    slug = graphene.String(description="The village shop's slug; null for the marketplace.")
+    description = graphene.String()
+    status = graphene.Field(ShopStatusEnum, description="Null for the marketplace.")
+    village = graphene.Field(Village_, description="Null for the marketplace.")
+    party_organisation = graphene.Field(
+        PartyOrganisation_,
+        description="The Party organisation running the shop; null for the marketplace.",
+    )
     products = graphene.Field(
         "storefront_api.catalog.types.ProductCountableConnection",
         channel=graphene.String(),
@@ -181,27 +240,280 @@ class VillageShop(graphene.ObjectType):
         after=graphene.String(),
         first=graphene.Int(),
         last=graphene.Int(),
+        description="The village shop's products; null for the marketplace.",
+    )
+
+    # Saleor's store settings: the marketplace's, the same on every shop.
+    available_payment_gateways = graphene.List(
+        graphene.NonNull("storefront_api.payment.types.PaymentGateway"),
+        required=True,
+        currency=graphene.String(
+            description="Only gateways taking this currency.",
+            deprecation_reason="Use `channel` instead.",
+        ),
+        channel=graphene.String(description="Gateways of this channel; all channels if unset."),
+        description="Payment gateways buyers can pay with.",
+        deprecation_reason="Saleor's legacy payments API; use the transactions flow.",
+    )
+    channel_currencies = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="Currencies of the active channels.",
+    )
+    countries = graphene.List(
+        graphene.NonNull(CountryDisplay),
+        required=True,
+        language_code=graphene.Argument(
+            LanguageCodeEnum,
+            description="Accepted for compatibility; names are given in English.",
+            deprecation_reason="Country names are not translated.",
+        ),
+        filter=graphene.Argument(CountryFilterInput),
+        description="Countries the marketplace delivers to: China only.",
+    )
+    default_country = graphene.Field(CountryDisplay, description="China.")
+    domain = graphene.Field(Domain, required=True, description="Where the API is served.")
+    languages = graphene.List(
+        graphene.NonNull(LanguageDisplay),
+        required=True,
+        description="Languages the marketplace is written in.",
+    )
+    phone_prefixes = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="Calling codes accepted for phone numbers.",
+    )
+    header_text = graphene.String(description="The marketplace's tagline.")
+    fulfillment_auto_approve = graphene.Boolean(
+        required=True, description="Fulfilments need no separate approval."
+    )
+    fulfillment_allow_unpaid = graphene.Boolean(
+        required=True,
+        description="Whether unpaid orders may be fulfilled (only cash at the counter is).",
+    )
+    track_inventory_by_default = graphene.Boolean(
+        description="Whether new variants track their stock."
+    )
+    allow_storefront_traffic = graphene.Boolean(
+        required=True, description="Storefront callers are served: always true."
+    )
+    default_weight_unit = graphene.Field(
+        WeightUnitsEnum, description="Unit weights are kept in: grams."
+    )
+    translation = graphene.Field(
+        ShopTranslation,
+        language_code=graphene.Argument(LanguageCodeEnum, required=True),
+        description="Translated store texts; always null.",
+    )
+    reserve_stock_duration_anonymous_user = graphene.Int(
+        description="Minutes a guest's checkout holds stock; null when holding is off."
+    )
+    reserve_stock_duration_authenticated_user = graphene.Int(
+        description="Minutes a signed-in buyer's checkout holds stock; null when holding is off."
+    )
+    limit_quantity_per_checkout = graphene.Int(
+        description="Most units of one variant a checkout line may hold."
+    )
+    company_address = graphene.Field(
+        "storefront_api.account.types.Address",
+        description="The operator's postal address; not published (null).",
+    )
+    enable_account_confirmation_by_email = graphene.Boolean(
+        description="Whether new accounts confirm their e-mail address."
+    )
+    allow_login_without_confirmation = graphene.Boolean(
+        description="Whether an unconfirmed account may log in."
+    )
+    version = graphene.String(
+        required=True, description="The Saleor API version served, with Ruralmart's build."
+    )
+    schema_version = graphene.String(
+        required=True, description="The Saleor schema version kept: 3.23."
+    )
+    preserve_all_address_fields = graphene.Boolean(
+        required=True, description="Address validation keeps every field it is given."
+    )
+    include_taxes_in_prices = graphene.Boolean(
+        required=True,
+        description="Prices include tax.",
+        deprecation_reason="Saleor reads this from the channel's tax configuration.",
+    )
+    display_gross_prices = graphene.Boolean(
+        required=True,
+        description="Prices are shown gross.",
+        deprecation_reason="Saleor reads this from the channel's tax configuration.",
+    )
+    charge_taxes_on_shipping = graphene.Boolean(
+        required=True,
+        description="No tax is added to delivery prices.",
+        deprecation_reason="Saleor reads this from the shipping method's tax class.",
     )
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
-        return isinstance(root, Shop)
+        return isinstance(root, (ShopModel, MarketplaceShop))
 
     @staticmethod
-    def resolve_village(root: Shop, info: Any) -> Any:
-        return get_loader(info.context, VillageByIdLoader).load(root.village_id)
+    def resolve_village(root: Any, info: Any) -> Any:
+        shop = _village_shop(root)
+        if shop is None:
+            return None
+        return get_loader(info.context, VillageByIdLoader).load(shop.village_id)
 
     @staticmethod
-    def resolve_party_organisation(root: Shop, info: Any) -> Any:
+    def resolve_party_organisation(root: Any, info: Any) -> Any:
+        shop = _village_shop(root)
+        if shop is None:
+            return None
         return get_loader(info.context, PartyOrganisationByIdLoader).load(
-            root.party_organisation_id
+            shop.party_organisation_id
         )
 
     @staticmethod
-    def resolve_products(root: Shop, info: Any, **kwargs: Any) -> Any:
+    def resolve_products(root: Any, info: Any, **kwargs: Any) -> Any:
         from storefront_api.catalog.resolvers import resolve_product_connection
 
-        return resolve_product_connection(info, extra_filters={"shops": [root.pk]}, **kwargs)
+        shop = _village_shop(root)
+        if shop is None:
+            return None
+        return resolve_product_connection(info, extra_filters={"shops": [shop.pk]}, **kwargs)
+
+    @staticmethod
+    def resolve_available_payment_gateways(
+        root: Any, info: Any, currency: str | None = None, channel: str | None = None
+    ) -> list[Any]:
+        from marketplace.channels.models import Channel as ChannelModel
+        from marketplace.payments.gateways import available_gateways
+        from storefront_api.core.channel import resolve_channel
+
+        channels = (
+            [resolve_channel(info.context, channel)]
+            if channel is not None
+            else ChannelModel.objects.filter(is_active=True).order_by("slug")
+        )
+        offered: dict[str, Any] = {}
+        for each in channels:
+            for gateway in available_gateways(channel=each):
+                if currency is None or currency in gateway.currencies:
+                    offered.setdefault(gateway.id, gateway)
+        return list(offered.values())
+
+    @staticmethod
+    def resolve_channel_currencies(root: Any, info: Any) -> list[str]:
+        return list(_settings(info).channel_currencies)
+
+    @staticmethod
+    def resolve_countries(
+        root: Any, info: Any, language_code: Any = None, filter: Any = None
+    ) -> list[CountryDisplay]:
+        # Delivery is not zoned yet: every delivery method reaches all of China, so each
+        # country we list counts as attached to a shipping zone.
+        if (filter or {}).get("attached_to_shipping_zones") is False:
+            return []
+        return [_country(c) for c in _settings(info).countries]
+
+    @staticmethod
+    def resolve_default_country(root: Any, info: Any) -> CountryDisplay:
+        return _country(_settings(info).default_country)
+
+    @staticmethod
+    def resolve_domain(root: Any, info: Any) -> Domain:
+        request = info.context
+        try:
+            host = request.get_host()
+            secure = bool(request.is_secure())
+        except (DisallowedHost, AttributeError):
+            host, secure = _settings(info).fallback_host, False
+        scheme = "https" if secure else "http"
+        return Domain(host=host, ssl_enabled=secure, url=f"{scheme}://{host}/")
+
+    @staticmethod
+    def resolve_languages(root: Any, info: Any) -> list[LanguageDisplay]:
+        return [
+            # Django's "zh-hans" is Saleor's ZH_HANS.
+            LanguageDisplay(code=lang.code.upper().replace("-", "_"), language=lang.name)
+            for lang in _settings(info).languages
+        ]
+
+    @staticmethod
+    def resolve_phone_prefixes(root: Any, info: Any) -> list[str]:
+        return list(_settings(info).phone_prefixes)
+
+    @staticmethod
+    def resolve_header_text(root: Any, info: Any) -> str:
+        return _settings(info).header_text
+
+    @staticmethod
+    def resolve_fulfillment_auto_approve(root: Any, info: Any) -> bool:
+        return _settings(info).fulfillment_auto_approve
+
+    @staticmethod
+    def resolve_fulfillment_allow_unpaid(root: Any, info: Any) -> bool:
+        return _settings(info).fulfillment_allow_unpaid
+
+    @staticmethod
+    def resolve_track_inventory_by_default(root: Any, info: Any) -> bool:
+        return _settings(info).track_inventory_by_default
+
+    @staticmethod
+    def resolve_allow_storefront_traffic(root: Any, info: Any) -> bool:
+        return True
+
+    @staticmethod
+    def resolve_default_weight_unit(root: Any, info: Any) -> str:
+        return _settings(info).default_weight_unit
+
+    @staticmethod
+    def resolve_translation(root: Any, info: Any, language_code: Any) -> None:
+        return None
+
+    @staticmethod
+    def resolve_reserve_stock_duration_anonymous_user(root: Any, info: Any) -> int | None:
+        return _settings(info).reserve_stock_minutes
+
+    @staticmethod
+    def resolve_reserve_stock_duration_authenticated_user(root: Any, info: Any) -> int | None:
+        return _settings(info).reserve_stock_minutes
+
+    @staticmethod
+    def resolve_limit_quantity_per_checkout(root: Any, info: Any) -> int | None:
+        return _settings(info).limit_quantity_per_checkout
+
+    @staticmethod
+    def resolve_company_address(root: Any, info: Any) -> None:
+        return None
+
+    @staticmethod
+    def resolve_enable_account_confirmation_by_email(root: Any, info: Any) -> bool:
+        return _settings(info).account_confirmation_required
+
+    @staticmethod
+    def resolve_allow_login_without_confirmation(root: Any, info: Any) -> bool:
+        return _settings(info).allow_login_without_confirmation
+
+    @staticmethod
+    def resolve_version(root: Any, info: Any) -> str:
+        return _settings(info).version
+
+    @staticmethod
+    def resolve_schema_version(root: Any, info: Any) -> str:
+        return _settings(info).schema_version
+
+    @staticmethod
+    def resolve_preserve_all_address_fields(root: Any, info: Any) -> bool:
+        return _settings(info).preserve_all_address_fields
+
+    @staticmethod
+    def resolve_include_taxes_in_prices(root: Any, info: Any) -> bool:
+        return _settings(info).include_taxes_in_prices
+
+    @staticmethod
+    def resolve_display_gross_prices(root: Any, info: Any) -> bool:
+        return _settings(info).display_gross_prices
+
+    @staticmethod
+    def resolve_charge_taxes_on_shipping(root: Any, info: Any) -> bool:
+        return _settings(info).charge_taxes_on_shipping
 
 
 class InspectionResult(graphene.ObjectType):

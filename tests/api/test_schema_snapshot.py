@@ -23,11 +23,6 @@ def test_committed_schema_matches_live_schema():
     )
 
 
-# `Query.shop(slug)` is named by our own roadmap for the village shop page. It shadows
-# Saleor's argument-less `shop: Shop!` (store settings), which the Saleor storefront does
-# not use; our type is `VillageShop`, so Saleor's `Shop` type name stays free.
-KNOWN_DEVIATIONS = {"Query.shop"}
-
 QUERY_FIELDS = [
     "products",
     "product",
@@ -38,6 +33,7 @@ QUERY_FIELDS = [
     "collection",
     "channel",
     "channels",
+    "shop",
 ]
 
 
@@ -55,8 +51,6 @@ def test_saleor_fields_keep_saleor_types_and_arguments():
         for field_name, field in our_fields.items():
             if field_name not in their_fields:
                 continue  # our additive extension
-            if f"{type_name}.{field_name}" in KNOWN_DEVIATIONS:
-                continue
             theirs = their_fields[field_name]
             if str(field.type) != str(theirs.type):
                 mismatches.append(f"{type_name}.{field_name}: {field.type} != {theirs.type}")

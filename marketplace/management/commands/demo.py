@@ -28,6 +28,11 @@ SEARCH_QUERY = (
     '{ products(first: 5, channel: "urban-retail", search: "古树茶") '
     "{ totalCount edges { node { name } } } }"
 )
+SHOP_QUERY = (
+    '{ shop(slug: "bingdao-tea") { name village { name township { name county { name } } } '
+    'partyOrganisation { name } products(first: 3, channel: "urban-retail") '
+    "{ edges { node { name } } } } }"
+)
 SHUTDOWN_MESSAGE = (
     "\nDemo stopped. The data is kept: the next `make demo` starts where this one ended."
 )
@@ -66,6 +71,8 @@ def demo_banner(
         f"    {FIRST_QUERY}",
         "  Then try a Chinese search (also 冰岛, 蜂蜜, 民宿):",
         f"    {SEARCH_QUERY}",
+        "  A village shop (without `slug`, `shop` answers the marketplace's settings):",
+        f"    {SHOP_QUERY}",
         "",
         f"  Demo logins (password: {logins[0].password if logins else '-'}):",
     ]
