@@ -241,6 +241,9 @@ def address_clean(*, data: Mapping[str, Any], instance: Address | None = None) -
                 f"Ensure this value has at most {limit} characters.",
                 AccountErrorCode.INVALID,
             )
+        # PostgreSQL text and JSON cannot hold a NUL byte (checkouts keep addresses as JSON).
+        if "\x00" in values[field]:
+            fail(field, "Null characters are not allowed.", AccountErrorCode.INVALID)
 
     for rule_field in rules.required_fields:
         model_fields = _RULE_FIELDS[rule_field]

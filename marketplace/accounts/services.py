@@ -49,6 +49,7 @@ from marketplace.accounts.tokens import (
 from marketplace.core.errors import refuse
 
 MAX_ADDRESSES_PER_USER = 100
+_EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length or 254
 _ALWAYS_ALLOWED_CLIENT_HOSTS = ("localhost", "127.0.0.1")
 
 
@@ -103,6 +104,39 @@ def _password_errors(password: str, *, user: User) -> list[ValidationError]:
     return []
 
 
+def _typed_email(email: str) -> str:
+    """The e-mail a caller typed to name an account, normalised.
+
+    One that no account can have (longer than the column, or holding a NUL byte, which
+    PostgreSQL refuses in any query) is refused before it reaches the database or the
+    throttle's table. The refusal is about its form, so it tells nothing about who has an
+    account.
+    """
+    normalised = throttling.normalise_email(email)
+    if len(normalised) > _EMAIL_MAX_LENGTH or "\x00" in normalised:
+        raise refuse("email", "Enter a valid e-mail address.", AccountErrorCode.INVALID)
+    return normalised
+
+
+def _name_errors(**names: str | None) -> dict[str, list[ValidationError]]:
+    """Refusals for first and last names that cannot be stored (keyword: field name)."""
+    errors = {}
+    for field, value in names.items():
+        if value is None:
+            continue
+        if len(value.strip()) > 64:
+            errors[field] = [
+                ValidationError("At most 64 characters.", code=AccountErrorCode.INVALID.value)
+            ]
+        elif "\x00" in value:
+            errors[field] = [
+                ValidationError(
+                    "Null characters are not allowed.", code=AccountErrorCode.INVALID.value
+                )
+            ]
+    return errors
+
+
 def redirect_url_check(*, url: str, field: str = "redirect_url") -> None:
     """E-mailed links may only point at our own storefronts: an absolute http(s) URL whose
     host is allowed."""
@@ -152,11 +186,7 @@ def account_register(
                     "Enter a valid e-mail address.", code=AccountErrorCode.INVALID.value
                 )
             ]
-    for field, value in (("first_name", first_name), ("last_name", last_name)):
-        if len(value) > 64:
-            errors[field] = [
-                ValidationError("At most 64 characters.", code=AccountErrorCode.INVALID.value)
-            ]
+    errors.update(_name_errors(first_name=first_name, last_name=last_name))
     needs_confirmation = confirmation_required()
     if redirect_url:
         try:
@@ -212,7 +242,7 @@ def account_register(
 
 @transaction.atomic
 def account_confirm(*, email: str, token: str) -> User:
-    user = user_by_email(email=email)
+    user = user_by_email(email=_typed_email(email))
     if user is None:
         raise refuse("email", "No account uses this e-mail address.", AccountErrorCode.NOT_FOUND)
     if user.is_confirmed:
@@ -236,6 +266,7 @@ def user_login(*, email: str, password: str, ip: str | None) -> LoginResult:
     login is refused. The throttle is checked before the password, so a correct guess made
     while throttled is refused like any other.
     """
+    email = _typed_email(email)
     delay = throttling.login_delay(email=email, ip=ip)
     if delay is not None:
         raise refuse("email", delay.message, AccountErrorCode.LOGIN_ATTEMPT_DELAYED)
@@ -300,6 +331,7 @@ def password_reset_request(*, email: str, redirect_url: str, ip: str | None) -> 
     are spaced by PASSWORD_RESET_INTERVAL_SECONDS.
     """
     redirect_url_check(url=redirect_url)
+    email = _typed_email(email)
     interval = int(getattr(settings, "PASSWORD_RESET_INTERVAL_SECONDS", 300))
     if throttling.recently_recorded(
         kind=AuthAttemptKind.PASSWORD_RESET, email=email, seconds=interval
@@ -320,6 +352,7 @@ def password_reset_request(*, email: str, redirect_url: str, ip: str | None) -> 
 def password_set(*, email: str, token: str, password: str) -> LoginResult:
     """Set a new password from a reset link and log in. Following the link proves the
     mailbox, so it also confirms the account."""
+    email = _typed_email(email)
     user = user_by_email(email=email)
     # Unknown e-mail and bad token answer alike, so this cannot probe for accounts.
     if user is None or not password_reset_token_generator.check_token(user, token):
@@ -411,12 +444,7 @@ def account_update(
     default_billing_address: Mapping[str, Any] | None = None,
 ) -> User:
     """Update names, and add given addresses to the book as the new defaults."""
-    errors: dict[str, list[ValidationError]] = {}
-    for field, value in (("first_name", first_name), ("last_name", last_name)):
-        if value is not None and len(value.strip()) > 64:
-            errors[field] = [
-                ValidationError("At most 64 characters.", code=AccountErrorCode.INVALID.value)
-            ]
+    errors = _name_errors(first_name=first_name, last_name=last_name)
     cleaned: dict[AddressType, dict[str, str]] = {}
     for address_type, data in (
         (AddressType.SHIPPING, default_shipping_address),

@@ -777,7 +777,11 @@ def checkout_add_promo_code(*, checkout: Checkout, promo_code: str) -> Checkout:
     code = (promo_code or "").strip()
     totals = selectors.checkout_totals(checkout=checkout)
     shop_ids = [s.shop.pk for s in totals.shops]
-    vouchers = list(Voucher.objects.filter(shop_id__in=shop_ids, code__iexact=code)) if code else []
+    # No code holds a NUL byte, and PostgreSQL would refuse a query for one.
+    findable = code and "\x00" not in code
+    vouchers = (
+        list(Voucher.objects.filter(shop_id__in=shop_ids, code__iexact=code)) if findable else []
+    )
     if not vouchers:
         raise checkout_error("promo_code", "Promo code is invalid.", CheckoutErrorCode.INVALID)
     now = timezone.now()
@@ -809,9 +813,9 @@ def checkout_remove_promo_code(*, checkout: Checkout, promo_code: str) -> Checko
     """Remove a voucher by its code from every shop it was applied to. Removing a code that
     is not applied does nothing (as in Saleor)."""
     checkout = _lock_open_checkout(checkout)
-    CheckoutVoucher.objects.filter(
-        checkout=checkout, voucher__code__iexact=(promo_code or "").strip()
-    ).delete()
+    code = (promo_code or "").strip()
+    if "\x00" not in code:  # no code holds one, and PostgreSQL would refuse the query
+        CheckoutVoucher.objects.filter(checkout=checkout, voucher__code__iexact=code).delete()
     _touch(checkout)
     return checkout
 

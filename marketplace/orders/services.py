@@ -26,6 +26,8 @@ from marketplace.orders.models import (
 )
 from marketplace.organisations.models import Shop
 
+TRACKING_NUMBER_MAX_LENGTH = 255
+
 
 def order_charge_status_for(*, charged: Decimal, total: Decimal) -> str:
     if charged <= 0:
@@ -97,6 +99,16 @@ def shop_order_fulfil(
 
     if not can_manage_shop(user=actor, shop=shop_order.shop):
         raise PermissionRefused(f"Only the managers of {shop_order.shop} may fulfil its orders.")
+    tracking_number = tracking_number.strip()
+    # It is kept in the order's history (JSON), which cannot hold a NUL byte; the length is
+    # Saleor's limit for a fulfilment's tracking number.
+    if len(tracking_number) > TRACKING_NUMBER_MAX_LENGTH or "\x00" in tracking_number:
+        raise refuse(
+            "tracking_number",
+            f"A tracking number has at most {TRACKING_NUMBER_MAX_LENGTH} characters and no "
+            "null characters.",
+            OrderErrorCode.INVALID,
+        )
     order = Order.objects.select_for_update().get(pk=shop_order.order_id)
     locked = ShopOrder.objects.select_for_update().get(pk=shop_order.pk)
     if locked.status == OrderStatus.FULFILLED:
@@ -146,6 +158,6 @@ def shop_order_fulfil(
         type=OrderEventType.FULFILLMENT_FULFILLED_ITEMS,
         user=actor,
         shop=locked.shop,
-        parameters={"tracking_number": tracking_number.strip()},
+        parameters={"tracking_number": tracking_number},
     )
     return locked

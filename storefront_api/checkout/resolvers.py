@@ -59,11 +59,26 @@ def _caller_may_use(info: Any, checkout: Checkout) -> bool:
     return checkout.user_id is None or (user.is_authenticated and checkout.user_id == user.pk)
 
 
+def _one_checkout_argument(**given: Any) -> str | None:
+    """The message refusing more than one way of naming the checkout, as Saleor refuses it
+    (one of them would otherwise be ignored unchecked), or None."""
+    named = [name for name, value in given.items() if value is not None]
+    if len(named) > 1:
+        return f"Argument '{named[0]}' cannot be combined with '{named[1]}'."
+    return None
+
+
 def checkout_token_of(
     *, id: str | None = None, token: UUID | str | None = None, checkout_id: str | None = None
 ) -> UUID:
     """The token an `id` / `checkoutId` (global ID) or `token` argument names; refuses with
-    a CheckoutError (never a failed request) when none is given or it is malformed."""
+    a CheckoutError (never a failed request) when none is given, more than one is, or it is
+    malformed."""
+    combined = _one_checkout_argument(id=id, checkoutId=checkout_id, token=token)
+    if combined:
+        raise ValidationError(
+            {"id": ValidationError(combined, code=CheckoutErrorCode.GRAPHQL_ERROR.value)}
+        )
     global_id = id or checkout_id
     if global_id:
         found = decode_uuid_id(global_id, expected_type="Checkout")
@@ -106,6 +121,9 @@ def checkout_for_mutation(info: Any, *, include_completed: bool = False, **ids: 
 
 def checkout_for_query(info: Any, *, id: str | None, token: UUID | None) -> Checkout | None:
     """`checkout(id)`: the caller's open checkout, or null (missing, completed, or not theirs)."""
+    combined = _one_checkout_argument(id=id, token=token)
+    if combined:
+        raise ApiError(combined, code="GRAPHQL_ERROR", field="id")
     if id:
         found = decode_uuid_id(id, expected_type="Checkout")
         if found is None:

@@ -115,6 +115,13 @@ def line_update_inputs(lines: list[Any]) -> list[CheckoutLineUpdateInput]:
         if item.get("quantity") is None:
             raise refuse("quantity", "Give the new quantity (0 removes the line).", Code.REQUIRED)
         line_id, variant_id = item.get("line_id"), item.get("variant_id")
+        if line_id is not None and variant_id is not None:
+            # As in Saleor: otherwise `variantId` would be ignored without being checked.
+            raise refuse(
+                "lineId",
+                "Argument 'lineId' cannot be combined with 'variantId'.",
+                Code.GRAPHQL_ERROR,
+            )
         parsed.append(
             CheckoutLineUpdateInput(
                 quantity=item["quantity"],

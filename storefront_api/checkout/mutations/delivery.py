@@ -142,6 +142,13 @@ class CheckoutRemovePromoCode(CheckoutMutation):
         cls, info: Any, promo_code: str | None = None, promo_code_id: str | None = None, **ids: Any
     ) -> CheckoutRemovePromoCode:
         checkout = checkout_for_mutation(info, **_checkout_ids(ids))
+        if promo_code_id is not None and promo_code is not None:
+            # As in Saleor; the ID would otherwise be ignored without being checked.
+            raise refuse(
+                "promoCodeId",
+                "Argument 'promoCodeId' cannot be combined with 'promoCode'.",
+                Code.GRAPHQL_ERROR,
+            )
         if not promo_code:
             raise refuse("promoCode", "Give the promo code to remove.", Code.REQUIRED)
         return cls(
