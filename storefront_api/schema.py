@@ -48,9 +48,10 @@ class CategorySortField(graphene.Enum):
 
 
 class CategorySortingInput(graphene.InputObjectType):
-    direction = graphene.Field(OrderDirection, required=True)
+    # InputField: a required input field must be refused when missing, not defaulted to null.
+    direction = graphene.InputField(OrderDirection, required=True)
     channel = graphene.String(deprecation_reason="Use root-level channel argument instead.")
-    field = graphene.Field(CategorySortField, required=True)
+    field = graphene.InputField(CategorySortField, required=True)
 
 
 class CollectionPublished(graphene.Enum):

@@ -38,7 +38,11 @@ from graphql import (
 )
 
 from storefront_api.core.execution import RequestExecutionContext
-from storefront_api.core.limits import check_query_limits
+from storefront_api.core.limits import (
+    check_query_limits,
+    literal_text_errors,
+    variable_text_errors,
+)
 from storefront_api.graphiql_assets import SCRIPTS, STYLESHEETS, local_assets_available
 
 logger = logging.getLogger("ruralmart.api")
@@ -58,7 +62,8 @@ def _parse_and_validate(query: str) -> tuple[DocumentNode | None, tuple[GraphQLE
         document = parse(query)
     except GraphQLError as error:
         return None, (error,)
-    return document, tuple(validate(schema.graphql_schema, document))
+    errors = validate(schema.graphql_schema, document) or literal_text_errors(document)
+    return document, tuple(errors)
 
 
 def _error_response(message: str, code: str, status: int = 200) -> JsonResponse:
@@ -120,10 +125,9 @@ class GraphQLView(BaseGraphQLView):
             if show_graphiql:
                 return None
             raise HttpError(HttpResponseNotAllowed(["POST"], "Only queries may be sent with GET."))
-        # The cost depends on the variables, so it is checked per request, not cached.
-        limit_errors = check_query_limits(
-            document, variables if isinstance(variables, dict) else {}
-        )
+        # These depend on the variables, so they are checked per request, not cached.
+        values = variables if isinstance(variables, dict) else {}
+        limit_errors = variable_text_errors(values) or check_query_limits(document, values)
         if limit_errors:
             return ExecutionResult(data=None, errors=limit_errors)
         result = execute(

@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
@@ -149,9 +149,14 @@ IDEMPOTENCY_KEY_MAX_LENGTH = TransactionItem._meta.get_field("idempotency_key").
 
 
 def _check_amount(value: Decimal, field: str, code: Any) -> Decimal:
-    if not value.is_finite() or value != value.quantize(CENT):
-        raise refuse(field, f"{value} is not an amount in yuan with at most 2 decimals.", code)
-    return value.quantize(CENT)
+    message = f"{value} is not an amount in yuan with at most 2 decimals."
+    try:
+        cents = value.quantize(CENT)
+    except InvalidOperation:  # too many digits to quantize, e.g. 1e999999
+        raise refuse(field, message, code) from None
+    if not value.is_finite() or value != cents:
+        raise refuse(field, message, code)
+    return cents
 
 
 def _check_idempotency_key(key: str | None) -> str | None:

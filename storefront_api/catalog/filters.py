@@ -103,7 +103,8 @@ class ProductOrderField(graphene.Enum):
 
 
 class ProductOrder(graphene.InputObjectType):
-    direction = graphene.Field(OrderDirection, required=True)
+    # InputField: a required input field must be refused when missing, not defaulted to null.
+    direction = graphene.InputField(OrderDirection, required=True)
     channel = graphene.String(deprecation_reason="Use root-level channel argument instead.")
     attribute_id = graphene.ID()
     field = graphene.Field(ProductOrderField)
@@ -139,13 +140,29 @@ def parse_sort(sort_by: Any) -> tuple[ProductSortField | None, bool]:
     ), descending
 
 
-def _range(value: Any) -> PriceRange | None:
+# Prices are stored as numeric(12, 2); a bound beyond that cannot be compared with them.
+_AMOUNT_LIMIT = Decimal("1e10")
+
+
+def _amount(value: Any, field: str) -> Decimal:
+    # GraphQL's Decimal and Float accept NaN, Infinity and 1e999999; none is a price.
+    amount = Decimal(str(value))
+    if not amount.is_finite() or abs(amount) >= _AMOUNT_LIMIT:
+        raise ApiError(
+            f"{value} is not a price: use a finite amount below {_AMOUNT_LIMIT:,.0f}.",
+            code="GRAPHQL_ERROR",
+            field=field,
+        )
+    return amount
+
+
+def _range(value: Any, field: str) -> PriceRange | None:
     if value is None:
         return None
     gte, lte = value.get("gte"), value.get("lte")
     return PriceRange(
-        gte=None if gte is None else Decimal(str(gte)),
-        lte=None if lte is None else Decimal(str(lte)),
+        gte=None if gte is None else _amount(gte, field),
+        lte=None if lte is None else _amount(lte, field),
     )
 
 
@@ -182,8 +199,8 @@ def parse_filter(value: Any) -> ProductFilters:
         is_available=value.get("is_available"),
         in_stock=_stock(value.get("stock_availability")),
         has_category=value.get("has_category"),
-        price=_range(value.get("price")),
-        minimal_price=_range(value.get("minimal_price")),
+        price=_range(value.get("price"), "price"),
+        minimal_price=_range(value.get("minimal_price"), "minimalPrice"),
     )
 
 
@@ -203,15 +220,16 @@ def _id_filter(value: Any, expected_type: str, field: str) -> list[int] | None:
     return decode_ids(list(value.get("one_of") or []), expected_type=expected_type, field=field)
 
 
-def _decimal_filter(value: Any) -> PriceRange | None:
+def _decimal_filter(value: Any, field: str) -> PriceRange | None:
     if value is None:
         return None
     if value.get("eq") is not None:
-        return PriceRange(gte=value["eq"], lte=value["eq"])
+        amount = _amount(value["eq"], field)
+        return PriceRange(gte=amount, lte=amount)
     if value.get("range") is not None:
-        return _range(value["range"])
+        return _range(value["range"], field)
     if value.get("one_of"):
-        amounts = sorted(Decimal(str(v)) for v in value["one_of"])
+        amounts = sorted(_amount(v, field) for v in value["one_of"])
         return PriceRange(gte=amounts[0], lte=amounts[-1])
     return None
 
@@ -229,8 +247,8 @@ def parse_where(value: Any) -> ProductFilters:
         is_available=value.get("is_available"),
         has_category=value.get("has_category"),
         in_stock=_stock(value.get("stock_availability")),
-        price=_decimal_filter(value.get("price")),
-        minimal_price=_decimal_filter(value.get("minimal_price")),
+        price=_decimal_filter(value.get("price"), "price"),
+        minimal_price=_decimal_filter(value.get("minimal_price"), "minimalPrice"),
         all_of=tuple(parse_where(sub) for sub in value.get("AND") or ()),
         any_of=tuple(parse_where(sub) for sub in value.get("OR") or ()),
     )

@@ -1,4 +1,5 @@
-"""Refuse queries that are too deep or too expensive, before they run.
+"""Refuse queries that are too deep or too expensive, or carry text PostgreSQL cannot hold,
+before they run.
 
 Cost: each field costs 1; a field taking `first`/`last` multiplies the cost of what it
 selects by that page size (100 when a variable gives no integer). Fragments are expanded.
@@ -19,8 +20,10 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     IntValueNode,
+    Node,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     VariableNode,
 )
 
@@ -107,3 +110,73 @@ def check_query_limits(document: DocumentNode, variables: dict[str, Any]) -> lis
                 )
             )
     return errors
+
+
+# PostgreSQL text cannot hold U+0000, so a NUL in any string argument would fail whatever
+# statement it reaches. No Ruralmart field has a use for it: refuse it once, here, before
+# anything runs, instead of guarding every lookup and filter one by one.
+_NUL = "\x00"
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if _NUL in value else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _nul_path(item, f"{path}.{key}")
+        if found is not None:
+            return found
+    return None
+
+
+def _literal_has_nul(document: DocumentNode) -> bool:
+    # A NUL cannot be typed into a document, only written as the escape \u0000 inside a
+    # string literal; the parser has already decoded it into the literal's value.
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, StringValueNode):
+            if _NUL in node.value:
+                return True
+            continue
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                stack.append(child)
+            elif isinstance(child, (list, tuple)):
+                stack.extend(c for c in child if isinstance(c, Node))
+    return False
+
+
+def variable_text_errors(variables: dict[str, Any]) -> list[GraphQLError]:
+    """An error when a variable's value contains the NUL character (checked per request)."""
+    for name, value in variables.items():
+        found = _nul_path(value, name)
+        if found is not None:
+            return [
+                GraphQLError(
+                    f"Variable ${found} contains the NUL character (U+0000), which text "
+                    "cannot hold here.",
+                    extensions={"exception": {"code": "GRAPHQL_ERROR"}, "field": name},
+                )
+            ]
+    return []
+
+
+def literal_text_errors(document: DocumentNode) -> list[GraphQLError]:
+    """An error when a string literal of the document contains the NUL character (this
+    depends on the document alone, so it is cached with its validation)."""
+    if not _literal_has_nul(document):
+        return []
+    return [
+        GraphQLError(
+            "A string in the query contains the NUL character (U+0000), which text cannot "
+            "hold here.",
+            extensions={"exception": {"code": "GRAPHQL_ERROR"}},
+        )
+    ]

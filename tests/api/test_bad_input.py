@@ -138,3 +138,19 @@ def test_a_failing_loader_fails_only_its_field(gql, channel, monkeypatch):
     body = gql("{ products(first: 5) { edges { node { name category { name } } } } }")
     assert body["data"]["products"]["edges"][0]["node"]["category"] is None
     assert body["errors"][0]["extensions"]["exception"]["code"] == "INTERNAL_ERROR"
+
+
+def test_nul_character_is_refused_before_running(gql, channel, django_assert_num_queries):
+    # PostgreSQL text cannot hold U+0000; whether it comes as a variable or as the \u0000
+    # escape in a literal, nothing runs and the answer says why.
+    literal = r'{ products(first: 1, channel: "urban-retail", filter: {search: "茶\u0000"}) { totalCount } }'
+    variable = """query($f: ProductFilterInput) { products(first: 1, channel: "urban-retail",
+                  filter: $f) { totalCount } }"""
+    with django_assert_num_queries(0):
+        by_literal = gql.raw(literal).json()
+        by_variable = gql.raw(variable, {"f": {"slugs": ["ok", "bad\x00"]}}).json()
+    assert by_literal["errors"][0]["extensions"]["exception"]["code"] == "GRAPHQL_ERROR"
+    assert "NUL" in by_literal["errors"][0]["message"]
+    error = by_variable["errors"][0]
+    assert error["extensions"]["exception"]["code"] == "GRAPHQL_ERROR"
+    assert "$f.slugs.1" in error["message"]
