@@ -33,3 +33,21 @@ def test_search_document_follows_product_renames(channel, admin_user):
     product_update(actor=admin_user, product=product, changes={"name": "土蜂蜜"})
     assert list(product_list(channel=channel, filters=ProductFilters(search="核桃"))) == []
     assert list(product_list(channel=channel, filters=ProductFilters(search="蜂蜜"))) == [product]
+
+
+def test_the_whole_word_in_the_name_ranks_first_even_against_busy_descriptions(channel):
+    """荆条蜜 (characters of 蜂蜜 only, in a honey category, with a description that says
+    蜂蜜 again and again) must not outrank products named with the word itself."""
+    honey = factories.category(name="蜂蜜")
+    wordy = "蜂蜜" + "，天然蜂蜜" * 6
+    named = [
+        factories.product(name=name, channel_obj=channel, category_obj=honey)
+        for name in ("冰岛山野蜂蜜", "勐库高山土蜂蜜")
+    ]
+    others = [
+        factories.product(name=name, channel_obj=channel, category_obj=honey, description=wordy)
+        for name in ("荆条蜜", "邦改百花蜜")
+    ]
+    found = list(product_list(channel=channel, filters=ProductFilters(search="蜂蜜")))
+    assert set(found[:2]) == set(named)
+    assert set(found[2:]) == set(others)
