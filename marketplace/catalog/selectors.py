@@ -10,12 +10,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 
 from django.contrib.postgres.search import SearchRank
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from marketplace.catalog import search
@@ -302,6 +315,104 @@ def product_total(
         return int(counted)
     fast = product_count(channel=channel, filters=filters)
     return queryset.count() if fast is None else fast
+
+
+class ProductParent(Enum):
+    """What a nested product connection hangs under (`Shop.products`, …)."""
+
+    SHOP = "shop"
+    CATEGORY = "category"
+    COLLECTION = "collection"
+
+
+ProductPage = tuple[list[Product], int]  # the page's rows (one extra when there is more), total
+
+
+def product_pages(
+    *,
+    queryset: QuerySet[Product],
+    parent: ProductParent,
+    parent_ids: Sequence[int],
+    offset: int,
+    limit: int,
+) -> dict[int, ProductPage]:
+    """One page of `queryset` (a `product_list`) for each of several shops, categories or
+    collections, in one statement per batch instead of two per parent.
+
+    Each parent's rows are numbered in the queryset's own order (a window partitioned by
+    the parent), so a parent's page is exactly what `product_list` filtered to that parent
+    and sliced would give. `limit + 1` rows are returned when there are more, so the
+    caller can tell whether a next page exists. A category's products include those of
+    its subcategories, as in Saleor; categories that contain one another are paged in
+    separate statements (one per tree level), since a product belongs to both.
+    """
+    pages: dict[int, ProductPage] = {pk: ([], 0) for pk in parent_ids}
+    for key, scoped in _parent_scopes(queryset, parent, parent_ids):
+        ordering: list[Any] = list(scoped.query.order_by)
+        rows = (
+            scoped.annotate(
+                page_parent=key,
+                page_row=Window(RowNumber(), partition_by=[key], order_by=ordering),
+                page_total=Window(Count("*"), partition_by=[key]),
+            )
+            .filter(page_row__gt=offset, page_row__lte=offset + limit + 1)
+            .order_by("page_parent", "page_row")
+        )
+        for row in rows:
+            rows_of_parent, _ = pages[row.page_parent]
+            rows_of_parent.append(row)
+            pages[row.page_parent] = (rows_of_parent, row.page_total)
+    return pages
+
+
+def _parent_scopes(
+    queryset: QuerySet[Product], parent: ProductParent, parent_ids: Sequence[int]
+) -> list[tuple[Any, QuerySet[Product]]]:
+    """(expression naming a row's parent, queryset limited to those parents) per statement."""
+    if parent is ProductParent.SHOP:
+        return [(F("shop_id"), queryset.filter(shop_id__in=parent_ids))]
+    if parent is ProductParent.COLLECTION:
+        # The join yields one row per (product, collection): a product in two of the
+        # collections is on both pages, as it should be.
+        return [
+            (
+                F("collections__id"),
+                queryset.filter(collections__id__in=parent_ids),
+            )
+        ]
+    scopes: list[tuple[Any, QuerySet[Product]]] = []
+    for subtrees in _category_subtrees_by_depth(parent_ids):
+        owner = Case(
+            *(When(category_id__in=members, then=Value(pk)) for pk, members in subtrees.items()),
+            output_field=IntegerField(),
+        )
+        members = {c for group in subtrees.values() for c in group}
+        scopes.append((owner, queryset.filter(category_id__in=members)))
+    return scopes
+
+
+def _category_subtrees_by_depth(category_ids: Sequence[int]) -> list[dict[int, set[int]]]:
+    """Each category's subtree (itself and its descendants), grouped by the category's
+    depth: subtrees of categories at one depth never overlap. The tree is small (a few
+    hundred rows), so it is read whole in one query."""
+    children: dict[int | None, list[int]] = {}
+    parents: dict[int, int | None] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+        parents[pk] = parent_id
+    by_depth: dict[int, dict[int, set[int]]] = {}
+    for pk in dict.fromkeys(category_ids):
+        if pk not in parents:
+            continue
+        depth, up = 0, parents[pk]
+        while up is not None:
+            depth, up = depth + 1, parents.get(up)
+        subtree, frontier = {pk}, [pk]
+        while frontier:
+            frontier = [c for node in frontier for c in children.get(node, ())]
+            subtree.update(frontier)
+        by_depth.setdefault(depth, {})[pk] = subtree
+    return [by_depth[d] for d in sorted(by_depth)]
 
 
 def _order(

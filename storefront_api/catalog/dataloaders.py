@@ -3,6 +3,7 @@ the keys requested at one level of a GraphQL query."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -24,7 +25,7 @@ from marketplace.catalog.models import (
     ProductVariantChannelListing,
     Thumbnail,
 )
-from marketplace.catalog.selectors import visible_collections
+from marketplace.catalog.selectors import ProductParent, product_pages, visible_collections
 from marketplace.catalog.thumbnails import nearest_size
 from marketplace.channels.models import Channel
 from marketplace.inventory.models import Stock
@@ -236,3 +237,53 @@ class CancellationPolicyByProductLoader(DataLoader[tuple[int, int], Any]):
 
         views = cancellation_policies_for(products=keys)
         return [views[product_id] for product_id, _ in keys]
+
+
+PageKey = tuple[ProductParent, int, str]  # (parent kind, parent id, the arguments as text)
+
+
+class ProductPageLoader(DataLoader[PageKey, Any]):
+    """(shop | category | collection, id, arguments) → that parent's products connection.
+
+    All parents at one level of a query ask with the same arguments, so they are answered
+    together: the arguments are parsed once and one statement pages every parent
+    (`product_pages`), instead of a page query and a count per parent.
+    """
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self._arguments: dict[str, dict[str, Any]] = {}
+
+    def load_page(self, parent: ProductParent, parent_id: int, arguments: dict[str, Any]) -> Any:
+        text = json.dumps(arguments, sort_keys=True, default=str)
+        self._arguments.setdefault(text, arguments)
+        return self.load((parent, parent_id, text))
+
+    def batch_load(self, keys: Sequence[PageKey]) -> list[Any]:
+        from storefront_api.catalog.resolvers import product_request
+        from storefront_api.catalog.types import ProductCountableConnection, with_channel
+        from storefront_api.core.connection import connection_from_page, page_offset
+
+        groups: dict[tuple[ProductParent, str], list[int]] = defaultdict(list)
+        for parent, parent_id, text in keys:
+            groups[(parent, text)].append(parent_id)
+        answers: dict[PageKey, Any] = {}
+        for (parent, text), parent_ids in groups.items():
+            arguments = self._arguments[text]
+            request = product_request(self.context, **arguments)
+            start = page_offset(after=arguments.get("after"))
+            first = int(arguments["first"])
+            pages = product_pages(
+                queryset=request.queryset,
+                parent=parent,
+                parent_ids=parent_ids,
+                offset=start,
+                limit=first,
+            )
+            for parent_id, (rows, total) in pages.items():
+                for row in rows:
+                    with_channel(row, request.channel.slug)
+                answers[(parent, parent_id, text)] = connection_from_page(
+                    rows, ProductCountableConnection, start=start, first=first, total=total
+                )
+        return [answers[key] for key in keys]

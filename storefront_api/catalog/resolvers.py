@@ -3,28 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
+
+from django.db.models import QuerySet
 
 from marketplace.catalog import models
 from marketplace.catalog.selectors import (
     ProductFilters,
+    ProductParent,
     product_list,
     product_total,
     visible_collections,
     visible_product_variants,
     visible_products,
 )
+from marketplace.channels.models import Channel
 from storefront_api.catalog.filters import parse_filter, parse_sort, parse_where
 from storefront_api.catalog.types import ProductCountableConnection, with_channel
 from storefront_api.core.channel import resolve_channel
 from storefront_api.core.connection import paginate, validate_page_args
+from storefront_api.core.dataloaders import get_loader
 from storefront_api.core.errors import ApiError
 from storefront_api.core.ids import decode_id
 
 
-def resolve_product_connection(
-    info: Any,
+@dataclass(frozen=True)
+class ProductRequest:
+    """A products connection's arguments, parsed: the channel, the filters and the
+    ordered queryset they select."""
+
+    channel: Channel
+    filters: ProductFilters
+    queryset: QuerySet[models.Product]
+
+
+def product_request(
+    context: Any,
     *,
     channel: str | None = None,
     filter: Any = None,
@@ -32,11 +47,9 @@ def resolve_product_connection(
     sort_by: Any = None,
     search: str | None = None,
     extra_filters: dict[str, Any] | None = None,
-    **page: Any,
-) -> ProductCountableConnection:
-    # Check paging first: a request for 101 items should not cost a database round trip.
-    validate_page_args(first=page.get("first"), last=page.get("last"), connection_name="products")
-    channel_obj = resolve_channel(info.context, channel)
+    **_page: Any,
+) -> ProductRequest:
+    channel_obj = resolve_channel(context, channel)
     filters = parse_filter(filter)
     if where:
         filters = replace(filters, all_of=(*filters.all_of, parse_where(where)))
@@ -48,22 +61,65 @@ def resolve_product_connection(
     queryset = product_list(
         channel=channel_obj, filters=filters, sort_field=sort_field, descending=descending
     )
+    return ProductRequest(channel=channel_obj, filters=filters, queryset=queryset)
+
+
+def resolve_product_connection(
+    info: Any, *, extra_filters: dict[str, Any] | None = None, **kwargs: Any
+) -> ProductCountableConnection:
+    # Check paging first: a request for 101 items should not cost a database round trip.
+    validate_page_args(
+        first=kwargs.get("first"), last=kwargs.get("last"), connection_name="products"
+    )
+    request = product_request(info.context, extra_filters=extra_filters, **kwargs)
 
     def count_products(page_rows: Sequence[models.Product]) -> int:
         return product_total(
-            channel=channel_obj, filters=filters, queryset=queryset, page=page_rows
+            channel=request.channel,
+            filters=request.filters,
+            queryset=request.queryset,
+            page=page_rows,
         )
 
     connection = paginate(
-        queryset,
+        request.queryset,
         ProductCountableConnection,
         connection_name="products",
         count=count_products,
-        **page,
+        **kwargs,
     )
     for edge in connection.edges:
-        with_channel(edge.node, channel_obj.slug)
+        with_channel(edge.node, request.channel.slug)
     return connection
+
+
+_PARENT_FILTER = {
+    ProductParent.SHOP: "shops",
+    ProductParent.CATEGORY: "categories",
+    ProductParent.COLLECTION: "collections",
+}
+
+
+def resolve_nested_product_connection(
+    info: Any, *, parent: ProductParent, parent_id: int, **kwargs: Any
+) -> Any:
+    """`products` under a shop, category or collection.
+
+    A list of shops (or categories, collections) each asking for its products would cost
+    two statements per parent. Pages asked with `first` (what storefronts do) are instead
+    batched across all parents at one level of the query. `last`/`before` pages are rare
+    and need the total first; they take the one-parent path.
+    """
+    if kwargs.get("last") is not None or kwargs.get("before") is not None:
+        return resolve_product_connection(
+            info, extra_filters={_PARENT_FILTER[parent]: [parent_id]}, **kwargs
+        )
+    validate_page_args(
+        first=kwargs.get("first"), last=kwargs.get("last"), connection_name="products"
+    )
+    from storefront_api.catalog.dataloaders import ProductPageLoader
+
+    return get_loader(info.context, ProductPageLoader).load_page(parent, parent_id, kwargs)
 
 
 def _one(id: str | None, slug: str | None, type_name: str) -> tuple[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import graphene
 
 from marketplace.catalog import models
+from marketplace.catalog.selectors import ProductParent
 from marketplace.catalog.thumbnails import nearest_size
 from storefront_api.catalog import dataloaders as loaders
 from storefront_api.core.channel import channel_by_slug
@@ -525,9 +526,11 @@ class Category(graphene.ObjectType):
 
     @staticmethod
     def resolve_products(root: models.Category, info: Any, **kwargs: Any) -> Any:
-        from storefront_api.catalog.resolvers import resolve_product_connection
+        from storefront_api.catalog.resolvers import resolve_nested_product_connection
 
-        return resolve_product_connection(info, extra_filters={"categories": [root.pk]}, **kwargs)
+        return resolve_nested_product_connection(
+            info, parent=ProductParent.CATEGORY, parent_id=root.pk, **kwargs
+        )
 
     @staticmethod
     def resolve_background_image(root: models.Category, info: Any, **_: Any) -> Image | None:
@@ -566,10 +569,12 @@ class Collection(graphene.ObjectType):
 
     @staticmethod
     def resolve_products(root: models.Collection, info: Any, **kwargs: Any) -> Any:
-        from storefront_api.catalog.resolvers import resolve_product_connection
+        from storefront_api.catalog.resolvers import resolve_nested_product_connection
 
         kwargs.setdefault("channel", getattr(root, "_channel_slug", None))
-        return resolve_product_connection(info, extra_filters={"collections": [root.pk]}, **kwargs)
+        return resolve_nested_product_connection(
+            info, parent=ProductParent.COLLECTION, parent_id=root.pk, **kwargs
+        )
 
     @staticmethod
     def resolve_background_image(root: models.Collection, info: Any, **_: Any) -> Image | None:

@@ -109,7 +109,7 @@ def paginate(
             total.append(count(fetched) if count is not None else queryset.count())
         return total[0]
 
-    start = _decode_cursor(after, "after") + 1 if after else 0
+    start = page_offset(after=after)
     end = _decode_cursor(before, "before") if before else None
     if first is not None:
         stop = start + first if end is None else min(start + first, end)
@@ -125,6 +125,50 @@ def paginate(
         rows = list(queryset[start:end]) if end > start else []
         has_previous = start > 0
         has_next = end < count_total()
+    return _connection(
+        connection_type,
+        rows,
+        start=start,
+        has_next=has_next,
+        has_previous=has_previous,
+        count_total=count_total,
+    )
+
+
+def page_offset(*, after: str | None) -> int:
+    """The offset a page starting after the cursor `after` begins at."""
+    return _decode_cursor(after, "after") + 1 if after else 0
+
+
+def connection_from_page(
+    rows: Sequence[Any],
+    connection_type: type[CountableConnection],
+    *,
+    start: int,
+    first: int,
+    total: int,
+) -> CountableConnection:
+    """A connection from a page fetched elsewhere (a batch of pages in one query): `rows`
+    are up to `first + 1` rows from offset `start`, the extra one meaning a next page."""
+    return _connection(
+        connection_type,
+        list(rows[:first]),
+        start=start,
+        has_next=len(rows) > first,
+        has_previous=start > 0,
+        count_total=lambda: total,
+    )
+
+
+def _connection(
+    connection_type: type[CountableConnection],
+    rows: list[Any],
+    *,
+    start: int,
+    has_next: bool,
+    has_previous: bool,
+    count_total: Callable[[], int],
+) -> CountableConnection:
     edge_type = connection_type.Edge
     edges = [edge_type(node=row, cursor=_encode_cursor(start + i)) for i, row in enumerate(rows)]
     connection = connection_type(

@@ -371,12 +371,15 @@ class Shop(graphene.ObjectType):
 
     @staticmethod
     def resolve_products(root: Any, info: Any, **kwargs: Any) -> Any:
-        from storefront_api.catalog.resolvers import resolve_product_connection
+        from marketplace.catalog.selectors import ProductParent
+        from storefront_api.catalog.resolvers import resolve_nested_product_connection
 
         shop = _village_shop(root)
         if shop is None:
             return None
-        return resolve_product_connection(info, extra_filters={"shops": [shop.pk]}, **kwargs)
+        return resolve_nested_product_connection(
+            info, parent=ProductParent.SHOP, parent_id=shop.pk, **kwargs
+        )
 
     @staticmethod
     def resolve_available_payment_gateways(
