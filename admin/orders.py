@@ -1,10 +1,11 @@
 """Orders in the back office: read-only history, scoped by role, with buyer data masked.
 
-Orders are written by `checkout_complete` and changed only by the order services, and no
-fulfilment or cancellation service exists yet, so nothing here edits an order: every page
-is a view. Buyer orders (`Order`, and their events, whose parameters carry e-mail
-addresses) are for the platform admin. A shop's part of an order (`ShopOrder`, its lines)
-is seen by that shop's manager and read by township officers of the shop's township.
+Orders are written by `checkout_complete` and changed only by the order services, so no
+page edits an order: every page is a view, and the shop-order actions (fulfil, cancel)
+call the services, which check who may and say why not. Buyer orders (`Order`, and their
+events, whose parameters carry e-mail addresses) are for the platform admin. A shop's part
+of an order (`ShopOrder`, its lines) is seen by that shop's manager and read by township
+officers of the shop's township.
 
 Buyer personal data (e-mail, the delivery address with its name and phone) is shown whole
 only to the platform admin and, for a shop order's delivery address, to the manager of the
@@ -16,10 +17,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from admin.scoping import (
     Access,
@@ -30,7 +35,9 @@ from admin.scoping import (
     acting_user,
 )
 from marketplace.accounts.permissions import role_scopes
+from marketplace.core.errors import PermissionRefused
 from marketplace.orders.models import Order, OrderEvent, OrderLine, ShopOrder
+from marketplace.orders.services import CANCEL_REASON_MAX_LENGTH
 from marketplace.organisations.privacy import mask_name, mask_phone
 
 PLATFORM_ONLY = Scope()
@@ -100,6 +107,20 @@ def ships_shop_order(request: HttpRequest, shop_order: ShopOrder) -> bool:
 # --- shop orders ------------------------------------------------------------------------
 
 
+class CancelReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=CANCEL_REASON_MAX_LENGTH,
+        help_text="Recorded in the order's history with your name and sent to the buyer.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError("A reason is required.")
+        return reason
+
+
 class OrderLineInline(ReadOnlyMixin, ScopedTabularInline):
     model = OrderLine
     scope = ORDER_LINE_SCOPE
@@ -159,7 +180,7 @@ class ShopOrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
     )
     readonly_fields = fields
     inlines = (OrderLineInline,)
-    actions = ("fulfil_selected",)
+    actions = ("fulfil_selected", "cancel_selected")
 
     @admin.action(description="Fulfil the selected shop orders (ship or hand over)")
     def fulfil_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -179,6 +200,62 @@ class ShopOrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
                 self.message_user(request, f"{shop_order.order}: {exc.messages[0]}", messages.ERROR)
             else:
                 self.message_user(request, f"{shop_order.order}: fulfilled.")
+
+    @admin.action(description="Cancel selected shop orders")
+    def cancel_selected(
+        self, request: HttpRequest, queryset: QuerySet[Any]
+    ) -> TemplateResponse | None:
+        """Ask for a reason on an intermediate page, then cancel (and refund what was paid)
+        through the payments domain's service, one shop order at a time."""
+        from marketplace.payments.services import shop_order_cancel_and_refund
+
+        form = CancelReasonForm(request.POST if "apply" in request.POST else None)
+        scopes = role_scopes(acting_user(request))
+        # Only what this user may manage: a township officer reads shop orders but never
+        # cancels them, and saying so beats a refusal per row.
+        mine = (
+            queryset
+            if scopes.is_platform_admin
+            else queryset.filter(shop_id__in=scopes.managed_shop_ids)
+        )
+        if not form.is_valid():
+            return TemplateResponse(
+                request,
+                "backoffice/shop_order_cancel.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": "Cancel shop orders: give a reason",
+                    "opts": self.opts,
+                    "shop_orders": list(mine.select_related("order", "shop")),
+                    "skipped": queryset.count() - mine.count(),
+                    "form": form,
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                },
+            )
+        skipped = queryset.exclude(pk__in=mine.values("pk")).count()
+        if skipped:
+            self.message_user(
+                request, f"{skipped} shop order(s) not yours to cancel: left alone.", messages.ERROR
+            )
+        for shop_order in mine.select_related("shop", "order").order_by("pk"):
+            try:
+                outcome = shop_order_cancel_and_refund(
+                    actor=acting_user(request),
+                    shop_order=shop_order,
+                    reason=form.cleaned_data["reason"],
+                )
+            except PermissionRefused as exc:
+                self.message_user(request, f"{shop_order.order}: {exc.message}", messages.ERROR)
+            except ValidationError as exc:
+                self.message_user(request, f"{shop_order.order}: {exc.messages[0]}", messages.ERROR)
+            else:
+                refunded = sum(refund.amount for refund in outcome.refunds)
+                self.message_user(
+                    request,
+                    f"{shop_order.order}: cancelled"
+                    + (f", ¥{refunded} refunded." if refunded else "."),
+                )
+        return None
 
     def get_list_display(self, request: HttpRequest) -> tuple[Any, ...]:
         # The columns are methods bound to this (shared) admin; the request decides the

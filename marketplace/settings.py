@@ -182,6 +182,12 @@ CELERY_BEAT_SCHEDULE = {
     "payments-reconcile-pending": {"task": "payments.reconcile_pending", "schedule": 60.0},
     # Trades unpaid after PAYMENT_TIMEOUT_MINUTES: close them and free their stock.
     "payments-close-expired": {"task": "payments.close_expired", "schedule": 120.0},
+    # Cash-at-the-counter orders unpaid after COUNTER_PAYMENT_DAYS: cancel them (stock and
+    # booking days back on sale). Hourly is plenty for a limit counted in days.
+    "orders-cancel-unpaid-counter-orders": {
+        "task": "orders.cancel_unpaid_counter_orders",
+        "schedule": 3600.0,
+    },
     "checkout-delete-expired-reservations": {
         "task": "checkout.delete_expired_reservations",
         "schedule": 300.0,
@@ -193,6 +199,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
+# Days a buyer has to pay a cash-at-the-counter order before it is cancelled.
+COUNTER_PAYMENT_DAYS = int(os.environ.get("COUNTER_PAYMENT_DAYS", "3"))
 
 # --- Checkout ----------------------------------------------------------------------------
 # How long a checkout line holds stock or tourism capacity (0: decide only at completion).

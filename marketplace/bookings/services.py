@@ -600,38 +600,83 @@ def _policy_tiers(product: Product) -> tuple[Tier, ...]:
 
 
 @transaction.atomic
-def booking_cancel(*, key: str, on_date: date | datetime) -> CancellationOutcome:
-    """Cancel a sold booking, free its capacity and fix its refund by the policy tiers.
+def booking_cancel_many(
+    *, keys: Iterable[str], on_date: date | datetime, refund_percent: int | None = None
+) -> list[CancellationOutcome]:
+    """Cancel sold bookings, all or none: free their capacity and fix each one's refund.
 
-    `on_date` is when the buyer cancelled: a date (already local) or an aware datetime,
-    counted as its date in Asia/Shanghai. Idempotent: cancelling again returns the refund
-    fixed the first time."""
-    hold = _lock_holds([key]).get(key)
-    if hold is None:
-        raise refuse("key", f"No booking is held under {key}.", BookingErrorCode.NOT_FOUND)
-    if hold.status == HoldStatus.CANCELLED:
-        assert hold.cancelled_on is not None and hold.refund_percent is not None
-        return CancellationOutcome(
-            hold=hold,
-            days_before=days_before_start(start_date=hold.start_date, on=hold.cancelled_on),
-            refund_percent=hold.refund_percent,
+    `on_date` is when the cancellation happens: a date (already local) or an aware
+    datetime, counted as its date in Asia/Shanghai. `refund_percent` None applies each
+    product's cancellation tiers (the buyer cancels); a number applies to every booking
+    instead (the seller cancels and owes the buyer everything, so 100).
+
+    Idempotent per key: one already cancelled answers the refund fixed the first time, even
+    if `refund_percent` differs now. Refused: an unknown key (NOT_FOUND), a booking never
+    sold (NOT_ALLOCATED). Locks the holds in key order, then all their days at once in
+    (product, date) order. Returns one outcome per distinct key, in key order.
+    """
+    if refund_percent is not None and not 0 <= refund_percent <= 100:
+        raise ValueError("refund_percent is a percentage between 0 and 100.")
+    wanted = sorted(set(keys))
+    holds = _lock_holds(wanted)
+    for key in wanted:
+        hold = holds.get(key)
+        if hold is None:
+            raise refuse("key", f"No booking is held under {key}.", BookingErrorCode.NOT_FOUND)
+        if hold.status not in (HoldStatus.ALLOCATED, HoldStatus.CANCELLED):
+            raise refuse(
+                "key",
+                f"Booking {key} was never sold ({hold.get_status_display()}); release it instead.",
+                BookingErrorCode.NOT_ALLOCATED,
+            )
+    outcomes: dict[str, CancellationOutcome] = {}
+    for key in wanted:
+        hold = holds[key]
+        if hold.status == HoldStatus.CANCELLED:
+            assert hold.cancelled_on is not None and hold.refund_percent is not None
+            outcomes[key] = CancellationOutcome(
+                hold=hold,
+                days_before=days_before_start(start_date=hold.start_date, on=hold.cancelled_on),
+                refund_percent=hold.refund_percent,
+            )
+    to_cancel = [holds[key] for key in wanted if key not in outcomes]
+    if not to_cancel:
+        return [outcomes[key] for key in wanted]
+    rows = _lock_days(_wanted_existing(to_cancel))
+    _apply(rows, allocated=_units_by_day(to_cancel, sign=-1))
+    now = timezone.now()
+    # One UPDATE per distinct (percent, day cancelled), so a batch costs the same as one.
+    groups: dict[tuple[int, date], list[int]] = defaultdict(list)
+    for hold in to_cancel:
+        days_before = days_before_start(start_date=hold.start_date, on=on_date)
+        percent = (
+            refund_percent
+            if refund_percent is not None
+            else refund_percent_for(_policy_tiers(hold.product), days_before)
         )
-    if hold.status != HoldStatus.ALLOCATED:
-        raise refuse(
-            "key",
-            f"Booking {key} was never sold ({hold.get_status_display()}); release it instead.",
-            BookingErrorCode.NOT_ALLOCATED,
+        hold.status = HoldStatus.CANCELLED
+        hold.refund_percent = percent
+        hold.cancelled_on = hold.start_date - timedelta(days=days_before)
+        hold.closed_at = now
+        groups[(percent, hold.cancelled_on)].append(hold.pk)
+        outcomes[hold.key] = CancellationOutcome(
+            hold=hold, days_before=days_before, refund_percent=percent
         )
-    days_before = days_before_start(start_date=hold.start_date, on=on_date)
-    percent = refund_percent_for(_policy_tiers(hold.product), days_before)
-    rows = _lock_days(_wanted_existing([hold]))
-    _apply(rows, allocated=_units_by_day([hold], sign=-1))
-    hold.status = HoldStatus.CANCELLED
-    hold.refund_percent = percent
-    hold.cancelled_on = hold.start_date - timedelta(days=days_before)
-    hold.closed_at = timezone.now()
-    hold.save(update_fields=["status", "refund_percent", "cancelled_on", "closed_at", "updated_at"])
-    return CancellationOutcome(hold=hold, days_before=days_before, refund_percent=percent)
+    for (percent, cancelled_on), pks in groups.items():
+        BookingHold.objects.filter(pk__in=pks).update(
+            status=HoldStatus.CANCELLED,
+            refund_percent=percent,
+            cancelled_on=cancelled_on,
+            closed_at=now,
+            updated_at=now,
+        )
+    return [outcomes[key] for key in wanted]
+
+
+def booking_cancel(*, key: str, on_date: date | datetime) -> CancellationOutcome:
+    """Cancel one sold booking by its product's tiers; `booking_cancel_many` for one key
+    (same rules: idempotent, the first refund fixed stays)."""
+    return booking_cancel_many(keys=[key], on_date=on_date)[0]
 
 
 # --- the shop's settings ----------------------------------------------------------------

@@ -1203,6 +1203,9 @@ def _write_order_lines(
                     booking_start_date=line.booking_start_date,
                     booking_end_date=line.booking_end_date,
                     booking_guests=line.booking_guests,
+                    # The exact link to the booking sold above (refunds and cancellation
+                    # find it by this key, not by matching dates).
+                    booking_hold_key=line.hold_key if line.is_booking else None,
                 )
             )
             sources.append(info)

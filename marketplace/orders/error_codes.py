@@ -10,3 +10,6 @@ class OrderErrorCode(Enum):
     GRAPHQL_ERROR = "graphql_error"
     INVALID = "invalid"
     NOT_FOUND = "not_found"
+    # A cancellation was recorded but its refund did not go through (retry to finish it).
+    PAYMENT_ERROR = "payment_error"
+    REQUIRED = "required"

@@ -219,6 +219,11 @@ class OrderLine(models.Model):
     booking_start_date = models.DateField(null=True, blank=True)
     booking_end_date = models.DateField(null=True, blank=True)
     booking_guests = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The key of the tourism-capacity hold this line sold (`BookingHold.key`, same length),
+    # written by checkout completion. It is the only exact link from a line to its booking:
+    # one order may hold two bookings of the same variant, dates and guests. NULL for goods
+    # and for lines sold before the key was kept (those fall back to matching by booking).
+    booking_hold_key = models.CharField(max_length=128, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["shop_order_id", "pk"]
@@ -255,6 +260,10 @@ class OrderLine(models.Model):
                     booking_end_date__gt=F("booking_start_date"),
                     booking_guests__gte=1,
                 ),
+            ),
+            models.CheckConstraint(
+                name="order_line_hold_key_only_on_bookings",
+                condition=Q(booking_hold_key__isnull=True) | Q(booking_start_date__isnull=False),
             ),
         ]
 

@@ -2,7 +2,8 @@
 
 A placeholder for the notification backend that payments and fulfilment will share: it
 sends plain-text mail and records one EMAIL_SENT event per recipient, which is also what
-makes a retried send skip recipients already served.
+makes a retried send skip recipients already served. Notices: the order was placed (buyer
+and shops), shop orders were cancelled (buyer).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from marketplace.accounts.models import Role, RoleAssignment
-from marketplace.orders.models import Order, OrderEvent, OrderEventType
+from marketplace.orders.models import Order, OrderEvent, OrderEventType, OrderStatus
 from marketplace.orders.selectors import order_get
 
 PLACED = "order_placed"
+CANCELED = "shop_order_canceled"
 
 
 def _already_sent(order: Order) -> set[tuple[str, str]]:
@@ -73,3 +75,59 @@ def order_placed_notify(*, order_id: UUID | str) -> int:
             )
             sent += 1
     return sent
+
+
+def order_canceled_notify(*, order_id: UUID | str, shop_order_ids: list[int]) -> int:
+    """Tell the buyer which shops called their part of the order off, and why; returns how
+    many mails went out (0 or 1). A shop order already announced (an EMAIL_SENT event
+    naming it) is left out, so a retried task mails nothing new."""
+    order = order_get(order_id=order_id)
+    if order is None or not order.user_email:
+        return 0
+    announced = {
+        event.parameters.get("shop_order")
+        for event in OrderEvent.objects.filter(
+            order=order, type=OrderEventType.EMAIL_SENT, parameters__notification=CANCELED
+        )
+    }
+    shop_orders = [
+        so
+        for so in order.shop_orders.select_related("shop").filter(
+            pk__in=shop_order_ids, status=OrderStatus.CANCELED
+        )
+        if so.pk not in announced
+    ]
+    if not shop_orders:
+        return 0
+    shop_ids = [so.shop_id for so in shop_orders]
+    reasons = {
+        event.shop_id: event.parameters.get("message", "")
+        for event in OrderEvent.objects.filter(
+            order=order, type=OrderEventType.CANCELED, shop_id__in=shop_ids
+        )
+    }
+    body = "\n".join(
+        f"{so.shop.name} (¥{so.total_amount}): {reasons.get(so.shop_id, '')}" for so in shop_orders
+    )
+    send_mail(
+        f"Ruralmart order #{order.number}: cancelled",
+        f"Part of order #{order.number} was cancelled:\n{body}\n"
+        "Anything you paid for it is refunded to where it came from.",
+        getattr(settings, "DEFAULT_FROM_EMAIL", "noreply@ruralmart.local"),
+        [order.user_email],
+    )
+    OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order=order,
+            type=OrderEventType.EMAIL_SENT,
+            shop_id=so.shop_id,
+            parameters={
+                "email": order.user_email,
+                "notification": CANCELED,
+                "to": "customer",
+                "shop_order": so.pk,
+            },
+        )
+        for so in shop_orders
+    )
+    return 1

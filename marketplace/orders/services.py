@@ -3,15 +3,24 @@
 
 For payments: `order_mark_charged` keeps an order's charge status in step with what was
 charged (idempotent: pass the running total, not the latest payment).
+
+Shops hand their part over with `shop_order_fulfil` or call it off with `shop_order_cancel`
+(`order_cancel` for a whole order); both lock the order row first, then the shop order
+rows, then stock (pk), then booking holds (key) and days, as checkout completion does.
+Cancelling gives goods and booking days back but moves no money: the payments domain
+refunds (`marketplace.payments.services.shop_order_cancel_and_refund`), because orders must
+not depend on payments.
 """
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from django.db import transaction
+from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.core.errors import refuse
@@ -21,10 +30,13 @@ from marketplace.orders.models import (
     OrderChargeStatus,
     OrderEvent,
     OrderEventType,
+    OrderLine,
     OrderStatus,
     ShopOrder,
 )
 from marketplace.organisations.models import Shop
+
+logger = logging.getLogger("ruralmart.orders")
 
 TRACKING_NUMBER_MAX_LENGTH = 255
 
@@ -73,11 +85,18 @@ def order_event_add(
     )
 
 
-def _fulfilment_status(statuses: list[str]) -> str:
-    """The buyer-facing order's status from its shop orders' statuses."""
-    if all(status == OrderStatus.FULFILLED for status in statuses):
+def _order_status(statuses: list[str]) -> str:
+    """The buyer-facing order's status from its shop orders' statuses.
+
+    Cancelled shop orders drop out: the order is CANCELED only when every shop order is,
+    and otherwise follows the shop orders that will still be handed over (one cancelled and
+    one fulfilled is FULFILLED: everything the buyer will get has left)."""
+    live = [status for status in statuses if status != OrderStatus.CANCELED]
+    if not live:
+        return OrderStatus.CANCELED.value
+    if all(status == OrderStatus.FULFILLED for status in live):
         return OrderStatus.FULFILLED.value
-    if any(status == OrderStatus.FULFILLED for status in statuses):
+    if any(status == OrderStatus.FULFILLED for status in live):
         return OrderStatus.PARTIALLY_FULFILLED.value
     return OrderStatus.UNFULFILLED.value
 
@@ -149,7 +168,7 @@ def shop_order_fulfil(
     # Plain values on the instances (as read from the database), which the API serialises.
     locked.status = OrderStatus.FULFILLED.value
     locked.save(update_fields=["status", "updated_at"])
-    order.status = _fulfilment_status(
+    order.status = _order_status(
         list(ShopOrder.objects.filter(order=order).values_list("status", flat=True))
     )
     order.save(update_fields=["status", "updated_at"])
@@ -159,5 +178,251 @@ def shop_order_fulfil(
         user=actor,
         shop=locked.shop,
         parameters={"tracking_number": tracking_number},
+    )
+    return locked
+
+
+# --- cancellation -------------------------------------------------------------------------
+
+CANCEL_REASON_MAX_LENGTH = 255
+
+
+def _check_cancel_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise refuse(
+            "reason", "Say why the order is cancelled; the buyer is told.", OrderErrorCode.REQUIRED
+        )
+    # Kept in the order's history (JSON, which cannot hold a NUL byte) and on the refund.
+    if len(reason) > CANCEL_REASON_MAX_LENGTH or "\x00" in reason:
+        raise refuse(
+            "reason",
+            f"A reason has at most {CANCEL_REASON_MAX_LENGTH} characters and no null characters.",
+            OrderErrorCode.INVALID,
+        )
+    return reason
+
+
+def _check_system(actor: User | None, as_system: bool) -> bool:
+    """Whether this is the system acting (a periodic task, nobody logged in). It is said
+    explicitly, never inferred from a missing actor: `actor=None` alone is an anonymous
+    caller and is refused like one."""
+    if as_system and actor is not None:
+        raise ValueError("A system cancellation has no actor; pass actor=None.")
+    return as_system
+
+
+def _refuse_uncancellable(
+    order: Order, shop_orders: list[ShopOrder], lines: list[OrderLine], *, system: bool
+) -> None:
+    """Refuse (CANNOT_CANCEL_ORDER) unless nothing of these shop orders has left the shop,
+    and, for the system, unless nobody has paid anything for the order. Rows locked."""
+    for shop_order in shop_orders:
+        if shop_order.status != OrderStatus.UNFULFILLED:
+            raise refuse(
+                None,
+                f"Order #{order.number}: a shop order that is "
+                f"{shop_order.get_status_display().lower()} cannot be cancelled.",
+                OrderErrorCode.CANNOT_CANCEL_ORDER,
+            )
+    if any(line.quantity_fulfilled for line in lines):
+        raise refuse(
+            None,
+            f"Order #{order.number}: part of it was handed over already; it cannot be cancelled.",
+            OrderErrorCode.CANNOT_CANCEL_ORDER,
+        )
+    # The system never decides to give money back: a payment that arrived meanwhile (cash
+    # confirmed at the counter while the sweep waited for the lock) wins, and a person
+    # decides what happens to a paid order.
+    if system and order.charged_amount > 0:
+        raise refuse(
+            None,
+            f"Order #{order.number} has been paid (¥{order.charged_amount}); only the shop or "
+            "a platform admin may cancel it, with a refund.",
+            OrderErrorCode.CANNOT_CANCEL_ORDER,
+        )
+
+
+def _booking_keys(order: Order, lines: list[OrderLine]) -> list[str]:
+    """The hold key of every tourism line: the one the line keeps, or, for lines sold before
+    lines kept their key, the checkout line it was sold from, matched by booking. Identical
+    old bookings are paired with identical checkout lines in pk order, so each finds its
+    own hold rather than all finding the first."""
+    keys = [line.booking_hold_key for line in lines if line.booking_hold_key]
+    old = [line for line in lines if line.booking_start_date and not line.booking_hold_key]
+    if not old or order.checkout_token is None:
+        return keys
+    from marketplace.checkout.models import CheckoutLine
+
+    def booking(item: Any) -> tuple[Any, ...]:
+        return (
+            item.variant_id,
+            item.booking_start_date,
+            item.booking_end_date,
+            item.booking_guests,
+        )
+
+    sources: dict[tuple[Any, ...], list[str]] = {}
+    for source in CheckoutLine.objects.filter(
+        checkout_id=order.checkout_token, booking_start_date__isnull=False
+    ).order_by("pk"):
+        sources.setdefault(booking(source), []).append(source.hold_key)
+    for line in sorted(old, key=lambda line: line.pk):
+        candidates = sources.get(booking(line))
+        if candidates:
+            keys.append(candidates.pop(0))
+    return keys
+
+
+def _cancel_locked(
+    *,
+    order: Order,
+    shop_orders: list[ShopOrder],
+    lines: list[OrderLine],
+    actor: User | None,
+    reason: str,
+    system: bool,
+) -> None:
+    """Cancel shop orders whose rows (and their order's) are locked and checked.
+
+    Goods go back to stock and bookings give their days back, both with the full refund
+    fixed (the shop cancels, the buyer owes nothing); then the statuses, one CANCELED event
+    per shop order, and the buyer's notice after commit. The query count does not depend on
+    the number of lines or shop orders."""
+    from marketplace.bookings.services import booking_cancel_many
+    from marketplace.inventory.services import stock_deallocate
+
+    # Stock rows (pk order), then holds (key order) and days: checkout completion's order.
+    stock_deallocate(order_line_ids=[line.pk for line in lines])
+    booking_keys = _booking_keys(order, lines)
+    if booking_keys:
+        booking_cancel_many(keys=booking_keys, on_date=timezone.now(), refund_percent=100)
+    ids = [shop_order.pk for shop_order in shop_orders]
+    ShopOrder.objects.filter(pk__in=ids).update(
+        status=OrderStatus.CANCELED.value, updated_at=timezone.now()
+    )
+    for shop_order in shop_orders:
+        # Plain values on the instances (as read from the database), which the API serialises.
+        shop_order.status = OrderStatus.CANCELED.value
+    order.status = _order_status(
+        list(ShopOrder.objects.filter(order=order).values_list("status", flat=True))
+    )
+    order.save(update_fields=["status", "updated_at"])
+    OrderEvent.objects.bulk_create(
+        OrderEvent(
+            order=order,
+            type=OrderEventType.CANCELED,
+            user=actor if actor is not None and actor.is_authenticated else None,
+            shop_id=shop_order.shop_id,
+            parameters={"message": reason, "by": "system" if system else "staff"},
+        )
+        for shop_order in shop_orders
+    )
+    order_id = str(order.pk)
+    transaction.on_commit(lambda: _schedule_canceled_notice(order_id, ids))
+
+
+def _schedule_canceled_notice(order_id: str, shop_order_ids: list[int]) -> None:
+    from marketplace.orders.tasks import send_order_canceled_notifications
+
+    try:
+        send_order_canceled_notifications.delay(order_id, shop_order_ids)
+    except Exception:  # a broker hiccup must not turn a recorded cancellation into an error
+        logger.exception("Could not schedule the cancellation notice of order %s", order_id)
+
+
+def _lines_of(shop_orders: list[ShopOrder]) -> list[OrderLine]:
+    return list(
+        OrderLine.objects.filter(shop_order__in=[so.pk for so in shop_orders])
+        .only(
+            "pk",
+            "shop_order_id",
+            "variant_id",
+            "quantity_fulfilled",
+            "booking_start_date",
+            "booking_end_date",
+            "booking_guests",
+            "booking_hold_key",
+        )
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def shop_order_cancel(
+    *, actor: User | None, shop_order: ShopOrder, reason: str, as_system: bool = False
+) -> ShopOrder:
+    """Cancel one shop's part of an order that will never be handed over (the buyer changed
+    their mind before shipping, the shop cannot supply, a counter order never paid): its
+    goods go back to stock and its bookings give their days back. Money is not this
+    function's business: `marketplace.payments.services.shop_order_cancel_and_refund` calls
+    it and then refunds what was paid.
+
+    Who: the shop's managers or a platform admin (PermissionRefused otherwise), or the
+    system when `as_system` (with `actor=None`), which may cancel only an order nobody has
+    paid anything for. What: only a shop order of which nothing was fulfilled; anything
+    else is refused with CANNOT_CANCEL_ORDER, an empty reason with REQUIRED.
+
+    Deliberately idempotent: cancelling a shop order that is already CANCELED returns it as
+    it is, with no second event, stock release or notice, so a retry after a lost answer
+    is always safe (and the payments orchestration can finish a refund on retry).
+
+    Locks, in this order: the order row, the shop order row, then the stock rows by pk, the
+    booking holds by key and their days (the order `checkout_complete` and
+    `shop_order_fulfil` take), so it cannot deadlock against either and exactly one of a
+    cancel and a fulfil of the same shop order wins.
+    """
+    from marketplace.accounts.permissions import can_manage_shop
+    from marketplace.core.errors import PermissionRefused
+
+    system = _check_system(actor, as_system)
+    if not system and not can_manage_shop(user=actor, shop=shop_order.shop):
+        raise PermissionRefused(
+            f"Only the managers of {shop_order.shop} or a platform admin may cancel its orders."
+        )
+    reason = _check_cancel_reason(reason)
+    order = Order.objects.select_for_update().get(pk=shop_order.order_id)
+    locked = ShopOrder.objects.select_for_update().get(pk=shop_order.pk)
+    if locked.status == OrderStatus.CANCELED:
+        return locked
+    lines = _lines_of([locked])
+    _refuse_uncancellable(order, [locked], lines, system=system)
+    _cancel_locked(
+        order=order, shop_orders=[locked], lines=lines, actor=actor, reason=reason, system=system
+    )
+    return locked
+
+
+@transaction.atomic
+def order_cancel(
+    *, actor: User | None, order: Order, reason: str, as_system: bool = False
+) -> Order:
+    """Cancel every shop order of an order (Saleor's orderCancel): all or none.
+
+    For platform admins (the order spans shops, so no one shop's manager decides for it),
+    or the system when `as_system`, under the same rules as `shop_order_cancel`. Shop
+    orders already cancelled are left as they are; if any other shop order was fulfilled
+    the whole call is refused (CANNOT_CANCEL_ORDER) and nothing changes. Idempotent: an
+    order whose shop orders are all cancelled is returned unchanged.
+
+    Locks the order row, then its shop orders in pk order, then stock, holds and days as
+    `shop_order_cancel` does.
+    """
+    from marketplace.accounts.permissions import role_scopes
+    from marketplace.core.errors import PermissionRefused
+
+    system = _check_system(actor, as_system)
+    if not system and not role_scopes(actor).is_platform_admin:
+        raise PermissionRefused("Only a platform admin may cancel a whole order.")
+    reason = _check_cancel_reason(reason)
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    shop_orders = list(ShopOrder.objects.select_for_update().filter(order=locked).order_by("pk"))
+    open_ones = [so for so in shop_orders if so.status != OrderStatus.CANCELED]
+    if not open_ones:
+        return locked
+    lines = _lines_of(open_ones)
+    _refuse_uncancellable(locked, open_ones, lines, system=system)
+    _cancel_locked(
+        order=locked, shop_orders=open_ones, lines=lines, actor=actor, reason=reason, system=system
     )
     return locked

@@ -17,3 +17,24 @@ def send_order_placed_notifications(order_id: str) -> int:
     from marketplace.orders.notifications import order_placed_notify
 
     return order_placed_notify(order_id=order_id)
+
+
+@shared_task(name="orders.send_order_canceled_notifications", acks_late=True)
+def send_order_canceled_notifications(order_id: str, shop_order_ids: list[int]) -> int:
+    """Email the buyer that these shop orders were cancelled; scheduled after commit by the
+    cancellation services. Shop orders already announced are skipped on a retry."""
+    from marketplace.orders.notifications import order_canceled_notify
+
+    return order_canceled_notify(order_id=order_id, shop_order_ids=shop_order_ids)
+
+
+@shared_task(name="orders.cancel_unpaid_counter_orders", acks_late=True)
+def cancel_unpaid_counter_orders() -> int:
+    """Periodic: cancel counter (cash) orders nobody paid within COUNTER_PAYMENT_DAYS, so
+    their stock and booking days go back on sale. Returns how many orders were cancelled.
+    Safe to repeat and to overlap: each order is re-checked under its lock."""
+    from django.utils import timezone
+
+    from marketplace.payments.services import orders_cancel_unpaid_at_counter
+
+    return orders_cancel_unpaid_at_counter(now=timezone.now())

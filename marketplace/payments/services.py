@@ -1,5 +1,6 @@
 """Writes to payments: start an attempt, take Alipay's word (notifications, queries), close
-what timed out, take cash at the counter, and refund shop orders.
+what timed out, take cash at the counter, refund shop orders, and pair a shop order's
+cancellation with its refund (and cancel counter orders nobody paid).
 
 In: checkouts and shop orders, Alipay's signed parameters, the adapter's answers. Out:
 `TransactionItem`/`TransactionEvent`/`Refund` rows, and the running total charged passed
@@ -36,6 +37,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -819,26 +821,29 @@ def _policy_amount(shop_order: ShopOrder, now: datetime) -> tuple[Decimal, dict[
     cancelled: list[dict[str, Any]] = []
     lines = shop_order.lines.filter(booking_start_date__isnull=False).order_by("pk")
     for line in lines:
-        # The hold is keyed by the checkout line the order line was sold from.
-        source = (
-            CheckoutLine.objects.filter(
-                checkout__order_id=shop_order.order_id,
-                variant_id=line.variant_id,
-                booking_start_date=line.booking_start_date,
-                booking_end_date=line.booking_end_date,
-                booking_guests=line.booking_guests,
+        key = line.booking_hold_key
+        if key is None:
+            # Only lines sold before order lines kept their hold key: find the checkout line
+            # they were sold from by booking. Ambiguous when one order holds two identical
+            # bookings (both match the first), which is why new lines carry the key.
+            source = (
+                CheckoutLine.objects.filter(
+                    checkout__order_id=shop_order.order_id,
+                    variant_id=line.variant_id,
+                    booking_start_date=line.booking_start_date,
+                    booking_end_date=line.booking_end_date,
+                    booking_guests=line.booking_guests,
+                )
+                .order_by("pk")
+                .first()
             )
-            .order_by("pk")
-            .first()
-        )
-        if source is None:
-            continue
-        outcome = booking_cancel(key=source.hold_key, on_date=now)
+            if source is None:
+                continue
+            key = source.hold_key
+        outcome = booking_cancel(key=key, on_date=now)
         refunded = outcome.refund_amount(line.total_price_amount)
         withheld += line.total_price_amount - refunded
-        cancelled.append(
-            {"key": source.hold_key, "percent": outcome.refund_percent, "refund": str(refunded)}
-        )
+        cancelled.append({"key": key, "percent": outcome.refund_percent, "refund": str(refunded)})
     return max(shop_order.total_amount - withheld, ZERO), {"bookings": cancelled}
 
 
@@ -1032,3 +1037,238 @@ def _refund_settle(
             "reason": refund.reason,
         },
     )
+
+
+# --- cancelling shop orders ---------------------------------------------------------------
+#
+# The orders domain cancels (stock and booking days back, statuses, events) and knows
+# nothing of money; this is where a cancellation is paired with its refund, because orders
+# must not import payments. The sequence is safe to repeat: the cancellation commits first
+# (with the order's open cash attempts closed in the same transaction), then the refund goes
+# to Alipay under a key derived from the shop order, so a retry finds the same refund.
+
+
+def counter_payment_days() -> int:
+    return int(getattr(settings, "COUNTER_PAYMENT_DAYS", 3))
+
+
+def cancel_refund_key(shop_order_id: int) -> str:
+    """The idempotency key of a cancelled shop order's refund: one per shop order, whoever
+    cancels it and however often."""
+    return f"cancel:{shop_order_id}"
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    order: Order
+    shop_orders: list[ShopOrder]
+    # The Alipay refunds of the cancelled shop orders that had been paid (SUCCESS).
+    refunds: list[Refund]
+
+
+def _cancel_closing_cash(*, order_id: UUID, cancel: Any) -> Any:
+    """Run `cancel()` in one transaction with the order's open cash attempts locked first
+    (payments' lock order: transaction rows before the order row), and close them if the
+    order ends up wholly cancelled, so the counter can no longer take cash for it (a
+    confirmation waiting on the lock then finds the attempt cancelled)."""
+    from marketplace.orders.models import OrderStatus
+
+    with transaction.atomic():
+        pending = list(
+            TransactionItem.objects.select_for_update(of=("self",))
+            .filter(
+                Q(order_id=order_id) | Q(checkout__order_id=order_id),
+                gateway_id=GatewayId.CASH,
+                status=TransactionStatus.PENDING,
+            )
+            .order_by("pk")
+        )
+        result = cancel()
+        if pending and Order.objects.filter(pk=order_id, status=OrderStatus.CANCELED).exists():
+            for tx in pending:
+                tx.status = TransactionStatus.CANCELLED
+                tx.save(update_fields=["status", "modified_at"])
+                _event(
+                    tx,
+                    TransactionEventType.CANCEL_SUCCESS,
+                    key="order-canceled",
+                    message="The order was cancelled; nothing is to be paid at the counter.",
+                )
+    return result
+
+
+def _refunded_so_far(shop_order: ShopOrder) -> Decimal:
+    return (
+        Refund.objects.filter(
+            shop_order=shop_order, status__in=[RefundStatus.PENDING, RefundStatus.SUCCESS]
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+
+
+def _note_cash_owed(*, shop_order: ShopOrder, amount: Decimal, actor: User | None) -> None:
+    """A cancelled shop order paid in cash: Alipay cannot give it back, the counter must.
+    Recorded once in the order's history, under the shop order's lock."""
+    from marketplace.orders.models import OrderEvent, OrderEventType
+    from marketplace.orders.services import order_event_add
+
+    key = cancel_refund_key(shop_order.pk)
+    with transaction.atomic():
+        locked = ShopOrder.objects.select_for_update().get(pk=shop_order.pk)
+        if OrderEvent.objects.filter(
+            order_id=locked.order_id, type=OrderEventType.NOTE_ADDED, parameters__refund_due=key
+        ).exists():
+            return
+        order_event_add(
+            order=Order(pk=locked.order_id),
+            type=OrderEventType.NOTE_ADDED,
+            user=actor if actor is not None and actor.is_authenticated else None,
+            shop=shop_order.shop,
+            parameters={
+                "message": f"Cancelled after ¥{amount} was paid at the counter: give it back "
+                "in cash.",
+                "amount": str(amount),
+                "refund_due": key,
+            },
+        )
+
+
+def _refund_cancelled(
+    *, order: Order, shop_order: ShopOrder, actor: User | None, reason: str
+) -> Refund | None:
+    """Refund everything still unrefunded on a cancelled, paid shop order: the shop called
+    it off, so no cancellation tier applies. None when nothing was paid or is left.
+
+    Keyed by `cancel_refund_key`: once the refund exists a retry sends that same refund
+    (Alipay pays an out_request_no at most once) instead of computing a new amount."""
+    from marketplace.orders.error_codes import OrderErrorCode
+
+    key = cancel_refund_key(shop_order.pk)
+    earlier = Refund.objects.filter(shop_order=shop_order, idempotency_key=key).first()
+    if earlier is not None:
+        amount = earlier.amount
+    else:
+        if order.charge_status not in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED):
+            return None
+        amount = shop_order.total_amount - _refunded_so_far(shop_order)
+        if amount <= 0:
+            return None
+        if _order_transaction(order) is None:
+            _note_cash_owed(shop_order=shop_order, amount=amount, actor=actor)
+            return None
+    try:
+        return shop_order_refund(
+            shop_order=shop_order, actor=actor, reason=reason, amount=amount, idempotency_key=key
+        )
+    except ValidationError as exc:
+        raise refuse(
+            None,
+            f"The shop order is cancelled, but its refund of ¥{amount} did not go through: "
+            f"{' '.join(exc.messages)}",
+            OrderErrorCode.PAYMENT_ERROR,
+        ) from exc
+
+
+def shop_order_cancel_and_refund(
+    *, actor: User | None, shop_order: ShopOrder, reason: str
+) -> CancelOutcome:
+    """Cancel a shop order (`orders.services.shop_order_cancel`: same permission, rules and
+    idempotency) and refund the buyer the whole amount still unrefunded on it, if paid.
+
+    Call it outside any transaction: the cancellation commits before Alipay is asked, so a
+    lost answer never undoes a refund Alipay made. A retry is safe at every point: the
+    cancellation is a no-op the second time, and the refund is found by its key.
+
+    Raises what `shop_order_cancel` raises; when the refund fails after the cancellation
+    committed, a ValidationError with OrderErrorCode.PAYMENT_ERROR (call again to retry a
+    refund Alipay did not answer). A shop order paid in cash gets a note in the order's
+    history instead: the counter gives the money back.
+    """
+    from marketplace.orders.services import shop_order_cancel
+
+    cancelled = _cancel_closing_cash(
+        order_id=shop_order.order_id,
+        cancel=lambda: shop_order_cancel(actor=actor, shop_order=shop_order, reason=reason),
+    )
+    cancelled.shop = shop_order.shop
+    order = Order.objects.get(pk=shop_order.order_id)
+    refund = _refund_cancelled(order=order, shop_order=cancelled, actor=actor, reason=reason)
+    return CancelOutcome(order=order, shop_orders=[cancelled], refunds=[refund] if refund else [])
+
+
+def order_cancel_and_refund(*, actor: User | None, order: Order, reason: str) -> CancelOutcome:
+    """Cancel every shop order of an order (`orders.services.order_cancel`, platform admins)
+    and refund each paid one in full, as `shop_order_cancel_and_refund` does for one.
+
+    Every refund is attempted even if one fails; the first failure is then raised
+    (PAYMENT_ERROR), and calling again retries only what is not refunded yet."""
+    from marketplace.orders.models import OrderStatus
+    from marketplace.orders.services import order_cancel
+
+    _cancel_closing_cash(
+        order_id=order.pk, cancel=lambda: order_cancel(actor=actor, order=order, reason=reason)
+    )
+    order = Order.objects.get(pk=order.pk)
+    shop_orders = list(
+        ShopOrder.objects.filter(order=order, status=OrderStatus.CANCELED)
+        .select_related("shop")
+        .order_by("pk")
+    )
+    refunds: list[Refund] = []
+    failure: ValidationError | None = None
+    for shop_order in shop_orders:
+        try:
+            refund = _refund_cancelled(
+                order=order, shop_order=shop_order, actor=actor, reason=reason
+            )
+        except ValidationError as exc:
+            failure = failure or exc
+            continue
+        if refund is not None:
+            refunds.append(refund)
+    if failure is not None:
+        raise failure
+    return CancelOutcome(order=order, shop_orders=shop_orders, refunds=refunds)
+
+
+def orders_cancel_unpaid_at_counter(*, now: datetime, limit: int = 200) -> int:
+    """Cancel orders placed to be paid in cash at the village counter that nobody paid
+    within COUNTER_PAYMENT_DAYS (default 3): their stock and booking days go back on sale
+    and their cash attempts are closed. Returns how many orders were cancelled.
+
+    The system acts (`as_system`, no actor): it may cancel only what nobody paid anything
+    for, re-checked under the order's lock, so cash confirmed at the counter meanwhile
+    wins. Orders of which a shop has handed something over are left alone (for a counter
+    order the handover is when the cash is taken, so a person settles those). At most
+    `limit` orders per run; the periodic task runs again."""
+    from marketplace.orders.models import OrderStatus
+    from marketplace.orders.services import order_cancel
+
+    days = counter_payment_days()
+    reason = f"Not paid at the counter within {days} days"
+    due = list(
+        Order.objects.filter(
+            status=OrderStatus.UNFULFILLED,
+            charge_status=OrderChargeStatus.NONE,
+            created_at__lte=now - timedelta(days=days),
+            checkout_token__in=TransactionItem.objects.filter(
+                gateway_id=GatewayId.CASH, status=TransactionStatus.PENDING
+            ).values("checkout_id"),
+        )
+        .only("pk")
+        .order_by("created_at")[:limit]
+    )
+    cancelled = 0
+    for order in due:
+        try:
+            _cancel_closing_cash(
+                order_id=order.pk,
+                cancel=lambda order=order: order_cancel(
+                    actor=None, order=order, reason=reason, as_system=True
+                ),
+            )
+        except ValidationError as exc:  # paid or handed over meanwhile: not ours to cancel
+            logger.info("Counter order %s left as it is: %s", order.pk, " ".join(exc.messages))
+            continue
+        cancelled += 1
+    return cancelled

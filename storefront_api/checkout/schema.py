@@ -1,5 +1,6 @@
 """Checkout and order queries and mutations (checkoutCreate … checkoutComplete, checkout,
-order) and the staff extension `shopOrders`."""
+order, orderCancel) and the staff extensions `shopOrders`, `shopOrderFulfill` and
+`shopOrderCancel`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from uuid import UUID
 import graphene
 
 from storefront_api.checkout import resolvers
+from storefront_api.checkout.mutations.cancel import OrderCancel, ShopOrderCancel
 from storefront_api.checkout.mutations.checkout import (
     CheckoutBillingAddressUpdate,
     CheckoutCreate,
@@ -110,5 +112,8 @@ class CheckoutMutations(graphene.ObjectType):
     checkout_add_promo_code = CheckoutAddPromoCode.Field()
     checkout_remove_promo_code = CheckoutRemovePromoCode.Field()
     checkout_complete = CheckoutComplete.Field()
-    # Ruralmart extension.
+    # For platform admins (Saleor's MANAGE_ORDERS).
+    order_cancel = OrderCancel.Field()
+    # Ruralmart extensions.
     shop_order_fulfill = ShopOrderFulfill.Field()
+    shop_order_cancel = ShopOrderCancel.Field()
