@@ -17,34 +17,22 @@ from django.core.exceptions import ValidationError
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.orders.error_codes import OrderErrorCode as DomainOrderErrorCode
 from marketplace.orders.models import Order as OrderModel
-from marketplace.orders.models import ShopOrder as ShopOrderModel
 from marketplace.payments.services import order_cancel_and_refund, shop_order_cancel_and_refund
 from storefront_api.account.types import AddressTypeEnum
-from storefront_api.checkout.mutations.fulfilment import OrderErrorCode
+from storefront_api.checkout.mutations.fulfilment import (
+    OrderErrorCode,
+    order_error_entries,
+    shop_order_from_global_id,
+)
 from storefront_api.checkout.resolvers import decode_uuid_id
 from storefront_api.checkout.types import Order, ShopOrder
-from storefront_api.core.errors import ApiError, PermissionDenied
-from storefront_api.core.ids import decode_id
+from storefront_api.core.errors import PermissionDenied
 from storefront_api.core.mutations import (
     ErrorsMutation,
-    error_code,
-    error_message,
-    validation_entries,
 )
 
 # Saleor's orderCancel takes no reason; the order's history and the buyer's notice say this.
 ORDER_CANCEL_REASON = "Cancelled by the platform"
-
-
-def _entries(exc: ValidationError) -> list[tuple[str | None, str, Any]]:
-    return [
-        (
-            field,
-            error_message(error),
-            error_code(error, DomainOrderErrorCode, DomainOrderErrorCode.INVALID),
-        )
-        for field, error in validation_entries(exc)
-    ]
 
 
 class ShopOrderCancelError(graphene.ObjectType):
@@ -75,7 +63,7 @@ class ShopOrderCancel(ErrorsMutation):
     def errors_from(cls, exc: ValidationError) -> list[ShopOrderCancelError]:
         return [
             ShopOrderCancelError(field=field, message=message, code=code)
-            for field, message, code in _entries(exc)
+            for field, message, code in order_error_entries(exc)
         ]
 
     @classmethod
@@ -83,13 +71,7 @@ class ShopOrderCancel(ErrorsMutation):
         user = info.context.user
         if not user.is_authenticated:
             raise PermissionDenied("Cancelling orders is for shop managers: log in.")
-        try:
-            pk = decode_id(id, expected_type="ShopOrder")
-        except ApiError as exc:
-            raise refuse("id", exc.message, DomainOrderErrorCode.GRAPHQL_ERROR) from None
-        shop_order = ShopOrderModel.objects.select_related("shop").filter(pk=pk).first()
-        if shop_order is None:
-            raise refuse("id", "No such shop order.", DomainOrderErrorCode.NOT_FOUND)
+        shop_order = shop_order_from_global_id(id)
         try:
             outcome = shop_order_cancel_and_refund(actor=user, shop_order=shop_order, reason=reason)
         except PermissionRefused as exc:
@@ -142,7 +124,7 @@ class OrderCancel(ErrorsMutation):
     def errors_from(cls, exc: ValidationError) -> list[OrderError]:
         return [
             OrderError(field=field, message=message, code=code)
-            for field, message, code in _entries(exc)
+            for field, message, code in order_error_entries(exc)
         ]
 
     @classmethod

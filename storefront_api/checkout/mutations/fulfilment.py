@@ -24,6 +24,30 @@ from storefront_api.core.mutations import (
 OrderErrorCode = graphene.Enum.from_enum(DomainOrderErrorCode, name="OrderErrorCode")
 
 
+def order_error_entries(exc: ValidationError) -> list[tuple[str | None, str, Any]]:
+    """(field, message, OrderErrorCode) for each refusal in `exc`."""
+    return [
+        (
+            field,
+            error_message(error),
+            error_code(error, DomainOrderErrorCode, DomainOrderErrorCode.INVALID),
+        )
+        for field, error in validation_entries(exc)
+    ]
+
+
+def shop_order_from_global_id(id: str) -> ShopOrderModel:
+    """The shop order an `id` argument names, or a coded refusal on `id`."""
+    try:
+        pk = decode_id(id, expected_type="ShopOrder")
+    except ApiError as exc:
+        raise refuse("id", exc.message, DomainOrderErrorCode.GRAPHQL_ERROR) from None
+    shop_order = ShopOrderModel.objects.select_related("shop").filter(pk=pk).first()
+    if shop_order is None:
+        raise refuse("id", "No such shop order.", DomainOrderErrorCode.NOT_FOUND)
+    return shop_order
+
+
 class ShopOrderFulfillError(graphene.ObjectType):
     field = graphene.String()
     message = graphene.String()
@@ -47,12 +71,8 @@ class ShopOrderFulfill(ErrorsMutation):
     @classmethod
     def errors_from(cls, exc: ValidationError) -> list[ShopOrderFulfillError]:
         return [
-            ShopOrderFulfillError(
-                field=field,
-                message=error_message(error),
-                code=error_code(error, DomainOrderErrorCode, DomainOrderErrorCode.INVALID),
-            )
-            for field, error in validation_entries(exc)
+            ShopOrderFulfillError(field=field, message=message, code=code)
+            for field, message, code in order_error_entries(exc)
         ]
 
     @classmethod
@@ -60,13 +80,7 @@ class ShopOrderFulfill(ErrorsMutation):
         user = info.context.user
         if not user.is_authenticated:
             raise PermissionDenied("Fulfilling orders is for shop managers: log in.")
-        try:
-            pk = decode_id(id, expected_type="ShopOrder")
-        except ApiError as exc:
-            raise refuse("id", exc.message, DomainOrderErrorCode.GRAPHQL_ERROR) from None
-        shop_order = ShopOrderModel.objects.select_related("shop").filter(pk=pk).first()
-        if shop_order is None:
-            raise refuse("id", "No such shop order.", DomainOrderErrorCode.NOT_FOUND)
+        shop_order = shop_order_from_global_id(id)
         try:
             fulfilled = shop_order_fulfil(
                 shop_order=shop_order, actor=user, tracking_number=tracking_number or ""
