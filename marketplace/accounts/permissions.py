@@ -93,6 +93,14 @@ def can_manage_shop(*, user: User | None, shop: Shop) -> bool:
     return scopes.is_platform_admin or shop.pk in scopes.managed_shop_ids
 
 
+def can_manage_any_shop(*, user: User | None) -> bool:
+    """Whether `user` manages some shop or is a platform admin: may act on shops' orders at
+    all. Asked before an object is looked up, so that a caller without such a role cannot
+    tell from the answer whether the object exists."""
+    scopes = role_scopes(user)
+    return scopes.is_platform_admin or bool(scopes.managed_shop_ids)
+
+
 def can_view_shop_private(*, user: User | None, shop: Shop) -> bool:
     """Read access to a shop's non-public data (unapproved status, stock detail, households)."""
     scopes = role_scopes(user)

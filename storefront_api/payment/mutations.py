@@ -22,8 +22,8 @@ from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.orders.models import ShopOrder as ShopOrderModel
 from marketplace.payments import error_codes, services
 from marketplace.payments.gateways import available_gateways
-from storefront_api.core.errors import ApiError, PermissionDenied
-from storefront_api.core.ids import decode_id
+from storefront_api.core.errors import PermissionDenied
+from storefront_api.core.shop_orders import require_shop_staff, shop_order_from_global_id
 from storefront_api.payment.types import (
     JSON,
     PaymentGatewayConfig,
@@ -215,24 +215,15 @@ class TransactionInitialize(graphene.Mutation):
         return _perform(cls, codes, TransactionInitializeError, work)
 
 
-def shop_order_from_global_id(global_id: str) -> ShopOrderModel:
-    try:
-        pk = decode_id(global_id, expected_type="ShopOrder", field="shopOrderId")
-    except ApiError as exc:
-        raise refuse(
-            "shopOrderId", exc.message, error_codes.RefundErrorCode.GRAPHQL_ERROR
-        ) from None
-    shop_order = ShopOrderModel.objects.select_related("shop", "order").filter(pk=pk).first()
-    if shop_order is None:
-        raise refuse("shopOrderId", "No such shop order.", error_codes.RefundErrorCode.NOT_FOUND)
-    return shop_order
-
-
 def require_staff(info: Any) -> Any:
-    user = info.context.user
-    if not user.is_authenticated:
-        raise PermissionDenied("Refunds are for shop managers and platform admins: log in.")
-    return user
+    return require_shop_staff(info, who="Refunds are for shop managers and platform admins")
+
+
+def refund_target(global_id: str) -> ShopOrderModel:
+    """The shop order a refund names, refused on `shopOrderId` with RefundErrorCode."""
+    return shop_order_from_global_id(
+        global_id, field="shopOrderId", codes=error_codes.RefundErrorCode
+    )
 
 
 class ShopOrderRefundMutation(graphene.Mutation):
@@ -272,7 +263,7 @@ class ShopOrderRefundMutation(graphene.Mutation):
         user = require_staff(info)
 
         def work() -> Any:
-            shop_order = shop_order_from_global_id(shop_order_id)
+            shop_order = refund_target(shop_order_id)
             try:
                 refund = services.shop_order_refund(
                     shop_order=shop_order,

@@ -14,8 +14,8 @@ from storefront_api.payment.mutations import (
     PaymentGatewayInitialize,
     ShopOrderRefundMutation,
     TransactionInitialize,
+    refund_target,
     require_staff,
-    shop_order_from_global_id,
 )
 from storefront_api.payment.types import Refund
 
@@ -33,7 +33,7 @@ class PaymentQueries(graphene.ObjectType):
     def resolve_shop_order_refunds(root: Any, info: Any, shop_order_id: str) -> Any:
         user = require_staff(info)
         try:
-            shop_order = shop_order_from_global_id(shop_order_id)
+            shop_order = refund_target(shop_order_id)
         except Exception as exc:  # a ValidationError from the lookup: report it plainly
             raise ApiError(str(getattr(exc, "messages", [exc])[0]), code="NOT_FOUND") from None
         if not services.can_refund(user=user, shop_order=shop_order):

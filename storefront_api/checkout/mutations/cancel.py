@@ -1,7 +1,8 @@
 """Calling orders off: the Ruralmart extension `shopOrderCancel` (a shop cancels its own part
 of an order) and Saleor's `orderCancel` (a platform admin cancels a whole order).
 
-Both are thin: resolve the ID, refuse anonymous callers, and call the payments domain's
+Both are thin: refuse callers without a staff role (before the lookup, so that NOT_FOUND
+tells outsiders nothing), resolve the ID, and call the payments domain's
 cancel-and-refund, which cancels through the orders services and then refunds what was
 paid. Refusals come back as `errors` with OrderErrorCode; "you may not" is a GraphQL error
 (PermissionDenied), as for `shopOrderFulfill`.
@@ -19,16 +20,15 @@ from marketplace.orders.error_codes import OrderErrorCode as DomainOrderErrorCod
 from marketplace.orders.models import Order as OrderModel
 from marketplace.payments.services import order_cancel_and_refund, shop_order_cancel_and_refund
 from storefront_api.account.types import AddressTypeEnum
-from storefront_api.checkout.mutations.fulfilment import (
-    OrderErrorCode,
-    order_error_entries,
-    shop_order_from_global_id,
-)
+from storefront_api.checkout.mutations.fulfilment import OrderErrorCode, order_error_entries
 from storefront_api.checkout.resolvers import decode_uuid_id
 from storefront_api.checkout.types import Order, ShopOrder
 from storefront_api.core.errors import PermissionDenied
-from storefront_api.core.mutations import (
-    ErrorsMutation,
+from storefront_api.core.mutations import ErrorsMutation
+from storefront_api.core.shop_orders import (
+    require_platform_admin,
+    require_shop_staff,
+    shop_order_from_global_id,
 )
 
 # Saleor's orderCancel takes no reason; the order's history and the buyer's notice say this.
@@ -68,10 +68,10 @@ class ShopOrderCancel(ErrorsMutation):
 
     @classmethod
     def perform(cls, info: Any, id: str, reason: str) -> ShopOrderCancel:
-        user = info.context.user
-        if not user.is_authenticated:
-            raise PermissionDenied("Cancelling orders is for shop managers: log in.")
-        shop_order = shop_order_from_global_id(id)
+        user = require_shop_staff(
+            info, who="Cancelling shop orders is for shop managers and platform admins"
+        )
+        shop_order = shop_order_from_global_id(id, field="id", codes=DomainOrderErrorCode)
         try:
             outcome = shop_order_cancel_and_refund(actor=user, shop_order=shop_order, reason=reason)
         except PermissionRefused as exc:
@@ -136,9 +136,8 @@ class OrderCancel(ErrorsMutation):
 
     @classmethod
     def perform(cls, info: Any, id: str) -> OrderCancel:
-        user = info.context.user
-        if not user.is_authenticated:
-            raise PermissionDenied("Cancelling orders is for platform admins: log in.")
+        # Before the lookup, so that NOT_FOUND is only ever told to those who may cancel.
+        user = require_platform_admin(info, who="Cancelling whole orders is for platform admins")
         pk = decode_uuid_id(id, expected_type="Order")
         if pk is None:
             raise refuse("id", f"Couldn't resolve id: {id}.", DomainOrderErrorCode.GRAPHQL_ERROR)

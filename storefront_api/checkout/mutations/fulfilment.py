@@ -7,19 +7,18 @@ from typing import Any
 import graphene
 from django.core.exceptions import ValidationError
 
-from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.core.errors import PermissionRefused
 from marketplace.orders.error_codes import OrderErrorCode as DomainOrderErrorCode
-from marketplace.orders.models import ShopOrder as ShopOrderModel
 from marketplace.orders.services import shop_order_fulfil
 from storefront_api.checkout.types import ShopOrder
-from storefront_api.core.errors import ApiError, PermissionDenied
-from storefront_api.core.ids import decode_id
+from storefront_api.core.errors import PermissionDenied
 from storefront_api.core.mutations import (
     ErrorsMutation,
     error_code,
     error_message,
     validation_entries,
 )
+from storefront_api.core.shop_orders import require_shop_staff, shop_order_from_global_id
 
 OrderErrorCode = graphene.Enum.from_enum(DomainOrderErrorCode, name="OrderErrorCode")
 
@@ -34,18 +33,6 @@ def order_error_entries(exc: ValidationError) -> list[tuple[str | None, str, Any
         )
         for field, error in validation_entries(exc)
     ]
-
-
-def shop_order_from_global_id(id: str) -> ShopOrderModel:
-    """The shop order an `id` argument names, or a coded refusal on `id`."""
-    try:
-        pk = decode_id(id, expected_type="ShopOrder")
-    except ApiError as exc:
-        raise refuse("id", exc.message, DomainOrderErrorCode.GRAPHQL_ERROR) from None
-    shop_order = ShopOrderModel.objects.select_related("shop").filter(pk=pk).first()
-    if shop_order is None:
-        raise refuse("id", "No such shop order.", DomainOrderErrorCode.NOT_FOUND)
-    return shop_order
 
 
 class ShopOrderFulfillError(graphene.ObjectType):
@@ -77,10 +64,8 @@ class ShopOrderFulfill(ErrorsMutation):
 
     @classmethod
     def perform(cls, info: Any, id: str, tracking_number: str = "") -> ShopOrderFulfill:
-        user = info.context.user
-        if not user.is_authenticated:
-            raise PermissionDenied("Fulfilling orders is for shop managers: log in.")
-        shop_order = shop_order_from_global_id(id)
+        user = require_shop_staff(info, who="Fulfilling orders is for shop managers")
+        shop_order = shop_order_from_global_id(id, field="id", codes=DomainOrderErrorCode)
         try:
             fulfilled = shop_order_fulfil(
                 shop_order=shop_order, actor=user, tracking_number=tracking_number or ""
