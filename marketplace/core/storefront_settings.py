@@ -6,8 +6,8 @@ table for them: they follow from Django settings, the delivery rules and the act
 channels. `storefront_settings()` gathers them in one place so the API reads a typed value
 instead of reaching into `django.conf.settings` field by field.
 
-In: Django settings, `ADDRESS_RULES` (where we deliver), active channels (their currencies).
-Out: `StorefrontSettings`. Never imports the API layer.
+In: Django settings, `ADDRESS_RULES` (where we deliver), active channels (their currencies
+and the payment gateways they offer). Out: `StorefrontSettings`. Never imports the API layer.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.conf import settings
 
 from marketplace.accounts.addresses import ADDRESS_RULES
 from marketplace.channels.models import Channel
+from marketplace.payments.gateways import PaymentGatewayInfo, available_gateways
 
 PLATFORM_NAME = "Ruralmart"
 PLATFORM_DESCRIPTION = (
@@ -52,6 +53,9 @@ class StorefrontSettings:
     countries: tuple[CountryInfo, ...]
     default_country: CountryInfo
     channel_currencies: tuple[str, ...]
+    # Every gateway some active channel offers, each once, in channel-slug order: what the
+    # store offers when no channel is named.
+    payment_gateways: tuple[PaymentGatewayInfo, ...]
     languages: tuple[LanguageInfo, ...]
     phone_prefixes: tuple[str, ...]
     version: str
@@ -89,11 +93,20 @@ def _fallback_host() -> str:
     return concrete[0] if concrete else "localhost"
 
 
+def _gateways_of(channels: Iterable[Channel]) -> tuple[PaymentGatewayInfo, ...]:
+    offered: dict[str, PaymentGatewayInfo] = {}
+    for channel in sorted(channels, key=lambda c: c.slug):
+        for gateway in available_gateways(channel=channel):
+            offered.setdefault(gateway.id, gateway)
+    return tuple(offered.values())
+
+
 def storefront_settings(*, channels: Iterable[Channel] | None = None) -> StorefrontSettings:
     """The marketplace's settings. `channels` are the active channels when the caller
     already holds them; otherwise they are read (one query)."""
     if channels is None:
-        channels = Channel.objects.filter(is_active=True).only("currency_code")
+        channels = Channel.objects.filter(is_active=True).only("slug", "currency_code")
+    channels = list(channels)
     countries = tuple(CountryInfo(code=r.code, name=r.name) for r in ADDRESS_RULES.values())
     reserve_minutes = settings.RESERVE_STOCK_DURATION_MINUTES
     confirmation_required = bool(settings.ACCOUNT_CONFIRMATION_REQUIRED)
@@ -104,6 +117,7 @@ def storefront_settings(*, channels: Iterable[Channel] | None = None) -> Storefr
         countries=countries,
         default_country=next(c for c in countries if c.code == "CN"),
         channel_currencies=tuple(sorted({c.currency_code for c in channels})),
+        payment_gateways=_gateways_of(channels),
         languages=tuple(LanguageInfo(code=code, name=name) for code, name in settings.LANGUAGES),
         phone_prefixes=PHONE_PREFIXES,
         version=_version(),

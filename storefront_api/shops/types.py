@@ -385,21 +385,15 @@ class Shop(graphene.ObjectType):
     def resolve_available_payment_gateways(
         root: Any, info: Any, currency: str | None = None, channel: str | None = None
     ) -> list[Any]:
-        from marketplace.channels.models import Channel as ChannelModel
         from marketplace.payments.gateways import available_gateways
         from storefront_api.core.channel import resolve_channel
 
-        channels = (
-            [resolve_channel(info.context, channel)]
-            if channel is not None
-            else ChannelModel.objects.filter(is_active=True).order_by("slug")
-        )
-        offered: dict[str, Any] = {}
-        for each in channels:
-            for gateway in available_gateways(channel=each):
-                if currency is None or currency in gateway.currencies:
-                    offered.setdefault(gateway.id, gateway)
-        return list(offered.values())
+        if channel is not None:
+            gateways = available_gateways(channel=resolve_channel(info.context, channel))
+        else:
+            # Read once per request, however many Shop nodes ask.
+            gateways = list(_settings(info).payment_gateways)
+        return [g for g in gateways if currency is None or currency in g.currencies]
 
     @staticmethod
     def resolve_channel_currencies(root: Any, info: Any) -> list[str]:

@@ -223,6 +223,27 @@ def test_settings_on_a_page_of_shops_are_read_once(gql, channel):
     assert counts[0] == counts[1]
 
 
+def test_payment_gateways_on_a_page_of_shops_are_read_once(gql, channel):
+    """Without `channel`, each Shop lists the gateways of every active channel: worked out
+    once per request, not once per shop."""
+    factories.channel("village-counter")
+    for _ in range(10):
+        factories.shop()
+    query = "{ shops(first: %d) { edges { node { availablePaymentGateways { id } } } } }"
+    counts = []
+    for first in (1, 10):
+        with CaptureQueriesContext(connection) as ctx:
+            body = gql(query % first)
+        assert "errors" not in body, body["errors"]
+        edges = body["data"]["shops"]["edges"]
+        assert len(edges) == first
+        assert {tuple(g["id"] for g in e["node"]["availablePaymentGateways"]) for e in edges} == {
+            ("ruralmart.payments.alipay", "ruralmart.payments.cash")
+        }
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
 def test_the_demo_banner_shop_query_runs(gql, channel):
     village = factories.village()
     shop = factories.shop(village_obj=village, slug="bingdao-tea")
