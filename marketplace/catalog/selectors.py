@@ -147,16 +147,52 @@ def _in_stock_condition() -> Q:
     )
 
 
+@dataclass(frozen=True)
+class _CategoryTree:
+    """The whole category tree as parent and children links. Categories are a few hundred
+    rows, so reading them all in one query beats walking the tree a level per query."""
+
+    parents: dict[int, int | None]
+    children: dict[int | None, list[int]]
+
+    def subtree(self, pk: int) -> set[int]:
+        """`pk` and all its descendants; empty for an unknown category."""
+        if pk not in self.parents:
+            return set()
+        found, frontier = {pk}, [pk]
+        while frontier:
+            # Minus what was found: a corrupted parent cycle must not loop forever.
+            frontier = [
+                c for node in frontier for c in self.children.get(node, ()) if c not in found
+            ]
+            found.update(frontier)
+        return found
+
+    def depth(self, pk: int) -> int:
+        """0 for a top-level category, 1 for its children, and so on."""
+        depth, seen, up = 0, {pk}, self.parents[pk]
+        while up is not None and up not in seen:
+            seen.add(up)
+            depth, up = depth + 1, self.parents.get(up)
+        return depth
+
+
+def _category_tree() -> _CategoryTree:
+    parents: dict[int, int | None] = {}
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        parents[pk] = parent_id
+        children.setdefault(parent_id, []).append(pk)
+    return _CategoryTree(parents=parents, children=children)
+
+
 def _category_with_descendants(category_ids: Sequence[int]) -> set[int]:
-    """The categories and all their descendants (the tree is shallow: one query per level)."""
+    """The categories and all their descendants (one query)."""
+    tree = _category_tree()
+    # Unknown IDs stay in: they match no product, as asked.
     found = set(category_ids)
-    frontier = set(category_ids)
-    while frontier:
-        frontier = (
-            set(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            - found
-        )
-        found |= frontier
+    for pk in category_ids:
+        found |= tree.subtree(pk)
     return found
 
 
@@ -393,25 +429,13 @@ def _parent_scopes(
 
 def _category_subtrees_by_depth(category_ids: Sequence[int]) -> list[dict[int, set[int]]]:
     """Each category's subtree (itself and its descendants), grouped by the category's
-    depth: subtrees of categories at one depth never overlap. The tree is small (a few
-    hundred rows), so it is read whole in one query."""
-    children: dict[int | None, list[int]] = {}
-    parents: dict[int, int | None] = {}
-    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-        parents[pk] = parent_id
+    depth: subtrees of categories at one depth never overlap (one query)."""
+    tree = _category_tree()
     by_depth: dict[int, dict[int, set[int]]] = {}
     for pk in dict.fromkeys(category_ids):
-        if pk not in parents:
-            continue
-        depth, up = 0, parents[pk]
-        while up is not None:
-            depth, up = depth + 1, parents.get(up)
-        subtree, frontier = {pk}, [pk]
-        while frontier:
-            frontier = [c for node in frontier for c in children.get(node, ())]
-            subtree.update(frontier)
-        by_depth.setdefault(depth, {})[pk] = subtree
+        subtree = tree.subtree(pk)
+        if subtree:  # unknown categories have no products to page
+            by_depth.setdefault(tree.depth(pk), {})[pk] = subtree
     return [by_depth[d] for d in sorted(by_depth)]
 
 

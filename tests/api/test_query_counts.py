@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from graphql_relay import to_global_id
 
 from tests import factories
 from tests.api.test_products import FULL_SELECTION
@@ -92,3 +93,28 @@ def test_search_counts_its_matches_in_the_page_query(gql, channel):
     beyond = gql.data(query, {"first": 2, "after": "YXJyYXljb25uZWN0aW9uOjQ="})  # offset 4
     assert beyond["products"]["totalCount"] == 5 and len(beyond["products"]["edges"]) == 0
     assert gql.data(query, {"last": 2})["products"]["totalCount"] == 5
+
+
+def test_category_filter_query_count_does_not_grow_with_tree_depth(gql, channel):
+    """`filter: {categories}` takes in every descendant. The tree is read whole in one query,
+    so a deep tree costs what a flat one does (a walk by level cost one query per level)."""
+    shop = factories.shop()
+    flat = factories.category()
+    factories.product(shop_obj=shop, channel_obj=channel, name="散茶", category_obj=flat)
+    deep = factories.category()
+    below = deep
+    for level in range(4):
+        below = factories.category(parent=below)
+        factories.product(shop_obj=shop, channel_obj=channel, name=f"茶{level}", category_obj=below)
+    query = """query($c: [ID!]) { products(first: 10, channel: "urban-retail",
+        filter: {categories: $c}) { edges { node { name } } } }"""
+
+    def run(category):
+        count, body = _count(gql, query, {"c": [to_global_id("Category", category.pk)]})
+        return count, sorted(e["node"]["name"] for e in body["data"]["products"]["edges"])
+
+    flat_count, flat_names = run(flat)
+    deep_count, deep_names = run(deep)
+    assert flat_names == ["散茶"]
+    assert deep_names == ["茶0", "茶1", "茶2", "茶3"]
+    assert flat_count == deep_count
