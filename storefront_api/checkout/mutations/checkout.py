@@ -94,8 +94,7 @@ def _channel(slug: str | None) -> ChannelModel:
         if len(active) == 1:
             return active[0]
         raise refuse("channel", "Give the channel's slug.", Code.REQUIRED)
-    # A slug with a NUL byte names no channel, and PostgreSQL would refuse the query.
-    channel = None if "\x00" in slug else ChannelModel.objects.filter(slug=slug).first()
+    channel = ChannelModel.objects.filter(slug=slug).first()
     if channel is None:
         raise refuse("channel", f"Channel with '{slug}' slug does not exist.", Code.NOT_FOUND)
     return channel
