@@ -155,7 +155,11 @@ STATIC_ROOT = DATA_DIR / "static"
 # serves exactly what was collected, indexed once per process. Before anything is collected
 # (tests, a fresh checkout, DEBUG) it finds files in the apps' own static folders instead.
 # Not always: with finders on, WhiteNoise prefers the apps' copies over the collected ones.
-_static_collected = STATIC_ROOT.is_dir()
+# "Collected" means a file collectstatic always writes is there (django.contrib.admin is
+# installed), not merely that the folder exists: an empty STATIC_ROOT, or one some other
+# tool created, would otherwise switch the finders off and admin CSS and GraphiQL would 404
+# without a word.
+_static_collected = (STATIC_ROOT / "admin" / "css" / "base.css").is_file()
 WHITENOISE_USE_FINDERS = DEBUG or not _static_collected
 if not _static_collected:
     # WhiteNoise warns in every process that STATIC_ROOT is missing; the finders stand in.

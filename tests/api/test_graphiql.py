@@ -11,7 +11,10 @@ import base64
 import functools
 import hashlib
 import io
+import os
 import socket
+import subprocess
+import sys
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -348,7 +351,7 @@ def test_after_collectstatic_the_django_process_serves_admin_css(settings, tmp_p
     """What gunicorn runs is this WSGI app: WhiteNoise serves STATIC_ROOT with DEBUG off."""
     settings.DEBUG = False
     settings.STATIC_ROOT = tmp_path / "collected"
-    settings.WHITENOISE_USE_FINDERS = False  # what settings choose once STATIC_ROOT exists
+    settings.WHITENOISE_USE_FINDERS = False  # what settings choose once collectstatic ran
     css = "/static/admin/css/base.css"
     with pytest.warns(UserWarning, match="No directory at: .*collected"):
         assert Client().get(css).status_code == 404  # nothing collected, nothing served
@@ -360,3 +363,33 @@ def test_after_collectstatic_the_django_process_serves_admin_css(settings, tmp_p
     assert response["Content-Type"].startswith("text/css")
     collected = Path(django_settings.STATIC_ROOT) / "admin/css/base.css"
     assert _body(response) == collected.read_bytes()
+
+
+def _finders_chosen(data_dir: Path) -> bool:
+    """WHITENOISE_USE_FINDERS as a fresh process with DEBUG off settles it for `data_dir`."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DEBUG"},
+        "RURALMART_DATA_DIR": str(data_dir),
+        "SECRET_KEY": "test-only",
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or "postgresql://x@127.0.0.1:1/x",
+    }
+    probe = "import marketplace.settings as s; print(s.WHITENOISE_USE_FINDERS)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip() == "True"
+
+
+def test_finders_stay_on_until_collectstatic_has_run(tmp_path: Path):
+    """An empty or foreign STATIC_ROOT is not a collected one: turning the finders off for
+    it would 404 admin CSS and GraphiQL's files without a word."""
+    static_root = tmp_path / "static"
+    assert _finders_chosen(tmp_path)  # no STATIC_ROOT at all
+    static_root.mkdir()
+    (static_root / "stray.txt").write_text("not from collectstatic")
+    assert _finders_chosen(tmp_path)  # a folder, but nothing collected into it
+    marker = static_root / "admin" / "css" / "base.css"
+    marker.parent.mkdir(parents=True)
+    marker.write_text("/* collected */")
+    assert not _finders_chosen(tmp_path)  # what collectstatic always writes is there
