@@ -2,14 +2,20 @@
 `marketplace.checkout.services.checkout_complete`.
 
 For payments: `order_mark_charged` keeps an order's charge status in step with what was
-charged (idempotent: pass the running total, not the latest payment).
+charged (idempotent: pass the running total, not the latest payment). The status compares
+what was charged with what the shop orders that are not cancelled cost, less what was
+given back for cancelled ones, so a counter order of which one shop cancelled is FULL once
+the rest is paid.
 
 Shops hand their part over with `shop_order_fulfil` or call it off with `shop_order_cancel`
-(`order_cancel` for a whole order); both lock the order row first, then the shop order
-rows, then stock (pk), then booking holds (key) and days, as checkout completion does.
+(`order_cancel` for a whole order). Locks, in this order: the order row, the shop order
+rows, stock (pk), then booking holds (key) and days, as checkout completion does. Through
+`marketplace.payments.services.shop_order_cancel_and_refund` (the only caller of the
+cancellations) the order's open cash attempts are locked before all of them, because
+payments always locks transaction rows before the order row (`cash_payment_confirm` does),
+so the two cannot deadlock.
 Cancelling gives goods and booking days back but moves no money: the payments domain
-refunds (`marketplace.payments.services.shop_order_cancel_and_refund`), because orders must
-not depend on payments.
+refunds, because orders must not depend on payments.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from marketplace.orders.models import (
     OrderStatus,
     ShopOrder,
 )
+from marketplace.orders.selectors import order_line_hold_keys, order_live_total
 from marketplace.organisations.models import Shop
 
 logger = logging.getLogger("ruralmart.orders")
@@ -50,18 +57,33 @@ def order_charge_status_for(*, charged: Decimal, total: Decimal) -> str:
 
 
 @transaction.atomic
-def order_mark_charged(*, order_id: UUID | str, amount: Decimal) -> Order:
+def order_mark_charged(
+    *, order_id: UUID | str, amount: Decimal, returned: Decimal = Decimal("0.00")
+) -> Order:
     """Set the total charged on an order and its charge status; the first time it becomes
-    fully paid an ORDER_FULLY_PAID event is recorded. Repeating a call changes nothing."""
-    amount = Decimal(amount)
-    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        raise refuse("amount", f"{amount} is not a valid amount in yuan.", OrderErrorCode.INVALID)
+    fully paid an ORDER_FULLY_PAID event is recorded. Repeating a call changes nothing.
+
+    `amount` is the sum of all successful charges, `returned` what was refunded for shop
+    orders since cancelled. While some shop order is live the status compares `amount -
+    returned` with what the live shop orders cost: a cancelled part is neither owed nor
+    (once given back) paid. With every shop order cancelled it compares `amount` with the
+    order's total, as before any cancellation (payments leaves the status alone when an
+    order becomes wholly cancelled, so it still says whether the buyer had paid)."""
+    amount, returned = Decimal(amount), Decimal(returned)
+    for value, field in ((amount, "amount"), (returned, "returned")):
+        if value < 0 or value != value.quantize(Decimal("0.01")):
+            raise refuse(field, f"{value} is not a valid amount in yuan.", OrderErrorCode.INVALID)
     order = Order.objects.select_for_update().filter(pk=order_id).first()
     if order is None:
         raise refuse("id", "No such order.", OrderErrorCode.NOT_FOUND)
     was_paid = order.charge_status in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED)
     order.charged_amount = amount
-    order.charge_status = order_charge_status_for(charged=amount, total=order.total_amount)
+    live = order_live_total(order_id=order.pk)
+    order.charge_status = (
+        order_charge_status_for(charged=amount, total=order.total_amount)
+        if live is None
+        else order_charge_status_for(charged=max(amount - returned, Decimal("0.00")), total=live)
+    )
     order.save(update_fields=["charged_amount", "charge_status", "updated_at"])
     is_paid = order.charge_status in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED)
     if is_paid and not was_paid:
@@ -243,37 +265,6 @@ def _refuse_uncancellable(
         )
 
 
-def _booking_keys(order: Order, lines: list[OrderLine]) -> list[str]:
-    """The hold key of every tourism line: the one the line keeps, or, for lines sold before
-    lines kept their key, the checkout line it was sold from, matched by booking. Identical
-    old bookings are paired with identical checkout lines in pk order, so each finds its
-    own hold rather than all finding the first."""
-    keys = [line.booking_hold_key for line in lines if line.booking_hold_key]
-    old = [line for line in lines if line.booking_start_date and not line.booking_hold_key]
-    if not old or order.checkout_token is None:
-        return keys
-    from marketplace.checkout.models import CheckoutLine
-
-    def booking(item: Any) -> tuple[Any, ...]:
-        return (
-            item.variant_id,
-            item.booking_start_date,
-            item.booking_end_date,
-            item.booking_guests,
-        )
-
-    sources: dict[tuple[Any, ...], list[str]] = {}
-    for source in CheckoutLine.objects.filter(
-        checkout_id=order.checkout_token, booking_start_date__isnull=False
-    ).order_by("pk"):
-        sources.setdefault(booking(source), []).append(source.hold_key)
-    for line in sorted(old, key=lambda line: line.pk):
-        candidates = sources.get(booking(line))
-        if candidates:
-            keys.append(candidates.pop(0))
-    return keys
-
-
 def _cancel_locked(
     *,
     order: Order,
@@ -294,7 +285,7 @@ def _cancel_locked(
 
     # Stock rows (pk order), then holds (key order) and days: checkout completion's order.
     stock_deallocate(order_line_ids=[line.pk for line in lines])
-    booking_keys = _booking_keys(order, lines)
+    booking_keys = sorted(set(order_line_hold_keys(order=order, lines=lines).values()))
     if booking_keys:
         booking_cancel_many(keys=booking_keys, on_date=timezone.now(), refund_percent=100)
     ids = [shop_order.pk for shop_order in shop_orders]

@@ -8,10 +8,11 @@ on to `checkout_mark_charged` and `order_mark_charged` (always the *sum* of succ
 charges, so repeating it is harmless). Must never import the GraphQL layer.
 
 Locks, always in this order: the refund row; the transaction row; the checkout row (inside
-`checkout_mark_charged`); the order row (inside `order_mark_charged`). Shop order rows are
-locked only by `shop_order_refund`, before anything else. No Alipay call is made while a
-transaction row is locked, except the refund call, which holds only its refund row so a
-concurrent retry waits and then sees the outcome.
+`checkout_mark_charged`); the order row (inside `order_mark_charged`). `shop_order_refund`
+locks its shop order row before anything else, in a transaction of its own; a cancellation
+locks the order's open cash attempts, then (in orders) the order row and its shop orders.
+No Alipay call is made while a transaction row is locked, except the refund call, which
+holds only its refund row so a concurrent retry waits and then sees the outcome.
 
 Idempotency lives in the database: a notification, a query or a refund records its
 `TransactionEvent` under a key that is UNIQUE per transaction, and one transaction holds at
@@ -29,17 +30,18 @@ import hashlib
 import ipaddress
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from marketplace.accounts.models import User
@@ -185,7 +187,8 @@ def _customer_ip(*, user: User | None, request_ip: str | None, claimed: str | No
     """The buyer's IP for the attempt: the request's own address, unless a platform admin
     (a backend paying on a buyer's behalf) says which address the buyer used. Anyone else's
     claim is ignored, as Saleor ignores it without HANDLE_PAYMENTS: a buyer could otherwise
-    put any address on the record."""
+    put any address on the record. `request_ip` comes from `accounts.throttling.client_ip`,
+    which has already parsed and normalised it (or answered None)."""
     if claimed is not None and role_scopes(user).is_platform_admin:
         try:
             return str(ipaddress.ip_address(claimed.strip()))
@@ -195,12 +198,7 @@ def _customer_ip(*, user: User | None, request_ip: str | None, claimed: str | No
                 f"{claimed!r} is not an IPv4 or IPv6 address.",
                 InitCode.INVALID,
             ) from None
-    if not request_ip:
-        return None
-    try:
-        return str(ipaddress.ip_address(request_ip))
-    except ValueError:
-        return None
+    return request_ip or None
 
 
 def _request_event(tx: TransactionItem) -> TransactionEvent:
@@ -545,9 +543,52 @@ def _propagate_charge(tx: TransactionItem) -> None:
         if tx.order_id is None:
             tx.order_id = checkout.order_id
             tx.save(update_fields=["order", "modified_at"])
-        order = order_mark_charged(order_id=checkout.order_id, amount=total)
+        order = order_mark_charged(
+            order_id=checkout.order_id,
+            amount=total,
+            returned=_returned_for_cancelled(checkout.order_id),
+        )
         if order.charge_status in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED):
             _after_commit_order_paid(str(order.pk))
+
+
+def _returned_for_cancelled(order_id: UUID | None) -> Decimal:
+    """What was refunded for the order's cancelled shop orders: no longer paid for them."""
+    from marketplace.orders.models import OrderStatus
+
+    if order_id is None:
+        return ZERO
+    return (
+        Refund.objects.filter(
+            shop_order__order_id=order_id,
+            shop_order__status=OrderStatus.CANCELED,
+            status=RefundStatus.SUCCESS,
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+
+
+def _order_charged_total(order_id: UUID) -> Decimal:
+    return (
+        TransactionItem.objects.filter(
+            Q(order_id=order_id) | Q(checkout__order_id=order_id),
+            status=TransactionStatus.CHARGED,
+        ).aggregate(total=Sum("charged_amount"))["total"]
+        or ZERO
+    )
+
+
+def _order_charge_sync(order_id: UUID) -> Decimal:
+    """Recompute the order's charge status from the charges and the refunds of cancelled
+    shop orders (after a cancellation or such a refund); returns what its live shop orders
+    still owe (0 when nothing, or more than they cost, was paid). Locks the order row."""
+    from marketplace.orders.selectors import order_live_total
+    from marketplace.orders.services import order_mark_charged
+
+    charged, returned = _order_charged_total(order_id), _returned_for_cancelled(order_id)
+    order_mark_charged(order_id=order_id, amount=charged, returned=returned)
+    live = order_live_total(order_id=order_id)
+    return max((live or ZERO) - (charged - returned), ZERO)
 
 
 def _after_commit_order_paid(order_id: str) -> None:
@@ -798,52 +839,78 @@ def _default_refund_key(amount: Decimal | None, reason: str) -> str:
 
 
 def _order_transaction(order: Order) -> TransactionItem | None:
-    """The charged Alipay attempt that paid the order."""
-    return (
-        TransactionItem.objects.filter(
-            Q(order=order) | Q(checkout__order=order),
-            gateway_id=GatewayId.ALIPAY,
-            status=TransactionStatus.CHARGED,
+    """The first charged Alipay attempt that paid (part of) the order."""
+    return _order_trades(order).first()
+
+
+def _order_trades(order: Order) -> QuerySet[TransactionItem]:
+    return TransactionItem.objects.filter(
+        Q(order=order) | Q(checkout__order=order),
+        gateway_id=GatewayId.ALIPAY,
+        status=TransactionStatus.CHARGED,
+    ).order_by("created_at", "pk")
+
+
+def _trade_for_refund(order: Order, amount: Decimal) -> TransactionItem:
+    """The charged Alipay trade a refund of `amount` comes out of: the first one with that
+    much not yet refunded (nor being refunded). One refund is one `alipay.trade.refund`, so
+    it comes out of one trade: an order paid in several Alipay parts is refunded trade by
+    trade, and an amount no single trade still holds is refused with AMOUNT_TOO_HIGH
+    saying how much one refund can be (shop order lock held)."""
+    trades = list(_order_trades(order))
+    if not trades:
+        raise refuse(
+            None,
+            "The order was not paid with Alipay; refund cash at the counter.",
+            RefundErrorCode.NOT_PAID,
         )
-        .order_by("created_at", "pk")
-        .first()
+    taken = dict(
+        Refund.objects.filter(
+            transaction__in=trades, status__in=[RefundStatus.PENDING, RefundStatus.SUCCESS]
+        )
+        .values("transaction")
+        .annotate(total=Sum("amount"))
+        .values_list("transaction", "total")
+    )
+    room = {tx.pk: tx.charged_amount - (taken.get(tx.pk) or ZERO) for tx in trades}
+    for tx in trades:
+        if room[tx.pk] >= amount:
+            return tx
+    raise refuse(
+        "amount",
+        f"This order was paid in {len(trades)} Alipay trades and one refund comes out of one "
+        f"trade: at most ¥{max(room.values())} at a time here; refund the rest separately.",
+        RefundErrorCode.AMOUNT_TOO_HIGH,
     )
 
 
 def _policy_amount(shop_order: ShopOrder, now: datetime) -> tuple[Decimal, dict[str, Any]]:
     """What the shop order's cancellation entitles the buyer to: everything, except that
-    each tourism line gives back only its tier's percentage. Cancels the bookings (which
-    frees their capacity; cancelling again answers the same percentage)."""
-    from marketplace.bookings.services import booking_cancel
-    from marketplace.checkout.models import CheckoutLine
+    each tourism line gives back only its tier's percentage. Cancels the bookings, all in
+    one call (which frees their capacity; cancelling again answers the same percentage).
+    `shop_order.order` must be loaded."""
+    from marketplace.bookings.services import booking_cancel_many
+    from marketplace.orders.selectors import order_line_hold_keys
 
+    lines = list(shop_order.lines.filter(booking_start_date__isnull=False).order_by("pk"))
+    keys = order_line_hold_keys(order=shop_order.order, lines=lines)
+    if not keys:
+        return shop_order.total_amount, {"bookings": []}
+    outcomes = {
+        outcome.hold.key: outcome
+        for outcome in booking_cancel_many(keys=keys.values(), on_date=now)
+    }
     withheld = ZERO
     cancelled: list[dict[str, Any]] = []
-    lines = shop_order.lines.filter(booking_start_date__isnull=False).order_by("pk")
     for line in lines:
-        key = line.booking_hold_key
-        if key is None:
-            # Only lines sold before order lines kept their hold key: find the checkout line
-            # they were sold from by booking. Ambiguous when one order holds two identical
-            # bookings (both match the first), which is why new lines carry the key.
-            source = (
-                CheckoutLine.objects.filter(
-                    checkout__order_id=shop_order.order_id,
-                    variant_id=line.variant_id,
-                    booking_start_date=line.booking_start_date,
-                    booking_end_date=line.booking_end_date,
-                    booking_guests=line.booking_guests,
-                )
-                .order_by("pk")
-                .first()
-            )
-            if source is None:
-                continue
-            key = source.hold_key
-        outcome = booking_cancel(key=key, on_date=now)
+        if line.pk not in keys:
+            continue
+        outcome = outcomes[keys[line.pk]]
         refunded = outcome.refund_amount(line.total_price_amount)
         withheld += line.total_price_amount - refunded
-        cancelled.append({"key": key, "percent": outcome.refund_percent, "refund": str(refunded)})
+        cancelled.append(
+            {"key": keys[line.pk], "percent": outcome.refund_percent, "refund": str(refunded)}
+        )
     return max(shop_order.total_amount - withheld, ZERO), {"bookings": cancelled}
 
 
@@ -853,11 +920,15 @@ def _refund_prepare(
     shop_order: ShopOrder,
     amount: Decimal | None,
     reason: str,
-    key: str,
+    key: str | Callable[[ShopOrder], str],
     actor: User | None,
     now: datetime,
 ) -> Refund:
+    """The refund under `key` (a callable is asked for the key with the shop order locked),
+    or a new PENDING one for `amount`. Shop order row locked first."""
     locked = ShopOrder.objects.select_for_update().select_related("order").get(pk=shop_order.pk)
+    if callable(key):
+        key = key(locked)
     existing = Refund.objects.filter(shop_order=locked, idempotency_key=key).first()
     if existing is not None:
         return existing
@@ -866,8 +937,7 @@ def _refund_prepare(
         raise refuse(
             None, "The order is not paid, so there is nothing to refund.", RefundErrorCode.NOT_PAID
         )
-    tx = _order_transaction(order)
-    if tx is None:
+    if _order_transaction(order) is None:
         raise refuse(
             None,
             "The order was not paid with Alipay; refund cash at the counter.",
@@ -899,6 +969,7 @@ def _refund_prepare(
             f"¥{amount} is more than the ¥{left} left to refund on this shop order.",
             RefundErrorCode.AMOUNT_TOO_HIGH,
         )
+    tx = _trade_for_refund(order, amount)
     refund = Refund.objects.create(
         shop_order=locked,
         transaction=tx,
@@ -942,9 +1013,21 @@ def shop_order_refund(
     ValidationError (RefundErrorCode) when there is nothing to refund, the amount is too
     high, or Alipay refused (FAILED) or could not be reached (still PENDING).
     """
+    key = (idempotency_key or "").strip() or _default_refund_key(amount, reason)
+    return _refund_run(shop_order=shop_order, actor=actor, reason=reason, amount=amount, key=key)
+
+
+def _refund_run(
+    *,
+    shop_order: ShopOrder,
+    actor: User | None,
+    reason: str,
+    amount: Decimal | None,
+    key: str | Callable[[ShopOrder], str],
+) -> Refund:
+    """`shop_order_refund` with the key given, or chosen under the shop order's lock."""
     if not can_refund(user=actor, shop_order=shop_order):
         raise PermissionRefused("Only the shop's manager or a platform admin refunds its orders.")
-    key = (idempotency_key or "").strip() or _default_refund_key(amount, reason)
     refund = _refund_prepare(
         shop_order=shop_order,
         amount=amount,
@@ -996,7 +1079,23 @@ def refund_send(*, refund_id: int) -> Refund:
             f"Alipay did not answer ({unavailable.message}); the refund is pending: retry it.",
             RefundErrorCode.GATEWAY_UNAVAILABLE,
         )
+    if refund.status == RefundStatus.SUCCESS:
+        _order_charge_sync_if_cancelled(refund)
     return refund
+
+
+def _order_charge_sync_if_cancelled(refund: Refund) -> None:
+    """A cancelled part was given back: an order overcharged by it is paid in full again.
+    In a transaction of its own, after the refund row's, holding only the order row: inside
+    it (refund, transaction, then order) a concurrent cancellation (order, then shop order)
+    and refund preparation (shop order, then transaction) could close a deadlock cycle. If
+    this step is lost, the next cancellation call of the order recomputes the same."""
+    from marketplace.orders.models import OrderStatus
+
+    shop_order = ShopOrder.objects.only("status", "order_id").get(pk=refund.shop_order_id)
+    if shop_order.status == OrderStatus.CANCELED:
+        with transaction.atomic():
+            _order_charge_sync(shop_order.order_id)
 
 
 def _refund_settle(
@@ -1015,6 +1114,7 @@ def _refund_settle(
         tx.refunded_amount += refund.amount
         tx.save(update_fields=["refunded_amount", "modified_at"])
     refund.transaction = tx  # callers read the refunded total from the refund
+    shop_order = refund.shop_order
     _event(
         tx,
         TransactionEventType.REFUND_SUCCESS if ok else TransactionEventType.REFUND_FAILURE,
@@ -1024,7 +1124,6 @@ def _refund_settle(
         raw={k: str(v) for k, v in (raw or {}).items()},
         user=refund.requested_by,
     )
-    shop_order = refund.shop_order
     order_event_add(
         order=shop_order.order,
         type=OrderEventType.OTHER,
@@ -1044,8 +1143,9 @@ def _refund_settle(
 # The orders domain cancels (stock and booking days back, statuses, events) and knows
 # nothing of money; this is where a cancellation is paired with its refund, because orders
 # must not import payments. The sequence is safe to repeat: the cancellation commits first
-# (with the order's open cash attempts closed in the same transaction), then the refund goes
-# to Alipay under a key derived from the shop order, so a retry finds the same refund.
+# (with what the counter and open Alipay trades ask for settled in the same transaction),
+# then the refund goes to Alipay under a key derived from the shop order, so a retry finds
+# the same refund (or, after Alipay refused it, makes the next one).
 
 
 def counter_payment_days() -> int:
@@ -1066,14 +1166,24 @@ class CancelOutcome:
     refunds: list[Refund]
 
 
-def _cancel_closing_cash(*, order_id: UUID, cancel: Any) -> Any:
-    """Run `cancel()` in one transaction with the order's open cash attempts locked first
-    (payments' lock order: transaction rows before the order row), and close them if the
-    order ends up wholly cancelled, so the counter can no longer take cash for it (a
-    confirmation waiting on the lock then finds the attempt cancelled)."""
+def _cancel_closing_cash(*, order_id: UUID, cancel: Callable[[], Any], why: str) -> Any:
+    """Run `cancel()` with the order's open cash attempts locked first (payments' lock
+    order: transaction rows before the order row, which `cancel()` locks), and settle what
+    the buyer is asked to pay in the same transaction, so the counter can never take money
+    for what was cancelled (a confirmation waiting on the lock finds its attempt closed):
+
+    - the order wholly cancelled: its cash attempts are closed, nothing is due;
+    - partly cancelled: the charge status is recomputed against the live shop orders, and
+      a cash attempt asking for anything else than what they still owe is closed
+      ("superseded: <why>") and replaced by one for exactly that (none if nothing is owed).
+      Open Alipay trades for more than that are closed after commit, as superseded
+      attempts are (`_after_commit_close`): the buyer pays the rest at the counter.
+
+    `durable`: it must not run inside another transaction, since its callers talk to Alipay
+    after it commits."""
     from marketplace.orders.models import OrderStatus
 
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         pending = list(
             TransactionItem.objects.select_for_update(of=("self",))
             .filter(
@@ -1084,17 +1194,65 @@ def _cancel_closing_cash(*, order_id: UUID, cancel: Any) -> Any:
             .order_by("pk")
         )
         result = cancel()
-        if pending and Order.objects.filter(pk=order_id, status=OrderStatus.CANCELED).exists():
+        if Order.objects.filter(pk=order_id, status=OrderStatus.CANCELED).exists():
             for tx in pending:
-                tx.status = TransactionStatus.CANCELLED
-                tx.save(update_fields=["status", "modified_at"])
-                _event(
-                    tx,
-                    TransactionEventType.CANCEL_SUCCESS,
-                    key="order-canceled",
-                    message="The order was cancelled; nothing is to be paid at the counter.",
+                _cash_attempt_close(
+                    tx, "The order was cancelled; nothing is to be paid at the counter."
                 )
+            return result
+        owed = _order_charge_sync(order_id)
+        kept = next((tx for tx in pending if tx.amount == owed), None)
+        for tx in pending:
+            if tx is not kept:
+                _cash_attempt_close(
+                    tx,
+                    f"Superseded: {why}; ¥{owed} is still owed"
+                    + (", asked for by a new cash attempt." if owed > 0 else "."),
+                )
+        if pending and kept is None and owed > 0:
+            _cash_attempt_replace(pending[0], order_id=order_id, amount=owed, why=why)
+        for pk in TransactionItem.objects.filter(
+            Q(order_id=order_id) | Q(checkout__order_id=order_id),
+            gateway_id=GatewayId.ALIPAY,
+            status=TransactionStatus.PENDING,
+            amount__gt=owed,
+        ).values_list("pk", flat=True):
+            _after_commit_close(pk)
     return result
+
+
+def _cash_attempt_close(tx: TransactionItem, message: str) -> None:
+    """Close an open cash attempt (locked): the counter can no longer take cash for it."""
+    tx.status = TransactionStatus.CANCELLED
+    tx.save(update_fields=["status", "modified_at"])
+    _event(tx, TransactionEventType.CANCEL_SUCCESS, key="order-canceled", message=message)
+
+
+def _cash_attempt_replace(
+    old: TransactionItem, *, order_id: UUID, amount: Decimal, why: str
+) -> TransactionItem:
+    """A fresh cash attempt for `amount` in place of `old` (closed): the counter confirms
+    this one now. It belongs to the same checkout and order, so the counter's list of what
+    to collect and the unpaid-counter-order sweep both see it."""
+    tx = TransactionItem.objects.create(
+        name=old.name,
+        gateway_id=GatewayId.CASH,
+        method=PaymentMethod.CASH,
+        psp_reference=_new_reference("CASH"),
+        checkout_id=old.checkout_id,
+        order_id=order_id,
+        currency=old.currency,
+        amount=amount,
+        customer_ip_address=old.customer_ip_address,
+    )
+    _event(
+        tx,
+        TransactionEventType.CHARGE_REQUEST,
+        amount=amount,
+        key="request",
+        message=f"Cash at the counter: replaces {old.psp_reference} ({why}).",
+    )
+    return tx
 
 
 def _refunded_so_far(shop_order: ShopOrder) -> Decimal:
@@ -1133,20 +1291,43 @@ def _note_cash_owed(*, shop_order: ShopOrder, amount: Decimal, actor: User | Non
         )
 
 
+def _cancel_refunds(shop_order: ShopOrder) -> list[Refund]:
+    """The refunds made under the shop order's cancel keys, oldest first."""
+    base = cancel_refund_key(shop_order.pk)
+    return list(
+        Refund.objects.filter(shop_order=shop_order)
+        .filter(Q(idempotency_key=base) | Q(idempotency_key__startswith=f"{base}:"))
+        .order_by("pk")
+    )
+
+
+def _cancel_refund_key_now(shop_order: ShopOrder) -> str:
+    """The key the cancellation's refund goes under now (shop order locked): the latest
+    one's while it is PENDING or SUCCESS (a retry sends or returns that very refund, never
+    a second), the next one ("cancel:<id>:2", ":3", …, one more than the FAILED ones) after
+    Alipay refused the latest, so asking again is a new request Alipay can still grant."""
+    made = _cancel_refunds(shop_order)
+    if made and made[-1].status != RefundStatus.FAILED:
+        return made[-1].idempotency_key
+    failed = sum(1 for refund in made if refund.status == RefundStatus.FAILED)
+    base = cancel_refund_key(shop_order.pk)
+    return base if not failed else f"{base}:{failed + 1}"
+
+
 def _refund_cancelled(
     *, order: Order, shop_order: ShopOrder, actor: User | None, reason: str
 ) -> Refund | None:
     """Refund everything still unrefunded on a cancelled, paid shop order: the shop called
     it off, so no cancellation tier applies. None when nothing was paid or is left.
 
-    Keyed by `cancel_refund_key`: once the refund exists a retry sends that same refund
-    (Alipay pays an out_request_no at most once) instead of computing a new amount."""
+    Under the cancel keys (`_cancel_refund_key_now`): once the refund exists a retry sends
+    that same refund (Alipay pays an out_request_no at most once) instead of computing a
+    new amount; once Alipay refused it, a retry asks again under the next key."""
     from marketplace.orders.error_codes import OrderErrorCode
 
-    key = cancel_refund_key(shop_order.pk)
-    earlier = Refund.objects.filter(shop_order=shop_order, idempotency_key=key).first()
-    if earlier is not None:
-        amount = earlier.amount
+    made = _cancel_refunds(shop_order)
+    if made and made[-1].status != RefundStatus.FAILED:
+        amount = made[-1].amount
     else:
         if order.charge_status not in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED):
             return None
@@ -1157,8 +1338,12 @@ def _refund_cancelled(
             _note_cash_owed(shop_order=shop_order, amount=amount, actor=actor)
             return None
     try:
-        return shop_order_refund(
-            shop_order=shop_order, actor=actor, reason=reason, amount=amount, idempotency_key=key
+        return _refund_run(
+            shop_order=shop_order,
+            actor=actor,
+            reason=reason,
+            amount=amount,
+            key=_cancel_refund_key_now,
         )
     except ValidationError as exc:
         raise refuse(
@@ -1175,20 +1360,27 @@ def shop_order_cancel_and_refund(
     """Cancel a shop order (`orders.services.shop_order_cancel`: same permission, rules and
     idempotency) and refund the buyer the whole amount still unrefunded on it, if paid.
 
-    Call it outside any transaction: the cancellation commits before Alipay is asked, so a
-    lost answer never undoes a refund Alipay made. A retry is safe at every point: the
-    cancellation is a no-op the second time, and the refund is found by its key.
+    Call it outside any transaction (enforced: the cancellation's transaction is durable,
+    so RuntimeError inside another): it commits before Alipay is asked, so a lost answer
+    never undoes a refund Alipay made. A retry is safe at every point: the cancellation is
+    a no-op the second time, and the refund is found by its key. An unpaid counter order
+    of which this was one part asks at the counter only for what the other parts still
+    owe (see `_cancel_closing_cash`).
 
     Raises what `shop_order_cancel` raises; when the refund fails after the cancellation
-    committed, a ValidationError with OrderErrorCode.PAYMENT_ERROR (call again to retry a
-    refund Alipay did not answer). A shop order paid in cash gets a note in the order's
-    history instead: the counter gives the money back.
+    committed, a ValidationError with OrderErrorCode.PAYMENT_ERROR. Calling again then
+    sends the same refund if Alipay did not answer (it is refunded at most once), or asks
+    Alipay anew under the next cancel key if Alipay refused it (FAILED); while the cause
+    lasts (say, the seller's balance) each call is refused again and a person must act.
+    A shop order paid in cash gets a note in the order's history instead: the counter
+    gives the money back.
     """
     from marketplace.orders.services import shop_order_cancel
 
     cancelled = _cancel_closing_cash(
         order_id=shop_order.order_id,
         cancel=lambda: shop_order_cancel(actor=actor, shop_order=shop_order, reason=reason),
+        why=f"shop order {shop_order.pk} cancelled",
     )
     cancelled.shop = shop_order.shop
     order = Order.objects.get(pk=shop_order.order_id)
@@ -1206,7 +1398,9 @@ def order_cancel_and_refund(*, actor: User | None, order: Order, reason: str) ->
     from marketplace.orders.services import order_cancel
 
     _cancel_closing_cash(
-        order_id=order.pk, cancel=lambda: order_cancel(actor=actor, order=order, reason=reason)
+        order_id=order.pk,
+        cancel=lambda: order_cancel(actor=actor, order=order, reason=reason),
+        why=f"order #{order.number} cancelled",
     )
     order = Order.objects.get(pk=order.pk)
     shop_orders = list(
@@ -1263,9 +1457,10 @@ def orders_cancel_unpaid_at_counter(*, now: datetime, limit: int = 200) -> int:
         try:
             _cancel_closing_cash(
                 order_id=order.pk,
-                cancel=lambda order=order: order_cancel(
-                    actor=None, order=order, reason=reason, as_system=True
+                cancel=partial(
+                    order_cancel, actor=None, order=order, reason=reason, as_system=True
                 ),
+                why="not paid at the counter in time",
             )
         except ValidationError as exc:  # paid or handed over meanwhile: not ours to cancel
             logger.info("Counter order %s left as it is: %s", order.pk, " ".join(exc.messages))
