@@ -14,14 +14,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 
 from marketplace.checkout import services as checkout_services
 from marketplace.checkout.models import Checkout
+from marketplace.orders.models import Order
+from marketplace.payments import services
 from marketplace.payments.alipay import keys
 from marketplace.payments.alipay.sandbox import AlipaySandbox
+from marketplace.payments.models import GatewayId
 from tests.celery_worker import celery_worker, eager_celery  # noqa: F401
 from tests.checkout import helpers
 
@@ -111,3 +115,24 @@ def ready_checkout(
         lines=[helpers.line(variant, quantity)],
     )
     return helpers.ready(checkout, pay=False)
+
+
+def pay_and_complete(checkout: Checkout, sandbox: AlipaySandbox) -> Order:
+    """Pay the whole checkout through the sandbox's pay page and complete it."""
+    result = services.transaction_initialize(
+        checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE"
+    )
+    sandbox.open_pay_url(result.data["payUrl"])
+    params = sandbox.pay(result.transaction.psp_reference, deliver=False)
+    assert services.alipay_notification_handle(params=params) == "success"
+    return checkout_services.checkout_complete(checkout=checkout)
+
+
+def codes(exc_info: pytest.ExceptionInfo[Any]) -> list[str]:
+    """The error codes of a refused service call (a ValidationError by field)."""
+    return [e.code for errs in exc_info.value.error_dict.values() for e in errs]
+
+
+def alipay_refunds(sandbox: AlipaySandbox) -> list[Any]:
+    """The refund requests the sandbox has received."""
+    return [r for r in sandbox.received if r.method == "alipay.trade.refund"]

@@ -27,12 +27,9 @@ from marketplace.payments.models import (
 )
 from tests import factories
 from tests.checkout import helpers
+from tests.payments.conftest import alipay_refunds, codes
 
 pytestmark = pytest.mark.django_db
-
-
-def codes(exc_info) -> list[str]:
-    return [e.code for errs in exc_info.value.error_dict.values() for e in errs]
 
 
 def two_shop_checkout(channel):
@@ -57,10 +54,6 @@ def pay(checkout, sandbox, amount: str) -> TransactionItem:
     params = sandbox.pay(result.transaction.psp_reference, deliver=False)
     assert services.alipay_notification_handle(params=params) == "success"
     return TransactionItem.objects.get(pk=result.transaction.pk)
-
-
-def alipay_refunds(sandbox) -> list:
-    return [r for r in sandbox.received if r.method == "alipay.trade.refund"]
 
 
 # --- finding 1: a partly cancelled counter order -----------------------------------------

@@ -17,32 +17,14 @@ from marketplace.bookings.services import cancellation_policy_set
 from marketplace.checkout import services as checkout_services
 from marketplace.core.errors import PermissionRefused
 from marketplace.inventory.models import Stock
-from marketplace.orders.models import Order, OrderEvent, OrderLine, OrderStatus, ShopOrder
+from marketplace.orders.models import OrderEvent, OrderLine, OrderStatus, ShopOrder
 from marketplace.payments import services
 from marketplace.payments.models import GatewayId, Refund, RefundStatus, TransactionStatus
 from tests import factories
 from tests.checkout import helpers
-from tests.payments.conftest import ready_checkout
+from tests.payments.conftest import alipay_refunds, codes, pay_and_complete, ready_checkout
 
 pytestmark = pytest.mark.django_db
-
-
-def pay_and_complete(checkout, sandbox) -> Order:
-    result = services.transaction_initialize(
-        checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE"
-    )
-    sandbox.open_pay_url(result.data["payUrl"])
-    params = sandbox.pay(result.transaction.psp_reference, deliver=False)
-    assert services.alipay_notification_handle(params=params) == "success"
-    return checkout_services.checkout_complete(checkout=checkout)
-
-
-def codes(exc_info) -> list[str]:
-    return [e.code for errs in exc_info.value.error_dict.values() for e in errs]
-
-
-def alipay_refunds(sandbox) -> list:
-    return [r for r in sandbox.received if r.method == "alipay.trade.refund"]
 
 
 @pytest.fixture
