@@ -128,11 +128,6 @@ def pay_and_complete(checkout: Checkout, sandbox: AlipaySandbox) -> Order:
     return checkout_services.checkout_complete(checkout=checkout)
 
 
-def codes(exc_info: pytest.ExceptionInfo[Any]) -> list[str]:
-    """The error codes of a refused service call (a ValidationError by field)."""
-    return [e.code for errs in exc_info.value.error_dict.values() for e in errs]
-
-
 def alipay_refunds(sandbox: AlipaySandbox) -> list[Any]:
     """The refund requests the sandbox has received."""
     return [r for r in sandbox.received if r.method == "alipay.trade.refund"]

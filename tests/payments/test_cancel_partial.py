@@ -27,7 +27,8 @@ from marketplace.payments.models import (
 )
 from tests import factories
 from tests.checkout import helpers
-from tests.payments.conftest import alipay_refunds, codes
+from tests.checkout.helpers import codes
+from tests.payments.conftest import alipay_refunds
 
 pytestmark = pytest.mark.django_db
 

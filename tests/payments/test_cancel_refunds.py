@@ -22,7 +22,8 @@ from marketplace.payments import services
 from marketplace.payments.models import GatewayId, Refund, RefundStatus, TransactionStatus
 from tests import factories
 from tests.checkout import helpers
-from tests.payments.conftest import alipay_refunds, codes, pay_and_complete, ready_checkout
+from tests.checkout.helpers import codes
+from tests.payments.conftest import alipay_refunds, pay_and_complete, ready_checkout
 
 pytestmark = pytest.mark.django_db
 

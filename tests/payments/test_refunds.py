@@ -18,7 +18,8 @@ from marketplace.payments import services
 from marketplace.payments.models import Refund, RefundStatus, TransactionItem
 from tests import factories
 from tests.checkout import helpers
-from tests.payments.conftest import codes, pay_and_complete, ready_checkout
+from tests.checkout.helpers import codes
+from tests.payments.conftest import pay_and_complete, ready_checkout
 
 pytestmark = pytest.mark.django_db
 
