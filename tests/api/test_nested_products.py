@@ -150,3 +150,48 @@ def test_bad_arguments_on_a_nested_page_are_refused(gql, channel):
     )
     codes = {e["extensions"]["exception"]["code"] for e in body["errors"]}
     assert codes == {"NOT_FOUND"}
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        'search: "茶"',
+        'filter: {search: "茶"}, sortBy: {field: RANK, direction: DESC}',
+        "sortBy: {field: PRICE, direction: DESC}",
+        "sortBy: {field: MINIMAL_PRICE, direction: DESC}",
+        "sortBy: {field: RATING, direction: ASC}",
+        "sortBy: {field: PUBLISHED_AT, direction: ASC}",
+        "sortBy: {field: CREATED_AT, direction: DESC}",
+        "where: {price: {range: {gte: 11}}}",
+    ],
+)
+def test_batched_pages_follow_every_sort_and_filter(gql, channel, arguments):
+    """Page by page, a batched category page lists what the category's own connection lists,
+    whatever the search, filter or order (each adds its own annotations to the window)."""
+    category = factories.category(name="山货")
+    shop = factories.shop()
+    for i, name in enumerate(["古树红茶", "冰岛普洱茶", "野生蜂蜜", "核桃", "滇红茶"]):
+        factories.product(
+            shop_obj=shop, channel_obj=channel, name=name, price=str(10 + i), category_obj=category
+        )
+    batched = (
+        """query($after: String) { categories(first: 5) { edges { node {
+        products(first: 2, after: $after, channel: "urban-retail", %s) {
+          totalCount pageInfo { endCursor } edges { node { name } } } } } } }"""
+        % arguments
+    )
+    alone = gql.data(
+        """query($slug: String) { category(slug: $slug) {
+             products(last: 10, channel: "urban-retail", %s) {
+               totalCount edges { node { name } } } } }"""
+        % arguments,
+        {"slug": category.slug},
+    )["category"]["products"]
+    expected = [e["node"]["name"] for e in alone["edges"]]
+
+    first = gql.data(batched, {"after": None})["categories"]["edges"][0]["node"]["products"]
+    after = first["pageInfo"]["endCursor"]
+    second = gql.data(batched, {"after": after})["categories"]["edges"][0]["node"]["products"]
+    assert first["totalCount"] == second["totalCount"] == alone["totalCount"]
+    assert [e["node"]["name"] for e in first["edges"]] == expected[:2]
+    assert [e["node"]["name"] for e in second["edges"]] == expected[2:4]
