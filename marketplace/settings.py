@@ -119,7 +119,12 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_ruralmart")}
+# The test database is named after the database in use, so suites run against different
+# databases of one server (two checkouts, CI beside a developer) never share or drop each
+# other's test database.
+DATABASES["default"]["TEST"] = {
+    "NAME": os.environ.get("TEST_DATABASE_NAME", f"test_{DATABASES['default']['NAME']}")
+}
 # PostgreSQL's default random_page_cost (4) models spinning disks and makes the planner scan
 # whole tables where an index probe is cheaper: with it, a search for a common word read all
 # 10,000 channel listings instead of 300 index entries. 1.1 is the usual SSD setting. Set
@@ -215,6 +220,10 @@ MAX_CHECKOUT_LINE_QUANTITY = int(os.environ.get("MAX_CHECKOUT_LINE_QUANTITY", "5
 GRAPHENE = {"SCHEMA": "storefront_api.schema.schema"}
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "12"))
 GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "50000"))
+# Top-level fields per operation and aliased fields per document: storefront pages use a
+# handful of each; hundreds only serve to multiply the work of one request.
+GRAPHQL_MAX_ROOT_FIELDS = int(os.environ.get("GRAPHQL_MAX_ROOT_FIELDS", "20"))
+GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
 JWT_ACCESS_TTL_SECONDS = int(os.environ.get("JWT_ACCESS_TTL_SECONDS", "300"))
 JWT_REFRESH_TTL_SECONDS = int(os.environ.get("JWT_REFRESH_TTL_SECONDS", str(30 * 24 * 3600)))
 THUMBNAIL_SIZES = (32, 64, 128, 256, 512, 1024, 2048, 4096)

@@ -27,6 +27,7 @@ from storefront_api.catalog.types import (
 from storefront_api.channel.types import Channel
 from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
 from storefront_api.core.connection import CountableConnection, connection_args, paginate
+from storefront_api.core.enums import api_enum
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
@@ -41,10 +42,14 @@ class CategoryFilterInput(graphene.InputObjectType):
     slugs = graphene.List(graphene.NonNull(graphene.String))
 
 
-class CategorySortField(graphene.Enum):
-    NAME = "name"
-    PRODUCT_COUNT = "product_count"
-    SUBCATEGORY_COUNT = "subcategory_count"
+CategorySortField = api_enum(
+    "CategorySortField",
+    [
+        ("NAME", "name"),
+        ("PRODUCT_COUNT", "product_count"),
+        ("SUBCATEGORY_COUNT", "subcategory_count"),
+    ],
+)
 
 
 class CategorySortingInput(graphene.InputObjectType):
@@ -54,9 +59,13 @@ class CategorySortingInput(graphene.InputObjectType):
     field = graphene.InputField(CategorySortField, required=True)
 
 
-class CollectionPublished(graphene.Enum):
-    PUBLISHED = "published"
-    HIDDEN = "hidden"
+CollectionPublished = api_enum(
+    "CollectionPublished",
+    [
+        ("PUBLISHED", "published"),
+        ("HIDDEN", "hidden"),
+    ],
+)
 
 
 class CollectionFilterInput(graphene.InputObjectType):

@@ -40,6 +40,7 @@ from graphql import (
 from storefront_api.core.execution import RequestExecutionContext
 from storefront_api.core.limits import (
     check_query_limits,
+    document_width_errors,
     literal_text_errors,
     variable_text_errors,
 )
@@ -125,9 +126,14 @@ class GraphQLView(BaseGraphQLView):
             if show_graphiql:
                 return None
             raise HttpError(HttpResponseNotAllowed(["POST"], "Only queries may be sent with GET."))
-        # These depend on the variables, so they are checked per request, not cached.
+        # Cost and depth depend on the variables, and every limit on the settings in force, so
+        # these are checked per request, not cached with the validation.
         values = variables if isinstance(variables, dict) else {}
-        limit_errors = variable_text_errors(values) or check_query_limits(document, values)
+        limit_errors = (
+            variable_text_errors(values)
+            or document_width_errors(document)
+            or check_query_limits(document, values, self.schema.graphql_schema)
+        )
         if limit_errors:
             return ExecutionResult(data=None, errors=limit_errors)
         result = execute(

@@ -20,6 +20,7 @@ from storefront_api.account.dataloaders import (
     UserByIdLoader,
 )
 from storefront_api.core.dataloaders import get_loader, then
+from storefront_api.core.enums import domain_enum
 from storefront_api.core.types import (
     CountryCode,
     CountryDisplay,
@@ -29,8 +30,8 @@ from storefront_api.core.types import (
     ThumbnailFormatEnum,
 )
 
-AccountErrorCode = graphene.Enum.from_enum(DomainAccountErrorCode)
-AddressTypeEnum = graphene.Enum.from_enum(AddressType, name="AddressTypeEnum")
+AccountErrorCode = domain_enum(DomainAccountErrorCode, name="AccountErrorCode")
+AddressTypeEnum = domain_enum(AddressType, name="AddressTypeEnum")
 
 _COUNTRY_NAMES = {"CN": "China"}
 

@@ -9,6 +9,7 @@ from typing import Any
 import graphene
 
 from marketplace.catalog.selectors import PriceRange, ProductFilters, ProductSortField
+from storefront_api.core.enums import api_enum, api_enum_of_names
 from storefront_api.core.errors import ApiError
 from storefront_api.core.ids import decode_id, decode_ids
 from storefront_api.core.types import OrderDirection
@@ -40,9 +41,7 @@ class DecimalFilterInput(graphene.InputObjectType):
     range = graphene.Field(DecimalRangeInput)
 
 
-class StockAvailability(graphene.Enum):
-    IN_STOCK = "IN_STOCK"
-    OUT_OF_STOCK = "OUT_OF_STOCK"
+StockAvailability = api_enum_of_names("StockAvailability", ("IN_STOCK", "OUT_OF_STOCK"))
 
 
 class ProductFilterInput(graphene.InputObjectType):
@@ -87,19 +86,23 @@ class ProductWhereInput(graphene.InputObjectType):
     OR = graphene.List(graphene.NonNull(lambda: ProductWhereInput), name="OR")
 
 
-class ProductOrderField(graphene.Enum):
-    NAME = "name"
-    RANK = "rank"
-    PRICE = "price"
-    MINIMAL_PRICE = "minimal_price"
-    LAST_MODIFIED = "last_modified"
-    DATE = "date"
-    PUBLISHED = "published"
-    PUBLICATION_DATE = "publication_date"
-    PUBLISHED_AT = "published_at"
-    LAST_MODIFIED_AT = "last_modified_at"
-    RATING = "rating"
-    CREATED_AT = "created_at"
+ProductOrderField = api_enum(
+    "ProductOrderField",
+    [
+        ("NAME", "name"),
+        ("RANK", "rank"),
+        ("PRICE", "price"),
+        ("MINIMAL_PRICE", "minimal_price"),
+        ("LAST_MODIFIED", "last_modified"),
+        ("DATE", "date"),
+        ("PUBLISHED", "published"),
+        ("PUBLICATION_DATE", "publication_date"),
+        ("PUBLISHED_AT", "published_at"),
+        ("LAST_MODIFIED_AT", "last_modified_at"),
+        ("RATING", "rating"),
+        ("CREATED_AT", "created_at"),
+    ],
+)
 
 
 class ProductOrder(graphene.InputObjectType):

@@ -16,6 +16,7 @@ from storefront_api.core.channel import channel_by_slug
 from storefront_api.core.connection import CountableConnection, connection_args, paginate_list
 from storefront_api.core.dataloaders import gather, get_loader, then
 from storefront_api.core.enum_values import MEASUREMENT_UNITS
+from storefront_api.core.enums import api_enum_of_names, domain_enum
 from storefront_api.core.types import (
     CountryCode,
     Image,
@@ -32,50 +33,40 @@ from storefront_api.core.types import (
 )
 from storefront_api.shops.dataloaders import ShopByIdLoader
 
-
-class OfferingKindEnum(graphene.Enum):
-    PRODUCE = "PRODUCE"
-    GOODS = "GOODS"
-    HOMESTAY = "HOMESTAY"
-    EXPERIENCE = "EXPERIENCE"
+OfferingKindEnum = domain_enum(models.OfferingKind, name="OfferingKindEnum")
 
 
-class BeneficiaryKindEnum(graphene.Enum):
-    COLLECTIVE = "COLLECTIVE"
-    HOUSEHOLD = "HOUSEHOLD"
+BeneficiaryKindEnum = domain_enum(models.BeneficiaryKind, name="BeneficiaryKindEnum")
 
 
-class StorageEnum(graphene.Enum):
-    AMBIENT = "AMBIENT"
-    CHILLED = "CHILLED"
-    FROZEN = "FROZEN"
+StorageEnum = domain_enum(models.Storage, name="StorageEnum")
 
 
-class CertificationKindEnum(graphene.Enum):
-    POVERTY_RELIEF = "POVERTY_RELIEF"
-    GREEN = "GREEN"
-    ORGANIC = "ORGANIC"
-    GEOGRAPHIC_INDICATION = "GEOGRAPHIC_INDICATION"
+CertificationKindEnum = domain_enum(models.CertificationKind, name="CertificationKindEnum")
 
 
-class AttributeInputTypeEnum(graphene.Enum):
-    DROPDOWN = "DROPDOWN"
-    MULTISELECT = "MULTISELECT"
-    FILE = "FILE"
-    REFERENCE = "REFERENCE"
-    SINGLE_REFERENCE = "SINGLE_REFERENCE"
-    NUMERIC = "NUMERIC"
-    RICH_TEXT = "RICH_TEXT"
-    PLAIN_TEXT = "PLAIN_TEXT"
-    SWATCH = "SWATCH"
-    BOOLEAN = "BOOLEAN"
-    DATE = "DATE"
-    DATE_TIME = "DATE_TIME"
+# Saleor's whole list; the catalog stores the kinds it can show.
+AttributeInputTypeEnum = domain_enum(
+    models.AttributeInputType,
+    name="AttributeInputTypeEnum",
+    api_names=(
+        "DROPDOWN",
+        "MULTISELECT",
+        "FILE",
+        "REFERENCE",
+        "SINGLE_REFERENCE",
+        "NUMERIC",
+        "RICH_TEXT",
+        "PLAIN_TEXT",
+        "SWATCH",
+        "BOOLEAN",
+        "DATE",
+        "DATE_TIME",
+    ),
+)
 
 
-class ProductMediaType(graphene.Enum):
-    IMAGE = "IMAGE"
-    VIDEO = "VIDEO"
+ProductMediaType = api_enum_of_names("ProductMediaType", ("IMAGE", "VIDEO"))
 
 
 def _channel_id(info: Any, root: Any) -> int | None:

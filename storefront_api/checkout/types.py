@@ -27,6 +27,11 @@ from marketplace.accounts.addresses import ADDRESS_FIELDS
 from marketplace.checkout import selectors as checkout_selectors
 from marketplace.checkout.error_codes import CheckoutErrorCode as DomainCheckoutErrorCode
 from marketplace.checkout.models import Checkout as CheckoutModel
+from marketplace.checkout.models import (
+    CheckoutAuthorizeStatus,
+    CheckoutChargeStatus,
+    VoucherDiscountType,
+)
 from marketplace.checkout.models import Voucher as VoucherModel
 from marketplace.orders import models as order_models
 from storefront_api.account.dataloaders import UserByIdLoader
@@ -37,6 +42,7 @@ from storefront_api.channel.types import Channel
 from storefront_api.checkout import dataloaders as loaders
 from storefront_api.core.connection import CountableConnection
 from storefront_api.core.dataloaders import gather, get_loader, then
+from storefront_api.core.enums import api_enum, domain_enum
 from storefront_api.core.ids import to_global_id
 from storefront_api.core.types import Money, ObjectWithMetadata, TaxedMoney
 from storefront_api.payment.types import PaymentGateway
@@ -45,49 +51,31 @@ from storefront_api.shops.types import Shop
 
 ZERO = Decimal("0.00")
 
-CheckoutErrorCode = graphene.Enum.from_enum(DomainCheckoutErrorCode, name="CheckoutErrorCode")
-
-
-class CheckoutChargeStatusEnum(graphene.Enum):
-    NONE = "NONE"
-    PARTIAL = "PARTIAL"
-    FULL = "FULL"
-    OVERCHARGED = "OVERCHARGED"
-
-
-class CheckoutAuthorizeStatusEnum(graphene.Enum):
-    NONE = "NONE"
-    PARTIAL = "PARTIAL"
-    FULL = "FULL"
-
-
-class OrderChargeStatusEnum(graphene.Enum):
-    NONE = "NONE"
-    PARTIAL = "PARTIAL"
-    FULL = "FULL"
-    OVERCHARGED = "OVERCHARGED"
-
-
-class OrderAuthorizeStatusEnum(graphene.Enum):
-    NONE = "NONE"
-    PARTIAL = "PARTIAL"
-    FULL = "FULL"
-
-
-OrderStatus = graphene.Enum(
-    "OrderStatus", [(value, value) for value in order_models.OrderStatus.values]
+CheckoutErrorCode = domain_enum(DomainCheckoutErrorCode, name="CheckoutErrorCode")
+CheckoutChargeStatusEnum = domain_enum(CheckoutChargeStatus, name="CheckoutChargeStatusEnum")
+CheckoutAuthorizeStatusEnum = domain_enum(
+    CheckoutAuthorizeStatus, name="CheckoutAuthorizeStatusEnum"
 )
+OrderChargeStatusEnum = domain_enum(order_models.OrderChargeStatus, name="OrderChargeStatusEnum")
+OrderAuthorizeStatusEnum = domain_enum(
+    order_models.OrderAuthorizeStatus, name="OrderAuthorizeStatusEnum"
+)
+OrderStatus = domain_enum(order_models.OrderStatus, name="OrderStatus")
 
-
-class PaymentChargeStatusEnum(graphene.Enum):
-    NOT_CHARGED = "not-charged"
-    PENDING = "pending"
-    PARTIALLY_CHARGED = "partially-charged"
-    FULLY_CHARGED = "fully-charged"
-    PARTIALLY_REFUNDED = "partially-refunded"
-    FULLY_REFUNDED = "fully-refunded"
-    REFUSED = "refused"
-    CANCELLED = "cancelled"
+# Saleor's legacy payment status, derived from the order's charge status.
+PaymentChargeStatusEnum = api_enum(
+    "PaymentChargeStatusEnum",
+    [
+        ("NOT_CHARGED", "not-charged"),
+        ("PENDING", "pending"),
+        ("PARTIALLY_CHARGED", "partially-charged"),
+        ("FULLY_CHARGED", "fully-charged"),
+        ("PARTIALLY_REFUNDED", "partially-refunded"),
+        ("FULLY_REFUNDED", "fully-refunded"),
+        ("REFUSED", "refused"),
+        ("CANCELLED", "cancelled"),
+    ],
+)
 
 
 # Saleor's whole OrderEventsEnum; the orders domain records a subset of these names.
@@ -143,35 +131,37 @@ _ORDER_EVENT_NAMES = (
     "NOTE_UPDATED",
     "OTHER",
 )
-OrderEventsEnum = graphene.Enum("OrderEventsEnum", [(name, name) for name in _ORDER_EVENT_NAMES])
-
-
-class FulfillmentStatus(graphene.Enum):
-    FULFILLED = "fulfilled"
-    REFUNDED = "refunded"
-    RETURNED = "returned"
-    REPLACED = "replaced"
-    REFUNDED_AND_RETURNED = "refunded_and_returned"
-    CANCELED = "canceled"
-    WAITING_FOR_APPROVAL = "waiting_for_approval"
-
-
-class OrderDiscountType(graphene.Enum):
-    SALE = "sale"
-    VOUCHER = "voucher"
-    MANUAL = "manual"
-    PROMOTION = "promotion"
-    ORDER_PROMOTION = "order_promotion"
-
-
-class DiscountValueTypeEnum(graphene.Enum):
-    FIXED = "fixed"
-    PERCENTAGE = "percentage"
-
-
-DeliveryMethodKindEnum = graphene.Enum(
-    "DeliveryMethodKindEnum", [(value, value) for value in DeliveryMethodKind.values]
+OrderEventsEnum = domain_enum(
+    order_models.OrderEventType, name="OrderEventsEnum", api_names=_ORDER_EVENT_NAMES
 )
+
+
+FulfillmentStatus = api_enum(
+    "FulfillmentStatus",
+    [
+        ("FULFILLED", "fulfilled"),
+        ("REFUNDED", "refunded"),
+        ("RETURNED", "returned"),
+        ("REPLACED", "replaced"),
+        ("REFUNDED_AND_RETURNED", "refunded_and_returned"),
+        ("CANCELED", "canceled"),
+        ("WAITING_FOR_APPROVAL", "waiting_for_approval"),
+    ],
+)
+OrderDiscountType = api_enum(
+    "OrderDiscountType",
+    [
+        ("SALE", "sale"),
+        ("VOUCHER", "voucher"),
+        ("MANUAL", "manual"),
+        ("PROMOTION", "promotion"),
+        ("ORDER_PROMOTION", "order_promotion"),
+    ],
+)
+DiscountValueTypeEnum = domain_enum(
+    VoucherDiscountType, name="DiscountValueTypeEnum", api_names=("FIXED", "PERCENTAGE")
+)
+DeliveryMethodKindEnum = domain_enum(DeliveryMethodKind, name="DeliveryMethodKindEnum")
 
 
 def _money(amount: Decimal | None, currency: str) -> dict[str, Any]:
@@ -218,10 +208,10 @@ class CheckoutError(graphene.ObjectType):
     )
 
 
-class DeliveryOptionsCalculateErrorCode(graphene.Enum):
-    GRAPHQL_ERROR = "graphql_error"
-    NOT_FOUND = "not_found"
-    INVALID = "invalid"
+DeliveryOptionsCalculateErrorCode = api_enum(
+    "DeliveryOptionsCalculateErrorCode",
+    [("GRAPHQL_ERROR", "graphql_error"), ("NOT_FOUND", "not_found"), ("INVALID", "invalid")],
+)
 
 
 class DeliveryOptionsCalculateError(graphene.ObjectType):
@@ -485,7 +475,7 @@ class Voucher(graphene.ObjectType):
 
     @staticmethod
     def resolve_discount_value_type(root: VoucherModel, info: Any) -> str:
-        return root.discount_type.lower()
+        return root.discount_type
 
     @staticmethod
     def resolve_discount_value(root: VoucherModel, info: Any) -> float:

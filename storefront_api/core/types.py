@@ -8,16 +8,21 @@ from typing import Any
 import graphene
 
 from storefront_api.core.enum_values import COUNTRY_CODES, LANGUAGE_CODES, MEASUREMENT_UNITS
+from storefront_api.core.enums import api_enum, api_enum_of_names
 
-LanguageCodeEnum = graphene.Enum("LanguageCodeEnum", [(code, code) for code in LANGUAGE_CODES])
-CountryCode = graphene.Enum("CountryCode", [(code, code) for code in COUNTRY_CODES])
-MeasurementUnitsEnum = graphene.Enum("MeasurementUnitsEnum", [(u, u) for u in MEASUREMENT_UNITS])
+LanguageCodeEnum = api_enum_of_names("LanguageCodeEnum", LANGUAGE_CODES)
+CountryCode = api_enum_of_names("CountryCode", COUNTRY_CODES)
+MeasurementUnitsEnum = api_enum_of_names("MeasurementUnitsEnum", MEASUREMENT_UNITS)
 
 
-class VariantAttributeScope(graphene.Enum):
-    ALL = "all"
-    VARIANT_SELECTION = "variant_selection"
-    NOT_VARIANT_SELECTION = "not_variant_selection"
+VariantAttributeScope = api_enum(
+    "VariantAttributeScope",
+    [
+        ("ALL", "all"),
+        ("VARIANT_SELECTION", "variant_selection"),
+        ("NOT_VARIANT_SELECTION", "not_variant_selection"),
+    ],
+)
 
 
 class PositiveInt(graphene.Int):
@@ -38,23 +43,35 @@ class PositiveInt(graphene.Int):
         return number
 
 
-class OrderDirection(graphene.Enum):
-    ASC = "asc"
-    DESC = "desc"
+OrderDirection = api_enum(
+    "OrderDirection",
+    [
+        ("ASC", "asc"),
+        ("DESC", "desc"),
+    ],
+)
 
 
-class ThumbnailFormatEnum(graphene.Enum):
-    ORIGINAL = "original"
-    AVIF = "avif"
-    WEBP = "webp"
+ThumbnailFormatEnum = api_enum(
+    "ThumbnailFormatEnum",
+    [
+        ("ORIGINAL", "original"),
+        ("AVIF", "avif"),
+        ("WEBP", "webp"),
+    ],
+)
 
 
-class WeightUnitsEnum(graphene.Enum):
-    G = "g"
-    LB = "lb"
-    OZ = "oz"
-    KG = "kg"
-    TONNE = "tonne"
+WeightUnitsEnum = api_enum(
+    "WeightUnitsEnum",
+    [
+        ("G", "g"),
+        ("LB", "lb"),
+        ("OZ", "oz"),
+        ("KG", "kg"),
+        ("TONNE", "tonne"),
+    ],
+)
 
 
 class Money(graphene.ObjectType):

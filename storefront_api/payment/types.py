@@ -28,6 +28,7 @@ from marketplace.payments.models import (
     TransactionItem as TransactionItemModel,
 )
 from storefront_api.core.dataloaders import get_loader, then
+from storefront_api.core.enums import api_enum_of_names, domain_enum
 from storefront_api.core.types import Money, ObjectWithMetadata
 from storefront_api.payment.dataloaders import (
     EventsByTransactionLoader,
@@ -82,33 +83,28 @@ class PositiveDecimal(graphene.Scalar):
 
 # --- enums --------------------------------------------------------------------------------
 
-TransactionEventTypeEnum = graphene.Enum(
-    "TransactionEventTypeEnum", [(value, value) for value in TransactionEventType.values]
+TransactionEventTypeEnum = domain_enum(TransactionEventType, name="TransactionEventTypeEnum")
+
+
+TransactionActionEnum = api_enum_of_names("TransactionActionEnum", ("CHARGE", "REFUND", "CANCEL"))
+
+
+TransactionFlowStrategyEnum = api_enum_of_names(
+    "TransactionFlowStrategyEnum", ("AUTHORIZATION", "CHARGE")
 )
 
 
-class TransactionActionEnum(graphene.Enum):
-    CHARGE = "CHARGE"
-    REFUND = "REFUND"
-    CANCEL = "CANCEL"
-
-
-class TransactionFlowStrategyEnum(graphene.Enum):
-    AUTHORIZATION = "AUTHORIZATION"
-    CHARGE = "CHARGE"
-
-
-TransactionInitializeErrorCode = graphene.Enum.from_enum(error_codes.TransactionInitializeErrorCode)
-PaymentGatewayInitializeErrorCode = graphene.Enum.from_enum(
-    error_codes.PaymentGatewayInitializeErrorCode
+TransactionInitializeErrorCode = domain_enum(
+    error_codes.TransactionInitializeErrorCode, name="TransactionInitializeErrorCode"
 )
-PaymentGatewayConfigErrorCode = graphene.Enum.from_enum(error_codes.PaymentGatewayConfigErrorCode)
-ShopOrderRefundErrorCode = graphene.Enum.from_enum(
-    error_codes.RefundErrorCode, name="ShopOrderRefundErrorCode"
+PaymentGatewayInitializeErrorCode = domain_enum(
+    error_codes.PaymentGatewayInitializeErrorCode, name="PaymentGatewayInitializeErrorCode"
 )
-RefundStatusEnum = graphene.Enum(
-    "ShopOrderRefundStatusEnum", [(value, value) for value in RefundStatus.values]
+PaymentGatewayConfigErrorCode = domain_enum(
+    error_codes.PaymentGatewayConfigErrorCode, name="PaymentGatewayConfigErrorCode"
 )
+ShopOrderRefundErrorCode = domain_enum(error_codes.RefundErrorCode, name="ShopOrderRefundErrorCode")
+RefundStatusEnum = domain_enum(RefundStatus, name="ShopOrderRefundStatusEnum")
 
 
 # --- errors -------------------------------------------------------------------------------
@@ -202,8 +198,7 @@ class TransactionEvent(graphene.ObjectType):
 
     @staticmethod
     def resolve_type(root: TransactionEventModel, info: Any) -> str:
-        # A freshly created row still holds the TextChoices member, not its string.
-        return str(root.type)
+        return root.type
 
     @staticmethod
     def resolve_external_url(root: TransactionEventModel, info: Any) -> str:
@@ -341,7 +336,7 @@ class Refund(graphene.ObjectType):
 
     @staticmethod
     def resolve_status(root: Any, info: Any) -> str:
-        return str(root.status)
+        return root.status
 
     @staticmethod
     def resolve_percent_by_booking(root: Any, info: Any) -> list[int]:

@@ -15,10 +15,16 @@ from django.core.exceptions import DisallowedHost
 from marketplace.catalog.models import TraceBatch
 from marketplace.core.storefront_settings import CountryInfo, StorefrontSettings
 from marketplace.divisions.models import County, Township, Village
-from marketplace.organisations.models import Household, PartyOrganisation
+from marketplace.organisations.models import (
+    Household,
+    HouseholdCategory,
+    PartyOrganisation,
+    ShopStatus,
+)
 from marketplace.organisations.models import Shop as ShopModel
 from marketplace.organisations.privacy import household_personal_data
 from storefront_api.core.dataloaders import get_loader
+from storefront_api.core.enums import domain_enum
 from storefront_api.core.types import (
     CountryDisplay,
     LanguageCodeEnum,
@@ -108,22 +114,10 @@ class PartyOrganisation_(graphene.ObjectType):
         return get_loader(info.context, VillageByIdLoader).load(root.village_id)
 
 
-class ShopStatusEnum(graphene.Enum):
-    APPLIED = "APPLIED"
-    RECOMMENDED = "RECOMMENDED"
-    APPROVED = "APPROVED"
-    SUSPENDED = "SUSPENDED"
-    CLOSED = "CLOSED"
-    REJECTED = "REJECTED"
+ShopStatusEnum = domain_enum(ShopStatus, name="ShopStatusEnum")
 
 
-class HouseholdCategoryEnum(graphene.Enum):
-    REGISTERED_POOR = "REGISTERED_POOR"
-    FORMERLY_POOR = "FORMERLY_POOR"
-    MONITORED_UNSTABLE = "MONITORED_UNSTABLE"
-    MONITORED_AT_RISK = "MONITORED_AT_RISK"
-    MONITORED_HARDSHIP = "MONITORED_HARDSHIP"
-    ORDINARY = "ORDINARY"
+HouseholdCategoryEnum = domain_enum(HouseholdCategory, name="HouseholdCategoryEnum")
 
 
 class Household_(graphene.ObjectType):

@@ -11,6 +11,7 @@ from marketplace.core.errors import PermissionRefused
 from marketplace.orders.error_codes import OrderErrorCode as DomainOrderErrorCode
 from marketplace.orders.services import shop_order_fulfil
 from storefront_api.checkout.types import ShopOrder
+from storefront_api.core.enums import domain_enum
 from storefront_api.core.errors import PermissionDenied
 from storefront_api.core.mutations import (
     ErrorsMutation,
@@ -20,7 +21,7 @@ from storefront_api.core.mutations import (
 )
 from storefront_api.core.shop_orders import require_shop_staff, shop_order_from_global_id
 
-OrderErrorCode = graphene.Enum.from_enum(DomainOrderErrorCode, name="OrderErrorCode")
+OrderErrorCode = domain_enum(DomainOrderErrorCode, name="OrderErrorCode")
 
 
 def order_error_entries(exc: ValidationError) -> list[tuple[str | None, str, Any]]:
