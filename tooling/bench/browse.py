@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from marketplace.bench.client import GraphQLClient, Reply
-from marketplace.bench.server import RunningServer
-from marketplace.bench.stats import LatencySummary, summarize
+from tooling.bench.client import GraphQLClient, Reply
+from tooling.bench.server import RunningServer
+from tooling.bench.stats import LatencySummary, summarize
 
 CHANNEL = "urban-retail"
 

@@ -16,8 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from marketplace.bench import browse, checkout, databases
-from marketplace.bench.server import ServerConfig, ServerError, gunicorn
+from tooling.bench import browse, checkout, databases
+from tooling.bench.server import ServerConfig, ServerError, gunicorn
 
 Say = Callable[[str], None]
 
@@ -88,7 +88,7 @@ def _add_seed_current_arguments(parser: ArgumentParser) -> None:
 
 def _run_seed_current(options: dict[str, Any], say: Say) -> None:
     """Seed the database this process is connected to (run by `ensure_seeded` in a child)."""
-    from marketplace.bench.seed import SeedRefused, seed, tqdm_progress
+    from tooling.bench.seed import SeedRefused, seed, tqdm_progress
 
     name = connection.settings_dict["NAME"]
     if name != options["expect_database"]:

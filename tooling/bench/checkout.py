@@ -38,11 +38,11 @@ from typing import Any, Protocol
 from unittest import mock
 from urllib.parse import urlencode
 
-from marketplace.bench import browse, databases, server
-from marketplace.bench.browse import Check
-from marketplace.bench.client import GraphQLClient, Reply
-from marketplace.bench.server import RunningServer, ServerConfig
-from marketplace.bench.stats import LatencySummary, summarize
+from tooling.bench import browse, databases, server
+from tooling.bench.browse import Check
+from tooling.bench.client import GraphQLClient, Reply
+from tooling.bench.server import RunningServer, ServerConfig
+from tooling.bench.stats import LatencySummary, summarize
 
 Say = Callable[[str], None]
 
@@ -934,7 +934,7 @@ def wait_for_notices(
 
 
 def add_arguments(parser: Any) -> None:
-    from marketplace.bench.scenarios import _add_dataset_arguments
+    from tooling.bench.scenarios import _add_dataset_arguments
 
     _add_dataset_arguments(parser)
     parser.add_argument("--checkouts", type=int, default=100, help="Timed purchases in a row.")
@@ -967,7 +967,7 @@ def run_prepare(options: dict[str, Any], say: Say) -> None:
     """Runs in the child connected to the bench database (started by `run`)."""
     from django.db import connection
 
-    from marketplace.bench.scenarios import ScenarioFailed
+    from tooling.bench.scenarios import ScenarioFailed
 
     name = connection.settings_dict["NAME"]
     if name != options["expect_database"]:
@@ -1005,10 +1005,10 @@ def _load_plan(*, database_url: str, name: str, shops_used: int) -> Plan:
 def run(options: dict[str, Any], say: Say) -> None:
     from django.conf import settings
 
-    from marketplace.bench.scenarios import ScenarioFailed, TargetsMissed, _prepare
-    from marketplace.bench.server import ServerError
     from marketplace.payments.alipay.gateway import SANDBOX_SELLER_ID, alipay_data_dir
     from marketplace.payments.alipay.sandbox import AlipaySandbox
+    from tooling.bench.scenarios import ScenarioFailed, TargetsMissed, _prepare
+    from tooling.bench.server import ServerError
 
     for name in ("checkouts", "buyers", "per_buyer", "workers", "threads", "shops_used"):
         if options[name] < 1:
