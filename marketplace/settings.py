@@ -119,7 +119,12 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
     )
 }
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_ruralmart")}
+# The test database is named after the database in use, so suites run against different
+# databases of one server (two checkouts, CI beside a developer) never share or drop each
+# other's test database.
+DATABASES["default"]["TEST"] = {
+    "NAME": os.environ.get("TEST_DATABASE_NAME", f"test_{DATABASES['default']['NAME']}")
+}
 # PostgreSQL's default random_page_cost (4) models spinning disks and makes the planner scan
 # whole tables where an index probe is cheaper: with it, a search for a common word read all
 # 10,000 channel listings instead of 300 index entries. 1.1 is the usual SSD setting. Set
