@@ -36,7 +36,7 @@ smoke: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy marketplace storefront_api logistics collective_econ admin
+	$(BIN)/mypy marketplace storefront_api logistics collective_econ admin tooling
 
 ## Rewrite the committed SDL after a deliberate API change.
 schema: $(STAMP)

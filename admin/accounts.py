@@ -20,12 +20,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from admin.scoping import ReadOnlyMixin, Scope, ScopedModelAdmin, ScopedTabularInline, adopt
+from admin.scoping import (
+    PLATFORM_ONLY,
+    ReadOnlyMixin,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+    adopt,
+)
 from marketplace.accounts import services
 from marketplace.accounts.addresses import ADDRESS_FIELDS, address_clean
 from marketplace.accounts.models import Address, AuthAttempt, RoleAssignment, User
-
-PLATFORM_ONLY = Scope()
 
 
 class UserCreationForm(AdminUserCreationForm):

@@ -31,8 +31,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from admin.scoping import (
+    PLATFORM_ONLY,
     Access,
-    ReadOnlyMixin,
+    CreatesThroughServiceMixin,
+    ReadOnlyInline,
     Scope,
     ScopedModelAdmin,
     ScopedTabularInline,
@@ -65,7 +67,6 @@ from marketplace.inventory.models import Stock
 from marketplace.organisations.models import Household
 
 REFERENCE = Scope(reference=True)
-PLATFORM_ONLY = Scope()
 PRODUCT_SCOPE = Scope(shop_path="shop", manager=Access.EDIT, officer=Access.VIEW)
 PRODUCT_CHILD_SCOPE = Scope(shop_path="product__shop", manager=Access.EDIT)
 VARIANT_CHILD_SCOPE = Scope(shop_path="variant__product__shop", manager=Access.EDIT)
@@ -751,12 +752,10 @@ class AssignedVariantAttributeValueAdmin(ScopedModelAdmin):
 # --- media, certificates, trace batches --------------------------------------------------
 
 
-class ThumbnailInline(ReadOnlyMixin, ScopedTabularInline):
+class ThumbnailInline(ReadOnlyInline):
     model = Thumbnail
     scope = Scope(shop_path="media__product__shop", manager=Access.VIEW)
-    extra = 0
     fields = ("size", "image")
-    readonly_fields = fields
 
 
 @admin.register(ProductMedia)
@@ -817,7 +816,7 @@ class ThumbnailAdmin(ScopedModelAdmin):
 
 
 @admin.register(Certification)
-class CertificationAdmin(RefreshesProductMixin, ScopedModelAdmin):
+class CertificationAdmin(CreatesThroughServiceMixin, RefreshesProductMixin, ScopedModelAdmin):
     scope = PRODUCT_CHILD_SCOPE
     list_display = ("number", "kind", "product", "issuer", "valid_from", "valid_until")
     list_filter = ("kind", ("product__shop", RelatedOnlyFieldListFilter))
@@ -825,22 +824,15 @@ class CertificationAdmin(RefreshesProductMixin, ScopedModelAdmin):
     list_select_related = ("product",)
     autocomplete_fields = ("product",)
 
-    def save_model(self, request: HttpRequest, obj: Certification, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        data = form.cleaned_data
-        adopt(
-            obj,
-            services.certification_add(
-                actor=acting_user(request),
-                product=data["product"],
-                kind=data["kind"],
-                number=data["number"],
-                issuer=data["issuer"],
-                valid_from=data["valid_from"],
-                valid_until=data["valid_until"],
-            ),
+    def create(self, request: HttpRequest, data: dict[str, Any]) -> Certification:
+        return services.certification_add(
+            actor=acting_user(request),
+            product=data["product"],
+            kind=data["kind"],
+            number=data["number"],
+            issuer=data["issuer"],
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
         )
 
 
@@ -880,7 +872,7 @@ class TraceBatchForm(forms.ModelForm):
 
 
 @admin.register(TraceBatch)
-class TraceBatchAdmin(ScopedModelAdmin):
+class TraceBatchAdmin(CreatesThroughServiceMixin, ScopedModelAdmin):
     scope = PRODUCT_CHILD_SCOPE
     form = TraceBatchForm
     list_display = (
@@ -901,21 +893,14 @@ class TraceBatchAdmin(ScopedModelAdmin):
         # The code is printed on packs and the village follows the product's shop.
         return ("product", "code", "village") if obj is not None else ("village",)
 
-    def save_model(self, request: HttpRequest, obj: TraceBatch, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        data = form.cleaned_data
-        adopt(
-            obj,
-            services.trace_batch_create(
-                actor=acting_user(request),
-                product=data["product"],
-                harvest_date=data["harvest_date"],
-                plot=data["plot"],
-                household=data.get("household"),
-                quantity_kg=data.get("quantity_kg"),
-                inspection_results=data.get("inspection_results") or [],
-                code=data.get("code") or None,
-            ),
+    def create(self, request: HttpRequest, data: dict[str, Any]) -> TraceBatch:
+        return services.trace_batch_create(
+            actor=acting_user(request),
+            product=data["product"],
+            harvest_date=data["harvest_date"],
+            plot=data["plot"],
+            household=data.get("household"),
+            quantity_kg=data.get("quantity_kg"),
+            inspection_results=data.get("inspection_results") or [],
+            code=data.get("code") or None,
         )

@@ -22,13 +22,14 @@ from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from admin.orders import buyer_address_text
+from admin.orders import WholeBuyerAddressesMixin
 from admin.scoping import (
+    PLATFORM_ONLY,
     Access,
+    ReadOnlyInline,
     ReadOnlyMixin,
     Scope,
     ScopedModelAdmin,
-    ScopedTabularInline,
 )
 from marketplace.checkout.models import (
     Checkout,
@@ -38,17 +39,15 @@ from marketplace.checkout.models import (
     Voucher,
 )
 
-PLATFORM_ONLY = Scope()
 VOUCHER_SCOPE = Scope(shop_path="shop", manager=Access.EDIT, officer=Access.VIEW)
 
 
 # --- checkouts (platform admin, read-only) ----------------------------------------------
 
 
-class CheckoutLineInline(ReadOnlyMixin, ScopedTabularInline):
+class CheckoutLineInline(ReadOnlyInline):
     model = CheckoutLine
     scope = PLATFORM_ONLY
-    extra = 0
     fields = (
         "variant",
         "quantity",
@@ -57,39 +56,25 @@ class CheckoutLineInline(ReadOnlyMixin, ScopedTabularInline):
         "booking_guests",
         "created_at",
     )
-    readonly_fields = fields
-    can_delete = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("variant__product")
+    related = ("variant__product",)
 
 
-class CheckoutDeliveryInline(ReadOnlyMixin, ScopedTabularInline):
+class CheckoutDeliveryInline(ReadOnlyInline):
     model = CheckoutDelivery
     scope = PLATFORM_ONLY
-    extra = 0
     fields = ("shop", "delivery_method")
-    readonly_fields = fields
-    can_delete = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("shop", "delivery_method")
+    related = ("shop", "delivery_method")
 
 
-class CheckoutVoucherInline(ReadOnlyMixin, ScopedTabularInline):
+class CheckoutVoucherInline(ReadOnlyInline):
     model = CheckoutVoucher
     scope = PLATFORM_ONLY
-    extra = 0
     fields = ("shop", "voucher")
-    readonly_fields = fields
-    can_delete = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("shop", "voucher")
+    related = ("shop", "voucher")
 
 
 @admin.register(Checkout)
-class CheckoutAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class CheckoutAdmin(WholeBuyerAddressesMixin, ReadOnlyMixin, ScopedModelAdmin):
     scope = PLATFORM_ONLY
     list_display = (
         "token",
@@ -124,14 +109,6 @@ class CheckoutAdmin(ReadOnlyMixin, ScopedModelAdmin):
     )
     readonly_fields = fields
     inlines = (CheckoutLineInline, CheckoutDeliveryInline, CheckoutVoucherInline)
-
-    @admin.display(description="Shipping address")
-    def shipping_address_text(self, obj: Checkout) -> str:
-        return buyer_address_text(obj.shipping_address, masked=False)
-
-    @admin.display(description="Billing address")
-    def billing_address_text(self, obj: Checkout) -> str:
-        return buyer_address_text(obj.billing_address, masked=False)
 
 
 @admin.register(CheckoutLine)

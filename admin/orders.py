@@ -15,7 +15,7 @@ shop that must ship it; everyone else sees it masked (`buyer_address_text`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -27,11 +27,12 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from admin.scoping import (
+    PLATFORM_ONLY,
     Access,
+    ReadOnlyInline,
     ReadOnlyMixin,
     Scope,
     ScopedModelAdmin,
-    ScopedTabularInline,
     acting_user,
 )
 from marketplace.accounts.permissions import role_scopes
@@ -40,7 +41,9 @@ from marketplace.orders.models import Order, OrderEvent, OrderLine, ShopOrder
 from marketplace.orders.services import CANCEL_REASON_MAX_LENGTH
 from marketplace.organisations.privacy import mask_name, mask_phone
 
-PLATFORM_ONLY = Scope()
+if TYPE_CHECKING:
+    from marketplace.checkout.models import Checkout
+
 SHOP_ORDER_SCOPE = Scope(shop_path="shop", manager=Access.VIEW, officer=Access.VIEW)
 ORDER_LINE_SCOPE = Scope(shop_path="shop_order__shop", manager=Access.VIEW, officer=Access.VIEW)
 ORDER_MONEY_FIELDS = (
@@ -94,6 +97,19 @@ def buyer_address_text(address: Mapping[str, Any] | None, *, masked: bool) -> st
     return " ".join(part for part in parts if part)
 
 
+class WholeBuyerAddressesMixin:
+    """The unmasked `shipping_address_text` and `billing_address_text` columns of a
+    platform-only admin whose rows carry both snapshots (checkouts, buyer orders)."""
+
+    @admin.display(description="Shipping address")
+    def shipping_address_text(self, obj: Checkout | Order) -> str:
+        return buyer_address_text(obj.shipping_address, masked=False)
+
+    @admin.display(description="Billing address")
+    def billing_address_text(self, obj: Checkout | Order) -> str:
+        return buyer_address_text(obj.billing_address, masked=False)
+
+
 def sees_buyer_data(request: HttpRequest) -> bool:
     return role_scopes(acting_user(request)).is_platform_admin
 
@@ -121,10 +137,9 @@ class CancelReasonForm(forms.Form):
         return reason
 
 
-class OrderLineInline(ReadOnlyMixin, ScopedTabularInline):
+class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     scope = ORDER_LINE_SCOPE
-    extra = 0
     fields = (
         "product_name",
         "variant_name",
@@ -138,11 +153,7 @@ class OrderLineInline(ReadOnlyMixin, ScopedTabularInline):
         "booking_end_date",
         "booking_guests",
     )
-    readonly_fields = fields
-    can_delete = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("beneficiary_household")
+    related = ("beneficiary_household",)
 
 
 @admin.register(ShopOrder)
@@ -339,33 +350,23 @@ class OrderLineAdmin(ReadOnlyMixin, ScopedModelAdmin):
 # --- buyer orders (platform admin) ------------------------------------------------------
 
 
-class ShopOrderInline(ReadOnlyMixin, ScopedTabularInline):
+class ShopOrderInline(ReadOnlyInline):
     model = ShopOrder
     scope = PLATFORM_ONLY
-    extra = 0
     fields = ("shop", "status", "delivery_method_name", "voucher_code", *ORDER_MONEY_FIELDS)
-    readonly_fields = fields
-    can_delete = False
     show_change_link = True
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("shop")
+    related = ("shop",)
 
 
-class OrderEventInline(ReadOnlyMixin, ScopedTabularInline):
+class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     scope = PLATFORM_ONLY
-    extra = 0
     fields = ("date", "type", "shop", "user", "parameters")
-    readonly_fields = fields
-    can_delete = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("shop", "user")
+    related = ("shop", "user")
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class OrderAdmin(WholeBuyerAddressesMixin, ReadOnlyMixin, ScopedModelAdmin):
     scope = PLATFORM_ONLY
     list_display = (
         "number",
@@ -400,14 +401,6 @@ class OrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
     )
     readonly_fields = fields
     inlines = (ShopOrderInline, OrderEventInline)
-
-    @admin.display(description="Shipping address")
-    def shipping_address_text(self, obj: Order) -> str:
-        return buyer_address_text(obj.shipping_address, masked=False)
-
-    @admin.display(description="Billing address")
-    def billing_address_text(self, obj: Order) -> str:
-        return buyer_address_text(obj.billing_address, masked=False)
 
 
 @admin.register(OrderEvent)

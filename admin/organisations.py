@@ -14,16 +14,16 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import HttpRequest
 
 from admin import shop_workflow
 from admin.scoping import (
     Access,
-    ReadOnlyMixin,
+    CreatesThroughServiceMixin,
+    ReadOnlyInline,
     Scope,
     ScopedModelAdmin,
-    ScopedTabularInline,
     acting_user,
     adopt,
 )
@@ -53,16 +53,11 @@ class PartyOrganisationAdmin(ScopedModelAdmin):
         return obj.village.township.name
 
 
-class ShopStatusEventInline(ReadOnlyMixin, ScopedTabularInline):
+class ShopStatusEventInline(ReadOnlyInline):
     model = ShopStatusEvent
     scope = STATUS_EVENT_SCOPE
-    extra = 0
     fields = ("created_at", "from_status", "to_status", "actor", "reason")
-    readonly_fields = fields
-    can_delete = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return super().get_queryset(request).select_related("actor")
+    related = ("actor",)
 
 
 class ShopForm(forms.ModelForm):
@@ -183,7 +178,7 @@ class HouseholdForm(forms.ModelForm):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ScopedModelAdmin):
+class HouseholdAdmin(CreatesThroughServiceMixin, ScopedModelAdmin):
     scope = HOUSEHOLD_SCOPE
     form = HouseholdForm
     list_filter = ("category", ("village", RelatedOnlyFieldListFilter))
@@ -266,22 +261,15 @@ class HouseholdAdmin(ScopedModelAdmin):
     def masked_phone(self, obj: Household) -> str:
         return household_personal_data(household=obj, viewer=None).phone
 
-    def save_model(
-        self, request: HttpRequest, obj: Household, form: forms.ModelForm, change: bool
-    ) -> None:
-        if not change:
-            data = form.cleaned_data
-            created = services.household_register(
-                actor=acting_user(request),
-                village=data["village"],
-                category=data["category"],
-                member_count=data["member_count"],
-                head_name=data["head_name"],
-                id_number=data.get("id_number", ""),
-                phone=data.get("phone", ""),
-            )
-            adopt(obj, created)
-            return
-        # No household_update service exists yet; the form's fields are single-row data
-        # whose rules are the model's CHECK constraints, which the form validates.
-        super().save_model(request, obj, form, change)
+    # A change is the form's own save: no household_update service exists yet, and the
+    # form's fields are single-row data whose rules are the model's CHECK constraints.
+    def create(self, request: HttpRequest, data: dict[str, Any]) -> Household:
+        return services.household_register(
+            actor=acting_user(request),
+            village=data["village"],
+            category=data["category"],
+            member_count=data["member_count"],
+            head_name=data["head_name"],
+            id_number=data.get("id_number", ""),
+            phone=data.get("phone", ""),
+        )

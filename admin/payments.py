@@ -15,24 +15,29 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from admin.scoping import Access, ReadOnlyMixin, Scope, ScopedModelAdmin, ScopedTabularInline
+from admin.scoping import (
+    PLATFORM_ONLY,
+    Access,
+    ReadOnlyInline,
+    ReadOnlyMixin,
+    Scope,
+    ScopedModelAdmin,
+)
 from marketplace.payments import services
 from marketplace.payments.alipay.gateway import AlipayError
 from marketplace.payments.models import Refund, RefundStatus, TransactionEvent, TransactionItem
 
 
-class TransactionEventInline(ReadOnlyMixin, ScopedTabularInline):
+class TransactionEventInline(ReadOnlyInline):
     model = TransactionEvent
-    scope = Scope()
-    extra = 0
+    scope = PLATFORM_ONLY
     fields = ("created_at", "type", "amount", "psp_reference", "idempotency_key", "message")
-    readonly_fields = fields
     ordering = ("created_at", "pk")
 
 
 @admin.register(TransactionItem)
 class TransactionItemAdmin(ReadOnlyMixin, ScopedModelAdmin):
-    scope = Scope()  # platform admins only
+    scope = PLATFORM_ONLY
     list_display = (
         "psp_reference",
         "gateway_id",
@@ -73,7 +78,7 @@ class TransactionItemAdmin(ReadOnlyMixin, ScopedModelAdmin):
 class TransactionEventAdmin(ReadOnlyMixin, ScopedModelAdmin):
     """The audit trail across all attempts (also shown inline on each attempt)."""
 
-    scope = Scope()  # platform admins only
+    scope = PLATFORM_ONLY
     list_display = ("created_at", "transaction", "type", "amount", "psp_reference", "message")
     list_filter = ("type",)
     search_fields = ("psp_reference", "idempotency_key", "transaction__psp_reference")

@@ -136,6 +136,10 @@ class Scope:
         return queryset.filter(manager_q) if manager_q is not None else queryset.none()
 
 
+# Rows only platform admins see or touch (checkouts, buyer orders, payments, users).
+PLATFORM_ONLY = Scope()
+
+
 def _scoped_choices(
     site: admin.AdminSite, db_field: ForeignKey[Any, Any], request: HttpRequest, kwargs: dict
 ) -> None:
@@ -285,6 +289,39 @@ class ReadOnlyMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class ReadOnlyInline(ReadOnlyMixin, ScopedTabularInline):
+    """A table of rows only services write (lines, events, snapshots) under their parent:
+    every field shown read-only, no blank rows to fill in, and the relations named in
+    `related` fetched in the inline's one query."""
+
+    extra = 0
+    can_delete = False
+    related: ClassVar[tuple[str, ...]] = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        return self.fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        # select_related() with no names would follow every foreign key; name them or none.
+        return queryset.select_related(*self.related) if self.related else queryset
+
+
+class CreatesThroughServiceMixin:
+    """For admins whose adds go through a domain service while a change is the form's own
+    save (what stays editable is single-row data that the model's constraints guard).
+    Subclasses say which service in `create`; the row it makes is adopted by the form."""
+
+    def create(self, request: HttpRequest, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)  # type: ignore[misc]
+        else:
+            adopt(obj, self.create(request, form.cleaned_data))
 
 
 def adopt(target: Model, created: Model) -> None:

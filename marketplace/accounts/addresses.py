@@ -125,6 +125,17 @@ _PROVINCES = (
     Province("新疆维吾尔自治区", "新疆", "Xinjiang"),
 )
 
+_CN_FIELDS = (
+    "name",
+    "company_name",
+    "street_address",
+    "city",
+    "city_area",
+    "country_area",
+    "postal_code",
+    "phone",
+)
+
 # Hong Kong, Macao and Taiwan have their own postal systems and are not delivered to
 # through this marketplace, so they are not CN provinces here.
 ADDRESS_RULES: dict[str, CountryRules] = {
@@ -135,25 +146,8 @@ ADDRESS_RULES: dict[str, CountryRules] = {
         # Chinese addresses run from the largest unit to the smallest.
         address_format="%Z%n%S%C%D%n%A%n%O%n%N",
         address_latin_format="%N%n%O%n%A%n%D%n%C%n%S, %Z",
-        allowed_fields=(
-            "name",
-            "company_name",
-            "street_address",
-            "city",
-            "city_area",
-            "country_area",
-            "postal_code",
-            "phone",
-        ),
-        required_fields=(
-            "name",
-            "street_address",
-            "city",
-            "city_area",
-            "country_area",
-            "postal_code",
-            "phone",
-        ),
+        allowed_fields=_CN_FIELDS,
+        required_fields=tuple(field for field in _CN_FIELDS if field != "company_name"),
         country_area_type="province",
         country_area_choices=_PROVINCES,
         city_type="city",

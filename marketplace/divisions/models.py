@@ -1,8 +1,15 @@
 """County (6-digit code), township (9-digit) and village (12-digit), per the national
 statistical division codes. A child's code always starts with its parent's code."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+
+def _require_parent_prefix(*, code: str, parent_code: str, child: str, parent: str) -> None:
+    # The database cannot see the parent's code in a CHECK, so `full_clean()` holds the rule.
+    if code and not code.startswith(parent_code):
+        raise ValidationError({"code": f"A {child} code starts with its {parent}'s code."})
 
 
 class County(models.Model):
@@ -43,10 +50,10 @@ class Township(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        if self.county_id and self.code and not self.code.startswith(self.county.code):
-            raise ValidationError({"code": "A township code starts with its county's code."})
+        if self.county_id:
+            _require_parent_prefix(
+                code=self.code, parent_code=self.county.code, child="township", parent="county"
+            )
 
 
 class Village(models.Model):
@@ -67,7 +74,7 @@ class Village(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        if self.township_id and self.code and not self.code.startswith(self.township.code):
-            raise ValidationError({"code": "A village code starts with its township's code."})
+        if self.township_id:
+            _require_parent_prefix(
+                code=self.code, parent_code=self.township.code, child="village", parent="township"
+            )

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from marketplace.bench import checkout as bench
-from marketplace.bench.client import Reply
-from marketplace.bench.server import RunningServer
+from tooling.bench import checkout as bench
+from tooling.bench.client import Reply
+from tooling.bench.server import RunningServer
 
 
 def _plan(shops: int = 4, variants: int = 3) -> bench.Plan:

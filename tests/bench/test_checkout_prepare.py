@@ -7,11 +7,11 @@ import pytest
 from django.db.models import F
 
 from logistics.models import DeliveryMethod, DeliveryMethodKind
-from marketplace.bench.checkout import BenchFailure, prepare_plan
-from marketplace.bench.seed import seed
 from marketplace.catalog.models import OfferingKind, ProductVariant
 from marketplace.inventory.models import Stock
 from marketplace.organisations.models import Shop
+from tooling.bench.checkout import BenchFailure, prepare_plan
+from tooling.bench.seed import seed
 
 pytestmark = pytest.mark.django_db
 

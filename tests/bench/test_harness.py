@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from marketplace.bench import browse, databases
-from marketplace.bench.client import Reply
-from marketplace.bench.stats import summarize
+from tooling.bench import browse, databases
+from tooling.bench.client import Reply
+from tooling.bench.stats import summarize
 
 
 def test_bench_url_keeps_the_server_and_changes_only_the_database() -> None:

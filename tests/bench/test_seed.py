@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count, Max, Min
 
-from marketplace.bench.seed import SeedRefused, seed
 from marketplace.catalog import selectors
 from marketplace.catalog.models import (
     BeneficiaryKind,
@@ -22,6 +21,7 @@ from marketplace.catalog.models import (
 from marketplace.channels.models import Channel
 from marketplace.inventory.models import Stock
 from marketplace.organisations.models import Shop, ShopStatus
+from tooling.bench.seed import SeedRefused, seed
 
 pytestmark = pytest.mark.django_db
 

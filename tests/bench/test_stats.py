@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.bench.stats import percentile, summarize
+from tooling.bench.stats import percentile, summarize
 
 
 def test_percentiles_interpolate_between_ranks() -> None:

@@ -13,7 +13,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from marketplace.demo import DemoSummary, load_demo_data
+from tooling.demo import DemoSummary, load_demo_data
 
 
 @pytest.fixture(scope="module")

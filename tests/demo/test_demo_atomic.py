@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.demo import loader
 from marketplace.divisions.models import County
 from marketplace.organisations.models import Shop
+from tooling.demo import loader
 
 pytestmark = pytest.mark.django_db
 

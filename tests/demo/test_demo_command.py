@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from marketplace.demo import DemoLogin, DemoSummary
 from marketplace.management.commands import demo as demo_command
+from tooling.demo import DemoLogin, DemoSummary
 
 LOGINS = [
     DemoLogin(

@@ -28,10 +28,10 @@ from marketplace.catalog.models import (
 )
 from marketplace.catalog.selectors import ProductFilters, product_list
 from marketplace.channels.models import Channel
-from marketplace.demo import DEMO_PASSWORD, load_demo_data
 from marketplace.divisions.models import County, Township, Village
 from marketplace.inventory.models import Stock
 from marketplace.organisations.models import Household, HouseholdCategory, Shop, ShopStatus
+from tooling.demo import DEMO_PASSWORD, load_demo_data
 
 pytestmark = pytest.mark.django_db
 

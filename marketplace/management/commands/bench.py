@@ -1,6 +1,6 @@
 """`ruralmart bench <scenario>`: benchmarks against a seeded bench database and gunicorn.
 
-Thin: parses the scenario and its options, runs it from `marketplace.bench.scenarios`.
+Thin: parses the scenario and its options, runs it from `tooling.bench.scenarios`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from marketplace.bench.scenarios import SCENARIOS, ScenarioFailed, TargetsMissed
+from tooling.bench.scenarios import SCENARIOS, ScenarioFailed, TargetsMissed
 
 
 class Command(BaseCommand):

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from marketplace.demo import DemoLogin, load_demo_data
+from tooling.demo import DemoLogin, load_demo_data
 
 FIRST_QUERY = (
     '{ products(first: 5, channel: "urban-retail") { edges { node { name '

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from marketplace.demo import load_demo_data
+from tooling.demo import load_demo_data
 
 
 class Command(BaseCommand):

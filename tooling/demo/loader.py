@@ -41,8 +41,6 @@ from marketplace.catalog.models import (
     TraceBatch,
 )
 from marketplace.channels.models import Channel
-from marketplace.demo import data
-from marketplace.demo.images import product_image
 from marketplace.divisions.models import County, Township, Village
 from marketplace.inventory.models import Stock, Warehouse
 from marketplace.organisations import services as organisations
@@ -53,6 +51,8 @@ from marketplace.organisations.models import (
     ShopStatus,
     ShopStatusEvent,
 )
+from tooling.demo import data
+from tooling.demo.images import product_image
 
 DEMO_PASSWORD = "ruralmart-demo"
 _CENT = Decimal("0.01")

@@ -1,4 +1,5 @@
-"""Latency statistics for the benchmark: percentiles and a per-scenario summary."""
+"""Statistics for the benchmark: latency percentiles, a per-scenario summary, and how the
+SQL query counts per request read in a table."""
 
 from __future__ import annotations
 
@@ -60,3 +61,12 @@ def summarize(seconds: Sequence[float]) -> LatencySummary:
         min_ms=min(ms),
         max_ms=max(ms),
     )
+
+
+def query_count_label(counts: Sequence[int]) -> str:
+    """The distinct SQL query counts seen for one request, sorted: one number, or a range."""
+    if not counts:
+        return "n/a"
+    if len(counts) == 1:
+        return str(counts[0])
+    return f"{counts[0]}–{counts[-1]}"

@@ -6,7 +6,6 @@ A scenario is a name, its command-line options and a function that runs it. A ne
 
 from __future__ import annotations
 
-import os
 from argparse import ArgumentParser
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,18 +15,17 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from marketplace.bench import browse, checkout, databases
-from marketplace.bench.server import ServerConfig, ServerError, gunicorn
-
-Say = Callable[[str], None]
-
-
-class ScenarioFailed(RuntimeError):
-    """The scenario could not produce trustworthy figures; the command exits non-zero."""
-
-
-class TargetsMissed(RuntimeError):
-    """The figures are valid but miss a target (an error only under --strict)."""
+from tooling.bench import browse, checkout, databases
+from tooling.bench.dataset import (
+    Say,
+    ScenarioFailed,
+    TargetsMissed,
+    add_dataset_arguments,
+    dataset_settings,
+    prepare,
+    require_bench_database,
+)
+from tooling.bench.server import ServerConfig, ServerError, gunicorn
 
 
 @dataclass(frozen=True)
@@ -39,43 +37,11 @@ class Scenario:
     hidden: bool = False
 
 
-def _main_database_url() -> str:
-    # `ruralmart` sets DATABASE_URL (the operator's or the embedded server's) before Django.
-    return os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/ruralmart"
-
-
-def _add_dataset_arguments(parser: ArgumentParser) -> None:
-    parser.add_argument(
-        "--database",
-        default="ruralmart_bench",
-        help="Bench database name, on DATABASE_URL's server (default: ruralmart_bench).",
-    )
-    parser.add_argument("--reseed", action="store_true", help="Drop and seed it again.")
-    parser.add_argument("--products", type=int, default=10_000)
-    parser.add_argument("--shops", type=int, default=50)
-    parser.add_argument("--variants", type=int, default=3, help="Variants per product (1–3).")
-
-
-def _prepare(options: dict[str, Any], say: Say) -> str:
-    try:
-        return databases.ensure_seeded(
-            server_url=_main_database_url(),
-            name=options["database"],
-            products=options["products"],
-            shops=options["shops"],
-            variants=options["variants"],
-            reseed=options["reseed"],
-            say=say,
-        )
-    except databases.BenchDatabaseError as exc:
-        raise ScenarioFailed(str(exc)) from exc
-
-
 # --- seed -----------------------------------------------------------------------------------
 
 
 def _run_seed(options: dict[str, Any], say: Say) -> None:
-    _prepare(options, say)
+    prepare(options, say)
     say("Bench database ready.")
 
 
@@ -88,13 +54,9 @@ def _add_seed_current_arguments(parser: ArgumentParser) -> None:
 
 def _run_seed_current(options: dict[str, Any], say: Say) -> None:
     """Seed the database this process is connected to (run by `ensure_seeded` in a child)."""
-    from marketplace.bench.seed import SeedRefused, seed, tqdm_progress
+    from tooling.bench.seed import SeedRefused, seed, tqdm_progress
 
-    name = connection.settings_dict["NAME"]
-    if name != options["expect_database"]:
-        raise ScenarioFailed(
-            f"Connected to '{name}', not the bench database '{options['expect_database']}'."
-        )
+    name = require_bench_database(options["expect_database"])
     try:
         result = seed(
             products=options["products"],
@@ -119,7 +81,7 @@ def _run_seed_current(options: dict[str, Any], say: Say) -> None:
 
 
 def _add_browse_arguments(parser: ArgumentParser) -> None:
-    _add_dataset_arguments(parser)
+    add_dataset_arguments(parser)
     parser.add_argument("--requests", type=int, default=200, help="Timed requests per workload.")
     parser.add_argument("--warmup", type=int, default=20, help="Untimed requests first.")
     parser.add_argument("--concurrency", type=int, default=4, help="Client threads, req/s run.")
@@ -135,7 +97,7 @@ def _run_browse(options: dict[str, Any], say: Say) -> None:
     if options["requests"] < 1 or options["concurrency"] < 1:
         raise ScenarioFailed("--requests and --concurrency must be at least 1.")
     started = datetime.now()
-    url = _prepare(options, say)
+    url = prepare(options, say)
     config = ServerConfig(
         worker_class=options["worker_class"],
         workers=options["workers"],
@@ -166,10 +128,7 @@ def _run_browse(options: dict[str, Any], say: Say) -> None:
         results=results,
         checks=checks,
         settings={
-            "database": options["database"],
-            "products": options["products"],
-            "shops": options["shops"],
-            "variants": options["variants"],
+            **dataset_settings(options),
             "requests": options["requests"],
             "warmup": options["warmup"],
             "concurrency": options["concurrency"],
@@ -208,7 +167,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "seed",
             "Only create, migrate and seed the bench database.",
-            _add_dataset_arguments,
+            add_dataset_arguments,
             _run_seed,
         ),
         Scenario(

@@ -17,13 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from marketplace.bench.client import GraphQLClient, Reply
-from marketplace.bench.server import RunningServer
-from marketplace.bench.stats import LatencySummary, summarize
+from tooling.bench.client import GraphQLClient, Reply
+from tooling.bench.server import RunningServer
+from tooling.bench.stats import LatencySummary, query_count_label, summarize
 
 CHANNEL = "urban-retail"
+# Whatever a load thread counts into: each scenario has its own tally type.
+TallyT = TypeVar("TallyT")
 
 _PRODUCT_FIELDS = """
 fragment BenchProduct on Product {
@@ -116,11 +118,9 @@ class WorkloadResult:
 
     @property
     def queries_label(self) -> str:
-        if not self.query_counts:
-            return "n/a"
-        if len(self.query_counts) == 1:
-            return str(self.query_counts[0])
-        return f"{self.query_counts[0]}–{self.query_counts[-1]} (varies!)"
+        # A listing's query count must not depend on the data: a spread is worth a flag.
+        label = query_count_label(self.query_counts)
+        return f"{label} (varies!)" if len(self.query_counts) > 1 else label
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -235,20 +235,31 @@ def _run_concurrently(
         finally:
             client.close()
 
-    threads = [threading.Thread(target=worker, args=(t,), daemon=True) for t in tallies]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
+    wall = run_released_together(worker, tallies, start)
     merged = _Tally()
     for tally in tallies:
         merged.seconds += tally.seconds
         merged.queries |= tally.queries
         merged.failures += tally.failures
     return merged, wall
+
+
+def run_released_together(
+    work: Callable[[TallyT], None], tallies: Sequence[TallyT], start: threading.Barrier
+) -> float:
+    """Run `work(tally)` on a thread per tally and release them together.
+
+    Each `work` waits on `start` once it is ready (a barrier of `len(tallies) + 1`); this
+    is the last party. Returns the wall seconds from the release until the last one ends.
+    """
+    threads = [threading.Thread(target=work, args=(tally,), daemon=True) for tally in tallies]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
 
 
 def evaluate(results: list[WorkloadResult]) -> list[Check]:

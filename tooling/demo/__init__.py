@@ -6,6 +6,6 @@ through the domain services, idempotently, in one transaction. Used by the `demo
 `load_demo_data` commands and by the tests; nothing in the product imports it.
 """
 
-from marketplace.demo.loader import DEMO_PASSWORD, DemoLogin, DemoSummary, load_demo_data
+from tooling.demo.loader import DEMO_PASSWORD, DemoLogin, DemoSummary, load_demo_data
 
 __all__ = ["DEMO_PASSWORD", "DemoLogin", "DemoSummary", "load_demo_data"]

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -38,13 +38,20 @@ from typing import Any, Protocol
 from unittest import mock
 from urllib.parse import urlencode
 
-from marketplace.bench import browse, databases, server
-from marketplace.bench.browse import Check
-from marketplace.bench.client import GraphQLClient, Reply
-from marketplace.bench.server import RunningServer, ServerConfig
-from marketplace.bench.stats import LatencySummary, summarize
-
-Say = Callable[[str], None]
+from tooling.bench import browse, databases, server
+from tooling.bench.browse import Check
+from tooling.bench.client import GraphQLClient, Reply
+from tooling.bench.dataset import (
+    Say,
+    ScenarioFailed,
+    TargetsMissed,
+    add_dataset_arguments,
+    dataset_settings,
+    prepare,
+    require_bench_database,
+)
+from tooling.bench.server import RunningServer, ServerConfig, ServerError
+from tooling.bench.stats import LatencySummary, query_count_label, summarize
 
 CHANNEL = "urban-retail"
 NOTIFY_PATH = "/payments/alipay/notify/"
@@ -527,11 +534,7 @@ class StepResult:
 
     @property
     def queries_label(self) -> str:
-        if not self.query_counts:
-            return "n/a"
-        if len(self.query_counts) == 1:
-            return str(self.query_counts[0])
-        return f"{self.query_counts[0]}–{self.query_counts[-1]}"
+        return query_count_label(self.query_counts)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -642,14 +645,7 @@ def measure(
         finally:
             session.close()
 
-    threads = [threading.Thread(target=shop, args=(t,), daemon=True) for t in tallies]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
+    wall = browse.run_released_together(shop, tallies, start)
     concurrent = Tally()
     for tally in tallies:
         concurrent.merge(tally)
@@ -934,9 +930,7 @@ def wait_for_notices(
 
 
 def add_arguments(parser: Any) -> None:
-    from marketplace.bench.scenarios import _add_dataset_arguments
-
-    _add_dataset_arguments(parser)
+    add_dataset_arguments(parser)
     parser.add_argument("--checkouts", type=int, default=100, help="Timed purchases in a row.")
     parser.add_argument("--warmup", type=int, default=5, help="Untimed purchases first.")
     parser.add_argument("--buyers", type=int, default=20, help="Concurrent buyer threads.")
@@ -965,15 +959,7 @@ def add_prepare_arguments(parser: Any) -> None:
 
 def run_prepare(options: dict[str, Any], say: Say) -> None:
     """Runs in the child connected to the bench database (started by `run`)."""
-    from django.db import connection
-
-    from marketplace.bench.scenarios import ScenarioFailed
-
-    name = connection.settings_dict["NAME"]
-    if name != options["expect_database"]:
-        raise ScenarioFailed(
-            f"Connected to '{name}', not the bench database '{options['expect_database']}'."
-        )
+    require_bench_database(options["expect_database"])
     try:
         plan = prepare_plan(
             max_shops=options["shops_used"],
@@ -1005,8 +991,6 @@ def _load_plan(*, database_url: str, name: str, shops_used: int) -> Plan:
 def run(options: dict[str, Any], say: Say) -> None:
     from django.conf import settings
 
-    from marketplace.bench.scenarios import ScenarioFailed, TargetsMissed, _prepare
-    from marketplace.bench.server import ServerError
     from marketplace.payments.alipay.gateway import SANDBOX_SELLER_ID, alipay_data_dir
     from marketplace.payments.alipay.sandbox import AlipaySandbox
 
@@ -1015,7 +999,7 @@ def run(options: dict[str, Any], say: Say) -> None:
             raise ScenarioFailed(f"--{name.replace('_', '-')} must be at least 1.")
     started = datetime.now()
     stamp = started.strftime("%Y%m%d-%H%M%S")
-    url = _prepare(options, say)
+    url = prepare(options, say)
     try:
         plan = _load_plan(
             database_url=url, name=options["database"], shops_used=options["shops_used"]
@@ -1103,10 +1087,7 @@ def run(options: dict[str, Any], say: Say) -> None:
         checks=checks,
         background=background,
         settings={
-            "database": options["database"],
-            "products": options["products"],
-            "shops": options["shops"],
-            "variants": options["variants"],
+            **dataset_settings(options),
             "shops_used": len(plan.shops),
             "checkouts": options["checkouts"],
             "warmup": options["warmup"],
