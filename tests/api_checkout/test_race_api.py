@@ -8,12 +8,10 @@ completes it. Every unit that can be sold is sold, and every refusal is explaine
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from marketplace.checkout.models import Checkout
@@ -22,6 +20,7 @@ from marketplace.orders.models import OrderLine
 from tests.api.conftest import GraphQLClient
 from tests.api_checkout.conftest import ERRORS, line
 from tests.checkout import helpers
+from tests.checkout.test_races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,44 +43,30 @@ COMPLETE = (
 def test_twenty_buyers_race_for_forty_three_units(channel):
     shop = helpers.shop_with_delivery(express_price="10.00")
     tea = helpers.goods(shop=shop, channel=channel, price="20.00", stock=UNITS)
-    barrier = threading.Barrier(BUYERS)
-    outcomes: list[Any] = [("error", "did not finish")] * BUYERS
 
-    def buyer(i: int) -> None:
+    def buyer(i: int) -> tuple[str, Any]:
         gql = GraphQLClient(Client())
-        try:
-            barrier.wait(timeout=30)
-            variables = {
-                "input": {
-                    "channel": "urban-retail",
-                    "email": f"racer{i}@example.cn",
-                    "lines": [line(tea, EACH)],
-                }
+        variables = {
+            "input": {
+                "channel": "urban-retail",
+                "email": f"racer{i}@example.cn",
+                "lines": [line(tea, EACH)],
             }
-            created = gql.data(CREATE, variables)["checkoutCreate"]
-            if created["errors"]:
-                outcomes[i] = ("refused", [e["code"] for e in created["errors"]])
-                return
-            assert created["checkout"]["chargeStatus"] == "NONE"
-            assert created["checkout"]["authorizeStatus"] == "NONE"
-            checkout = Checkout.objects.get(email=f"racer{i}@example.cn")
-            helpers.ready(checkout)
-            completed = gql.data(COMPLETE, {"id": created["checkout"]["id"]})["checkoutComplete"]
-            if completed["errors"]:
-                outcomes[i] = ("refused at completion", [e["code"] for e in completed["errors"]])
-                return
-            assert completed["order"]["chargeStatus"] == "FULL"
-            outcomes[i] = ("sold", completed["order"]["id"])
-        except Exception as exc:  # reported below, with every other thread's outcome
-            outcomes[i] = ("error", repr(exc))
-        finally:
-            connection.close()
+        }
+        created = gql.data(CREATE, variables)["checkoutCreate"]
+        if created["errors"]:
+            return ("refused", [e["code"] for e in created["errors"]])
+        assert created["checkout"]["chargeStatus"] == "NONE"
+        assert created["checkout"]["authorizeStatus"] == "NONE"
+        helpers.ready(Checkout.objects.get(email=f"racer{i}@example.cn"))
+        completed = gql.data(COMPLETE, {"id": created["checkout"]["id"]})["checkoutComplete"]
+        if completed["errors"]:
+            return ("refused at completion", [e["code"] for e in completed["errors"]])
+        assert completed["order"]["chargeStatus"] == "FULL"
+        return ("sold", completed["order"]["id"])
 
-    threads = [threading.Thread(target=buyer, args=(i,)) for i in range(BUYERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
+    # The shared runner: threads released together, each on its own connection.
+    outcomes = [result if kind == "ok" else (kind, result) for kind, result in race(BUYERS, buyer)]
 
     kinds = Counter(kind for kind, _ in outcomes)
     assert kinds == {"sold": UNITS // EACH, "refused": BUYERS - UNITS // EACH}, outcomes
