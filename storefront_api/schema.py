@@ -31,6 +31,7 @@ from storefront_api.core.enums import api_enum
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
+from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops import resolvers as shop_resolvers
 from storefront_api.shops.types import Household_, Shop, TraceBatch_
@@ -303,11 +304,12 @@ _EXTRA_TYPES = [
 
 
 # Each domain contributes its root fields from its own `schema.py`.
-class Query(AccountQueries, CheckoutQueries, PaymentQueries, BrowseQueries):
+# Field order in the SDL follows these bases right to left.
+class Query(AccountQueries, OrderQueries, CheckoutQueries, PaymentQueries, BrowseQueries):
     pass
 
 
-class Mutation(AccountMutations, CheckoutMutations, PaymentMutations):
+class Mutation(AccountMutations, OrderMutations, CheckoutMutations, PaymentMutations):
     pass
 
 

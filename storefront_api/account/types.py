@@ -14,13 +14,16 @@ import graphene
 from marketplace.accounts import models
 from marketplace.accounts.addresses import ADDRESS_FIELDS, AddressType, CountryRules
 from marketplace.accounts.error_codes import AccountErrorCode as DomainAccountErrorCode
+from marketplace.orders.selectors import orders_of_user
 from storefront_api.account.dataloaders import (
     AddressByIdLoader,
     AddressesByUserIdLoader,
     UserByIdLoader,
 )
+from storefront_api.core.connection import paginate
 from storefront_api.core.dataloaders import get_loader, then
 from storefront_api.core.enums import domain_enum
+from storefront_api.core.errors import PermissionDenied
 from storefront_api.core.types import (
     CountryCode,
     CountryDisplay,
@@ -114,6 +117,22 @@ def _is_default(address: models.Address, info: Any, attribute: str) -> Any:
     return then(owner, lambda u: u is not None and getattr(u, attribute) == address.pk)
 
 
+def address_from_snapshot(data: dict[str, Any] | None) -> models.Address | None:
+    """A checkout/order address snapshot as an (unsaved) Address for the Address type."""
+    if not data:
+        return None
+    return models.Address(**{f: data.get(f) or "" for f in ADDRESS_FIELDS})
+
+
+def customer_visible_to_caller(info: Any, user_id: int | None) -> Any:
+    """The customer of a checkout or order, shown only to that customer (orders answer
+    anonymous callers, who must not learn whose order it is)."""
+    caller = info.context.user
+    if user_id is None or not caller.is_authenticated or caller.pk != user_id:
+        return None
+    return get_loader(info.context, UserByIdLoader).load(user_id)
+
+
 class User(graphene.ObjectType):
     class Meta:
         interfaces = (graphene.relay.Node, ObjectWithMetadata)
@@ -136,7 +155,7 @@ class User(graphene.ObjectType):
     last_login = graphene.DateTime()
     date_joined = graphene.DateTime(required=True)
     orders = graphene.Field(
-        "storefront_api.checkout.types.OrderCountableConnection",
+        "storefront_api.order.types.OrderCountableConnection",
         before=graphene.String(),
         after=graphene.String(),
         first=graphene.Int(),
@@ -177,16 +196,14 @@ class User(graphene.ObjectType):
 
     @staticmethod
     def resolve_orders(root: models.User, info: Any, **page: Any) -> Any:
-        from marketplace.orders.selectors import orders_of_user
-        from storefront_api.checkout.types import OrderCountableConnection
-        from storefront_api.core.connection import paginate
-        from storefront_api.core.errors import PermissionDenied
-
         caller = info.context.user
         if root.pk is None or not caller.is_authenticated or caller.pk != root.pk:
             raise PermissionDenied("Only the user can see their orders.")
+        # The connection type is read off the schema, not imported: the order types import
+        # `User` from here, and the API's packages keep their arrows one way.
+        order_connection = info.return_type.graphene_type
         return paginate(
-            orders_of_user(user=root), OrderCountableConnection, connection_name="orders", **page
+            orders_of_user(user=root), order_connection, connection_name="orders", **page
         )
 
 

@@ -1,47 +1,22 @@
-"""Looking up checkouts and orders for a caller: global IDs with UUID pks, who may see
-which checkout, the payment gateways of a channel, and the staff scope of shop orders.
+"""Looking up checkouts for a caller: which argument names the checkout, and who may see it.
 
 Ownership: a checkout with a user answers only that user; anyone else gets the same
 NOT_FOUND as for a checkout that does not exist (nothing tells them it is there). An
-anonymous checkout answers whoever holds its token. Orders answer by their random UUID.
+anonymous checkout answers whoever holds its token.
 """
 
 from __future__ import annotations
 
-import binascii
-from base64 import b64decode
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 
-from marketplace.accounts.permissions import role_scopes
 from marketplace.checkout import selectors as checkout_selectors
 from marketplace.checkout.error_codes import CheckoutErrorCode
 from marketplace.checkout.models import Checkout
-from marketplace.orders import selectors as order_selectors
-from marketplace.orders.models import Order, ShopOrder
-from storefront_api.core.errors import ApiError, PermissionDenied
-
-
-def decode_uuid_id(global_id: str, *, expected_type: str) -> UUID | None:
-    """The UUID inside `base64("<Type>:<uuid>")`, or None when malformed or of another type."""
-    try:
-        type_name, _, raw = b64decode(global_id, validate=True).decode().partition(":")
-        if type_name != expected_type:
-            return None
-        return UUID(raw)
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, AttributeError):
-        return None
-
-
-def decode_int_id(global_id: str, *, expected_type: str) -> int | None:
-    try:
-        type_name, _, raw = b64decode(global_id, validate=True).decode().partition(":")
-        return int(raw) if type_name == expected_type else None
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError, AttributeError):
-        return None
+from storefront_api.core.errors import ApiError
+from storefront_api.core.ids import decode_uuid_id
 
 
 def not_found(field: str = "id") -> ValidationError:
@@ -135,25 +110,3 @@ def checkout_for_query(info: Any, *, id: str | None, token: UUID | None) -> Chec
     if checkout is None or not _caller_may_use(info, checkout):
         return None
     return checkout
-
-
-def order_for_query(info: Any, *, id: str) -> Order | None:
-    """`order(id)`: any order by its global ID (the UUID is the secret, as Saleor's token)."""
-    pk = decode_uuid_id(id, expected_type="Order")
-    if pk is None:
-        raise ApiError(f"Couldn't resolve to a node: {id}", code="GRAPHQL_ERROR", field="id")
-    return order_selectors.order_get(order_id=pk)
-
-
-# --- staff view of shop orders -------------------------------------------------------------
-
-
-def shop_orders_visible_to(info: Any) -> QuerySet[ShopOrder]:
-    """Buyers and anonymous callers are refused, not given an empty list."""
-    from marketplace.orders.selectors import shop_orders_visible_to as visible
-
-    if not role_scopes(info.context.user).is_staff_role:
-        raise PermissionDenied(
-            "Only shop managers, township officers and platform admins can list shop orders."
-        )
-    return visible(user=info.context.user)

@@ -1,6 +1,4 @@
-"""Checkout and order queries and mutations (checkoutCreate … checkoutComplete, checkout,
-order, orderCancel) and the staff extensions `shopOrders`, `shopOrderFulfill` and
-`shopOrderCancel`."""
+"""Checkout queries and mutations: `checkout`, and checkoutCreate … checkoutComplete."""
 
 from __future__ import annotations
 
@@ -10,7 +8,6 @@ from uuid import UUID
 import graphene
 
 from storefront_api.checkout import resolvers
-from storefront_api.checkout.mutations.cancel import OrderCancel, ShopOrderCancel
 from storefront_api.checkout.mutations.checkout import (
     CheckoutBillingAddressUpdate,
     CheckoutCreate,
@@ -29,19 +26,7 @@ from storefront_api.checkout.mutations.delivery import (
     CheckoutRemovePromoCode,
     DeliveryOptionsCalculate,
 )
-from storefront_api.checkout.mutations.fulfilment import ShopOrderFulfill
-from storefront_api.checkout.types import (
-    Checkout,
-    Order,
-    OrderStatus,
-    ShopOrderCountableConnection,
-)
-from storefront_api.core.connection import connection_args, paginate
-
-
-class ShopOrderFilterInput(graphene.InputObjectType):
-    status = graphene.List(graphene.NonNull(OrderStatus), description="Any of these statuses.")
-    shop = graphene.String(description="Only this shop (its slug), within the caller's scope.")
+from storefront_api.checkout.types import Checkout
 
 
 class CheckoutQueries(graphene.ObjectType):
@@ -51,48 +36,12 @@ class CheckoutQueries(graphene.ObjectType):
         token=graphene.UUID(description="The checkout's token.", deprecation_reason="Use `id`."),
         description="Look up an open checkout: the caller's own, or an anonymous one by its ID.",
     )
-    order = graphene.Field(
-        Order,
-        id=graphene.ID(description="ID of the order."),
-        external_reference=graphene.String(description="Not supported; always null."),
-        description="Look up an order by ID (works anonymously for the confirmation page).",
-    )
-    # Ruralmart extension.
-    shop_orders = graphene.Field(
-        ShopOrderCountableConnection,
-        filter=graphene.Argument(ShopOrderFilterInput),
-        description=(
-            "Shop orders in the caller's scope: a manager's own shops, a township officer's "
-            "township (read-only), everything for a platform admin."
-        ),
-        **connection_args(),
-    )
 
     @staticmethod
     def resolve_checkout(
         root: Any, info: Any, id: str | None = None, token: UUID | None = None
     ) -> Any:
         return resolvers.checkout_for_query(info, id=id, token=token)
-
-    @staticmethod
-    def resolve_order(root: Any, info: Any, id: str | None = None, **_: Any) -> Any:
-        if not id:
-            return None
-        return resolvers.order_for_query(info, id=id)
-
-    @staticmethod
-    def resolve_shop_orders(root: Any, info: Any, filter: Any = None, **page: Any) -> Any:
-        queryset = resolvers.shop_orders_visible_to(info)
-        filter = filter or {}
-        if filter.get("status"):
-            queryset = queryset.filter(
-                status__in=[getattr(s, "value", s) for s in filter["status"]]
-            )
-        if filter.get("shop"):
-            queryset = queryset.filter(shop__slug=filter["shop"])
-        return paginate(
-            queryset, ShopOrderCountableConnection, connection_name="shopOrders", **page
-        )
 
 
 class CheckoutMutations(graphene.ObjectType):
@@ -110,8 +59,3 @@ class CheckoutMutations(graphene.ObjectType):
     checkout_add_promo_code = CheckoutAddPromoCode.Field()
     checkout_remove_promo_code = CheckoutRemovePromoCode.Field()
     checkout_complete = CheckoutComplete.Field()
-    # For platform admins (Saleor's MANAGE_ORDERS).
-    order_cancel = OrderCancel.Field()
-    # Ruralmart extensions.
-    shop_order_fulfill = ShopOrderFulfill.Field()
-    shop_order_cancel = ShopOrderCancel.Field()

@@ -110,6 +110,18 @@ class TaxedMoney(graphene.ObjectType):
         }
 
 
+ZERO = Decimal("0.00")
+
+
+def as_money(amount: Decimal | None, currency: str) -> dict[str, Any]:
+    """`Money` for an amount the domain may leave unset (no discount, no shipping): zero."""
+    return Money.of(amount if amount is not None else ZERO, currency)
+
+
+def as_taxed_money(amount: Decimal | None, currency: str) -> dict[str, Any]:
+    return TaxedMoney.of(amount if amount is not None else ZERO, currency)
+
+
 class TaxedMoneyRange(graphene.ObjectType):
     start = graphene.Field(TaxedMoney)
     stop = graphene.Field(TaxedMoney)

@@ -23,7 +23,7 @@ from marketplace.orders.models import ShopOrder as ShopOrderModel
 from marketplace.payments import error_codes, services
 from marketplace.payments.gateways import available_gateways
 from storefront_api.core.errors import PermissionDenied
-from storefront_api.core.shop_orders import require_shop_staff, shop_order_from_global_id
+from storefront_api.order.staff import require_shop_staff, shop_order_from_global_id
 from storefront_api.payment.types import (
     JSON,
     PaymentGatewayConfig,

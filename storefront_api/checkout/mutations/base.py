@@ -13,9 +13,8 @@ from marketplace.accounts.addresses import AddressType, address_clean
 from marketplace.checkout.error_codes import CheckoutErrorCode as Code
 from marketplace.checkout.services import BookingInput, CheckoutLineInput, CheckoutLineUpdateInput
 from storefront_api.account.types import address_input_to_data
-from storefront_api.checkout.resolvers import decode_int_id
 from storefront_api.checkout.types import CheckoutError
-from storefront_api.core.ids import to_global_id
+from storefront_api.core.ids import decode_int_id, to_global_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
     error_code,

@@ -17,15 +17,16 @@ from logistics.models import DeliveryMethod
 from marketplace.checkout import selectors, services
 from marketplace.checkout.error_codes import CheckoutErrorCode as Code
 from storefront_api.checkout.mutations.base import CheckoutIdArguments, CheckoutMutation, refuse
-from storefront_api.checkout.resolvers import checkout_for_mutation, decode_int_id
+from storefront_api.checkout.resolvers import checkout_for_mutation
 from storefront_api.checkout.types import (
     Checkout,
-    Delivery,
     DeliveryOptionsCalculateError,
     DeliveryOptionsCalculateErrorCode,
-    Order,
 )
+from storefront_api.core.ids import decode_int_id
 from storefront_api.core.mutations import ErrorsMutation, error_message, validation_entries
+from storefront_api.order.types import Order
+from storefront_api.shipping.types import Delivery
 
 
 def _checkout_ids(arguments: dict[str, Any]) -> dict[str, Any]:

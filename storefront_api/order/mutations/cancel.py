@@ -20,16 +20,16 @@ from marketplace.orders.error_codes import OrderErrorCode as DomainOrderErrorCod
 from marketplace.orders.models import Order as OrderModel
 from marketplace.payments.services import order_cancel_and_refund, shop_order_cancel_and_refund
 from storefront_api.account.types import AddressTypeEnum
-from storefront_api.checkout.mutations.fulfilment import OrderErrorCode, order_error_entries
-from storefront_api.checkout.resolvers import decode_uuid_id
-from storefront_api.checkout.types import Order, ShopOrder
 from storefront_api.core.errors import PermissionDenied
+from storefront_api.core.ids import decode_uuid_id
 from storefront_api.core.mutations import ErrorsMutation
-from storefront_api.core.shop_orders import (
+from storefront_api.order.mutations.base import OrderErrorCode, order_error_entries
+from storefront_api.order.staff import (
     require_platform_admin,
     require_shop_staff,
     shop_order_from_global_id,
 )
+from storefront_api.order.types import Order, ShopOrder
 
 # Saleor's orderCancel takes no reason; the order's history and the buyer's notice say this.
 ORDER_CANCEL_REASON = "Cancelled by the platform"

@@ -10,30 +10,11 @@ from django.core.exceptions import ValidationError
 from marketplace.core.errors import PermissionRefused
 from marketplace.orders.error_codes import OrderErrorCode as DomainOrderErrorCode
 from marketplace.orders.services import shop_order_fulfil
-from storefront_api.checkout.types import ShopOrder
-from storefront_api.core.enums import domain_enum
 from storefront_api.core.errors import PermissionDenied
-from storefront_api.core.mutations import (
-    ErrorsMutation,
-    error_code,
-    error_message,
-    validation_entries,
-)
-from storefront_api.core.shop_orders import require_shop_staff, shop_order_from_global_id
-
-OrderErrorCode = domain_enum(DomainOrderErrorCode, name="OrderErrorCode")
-
-
-def order_error_entries(exc: ValidationError) -> list[tuple[str | None, str, Any]]:
-    """(field, message, OrderErrorCode) for each refusal in `exc`."""
-    return [
-        (
-            field,
-            error_message(error),
-            error_code(error, DomainOrderErrorCode, DomainOrderErrorCode.INVALID),
-        )
-        for field, error in validation_entries(exc)
-    ]
+from storefront_api.core.mutations import ErrorsMutation
+from storefront_api.order.mutations.base import OrderErrorCode, order_error_entries
+from storefront_api.order.staff import require_shop_staff, shop_order_from_global_id
+from storefront_api.order.types import ShopOrder
 
 
 class ShopOrderFulfillError(graphene.ObjectType):
