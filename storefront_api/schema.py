@@ -10,6 +10,7 @@ from marketplace.accounts.permissions import role_scopes
 from marketplace.catalog.models import TraceBatch
 from marketplace.catalog.selectors import shop_list
 from marketplace.channels.models import Channel as ChannelModel
+from marketplace.organisations.selectors import households_visible_to
 from storefront_api.account.schema import AccountMutations, AccountQueries
 from storefront_api.catalog import resolvers as catalog
 from storefront_api.catalog import types as catalog_types
@@ -22,14 +23,19 @@ from storefront_api.catalog.types import (
     Product,
     ProductCountableConnection,
     ProductVariant,
-    with_channel,
 )
 from storefront_api.channel.types import Channel
 from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
-from storefront_api.core.connection import CountableConnection, connection_args, paginate
+from storefront_api.core.channel import with_channel
+from storefront_api.core.connection import (
+    CountableConnection,
+    connection_args,
+    paginate,
+    validate_page_args,
+)
 from storefront_api.core.enums import api_enum
 from storefront_api.core.errors import ApiError, PermissionDenied
-from storefront_api.core.ids import decode_ids
+from storefront_api.core.ids import decode_id, decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
 from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
@@ -212,8 +218,6 @@ class BrowseQueries(graphene.ObjectType):
     def resolve_collections(
         root: Any, info: Any, channel: str | None = None, filter: Any = None, **page: Any
     ) -> Any:
-        from storefront_api.core.connection import validate_page_args
-
         validate_page_args(
             first=page.get("first"), last=page.get("last"), connection_name="collections"
         )
@@ -235,8 +239,6 @@ class BrowseQueries(graphene.ObjectType):
     def resolve_channel(
         root: Any, info: Any, id: str | None = None, slug: str | None = None
     ) -> Any:
-        from storefront_api.core.ids import decode_id
-
         if (id is None) == (slug is None):
             raise ApiError("Exactly one of `id` or `slug` must be provided.", code="GRAPHQL_ERROR")
         if id is not None:
@@ -273,8 +275,6 @@ class BrowseQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_households(root: Any, info: Any, filter: Any = None, **page: Any) -> Any:
-        from marketplace.organisations.selectors import households_visible_to
-
         scopes = role_scopes(info.context.user)
         if not scopes.is_staff_role and not scopes.household_ids:
             raise PermissionDenied(

@@ -45,6 +45,7 @@ from storefront_api.core.limits import (
     variable_text_errors,
 )
 from storefront_api.graphiql_assets import SCRIPTS, STYLESHEETS, local_assets_available
+from storefront_api.schema import schema
 
 logger = logging.getLogger("ruralmart.api")
 
@@ -57,8 +58,6 @@ def _parse_and_validate(query: str) -> tuple[DocumentNode | None, tuple[GraphQLE
     costs several milliseconds, so both are done once per distinct text. The cache is
     bounded, and the per-request checks (cost, which needs the variables) run separately.
     """
-    from storefront_api.schema import schema
-
     try:
         document = parse(query)
     except GraphQLError as error:

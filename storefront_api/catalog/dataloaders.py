@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import F, OuterRef, Subquery, Sum
 
+from marketplace.bookings.selectors import cancellation_policies_for
 from marketplace.catalog.models import (
     AssignedProductAttributeValue,
     AssignedVariantAttributeValue,
@@ -25,10 +26,18 @@ from marketplace.catalog.models import (
     ProductVariantChannelListing,
     Thumbnail,
 )
-from marketplace.catalog.selectors import ProductParent, product_pages, visible_collections
+from marketplace.catalog.selectors import (
+    ProductParent,
+    available_product_ids,
+    product_pages,
+    visible_collections,
+)
 from marketplace.catalog.thumbnails import nearest_size
 from marketplace.channels.models import Channel
 from marketplace.inventory.models import Stock
+from storefront_api.catalog.product_requests import product_request
+from storefront_api.core.channel import with_channel
+from storefront_api.core.connection import connection_from_page, page_offset
 from storefront_api.core.dataloaders import DataLoader, by_key, grouped
 
 ProductChannelKey = tuple[int, int]  # (product_id, channel_id)
@@ -100,8 +109,6 @@ class ProductAvailableLoader(DataLoader[ProductChannelKey, bool]):
     """Whether a buyer can put the product in a cart now (date, price and stock)."""
 
     def batch_load(self, keys: Sequence[ProductChannelKey]) -> list[bool]:
-        from marketplace.catalog.selectors import available_product_ids
-
         by_channel: dict[int, list[int]] = defaultdict(list)
         for product_id, channel_id in keys:
             by_channel[channel_id].append(product_id)
@@ -233,8 +240,6 @@ class CancellationPolicyByProductLoader(DataLoader[tuple[int, int], Any]):
     """(product id, shop id) → the refund tiers that apply to that tourism offer."""
 
     def batch_load(self, keys: Sequence[tuple[int, int]]) -> list[Any]:
-        from marketplace.bookings.selectors import cancellation_policies_for
-
         views = cancellation_policies_for(products=keys)
         return [views[product_id] for product_id, _ in keys]
 
@@ -253,17 +258,24 @@ class ProductPageLoader(DataLoader[PageKey, Any]):
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         self._arguments: dict[str, dict[str, Any]] = {}
+        self._connection_type: Any = None
 
-    def load_page(self, parent: ProductParent, parent_id: int, arguments: dict[str, Any]) -> Any:
+    def load_page(
+        self,
+        parent: ProductParent,
+        parent_id: int,
+        arguments: dict[str, Any],
+        *,
+        connection_type: Any,
+    ) -> Any:
+        # Every `products` field under a shop, category or collection declares the same
+        # ProductCountableConnection; the caller passes it so this module needs no types.
         text = json.dumps(arguments, sort_keys=True, default=str)
         self._arguments.setdefault(text, arguments)
+        self._connection_type = connection_type
         return self.load((parent, parent_id, text))
 
     def batch_load(self, keys: Sequence[PageKey]) -> list[Any]:
-        from storefront_api.catalog.resolvers import product_request
-        from storefront_api.catalog.types import ProductCountableConnection, with_channel
-        from storefront_api.core.connection import connection_from_page, page_offset
-
         groups: dict[tuple[ProductParent, str], list[int]] = defaultdict(list)
         for parent, parent_id, text in keys:
             groups[(parent, text)].append(parent_id)
@@ -284,6 +296,6 @@ class ProductPageLoader(DataLoader[PageKey, Any]):
                 for row in rows:
                     with_channel(row, request.channel.slug)
                 answers[(parent, parent_id, text)] = connection_from_page(
-                    rows, ProductCountableConnection, start=start, first=first, total=total
+                    rows, self._connection_type, start=start, first=first, total=total
                 )
         return [answers[key] for key in keys]

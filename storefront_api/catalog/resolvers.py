@@ -3,70 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from typing import Any
-
-from django.db.models import QuerySet
 
 from marketplace.catalog import models
 from marketplace.catalog.selectors import (
-    ProductFilters,
     ProductParent,
-    product_list,
     product_total,
     visible_collections,
     visible_product_variants,
     visible_products,
 )
-from marketplace.channels.models import Channel
-from storefront_api.catalog.filters import parse_filter, parse_sort, parse_where
-from storefront_api.catalog.types import ProductCountableConnection, with_channel
-from storefront_api.core.channel import resolve_channel
+from storefront_api.catalog.dataloaders import ProductPageLoader
+from storefront_api.catalog.product_requests import product_request
+from storefront_api.core.channel import resolve_channel, with_channel
 from storefront_api.core.connection import paginate, validate_page_args
 from storefront_api.core.dataloaders import get_loader
 from storefront_api.core.errors import ApiError
 from storefront_api.core.ids import decode_id
 
 
-@dataclass(frozen=True)
-class ProductRequest:
-    """A products connection's arguments, parsed: the channel, the filters and the
-    ordered queryset they select."""
-
-    channel: Channel
-    filters: ProductFilters
-    queryset: QuerySet[models.Product]
-
-
-def product_request(
-    context: Any,
-    *,
-    channel: str | None = None,
-    filter: Any = None,
-    where: Any = None,
-    sort_by: Any = None,
-    search: str | None = None,
-    extra_filters: dict[str, Any] | None = None,
-    **_page: Any,
-) -> ProductRequest:
-    channel_obj = resolve_channel(context, channel)
-    filters = parse_filter(filter)
-    if where:
-        filters = replace(filters, all_of=(*filters.all_of, parse_where(where)))
-    if search:
-        filters = replace(filters, all_of=(*filters.all_of, ProductFilters(search=search)))
-    if extra_filters:
-        filters = replace(filters, all_of=(*filters.all_of, ProductFilters(**extra_filters)))
-    sort_field, descending = parse_sort(sort_by)
-    queryset = product_list(
-        channel=channel_obj, filters=filters, sort_field=sort_field, descending=descending
-    )
-    return ProductRequest(channel=channel_obj, filters=filters, queryset=queryset)
-
-
 def resolve_product_connection(
     info: Any, *, extra_filters: dict[str, Any] | None = None, **kwargs: Any
-) -> ProductCountableConnection:
+) -> Any:
     # Check paging first: a request for 101 items should not cost a database round trip.
     validate_page_args(
         first=kwargs.get("first"), last=kwargs.get("last"), connection_name="products"
@@ -81,9 +39,11 @@ def resolve_product_connection(
             page=page_rows,
         )
 
+    # The connection type is the one the schema declares for this field: read off `info`
+    # so that resolvers sit below the types that call them.
     connection = paginate(
         request.queryset,
-        ProductCountableConnection,
+        info.return_type.graphene_type,
         connection_name="products",
         count=count_products,
         **kwargs,
@@ -117,9 +77,9 @@ def resolve_nested_product_connection(
     validate_page_args(
         first=kwargs.get("first"), last=kwargs.get("last"), connection_name="products"
     )
-    from storefront_api.catalog.dataloaders import ProductPageLoader
-
-    return get_loader(info.context, ProductPageLoader).load_page(parent, parent_id, kwargs)
+    return get_loader(info.context, ProductPageLoader).load_page(
+        parent, parent_id, kwargs, connection_type=info.return_type.graphene_type
+    )
 
 
 def _one(id: str | None, slug: str | None, type_name: str) -> tuple[str, Any]:

@@ -7,16 +7,22 @@ from decimal import Decimal
 from typing import Any
 
 import graphene
+from django.conf import settings
+from django.utils import timezone
+from graphql_relay import to_global_id
 
 from marketplace.catalog import models
 from marketplace.catalog.selectors import ProductParent
 from marketplace.catalog.thumbnails import nearest_size
 from storefront_api.catalog import dataloaders as loaders
-from storefront_api.core.channel import channel_by_slug
+from storefront_api.catalog.filters import ProductFilterInput, ProductOrder, ProductWhereInput
+from storefront_api.catalog.resolvers import category_ancestors, resolve_nested_product_connection
+from storefront_api.core.channel import channel_by_slug, with_channel
 from storefront_api.core.connection import CountableConnection, connection_args, paginate_list
 from storefront_api.core.dataloaders import gather, get_loader, then
 from storefront_api.core.enum_values import MEASUREMENT_UNITS
 from storefront_api.core.enums import api_enum_of_names, domain_enum
+from storefront_api.core.ids import decode_id
 from storefront_api.core.types import (
     CountryCode,
     Image,
@@ -31,7 +37,7 @@ from storefront_api.core.types import (
     Weight,
     absolute_media_url,
 )
-from storefront_api.shops.dataloaders import ShopByIdLoader
+from storefront_api.organisations.dataloaders import ShopByIdLoader
 
 OfferingKindEnum = domain_enum(models.OfferingKind, name="OfferingKindEnum")
 
@@ -76,15 +82,48 @@ def _channel_id(info: Any, root: Any) -> int | None:
     return channel.pk if channel else None
 
 
-def with_channel(obj: Any, channel_slug: str | None) -> Any:
-    if obj is not None:
-        obj._channel_slug = channel_slug
-    return obj
-
-
 def _null_translation(root: Any, info: Any, language_code: Any) -> None:
     # No translations are stored yet: Chinese is the source language.
     return None
+
+
+def translation_field(translation_type: Any) -> graphene.Field:
+    """Saleor's `translation(languageCode:)` field; null until translations are stored."""
+    return graphene.Field(
+        translation_type,
+        language_code=graphene.Argument(LanguageCodeEnum, required=True),
+        resolver=_null_translation,
+    )
+
+
+def image_field() -> graphene.Field:
+    """An `Image` field with Saleor's `size` and `format` arguments."""
+    return graphene.Field(
+        Image,
+        size=graphene.Int(),
+        format=graphene.Argument(ThumbnailFormatEnum, default_value="original"),
+    )
+
+
+def _name_as_seo_title(root: Any, info: Any) -> str:
+    # No SEO titles are kept apart: the name is what a search result shows.
+    return root.name
+
+
+def product_thumbnail(info: Any, *, product_id: int, size: int | None, alt: str) -> Any:
+    """The product's first image at the nearest stored size (or None), alt text falling back
+    to `alt`; batched across every product (or order line) on the page."""
+    found = get_loader(info.context, loaders.ThumbnailLoader).load((product_id, size))
+    return then(
+        found,
+        lambda pair: (
+            Image(url=absolute_media_url(info, pair[1]), alt=pair[0].alt or alt) if pair else None
+        ),
+    )
+
+
+def _background_image(root: Any, info: Any, **_: Any) -> Image | None:
+    return _image(info, root.background_image.name, root.background_image_alt)
 
 
 class Certification(graphene.ObjectType):
@@ -102,8 +141,6 @@ class Certification(graphene.ObjectType):
 
     @staticmethod
     def resolve_is_valid(root: models.Certification, info: Any) -> bool:
-        from django.utils import timezone
-
         return root.valid_from <= timezone.localdate() <= root.valid_until
 
 
@@ -164,11 +201,7 @@ class Attribute(graphene.ObjectType):
     visible_in_storefront = graphene.Boolean(required=True)
     filterable_in_storefront = graphene.Boolean(required=True)
     with_choices = graphene.Boolean(required=True)
-    translation = graphene.Field(
-        AttributeTranslation,
-        language_code=graphene.Argument(LanguageCodeEnum, required=True),
-        resolver=_null_translation,
-    )
+    translation = translation_field(AttributeTranslation)
 
     @staticmethod
     def resolve_value_required(root: models.Attribute, info: Any) -> bool:
@@ -204,11 +237,7 @@ class AttributeValue(graphene.ObjectType):
     date = graphene.Date()
     date_time = graphene.DateTime()
     file = graphene.Field(File)
-    translation = graphene.Field(
-        AttributeValueTranslation,
-        language_code=graphene.Argument(LanguageCodeEnum, required=True),
-        resolver=_null_translation,
-    )
+    translation = translation_field(AttributeValueTranslation)
 
     @staticmethod
     def resolve_value(root: models.AttributeValue, info: Any) -> str:
@@ -364,8 +393,6 @@ class ProductMedia(graphene.ObjectType):
 
     @staticmethod
     def resolve_product_id(root: models.ProductMedia, info: Any) -> str:
-        from graphql_relay import to_global_id
-
         return to_global_id("Product", root.product_id)
 
     @staticmethod
@@ -441,8 +468,6 @@ def _image(info: Any, name: str | None, alt: str) -> Image | None:
 
 
 def _product_connection_field() -> graphene.Field:
-    from storefront_api.catalog.filters import ProductFilterInput, ProductOrder, ProductWhereInput
-
     return graphene.Field(
         lambda: ProductCountableConnection,
         filter=graphene.Argument(ProductFilterInput),
@@ -469,20 +494,10 @@ class Category(graphene.ObjectType):
     ancestors = graphene.Field(lambda: CategoryCountableConnection, **connection_args())
     products = _product_connection_field()
     children = graphene.Field(lambda: CategoryCountableConnection, **connection_args())
-    background_image = graphene.Field(
-        Image,
-        size=graphene.Int(),
-        format=graphene.Argument(ThumbnailFormatEnum, default_value="original"),
-    )
-    translation = graphene.Field(
-        CategoryTranslation,
-        language_code=graphene.Argument(LanguageCodeEnum, required=True),
-        resolver=_null_translation,
-    )
+    background_image = image_field()
+    translation = translation_field(CategoryTranslation)
 
-    @staticmethod
-    def resolve_seo_title(root: models.Category, info: Any) -> str:
-        return root.name
+    resolve_seo_title = staticmethod(_name_as_seo_title)
 
     @staticmethod
     def resolve_seo_description(root: models.Category, info: Any) -> str | None:
@@ -506,8 +521,6 @@ class Category(graphene.ObjectType):
 
     @staticmethod
     def resolve_ancestors(root: models.Category, info: Any, **kwargs: Any) -> Any:
-        from storefront_api.catalog.resolvers import category_ancestors
-
         return paginate_list(
             category_ancestors(root),
             CategoryCountableConnection,
@@ -517,15 +530,11 @@ class Category(graphene.ObjectType):
 
     @staticmethod
     def resolve_products(root: models.Category, info: Any, **kwargs: Any) -> Any:
-        from storefront_api.catalog.resolvers import resolve_nested_product_connection
-
         return resolve_nested_product_connection(
             info, parent=ProductParent.CATEGORY, parent_id=root.pk, **kwargs
         )
 
-    @staticmethod
-    def resolve_background_image(root: models.Category, info: Any, **_: Any) -> Image | None:
-        return _image(info, root.background_image.name, root.background_image_alt)
+    resolve_background_image = staticmethod(_background_image)
 
 
 class Collection(graphene.ObjectType):
@@ -539,20 +548,10 @@ class Collection(graphene.ObjectType):
     slug = graphene.String(required=True)
     channel = graphene.String()
     products = _product_connection_field()
-    background_image = graphene.Field(
-        Image,
-        size=graphene.Int(),
-        format=graphene.Argument(ThumbnailFormatEnum, default_value="original"),
-    )
-    translation = graphene.Field(
-        CollectionTranslation,
-        language_code=graphene.Argument(LanguageCodeEnum, required=True),
-        resolver=_null_translation,
-    )
+    background_image = image_field()
+    translation = translation_field(CollectionTranslation)
 
-    @staticmethod
-    def resolve_seo_title(root: models.Collection, info: Any) -> str:
-        return root.name
+    resolve_seo_title = staticmethod(_name_as_seo_title)
 
     @staticmethod
     def resolve_channel(root: models.Collection, info: Any) -> str | None:
@@ -560,16 +559,12 @@ class Collection(graphene.ObjectType):
 
     @staticmethod
     def resolve_products(root: models.Collection, info: Any, **kwargs: Any) -> Any:
-        from storefront_api.catalog.resolvers import resolve_nested_product_connection
-
         kwargs.setdefault("channel", getattr(root, "_channel_slug", None))
         return resolve_nested_product_connection(
             info, parent=ProductParent.COLLECTION, parent_id=root.pk, **kwargs
         )
 
-    @staticmethod
-    def resolve_background_image(root: models.Collection, info: Any, **_: Any) -> Image | None:
-        return _image(info, root.background_image.name, root.background_image_alt)
+    resolve_background_image = staticmethod(_background_image)
 
 
 class ProductVariant(graphene.ObjectType):
@@ -598,11 +593,7 @@ class ProductVariant(graphene.ObjectType):
     quantity_available = graphene.Int(country_code=graphene.Argument(CountryCode))
     created = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
-    translation = graphene.Field(
-        ProductVariantTranslation,
-        language_code=graphene.Argument(LanguageCodeEnum, required=True),
-        resolver=_null_translation,
-    )
+    translation = translation_field(ProductVariantTranslation)
     beneficiary_kind = graphene.Field(
         BeneficiaryKindEnum,
         required=True,
@@ -671,8 +662,6 @@ class ProductVariant(graphene.ObjectType):
 
     @staticmethod
     def resolve_quantity_available(root: models.ProductVariant, info: Any, **_: Any) -> Any:
-        from django.conf import settings
-
         cap = getattr(settings, "MAX_CHECKOUT_LINE_QUANTITY", 50)
         # Both loads happen for every variant, tracked or not, so a page costs the same
         # queries whatever mix of goods and tourism it holds.
@@ -706,11 +695,7 @@ class Product(graphene.ObjectType):
     default_variant = graphene.Field(ProductVariant)
     rating = graphene.Float()
     channel = graphene.String()
-    thumbnail = graphene.Field(
-        Image,
-        size=graphene.Int(),
-        format=graphene.Argument(ThumbnailFormatEnum, default_value="original"),
-    )
+    thumbnail = image_field()
     pricing = graphene.Field(ProductPricingInfo)
     is_available = graphene.Boolean()
     attribute = graphene.Field(SelectedAttribute, slug=graphene.String(required=True))
@@ -730,11 +715,7 @@ class Product(graphene.ObjectType):
     collections = graphene.List(graphene.NonNull(Collection))
     available_for_purchase_at = graphene.DateTime()
     is_available_for_purchase = graphene.Boolean()
-    translation = graphene.Field(
-        ProductTranslation,
-        language_code=graphene.Argument(LanguageCodeEnum, required=True),
-        resolver=_null_translation,
-    )
+    translation = translation_field(ProductTranslation)
     # Ruralmart extensions.
     shop = graphene.Field(
         "storefront_api.shops.types.Shop",
@@ -916,8 +897,6 @@ class Product(graphene.ObjectType):
 
     @staticmethod
     def resolve_is_available_for_purchase(root: models.Product, info: Any) -> Any:
-        from django.utils import timezone
-
         def purchasable(row: models.ProductChannelListing | None) -> bool:
             return bool(
                 row
@@ -931,15 +910,7 @@ class Product(graphene.ObjectType):
     def resolve_thumbnail(
         root: models.Product, info: Any, size: int | None = None, **_: Any
     ) -> Any:
-        found = get_loader(info.context, loaders.ThumbnailLoader).load((root.pk, size))
-        return then(
-            found,
-            lambda pair: (
-                Image(url=absolute_media_url(info, pair[1]), alt=pair[0].alt or root.name)
-                if pair
-                else None
-            ),
-        )
+        return product_thumbnail(info, product_id=root.pk, size=size, alt=root.name)
 
     @staticmethod
     def resolve_media(root: models.Product, info: Any) -> Any:
@@ -947,8 +918,6 @@ class Product(graphene.ObjectType):
 
     @staticmethod
     def resolve_media_by_id(root: models.Product, info: Any, id: str) -> Any:
-        from storefront_api.core.ids import decode_id
-
         pk = decode_id(id, expected_type="ProductMedia")
         media = get_loader(info.context, loaders.MediaByProductIdLoader).load(root.pk)
         return then(media, lambda rows: next((m for m in rows if m.pk == pk), None))

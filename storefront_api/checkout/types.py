@@ -32,10 +32,11 @@ from storefront_api.account.types import (
     customer_visible_to_caller,
 )
 from storefront_api.bookings.types import Booking, booking_of
-from storefront_api.catalog.types import ProductVariant, with_channel
+from storefront_api.catalog.types import ProductVariant
 from storefront_api.channel.dataloaders import ChannelByIdLoader
 from storefront_api.channel.types import Channel
 from storefront_api.checkout import dataloaders as loaders
+from storefront_api.core.channel import with_channel
 from storefront_api.core.dataloaders import gather, get_loader, then
 from storefront_api.core.enums import api_enum, domain_enum
 from storefront_api.core.types import (

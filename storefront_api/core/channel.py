@@ -40,3 +40,12 @@ def resolve_channel(context: Any, slug: str | None) -> Channel:
             f"Channel with '{slug}' slug does not exist.", code="NOT_FOUND", field="channel"
         )
     return channel
+
+
+def with_channel(obj: Any, channel_slug: str | None) -> Any:
+    """Tags a catalogue row with the channel it is being shown in: prices, availability and
+    nested products of a product, variant or collection depend on it, and graphene hands
+    resolvers only the row."""
+    if obj is not None:
+        obj._channel_slug = channel_slug
+    return obj

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import graphene
+from django.conf import settings
 
 from storefront_api.core.enum_values import COUNTRY_CODES, LANGUAGE_CODES, MEASUREMENT_UNITS
 from storefront_api.core.enums import api_enum, api_enum_of_names
@@ -187,6 +188,4 @@ class ObjectWithMetadata(graphene.Interface):
 
 
 def absolute_media_url(info: Any, name: str) -> str:
-    from django.conf import settings
-
     return info.context.build_absolute_uri(settings.MEDIA_URL + name)

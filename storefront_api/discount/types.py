@@ -12,7 +12,7 @@ from marketplace.checkout.models import VoucherDiscountType
 from storefront_api.core.dataloaders import get_loader
 from storefront_api.core.enums import domain_enum
 from storefront_api.core.types import Money, ObjectWithMetadata, as_money
-from storefront_api.shops.dataloaders import ShopByIdLoader
+from storefront_api.organisations.dataloaders import ShopByIdLoader
 from storefront_api.shops.types import Shop
 
 DiscountValueTypeEnum = domain_enum(

@@ -21,7 +21,7 @@ from storefront_api.account.types import (
 )
 from storefront_api.bookings.types import Booking, booking_of
 from storefront_api.catalog.dataloaders import VariantByIdLoader
-from storefront_api.catalog.types import ProductVariant
+from storefront_api.catalog.types import ProductVariant, image_field, product_thumbnail
 from storefront_api.channel.dataloaders import ChannelByIdLoader
 from storefront_api.channel.types import Channel
 from storefront_api.core.connection import CountableConnection
@@ -38,9 +38,9 @@ from storefront_api.core.types import (
 from storefront_api.discount.dataloaders import VoucherByIdLoader
 from storefront_api.discount.types import DiscountValueTypeEnum, GiftCard, Voucher
 from storefront_api.order import dataloaders as loaders
+from storefront_api.organisations.dataloaders import ShopByIdLoader
 from storefront_api.shipping.dataloaders import DeliveryMethodByIdLoader
 from storefront_api.shipping.types import DeliveryMethod, ShippingMethod
-from storefront_api.shops.dataloaders import ShopByIdLoader
 from storefront_api.shops.types import Shop
 
 OrderChargeStatusEnum = domain_enum(order_models.OrderChargeStatus, name="OrderChargeStatusEnum")
@@ -172,6 +172,7 @@ class OrderLine(graphene.ObjectType):
     translated_product_name = graphene.String(required=True)
     translated_variant_name = graphene.String(required=True)
     is_gift = graphene.Boolean()
+    thumbnail = image_field()
     # Ruralmart extension.
     booking = graphene.Field(Booking)
 
@@ -228,6 +229,24 @@ class OrderLine(graphene.ObjectType):
     @staticmethod
     def resolve_booking(root: order_models.OrderLine, info: Any) -> Booking | None:
         return booking_of(root)
+
+    @staticmethod
+    def resolve_thumbnail(
+        root: order_models.OrderLine, info: Any, size: int | None = None, **_: Any
+    ) -> Any:
+        # The sold variant's product picture today; none once the variant is deleted (the
+        # line keeps its names, not its pictures).
+        if root.variant_id is None:
+            return None
+        variant = get_loader(info.context, VariantByIdLoader).load(root.variant_id)
+        return then(
+            variant,
+            lambda v: (
+                product_thumbnail(info, product_id=v.product_id, size=size, alt=root.product_name)
+                if v is not None
+                else None
+            ),
+        )
 
 
 class OrderEvent(graphene.ObjectType):

@@ -14,7 +14,7 @@ from storefront_api.core.dataloaders import get_loader
 from storefront_api.core.enums import domain_enum
 from storefront_api.core.ids import to_global_id
 from storefront_api.core.types import Money, ObjectWithMetadata, as_money
-from storefront_api.shops.dataloaders import ShopByIdLoader
+from storefront_api.organisations.dataloaders import ShopByIdLoader
 from storefront_api.shops.types import Shop
 
 DeliveryMethodKindEnum = domain_enum(DeliveryMethodKind, name="DeliveryMethodKindEnum")

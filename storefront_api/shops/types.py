@@ -13,6 +13,7 @@ import graphene
 from django.core.exceptions import DisallowedHost
 
 from marketplace.catalog.models import TraceBatch
+from marketplace.catalog.selectors import ProductParent
 from marketplace.core.storefront_settings import CountryInfo, StorefrontSettings
 from marketplace.divisions.models import County, Township, Village
 from marketplace.organisations.models import (
@@ -22,8 +23,12 @@ from marketplace.organisations.models import (
     ShopStatus,
 )
 from marketplace.organisations.models import Shop as ShopModel
-from marketplace.organisations.privacy import household_personal_data
-from storefront_api.core.dataloaders import get_loader
+from marketplace.organisations.privacy import household_personal_data, mask_name
+from marketplace.payments.gateways import available_gateways
+from storefront_api.catalog.dataloaders import ProductByIdLoader
+from storefront_api.catalog.resolvers import resolve_nested_product_connection
+from storefront_api.core.channel import resolve_channel
+from storefront_api.core.dataloaders import get_loader, then
 from storefront_api.core.enums import domain_enum
 from storefront_api.core.types import (
     CountryDisplay,
@@ -31,7 +36,7 @@ from storefront_api.core.types import (
     ObjectWithMetadata,
     WeightUnitsEnum,
 )
-from storefront_api.shops.dataloaders import (
+from storefront_api.organisations.dataloaders import (
     CountyByIdLoader,
     HouseholdByIdLoader,
     PartyOrganisationByIdLoader,
@@ -365,9 +370,6 @@ class Shop(graphene.ObjectType):
 
     @staticmethod
     def resolve_products(root: Any, info: Any, **kwargs: Any) -> Any:
-        from marketplace.catalog.selectors import ProductParent
-        from storefront_api.catalog.resolvers import resolve_nested_product_connection
-
         shop = _village_shop(root)
         if shop is None:
             return None
@@ -379,9 +381,6 @@ class Shop(graphene.ObjectType):
     def resolve_available_payment_gateways(
         root: Any, info: Any, currency: str | None = None, channel: str | None = None
     ) -> list[Any]:
-        from marketplace.payments.gateways import available_gateways
-        from storefront_api.core.channel import resolve_channel
-
         if channel is not None:
             gateways = available_gateways(channel=resolve_channel(info.context, channel))
         else:
@@ -539,15 +538,10 @@ class TraceBatch_(graphene.ObjectType):
 
     @staticmethod
     def resolve_product(root: TraceBatch, info: Any) -> Any:
-        from storefront_api.catalog.dataloaders import ProductByIdLoader
-
         return get_loader(info.context, ProductByIdLoader).load(root.product_id)
 
     @staticmethod
     def resolve_household_name(root: TraceBatch, info: Any) -> Any:
-        from marketplace.organisations.privacy import mask_name
-        from storefront_api.core.dataloaders import then
-
         if root.household_id is None:
             return None
         household = get_loader(info.context, HouseholdByIdLoader).load(root.household_id)
@@ -555,8 +549,6 @@ class TraceBatch_(graphene.ObjectType):
 
     @staticmethod
     def resolve_household_category(root: TraceBatch, info: Any) -> Any:
-        from storefront_api.core.dataloaders import then
-
         if root.household_id is None:
             return None
         household = get_loader(info.context, HouseholdByIdLoader).load(root.household_id)

@@ -1,4 +1,5 @@
-"""Batch loaders for shops, their organisations and the division tree."""
+"""Batch loaders over the organisations domain: shops, their Party organisations and
+households, and the division tree. Every API package that shows a shop loads it here."""
 
 from __future__ import annotations
 
