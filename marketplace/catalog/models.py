@@ -258,7 +258,11 @@ class ProductVariant(models.Model):
             models.CheckConstraint(
                 name="variant_size_all_or_none_and_sane",
                 condition=Q(length_cm__isnull=True, width_cm__isnull=True, height_cm__isnull=True)
+                # Spelled out: a NULL side would make the comparisons NULL, which passes.
                 | Q(
+                    length_cm__isnull=False,
+                    width_cm__isnull=False,
+                    height_cm__isnull=False,
                     length_cm__gt=0,
                     width_cm__gt=0,
                     height_cm__gt=0,

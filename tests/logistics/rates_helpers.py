@@ -15,6 +15,7 @@ from logistics.models import (
 )
 from marketplace.divisions.models import County, Township, Village
 from marketplace.organisations.models import Shop
+from tests import factories
 
 SHUANGJIANG = "530925"
 MENGKU = "530925101"
@@ -42,11 +43,25 @@ def shuangjiang() -> County:
 
 
 def rated_shop(*, flat: str = "12.00") -> Shop:
-    """A shop in 双江 with flat express and station pickup (as the checkout helpers make)."""
-    from tests.checkout.helpers import shop_with_delivery
-
+    """A shop in a village of 勐库镇 (双江) with flat express and pickup at its station,
+    like the checkout helpers' shops. Its village code is drawn apart from the real ones
+    and the factories' (which number within a county the same way)."""
     shuangjiang()
-    return shop_with_delivery(express_price=flat)
+    township = Township.objects.get(code=MENGKU)
+    village = factories.village(
+        township_obj=township, code=f"{MENGKU}{factories.n() % 600 + 400:03d}"
+    )
+    shop = factories.shop(village_obj=village)
+    DeliveryMethod.objects.create(
+        shop=shop, kind=DeliveryMethodKind.EXPRESS_FLAT, name="快递", price_amount=Decimal(flat)
+    )
+    DeliveryMethod.objects.create(
+        shop=shop,
+        kind=DeliveryMethodKind.VILLAGE_PICKUP,
+        name="村服务站自提",
+        pickup_warehouse=shop.warehouses.first(),
+    )
+    return shop
 
 
 def express_of(shop: Shop) -> DeliveryMethod:
