@@ -55,9 +55,17 @@ class DeliveryMethodForm(forms.ModelForm):
             "is_active",
         )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Pickup has no parcel to weigh; a form that leaves the divisor out keeps the default.
+        if "volumetric_divisor" in self.fields:  # absent from read-only views
+            self.fields["volumetric_divisor"].required = False
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        if "volumetric_divisor" in self.fields and cleaned.get("volumetric_divisor") is None:
+            cleaned["volumetric_divisor"] = self.instance.volumetric_divisor
         shop = _chosen(self, "shop")
         warehouse = cleaned.get("pickup_warehouse")
         if shop is not None and warehouse is not None and warehouse.shop_id != shop.pk:

@@ -1,11 +1,10 @@
 """Reads for delivery pricing: where an address is (as a division code) and what each of a
 checkout's delivery methods charges to get one shop's lines there.
 
-`delivery_quotes` is the one entry point checkout uses. It costs a fixed number of SQL
-statements whatever the number of shops, lines or methods: one for the methods (with each
-shop's free-delivery policy), and only when some method is priced by zone: one to place the
-address, one for every shop's matching zone prefixes, one for the rates of those methods
-in those zones. Lines come in already loaded.
+`delivery_quotes` is the one entry point checkout uses. It costs one SQL
+statement whatever the number of shops, lines or methods (placing the address, matching
+each shop's zone by longest prefix, and reading methods, free-delivery terms and rates,
+together). Lines come in already loaded.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef
 
 from logistics.error_codes import DeliveryErrorCode
 from logistics.models import (
@@ -28,7 +26,7 @@ from logistics.models import (
     ShopShippingPolicy,
 )
 from logistics.pricing import ZERO, ParcelItem, chargeable_grams, rate_price
-from logistics.zones import candidate_prefixes, is_division_code
+from logistics.zones import is_division_code
 from marketplace.accounts.addresses import rules_for
 from marketplace.divisions.models import City, County, Province, Township, Village
 
@@ -66,11 +64,51 @@ LIMIT 1
     }
 )
 
+# Everything pricing needs, in one statement: the destination (given, or placed from the
+# address), each shop's zone by longest prefix, and per active method whether it has rates
+# at all, its shop's free-delivery amount and its rate in that zone. Django's ORM would
+# take four statements and, on this machine, more time compiling them than PostgreSQL
+# takes to answer.
+_QUOTES_SQL = """
+WITH place AS (
+    SELECT CASE WHEN %(use_address)s THEN ({place}) ELSE %(code)s::text END AS code
+), zone_match AS (
+    SELECT DISTINCT ON (zp.shop_id) zp.shop_id, zp.zone_id, z.remote_surcharge_amount
+      FROM {prefix} zp JOIN {zone} z ON z.id = zp.zone_id CROSS JOIN place
+     WHERE zp.shop_id = ANY(%(shops)s::bigint[]) AND zp.prefix IN (
+           left(place.code, 2), left(place.code, 4), left(place.code, 6),
+           left(place.code, 9), left(place.code, 12))
+     ORDER BY zp.shop_id, length(zp.prefix) DESC
+)
+SELECT m.*, place.code AS destination_code,
+       EXISTS (SELECT 1 FROM {rate} x WHERE x.method_id = m.id) AS has_rates,
+       pol.free_above_amount AS free_above,
+       zm.zone_id AS matched_zone_id, zm.remote_surcharge_amount AS zone_surcharge,
+       r.id AS rate_id, r.serves AS rate_serves,
+       r.first_weight_grams AS rate_first_grams, r.first_price_amount AS rate_first_price,
+       r.step_grams AS rate_step_grams, r.step_price_amount AS rate_step_price
+  FROM {method} m CROSS JOIN place
+  LEFT JOIN {policy} pol ON pol.shop_id = m.shop_id
+  LEFT JOIN zone_match zm ON zm.shop_id = m.shop_id
+  LEFT JOIN {rate} r ON r.method_id = m.id AND r.zone_id = zm.zone_id
+ WHERE m.shop_id = ANY(%(shops)s::bigint[]) AND m.is_active
+   AND (%(all_methods)s OR m.id = ANY(%(methods)s::bigint[]))
+ ORDER BY m.id
+""".format_map(
+    {
+        "place": _PLACE_SQL.strip(),
+        "prefix": ShippingZonePrefix._meta.db_table,
+        "zone": ShippingZone._meta.db_table,
+        "rate": DeliveryRate._meta.db_table,
+        "method": DeliveryMethod._meta.db_table,
+        "policy": ShopShippingPolicy._meta.db_table,
+    }
+)
 
-def address_division_code(*, address: Mapping[str, Any] | None) -> str | None:
-    """The deepest division code an address (Saleor's fields, snake_case) names, or None
-    when it is not a mainland Chinese address or its province is not one we know. Costs
-    one statement, none when there is nothing to look up."""
+
+def _place_params(address: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """The address's names as the place query wants them, or None when it cannot be a
+    mainland Chinese address we know the province of (no query needed to say so)."""
     if not address or str(address.get("country") or "CN").upper() != "CN":
         return None
     rules = rules_for("CN")
@@ -80,16 +118,23 @@ def address_division_code(*, address: Mapping[str, Any] | None) -> str | None:
     street = " ".join(
         str(address.get(key) or "") for key in ("street_address_1", "street_address_2")
     )
+    return {
+        "province": province.name,
+        "city": str(address.get("city") or ""),
+        "county": str(address.get("city_area") or ""),
+        "street": street,
+    }
+
+
+def address_division_code(*, address: Mapping[str, Any] | None) -> str | None:
+    """The deepest division code an address (Saleor's fields, snake_case) names, or None
+    when it is not a mainland Chinese address or its province is not one we know. Costs
+    one statement, none when there is nothing to look up."""
+    params = _place_params(address)
+    if params is None:
+        return None
     with connection.cursor() as cursor:
-        cursor.execute(
-            _PLACE_SQL,
-            {
-                "province": province.name,
-                "city": str(address.get("city") or ""),
-                "county": str(address.get("city_area") or ""),
-                "street": street,
-            },
-        )
+        cursor.execute(_PLACE_SQL, params)
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -123,19 +168,6 @@ class DeliveryQuotes:
         return sorted(quotes, key=lambda q: (q.refusal is not None, q.price or ZERO, q.method.pk))
 
 
-def _zones_for(*, shop_ids: Iterable[int], code: str) -> dict[int, ShippingZone]:
-    """Each shop's zone for `code`: the one holding the longest prefix of it."""
-    best: dict[int, tuple[int, ShippingZone]] = {}
-    rows = ShippingZonePrefix.objects.filter(
-        shop_id__in=list(shop_ids), prefix__in=candidate_prefixes(code)
-    ).select_related("zone")
-    for row in rows:
-        current = best.get(row.shop_id)
-        if current is None or len(row.prefix) > current[0]:
-            best[row.shop_id] = (len(row.prefix), row.zone)
-    return {shop_id: zone for shop_id, (_, zone) in best.items()}
-
-
 def delivery_quotes(
     *,
     shop_items: Mapping[int, Sequence[ParcelItem]],
@@ -146,7 +178,8 @@ def delivery_quotes(
 ) -> DeliveryQuotes:
     """Quotes for every active method of the shops in `shop_items` (or only `method_ids`)
     to ship that shop's items to the destination: `destination_code` if given, else where
-    `address` is. Each shop's items travel as one parcel.
+    `address` is. Each shop's items travel as one parcel. One SQL statement, none when
+    there is no method to price.
 
     - pickup at the village station is free and needs no destination;
     - an express method with no rates keeps its flat price;
@@ -159,102 +192,64 @@ def delivery_quotes(
     method_ids = None if method_ids is None else list(method_ids)
     if not shop_ids or method_ids == []:
         return DeliveryQuotes(destination_code=destination_code)
-    methods_qs = (
-        DeliveryMethod.objects.filter(shop_id__in=shop_ids, is_active=True)
-        .annotate(has_rates=Exists(DeliveryRate.objects.filter(method_id=OuterRef("pk"))))
-        .select_related("shop__shipping_policy")
-        .order_by("pk")
+    place = None if destination_code is not None else _place_params(address)
+    if destination_code is not None and not is_division_code(destination_code):
+        destination_code = None
+    params: dict[str, Any] = {
+        "use_address": place is not None,
+        "code": destination_code,
+        "shops": shop_ids,
+        "all_methods": method_ids is None,
+        "methods": method_ids or [],
+        **(place or {"province": None, "city": None, "county": None, "street": ""}),
+    }
+    methods = list(DeliveryMethod.objects.raw(_QUOTES_SQL, params))
+    quotes = DeliveryQuotes(
+        destination_code=getattr(methods[0], "destination_code", None) if methods else None
     )
-    if method_ids is not None:
-        methods_qs = methods_qs.filter(pk__in=method_ids)
-    methods = list(methods_qs)
-    rated = [m for m in methods if getattr(m, "has_rates", False)]
-    # The address is looked up only when a method's price depends on it.
-    if destination_code is not None:
-        destination_code = destination_code if is_division_code(destination_code) else None
-    elif rated:
-        destination_code = address_division_code(address=address)
-    quotes = DeliveryQuotes(destination_code=destination_code)
-    zones: dict[int, ShippingZone] = {}
-    rates: dict[tuple[int, int], DeliveryRate] = {}
-    if rated and destination_code is not None:
-        zones = _zones_for(shop_ids={m.shop_id for m in rated}, code=destination_code)
-        if zones:
-            for rate in DeliveryRate.objects.filter(
-                method__in=rated, zone_id__in=[z.pk for z in zones.values()]
-            ):
-                rates[rate.method_id, rate.zone_id] = rate
     for method in methods:
         quotes.by_method[method.pk] = _quote(
             method=method,
             items=shop_items[method.shop_id],
             subtotal=shop_subtotals.get(method.shop_id, ZERO),
-            has_rates=bool(getattr(method, "has_rates", False)),
-            destination_code=destination_code,
-            zone=zones.get(method.shop_id),
-            rates=rates,
-            free_above=_free_above(method),
         )
     return quotes
 
 
-def _free_above(method: DeliveryMethod) -> Decimal | None:
-    try:
-        policy: ShopShippingPolicy = method.shop.shipping_policy
-    except ShopShippingPolicy.DoesNotExist:
-        return None
-    return policy.free_above_amount
-
-
 def _quote(
-    *,
-    method: DeliveryMethod,
-    items: Sequence[ParcelItem],
-    subtotal: Decimal,
-    has_rates: bool,
-    destination_code: str | None,
-    zone: ShippingZone | None,
-    rates: Mapping[tuple[int, int], DeliveryRate],
-    free_above: Decimal | None,
+    *, method: DeliveryMethod, items: Sequence[ParcelItem], subtotal: Decimal
 ) -> DeliveryQuote:
+    """One method's quote from the row `delivery_quotes` read (its extra columns)."""
     if method.is_pickup:
         return DeliveryQuote(method=method, price=ZERO)
+    row: Any = method
     grams = chargeable_grams(items, divisor=method.volumetric_divisor)
-    is_free = free_above is not None and subtotal >= free_above
-    if not has_rates:
+    is_free = row.free_above is not None and subtotal >= row.free_above
+    zone_id = row.matched_zone_id
+    if not row.has_rates:
         price = ZERO if is_free else method.price_amount
         return DeliveryQuote(method=method, price=price, chargeable_grams=grams)
-
-    def refused(code: DeliveryErrorCode) -> DeliveryQuote:
+    refusal = None
+    if row.destination_code is None:
+        refusal = DeliveryErrorCode.UNKNOWN_DIVISION
+    elif row.rate_id is None:
+        refusal = DeliveryErrorCode.NO_RATE_FOR_ZONE
+    elif not row.rate_serves:
+        refusal = DeliveryErrorCode.NOT_SERVED
+    if refusal is not None:
         return DeliveryQuote(
-            method=method,
-            price=None,
-            refusal=code,
-            zone_id=zone.pk if zone else None,
-            chargeable_grams=grams,
+            method=method, price=None, refusal=refusal, zone_id=zone_id, chargeable_grams=grams
         )
-
-    if destination_code is None:
-        return refused(DeliveryErrorCode.UNKNOWN_DIVISION)
-    rate = rates.get((method.pk, zone.pk)) if zone is not None else None
-    if rate is None:
-        return refused(DeliveryErrorCode.NO_RATE_FOR_ZONE)
-    if not rate.serves:
-        return refused(DeliveryErrorCode.NOT_SERVED)
-    assert zone is not None
     price = rate_price(
         grams=grams,
-        first_weight_grams=rate.first_weight_grams,
-        first_price=rate.first_price_amount,
-        step_grams=rate.step_grams,
-        step_price=rate.step_price_amount,
-        surcharge=zone.remote_surcharge_amount,
+        first_weight_grams=row.rate_first_grams,
+        first_price=row.rate_first_price,
+        step_grams=row.rate_step_grams,
+        step_price=row.rate_step_price,
+        surcharge=row.zone_surcharge,
     )
     return DeliveryQuote(
-        method=method,
-        price=ZERO if is_free else price,
-        zone_id=zone.pk,
-        chargeable_grams=grams,
+        method=method, price=ZERO if is_free else price, zone_id=zone_id, chargeable_grams=grams
     )
 
 

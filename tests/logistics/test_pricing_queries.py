@@ -58,7 +58,7 @@ def test_pricing_does_not_grow_with_shops_or_lines():
     shops = _rated_shops(10)
     one, one_quotes = _statements(shops[:1], 1)
     many, many_quotes = _statements(shops, 10)
-    assert one == many == 4  # methods, the address, zone prefixes, rates
+    assert one == many == 1  # address, zones, methods, terms and rates together
     assert len(one_quotes) == 2 and len(many_quotes) == 20
     # 10 lines of 2 units: 6090 g actual, 40000 cm³ / 6000 = 6667 g volumetric, so 6667 g
     # into 本县: 5.00 for the first kg and 6 started kg at 5.00.
