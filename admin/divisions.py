@@ -1,4 +1,4 @@
-"""Counties, townships and villages: reference data that platform admins maintain.
+"""Provinces, cities, counties, townships and villages: reference data platform admins keep.
 
 Managers and officers may read them (they are public names on the storefront anyway).
 """
@@ -9,9 +9,25 @@ from django.contrib import admin
 from django.contrib.admin import RelatedOnlyFieldListFilter
 
 from admin.scoping import Scope, ScopedModelAdmin
-from marketplace.divisions.models import County, Township, Village
+from marketplace.divisions.models import City, County, Province, Township, Village
 
 DIVISIONS = Scope(reference=True)
+
+
+@admin.register(Province)
+class ProvinceAdmin(ScopedModelAdmin):
+    scope = DIVISIONS
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+@admin.register(City)
+class CityAdmin(ScopedModelAdmin):
+    scope = DIVISIONS
+    list_display = ("code", "name", "province")
+    list_filter = (("province", RelatedOnlyFieldListFilter),)
+    search_fields = ("code", "name")
+    list_select_related = ("province",)
 
 
 @admin.register(County)

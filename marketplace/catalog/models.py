@@ -210,12 +210,20 @@ class AssignedProductAttributeValue(models.Model):
         return f"{self.product_id}: {self.value_id}"
 
 
+VARIANT_MAX_WEIGHT_GRAMS = 50_000
+VARIANT_MAX_SIDE_CM = 150
+
+
 class ProductVariant(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=255, blank=True)
     sort_order = models.IntegerField(default=0)
     weight_grams = models.PositiveIntegerField(null=True, blank=True)
+    # Packed size in centimetres, for volumetric delivery weight; all three or none.
+    length_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    width_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    height_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     track_inventory = models.BooleanField(default=True)
     quantity_limit_per_customer = models.PositiveIntegerField(null=True, blank=True)
     # Who the sale benefits: settlement later pays this party, so it is fixed per variant.
@@ -239,7 +247,30 @@ class ProductVariant(models.Model):
                 name="household_beneficiary_iff_consigned",
                 condition=(Q(beneficiary_kind="HOUSEHOLD") & Q(beneficiary_household__isnull=False))
                 | (Q(beneficiary_kind="COLLECTIVE") & Q(beneficiary_household__isnull=True)),
-            )
+            ),
+            # Bounds are what an express parcel can be (carriers stop near 50 kg and 1.5 m a
+            # side); anything beyond is a typo, refused before it prices a delivery.
+            models.CheckConstraint(
+                name="variant_weight_sane",
+                condition=Q(weight_grams__isnull=True)
+                | Q(weight_grams__gt=0, weight_grams__lte=VARIANT_MAX_WEIGHT_GRAMS),
+            ),
+            models.CheckConstraint(
+                name="variant_size_all_or_none_and_sane",
+                condition=Q(length_cm__isnull=True, width_cm__isnull=True, height_cm__isnull=True)
+                # Spelled out: a NULL side would make the comparisons NULL, which passes.
+                | Q(
+                    length_cm__isnull=False,
+                    width_cm__isnull=False,
+                    height_cm__isnull=False,
+                    length_cm__gt=0,
+                    width_cm__gt=0,
+                    height_cm__gt=0,
+                    length_cm__lte=VARIANT_MAX_SIDE_CM,
+                    width_cm__lte=VARIANT_MAX_SIDE_CM,
+                    height_cm__lte=VARIANT_MAX_SIDE_CM,
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,8 @@ from marketplace.accounts.permissions import can_manage_shop
 from marketplace.catalog import search
 from marketplace.catalog.error_codes import ProductErrorCode
 from marketplace.catalog.models import (
+    VARIANT_MAX_SIDE_CM,
+    VARIANT_MAX_WEIGHT_GRAMS,
     BeneficiaryKind,
     Category,
     Certification,
@@ -204,12 +206,15 @@ def variant_create(
     prices: Mapping[Channel, Decimal] | None = None,
     beneficiary_household: Household | None = None,
     weight_grams: int | None = None,
+    size_cm: tuple[Decimal, Decimal, Decimal] | None = None,
     track_inventory: bool | None = None,
     quantity_limit_per_customer: int | None = None,
     sort_order: int = 0,
 ) -> ProductVariant:
-    """Create a variant; a `beneficiary_household` makes it a consignment for that household."""
+    """Create a variant; a `beneficiary_household` makes it a consignment for that household.
+    `size_cm` is the packed length, width and height, for volumetric delivery weight."""
     _ensure_can_manage(actor, product.shop)
+    size = variant_check_parcel(weight_grams=weight_grams, size_cm=size_cm)
     if not sku.strip():
         raise refuse("sku", "A variant needs a SKU.", ProductErrorCode.REQUIRED)
     if ProductVariant.objects.filter(sku=sku).exists():
@@ -221,6 +226,9 @@ def variant_create(
         name=name,
         sort_order=sort_order,
         weight_grams=weight_grams,
+        length_cm=size[0],
+        width_cm=size[1],
+        height_cm=size[2],
         # Tourism capacity is kept by the booking calendar, not by warehouse stock.
         track_inventory=(not product.is_tourism) if track_inventory is None else track_inventory,
         quantity_limit_per_customer=quantity_limit_per_customer,
@@ -233,6 +241,50 @@ def variant_create(
         _set_variant_price(variant=variant, channel=channel, price=price)
     if prices:
         products_update_price_range(product_ids=[product.pk])
+    return variant
+
+
+def variant_check_parcel(
+    *, weight_grams: int | None, size_cm: tuple[Decimal, Decimal, Decimal] | None
+) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """Refuse a weight or size no express parcel has (the same bounds as the database's
+    CHECKs, told as a coded error instead of an IntegrityError); the size as three values."""
+    if weight_grams is not None and not 0 < weight_grams <= VARIANT_MAX_WEIGHT_GRAMS:
+        raise refuse(
+            "weight",
+            f"A weight of {weight_grams} g is not a parcel's "
+            f"(more than 0, at most {VARIANT_MAX_WEIGHT_GRAMS} g).",
+            ProductErrorCode.INVALID,
+        )
+    if size_cm is None:
+        return (None, None, None)
+    sides = tuple(Decimal(side) for side in size_cm)
+    if len(sides) != 3 or not all(
+        0 < side <= VARIANT_MAX_SIDE_CM and side == side.quantize(Decimal("0.1")) for side in sides
+    ):
+        raise refuse(
+            "size",
+            f"Each side is more than 0 and at most {VARIANT_MAX_SIDE_CM} cm, "
+            "to a tenth of a centimetre.",
+            ProductErrorCode.INVALID,
+        )
+    return (sides[0], sides[1], sides[2])
+
+
+@transaction.atomic
+def variant_set_parcel(
+    *,
+    actor: User | None,
+    variant: ProductVariant,
+    weight_grams: int | None,
+    size_cm: tuple[Decimal, Decimal, Decimal] | None,
+) -> ProductVariant:
+    """Set what a variant weighs and measures packed (None clears either)."""
+    _ensure_can_manage(actor, variant.product.shop)
+    size = variant_check_parcel(weight_grams=weight_grams, size_cm=size_cm)
+    variant.weight_grams = weight_grams
+    variant.length_cm, variant.width_cm, variant.height_cm = size
+    variant.save(update_fields=["weight_grams", "length_cm", "width_cm", "height_cm", "updated_at"])
     return variant
 
 

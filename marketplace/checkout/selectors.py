@@ -18,7 +18,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from logistics.error_codes import DeliveryErrorCode
 from logistics.models import DeliveryMethod
+from logistics.selectors import delivery_quotes, parcel_items
 from marketplace.catalog.models import (
     ProductChannelListing,
     ProductVariant,
@@ -240,6 +242,9 @@ class ShopTotals:
     subtotal: Decimal = ZERO
     shipping: Decimal = ZERO
     discount: Decimal = ZERO
+    # Why the chosen method cannot deliver this cart to the address (shipping is then 0
+    # and the checkout cannot complete), or None.
+    delivery_refusal: DeliveryErrorCode | None = None
 
     @property
     def total(self) -> Decimal:
@@ -305,6 +310,16 @@ def checkout_totals(
         cv.shop_id: cv.voucher
         for cv in CheckoutVoucher.objects.filter(checkout=checkout).select_related("voucher")
     }
+    # Every chosen method priced for this cart and address in a fixed number of statements.
+    quotes = delivery_quotes(
+        shop_items=parcel_items((i.variant, i.line.quantity) for i in infos),
+        shop_subtotals={
+            shop_id: sum((i.total_price for i in shop_lines), ZERO)
+            for shop_id, shop_lines in by_shop.items()
+        },
+        address=checkout.shipping_address,
+        method_ids=[d.delivery_method_id for d in deliveries.values()],
+    )
     totals = CheckoutTotals()
     for shop_id, shop_lines in by_shop.items():
         shop = shop_lines[0].variant.product.shop
@@ -317,7 +332,12 @@ def checkout_totals(
         shop_totals.subtotal = sum((i.total_price for i in shop_lines), ZERO)
         delivery = shop_totals.delivery
         if delivery is not None and shop_totals.is_shipping_required:
-            shop_totals.shipping = delivery.delivery_method.price_for()
+            quote = quotes.for_method(delivery.delivery_method_id)
+            if quote is None:  # a method retired since it was chosen keeps its flat price
+                shop_totals.shipping = delivery.delivery_method.price_for()
+            else:
+                shop_totals.shipping = quote.price if quote.price is not None else ZERO
+                shop_totals.delivery_refusal = quote.refusal
         voucher = shop_totals.voucher
         if voucher is not None and not voucher_refusal(
             voucher=voucher, shop_subtotal=shop_totals.subtotal, now=now

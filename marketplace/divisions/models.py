@@ -78,3 +78,52 @@ class Village(models.Model):
             _require_parent_prefix(
                 code=self.code, parent_code=self.township.code, child="village", parent="township"
             )
+
+
+class Province(models.Model):
+    """A provincial-level division (省 / 自治区 / 直辖市), GB/T 2260 two-digit code.
+
+    Seeded by migration with all 31 mainland divisions: delivery zones name provinces by
+    code, and a buyer's address names them by `name` (the official name the address book
+    stores), so this table is how one is turned into the other."""
+
+    code = models.CharField(max_length=2, unique=True)
+    name = models.CharField(max_length=32, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[1-6]\d$"), name="province_code_2_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class City(models.Model):
+    """A prefecture-level division (地级市 / 州 / 盟), four-digit code starting with its
+    province's. Seeded for the cities the demo and the zones it ships need; more are added
+    as shops come from them."""
+
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="cities")
+    code = models.CharField(max_length=4, unique=True)
+    name = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "cities"
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^\d{4}$"), name="city_code_4_digits"),
+            models.UniqueConstraint(fields=["province", "name"], name="city_name_per_province"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        if self.province_id:
+            _require_parent_prefix(
+                code=self.code, parent_code=self.province.code, child="city", parent="province"
+            )

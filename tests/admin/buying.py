@@ -18,7 +18,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from logistics.models import DeliveryMethod, DeliveryMethodKind
+from logistics.models import (
+    DeliveryMethod,
+    DeliveryMethodKind,
+    DeliveryRate,
+    ShippingZone,
+    ShippingZonePrefix,
+    ShopShippingPolicy,
+)
 from marketplace.accounts.models import Address, AuthAttempt, AuthAttemptKind, User
 from marketplace.bookings import services as bookings
 from marketplace.bookings.models import BookingHold, CancellationPolicy
@@ -221,6 +228,11 @@ def add_buying(world: Any) -> Buying:
         pickup_warehouse=shop_a.warehouses.first(),
     )
     express_b = express(shop_b, "10.00")
+    # One zone, rate and free-delivery term, so every logistics page has a row to show.
+    zone_a = ShippingZone.objects.create(shop=shop_a, name="云南省内")
+    ShippingZonePrefix.objects.create(zone=zone_a, shop=shop_a, prefix="53")
+    DeliveryRate.objects.create(method=express_a, zone=zone_a, first_price_amount="8.00")
+    ShopShippingPolicy.objects.create(shop=shop_a, free_above_amount="99.00")
     voucher_a = voucher(shop_a)
     voucher_b = voucher(shop_b)
 

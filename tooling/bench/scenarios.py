@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from tooling.bench import browse, checkout, databases
+from tooling.bench import browse, checkout, databases, logistics
 from tooling.bench.dataset import (
     Say,
     ScenarioFailed,
@@ -162,6 +162,19 @@ SCENARIOS: dict[str, Scenario] = {
             "Internal: delivery methods and stock for the checkout scenario (in a child).",
             checkout.add_prepare_arguments,
             checkout.run_prepare,
+            hidden=True,
+        ),
+        Scenario(
+            "logistics",
+            "Delivery pricing for a 10-shop, 30-line checkout: p50/p95, statements per call.",
+            logistics.add_arguments,
+            logistics.run,
+        ),
+        Scenario(
+            "logistics-measure",
+            "Internal: rates for the logistics scenario and the timed calls (in a child).",
+            logistics.add_measure_arguments,
+            logistics.run_measure,
             hidden=True,
         ),
         Scenario(
