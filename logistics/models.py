@@ -73,3 +73,6 @@ class DeliveryMethod(models.Model):
     def price_for(self) -> Decimal:
         """The shipping price for one shop's part of a checkout (flat until rates arrive)."""
         return self.price_amount
+
+
+from logistics import tracking_models  # noqa: E402, F401  (stations, shipments, batches)
