@@ -14,7 +14,7 @@ from logistics.shipments.models import Shipment, ShipmentStatus
 def shipment_notify(*, shipment_id: int, kind: str, code: str = "") -> bool:
     with transaction.atomic():
         shipment = (
-            Shipment.objects.select_for_update()
+            Shipment.objects.select_for_update(of=("self",))
             .select_related("shop_order__order", "shop_order__shop", "station")
             .filter(pk=shipment_id)
             .first()

@@ -274,7 +274,7 @@ def tracking_push_apply(*, param: str, sign: str) -> TrackOutcome:
         ) from exc
     with transaction.atomic():
         shipment = (
-            Shipment.objects.select_for_update()
+            Shipment.objects.select_for_update(of=("self",))
             .filter(carrier=track.carrier, tracking_number=track.tracking_number)
             .first()
         )
@@ -316,7 +316,11 @@ def shipment_hand_over(*, shipment: Shipment, operator: User, code: str) -> Ship
 
     refusal: ValidationError | None = None
     with transaction.atomic():
-        locked = Shipment.objects.select_for_update().select_related("station").get(pk=shipment.pk)
+        locked = (
+            Shipment.objects.select_for_update(of=("self",))
+            .select_related("station")
+            .get(pk=shipment.pk)
+        )
         if locked.station is None:
             raise refuse(
                 "shipment",
@@ -382,7 +386,11 @@ def shipment_unlock_pickup(*, shipment: Shipment, operator: User) -> Shipment:
     """After checking the buyer's ID the operator unlocks the parcel (the count restarts)."""
     from logistics.stations.services import check_operates
 
-    locked = Shipment.objects.select_for_update().select_related("station").get(pk=shipment.pk)
+    locked = (
+        Shipment.objects.select_for_update(of=("self",))
+        .select_related("station")
+        .get(pk=shipment.pk)
+    )
     if locked.station is None:
         raise refuse("shipment", "Not a station parcel.", TrackingErrorCode.NOT_AT_STATION)
     check_operates(user=operator, station=locked.station)

@@ -74,22 +74,35 @@ def station_in(village: Any) -> VillageStation:
     )
 
 
+def ship(
+    shop_order: ShopOrder,
+    manager: Any,
+    adapter: Kuaidi100Client,
+    *,
+    carrier: str = "zhongtong",
+    station: VillageStation | None = None,
+) -> Shipment:
+    """Ship and subscribe (after-commit subscription does not run inside a test's
+    transaction; subscribing twice is harmless: the sandbox answers 501)."""
+    shipment = shop_order_ship(
+        shop_order=shop_order,
+        actor=manager,
+        carrier=carrier,
+        adapter=adapter,
+        weight_grams=1500,
+        station=station,
+    )
+    adapter.subscribe(carrier=shipment.carrier, tracking_number=shipment.tracking_number)
+    return shipment
+
+
 @pytest.fixture
 def shipped(channel, adapter, sandbox):
     """A paid shop order shipped to the shop's village station, subscribed for pushes."""
     shop_order = paid_shop_order(channel)
     station = station_in(shop_order.shop.village)
     manager = factories.user(role=Role.SHOP_MANAGER, shop_obj=shop_order.shop)
-    shipment = shop_order_ship(
-        shop_order=shop_order,
-        actor=manager,
-        carrier="zhongtong",
-        adapter=adapter,
-        weight_grams=1500,
-        station=station,
-    )
-    adapter.subscribe(carrier=shipment.carrier, tracking_number=shipment.tracking_number)
-    return shipment, station, manager
+    return ship(shop_order, manager, adapter, station=station), station, manager
 
 
 def push(client: Any, form: dict[str, str]) -> Any:

@@ -15,7 +15,7 @@ from logistics.shipments.models import STATUS_RANK, Shipment, ShipmentEvent, Shi
 from logistics.shipments.services import shipment_advance, shipment_refresh
 from marketplace.orders.models import OrderStatus
 from tests.checkout.helpers import codes
-from tests.logistics.conftest import CUSTOMER, KEY, SALT, push, reload
+from tests.logistics.conftest import CUSTOMER, SALT, push, reload
 
 pytestmark = pytest.mark.django_db
 
