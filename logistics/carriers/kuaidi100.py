@@ -126,8 +126,9 @@ class Kuaidi100Client:
         callback_salt: str | None = None,
     ) -> None:
         self.base_url = (base_url or settings.KUAIDI100_BASE_URL).rstrip("/")
+        # A client pointed at one server (the sandbox serves both APIs) uses it for labels.
         self.label_base_url = (
-            label_base_url or settings.KUAIDI100_LABEL_BASE_URL or self.base_url
+            label_base_url or base_url or settings.KUAIDI100_LABEL_BASE_URL
         ).rstrip("/")
         self.key = key if key is not None else settings.KUAIDI100_KEY
         self.customer = customer if customer is not None else settings.KUAIDI100_CUSTOMER

@@ -180,3 +180,21 @@ def test_bad_input_to_shipping_is_a_coded_error_and_writes_nothing(channel, adap
     assert not Shipment.objects.exists()
     shop_order.refresh_from_db()
     assert shop_order.status == OrderStatus.UNFULFILLED
+
+
+def test_a_push_costs_the_same_statements_for_a_short_and_a_long_track(shipped, sandbox, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    shipment, _, _ = shipped
+    number = shipment.tracking_number
+    sandbox.advance(number, code="1", context="已揽收", deliver=False)
+    with CaptureQueriesContext(connection) as short:
+        push(client, sandbox.push_form(number))
+    for hop in range(20):
+        sandbox.advance(number, code="0", context=f"第{hop}站", deliver=False)
+    with CaptureQueriesContext(connection) as long:
+        assert push(client, sandbox.push_form(number)).status_code == 200
+    assert ShipmentEvent.objects.filter(shipment=shipment).count() == 21
+    # Both pushes move the status (collected, then in transit): same work, same statements.
+    assert len(long.captured_queries) == len(short.captured_queries)
