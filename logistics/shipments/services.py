@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -181,31 +181,51 @@ def _move(shipment: Shipment, status: str, *, at: datetime) -> str:
     return code
 
 
+def _insert_new_events(
+    shipment: Shipment, points: list[TrackPoint], keys: list[str], *, source: str
+) -> int:
+    """Insert the events whose key is new for this shipment; returns how many were new.
+
+    One `INSERT ... ON CONFLICT DO NOTHING RETURNING` instead of a lookup and a
+    `bulk_create`: the callback is hot (its benchmark target is 10 ms) and every statement
+    costs a round trip. The unique (shipment, key) index decides, so a key repeated inside
+    one push is stored once too. Rows keep the points' order, so same-second events stay
+    in the order they happened."""
+    if not points:
+        return 0
+    table = connection.ops.quote_name(ShipmentEvent._meta.db_table)
+    now = timezone.now()
+    row = "(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    params: list[Any] = []
+    for key, point in zip(keys, points, strict=True):
+        params += [
+            shipment.pk,
+            key,
+            point.time,
+            source,
+            point.status,
+            point.carrier_state,
+            point.description,
+            point.location,
+            now,
+        ]
+    sql = (
+        f"INSERT INTO {table} (shipment_id, key, occurred_at, source, status, carrier_state, "
+        f"description, location, created_at) VALUES {', '.join([row] * len(points))} "
+        "ON CONFLICT (shipment_id, key) DO NOTHING RETURNING 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return len(cursor.fetchall())
+
+
 def _apply_points(
     shipment: Shipment, points: list[TrackPoint], *, source: str, keys: list[str] | None = None
 ) -> TrackOutcome:
     """Record the events not seen before and move to the newest mapped status if it is
     ahead. The caller holds the shipment's row lock."""
     keys = keys or [event_key(p) for p in points]
-    known = set(
-        ShipmentEvent.objects.filter(shipment=shipment, key__in=keys).values_list("key", flat=True)
-    )
-    fresh = [
-        ShipmentEvent(
-            shipment=shipment,
-            key=key,
-            occurred_at=point.time,
-            source=source,
-            status=point.status,
-            carrier_state=point.carrier_state,
-            description=point.description,
-            location=point.location,
-        )
-        for key, point in zip(keys, points, strict=True)
-        if key not in known
-    ]
-    if fresh:
-        ShipmentEvent.objects.bulk_create(fresh)
+    added = _insert_new_events(shipment, points, keys, source=source)
     mapped = [p for p in points if p.status]
     # Points come oldest first; the last mapped one is the newest status.
     newest = mapped[-1].status if mapped else ""
@@ -216,7 +236,7 @@ def _apply_points(
             moved_to = newest
         else:
             stale = True
-    return TrackOutcome(shipment=shipment, events_added=len(fresh), moved_to=moved_to, stale=stale)
+    return TrackOutcome(shipment=shipment, events_added=added, moved_to=moved_to, stale=stale)
 
 
 @transaction.atomic

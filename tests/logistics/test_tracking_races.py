@@ -70,3 +70,32 @@ def test_concurrent_wrong_codes_are_all_counted(shipped, sandbox, settings):
     assert refused == {"invalid_pickup_code": 2, "pickup_locked": 3}
     parcel = reload(shipment)
     assert (parcel.pickup_failed_attempts, parcel.pickup_locked) == (3, True)
+
+
+def test_two_concurrent_closes_book_one_consignment(shipped, adapter, sandbox):
+    from logistics.consolidation.models import ConsolidationBatch
+    from logistics.consolidation.services import batch_add_parcel, batch_close, batch_open
+    from logistics.shipments.models import Shipment, ShipmentKind
+
+    shipment, station, _ = shipped
+    batch = batch_open(station=station, operator=station.operator)
+    batch_add_parcel(batch=batch, shipment=shipment, operator=station.operator)
+
+    outcomes = race(
+        3,
+        lambda i: (
+            batch_close(
+                batch=batch,
+                operator=station.operator,
+                total_weight_grams=1200,
+                carrier="zhongtong",
+                adapter=adapter,
+            ).consignment_id
+        ),
+    )
+
+    consignment = ConsolidationBatch.objects.get(pk=batch.pk).consignment_id
+    assert outcomes == [("ok", consignment)] * 3
+    assert Shipment.objects.filter(kind=ShipmentKind.CONSIGNMENT).count() == 1
+    # One waybill at the carrier for the consignment, beside the parcel's own.
+    assert len(sandbox.waybills) == 2
