@@ -34,6 +34,8 @@ from logistics.shipments.models import ShipmentStatus
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TIMEOUT_SECONDS = 10
+# Real tracks have tens of events; a push with more is not one we store.
+MAX_TRACK_EVENTS = 500
 
 # The carriers the demo ships with (Kuaidi100's company codes) and their names.
 CARRIERS: dict[str, str] = {"zhongtong": "中通快递", "youzhengguonei": "邮政快递包裹"}
@@ -89,26 +91,37 @@ def parse_time(text: str) -> datetime:
     return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA)
 
 
+def _text(value: object, limit: int) -> str:
+    # PostgreSQL text cannot hold NUL; a push carrying one is cleaned, not a 500.
+    return str(value).replace("\x00", "")[:limit]
+
+
 def track_from_result(result: dict[str, Any]) -> Track:
     """A `lastResult` (push) or a query answer as a Track, oldest event first. Raises
     ValueError or KeyError for a shape that is not Kuaidi100's."""
+    items = result["data"]
+    if not isinstance(items, list) or len(items) > MAX_TRACK_EVENTS:
+        raise ValueError("a track is a list of at most MAX_TRACK_EVENTS events")
     points = []
     # Newest first is Kuaidi100's default order; reversed, a stable sort keeps events of
     # the same second in the order they happened.
-    for item in reversed(result["data"]):
+    for item in reversed(items):
         # With `resultv2` each event carries its own code: a `state` value or a finer one.
         code = str(item.get("statusCode") or "")
         points.append(
             TrackPoint(
                 time=parse_time(str(item.get("ftime") or item["time"])),
-                description=str(item["context"])[:512],
-                carrier_state=code[:8],
+                description=_text(item["context"], 512),
+                carrier_state=_text(code, 8),
                 status=status_for(code),
-                location=str(item.get("areaName") or "")[:128],
+                location=_text(item.get("areaName") or "", 128),
             )
         )
     points.sort(key=lambda p: p.time)
-    return Track(carrier=str(result["com"]), tracking_number=str(result["nu"]), points=points)
+    carrier, number = str(result["com"]), str(result["nu"])
+    if not 0 < len(number) <= 32 or len(carrier) > 32 or "\x00" in carrier + number:
+        raise ValueError("not a waybill a carrier issues")
+    return Track(carrier=carrier, tracking_number=number, points=points)
 
 
 class Kuaidi100Client:

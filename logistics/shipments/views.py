@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from logistics.shipments.services import TrackingPushRefused, tracking_push_apply
@@ -31,9 +32,11 @@ def kuaidi100_callback(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":
         return _answer(False, "POST only.", 405, "malformed_push")
     try:
-        outcome = tracking_push_apply(
-            param=request.POST.get("param", ""), sign=request.POST.get("sign", "")
-        )
+        form = request.POST
+    except (MultiPartParserError, UnicodeDecodeError):
+        return _answer(False, "The body is not a form.", 400, "malformed_push")
+    try:
+        outcome = tracking_push_apply(param=form.get("param", ""), sign=form.get("sign", ""))
     except TrackingPushRefused as refused:
         logger.warning("kuaidi100 push refused: %s", refused.message)
         return _answer(False, refused.message, refused.http_status, refused.code.value)

@@ -198,3 +198,38 @@ def test_a_push_costs_the_same_statements_for_a_short_and_a_long_track(shipped, 
     assert ShipmentEvent.objects.filter(shipment=shipment).count() == 21
     # Both pushes move the status (collected, then in transit): same work, same statements.
     assert len(long.captured_queries) == len(short.captured_queries)
+
+
+def test_hostile_pushes_get_a_clear_answer_never_a_500(shipped, sandbox, client):
+    shipment, _, _ = shipped
+
+    def signed(last_result):
+        text = json.dumps({"lastResult": last_result}, ensure_ascii=False)
+        return push(client, {"param": text, "sign": push_sign(text, SALT)})
+
+    base = {"com": shipment.carrier, "nu": shipment.tracking_number, "state": "0"}
+    event = {"time": "2026-12-01 10:00:00", "context": "到达\x00分拨中心", "statusCode": "0"}
+    # A NUL inside an event's text is cleaned; the event is kept.
+    assert signed({**base, "data": [event]}).status_code == 200
+    assert ShipmentEvent.objects.get(shipment=shipment).description == "到达分拨中心"
+    for hostile in [
+        {**base, "nu": "7831\x00", "data": [event]},
+        {**base, "nu": "9" * 40, "data": [event]},
+        {**base, "data": {"not": "a list"}},
+        {**base, "data": ["just text"]},
+        {**base, "data": [event] * 501},
+        {**base, "data": [{**event, "time": "2026-13-45 99:00:00"}]},
+    ]:
+        answer = signed(hostile)
+        assert (answer.status_code, answer.json()["code"]) == (400, "malformed_push"), hostile
+    not_a_form = client.post(
+        "/logistics/kuaidi100/callback/",
+        b"--x\r\nbroken",
+        content_type="multipart/form-data; boundary=x",
+    )
+    assert not_a_form.status_code in (400, 403) and not_a_form.json()["result"] is False
+    # The same event twice in one push is stored once.
+    twice = {**event, "time": "2026-12-01 11:00:00", "context": "派件中", "statusCode": "5"}
+    assert signed({**base, "data": [twice, twice]}).status_code == 200
+    assert ShipmentEvent.objects.filter(shipment=shipment).count() == 2
+    assert reload(shipment).status == ShipmentStatus.OUT_FOR_DELIVERY
