@@ -34,7 +34,7 @@ from logistics.shipments.models import (
 from logistics.stations.models import VillageStation
 from marketplace.accounts.models import User
 from marketplace.core.errors import refuse
-from marketplace.orders.models import ShopOrder
+from marketplace.orders.models import OrderStatus, ShopOrder
 
 # Statuses the buyer hears about.
 NOTIFIED_STATUSES = frozenset(
@@ -101,6 +101,13 @@ def shop_order_ship(
             "weight_grams",
             "A parcel weighs between 1 g and 70 kg.",
             TrackingErrorCode.INVALID_WEIGHT,
+        )
+    if shop_order.status not in (OrderStatus.UNFULFILLED, OrderStatus.FULFILLED):
+        # Refused before the carrier is asked, so no unused waybill is left behind.
+        raise refuse(
+            "shop_order",
+            f"A shop order that is {shop_order.get_status_display().lower()} is not shipped.",
+            TrackingErrorCode.INVALID,
         )
     village = shop_order.shop.village
     sender = Party(name=shop_order.shop.name, mobile="", address=str(village))

@@ -13,7 +13,7 @@ from logistics.carriers.base import CarrierError
 from logistics.carriers.kuaidi100 import push_sign, query_sign
 from logistics.shipments.models import STATUS_RANK, Shipment, ShipmentEvent, ShipmentStatus
 from logistics.shipments.services import shipment_advance, shipment_refresh
-from marketplace.orders.models import OrderStatus
+from marketplace.orders.models import OrderStatus, ShopOrder
 from tests.checkout.helpers import codes
 from tests.logistics.conftest import CUSTOMER, SALT, push, reload
 
@@ -161,7 +161,7 @@ def test_the_trigger_ranks_agree_with_the_python_ranks():
             assert cursor.fetchone()[0] == rank, status
 
 
-def test_bad_input_to_shipping_is_a_coded_error_and_writes_nothing(channel, adapter):
+def test_bad_input_to_shipping_is_a_coded_error_and_writes_nothing(channel, adapter, sandbox):
     from logistics.shipments.services import shop_order_ship
     from marketplace.accounts.models import Role
     from tests import factories
@@ -180,6 +180,18 @@ def test_bad_input_to_shipping_is_a_coded_error_and_writes_nothing(channel, adap
     assert not Shipment.objects.exists()
     shop_order.refresh_from_db()
     assert shop_order.status == OrderStatus.UNFULFILLED
+    ShopOrder.objects.filter(pk=shop_order.pk).update(status=OrderStatus.CANCELED)
+    shop_order.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        shop_order_ship(
+            shop_order=shop_order,
+            actor=manager,
+            adapter=adapter,
+            carrier="zhongtong",
+            weight_grams=100,
+        )
+    assert codes(exc) == ["invalid"]
+    assert sandbox.waybills == {}
 
 
 def test_a_push_costs_the_same_statements_for_a_short_and_a_long_track(shipped, sandbox, client):
