@@ -198,3 +198,6 @@ class ShopShippingPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop_id}: free above {self.free_above_amount}"
+
+
+from logistics import tracking_models  # noqa: E402, F401  (stations, shipments, batches)

@@ -205,6 +205,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "checkout.release_expired_booking_holds",
         "schedule": 300.0,
     },
+    # Parcels waiting at a village station: remind the buyer daily, send back when overdue.
+    "logistics-remind-or-return-uncollected": {
+        "task": "logistics.remind_or_return_uncollected",
+        "schedule": 3600.0,
+    },
 }
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
@@ -238,6 +243,27 @@ ALIPAY_PUBLIC_KEY_PATH = os.environ.get("ALIPAY_PUBLIC_KEY_PATH", "")
 ALIPAY_NOTIFY_URL = os.environ.get("ALIPAY_NOTIFY_URL", "")
 ALIPAY_RETURN_URL = os.environ.get("ALIPAY_RETURN_URL", "")
 ALIPAY_SANDBOX_URL = os.environ.get("ALIPAY_SANDBOX_URL", "http://127.0.0.1:8001/gateway.do")
+
+# --- Carrier (Kuaidi100) and village stations -----------------------------------------------
+# The local sandbox (`ruralmart carrier_sandbox`) by default. Production: KUAIDI100_BASE_URL
+# https://poll.kuaidi100.com, KUAIDI100_LABEL_BASE_URL https://api.kuaidi100.com, and the
+# account's key, customer and secret.
+KUAIDI100_SANDBOX_URL = os.environ.get("KUAIDI100_SANDBOX_URL", "http://127.0.0.1:8002")
+KUAIDI100_BASE_URL = os.environ.get("KUAIDI100_BASE_URL", "") or KUAIDI100_SANDBOX_URL
+KUAIDI100_LABEL_BASE_URL = os.environ.get("KUAIDI100_LABEL_BASE_URL", "") or KUAIDI100_BASE_URL
+KUAIDI100_KEY = os.environ.get("KUAIDI100_KEY", "sandbox-key")
+KUAIDI100_CUSTOMER = os.environ.get("KUAIDI100_CUSTOMER", "SANDBOXCUSTOMER")
+KUAIDI100_SECRET = os.environ.get("KUAIDI100_SECRET", "sandbox-secret")
+# Kuaidi100 signs each push with MD5(param + salt), the salt we gave when subscribing.
+KUAIDI100_CALLBACK_SALT = os.environ.get("KUAIDI100_CALLBACK_SALT", "sandbox-salt")
+KUAIDI100_CALLBACK_URL = os.environ.get(
+    "KUAIDI100_CALLBACK_URL", f"http://127.0.0.1:{PORT}/logistics/kuaidi100/callback/"
+)
+# Wrong pickup codes before a parcel locks (the operator then checks the buyer's ID).
+PICKUP_CODE_MAX_ATTEMPTS = int(os.environ.get("PICKUP_CODE_MAX_ATTEMPTS", "5"))
+# Days at the station before the first reminder, and before the parcel goes back.
+PICKUP_REMINDER_AFTER_DAYS = int(os.environ.get("PICKUP_REMINDER_AFTER_DAYS", "3"))
+PICKUP_RETURN_AFTER_DAYS = int(os.environ.get("PICKUP_RETURN_AFTER_DAYS", "7"))
 
 # --- Accounts ----------------------------------------------------------------------------
 ACCOUNT_CONFIRMATION_REQUIRED = _env_bool("ACCOUNT_CONFIRMATION_REQUIRED", True)

@@ -1,10 +1,12 @@
-"""Top-level URLs: the API, the back office, Alipay's notifications and uploaded media."""
+"""Top-level URLs: the API, the back office, Alipay's notifications, the carrier's tracking
+pushes and uploaded media."""
 
 from django.conf import settings
 from django.contrib import admin
 from django.urls import path, re_path
 from django.views.static import serve
 
+from logistics.shipments.views import kuaidi100_callback
 from marketplace.payments.views import alipay_notify
 from storefront_api.views import GraphQLView
 
@@ -12,6 +14,7 @@ urlpatterns = [
     path("graphql/", GraphQLView.as_view(), name="api"),
     path("admin/", admin.site.urls),
     path("payments/alipay/notify/", alipay_notify, name="alipay-notify"),
+    path("logistics/kuaidi100/callback/", kuaidi100_callback, name="kuaidi100-callback"),
     # Media is small and local in the demo; production puts a CDN or nginx in front.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

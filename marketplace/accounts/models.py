@@ -62,6 +62,9 @@ class Role(models.TextChoices):
     SUPERMARKET_OPERATOR = "SUPERMARKET_OPERATOR", "Red Supermarket operator"
     TOWNSHIP_OFFICER = "TOWNSHIP_OFFICER", "Township bureau officer"
     PLATFORM_ADMIN = "PLATFORM_ADMIN", "Platform admin (county)"
+    # Runs a village station (村级服务站). Unscoped here: the station names its operator
+    # (`logistics.VillageStation.operator`), so accounts never depends on logistics.
+    STATION_OPERATOR = "STATION_OPERATOR", "Village station operator"
 
 
 class RoleAssignment(models.Model):
@@ -109,7 +112,7 @@ class RoleAssignment(models.Model):
                         household__isnull=False,
                     )
                     | Q(
-                        role__in=["BUYER", "PLATFORM_ADMIN"],
+                        role__in=["BUYER", "PLATFORM_ADMIN", "STATION_OPERATOR"],
                         shop__isnull=True,
                         township__isnull=True,
                         household__isnull=True,

@@ -238,6 +238,10 @@ LOGINS = (
               is_staff=True, scope="baka-mountain"),
     LoginSpec("officer.mengku@ruralmart.example", "TOWNSHIP_OFFICER", "勐库镇商务", "专干",
               is_staff=True, scope="mengku"),
+    # The station itself (and the stations of every demo village) arrives with the logistics
+    # demo data; the login exists so every role can be tried.
+    LoginSpec("station.bingdao@ruralmart.example", "STATION_OPERATOR", "冰岛服务站", "站长",
+              is_staff=True),
     LoginSpec("buyer@ruralmart.example", "BUYER", "城市", "买家"),
 )  # fmt: skip
 

@@ -246,7 +246,7 @@ class _DemoLoader:
             is_staff=spec.is_staff or is_admin,
             is_superuser=is_admin,
         )
-        if spec.role in (Role.PLATFORM_ADMIN, Role.BUYER):
+        if spec.role in (Role.PLATFORM_ADMIN, Role.BUYER, Role.STATION_OPERATOR):
             RoleAssignment.objects.get_or_create(user=user, role=spec.role)
         return user
 
@@ -275,6 +275,8 @@ class _DemoLoader:
                 scope = f"{household.village.name} 农户 {household.head_name}"
             elif spec.role == Role.PLATFORM_ADMIN:
                 scope = "全平台（县级）"
+            elif spec.role == Role.STATION_OPERATOR:
+                scope = "村级服务站"
             else:
                 scope = "城市买家"
             logins.append(
