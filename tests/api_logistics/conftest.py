@@ -50,9 +50,9 @@ def denied(body: dict[str, Any]) -> bool:
     )
 
 
-def count_queries(gql: GraphQLClient, query: str, variables: dict[str, Any]) -> tuple[int, Any]:
+def count_queries(client: GraphQLClient, query: str, variables: dict[str, Any]) -> tuple[int, Any]:
     with CaptureQueriesContext(connection) as ctx:
-        body = gql(query, variables)
+        body = client(query, variables)
     assert "errors" not in body, body.get("errors")
     return len(ctx.captured_queries), body["data"]
 
