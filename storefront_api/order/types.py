@@ -393,6 +393,8 @@ class Fulfillment(graphene.ObjectType):
 
     @staticmethod
     def resolve_lines(root: Shipment, info: Any) -> Any:
+        if root.shop_order_id is None:  # a consignment carries no order lines of its own
+            return []
         lines = get_loader(info.context, loaders.OrderLinesByShopOrderIdLoader).load(
             root.shop_order_id
         )
