@@ -16,7 +16,7 @@ from logistics.shipments.models import Shipment
 from logistics.stations.models import VillageStation
 from logistics.stations.services import is_station_operator
 from marketplace.accounts.permissions import role_scopes
-from storefront_api.core.errors import PermissionDenied
+from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id, decode_ids
 
 
@@ -76,8 +76,10 @@ def station_for_operator(info: Any, *, station_id: str) -> VillageStation:
         raise PermissionDenied("Station parcels are for station operators" + _hint(user))
     pk = decode_id(station_id, expected_type="VillageStation", field="stationId")
     station = VillageStation.objects.filter(pk=pk).first()
-    if station is None or (not is_admin and station.operator_id != user.pk):
+    if not is_admin and (station is None or station.operator_id != user.pk):
         raise PermissionDenied("You do not operate this station.")
+    if station is None:
+        raise ApiError("No such station.", code="NOT_FOUND", field="stationId")
     return station
 
 

@@ -20,6 +20,7 @@ from logistics.shipments.models import (
 from tests.api_logistics.conftest import (
     count_queries,
     gid,
+    manager_of,
     order_of_shops,
     paid_shop_order,
     parcel,
@@ -115,3 +116,22 @@ def test_fulfillments_cost_the_same_queries_for_1_and_many_parcels(gql, channel)
     assert len(data["order"]["fulfillments"]) == 9
     assert all(len(f["trackingEvents"]) == 5 for f in data["order"]["fulfillments"])
     assert few == gql_body_count
+
+
+SHOP_ORDERS = """{ shopOrders(first: 20) { edges { node { number
+  fulfillments { trackingNumber fulfillmentOrder trackingEvents { text } } } } } }"""
+
+
+def test_shop_orders_fulfillments_cost_the_same_queries_for_1_and_many(gql, channel):
+    shop = helpers.shop_with_delivery()
+    gql.login(manager_of(shop))
+    parcel(paid_shop_order(channel, shop=shop), events=2)
+    few, _ = count_queries(gql, SHOP_ORDERS, {})
+    for _ in range(4):
+        shop_order = paid_shop_order(channel, shop=shop)
+        parcel(shop_order, events=3)
+        parcel(shop_order, events=1)
+    many, data = count_queries(gql, SHOP_ORDERS, {})
+    nodes = [edge["node"] for edge in data["shopOrders"]["edges"]]
+    assert len(nodes) == 5 and sum(len(n["fulfillments"]) for n in nodes) == 9
+    assert few == many

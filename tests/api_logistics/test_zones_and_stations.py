@@ -144,6 +144,8 @@ def test_an_operator_sees_their_station_only_and_an_admin_any(gql, channel, admi
     assert denied(gql(PARCELS, mine))
     gql.login(admin)
     assert gql.data(PARCELS, mine)["stationParcels"]["totalCount"] == 2
+    unknown = gql(PARCELS, {"station": gid("VillageStation", 999_999)})
+    assert unknown["errors"][0]["extensions"]["exception"]["code"] == "NOT_FOUND"
 
 
 def test_buyers_managers_and_anonymous_are_refused_station_parcels(gql, channel):
