@@ -27,6 +27,7 @@ from storefront_api.catalog.types import (
 from storefront_api.channel.types import Channel
 from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
 from storefront_api.core.connection import CountableConnection, connection_args, paginate
+from storefront_api.core.directives import SCHEMA_DIRECTIVES
 from storefront_api.core.enums import api_enum
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_ids
@@ -316,6 +317,7 @@ schema = graphene.Schema(
     query=Query,
     mutation=Mutation if Mutation._meta.fields else None,
     types=_EXTRA_TYPES,
+    directives=SCHEMA_DIRECTIVES,
 )
 
 __all__ = ["schema"]

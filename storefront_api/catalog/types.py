@@ -21,6 +21,7 @@ from storefront_api.core.types import (
     CountryCode,
     Image,
     LanguageCodeEnum,
+    LanguageDisplay,
     MeasurementUnitsEnum,
     ObjectWithMetadata,
     PositiveInt,
@@ -144,11 +145,13 @@ class OfferingDetails(graphene.ObjectType):
 
 class AttributeTranslation(graphene.ObjectType):
     id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
     name = graphene.String(required=True)
 
 
 class AttributeValueTranslation(graphene.ObjectType):
     id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
     name = graphene.String(required=True)
 
 
@@ -411,6 +414,7 @@ class VariantPricingInfo(graphene.ObjectType):
 
 class ProductTranslation(graphene.ObjectType):
     id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
     seo_title = graphene.String()
     seo_description = graphene.String()
     slug = graphene.String()
@@ -420,11 +424,13 @@ class ProductTranslation(graphene.ObjectType):
 
 class ProductVariantTranslation(graphene.ObjectType):
     id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
     name = graphene.String(required=True)
 
 
 class CategoryTranslation(graphene.ObjectType):
     id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
     seo_title = graphene.String()
     seo_description = graphene.String()
     slug = graphene.String()

@@ -15,6 +15,11 @@ CountryCode = api_enum_of_names("CountryCode", COUNTRY_CODES)
 MeasurementUnitsEnum = api_enum_of_names("MeasurementUnitsEnum", MEASUREMENT_UNITS)
 
 
+class LanguageDisplay(graphene.ObjectType):
+    code = graphene.Field(LanguageCodeEnum, required=True, description="ISO 639 language code.")
+    language = graphene.String(required=True, description="The language's name.")
+
+
 VariantAttributeScope = api_enum(
     "VariantAttributeScope",
     [
