@@ -176,7 +176,10 @@ def address_from_snapshot(data: dict[str, Any] | None) -> account_models.Address
     """A checkout/order address snapshot as an (unsaved) Address for the Address type."""
     if not data:
         return None
-    return account_models.Address(**{f: data.get(f) or "" for f in ADDRESS_FIELDS})
+    # `id` is the snapshot's owner-less Address row (see checkout.services.address_snapshot).
+    return account_models.Address(
+        pk=data.get("id"), **{f: data.get(f) or "" for f in ADDRESS_FIELDS}
+    )
 
 
 def _own_user(info: Any, user_id: int | None) -> Any:
