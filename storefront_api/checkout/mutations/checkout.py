@@ -186,12 +186,7 @@ class CheckoutLineDelete(CheckoutMutation):
         deprecation_reason="Use `errors` field instead.",
     )
 
-    @classmethod
-    def mutate(cls, root: Any, info: Any, **arguments: Any) -> Any:
-        payload = super().mutate(root, info, **arguments)
-        # Saleor's deprecated twin of `errors`, for clients that still read it.
-        payload.checkout_errors = payload.errors
-        return payload
+    legacy_errors_field = "checkout_errors"
 
     @classmethod
     def perform(cls, info: Any, line_id: str | None = None, **ids: Any) -> CheckoutLineDelete:
