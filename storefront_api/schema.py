@@ -26,6 +26,7 @@ from storefront_api.catalog.types import (
 )
 from storefront_api.channel.types import Channel
 from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
+from storefront_api.content.schema import ContentQueries
 from storefront_api.core.connection import CountableConnection, connection_args, paginate
 from storefront_api.core.directives import SCHEMA_DIRECTIVES
 from storefront_api.core.enums import api_enum
@@ -304,7 +305,7 @@ _EXTRA_TYPES = [
 
 
 # Each domain contributes its root fields from its own `schema.py`.
-class Query(AccountQueries, CheckoutQueries, PaymentQueries, BrowseQueries):
+class Query(AccountQueries, CheckoutQueries, PaymentQueries, ContentQueries, BrowseQueries):
     pass
 
 

@@ -109,6 +109,22 @@ def world(db: Any) -> World:
     ShopStatusEvent.objects.create(
         shop=shop_a, from_status="", to_status=ShopStatus.APPROVED, actor=admin, reason="资料齐全"
     )
+    from marketplace.content import services as content
+
+    about = content.page_upsert(
+        slug="about", title="关于我们", content=content.editorjs_paragraphs("村货直供。")
+    )
+    content.menu_replace(
+        slug="navbar",
+        name="navbar",
+        items=[
+            {
+                "name": "春茶",
+                "collection": collection,
+                "children": [{"name": "关于", "page": about}],
+            }
+        ],
+    )
     built = World(
         township_1=township_1,
         township_2=township_2,

@@ -38,17 +38,9 @@ MAX_DEPTH = 7
 NOT_YET_SERVED = {
     "Cannot query field 'transactionProcess' on type 'Mutation'.",
     "Cannot query field 'thumbnail' on type 'OrderLine'.",
-    # This branch, still to come (content, metadata, account deletion).
-    "Cannot query field 'page' on type 'Query'.",
-    "Cannot query field 'pages' on type 'Query'.",
-    "Unknown type 'PageWhereInput'. Did you mean 'ProductWhereInput'?",
-    "Cannot query field 'menu' on type 'Query'. Did you mean 'me'?",
+    # This branch, still to come (metadata, account deletion).
     "Cannot query field 'updateMetadata' on type 'Mutation'.",
-    "Unknown type 'Menu'.",
-    "Unknown type 'MenuItem'.",
     "Unknown type 'MetadataInput'. Did you mean 'MetadataItem' or 'Metadata'?",
-    "Unknown type 'Page'. Did you mean 'Date' or 'Image'?",
-    "Unknown type 'PageType'. Did you mean 'DateTime', 'PageInfo', or '__Type'?",
     "Cannot query field 'accountRequestDeletion' on type 'Mutation'. Did you mean "
     "'accountAddressDelete'?",
 }
