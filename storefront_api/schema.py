@@ -33,6 +33,7 @@ from storefront_api.core.enums import api_enum
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
+from storefront_api.metadata.schema import MetadataMutations
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops import resolvers as shop_resolvers
 from storefront_api.shops.types import Household_, Shop, TraceBatch_
@@ -309,7 +310,7 @@ class Query(AccountQueries, CheckoutQueries, PaymentQueries, ContentQueries, Bro
     pass
 
 
-class Mutation(AccountMutations, CheckoutMutations, PaymentMutations):
+class Mutation(AccountMutations, CheckoutMutations, PaymentMutations, MetadataMutations):
     pass
 
 

@@ -38,9 +38,7 @@ MAX_DEPTH = 7
 NOT_YET_SERVED = {
     "Cannot query field 'transactionProcess' on type 'Mutation'.",
     "Cannot query field 'thumbnail' on type 'OrderLine'.",
-    # This branch, still to come (metadata, account deletion).
-    "Cannot query field 'updateMetadata' on type 'Mutation'.",
-    "Unknown type 'MetadataInput'. Did you mean 'MetadataItem' or 'Metadata'?",
+    # This branch, still to come (account deletion).
     "Cannot query field 'accountRequestDeletion' on type 'Mutation'. Did you mean "
     "'accountAddressDelete'?",
 }
