@@ -188,6 +188,7 @@ class AuthAttemptKind(models.TextChoices):
     LOGIN_FAILURE = "LOGIN_FAILURE", "Failed login"
     PASSWORD_RESET = "PASSWORD_RESET", "Password reset requested"
     REGISTER_EXISTING = "REGISTER_EXISTING", "Registration attempt for a taken e-mail"
+    ACCOUNT_DELETION = "ACCOUNT_DELETION", "Account deletion requested"
 
 
 class AuthAttempt(models.Model):

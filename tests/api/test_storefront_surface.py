@@ -38,9 +38,6 @@ MAX_DEPTH = 7
 NOT_YET_SERVED = {
     "Cannot query field 'transactionProcess' on type 'Mutation'.",
     "Cannot query field 'thumbnail' on type 'OrderLine'.",
-    # This branch, still to come (account deletion).
-    "Cannot query field 'accountRequestDeletion' on type 'Mutation'. Did you mean "
-    "'accountAddressDelete'?",
 }
 
 
