@@ -29,15 +29,6 @@ def _error(field: str, message: str, code: ContentErrorCode) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code.value)})
 
 
-def editorjs_paragraphs(*paragraphs: str) -> dict[str, Any]:
-    """An EditorJS document of plain paragraphs (Saleor's rich-text format)."""
-    return {
-        "time": 0,
-        "version": "2.24.3",
-        "blocks": [{"type": "paragraph", "data": {"text": text}} for text in paragraphs],
-    }
-
-
 @transaction.atomic
 def page_upsert(
     *,

@@ -109,10 +109,11 @@ def world(db: Any) -> World:
     ShopStatusEvent.objects.create(
         shop=shop_a, from_status="", to_status=ShopStatus.APPROVED, actor=admin, reason="资料齐全"
     )
+    from marketplace.catalog.services import editorjs_from_text
     from marketplace.content import services as content
 
     about = content.page_upsert(
-        slug="about", title="关于我们", content=content.editorjs_paragraphs("村货直供。")
+        slug="about", title="关于我们", content=editorjs_from_text("村货直供。")
     )
     content.menu_replace(
         slug="navbar",

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
 from marketplace.catalog.models import Collection, CollectionChannelListing
+from marketplace.catalog.services import editorjs_from_text
 from marketplace.content import services
 from marketplace.content.models import Menu, MenuItem
 from tests import factories
@@ -53,10 +54,10 @@ def _count(gql, query, variables):
 
 def _navbar(channel, groups):
     about = services.page_upsert(
-        slug="about", title="关于我们", content=services.editorjs_paragraphs("村货直供。")
+        slug="about", title="关于我们", content=editorjs_from_text("村货直供。")
     )
     draft = services.page_upsert(
-        slug="draft", title="草稿", content=services.editorjs_paragraphs("x"), is_published=False
+        slug="draft", title="草稿", content=editorjs_from_text("x"), is_published=False
     )
     items = []
     for i in range(groups):
@@ -116,9 +117,7 @@ def test_unknown_menu_is_null_and_no_argument_is_an_error(gql, channel):
 
 
 def test_page_by_slug_answers_editorjs_content(gql, channel):
-    services.page_upsert(
-        slug="tourism", title="乡村旅游", content=services.editorjs_paragraphs("采茶体验。")
-    )
+    services.page_upsert(slug="tourism", title="乡村旅游", content=editorjs_from_text("采茶体验。"))
     page = gql.data(PAGE, {"slug": "tourism"})["page"]
     assert page["title"] == "乡村旅游" and page["isPublished"] is True
     assert json.loads(page["content"])["blocks"][0]["data"]["text"] == "采茶体验。"
