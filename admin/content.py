@@ -77,6 +77,12 @@ class MenuItemAdmin(CreatesThroughServiceMixin, ScopedModelAdmin):
     # The tree position is set once, by the service: moving an item is delete and re-add.
     fields = ("menu", "parent", "name", "sort_order", "category", "collection", "page", "url")
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "url":
+            # A link typed without a scheme is taken as https (Django 6's default already).
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
         return ("menu", "parent", "level") if obj is not None else ()
 
