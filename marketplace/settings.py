@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "marketplace.checkout",
     "marketplace.orders",
     "marketplace.payments",
+    "marketplace.content",
     "logistics",
     "collective_econ",
     "storefront_api",

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 
+from marketplace.core.metadata import metadata_field, metadata_is_an_object
+
 
 class CheckoutChargeStatus(models.TextChoices):
     """Saleor's CheckoutChargeStatusEnum."""
@@ -57,6 +59,8 @@ class Checkout(models.Model):
     # snake_case, e.g. {"first_name", "street_address_1", "city", "country_area", ...}).
     shipping_address = models.JSONField(null=True, blank=True)
     billing_address = models.JSONField(null=True, blank=True)
+    # Saleor's public metadata, which storefronts write on their checkout (`updateMetadata`).
+    metadata = metadata_field()
     currency = models.CharField(max_length=3, default="CNY")
     charge_status = models.CharField(
         max_length=12, choices=CheckoutChargeStatus.choices, default=CheckoutChargeStatus.NONE
@@ -85,7 +89,8 @@ class Checkout(models.Model):
             models.CheckConstraint(
                 condition=Q(charged_amount__gte=0) & Q(authorized_amount__gte=0),
                 name="checkout_paid_amounts_non_negative",
-            )
+            ),
+            metadata_is_an_object("checkout"),
         ]
 
     def __str__(self) -> str:

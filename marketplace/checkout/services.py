@@ -36,7 +36,8 @@ from django.db import transaction
 from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
-from marketplace.accounts.models import User
+from marketplace.accounts.addresses import ADDRESS_FIELDS
+from marketplace.accounts.models import Address, User
 from marketplace.catalog.models import OfferingKind, ProductVariant
 from marketplace.channels.models import Channel
 from marketplace.checkout import selectors
@@ -531,6 +532,18 @@ def _plan_additions(
     return dict(goods), bookings, variants
 
 
+def address_snapshot(address: Mapping[str, Any]) -> dict[str, Any]:
+    """The snapshot a checkout (and later its order) keeps of `address`, under a stable ID.
+
+    Clients key addresses by `id` (Saleor's storefront normalises its cache on it), so each
+    snapshot gets the pk of an owner-less Address row written alongside. A new address
+    is a new row, never an edited one: one ID always means one content.
+    """
+    values = {field: address[field] for field in ADDRESS_FIELDS if field in address}
+    row = Address.objects.create(user=None, **values)
+    return {**{k: v for k, v in address.items() if k != "id"}, "id": row.pk}
+
+
 @transaction.atomic
 def checkout_create(
     *,
@@ -556,8 +569,8 @@ def checkout_create(
         user=user,
         email=email,
         currency=channel.currency_code,
-        shipping_address=dict(shipping_address) if shipping_address else None,
-        billing_address=dict(billing_address) if billing_address else None,
+        shipping_address=address_snapshot(shipping_address) if shipping_address else None,
+        billing_address=address_snapshot(billing_address) if billing_address else None,
     )
     if lines:
         goods, bookings, variants = _plan_additions(checkout=checkout, lines=lines)
@@ -688,7 +701,7 @@ def checkout_shipping_address_update(*, checkout: Checkout, address: Mapping[str
     """Store a shipping address snapshot. `address` must already be validated (the API runs
     `marketplace.accounts.addresses` on the input first); it is stored as given."""
     checkout = _lock_open_checkout(checkout)
-    checkout.shipping_address = dict(address)
+    checkout.shipping_address = address_snapshot(address)
     checkout.save(update_fields=["shipping_address", "last_change"])
     return checkout
 
@@ -697,7 +710,7 @@ def checkout_shipping_address_update(*, checkout: Checkout, address: Mapping[str
 def checkout_billing_address_update(*, checkout: Checkout, address: Mapping[str, Any]) -> Checkout:
     """Store a billing address snapshot (validated by the caller, as for shipping)."""
     checkout = _lock_open_checkout(checkout)
-    checkout.billing_address = dict(address)
+    checkout.billing_address = address_snapshot(address)
     checkout.save(update_fields=["billing_address", "last_change"])
     return checkout
 

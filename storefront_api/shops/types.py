@@ -33,6 +33,7 @@ from storefront_api.core.enums import domain_enum
 from storefront_api.core.types import (
     CountryDisplay,
     LanguageCodeEnum,
+    LanguageDisplay,
     ObjectWithMetadata,
     WeightUnitsEnum,
 )
@@ -172,11 +173,6 @@ class Household_(graphene.ObjectType):
     @staticmethod
     def resolve_is_masked(root: Household, info: Any) -> bool:
         return Household_._personal(root, info).is_masked
-
-
-class LanguageDisplay(graphene.ObjectType):
-    code = graphene.Field(LanguageCodeEnum, required=True, description="ISO 639 language code.")
-    language = graphene.String(required=True, description="The language's name.")
 
 
 class Domain(graphene.ObjectType):

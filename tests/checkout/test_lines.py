@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest.mock import ANY
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
+from marketplace.accounts.models import Address
 from marketplace.catalog.models import ProductChannelListing, ProductVariantChannelListing
 from marketplace.checkout import services
 from marketplace.checkout.models import CheckoutLine
@@ -243,8 +245,12 @@ def test_email_customer_and_addresses(channel, tea):
         checkout=checkout, address={"city": "昆明市"}
     )
     checkout.refresh_from_db()
-    assert checkout.shipping_address == {"city": "临沧市"}
-    assert checkout.billing_address == {"city": "昆明市"}
+    assert checkout.shipping_address == {"city": "临沧市", "id": ANY}
+    assert checkout.billing_address == {"city": "昆明市", "id": ANY}
+    # Each snapshot has its own stable ID: an owner-less address row of the same content.
+    shipping = Address.objects.get(pk=checkout.shipping_address["id"])
+    assert (shipping.user_id, shipping.city) == (None, "临沧市")
+    assert checkout.billing_address["id"] != shipping.pk
 
 
 # --- tourism lines -------------------------------------------------------------------------

@@ -127,12 +127,7 @@ class OrderCancel(ErrorsMutation):
             for field, message, code in order_error_entries(exc)
         ]
 
-    @classmethod
-    def mutate(cls, root: Any, info: Any, **arguments: Any) -> Any:
-        payload = super().mutate(root, info, **arguments)
-        # Saleor's deprecated twin of `errors`, for clients that still read it.
-        payload.order_errors = payload.errors
-        return payload
+    legacy_errors_field = "order_errors"
 
     @classmethod
     def perform(cls, info: Any, id: str) -> OrderCancel:
