@@ -24,6 +24,8 @@ from typing import Any
 from urllib.error import URLError
 
 from Cryptodome.PublicKey import RSA
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from marketplace.payments.alipay import keys
 from marketplace.payments.alipay._sdk import (
@@ -534,8 +536,6 @@ def _error_from_sdk_exception(exc: AliPayException) -> AlipayError:
 
 def alipay_data_dir() -> Path:
     """`$RURALMART_DATA_DIR/alipay/`: the sandbox-mode keys and the sandbox's trades."""
-    from django.conf import settings
-
     base = getattr(settings, "DATA_DIR", None) or os.environ.get("RURALMART_DATA_DIR", ".ruralmart")
     return Path(base).expanduser().resolve() / "alipay"
 
@@ -547,8 +547,6 @@ def gateway_from_settings() -> AlipayGateway:
     ALIPAY_PUBLIC_KEY_PATH. Without it: the local sandbox at ALIPAY_SANDBOX_URL, with the
     app's and the sandbox's key pairs generated on first use under the data dir.
     """
-    from django.conf import settings
-
     port = getattr(settings, "PORT", 8000)
     return _cached_gateway(
         app_id=str(getattr(settings, "ALIPAY_APP_ID", "")),
@@ -579,8 +577,6 @@ def _cached_gateway(
     return_url: str,
     data_dir: str,
 ) -> AlipayGateway:
-    from django.core.exceptions import ImproperlyConfigured
-
     if not app_id:
         raise ImproperlyConfigured("ALIPAY_APP_ID is not set")
     if gateway:
