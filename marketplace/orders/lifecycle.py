@@ -37,6 +37,7 @@ from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_manage_shop, role_scopes
 from marketplace.bookings.services import booking_cancel_many
 from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.core.on_commit import delay_on_commit
 from marketplace.inventory.models import Allocation, Stock
 from marketplace.inventory.services import stock_deallocate
 from marketplace.orders.error_codes import OrderErrorCode
@@ -109,14 +110,12 @@ def order_mark_charged(
 def order_placed_notify_on_commit(*, order_id: str) -> None:
     """Once the placing transaction commits, mail the buyer and each shop's managers (an
     order placed from a checkout; see `checkout_complete`)."""
-
-    def schedule() -> None:
-        try:
-            send_order_placed_notifications.delay(order_id)
-        except Exception:  # a broker hiccup must not turn a placed order into an error
-            logger.exception("Could not schedule the notifications of order %s", order_id)
-
-    transaction.on_commit(schedule)
+    delay_on_commit(
+        send_order_placed_notifications,
+        order_id,
+        logger=logger,
+        failure=f"Could not schedule the notifications of order {order_id}",
+    )
 
 
 def order_event_add(
@@ -329,14 +328,13 @@ def _cancel_locked(
         for shop_order in shop_orders
     )
     order_id = str(order.pk)
-    transaction.on_commit(lambda: _schedule_canceled_notice(order_id, ids))
-
-
-def _schedule_canceled_notice(order_id: str, shop_order_ids: list[int]) -> None:
-    try:
-        send_order_canceled_notifications.delay(order_id, shop_order_ids)
-    except Exception:  # a broker hiccup must not turn a recorded cancellation into an error
-        logger.exception("Could not schedule the cancellation notice of order %s", order_id)
+    delay_on_commit(
+        send_order_canceled_notifications,
+        order_id,
+        ids,
+        logger=logger,
+        failure=f"Could not schedule the cancellation notice of order {order_id}",
+    )
 
 
 def _lines_of(shop_orders: list[ShopOrder]) -> list[OrderLine]:

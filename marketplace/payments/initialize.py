@@ -46,10 +46,8 @@ from marketplace.payments.records import (
 
 logger = logging.getLogger("ruralmart.payments")
 
-
+# Saleor's limit of transaction items per checkout.
 MAX_ATTEMPTS_PER_CHECKOUT = 100
-
-
 InitCode = TransactionInitializeErrorCode
 
 

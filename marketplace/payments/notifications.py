@@ -13,9 +13,9 @@ import logging
 from uuid import UUID
 
 from celery import shared_task
-from django.db import transaction
 
 from marketplace.accounts.models import Role, RoleAssignment
+from marketplace.core.on_commit import delay_on_commit
 from marketplace.orders.models import OrderChargeStatus, OrderEvent, OrderEventType
 from marketplace.orders.notifications import order_mail_send
 from marketplace.orders.selectors import order_get
@@ -80,10 +80,10 @@ def send_order_paid_notifications(order_id: str) -> int:
 
 
 def order_paid_notify_after_commit(order_id: str) -> None:
-    def schedule() -> None:
-        try:
-            send_order_paid_notifications.delay(order_id)
-        except Exception:  # a broker hiccup must not undo a recorded payment
-            logger.exception("Could not schedule the order-paid notifications of %s", order_id)
-
-    transaction.on_commit(schedule)
+    """Mail that the order is paid once the recording transaction commits."""
+    delay_on_commit(
+        send_order_paid_notifications,
+        order_id,
+        logger=logger,
+        failure=f"Could not schedule the order-paid notifications of {order_id}",
+    )

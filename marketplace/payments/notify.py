@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.checkout.services import checkout_release_reservations
+from marketplace.core.on_commit import delay_on_commit
 from marketplace.payments.alipay.gateway import AlipayError
 from marketplace.payments.alipay.protocol import TRADE_STATUS_ERROR, TradeState
 from marketplace.payments.gateways import alipay_gateway
@@ -32,10 +33,7 @@ from marketplace.payments.records import ZERO, event_add, event_seen, record_pai
 
 logger = logging.getLogger("ruralmart.payments")
 
-
 SUCCESS = "success"
-
-
 FAIL = "fail"
 
 
@@ -171,13 +169,14 @@ def _release_if_unpaid(checkout_id: UUID) -> None:
 
 
 def transaction_close_after_commit(transaction_id: int) -> None:
-    def schedule() -> None:
-        try:
-            close_transaction.delay(transaction_id)
-        except Exception:  # the periodic sweep closes it later anyway
-            logger.exception("Could not schedule closing transaction %s", transaction_id)
-
-    transaction.on_commit(schedule)
+    """Close the attempt once this transaction commits (the periodic sweep closes it later
+    if the broker cannot be reached)."""
+    delay_on_commit(
+        close_transaction,
+        transaction_id,
+        logger=logger,
+        failure=f"Could not schedule closing transaction {transaction_id}",
+    )
 
 
 @shared_task(name="payments.close_transaction", acks_late=True)

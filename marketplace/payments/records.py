@@ -59,10 +59,7 @@ from marketplace.payments.notifications import order_paid_notify_after_commit
 
 logger = logging.getLogger("ruralmart.payments")
 
-
 CENT = Decimal("0.01")
-
-
 ZERO = Decimal("0.00")
 
 

@@ -27,30 +27,15 @@ DOMAIN_ROOTS = ("marketplace", "logistics", "collective_econ")
 DEFERRED_IMPORTS: dict[tuple[str, str], str] = {
     ("marketplace/catalog/search.py", "jieba"): "jieba loads its dictionary on import "
     "(about 0.6 s); only a search that segments Chinese text pays for it",
-    ("marketplace/embedded_db.py", "pgserver"): "the embedded server is optional: only "
-    "used when DATABASE_URL is unset",
     ("marketplace/catalog/tasks.py", "marketplace.catalog.services"): "the catalog services "
     "schedule these tasks, so a load-time import both ways would be circular",
-    ("marketplace/cli.py", "marketplace.embedded_db"): "the console script runs before "
-    "Django is set up; it picks the database first",
+    ("marketplace/embedded_db.py", "pgserver"): "the embedded server is optional: only "
+    "used when DATABASE_URL is unset",
     ("marketplace/cli.py", "pytest"): "pytest is a dev dependency, needed only by `test`",
-    ("marketplace/cli.py", "django.core.management"): "imported after the environment "
-    "(settings module, database URL) is prepared",
     ("marketplace/management/commands/export_schema.py", "graphql"): "the API layer is "
     "loaded only when the schema is exported",
     ("marketplace/management/commands/export_schema.py", "storefront_api.schema"): "the "
     "domain never imports the API at load time; this command is the API's own tool",
-    ("marketplace/management/commands/worker.py", "marketplace.celery"): "the Celery app "
-    "is configured from settings, ready only once the command runs",
-    ("marketplace/management/commands/beat.py", "marketplace.celery"): "as for `worker`",
-    (
-        "marketplace/management/commands/alipay_sandbox.py",
-        "marketplace.payments.alipay.sandbox.from_settings",
-    ): "the sandbox server is a development tool, loaded on demand",
-    (
-        "marketplace/management/commands/demo.py",
-        "marketplace.payments.alipay.sandbox.from_settings",
-    ): "as for `alipay_sandbox`",
 }
 
 

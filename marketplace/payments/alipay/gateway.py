@@ -222,15 +222,14 @@ class AlipayGateway:
         return_url: str | None = None,
     ) -> str:
         """The desktop cashier URL (`alipay.trade.page.pay`) to send the buyer's browser to."""
-        query = self._sdk.api_alipay_trade_page_pay(
-            subject=subject,
+        return self._cashier_url(
+            self._sdk.api_alipay_trade_page_pay,
             out_trade_no=out_trade_no,
-            total_amount=format_amount(total_amount),
-            return_url=return_url or self.config.return_url,
-            notify_url=self.config.notify_url,
+            total_amount=total_amount,
+            subject=subject,
+            return_url=return_url,
             **_expiry(time_expire),
         )
-        return f"{self.config.gateway_url}?{query}"
 
     def wap_pay_url(
         self,
@@ -246,7 +245,27 @@ class AlipayGateway:
         extra = _expiry(time_expire)
         if quit_url:
             extra["quit_url"] = quit_url
-        query = self._sdk.api_alipay_trade_wap_pay(
+        return self._cashier_url(
+            self._sdk.api_alipay_trade_wap_pay,
+            out_trade_no=out_trade_no,
+            total_amount=total_amount,
+            subject=subject,
+            return_url=return_url,
+            **extra,
+        )
+
+    def _cashier_url(
+        self,
+        api: Callable[..., str],
+        *,
+        out_trade_no: str,
+        total_amount: Decimal,
+        subject: str,
+        return_url: str | None,
+        **extra: Any,
+    ) -> str:
+        """A signed cashier URL from one of the SDK's page-building calls."""
+        query = api(
             subject=subject,
             out_trade_no=out_trade_no,
             total_amount=format_amount(total_amount),
