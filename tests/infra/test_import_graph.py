@@ -3,8 +3,8 @@ import hidden inside a function to dodge one.
 
 Every module under the domain roots is parsed with `ast` (nothing is imported, so a cycle
 cannot hide behind import order). A node of the graph is a domain package such as
-`marketplace.orders`; modules directly under a root (`marketplace/settings.py`,
-`logistics/models.py`) count as the root itself. Imports under `if TYPE_CHECKING:` are
+`marketplace.orders`; a module directly under a root (`marketplace/settings.py`,
+`logistics/models.py`) is a node of its own. Imports under `if TYPE_CHECKING:` are
 left out: they never run, and naming a type from a package one depends on the other way
 is how two packages that refer to each other's rows stay one-directional at run time.
 Migrations are left out too: they read historical models through `apps.get_model`.
@@ -58,9 +58,9 @@ def _node(module: str) -> str | None:
     parts = module.split(".")
     if parts[0] not in DOMAIN_ROOTS:
         return None
-    if len(parts) >= 2 and (ROOT / parts[0] / parts[1]).is_dir():
-        return f"{parts[0]}.{parts[1]}"
-    return parts[0]
+    # A sub-package, or a loose module beside them (`logistics/tracking_models.py`), is a
+    # node of its own; only the root package's __init__ is the root.
+    return f"{parts[0]}.{parts[1]}" if len(parts) >= 2 else parts[0]
 
 
 def _is_type_checking(test: ast.expr) -> bool:
