@@ -1,7 +1,7 @@
 """Checkout models: the cart (`Checkout`, `CheckoutLine`), each shop's delivery choice
 (`CheckoutDelivery`), and per-shop vouchers (`Voucher`, applied through `CheckoutVoucher`).
 
-Only `marketplace.checkout.services` writes these rows.
+Only `marketplace.checkout.services` and `.complete_checkout` write these rows.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
 
+from marketplace.bookings.models import booking_all_or_none
 from marketplace.core.metadata import metadata_field, metadata_is_an_object
 
 
@@ -122,22 +123,7 @@ class CheckoutLine(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="checkout_line_quantity_gt_0"),
-            models.CheckConstraint(
-                name="checkout_line_booking_all_or_none",
-                # All three or none; NULL is spelled out because CHECK passes on NULL.
-                condition=Q(
-                    booking_start_date__isnull=True,
-                    booking_end_date__isnull=True,
-                    booking_guests__isnull=True,
-                )
-                | Q(
-                    booking_start_date__isnull=False,
-                    booking_end_date__isnull=False,
-                    booking_guests__isnull=False,
-                    booking_end_date__gt=F("booking_start_date"),
-                    booking_guests__gte=1,
-                ),
-            ),
+            booking_all_or_none(name="checkout_line_booking_all_or_none"),
             # Goods merge into one line per variant; bookings may repeat a variant on
             # other dates.
             models.UniqueConstraint(

@@ -8,7 +8,8 @@
 - `Refund`: money given back for one shop order, under an `out_request_no` made once and
   reused on every retry.
 
-Only `marketplace.payments.services` writes these rows.
+Only the payments services (`initialize`, `notify`, `cash`, `refunds`, `cancellation`, on
+`records`) write these rows.
 """
 
 from __future__ import annotations

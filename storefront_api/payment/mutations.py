@@ -20,8 +20,10 @@ from marketplace.checkout.models import Checkout
 from marketplace.checkout.selectors import checkout_get, checkout_totals
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.orders.models import ShopOrder as ShopOrderModel
-from marketplace.payments import error_codes, services
+from marketplace.payments import error_codes
 from marketplace.payments.gateways import available_gateways
+from marketplace.payments.initialize import transaction_initialize
+from marketplace.payments.refunds import shop_order_refund
 from storefront_api.core.errors import PermissionDenied
 from storefront_api.order.staff import require_shop_staff, shop_order_from_global_id
 from storefront_api.payment.types import (
@@ -195,7 +197,7 @@ class TransactionInitialize(graphene.Mutation):
             data = payment_gateway.get("data")
             method = data.get("method") if isinstance(data, dict) else None
             user = info.context.user
-            result = services.transaction_initialize(
+            result = transaction_initialize(
                 checkout=checkout,
                 gateway_id=payment_gateway["id"],
                 method=method,
@@ -265,7 +267,7 @@ class ShopOrderRefundMutation(graphene.Mutation):
         def work() -> Any:
             shop_order = refund_target(shop_order_id)
             try:
-                refund = services.shop_order_refund(
+                refund = shop_order_refund(
                     shop_order=shop_order,
                     actor=user,
                     reason=reason,

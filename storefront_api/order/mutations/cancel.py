@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.orders.error_codes import OrderErrorCode as DomainOrderErrorCode
 from marketplace.orders.models import Order as OrderModel
-from marketplace.payments.services import order_cancel_and_refund, shop_order_cancel_and_refund
+from marketplace.payments.cancellation import order_cancel_and_refund, shop_order_cancel_and_refund
 from storefront_api.account.types import AddressTypeEnum
 from storefront_api.core.errors import PermissionDenied
 from storefront_api.core.ids import decode_uuid_id
