@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils import timezone
 
+from logistics.error_codes import refusal_reason
 from marketplace.accounts.models import User
 from marketplace.bookings import services as booking_services
 from marketplace.bookings.models import BookingHold
@@ -101,6 +102,23 @@ def _refuse_incomplete(checkout: Checkout, totals: selectors.CheckoutTotals) -> 
                 CheckoutErrorCode.DELIVERY_METHOD_NOT_APPLICABLE,
             )
         needs_address |= not delivery.delivery_method.is_pickup
+        if shop_totals.delivery_refusal is not None and checkout.shipping_address:
+            raise checkout_error(
+                "delivery_method_id",
+                f"{delivery.delivery_method.name} cannot deliver to this address: "
+                f"{refusal_reason(shop_totals.delivery_refusal)} Choose another way.",
+                CheckoutErrorCode.SHIPPING_METHOD_NOT_APPLICABLE,
+            )
+        if shop_totals.delivery_price_changed:
+            # Never a silent different charge: the buyer confirms the new price by
+            # choosing the method again (checkoutDeliveryMethodUpdate).
+            raise checkout_error(
+                "delivery_method_id",
+                f"{delivery.delivery_method.name} from {shop_totals.shop} now costs "
+                f"¥{shop_totals.shipping}, not the ¥{delivery.agreed_shipping_amount} shown "
+                "when it was chosen. Choose it again to accept the new price.",
+                CheckoutErrorCode.INVALID_SHIPPING_METHOD,
+            )
     if needs_address and not checkout.shipping_address:
         raise checkout_error(
             "shipping_address",

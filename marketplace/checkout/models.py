@@ -154,12 +154,23 @@ class CheckoutDelivery(models.Model):
     delivery_method = models.ForeignKey(
         "logistics.DeliveryMethod", on_delete=models.CASCADE, related_name="+"
     )
+    # The shipping price the buyer last saw for this choice: set when they choose it and
+    # whenever their own change (lines, address) re-prices it. A price that moves for any
+    # other reason (the shop edits its rates) no longer matches, and checkoutComplete
+    # refuses instead of charging what the buyer never saw. Null on rows older than this.
+    agreed_shipping_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["checkout_id", "shop_id"]
         verbose_name_plural = "checkout deliveries"
         constraints = [
-            models.UniqueConstraint(fields=["checkout", "shop"], name="one_delivery_per_shop")
+            models.UniqueConstraint(fields=["checkout", "shop"], name="one_delivery_per_shop"),
+            models.CheckConstraint(
+                condition=Q(agreed_shipping_amount__isnull=True) | Q(agreed_shipping_amount__gte=0),
+                name="checkout_delivery_agreed_price_non_negative",
+            ),
         ]
 
     def __str__(self) -> str:

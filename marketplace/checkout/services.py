@@ -37,6 +37,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from logistics.error_codes import refusal_reason
+from logistics.selectors import delivery_quotes, parcel_items
 from marketplace.accounts.addresses import ADDRESS_FIELDS
 from marketplace.accounts.models import Address, User
 from marketplace.bookings import services as booking_services
@@ -147,9 +149,15 @@ def _lock_open_checkout(checkout: Checkout) -> Checkout:
     return locked
 
 
-def _touch(checkout: Checkout) -> None:
-    """Refresh the payment statuses from the new total and bump `last_change`."""
+def _touch(checkout: Checkout, *, buyer_sees_new_delivery_prices: bool = False) -> None:
+    """Refresh the payment statuses from the new total and bump `last_change`.
+
+    `buyer_sees_new_delivery_prices`: the buyer's own change (lines, address, choice)
+    re-priced delivery and the mutation's answer shows them the new price, so it becomes
+    the price they agreed to (see `CheckoutDelivery.agreed_shipping_amount`)."""
     totals = selectors.checkout_totals(checkout=checkout)
+    if buyer_sees_new_delivery_prices:
+        _agree_delivery_prices(totals)
     checkout.charge_status = selectors.charge_status_for(
         charged=checkout.charged_amount, total=totals.total
     )
@@ -157,6 +165,19 @@ def _touch(checkout: Checkout) -> None:
         authorized=checkout.authorized_amount, charged=checkout.charged_amount, total=totals.total
     )
     checkout.save(update_fields=["charge_status", "authorize_status", "last_change"])
+
+
+def _agree_delivery_prices(totals: selectors.CheckoutTotals) -> None:
+    changed = []
+    for shop_totals in totals.shops:
+        delivery = shop_totals.delivery
+        if delivery is None or shop_totals.delivery_refusal is not None:
+            continue
+        if delivery.agreed_shipping_amount != shop_totals.shipping:
+            delivery.agreed_shipping_amount = shop_totals.shipping
+            changed.append(delivery)
+    if changed:
+        CheckoutDelivery.objects.bulk_update(changed, ["agreed_shipping_amount"])
 
 
 # --- line checks --------------------------------------------------------------------------
@@ -539,7 +560,7 @@ def _add_lines(checkout: Checkout, lines: Sequence[CheckoutLineInput]) -> Checko
     if lines:
         goods, bookings, variants = _plan_additions(checkout=checkout, lines=lines)
         _apply_line_changes(checkout=checkout, goods=goods, bookings=bookings, variants=variants)
-    _touch(checkout)
+    _touch(checkout, buyer_sees_new_delivery_prices=True)
     return checkout
 
 
@@ -642,7 +663,7 @@ def checkout_lines_update(
         _release_lines(removed_bookings)
     _apply_line_changes(checkout=checkout, goods=goods, bookings=bookings, variants=variants)
     _drop_empty_shops(checkout)
-    _touch(checkout)
+    _touch(checkout, buyer_sees_new_delivery_prices=True)
     return checkout
 
 
@@ -659,7 +680,7 @@ def checkout_lines_delete(*, checkout: Checkout, line_ids: Sequence[int]) -> Che
     CheckoutLine.objects.filter(pk__in=[ln.pk for ln in lines]).delete()
     _release_lines(lines)
     _drop_empty_shops(checkout)
-    _touch(checkout)
+    _touch(checkout, buyer_sees_new_delivery_prices=True)
     return checkout
 
 
@@ -694,6 +715,8 @@ def checkout_shipping_address_update(*, checkout: Checkout, address: Mapping[str
     checkout = _lock_open_checkout(checkout)
     checkout.shipping_address = address_snapshot(address)
     checkout.save(update_fields=["shipping_address", "last_change"])
+    # Express prices depend on where the parcel goes.
+    _touch(checkout, buyer_sees_new_delivery_prices=True)
     return checkout
 
 
@@ -766,11 +789,36 @@ def checkout_delivery_method_update(
                 f"{method.name} is not offered by {shop}.",
                 CheckoutErrorCode.DELIVERY_METHOD_NOT_APPLICABLE,
             )
+        _refuse_undeliverable(checkout=checkout, method=method, lines=lines)
         CheckoutDelivery.objects.update_or_create(
             checkout=checkout, shop=shop, defaults={"delivery_method": method}
         )
-    _touch(checkout)
+    _touch(checkout, buyer_sees_new_delivery_prices=True)
     return checkout
+
+
+def _refuse_undeliverable(
+    *, checkout: Checkout, method: Any, lines: Sequence[CheckoutLine]
+) -> None:
+    """A method that cannot take this shop's parcel to the checkout's address (not served,
+    no rate there, an address we cannot place) is refused, saying why. With no address yet
+    an express method can still be chosen; its price is known once the address is."""
+    if checkout.shipping_address is None:
+        return
+    quote = delivery_quotes(
+        shop_items=parcel_items((line.variant, line.quantity) for line in lines),
+        shop_subtotals=selectors.checkout_shop_subtotals(
+            checkout=checkout, shop_ids=[method.shop_id]
+        ),
+        address=checkout.shipping_address,
+        method_ids=[method.pk],
+    ).for_method(method.pk)
+    if quote is not None and quote.refusal is not None:
+        raise checkout_error(
+            "delivery_method_id",
+            f"{method.name} cannot deliver to this address: {refusal_reason(quote.refusal)}",
+            CheckoutErrorCode.SHIPPING_METHOD_NOT_APPLICABLE,
+        )
 
 
 @transaction.atomic
