@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
     command = argv[1] if len(argv) > 1 else "help"
+    if command == "demo":
+        # The demo serves Saleor's own storefront too, whose checkout pays through Saleor's
+        # dummy payment app: offer its flow (no money moves; see payments.demo_gateway).
+        os.environ.setdefault("DEMO_PAYMENT_GATEWAY", "1")
 
     if command in _NO_DATABASE_COMMANDS:
         return _run(command, argv)

@@ -23,6 +23,7 @@ from marketplace.checkout.models import Checkout
 from marketplace.checkout.selectors import checkout_totals
 from marketplace.core.errors import refuse
 from marketplace.payments.alipay.gateway import AlipayError
+from marketplace.payments.demo_gateway import AT_INITIALIZE, demo_event_type, demo_settle
 from marketplace.payments.error_codes import (
     TransactionInitializeErrorCode,
 )
@@ -189,6 +190,8 @@ def _attempt_create(
         raise refuse("id", "This checkout does not exist.", InitCode.NOT_FOUND)
     if gateway_id == GatewayId.CASH:
         method = PaymentMethod.CASH
+    elif gateway_id == GatewayId.DEMO:
+        method = PaymentMethod.DEMO
     if idempotency_key is not None:
         earlier = TransactionItem.objects.filter(
             checkout=locked, idempotency_key=idempotency_key
@@ -209,7 +212,7 @@ def _attempt_create(
             f"Gateway {gateway_id!r} is not offered in channel {locked.channel.slug}.",
             InitCode.NOT_FOUND,
         )
-    if method is None or (gateway_id != GatewayId.CASH and method not in ALIPAY_METHODS):
+    if method is None or (gateway_id == GatewayId.ALIPAY and method not in ALIPAY_METHODS):
         raise refuse(
             "paymentGateway",
             "Alipay needs data.method: one of PAGE, WAP or QR.",
@@ -243,11 +246,12 @@ def _attempt_create(
 
     now = timezone.now()
     is_cash = gateway_id == GatewayId.CASH
+    prefix = {GatewayId.CASH: "CASH", GatewayId.DEMO: "DEMO"}.get(GatewayId(gateway_id), "RM")
     tx = TransactionItem.objects.create(
         name=info.name,
         gateway_id=gateway_id,
         method=method,
-        psp_reference=new_reference("CASH" if is_cash else "RM"),
+        psp_reference=new_reference(prefix),
         checkout=locked,
         currency=locked.currency,
         amount=amount,
@@ -320,6 +324,8 @@ def _replayed_answer(tx: TransactionItem) -> dict[str, Any]:
         return dict(tx.initialize_data)
     if tx.gateway_id == GatewayId.CASH:
         return _cash_answer(tx.amount)
+    if tx.gateway_id == GatewayId.DEMO:
+        return {"pspReference": tx.psp_reference, "status": tx.status}
     if tx.status != TransactionStatus.PENDING:
         # Charged before any answer was stored: there is nothing left to pay through it.
         return {"outTradeNo": tx.psp_reference}
@@ -347,6 +353,7 @@ def transaction_initialize(
     idempotency_key: str | None = None,
     request_ip: str | None = None,
     customer_ip_address: str | None = None,
+    gateway_data: Any = None,
 ) -> InitializeResult:
     """Start a payment attempt for `amount` (default: what is left to pay).
 
@@ -367,8 +374,18 @@ def transaction_initialize(
 
     The attempt records the buyer's IP: `request_ip`, or `customer_ip_address` when the
     caller is a platform admin (ignored for anyone else).
+
+    The demo gateway (where enabled) takes `gateway_data` as Saleor's dummy payment app
+    does: see `demo_gateway`.
     """
     key = _check_idempotency_key(idempotency_key)
+    demo_event = (
+        demo_event_type(
+            gateway_data, allowed=AT_INITIALIZE, field="paymentGateway", code=InitCode.INVALID
+        )
+        if gateway_id == GatewayId.DEMO
+        else None
+    )
     ip = _customer_ip(user=user, request_ip=request_ip, claimed=customer_ip_address)
     attempt = _attempt_create(
         checkout=checkout,
@@ -386,6 +403,12 @@ def transaction_initialize(
         transaction_close_after_commit(pk)
     if tx.gateway_id == GatewayId.CASH:
         return InitializeResult(tx, attempt.event, _cash_answer(tx.amount))
+    if demo_event is not None:
+        data = demo_settle(transaction_id=tx.pk, event_type=demo_event)
+        if tx.idempotency_key:
+            data = _keep_first_answer(tx, data)
+        tx.refresh_from_db()
+        return InitializeResult(tx, attempt.event, data)
 
     try:
         data = _alipay_answer(tx)

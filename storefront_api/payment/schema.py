@@ -15,6 +15,7 @@ from storefront_api.payment.mutations import (
     PaymentGatewayInitialize,
     ShopOrderRefundMutation,
     TransactionInitialize,
+    TransactionProcess,
     refund_target,
     require_staff,
 )
@@ -45,4 +46,5 @@ class PaymentQueries(graphene.ObjectType):
 class PaymentMutations(graphene.ObjectType):
     payment_gateway_initialize = PaymentGatewayInitialize.Field()
     transaction_initialize = TransactionInitialize.Field()
+    transaction_process = TransactionProcess.Field()
     shop_order_refund = ShopOrderRefundMutation.Field()

@@ -34,10 +34,8 @@ SURFACES = ["storefront-surface.graphql", "buyer-flow-surface.graphql"]
 # Deep enough for the storefront's nesting (checkout > lines > variant > product > ...).
 MAX_DEPTH = 7
 
-# Left to the lead (issue 13, payments half): drop each complaint as its field lands.
-NOT_YET_SERVED = {
-    "Cannot query field 'transactionProcess' on type 'Mutation'.",
-}
+# Complaints the API does not answer yet (none now); a second test keeps the set true.
+NOT_YET_SERVED: set[str] = set()
 
 
 def _selection(surface: GraphQLSchema, type_, depth: int, path: tuple[str, ...], args) -> str:
