@@ -81,6 +81,13 @@ def _perform(cls: Any, codes: type[Enum], error_type: type, work: Callable[[], A
         return cls(errors=errors_from(exc, error_type, codes))
 
 
+def _answer(cls: Any, result: Any) -> Any:
+    """transactionInitialize's and transactionProcess's payload from the service's result."""
+    return cls(
+        transaction=result.transaction, transaction_event=result.event, data=result.data, errors=[]
+    )
+
+
 class PaymentGatewayInitialize(graphene.Mutation):
     class Arguments:
         amount = PositiveDecimal(
@@ -211,12 +218,7 @@ class TransactionInitialize(graphene.Mutation):
                 customer_ip_address=customer_ip_address,
                 gateway_data=data,
             )
-            return cls(
-                transaction=result.transaction,
-                transaction_event=result.event,
-                data=result.data,
-                errors=[],
-            )
+            return _answer(cls, result)
 
         return _perform(cls, codes, TransactionInitializeError, work)
 
@@ -264,12 +266,7 @@ class TransactionProcess(graphene.Mutation):
             result = transaction_process(
                 token=found, data=data, user=user if user.is_authenticated else None
             )
-            return cls(
-                transaction=result.transaction,
-                transaction_event=result.event,
-                data=result.data,
-                errors=[],
-            )
+            return _answer(cls, result)
 
         return _perform(cls, codes, TransactionProcessError, work)
 
