@@ -1,6 +1,6 @@
 """Orders in the back office: read-only history, scoped by role, with buyer data masked.
 
-Orders are written by `checkout_complete` and changed only by the order services, so no
+Orders are written by `checkout_complete` and changed only by the order lifecycle, so no
 page edits an order: every page is a view, and the shop-order actions (fulfil, cancel)
 call the services, which check who may and say why not. Buyer orders (`Order`, and their
 events, whose parameters carry e-mail addresses) are for the platform admin. A shop's part
@@ -37,9 +37,11 @@ from admin.scoping import (
 )
 from marketplace.accounts.permissions import role_scopes
 from marketplace.core.errors import PermissionRefused
+from marketplace.orders.lifecycle import CANCEL_REASON_MAX_LENGTH, shop_order_fulfil
 from marketplace.orders.models import Order, OrderEvent, OrderLine, ShopOrder
-from marketplace.orders.services import CANCEL_REASON_MAX_LENGTH
 from marketplace.organisations.privacy import mask_name, mask_phone
+from marketplace.payments.cancellation import shop_order_cancel_and_refund
+from marketplace.payments.selectors import order_pays_on_handover
 
 if TYPE_CHECKING:
     from marketplace.checkout.models import Checkout
@@ -196,15 +198,13 @@ class ShopOrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
     @admin.action(description="Fulfil the selected shop orders (ship or hand over)")
     def fulfil_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         # Each goes through the service, which checks the manager's shop and payment.
-        from django.contrib import messages
-        from django.core.exceptions import ValidationError
-
-        from marketplace.core.errors import PermissionRefused
-        from marketplace.orders.services import shop_order_fulfil
-
         for shop_order in queryset.select_related("shop", "order"):
             try:
-                shop_order_fulfil(shop_order=shop_order, actor=request.user)  # type: ignore[arg-type]
+                shop_order_fulfil(
+                    shop_order=shop_order,
+                    actor=request.user,  # type: ignore[arg-type]
+                    allow_unpaid=order_pays_on_handover(order=shop_order.order),
+                )
             except PermissionRefused as exc:
                 self.message_user(request, f"{shop_order.order}: {exc.message}", messages.ERROR)
             except ValidationError as exc:
@@ -218,8 +218,6 @@ class ShopOrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
     ) -> TemplateResponse | None:
         """Ask for a reason on an intermediate page, then cancel (and refund what was paid)
         through the payments domain's service, one shop order at a time."""
-        from marketplace.payments.services import shop_order_cancel_and_refund
-
         form = CancelReasonForm(request.POST if "apply" in request.POST else None)
         scopes = role_scopes(acting_user(request))
         # Only what this user may manage: a township officer reads shop orders but never

@@ -2,7 +2,7 @@
 attempt may pay for several shops), and refunds, which each shop's manager and its
 township's officers see for their own shop orders.
 
-Everything here is read-only: money moves only through `marketplace.payments.services`
+Everything here is read-only: money moves only through the `marketplace.payments` services
 (the two actions below call them), never through a form.
 """
 
@@ -23,9 +23,10 @@ from admin.scoping import (
     Scope,
     ScopedModelAdmin,
 )
-from marketplace.payments import services
 from marketplace.payments.alipay.gateway import AlipayError
 from marketplace.payments.models import Refund, RefundStatus, TransactionEvent, TransactionItem
+from marketplace.payments.notify import transaction_reconcile
+from marketplace.payments.refunds import refund_send
 
 
 class TransactionEventInline(ReadOnlyInline):
@@ -67,7 +68,7 @@ class TransactionItemAdmin(ReadOnlyMixin, ScopedModelAdmin):
     def reconcile_with_alipay(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for pk in queryset.values_list("pk", flat=True):
             try:
-                outcome = services.transaction_reconcile(transaction_id=pk)
+                outcome = transaction_reconcile(transaction_id=pk)
             except AlipayError as exc:
                 self.message_user(request, f"#{pk}: {exc}", messages.WARNING)
                 continue
@@ -109,6 +110,6 @@ class RefundAdmin(ReadOnlyMixin, ScopedModelAdmin):
     def send_again(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for refund in queryset.filter(status=RefundStatus.PENDING):
             try:
-                services.refund_send(refund_id=refund.pk)
+                refund_send(refund_id=refund.pk)
             except ValidationError as exc:
                 self.message_user(request, f"{refund.out_request_no}: {exc.messages[0]}")

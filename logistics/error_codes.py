@@ -15,3 +15,17 @@ class DeliveryErrorCode(Enum):
     OTHER_SHOP = "other_shop"
     NOT_RATED_METHOD = "not_rated_method"
     INVALID = "invalid"
+
+
+_REFUSAL_REASONS = {
+    DeliveryErrorCode.UNKNOWN_DIVISION: (
+        "the address names no province, city or county we can place, so no rate applies."
+    ),
+    DeliveryErrorCode.NO_RATE_FOR_ZONE: "the shop has no rate for this method to that region.",
+    DeliveryErrorCode.NOT_SERVED: "the shop does not deliver this way to that region.",
+}
+
+
+def refusal_reason(code: DeliveryErrorCode) -> str:
+    """Why a method cannot deliver, in words a buyer reads (the code says it to programs)."""
+    return _REFUSAL_REASONS.get(code, "it cannot be priced for that address.")

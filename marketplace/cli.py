@@ -11,6 +11,10 @@ from __future__ import annotations
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
+from marketplace.embedded_db import EmbeddedDatabaseError, database_url_from_environment
+
 # Commands that never touch the database skip starting the embedded server.
 _NO_DATABASE_COMMANDS = {
     "help",
@@ -31,8 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
     command = argv[1] if len(argv) > 1 else "help"
-
-    from marketplace.embedded_db import EmbeddedDatabaseError, database_url_from_environment
+    if command == "demo":
+        # The demo serves Saleor's own storefront too, whose checkout pays through Saleor's
+        # dummy payment app: offer its flow (no money moves; see payments.demo_gateway).
+        os.environ.setdefault("DEMO_PAYMENT_GATEWAY", "1")
 
     if command in _NO_DATABASE_COMMANDS:
         return _run(command, argv)
@@ -48,11 +54,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(command: str, argv: list[str]) -> int:
     if command == "test":
-        import pytest
+        import pytest  # a dev dependency: only `ruralmart test` needs it
 
         return int(pytest.main(argv[2:]))
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(argv)
     return 0
 

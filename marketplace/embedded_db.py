@@ -72,6 +72,7 @@ def _clear_stale_lock(pgdata: Path) -> None:
 
 def start(database: str = "ruralmart") -> EmbeddedServer:
     """Start (or borrow) the embedded server and make sure `database` exists."""
+    # Only when DATABASE_URL is unset: a server elsewhere needs no pgserver at all.
     import pgserver
 
     root = data_dir()
@@ -106,7 +107,7 @@ def start(database: str = "ruralmart") -> EmbeddedServer:
 
 def stop(pgdata: Path) -> None:
     """Stop the server with its own pg_ctl: the only reliable way (see module docstring)."""
-    from pgserver import _commands
+    from pgserver import _commands  # as in `start`
 
     pg_ctl = _commands.pg_ctl  # type: ignore[attr-defined]  # generated at import time
 

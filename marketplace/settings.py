@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("RURALMART_DATA_DIR", ".ruralmart")).expanduser().resolve()
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
     "marketplace.checkout",
     "marketplace.orders",
     "marketplace.payments",
+    "marketplace.content",
     "logistics",
     "collective_econ",
     "storefront_api",
@@ -243,6 +245,15 @@ ALIPAY_PUBLIC_KEY_PATH = os.environ.get("ALIPAY_PUBLIC_KEY_PATH", "")
 ALIPAY_NOTIFY_URL = os.environ.get("ALIPAY_NOTIFY_URL", "")
 ALIPAY_RETURN_URL = os.environ.get("ALIPAY_RETURN_URL", "")
 ALIPAY_SANDBOX_URL = os.environ.get("ALIPAY_SANDBOX_URL", "http://127.0.0.1:8001/gateway.do")
+# The demo gateway (`saleor.io.dummy-payment-app`: payments that move no money, so Saleor's
+# own storefront can complete an order). Off unless set; `ruralmart demo` sets it. It is
+# refused (ImproperlyConfigured) next to a real ALIPAY_GATEWAY: production never offers it.
+DEMO_PAYMENT_GATEWAY = _env_bool("DEMO_PAYMENT_GATEWAY")
+if DEMO_PAYMENT_GATEWAY and ALIPAY_GATEWAY:
+    raise ImproperlyConfigured(
+        "DEMO_PAYMENT_GATEWAY takes payments that move no money; it cannot run beside a real "
+        "ALIPAY_GATEWAY. Unset one of them."
+    )
 
 # --- Carrier (Kuaidi100) and village stations -----------------------------------------------
 # The local sandbox (`ruralmart carrier_sandbox`) by default. Production: KUAIDI100_BASE_URL

@@ -26,6 +26,7 @@ from storefront_api.catalog.types import (
 )
 from storefront_api.channel.types import Channel
 from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
+from storefront_api.content.schema import ContentQueries
 from storefront_api.core.channel import with_channel
 from storefront_api.core.connection import (
     CountableConnection,
@@ -33,11 +34,13 @@ from storefront_api.core.connection import (
     paginate,
     validate_page_args,
 )
+from storefront_api.core.directives import SCHEMA_DIRECTIVES
 from storefront_api.core.enums import api_enum
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id, decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
 from storefront_api.logistics.schema import LogisticsMutations, LogisticsQueries
+from storefront_api.metadata.schema import MetadataMutations
 from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops import resolvers as shop_resolvers
@@ -307,13 +310,24 @@ _EXTRA_TYPES = [
 # Each domain contributes its root fields from its own `schema.py`.
 # Field order in the SDL follows these bases right to left.
 class Query(
-    LogisticsQueries, AccountQueries, OrderQueries, CheckoutQueries, PaymentQueries, BrowseQueries
+    LogisticsQueries,
+    AccountQueries,
+    OrderQueries,
+    CheckoutQueries,
+    PaymentQueries,
+    ContentQueries,
+    BrowseQueries,
 ):
     pass
 
 
 class Mutation(
-    LogisticsMutations, AccountMutations, OrderMutations, CheckoutMutations, PaymentMutations
+    LogisticsMutations,
+    AccountMutations,
+    OrderMutations,
+    CheckoutMutations,
+    PaymentMutations,
+    MetadataMutations,
 ):
     pass
 
@@ -323,6 +337,7 @@ schema = graphene.Schema(
     query=Query,
     mutation=Mutation if Mutation._meta.fields else None,
     types=_EXTRA_TYPES,
+    directives=SCHEMA_DIRECTIVES,
 )
 
 __all__ = ["schema"]

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from logistics.carriers.base import CarrierError, Party, Track, TrackPoint, Waybill
-from logistics.shipments.models import ShipmentStatus
+from logistics.shipment_status import ShipmentStatus
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TIMEOUT_SECONDS = 10

@@ -12,15 +12,11 @@ from django.utils import timezone
 from logistics.carriers.base import CarrierAdapter, CarrierError, Party
 from logistics.consolidation.models import BatchStatus, ConsolidationBatch, ConsolidationItem
 from logistics.error_codes_tracking import TrackingErrorCode
-from logistics.shipments.models import (
-    TERMINAL_STATUSES,
-    Shipment,
-    ShipmentEvent,
-    ShipmentEventSource,
-    ShipmentKind,
-    ShipmentStatus,
-)
+from logistics.shipment_status import TERMINAL_STATUSES, ShipmentStatus
+from logistics.shipments.models import Shipment, ShipmentEvent, ShipmentEventSource, ShipmentKind
+from logistics.shipments.services import subscribe_after_commit
 from logistics.stations.models import VillageStation
+from logistics.stations.services import check_operates
 from marketplace.accounts.models import User
 from marketplace.core.errors import refuse
 
@@ -29,15 +25,11 @@ MAX_BATCH_WEIGHT_GRAMS = 2_000_000  # two tonnes: a small truck
 
 @transaction.atomic
 def batch_open(*, station: VillageStation, operator: User) -> ConsolidationBatch:
-    from logistics.stations.services import check_operates
-
     check_operates(user=operator, station=station)
     return ConsolidationBatch.objects.create(station=station, opened_by=operator)
 
 
 def _locked_open_batch(batch: ConsolidationBatch, operator: User) -> ConsolidationBatch:
-    from logistics.stations.services import check_operates
-
     locked = (
         ConsolidationBatch.objects.select_for_update().select_related("station").get(pk=batch.pk)
     )
@@ -153,7 +145,5 @@ def batch_close(
         Shipment.objects.filter(
             pk__in=[p.pk for p in parcels], status=ShipmentStatus.CREATED
         ).update(status=ShipmentStatus.COLLECTED)
-        from logistics.shipments.services import subscribe_after_commit
-
         subscribe_after_commit(consignment.pk)
     return locked

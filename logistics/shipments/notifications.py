@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
-from logistics.shipments.models import Shipment, ShipmentStatus
+from logistics.shipment_status import ShipmentStatus
+from logistics.shipments.models import Shipment
 
 
 def shipment_notify(*, shipment_id: int, kind: str, code: str = "") -> bool:

@@ -1,14 +1,15 @@
-"""Reads for shipments: a parcel's tracking as the buyer sees it."""
+"""Reads for shipments: a parcel's tracking as the buyer sees it, a station's shelf."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from logistics.consolidation.models import ConsolidationItem
+from logistics.shipment_status import ShipmentStatus
 from logistics.shipments.models import Shipment, ShipmentEvent
+from logistics.stations.models import VillageStation
 
 
 def shipment_tracking(*, shipment: Shipment) -> list[ShipmentEvent]:
@@ -35,9 +36,12 @@ def shipments_tracking(*, shipment_ids: Sequence[int]) -> dict[int, list[Shipmen
     events and those of the consignments it travelled in, oldest first. Two queries,
     whatever the number of parcels."""
     consignments: dict[int, list[int]] = defaultdict(list)
-    for shipment_id, consignment_id in ConsolidationItem.objects.filter(
-        shipment_id__in=shipment_ids, batch__consignment__isnull=False
-    ).values_list("shipment_id", "batch__consignment_id"):
+    # Through the reverse relations (batch → consignment, batch → items), so shipments
+    # does not import consolidation, which builds on it. values_list reuses the filter's
+    # join, so each row pairs a consignment with one of the asked-for parcels only.
+    for consignment_id, shipment_id in Shipment.objects.filter(
+        consolidation_batch__items__shipment_id__in=shipment_ids
+    ).values_list("pk", "consolidation_batch__items__shipment_id"):
         consignments[consignment_id].append(shipment_id)
     tracking: dict[int, list[ShipmentEvent]] = {pk: [] for pk in shipment_ids}
     events = ShipmentEvent.objects.filter(
@@ -49,3 +53,10 @@ def shipments_tracking(*, shipment_ids: Sequence[int]) -> dict[int, list[Shipmen
         for parcel_id in consignments.get(event.shipment_id, ()):
             tracking[parcel_id].append(event)
     return tracking
+
+
+def station_parcels_waiting(*, station: VillageStation) -> QuerySet[Shipment]:
+    """Parcels on the station's shelves, oldest first."""
+    return Shipment.objects.filter(station=station, status=ShipmentStatus.AT_STATION).order_by(
+        "arrived_at_station_at", "pk"
+    )

@@ -23,17 +23,15 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from logistics.carriers.base import CarrierAdapter, CarrierError, Party, TrackPoint
 from logistics.carriers.kuaidi100 import push_sign, signs_match, track_from_result
 from logistics.error_codes_tracking import TrackingErrorCode
-from logistics.shipments.models import (
-    STATUS_RANK,
-    Shipment,
-    ShipmentEvent,
-    ShipmentEventSource,
-    ShipmentKind,
-    ShipmentStatus,
-)
+from logistics.shipment_status import STATUS_RANK, ShipmentStatus
+from logistics.shipments.models import Shipment, ShipmentEvent, ShipmentEventSource, ShipmentKind
+from logistics.shipments.tasks import notify_buyer, subscribe_tracking
 from logistics.stations.models import VillageStation
+from logistics.stations.services import check_operates
 from marketplace.accounts.models import User
-from marketplace.core.errors import refuse
+from marketplace.accounts.permissions import can_manage_shop
+from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.orders.lifecycle import shop_order_fulfil
 from marketplace.orders.models import OrderStatus, ShopOrder
 
 # Statuses the buyer hears about.
@@ -58,8 +56,6 @@ def event_key(point: TrackPoint) -> str:
 
 
 def _notify_after_commit(shipment_id: int, kind: str, code: str = "") -> None:
-    from logistics.shipments.tasks import notify_buyer
-
     transaction.on_commit(lambda: notify_buyer.delay(shipment_id, kind, code))
 
 
@@ -90,10 +86,6 @@ def shop_order_ship(
     """Fulfil the shop order into one more parcel: a waybill from the carrier, then (in one
     transaction) the order's fulfilment and the shipment row; the tracking subscription is
     asked for after commit. `station` is where the buyer collects it, if they do."""
-    from marketplace.accounts.permissions import can_manage_shop
-    from marketplace.core.errors import PermissionRefused
-    from marketplace.orders.services import shop_order_fulfil
-
     if not can_manage_shop(user=actor, shop=shop_order.shop):
         raise PermissionRefused(f"Only the managers of {shop_order.shop} may ship its orders.")
     if not 1 <= weight_grams <= 70_000:
@@ -142,8 +134,6 @@ def shop_order_ship(
 
 
 def subscribe_after_commit(shipment_id: int) -> None:
-    from logistics.shipments.tasks import subscribe_tracking
-
     transaction.on_commit(lambda: subscribe_tracking.delay(shipment_id))
 
 
@@ -339,8 +329,6 @@ def shipment_hand_over(*, shipment: Shipment, operator: User, code: str) -> Ship
     A wrong code is refused and counted (the count is committed even though the call
     raises); PICKUP_CODE_MAX_ATTEMPTS wrong tries lock the parcel. Handing over a parcel
     already collected returns it unchanged when the code is right."""
-    from logistics.stations.services import check_operates
-
     refusal: ValidationError | None = None
     with transaction.atomic():
         locked = (
@@ -411,8 +399,6 @@ def shipment_hand_over(*, shipment: Shipment, operator: User, code: str) -> Ship
 @transaction.atomic
 def shipment_unlock_pickup(*, shipment: Shipment, operator: User) -> Shipment:
     """After checking the buyer's ID the operator unlocks the parcel (the count restarts)."""
-    from logistics.stations.services import check_operates
-
     locked = (
         Shipment.objects.select_for_update(of=("self",))
         .select_related("station")

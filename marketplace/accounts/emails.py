@@ -16,6 +16,7 @@ from django.db import transaction
 from marketplace.accounts.models import User
 from marketplace.accounts.tokens import (
     account_confirmation_token_generator,
+    account_deletion_token_generator,
     password_reset_token_generator,
 )
 
@@ -64,6 +65,21 @@ def send_password_reset(*, user: User, redirect_url: str) -> None:
             "请打开下面的链接设置新密码；如果不是您本人操作，请忽略本邮件。\n"
             "Open this link to choose a new password. If you did not ask for this, "
             "ignore this e-mail.\n\n"
+            f"{link}\n"
+        ),
+    )
+
+
+def send_account_deletion_request(*, user: User, redirect_url: str) -> None:
+    token = account_deletion_token_generator.make_token(user)
+    link = link_with_params(redirect_url, email=user.email, token=token)
+    _send_after_commit(
+        to=user.email,
+        subject="确认注销账户 / Confirm deleting your Ruralmart account",
+        body=(
+            "您申请注销乡村集市账户。请打开下面的链接确认；如果不是您本人操作，请忽略本邮件并修改密码。\n"
+            "You asked to delete your Ruralmart account. Open this link to confirm. If you did "
+            "not ask for this, ignore this e-mail and change your password.\n\n"
             f"{link}\n"
         ),
     )

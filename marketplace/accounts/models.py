@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from marketplace.core.metadata import metadata_field, metadata_is_an_object
+
 
 class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
@@ -45,11 +47,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # Saleor's public metadata, written by the user themself (`updateMetadata`).
+    metadata = metadata_field()
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
 
     class Meta:
         ordering = ["email"]
+        constraints = [metadata_is_an_object("user")]
 
     def __str__(self) -> str:
         return self.email
@@ -185,6 +191,7 @@ class AuthAttemptKind(models.TextChoices):
     LOGIN_FAILURE = "LOGIN_FAILURE", "Failed login"
     PASSWORD_RESET = "PASSWORD_RESET", "Password reset requested"
     REGISTER_EXISTING = "REGISTER_EXISTING", "Registration attempt for a taken e-mail"
+    ACCOUNT_DELETION = "ACCOUNT_DELETION", "Account deletion requested"
 
 
 class AuthAttempt(models.Model):

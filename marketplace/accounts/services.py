@@ -348,6 +348,29 @@ def password_reset_request(*, email: str, redirect_url: str, ip: str | None) -> 
         emails.send_password_reset(user=user, redirect_url=redirect_url)
 
 
+def account_deletion_request(*, user: User, redirect_url: str, ip: str | None) -> None:
+    """E-mail the logged-in `user` a link that confirms deleting their account.
+
+    Requests are spaced by ACCOUNT_DELETION_INTERVAL_SECONDS, as password resets are, so the
+    mutation cannot be used to flood a mailbox.
+    """
+    redirect_url_check(url=redirect_url)
+    if not user.is_active:
+        raise refuse("email", "This account is inactive.", AccountErrorCode.INACTIVE)
+    interval = int(getattr(settings, "ACCOUNT_DELETION_INTERVAL_SECONDS", 300))
+    if throttling.recently_recorded(
+        kind=AuthAttemptKind.ACCOUNT_DELETION, email=user.email, seconds=interval
+    ):
+        raise refuse(
+            "redirect_url",
+            "Deleting this account was requested a moment ago; check your e-mail or try again "
+            f"in {max(interval // 60, 1)} minutes.",
+            AccountErrorCode.INVALID,
+        )
+    throttling.record(kind=AuthAttemptKind.ACCOUNT_DELETION, email=user.email, ip=ip)
+    emails.send_account_deletion_request(user=user, redirect_url=redirect_url)
+
+
 @transaction.atomic
 def password_set(*, email: str, token: str, password: str) -> LoginResult:
     """Set a new password from a reset link and log in. Following the link proves the

@@ -75,6 +75,14 @@ class AccountConfirmationTokenGenerator(PasswordResetTokenGenerator):
         return f"{super()._make_hash_value(user, timestamp)}{user.is_confirmed}"
 
 
+class AccountDeletionTokenGenerator(PasswordResetTokenGenerator):
+    """Tokens of the account-deletion link, under their own salt: never usable as a
+    password-reset or confirmation link."""
+
+    key_salt = "marketplace.accounts.tokens.AccountDeletionTokenGenerator"
+
+
 account_confirmation_token_generator = AccountConfirmationTokenGenerator()
+account_deletion_token_generator = AccountDeletionTokenGenerator()
 # Django's own generator: its tokens stop working once the password changes.
 password_reset_token_generator = default_token_generator

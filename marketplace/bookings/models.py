@@ -12,6 +12,28 @@ from django.db import models
 from django.db.models import F, Q
 
 
+def booking_all_or_none(*, name: str) -> models.CheckConstraint:
+    """The CHECK of a row that may carry a booking (`booking_start_date`, `booking_end_date`,
+    `booking_guests`), such as a checkout line or an order line: all three or none, with the
+    end after the start and at least one guest. NULL is spelled out because a CHECK passes
+    on NULL."""
+    return models.CheckConstraint(
+        name=name,
+        condition=Q(
+            booking_start_date__isnull=True,
+            booking_end_date__isnull=True,
+            booking_guests__isnull=True,
+        )
+        | Q(
+            booking_start_date__isnull=False,
+            booking_end_date__isnull=False,
+            booking_guests__isnull=False,
+            booking_end_date__gt=F("booking_start_date"),
+            booking_guests__gte=1,
+        ),
+    )
+
+
 class DayCapacity(models.Model):
     """One bookable day of one tourism product, created on demand the first time it is held.
 

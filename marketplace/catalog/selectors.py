@@ -23,6 +23,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     Window,
@@ -451,8 +452,6 @@ def _order(
         column = (
             "published_at" if sort_field is ProductSortField.PUBLISHED_AT else "min_price_amount"
         )
-        from django.db.models import Subquery
-
         queryset = queryset.annotate(sort_value=Subquery(listing.values(column)[:1]))
         key = F("sort_value")
     elif sort_field is ProductSortField.RANK:

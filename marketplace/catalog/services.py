@@ -13,9 +13,10 @@ from typing import Any
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Max, Min
+from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.accounts.permissions import can_manage_shop
+from marketplace.accounts.permissions import can_manage_shop, role_scopes
 from marketplace.catalog import search
 from marketplace.catalog.error_codes import ProductErrorCode
 from marketplace.catalog.models import (
@@ -33,6 +34,7 @@ from marketplace.catalog.models import (
     ProductVariantChannelListing,
     TraceBatch,
 )
+from marketplace.catalog.tasks import generate_thumbnails, refresh_dirty_search_documents
 from marketplace.channels.models import Channel
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.organisations.models import Household, Shop
@@ -321,8 +323,6 @@ def product_channel_listing_update(
     is_published: bool,
     visible_in_listings: bool = True,
 ) -> ProductChannelListing:
-    from django.utils import timezone
-
     _ensure_can_manage(actor, product.shop)
     listing, _ = ProductChannelListing.objects.get_or_create(product=product, channel=channel)
     listing.is_published = is_published
@@ -384,8 +384,6 @@ def products_refresh_search_document(*, product_ids: Iterable[int]) -> int:
 
 def products_mark_search_dirty(*, product_ids: Iterable[int] | None = None, **filters: Any) -> None:
     """Flag products whose document is stale and refresh them in the background."""
-    from marketplace.catalog.tasks import refresh_dirty_search_documents
-
     queryset = (
         Product.objects.filter(**filters)
         if product_ids is None
@@ -397,8 +395,6 @@ def products_mark_search_dirty(*, product_ids: Iterable[int] | None = None, **fi
 
 @transaction.atomic
 def category_rename(*, actor: User | None, category: Category, name: str) -> Category:
-    from marketplace.accounts.permissions import role_scopes
-
     if not role_scopes(actor).is_platform_admin:
         raise PermissionRefused("Only a platform admin may change the category tree.")
     category.name = name
@@ -491,8 +487,6 @@ def product_media_add(
     *, actor: User | None, product: Product, image: File, alt: str = ""
 ) -> ProductMedia:
     """Attach an image; thumbnails are made in the background after commit."""
-    from marketplace.catalog.tasks import generate_thumbnails
-
     _ensure_can_manage(actor, product.shop)
     media = ProductMedia(product=product, alt=alt, sort_order=product.media.count())
     media.image.save(image.name or f"{product.slug}.jpg", image, save=False)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from marketplace.catalog.models import Product, ProductMedia
+from marketplace.catalog.thumbnails import make_thumbnails
+
 BATCH = 500
 
 
 @shared_task(name="catalog.generate_thumbnails", acks_late=True)
 def generate_thumbnails(media_id: int) -> int:
-    from marketplace.catalog.models import ProductMedia
-    from marketplace.catalog.thumbnails import make_thumbnails
-
     media = ProductMedia.objects.filter(pk=media_id).first()
     if media is None:  # deleted before the worker got to it
         return 0
@@ -21,7 +21,8 @@ def generate_thumbnails(media_id: int) -> int:
 @shared_task(name="catalog.refresh_dirty_search_documents", acks_late=True)
 def refresh_dirty_search_documents() -> int:
     """Rebuild stale search documents in batches; safe to run any number of times."""
-    from marketplace.catalog.models import Product
+    # Read at call time: the catalog services schedule these tasks, so importing them
+    # at load time would be circular.
     from marketplace.catalog.services import products_refresh_search_document
 
     refreshed = 0

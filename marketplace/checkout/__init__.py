@@ -2,6 +2,6 @@
 reservations with an expiry, per-shop delivery choices and vouchers, and completion into
 one buyer order holding one shop order per shop.
 
-In: catalog, inventory, accounts. Out: `services.checkout_complete`, the single place an
-order is created. Must never import the API layer.
+In: catalog, inventory, accounts. Out: `complete_checkout.checkout_complete`, the single place
+an order is created. Must never import the API layer.
 """

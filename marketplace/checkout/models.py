@@ -1,7 +1,7 @@
 """Checkout models: the cart (`Checkout`, `CheckoutLine`), each shop's delivery choice
 (`CheckoutDelivery`), and per-shop vouchers (`Voucher`, applied through `CheckoutVoucher`).
 
-Only `marketplace.checkout.services` writes these rows.
+Only `marketplace.checkout.services` and `.complete_checkout` write these rows.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
+
+from marketplace.bookings.models import booking_all_or_none
+from marketplace.core.metadata import metadata_field, metadata_is_an_object
 
 
 class CheckoutChargeStatus(models.TextChoices):
@@ -57,6 +60,8 @@ class Checkout(models.Model):
     # snake_case, e.g. {"first_name", "street_address_1", "city", "country_area", ...}).
     shipping_address = models.JSONField(null=True, blank=True)
     billing_address = models.JSONField(null=True, blank=True)
+    # Saleor's public metadata, which storefronts write on their checkout (`updateMetadata`).
+    metadata = metadata_field()
     currency = models.CharField(max_length=3, default="CNY")
     charge_status = models.CharField(
         max_length=12, choices=CheckoutChargeStatus.choices, default=CheckoutChargeStatus.NONE
@@ -85,7 +90,8 @@ class Checkout(models.Model):
             models.CheckConstraint(
                 condition=Q(charged_amount__gte=0) & Q(authorized_amount__gte=0),
                 name="checkout_paid_amounts_non_negative",
-            )
+            ),
+            metadata_is_an_object("checkout"),
         ]
 
     def __str__(self) -> str:
@@ -117,22 +123,7 @@ class CheckoutLine(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="checkout_line_quantity_gt_0"),
-            models.CheckConstraint(
-                name="checkout_line_booking_all_or_none",
-                # All three or none; NULL is spelled out because CHECK passes on NULL.
-                condition=Q(
-                    booking_start_date__isnull=True,
-                    booking_end_date__isnull=True,
-                    booking_guests__isnull=True,
-                )
-                | Q(
-                    booking_start_date__isnull=False,
-                    booking_end_date__isnull=False,
-                    booking_guests__isnull=False,
-                    booking_end_date__gt=F("booking_start_date"),
-                    booking_guests__gte=1,
-                ),
-            ),
+            booking_all_or_none(name="checkout_line_booking_all_or_none"),
             # Goods merge into one line per variant; bookings may repeat a variant on
             # other dates.
             models.UniqueConstraint(
@@ -163,12 +154,23 @@ class CheckoutDelivery(models.Model):
     delivery_method = models.ForeignKey(
         "logistics.DeliveryMethod", on_delete=models.CASCADE, related_name="+"
     )
+    # The shipping price the buyer last saw for this choice: set when they choose it and
+    # whenever their own change (lines, address) re-prices it. A price that moves for any
+    # other reason (the shop edits its rates) no longer matches, and checkoutComplete
+    # refuses instead of charging what the buyer never saw. Null on rows older than this.
+    agreed_shipping_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["checkout_id", "shop_id"]
         verbose_name_plural = "checkout deliveries"
         constraints = [
-            models.UniqueConstraint(fields=["checkout", "shop"], name="one_delivery_per_shop")
+            models.UniqueConstraint(fields=["checkout", "shop"], name="one_delivery_per_shop"),
+            models.CheckConstraint(
+                condition=Q(agreed_shipping_amount__isnull=True) | Q(agreed_shipping_amount__gte=0),
+                name="checkout_delivery_agreed_price_non_negative",
+            ),
         ]
 
     def __str__(self) -> str:

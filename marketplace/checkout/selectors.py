@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from logistics.error_codes import DeliveryErrorCode
 from logistics.models import DeliveryMethod
-from logistics.selectors import delivery_quotes, parcel_items
+from logistics.selectors import DeliveryQuote, delivery_quotes, parcel_items
 from marketplace.catalog.models import (
     ProductChannelListing,
     ProductVariant,
@@ -247,6 +247,18 @@ class ShopTotals:
     delivery_refusal: DeliveryErrorCode | None = None
 
     @property
+    def delivery_price_changed(self) -> bool:
+        """The chosen method now costs other than the price the buyer agreed to."""
+        delivery = self.delivery
+        return (
+            delivery is not None
+            and self.is_shipping_required
+            and self.delivery_refusal is None
+            and delivery.agreed_shipping_amount is not None
+            and delivery.agreed_shipping_amount != self.shipping
+        )
+
+    @property
     def total(self) -> Decimal:
         return self.subtotal + self.shipping - self.discount
 
@@ -376,16 +388,28 @@ def authorize_status_for(*, authorized: Decimal, charged: Decimal, total: Decima
 
 @dataclass
 class ShopDeliveryOptions:
-    """What one shop offers for its part of the checkout, and what the buyer chose."""
+    """What one shop offers for its part of the checkout, and what the buyer chose.
+
+    Every method carries `quoted_price`: its price for this shop's parcel to the checkout's
+    address (`ShippingMethod.price` shows it). Methods that cannot deliver there are not
+    in `methods` but in `unavailable`, each with its reason."""
 
     shop: Shop
     is_shipping_required: bool
-    methods: list[DeliveryMethod]  # active ones, cheapest first
+    methods: list[DeliveryMethod]  # the ones that can deliver, cheapest first
     selected: DeliveryMethod | None
+    unavailable: list[DeliveryQuote] = field(default_factory=list)
+
+
+def _priced(method: DeliveryMethod, quote: DeliveryQuote | None) -> DeliveryMethod:
+    method.quoted_price = quote.price if quote is not None else method.price_for()  # type: ignore[attr-defined]
+    return method
 
 
 def delivery_options(*, checkout: Checkout) -> list[ShopDeliveryOptions]:
-    """Per shop in the checkout (by shop pk): its active delivery methods and the choice."""
+    """Per shop in the checkout (by shop pk): its active delivery methods priced for this
+    cart and address, the ones that cannot deliver it, and the choice. A fixed number of
+    statements whatever the number of shops and lines."""
     lines = (
         CheckoutLine.objects.filter(checkout=checkout)
         .select_related("variant__product__shop")
@@ -397,26 +421,51 @@ def delivery_options(*, checkout: Checkout) -> list[ShopDeliveryOptions]:
         product = line.variant.product
         shops[product.shop_id] = product.shop
         needs_shipping[product.shop_id] |= not product.is_tourism
-    methods: dict[int, list[DeliveryMethod]] = defaultdict(list)
-    for method in DeliveryMethod.objects.filter(shop_id__in=shops, is_active=True).order_by(
-        "price_amount", "pk"
-    ):
-        methods[method.shop_id].append(method)
+    shipping_shops = [shop_id for shop_id in shops if needs_shipping[shop_id]]
+    subtotals = checkout_shop_subtotals(checkout=checkout, shop_ids=shipping_shops)
+    quotes = delivery_quotes(
+        shop_items={
+            shop_id: items
+            for shop_id, items in parcel_items((ln.variant, ln.quantity) for ln in lines).items()
+            if needs_shipping[shop_id]
+        },
+        shop_subtotals=subtotals,
+        address=checkout.shipping_address,
+    )
     chosen = {
         d.shop_id: d.delivery_method
         for d in CheckoutDelivery.objects.filter(checkout=checkout).select_related(
             "delivery_method"
         )
     }
-    return [
-        ShopDeliveryOptions(
-            shop=shops[shop_id],
-            is_shipping_required=needs_shipping[shop_id],
-            methods=methods[shop_id] if needs_shipping[shop_id] else [],
-            selected=chosen.get(shop_id),
+    options = []
+    for shop_id in sorted(shops):
+        shop_quotes = quotes.for_shop(shop_id) if needs_shipping[shop_id] else []
+        selected = chosen.get(shop_id)
+        if selected is not None:
+            selected = _priced(selected, quotes.for_method(selected.pk))
+        options.append(
+            ShopDeliveryOptions(
+                shop=shops[shop_id],
+                is_shipping_required=needs_shipping[shop_id],
+                methods=[_priced(q.method, q) for q in shop_quotes if q.is_available],
+                selected=selected,
+                unavailable=[q for q in shop_quotes if not q.is_available],
+            )
         )
-        for shop_id in sorted(shops)
-    ]
+    return options
+
+
+def checkout_shop_subtotals(*, checkout: Checkout, shop_ids: Sequence[int]) -> dict[int, Decimal]:
+    """Each shop's line total at live channel prices (what free delivery is measured on)."""
+    if not shop_ids:
+        return {}
+    infos = checkout_line_infos(checkout=checkout)
+    subtotals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for info in infos:
+        if info.variant.product.shop_id in shop_ids:
+            subtotals[info.variant.product.shop_id] += info.total_price
+    return dict(subtotals)
 
 
 # --- problems -------------------------------------------------------------------------------
@@ -445,13 +494,29 @@ class DeliveryMethodInvalidProblem:
     delivery: CheckoutDelivery
 
 
+@dataclass(frozen=True)
+class DeliveryMethodStaleProblem:
+    """Saleor's CheckoutProblemDeliveryMethodStale: the chosen method's price moved since
+    the buyer agreed to it (choosing the method again accepts the new price)."""
+
+    delivery: CheckoutDelivery
+    agreed_price: Decimal
+    current_price: Decimal
+
+
 CheckoutProblem = (
-    InsufficientStockProblem | VariantNotAvailableProblem | DeliveryMethodInvalidProblem
+    InsufficientStockProblem
+    | VariantNotAvailableProblem
+    | DeliveryMethodInvalidProblem
+    | DeliveryMethodStaleProblem
 )
 
 
 def checkout_problems(
-    *, checkout: Checkout, lines: list[LineInfo] | None = None
+    *,
+    checkout: Checkout,
+    lines: list[LineInfo] | None = None,
+    totals: CheckoutTotals | None = None,
 ) -> list[CheckoutProblem]:
     """What would stop this checkout from completing now, line by line (Saleor's `problems`).
 
@@ -484,6 +549,15 @@ def checkout_problems(
         Q(delivery_method__is_active=False), checkout=checkout
     ).select_related("delivery_method"):
         problems.append(DeliveryMethodInvalidProblem(delivery=delivery))
+    for shop_totals in totals.shops if totals is not None else ():
+        if shop_totals.delivery is not None and shop_totals.delivery_price_changed:
+            problems.append(
+                DeliveryMethodStaleProblem(
+                    delivery=shop_totals.delivery,
+                    agreed_price=shop_totals.delivery.agreed_shipping_amount or ZERO,
+                    current_price=shop_totals.shipping,
+                )
+            )
     return problems
 
 

@@ -1,4 +1,5 @@
-"""Writes to checkouts, and `checkout_complete`: the one place an order is created.
+"""Writes to checkouts up to their completion (`complete_checkout.checkout_complete`, the
+one place an order is created, has a module of its own, as in Saleor).
 
 Every service locks the checkout row first (`select_for_update`), so the edits of one
 checkout and its completion are serialised; a completed checkout refuses edits. Stock rows
@@ -33,10 +34,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Case, F, IntegerField, Sum, Value, When
+from django.db.models import Sum
 from django.utils import timezone
 
-from marketplace.accounts.models import User
+from logistics.error_codes import refusal_reason
+from logistics.selectors import delivery_quotes, parcel_items
+from marketplace.accounts.addresses import ADDRESS_FIELDS
+from marketplace.accounts.models import Address, User
+from marketplace.bookings import services as booking_services
 from marketplace.catalog.models import OfferingKind, ProductVariant
 from marketplace.channels.models import Channel
 from marketplace.checkout import selectors
@@ -48,16 +53,10 @@ from marketplace.checkout.models import (
     CheckoutVoucher,
     Voucher,
 )
-from marketplace.inventory.models import Allocation, Reservation, Stock
+from marketplace.inventory.models import Reservation, Stock
 from marketplace.orders.models import (
-    Order,
-    OrderAuthorizeStatus,
-    OrderChargeStatus,
-    OrderEvent,
-    OrderEventType,
     OrderLine,
     OrderStatus,
-    ShopOrder,
 )
 from marketplace.organisations.models import Shop
 
@@ -131,7 +130,7 @@ def checkout_error(
     )
 
 
-def _describe(variants: Iterable[ProductVariant]) -> str:
+def describe_variants(variants: Iterable[ProductVariant]) -> str:
     return ", ".join(sorted(v.sku for v in variants))
 
 
@@ -150,9 +149,15 @@ def _lock_open_checkout(checkout: Checkout) -> Checkout:
     return locked
 
 
-def _touch(checkout: Checkout) -> None:
-    """Refresh the payment statuses from the new total and bump `last_change`."""
+def _touch(checkout: Checkout, *, buyer_sees_new_delivery_prices: bool = False) -> None:
+    """Refresh the payment statuses from the new total and bump `last_change`.
+
+    `buyer_sees_new_delivery_prices`: the buyer's own change (lines, address, choice)
+    re-priced delivery and the mutation's answer shows them the new price, so it becomes
+    the price they agreed to (see `CheckoutDelivery.agreed_shipping_amount`)."""
     totals = selectors.checkout_totals(checkout=checkout)
+    if buyer_sees_new_delivery_prices:
+        _agree_delivery_prices(totals)
     checkout.charge_status = selectors.charge_status_for(
         charged=checkout.charged_amount, total=totals.total
     )
@@ -160,6 +165,19 @@ def _touch(checkout: Checkout) -> None:
         authorized=checkout.authorized_amount, charged=checkout.charged_amount, total=totals.total
     )
     checkout.save(update_fields=["charge_status", "authorize_status", "last_change"])
+
+
+def _agree_delivery_prices(totals: selectors.CheckoutTotals) -> None:
+    changed = []
+    for shop_totals in totals.shops:
+        delivery = shop_totals.delivery
+        if delivery is None or shop_totals.delivery_refusal is not None:
+            continue
+        if delivery.agreed_shipping_amount != shop_totals.shipping:
+            delivery.agreed_shipping_amount = shop_totals.shipping
+            changed.append(delivery)
+    if changed:
+        CheckoutDelivery.objects.bulk_update(changed, ["agreed_shipping_amount"])
 
 
 # --- line checks --------------------------------------------------------------------------
@@ -204,7 +222,7 @@ def _load_variants(
         if refused.get(code):
             raise checkout_error(
                 field,
-                f"{_describe(refused[code])}: {messages}.",
+                f"{describe_variants(refused[code])}: {messages}.",
                 code,
                 variants=[v.pk for v in refused[code]],
             )
@@ -262,17 +280,15 @@ def _check_booking(variant: ProductVariant, booking: BookingInput | None) -> _Ch
             CheckoutErrorCode.INVALID,
             variants=[variant.pk],
         )
-    from marketplace.bookings import services as bookings
-
     try:
-        checked = bookings.booking_check(
+        checked = booking_services.booking_check(
             variant=variant,
             start_date=booking.start_date,
             end_date=booking.end_date,
             guests=booking.guests,
         )
     except ValidationError as exc:
-        raise _translate_booking_error(exc, variant) from exc
+        raise booking_error_for_buyer(exc, variant) from exc
     nights = (checked.end_date - checked.start_date).days
     quantity = (
         checked.units * nights if product.offering_kind == OfferingKind.HOMESTAY else checked.units
@@ -285,7 +301,7 @@ def _check_booking(variant: ProductVariant, booking: BookingInput | None) -> _Ch
     )
 
 
-def _translate_booking_error(exc: ValidationError, variant: ProductVariant) -> ValidationError:
+def booking_error_for_buyer(exc: ValidationError, variant: ProductVariant) -> ValidationError:
     """Bookings speak their own codes; buyers get the checkout's (capacity = stock)."""
     by_field = exc.error_dict if hasattr(exc, "error_dict") else {"": exc.error_list}
     entries = [e for errors in by_field.values() for e in errors]
@@ -314,7 +330,7 @@ def _check_limits(
     if over:
         raise checkout_error(
             "quantity",
-            f"At most {cap} of each item per checkout: {_describe(over)}.",
+            f"At most {cap} of each item per checkout: {describe_variants(over)}.",
             CheckoutErrorCode.QUANTITY_GREATER_THAN_LIMIT,
             variants=[v.pk for v in over],
         )
@@ -330,7 +346,7 @@ def _check_limits(
     if over:
         raise checkout_error(
             "quantity",
-            f"Over the per-customer limit: {_describe(over)}.",
+            f"Over the per-customer limit: {describe_variants(over)}.",
             CheckoutErrorCode.QUANTITY_GREATER_THAN_LIMIT,
             variants=[v.pk for v in over],
         )
@@ -396,7 +412,7 @@ def _reserve_stock(*, checkout: Checkout, lines: Sequence[CheckoutLine], now: da
     if short:
         raise checkout_error(
             "quantity",
-            f"Not enough stock for {_describe(ln.variant for ln in short)}.",
+            f"Not enough stock for {describe_variants(ln.variant for ln in short)}.",
             CheckoutErrorCode.INSUFFICIENT_STOCK,
             variants=[ln.variant_id for ln in short],
             lines=[ln.pk for ln in short],
@@ -406,13 +422,11 @@ def _reserve_stock(*, checkout: Checkout, lines: Sequence[CheckoutLine], now: da
         Reservation.objects.bulk_create(reservations)
 
 
-def _hold_booking(line: CheckoutLine, now: datetime, *, minutes: int | None = None) -> None:
+def booking_line_hold(line: CheckoutLine, now: datetime, *, minutes: int | None = None) -> None:
     """Hold (or re-hold, idempotently) a booking line's tourism capacity."""
-    from marketplace.bookings import services as bookings
-
     minutes = reserve_stock_minutes() if minutes is None else minutes
     try:
-        bookings.booking_hold(
+        booking_services.booking_hold(
             key=line.hold_key,
             variant=line.variant,
             start_date=line.booking_start_date,  # type: ignore[arg-type]
@@ -421,16 +435,14 @@ def _hold_booking(line: CheckoutLine, now: datetime, *, minutes: int | None = No
             expires_at=now + timedelta(minutes=minutes),
         )
     except ValidationError as exc:
-        raise _translate_booking_error(exc, line.variant) from exc
+        raise booking_error_for_buyer(exc, line.variant) from exc
 
 
 def _release_lines(lines: Sequence[CheckoutLine]) -> None:
     """Give back what deleted lines held. Stock reservations go with the rows (CASCADE)."""
     keys = [ln.hold_key for ln in lines if ln.is_booking]
     if keys:
-        from marketplace.bookings import services as bookings
-
-        bookings.booking_release_many(keys=keys)
+        booking_services.booking_release_many(keys=keys)
 
 
 def _drop_empty_shops(checkout: Checkout) -> None:
@@ -496,7 +508,7 @@ def _apply_line_changes(
         line.booking_guests = booking.guests
         line.save()
         if reserve_stock_minutes() > 0:
-            _hold_booking(line, now)
+            booking_line_hold(line, now)
     if removed:
         _release_lines(removed)
         _drop_empty_shops(checkout)
@@ -531,6 +543,27 @@ def _plan_additions(
     return dict(goods), bookings, variants
 
 
+def address_snapshot(address: Mapping[str, Any]) -> dict[str, Any]:
+    """The snapshot a checkout (and later its order) keeps of `address`, under a stable ID.
+
+    Clients key addresses by `id` (Saleor's storefront normalises its cache on it), so each
+    snapshot gets the pk of an owner-less Address row written alongside. A new address
+    is a new row, never an edited one: one ID always means one content.
+    """
+    values = {field: address[field] for field in ADDRESS_FIELDS if field in address}
+    row = Address.objects.create(user=None, **values)
+    return {**{k: v for k, v in address.items() if k != "id"}, "id": row.pk}
+
+
+def _add_lines(checkout: Checkout, lines: Sequence[CheckoutLineInput]) -> Checkout:
+    """Add lines to the locked checkout and refresh its statuses."""
+    if lines:
+        goods, bookings, variants = _plan_additions(checkout=checkout, lines=lines)
+        _apply_line_changes(checkout=checkout, goods=goods, bookings=bookings, variants=variants)
+    _touch(checkout, buyer_sees_new_delivery_prices=True)
+    return checkout
+
+
 @transaction.atomic
 def checkout_create(
     *,
@@ -556,14 +589,10 @@ def checkout_create(
         user=user,
         email=email,
         currency=channel.currency_code,
-        shipping_address=dict(shipping_address) if shipping_address else None,
-        billing_address=dict(billing_address) if billing_address else None,
+        shipping_address=address_snapshot(shipping_address) if shipping_address else None,
+        billing_address=address_snapshot(billing_address) if billing_address else None,
     )
-    if lines:
-        goods, bookings, variants = _plan_additions(checkout=checkout, lines=lines)
-        _apply_line_changes(checkout=checkout, goods=goods, bookings=bookings, variants=variants)
-    _touch(checkout)
-    return checkout
+    return _add_lines(checkout, lines)
 
 
 @transaction.atomic
@@ -571,11 +600,7 @@ def checkout_lines_add(*, checkout: Checkout, lines: Sequence[CheckoutLineInput]
     """Add lines; goods of a variant already in the checkout add to its quantity, each
     booking becomes its own line. Stock and capacity are (re)reserved."""
     checkout = _lock_open_checkout(checkout)
-    if lines:
-        goods, bookings, variants = _plan_additions(checkout=checkout, lines=lines)
-        _apply_line_changes(checkout=checkout, goods=goods, bookings=bookings, variants=variants)
-    _touch(checkout)
-    return checkout
+    return _add_lines(checkout, lines)
 
 
 @transaction.atomic
@@ -638,7 +663,7 @@ def checkout_lines_update(
         _release_lines(removed_bookings)
     _apply_line_changes(checkout=checkout, goods=goods, bookings=bookings, variants=variants)
     _drop_empty_shops(checkout)
-    _touch(checkout)
+    _touch(checkout, buyer_sees_new_delivery_prices=True)
     return checkout
 
 
@@ -655,7 +680,7 @@ def checkout_lines_delete(*, checkout: Checkout, line_ids: Sequence[int]) -> Che
     CheckoutLine.objects.filter(pk__in=[ln.pk for ln in lines]).delete()
     _release_lines(lines)
     _drop_empty_shops(checkout)
-    _touch(checkout)
+    _touch(checkout, buyer_sees_new_delivery_prices=True)
     return checkout
 
 
@@ -688,8 +713,10 @@ def checkout_shipping_address_update(*, checkout: Checkout, address: Mapping[str
     """Store a shipping address snapshot. `address` must already be validated (the API runs
     `marketplace.accounts.addresses` on the input first); it is stored as given."""
     checkout = _lock_open_checkout(checkout)
-    checkout.shipping_address = dict(address)
+    checkout.shipping_address = address_snapshot(address)
     checkout.save(update_fields=["shipping_address", "last_change"])
+    # Express prices depend on where the parcel goes.
+    _touch(checkout, buyer_sees_new_delivery_prices=True)
     return checkout
 
 
@@ -697,7 +724,7 @@ def checkout_shipping_address_update(*, checkout: Checkout, address: Mapping[str
 def checkout_billing_address_update(*, checkout: Checkout, address: Mapping[str, Any]) -> Checkout:
     """Store a billing address snapshot (validated by the caller, as for shipping)."""
     checkout = _lock_open_checkout(checkout)
-    checkout.billing_address = dict(address)
+    checkout.billing_address = address_snapshot(address)
     checkout.save(update_fields=["billing_address", "last_change"])
     return checkout
 
@@ -762,11 +789,36 @@ def checkout_delivery_method_update(
                 f"{method.name} is not offered by {shop}.",
                 CheckoutErrorCode.DELIVERY_METHOD_NOT_APPLICABLE,
             )
+        _refuse_undeliverable(checkout=checkout, method=method, lines=lines)
         CheckoutDelivery.objects.update_or_create(
             checkout=checkout, shop=shop, defaults={"delivery_method": method}
         )
-    _touch(checkout)
+    _touch(checkout, buyer_sees_new_delivery_prices=True)
     return checkout
+
+
+def _refuse_undeliverable(
+    *, checkout: Checkout, method: Any, lines: Sequence[CheckoutLine]
+) -> None:
+    """A method that cannot take this shop's parcel to the checkout's address (not served,
+    no rate there, an address we cannot place) is refused, saying why. With no address yet
+    an express method can still be chosen; its price is known once the address is."""
+    if checkout.shipping_address is None:
+        return
+    quote = delivery_quotes(
+        shop_items=parcel_items((line.variant, line.quantity) for line in lines),
+        shop_subtotals=selectors.checkout_shop_subtotals(
+            checkout=checkout, shop_ids=[method.shop_id]
+        ),
+        address=checkout.shipping_address,
+        method_ids=[method.pk],
+    ).for_method(method.pk)
+    if quote is not None and quote.refusal is not None:
+        raise checkout_error(
+            "delivery_method_id",
+            f"{method.name} cannot deliver to this address: {refusal_reason(quote.refusal)}",
+            CheckoutErrorCode.SHIPPING_METHOD_NOT_APPLICABLE,
+        )
 
 
 @transaction.atomic
@@ -830,7 +882,7 @@ def checkout_mark_charged(*, checkout_id: UUID | str, amount: Decimal) -> Checko
     latest one), so a replayed notification sets the same figure again: idempotent.
 
     Works on completed checkouts too (the figure is kept); the order's own status is kept
-    by `marketplace.orders.services.order_mark_charged`."""
+    by `marketplace.orders.lifecycle.order_mark_charged`."""
     return _mark_paid(checkout_id=checkout_id, charged=Decimal(amount))
 
 
@@ -898,331 +950,3 @@ def reservations_delete_expired(*, now: datetime | None = None) -> int:
     """Delete stock reservations past their time (they already count for nothing)."""
     deleted, _ = Reservation.objects.filter(reserved_until__lte=now or timezone.now()).delete()
     return deleted
-
-
-# --- completion ---------------------------------------------------------------------------
-
-
-def _refuse_incomplete(checkout: Checkout, totals: selectors.CheckoutTotals) -> None:
-    """Everything that must hold before any stock is touched."""
-    if not totals.shops:
-        raise checkout_error("lines", "The checkout has no lines.", CheckoutErrorCode.NO_LINES)
-    if not checkout.email:
-        raise checkout_error(
-            "email", "The checkout has no email address.", CheckoutErrorCode.EMAIL_NOT_SET
-        )
-    unavailable: dict[CheckoutErrorCode, list[selectors.LineInfo]] = defaultdict(list)
-    for info in totals.lines:
-        if info.unavailable is not None:
-            unavailable[info.unavailable].append(info)
-    for code, infos in unavailable.items():
-        raise checkout_error(
-            "lines",
-            f"No longer available: {_describe(i.variant for i in infos)}.",
-            code,
-            variants=[i.variant.pk for i in infos],
-            lines=[i.line.pk for i in infos],
-        )
-    now = timezone.now()
-    for shop_totals in totals.shops:
-        # A code that lapsed since it was applied (expired, used up) is not dropped
-        # silently: the buyer paid expecting it. (One below its minimum spend just gives
-        # nothing, as the totals showed.)
-        lapse = shop_totals.voucher and selectors.voucher_lapse(
-            voucher=shop_totals.voucher, now=now
-        )
-        if lapse:
-            raise checkout_error(
-                "promo_code",
-                f"{lapse} Remove it to continue.",
-                CheckoutErrorCode.VOUCHER_NOT_APPLICABLE,
-            )
-    needs_address = False
-    for shop_totals in totals.shops:
-        if not shop_totals.is_shipping_required:
-            continue
-        delivery = shop_totals.delivery
-        if delivery is None:
-            raise checkout_error(
-                "delivery_method_id",
-                f"Choose how {shop_totals.shop} should deliver.",
-                CheckoutErrorCode.SHIPPING_METHOD_NOT_SET,
-            )
-        if not delivery.delivery_method.is_active:
-            raise checkout_error(
-                "delivery_method_id",
-                f"{delivery.delivery_method.name} is no longer offered by {shop_totals.shop}.",
-                CheckoutErrorCode.DELIVERY_METHOD_NOT_APPLICABLE,
-            )
-        needs_address |= not delivery.delivery_method.is_pickup
-    if needs_address and not checkout.shipping_address:
-        raise checkout_error(
-            "shipping_address",
-            "Express delivery needs a shipping address.",
-            CheckoutErrorCode.SHIPPING_ADDRESS_NOT_SET,
-        )
-
-
-def _allocate_stock(
-    *, checkout: Checkout, infos: Sequence[selectors.LineInfo], now: datetime
-) -> dict[int, list[tuple[Stock, int]]]:
-    """Lock the stock rows in pk order, re-check what is free (other checkouts' live
-    reservations count, this one's do not) and take it. Returns line pk → [(stock, n)];
-    refuses with INSUFFICIENT_STOCK naming every short variant."""
-    tracked = [i for i in infos if i.variant.track_inventory and not i.line.is_booking]
-    if not tracked:
-        return {}
-    stocks = list(
-        Stock.objects.select_for_update()
-        .filter(product_variant_id__in={i.variant.pk for i in tracked})
-        .order_by("pk")
-    )
-    free = selectors.stock_available_for_checkout(stocks=stocks, checkout=checkout, now=now)
-    by_variant: dict[int, list[Stock]] = defaultdict(list)
-    for stock in stocks:
-        by_variant[stock.product_variant_id].append(stock)
-    taken: dict[int, list[tuple[Stock, int]]] = defaultdict(list)
-    short = []
-    for info in tracked:
-        need = info.line.quantity
-        for stock in by_variant[info.variant.pk]:
-            take = min(need, free[stock.pk])
-            if take:
-                taken[info.line.pk].append((stock, take))
-                free[stock.pk] -= take
-                need -= take
-        if need:
-            short.append(info)
-    if short:
-        raise checkout_error(
-            "lines",
-            f"Not enough stock for {_describe(i.variant for i in short)}.",
-            CheckoutErrorCode.INSUFFICIENT_STOCK,
-            variants=[i.variant.pk for i in short],
-            lines=[i.line.pk for i in short],
-        )
-    per_stock: dict[int, int] = defaultdict(int)
-    for parts in taken.values():
-        for stock, n in parts:
-            per_stock[stock.pk] += n
-    # One UPDATE for every row; the CHECK allocated ≤ quantity is the last line of defence.
-    Stock.objects.filter(pk__in=list(per_stock)).update(
-        quantity_allocated=F("quantity_allocated")
-        + Case(
-            *(When(pk=pk, then=Value(n)) for pk, n in per_stock.items()),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
-    return taken
-
-
-def _allocate_bookings(*, infos: Sequence[selectors.LineInfo], now: datetime) -> None:
-    """Renew each booking line's hold (re-checking capacity if it lapsed) and sell them all.
-
-    The hold rows are locked first, in key order, before any calendar day: the bookings
-    domain's lock order, which its expiry sweep also follows."""
-    booking_lines = sorted(
-        (i.line for i in infos if i.line.is_booking),
-        key=lambda ln: (ln.variant.product_id, ln.booking_start_date, ln.pk),
-    )
-    if not booking_lines:
-        return
-    from marketplace.bookings import services as bookings
-    from marketplace.bookings.models import BookingHold
-
-    keys = sorted(ln.hold_key for ln in booking_lines)
-    list(BookingHold.objects.select_for_update().filter(key__in=keys).order_by("key"))
-    for line in booking_lines:
-        _hold_booking(line, now, minutes=max(reserve_stock_minutes(), 1))
-    try:
-        bookings.booking_allocate_many(keys=keys, now=now)
-    except ValidationError as exc:  # cannot happen after a fresh hold; kept explicit
-        raise _translate_booking_error(exc, booking_lines[0].variant) from exc
-
-
-def _redeem_vouchers(*, totals: selectors.CheckoutTotals, now: datetime) -> None:
-    """Count one use of each applied voucher, under its row lock (pk order)."""
-    vouchers = {s.voucher.pk: s for s in totals.shops if s.voucher is not None}
-    if not vouchers:
-        return
-    for voucher in Voucher.objects.select_for_update().filter(pk__in=vouchers).order_by("pk"):
-        shop_totals = vouchers[voucher.pk]
-        reason = selectors.voucher_refusal(
-            voucher=voucher, shop_subtotal=shop_totals.subtotal, now=now
-        )
-        if reason and shop_totals.discount:
-            # The discount was priced in but the voucher lapsed meanwhile (used up).
-            raise checkout_error("promo_code", reason, CheckoutErrorCode.VOUCHER_NOT_APPLICABLE)
-        if shop_totals.discount:
-            Voucher.objects.filter(pk=voucher.pk).update(used=F("used") + 1)
-
-
-@transaction.atomic
-def checkout_complete(
-    *, checkout: Checkout, user: User | None = None, allow_unpaid: bool = False
-) -> Order:
-    """Turn the checkout into one order with one shop order per shop; all or nothing.
-
-    Idempotent: a checkout already completed returns its order and changes nothing (the
-    checkout row lock makes concurrent calls queue, and the second sees the first's order).
-
-    Requires the total to be charged (`charge_status` FULL or OVERCHARGED) unless
-    `allow_unpaid`, which the cash gateway passes for pay-at-the-counter orders.
-
-    Locks, in order: the checkout row; the stock rows (pk order), re-checking availability;
-    the tourism holds and their days (key, then product and date); the vouchers (pk).
-    Then writes the order, its shop orders, snapshot lines and allocations, drops the
-    reservations, records events and, after commit, sends the notifications.
-    """
-    locked = Checkout.objects.select_for_update().filter(pk=checkout.pk).first()
-    if locked is None:
-        raise checkout_error("id", "This checkout does not exist.", CheckoutErrorCode.NOT_FOUND)
-    if locked.order_id is not None:
-        return Order.objects.get(pk=locked.order_id)
-    checkout = locked
-    now = timezone.now()
-
-    totals = selectors.checkout_totals(checkout=checkout, now=now)
-    _refuse_incomplete(checkout, totals)
-    charge_status = selectors.charge_status_for(charged=checkout.charged_amount, total=totals.total)
-    paid = charge_status in ("FULL", "OVERCHARGED")
-    if not paid and not allow_unpaid:
-        raise checkout_error(
-            None,
-            f"The checkout is not fully paid (¥{checkout.charged_amount} of ¥{totals.total}).",
-            CheckoutErrorCode.CHECKOUT_NOT_FULLY_PAID,
-        )
-
-    taken = _allocate_stock(checkout=checkout, infos=totals.lines, now=now)
-    _allocate_bookings(infos=totals.lines, now=now)
-    _redeem_vouchers(totals=totals, now=now)
-
-    checkout.completing_started_at = now
-    order = Order.objects.create(
-        checkout_token=checkout.token,
-        channel_id=checkout.channel_id,
-        user=checkout.user or user,
-        user_email=checkout.email,
-        status=OrderStatus.UNFULFILLED,
-        # Plain values, as a row read back would hold: enum members of the checkout's
-        # choices kept on this instance would not serialise as the order's API enums.
-        charge_status=OrderChargeStatus(str(charge_status)).value,
-        authorize_status=OrderAuthorizeStatus(str(checkout.authorize_status)).value,
-        charged_amount=checkout.charged_amount,
-        shipping_address=checkout.shipping_address,
-        billing_address=checkout.billing_address,
-        currency=checkout.currency,
-        subtotal_amount=totals.subtotal,
-        shipping_amount=totals.shipping,
-        discount_amount=totals.discount,
-        total_amount=totals.total,
-    )
-    _write_order_lines(order=order, totals=totals, taken=taken)
-    Reservation.objects.filter(checkout_line__checkout=checkout).delete()
-
-    actor = user if user is not None and user.is_authenticated else None
-    events = [
-        OrderEvent(
-            order=order,
-            type=OrderEventType.PLACED_AUTOMATICALLY_FROM_PAID_CHECKOUT
-            if paid
-            else OrderEventType.PLACED,
-            user=actor,
-            parameters={"checkout": str(checkout.token), "pay_later": not paid},
-        )
-    ]
-    if paid:
-        events.append(
-            OrderEvent(
-                order=order,
-                type=OrderEventType.ORDER_FULLY_PAID,
-                parameters={"amount": str(checkout.charged_amount)},
-            )
-        )
-    OrderEvent.objects.bulk_create(events)
-
-    checkout.order = order
-    checkout.charge_status = charge_status
-    checkout.save(update_fields=["order", "completing_started_at", "charge_status", "last_change"])
-
-    order_id = str(order.pk)
-    transaction.on_commit(lambda: _schedule_order_placed(order_id))
-    return order
-
-
-def _write_order_lines(
-    *, order: Order, totals: selectors.CheckoutTotals, taken: Mapping[int, list[tuple[Stock, int]]]
-) -> None:
-    shop_orders = ShopOrder.objects.bulk_create(
-        [
-            ShopOrder(
-                order=order,
-                shop=s.shop,
-                delivery_method=s.delivery.delivery_method
-                if s.delivery and s.is_shipping_required
-                else None,
-                delivery_method_name=s.delivery.delivery_method.name
-                if s.delivery and s.is_shipping_required
-                else "",
-                delivery_kind=s.delivery.delivery_method.kind
-                if s.delivery and s.is_shipping_required
-                else "",
-                voucher=s.voucher if s.discount else None,
-                voucher_code=s.voucher.code if s.voucher and s.discount else "",
-                currency=order.currency,
-                subtotal_amount=s.subtotal,
-                shipping_amount=s.shipping,
-                discount_amount=s.discount,
-                total_amount=s.total,
-            )
-            for s in totals.shops
-        ]
-    )
-    order_lines: list[OrderLine] = []
-    sources: list[selectors.LineInfo] = []
-    for shop_order, shop_totals in zip(shop_orders, totals.shops, strict=True):
-        for info in shop_totals.lines:
-            variant, line = info.variant, info.line
-            unit = info.unit_price or Decimal("0.00")
-            order_lines.append(
-                OrderLine(
-                    shop_order=shop_order,
-                    variant=variant,
-                    product_name=variant.product.name,
-                    variant_name=variant.name,
-                    product_sku=variant.sku,
-                    offering_kind=variant.product.offering_kind,
-                    is_shipping_required=info.is_shipping_required,
-                    quantity=line.quantity,
-                    currency=order.currency,
-                    unit_price_amount=unit,
-                    total_price_amount=info.total_price,
-                    beneficiary_kind=variant.beneficiary_kind,
-                    beneficiary_household_id=variant.beneficiary_household_id,
-                    booking_start_date=line.booking_start_date,
-                    booking_end_date=line.booking_end_date,
-                    booking_guests=line.booking_guests,
-                    # The exact link to the booking sold above (refunds and cancellation
-                    # find it by this key, not by matching dates).
-                    booking_hold_key=line.hold_key if line.is_booking else None,
-                )
-            )
-            sources.append(info)
-    OrderLine.objects.bulk_create(order_lines)
-    Allocation.objects.bulk_create(
-        [
-            Allocation(order_line=order_line, stock=stock, quantity_allocated=n)
-            for order_line, info in zip(order_lines, sources, strict=True)
-            for stock, n in taken.get(info.line.pk, [])
-        ]
-    )
-
-
-def _schedule_order_placed(order_id: str) -> None:
-    from marketplace.orders.tasks import send_order_placed_notifications
-
-    try:
-        send_order_placed_notifications.delay(order_id)
-    except Exception:  # a broker hiccup must not turn a placed order into an error
-        logger.exception("Could not schedule the notifications of order %s", order_id)

@@ -1,8 +1,8 @@
 """Orders: one buyer-facing `Order` per completed checkout, one `ShopOrder` per village shop
 inside it, snapshot `OrderLine`s and the `OrderEvent` history.
 
-Orders are written by `marketplace.checkout.services.checkout_complete` and changed by the
-services in `marketplace.orders.services`. Lines copy names, SKU, price and beneficiary at
+Orders are written by `marketplace.checkout.complete_checkout.checkout_complete` and changed
+by `marketplace.orders.lifecycle`. Lines copy names, SKU, price and beneficiary at
 the time of sale, so later catalog edits never rewrite what was sold.
 """
 
@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Func, Q
+
+from marketplace.bookings.models import booking_all_or_none
 
 
 class NextVal(Func):
@@ -245,22 +247,7 @@ class OrderLine(models.Model):
                 condition=Q(beneficiary_kind="HOUSEHOLD", beneficiary_household__isnull=False)
                 | Q(beneficiary_kind="COLLECTIVE", beneficiary_household__isnull=True),
             ),
-            models.CheckConstraint(
-                name="order_line_booking_all_or_none",
-                # All three or none; NULL is spelled out because CHECK passes on NULL.
-                condition=Q(
-                    booking_start_date__isnull=True,
-                    booking_end_date__isnull=True,
-                    booking_guests__isnull=True,
-                )
-                | Q(
-                    booking_start_date__isnull=False,
-                    booking_end_date__isnull=False,
-                    booking_guests__isnull=False,
-                    booking_end_date__gt=F("booking_start_date"),
-                    booking_guests__gte=1,
-                ),
-            ),
+            booking_all_or_none(name="order_line_booking_all_or_none"),
             models.CheckConstraint(
                 name="order_line_hold_key_only_on_bookings",
                 condition=Q(booking_hold_key__isnull=True) | Q(booking_start_date__isnull=False),

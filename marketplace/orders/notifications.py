@@ -16,9 +16,36 @@ from django.core.mail import send_mail
 from marketplace.accounts.models import Role, RoleAssignment
 from marketplace.orders.models import Order, OrderEvent, OrderEventType, OrderStatus
 from marketplace.orders.selectors import order_get
+from marketplace.organisations.models import Shop
 
 PLACED = "order_placed"
 CANCELED = "shop_order_canceled"
+
+
+def mail_sender() -> str:
+    return getattr(settings, "DEFAULT_FROM_EMAIL", "noreply@ruralmart.local")
+
+
+def order_mail_send(
+    *,
+    order: Order,
+    email: str,
+    notification: str,
+    to: str,
+    subject: str,
+    body: str,
+    shop: Shop | None = None,
+) -> None:
+    """Send one plain-text mail about the order and record it as an EMAIL_SENT event: the
+    record a retried send reads to skip whoever was served. Shared with the payments
+    domain's notices."""
+    send_mail(subject, body, mail_sender(), [email])
+    OrderEvent.objects.create(
+        order=order,
+        type=OrderEventType.EMAIL_SENT,
+        shop=shop,
+        parameters={"email": email, "notification": notification, "to": to},
+    )
 
 
 def _already_sent(order: Order) -> set[tuple[str, str]]:
@@ -34,20 +61,16 @@ def order_placed_notify(*, order_id: UUID | str) -> int:
     if order is None:
         return 0
     sent_before = _already_sent(order)
-    sender = getattr(settings, "DEFAULT_FROM_EMAIL", "noreply@ruralmart.local")
     sent = 0
     if order.user_email and (order.user_email, PLACED) not in sent_before:
         shops = ", ".join(so.shop.name for so in order.shop_orders.select_related("shop"))
-        send_mail(
-            f"Ruralmart order #{order.number} received",
-            f"Thank you. Order #{order.number} from {shops}: total ¥{order.total_amount}.",
-            sender,
-            [order.user_email],
-        )
-        OrderEvent.objects.create(
+        order_mail_send(
             order=order,
-            type=OrderEventType.EMAIL_SENT,
-            parameters={"email": order.user_email, "notification": PLACED, "to": "customer"},
+            email=order.user_email,
+            notification=PLACED,
+            to="customer",
+            subject=f"Ruralmart order #{order.number} received",
+            body=f"Thank you. Order #{order.number} from {shops}: total ¥{order.total_amount}.",
         )
         sent += 1
     for shop_order in order.shop_orders.select_related("shop"):
@@ -61,17 +84,14 @@ def order_placed_notify(*, order_id: UUID | str) -> int:
                 f"{line.quantity} × {line.product_name} {line.variant_name} ({line.product_sku})"
                 for line in shop_order.lines.all()
             )
-            send_mail(
-                f"New order #{order.number} for {shop_order.shop.name}",
-                f"{lines}\nShop total ¥{shop_order.total_amount}.",
-                sender,
-                [email],
-            )
-            OrderEvent.objects.create(
+            order_mail_send(
                 order=order,
-                type=OrderEventType.EMAIL_SENT,
+                email=email,
+                notification=PLACED,
+                to="shop",
+                subject=f"New order #{order.number} for {shop_order.shop.name}",
+                body=f"{lines}\nShop total ¥{shop_order.total_amount}.",
                 shop=shop_order.shop,
-                parameters={"email": email, "notification": PLACED, "to": "shop"},
             )
             sent += 1
     return sent
@@ -113,7 +133,7 @@ def order_canceled_notify(*, order_id: UUID | str, shop_order_ids: list[int]) ->
         f"Ruralmart order #{order.number}: cancelled",
         f"Part of order #{order.number} was cancelled:\n{body}\n"
         "Anything you paid for it is refunded to where it came from.",
-        getattr(settings, "DEFAULT_FROM_EMAIL", "noreply@ruralmart.local"),
+        mail_sender(),
         [order.user_email],
     )
     OrderEvent.objects.bulk_create(

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet, Sum
 
 from marketplace.accounts.models import User
+from marketplace.accounts.permissions import role_scopes
 from marketplace.orders.models import Order, OrderLine, OrderStatus, ShopOrder
 from marketplace.organisations.models import Shop
 
@@ -43,8 +44,6 @@ def shop_orders_of_shop(*, shop: Shop) -> QuerySet[ShopOrder]:
 def shop_orders_visible_to(*, user: Any) -> QuerySet[ShopOrder]:
     """Shop orders by role: a manager's (or counter operator's) own shops, a township
     officer's township (read-only), everything for the platform admin, nothing otherwise."""
-    from marketplace.accounts.permissions import role_scopes
-
     scopes = role_scopes(user)
     queryset = ShopOrder.objects.order_by("-created_at", "-pk")
     if scopes.is_platform_admin:
@@ -66,32 +65,12 @@ def order_live_total(*, order_id: UUID | str) -> Decimal | None:
     )
 
 
-def _booking_of(item: Any) -> tuple[Any, ...]:
-    return (item.variant_id, item.booking_start_date, item.booking_end_date, item.booking_guests)
-
-
-def order_line_hold_keys(*, order: Order, lines: Iterable[OrderLine]) -> dict[int, str]:
-    """The booking hold key of each tourism line among `lines` (pass all of a shop order's
-    tourism lines), by line pk: the key the line keeps, or, for lines sold before lines
-    kept their key, the checkout line it was sold from, matched by booking. Identical old
-    bookings are paired with identical checkout lines in pk order, so each finds its own
-    hold rather than all finding the first. Lines with no hold found are left out.
-
-    At most one query (only when old lines are among `lines`)."""
-    from marketplace.checkout.models import CheckoutLine
-
-    booked = [line for line in lines if line.booking_start_date]
-    keys = {line.pk: line.booking_hold_key for line in booked if line.booking_hold_key}
-    old = sorted((line for line in booked if not line.booking_hold_key), key=lambda x: x.pk)
-    if not old or order.checkout_token is None:
-        return keys
-    sources: dict[tuple[Any, ...], list[str]] = {}
-    for source in CheckoutLine.objects.filter(
-        checkout_id=order.checkout_token, booking_start_date__isnull=False
-    ).order_by("pk"):
-        sources.setdefault(_booking_of(source), []).append(source.hold_key)
-    for line in old:
-        candidates = sources.get(_booking_of(line))
-        if candidates:
-            keys[line.pk] = candidates.pop(0)
-    return keys
+def order_line_hold_keys(*, lines: Iterable[OrderLine]) -> dict[int, str]:
+    """The booking hold key of each tourism line among `lines`, by line pk (checkout
+    completion stores it on the line; lines sold before that got theirs from migration
+    0005). Lines with no hold are left out. No query."""
+    return {
+        line.pk: line.booking_hold_key
+        for line in lines
+        if line.booking_start_date and line.booking_hold_key
+    }

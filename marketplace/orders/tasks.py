@@ -6,6 +6,8 @@ import logging
 
 from celery import shared_task
 
+from marketplace.orders.notifications import order_canceled_notify, order_placed_notify
+
 logger = logging.getLogger("ruralmart.orders")
 
 
@@ -14,8 +16,6 @@ def send_order_placed_notifications(order_id: str) -> int:
     """Email the buyer and each shop's managers that an order was placed; returns how many
     emails went out. Scheduled by `checkout_complete` after commit. A recipient already
     recorded in an EMAIL_SENT event is skipped, so a retried task does not mail twice."""
-    from marketplace.orders.notifications import order_placed_notify
-
     return order_placed_notify(order_id=order_id)
 
 
@@ -23,18 +23,4 @@ def send_order_placed_notifications(order_id: str) -> int:
 def send_order_canceled_notifications(order_id: str, shop_order_ids: list[int]) -> int:
     """Email the buyer that these shop orders were cancelled; scheduled after commit by the
     cancellation services. Shop orders already announced are skipped on a retry."""
-    from marketplace.orders.notifications import order_canceled_notify
-
     return order_canceled_notify(order_id=order_id, shop_order_ids=shop_order_ids)
-
-
-@shared_task(name="orders.cancel_unpaid_counter_orders", acks_late=True)
-def cancel_unpaid_counter_orders() -> int:
-    """Periodic: cancel counter (cash) orders nobody paid within COUNTER_PAYMENT_DAYS, so
-    their stock and booking days go back on sale. Returns how many orders were cancelled.
-    Safe to repeat and to overlap: each order is re-checked under its lock."""
-    from django.utils import timezone
-
-    from marketplace.payments.services import orders_cancel_unpaid_at_counter
-
-    return orders_cancel_unpaid_at_counter(now=timezone.now())

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from marketplace.accounts.permissions import can_view_household_personal_data
+
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
     from marketplace.organisations.models import Household
@@ -46,8 +48,6 @@ class HouseholdPersonalData:
 
 
 def household_personal_data(*, household: Household, viewer: User | None) -> HouseholdPersonalData:
-    from marketplace.accounts.permissions import can_view_household_personal_data
-
     if viewer is not None and can_view_household_personal_data(user=viewer, household=household):
         return HouseholdPersonalData(
             head_name=household.head_name,

@@ -4,6 +4,8 @@
   face-to-face QR code (QR) used at the counter.
 - `ruralmart.payments.cash` only in the `village-counter` channel: pay at the Red
   Supermarket counter.
+- `saleor.io.dummy-payment-app`, the demo gateway, only where DEMO_PAYMENT_GATEWAY is on:
+  Saleor's dummy payment app's flow, so Saleor's unmodified storefront can pay (no money).
 
 Also the one place that builds the Alipay adapter from settings (`alipay_gateway`), so
 tests and the demo swap the gateway in one spot.
@@ -12,6 +14,8 @@ tests and the demo swap the gateway in one spot.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from marketplace.channels.models import Channel
 from marketplace.payments.alipay.gateway import AlipayGateway, gateway_from_settings
@@ -64,11 +68,25 @@ def _cash_info() -> PaymentGatewayInfo:
     )
 
 
+def _demo_info() -> PaymentGatewayInfo:
+    return PaymentGatewayInfo(
+        id=GatewayId.DEMO.value,
+        name="Demo payments (no money moves)",
+        config=(GatewayConfigLine("methods", PaymentMethod.DEMO.value),),
+    )
+
+
+def demo_gateway_enabled() -> bool:
+    return bool(getattr(settings, "DEMO_PAYMENT_GATEWAY", False))
+
+
 def available_gateways(*, channel: Channel) -> list[PaymentGatewayInfo]:
     """The gateways a buyer in `channel` may pay with, Alipay first."""
     gateways = [_alipay_info()]
     if channel.slug == CASH_CHANNEL_SLUG:
         gateways.append(_cash_info())
+    if demo_gateway_enabled():
+        gateways.append(_demo_info())
     return gateways
 
 

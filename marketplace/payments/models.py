@@ -8,7 +8,8 @@
 - `Refund`: money given back for one shop order, under an `out_request_no` made once and
   reused on every retry.
 
-Only `marketplace.payments.services` writes these rows.
+Only the payments services (`initialize`, `notify`, `cash`, `refunds`, `cancellation`, on
+`records`) write these rows.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def _money(**kw: object) -> models.DecimalField:
 class GatewayId(models.TextChoices):
     ALIPAY = "ruralmart.payments.alipay", "Alipay"
     CASH = "ruralmart.payments.cash", "Cash at the village counter"
+    # Saleor's dummy payment app's id, so Saleor's own storefront offers it unchanged. Only
+    # where settings.DEMO_PAYMENT_GATEWAY is on (the demo and tests, never production).
+    DEMO = "saleor.io.dummy-payment-app", "Demo payments (no money moves)"
 
 
 class PaymentMethod(models.TextChoices):
@@ -35,6 +39,7 @@ class PaymentMethod(models.TextChoices):
     WAP = "WAP", "Alipay mobile cashier"
     QR = "QR", "Alipay face-to-face QR"
     CASH = "CASH", "Cash"
+    DEMO = "DEMO", "Demo payment"
 
 
 class TransactionStatus(models.TextChoices):
@@ -136,7 +141,11 @@ class TransactionItem(models.Model):
             models.CheckConstraint(
                 # Cash is paid at the counter; Alipay by one of its cashiers.
                 condition=Q(gateway_id=GatewayId.CASH, method=PaymentMethod.CASH)
-                | (Q(gateway_id=GatewayId.ALIPAY) & ~Q(method=PaymentMethod.CASH)),
+                | Q(gateway_id=GatewayId.DEMO, method=PaymentMethod.DEMO)
+                | (
+                    Q(gateway_id=GatewayId.ALIPAY)
+                    & ~Q(method__in=[PaymentMethod.CASH, PaymentMethod.DEMO])
+                ),
                 name="transaction_method_matches_gateway",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="transaction_amount_positive"),

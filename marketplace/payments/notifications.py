@@ -9,14 +9,18 @@ the send, so a retried task skips whoever was served.
 
 from __future__ import annotations
 
+import logging
 from uuid import UUID
 
-from django.conf import settings
-from django.core.mail import send_mail
+from celery import shared_task
 
 from marketplace.accounts.models import Role, RoleAssignment
+from marketplace.core.on_commit import delay_on_commit
 from marketplace.orders.models import OrderChargeStatus, OrderEvent, OrderEventType
+from marketplace.orders.notifications import order_mail_send
 from marketplace.orders.selectors import order_get
+
+logger = logging.getLogger("ruralmart.payments")
 
 PAID = "order_paid"
 
@@ -34,21 +38,17 @@ def order_paid_notify(*, order_id: UUID | str) -> int:
         for event in OrderEvent.objects.filter(order=order, type=OrderEventType.EMAIL_SENT)
         if event.parameters.get("notification") == PAID
     }
-    sender = getattr(settings, "DEFAULT_FROM_EMAIL", "noreply@ruralmart.local")
     sent = 0
     shop_orders = list(order.shop_orders.select_related("shop"))
     if order.user_email and order.user_email not in done:
-        send_mail(
-            f"Ruralmart order #{order.number} is paid",
-            f"We received ¥{order.charged_amount} for order #{order.number}. "
-            f"{', '.join(so.shop.name for so in shop_orders)} will now prepare it.",
-            sender,
-            [order.user_email],
-        )
-        OrderEvent.objects.create(
+        order_mail_send(
             order=order,
-            type=OrderEventType.EMAIL_SENT,
-            parameters={"email": order.user_email, "notification": PAID, "to": "customer"},
+            email=order.user_email,
+            notification=PAID,
+            to="customer",
+            subject=f"Ruralmart order #{order.number} is paid",
+            body=f"We received ¥{order.charged_amount} for order #{order.number}. "
+            f"{', '.join(so.shop.name for so in shop_orders)} will now prepare it.",
         )
         sent += 1
     managers = RoleAssignment.objects.filter(
@@ -61,17 +61,29 @@ def order_paid_notify(*, order_id: UUID | str) -> int:
         by_shop.setdefault(shop_id, set()).add(email)
     for shop_order in shop_orders:
         for email in sorted(by_shop.get(shop_order.shop_id, set()) - done):
-            send_mail(
-                f"Order #{order.number} for {shop_order.shop.name} is paid",
-                f"Order #{order.number} is paid: ship ¥{shop_order.total_amount} of goods.",
-                sender,
-                [email],
-            )
-            OrderEvent.objects.create(
+            order_mail_send(
                 order=order,
-                type=OrderEventType.EMAIL_SENT,
+                email=email,
+                notification=PAID,
+                to="shop",
+                subject=f"Order #{order.number} for {shop_order.shop.name} is paid",
+                body=f"Order #{order.number} is paid: ship ¥{shop_order.total_amount} of goods.",
                 shop=shop_order.shop,
-                parameters={"email": email, "notification": PAID, "to": "shop"},
             )
             sent += 1
     return sent
+
+
+@shared_task(name="payments.send_order_paid_notifications", acks_late=True)
+def send_order_paid_notifications(order_id: str) -> int:
+    return order_paid_notify(order_id=order_id)
+
+
+def order_paid_notify_after_commit(order_id: str) -> None:
+    """Mail that the order is paid once the recording transaction commits."""
+    delay_on_commit(
+        send_order_paid_notifications,
+        order_id,
+        logger=logger,
+        failure=f"Could not schedule the order-paid notifications of {order_id}",
+    )

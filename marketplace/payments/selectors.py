@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
-from marketplace.orders.models import ShopOrder
+from marketplace.orders.models import Order, OrderChargeStatus, ShopOrder
 from marketplace.payments.models import (
     GatewayId,
     Refund,
@@ -16,7 +16,7 @@ from marketplace.payments.models import (
     TransactionItem,
     TransactionStatus,
 )
-from marketplace.payments.services import payment_timeout, reconcile_after
+from marketplace.payments.records import payment_timeout, reconcile_after
 
 
 def transactions_of_checkout(*, checkout_id: UUID | str) -> QuerySet[TransactionItem]:
@@ -42,6 +42,17 @@ def checkout_pays_at_counter(*, checkout_id: UUID | str) -> bool:
         gateway_id=GatewayId.CASH,
         status__in=[TransactionStatus.PENDING, TransactionStatus.CHARGED],
     ).exists()
+
+
+def order_pays_on_handover(*, order: Order) -> bool:
+    """True when the order, not yet paid in full, is to be paid in cash at the village
+    counter when it is handed over: its shops may then fulfil it unpaid
+    (`shop_order_fulfil(..., allow_unpaid=True)`). No query for an order already paid."""
+    if order.charge_status in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED):
+        return False
+    return order.checkout_token is not None and checkout_pays_at_counter(
+        checkout_id=order.checkout_token
+    )
 
 
 def transactions_due_for_reconcile(*, now: datetime, limit: int = 200) -> list[int]:

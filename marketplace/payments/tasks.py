@@ -1,11 +1,11 @@
-"""Background work for payments. Thin: each task calls a service; all are safe to repeat
-and to run concurrently (the services lock and de-duplicate).
+"""Periodic work for payments (see CELERY_BEAT_SCHEDULE). Thin: each task calls a service;
+all are safe to repeat and to run concurrently (the services lock and de-duplicate).
 
-Periodic (see CELERY_BEAT_SCHEDULE): `payments.reconcile_pending` asks Alipay about quiet
-open trades; `payments.close_expired` closes trades unpaid after the payment timeout and
-frees their reservations. On commit: `payments.close_transaction` for an attempt another
-one superseded, `payments.send_order_paid_notifications` when a payment completes an
-existing order.
+`payments.reconcile_pending` asks Alipay about quiet open trades; `payments.close_expired`
+closes trades unpaid after the payment timeout and frees their reservations;
+`orders.cancel_unpaid_counter_orders` cancels counter orders nobody paid. The tasks run on
+commit live beside what they run: `payments.close_transaction` in `notify`,
+`payments.send_order_paid_notifications` in `notifications`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,19 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from marketplace.payments.alipay.gateway import AlipayError
+from marketplace.payments.cancellation import orders_cancel_unpaid_at_counter
+from marketplace.payments.notify import transaction_close, transaction_reconcile
+from marketplace.payments.selectors import (
+    transactions_due_for_close,
+    transactions_due_for_reconcile,
+)
+
 logger = logging.getLogger("ruralmart.payments")
 
 
 @shared_task(name="payments.reconcile_pending", acks_late=True)
 def reconcile_pending() -> dict[str, int]:
-    from marketplace.payments.alipay.gateway import AlipayError
-    from marketplace.payments.selectors import transactions_due_for_reconcile
-    from marketplace.payments.services import transaction_reconcile
-
     outcomes: dict[str, int] = {}
     for pk in transactions_due_for_reconcile(now=timezone.now()):
         try:
@@ -37,9 +41,6 @@ def reconcile_pending() -> dict[str, int]:
 
 @shared_task(name="payments.close_expired", acks_late=True)
 def close_expired() -> dict[str, int]:
-    from marketplace.payments.selectors import transactions_due_for_close
-    from marketplace.payments.services import transaction_close
-
     outcomes: dict[str, int] = {}
     for pk in transactions_due_for_close(now=timezone.now()):
         outcome = transaction_close(transaction_id=pk)
@@ -47,15 +48,10 @@ def close_expired() -> dict[str, int]:
     return outcomes
 
 
-@shared_task(name="payments.close_transaction", acks_late=True)
-def close_transaction(transaction_id: int) -> str:
-    from marketplace.payments.services import transaction_close
-
-    return transaction_close(transaction_id=transaction_id)
-
-
-@shared_task(name="payments.send_order_paid_notifications", acks_late=True)
-def send_order_paid_notifications(order_id: str) -> int:
-    from marketplace.payments.notifications import order_paid_notify
-
-    return order_paid_notify(order_id=order_id)
+# The name keeps its orders. prefix: beat schedules stored by django-celery-beat name it.
+@shared_task(name="orders.cancel_unpaid_counter_orders", acks_late=True)
+def cancel_unpaid_counter_orders() -> int:
+    """Cancel counter (cash) orders nobody paid within COUNTER_PAYMENT_DAYS, so their stock
+    and booking days go back on sale. Returns how many orders were cancelled. Safe to
+    repeat and to overlap: each order is re-checked under its lock."""
+    return orders_cancel_unpaid_at_counter(now=timezone.now())

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from marketplace.payments.services import alipay_notification_handle
+from marketplace.payments.notify import alipay_notification_handle
 
 
 @csrf_exempt

@@ -7,7 +7,7 @@ from typing import Any
 import graphene
 
 from marketplace.accounts.addresses import rules_for
-from storefront_api.account.mutations.account import AccountUpdate
+from storefront_api.account.mutations.account import AccountRequestDeletion, AccountUpdate
 from storefront_api.account.mutations.address import (
     AccountAddressCreate,
     AccountAddressDelete,
@@ -74,6 +74,7 @@ class AccountMutations(graphene.ObjectType):
     set_password = SetPassword.Field()
     password_change = PasswordChange.Field()
     account_update = AccountUpdate.Field()
+    account_request_deletion = AccountRequestDeletion.Field()
     account_address_create = AccountAddressCreate.Field()
     account_address_update = AccountAddressUpdate.Field()
     account_address_delete = AccountAddressDelete.Field()

@@ -121,7 +121,8 @@ def address_from_snapshot(data: dict[str, Any] | None) -> models.Address | None:
     """A checkout/order address snapshot as an (unsaved) Address for the Address type."""
     if not data:
         return None
-    return models.Address(**{f: data.get(f) or "" for f in ADDRESS_FIELDS})
+    # `id` is the snapshot's owner-less Address row (see checkout.services.address_snapshot).
+    return models.Address(pk=data.get("id"), **{f: data.get(f) or "" for f in ADDRESS_FIELDS})
 
 
 def customer_visible_to_caller(info: Any, user_id: int | None) -> Any:

@@ -27,6 +27,7 @@ from storefront_api.core.types import (
     CountryCode,
     Image,
     LanguageCodeEnum,
+    LanguageDisplay,
     MeasurementUnitsEnum,
     ObjectWithMetadata,
     PositiveInt,
@@ -181,11 +182,13 @@ class OfferingDetails(graphene.ObjectType):
 
 class AttributeTranslation(graphene.ObjectType):
     id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
     name = graphene.String(required=True)
 
 
 class AttributeValueTranslation(graphene.ObjectType):
     id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
     name = graphene.String(required=True)
 
 
@@ -438,6 +441,7 @@ class VariantPricingInfo(graphene.ObjectType):
 
 class ProductTranslation(graphene.ObjectType):
     id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
     seo_title = graphene.String()
     seo_description = graphene.String()
     slug = graphene.String()
@@ -447,11 +451,13 @@ class ProductTranslation(graphene.ObjectType):
 
 class ProductVariantTranslation(graphene.ObjectType):
     id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
     name = graphene.String(required=True)
 
 
 class CategoryTranslation(graphene.ObjectType):
     id = graphene.ID(required=True)
+    language = graphene.Field(LanguageDisplay, required=True)
     seo_title = graphene.String()
     seo_description = graphene.String()
     slug = graphene.String()

@@ -14,6 +14,7 @@ from storefront_api.checkout.mutations.checkout import (
     CheckoutCustomerAttach,
     CheckoutCustomerDetach,
     CheckoutEmailUpdate,
+    CheckoutLineDelete,
     CheckoutLinesAdd,
     CheckoutLinesDelete,
     CheckoutLinesUpdate,
@@ -49,6 +50,9 @@ class CheckoutMutations(graphene.ObjectType):
     checkout_lines_add = CheckoutLinesAdd.Field()
     checkout_lines_update = CheckoutLinesUpdate.Field()
     checkout_lines_delete = CheckoutLinesDelete.Field()
+    checkout_line_delete = CheckoutLineDelete.Field(
+        deprecation_reason="Use `checkoutLinesDelete` instead."
+    )
     checkout_email_update = CheckoutEmailUpdate.Field()
     checkout_shipping_address_update = CheckoutShippingAddressUpdate.Field()
     checkout_billing_address_update = CheckoutBillingAddressUpdate.Field()

@@ -48,7 +48,7 @@ from storefront_api.core.types import (
 )
 from storefront_api.discount.types import GiftCard
 from storefront_api.payment.types import PaymentGateway
-from storefront_api.shipping.types import Delivery, ShippingMethod
+from storefront_api.shipping.types import Delivery, ShippingMethod, UnavailableShippingMethod
 from storefront_api.shops.types import Shop
 
 CheckoutErrorCode = domain_enum(DomainCheckoutErrorCode, name="CheckoutErrorCode")
@@ -105,6 +105,11 @@ class CheckoutShopDelivery(graphene.ObjectType):
     discount = graphene.Field(Money, required=True)
     voucher_code = graphene.String()
     total_price = graphene.Field(TaxedMoney, required=True)
+    unavailable_deliveries = graphene.List(
+        graphene.NonNull(UnavailableShippingMethod),
+        required=True,
+        description="The shop's methods that cannot deliver these goods to the address, and why.",
+    )
 
 
 def _shop_delivery(
@@ -125,6 +130,7 @@ def _shop_delivery(
         discount=as_money(amounts.discount, currency),
         voucher_code=amounts.voucher.code if amounts.voucher and amounts.discount else None,
         total_price=as_taxed_money(amounts.total, currency),
+        unavailable_deliveries=option.unavailable,
     )
 
 
@@ -208,7 +214,8 @@ class CheckoutLineProblemVariantNotAvailable(graphene.ObjectType):
 
 
 class CheckoutProblemDeliveryMethodStale(graphene.ObjectType):
-    """Never produced: delivery prices are flat and re-read live (kept for Saleor's union)."""
+    """The chosen delivery's price moved since the buyer chose it (the shop changed its
+    rates); choosing it again accepts the new price, and checkoutComplete refuses until then."""
 
     delivery = graphene.Field(Delivery, required=True)
 
@@ -285,7 +292,15 @@ class Checkout(graphene.ObjectType):
     authorize_status = graphene.Field(CheckoutAuthorizeStatusEnum, required=True)
     charge_status = graphene.Field(CheckoutChargeStatusEnum, required=True)
     problems = graphene.List(graphene.NonNull(CheckoutProblem))
-    # Ruralmart extension.
+    # Ruralmart extensions.
+    unavailable_shipping_methods = graphene.List(
+        graphene.NonNull(UnavailableShippingMethod),
+        required=True,
+        description=(
+            "Methods left out of shippingMethods because they cannot deliver these goods to "
+            "the shipping address, each with the reason."
+        ),
+    )
     shop_deliveries = graphene.List(
         graphene.NonNull(CheckoutShopDelivery),
         required=True,
@@ -357,6 +372,13 @@ class Checkout(graphene.ObjectType):
         )
 
     resolve_available_shipping_methods = resolve_shipping_methods
+
+    @staticmethod
+    def resolve_unavailable_shipping_methods(root: CheckoutModel, info: Any) -> Any:
+        return then(
+            _delivery_options(info, root),
+            lambda options: [q for option in options for q in option.unavailable],
+        )
 
     @staticmethod
     def resolve_available_payment_gateways(root: CheckoutModel, info: Any) -> Any:
@@ -443,13 +465,16 @@ class Checkout(graphene.ObjectType):
     @staticmethod
     def resolve_problems(root: CheckoutModel, info: Any) -> Any:
         def build(values: list[Any]) -> list[Any]:
-            infos, channel_obj = values
+            totals, channel_obj = values
+            infos = totals.lines
             by_line = {i.line.pk: i for i in infos}
             for line_info in infos:
                 line_info._channel_slug = channel_obj.slug  # type: ignore[attr-defined]
                 line_info._currency = root.currency  # type: ignore[attr-defined]
             shaped: list[Any] = []
-            problems = checkout_selectors.checkout_problems(checkout=root, lines=infos)
+            problems = checkout_selectors.checkout_problems(
+                checkout=root, lines=infos, totals=totals
+            )
             for problem in problems:
                 if isinstance(problem, checkout_selectors.InsufficientStockProblem):
                     line_info = by_line[problem.line.pk]
@@ -464,6 +489,12 @@ class Checkout(graphene.ObjectType):
                     shaped.append(
                         CheckoutLineProblemVariantNotAvailable(line=by_line[problem.line.pk])
                     )
+                elif isinstance(problem, checkout_selectors.DeliveryMethodStaleProblem):
+                    shaped.append(
+                        CheckoutProblemDeliveryMethodStale(
+                            delivery=problem.delivery.delivery_method
+                        )
+                    )
                 else:
                     shaped.append(
                         CheckoutProblemDeliveryMethodInvalid(
@@ -472,10 +503,7 @@ class Checkout(graphene.ObjectType):
                     )
             return shaped
 
-        totals = _totals(info, root)
-        return then(
-            gather([then(totals, lambda t: t.lines), _channel(info, root.channel_id)]), build
-        )
+        return then(gather([_totals(info, root), _channel(info, root.channel_id)]), build)
 
     @staticmethod
     def resolve_shop_deliveries(root: CheckoutModel, info: Any) -> Any:

@@ -10,8 +10,15 @@ would make the server do, however it is written:
   a variable counts with its value or, when the request leaves it out, its default; a
   connection given no page size is refused when it runs, and counts as the largest page, 100;
 * a list field without paging (a product's `variants`, an order's `lines`) multiplies what it
-  selects by `LIST_SIZE_ESTIMATE`, since the document cannot say how long the list will be.
-  A connection's own `edges` list is the page already counted.
+  selects by its `limit` argument when given, else by `LIST_SIZE_ESTIMATE`, since the
+  document cannot say how long the list will be. A connection's own `edges` list is the page
+  already counted;
+* lists nested directly in a list's items (a variant's `attributes`, then each one's
+  `values`) list what those items own together: the estimate covers the whole nest, so the
+  inner lists share what is left of it instead of multiplying by ten at every level (a
+  storefront product page would otherwise count 10 × 10 values per variant). A single
+  object field in between (a variant's `product`) leaves what the items own, and counting
+  starts afresh: `variants { product { variants ... } }` keeps multiplying.
 
 The limits (settings, from the environment): `GRAPHQL_MAX_COST` (50,000, as Saleor's),
 `GRAPHQL_MAX_DEPTH`, `GRAPHQL_MAX_ROOT_FIELDS` (top-level fields of one operation, fragments
@@ -74,22 +81,33 @@ class _CostWalker:
         self.fragments = fragments
         self.variables = variables
 
-    def page_size(self, field: FieldNode) -> int | None:
-        """The page size `first`/`last` give, or None when the field takes neither."""
-        takes_page = False
+    def _int_argument(self, field: FieldNode, names: tuple[str, ...]) -> tuple[bool, int | None]:
+        """(whether the field is given any of `names`, the first integer value among them)."""
+        given_any = False
         for argument in field.arguments or ():
-            if argument.name.value not in ("first", "last"):
+            if argument.name.value not in names:
                 continue
-            takes_page = True
+            given_any = True
             value = argument.value
             if isinstance(value, IntValueNode):
-                return max(int(value.value), 1)
+                return True, max(int(value.value), 1)
             if isinstance(value, VariableNode):
                 given = self.variables.get(value.name.value)
                 if isinstance(given, int) and not isinstance(given, bool):
-                    return max(given, 1)
+                    return True, max(given, 1)
             # null, a missing variable or a non-integer: try the other argument
+        return given_any, None
+
+    def page_size(self, field: FieldNode) -> int | None:
+        """The page size `first`/`last` give, or None when the field takes neither."""
+        takes_page, size = self._int_argument(field, ("first", "last"))
+        if size is not None:
+            return size
         return _PAGE_DEFAULT if takes_page else None
+
+    def list_limit(self, field: FieldNode) -> int | None:
+        """The `limit` a client gives a list without paging (Saleor's `assignedAttributes`)."""
+        return self._int_argument(field, ("limit",))[1]
 
     def measure(
         self,
@@ -97,8 +115,10 @@ class _CostWalker:
         selection_set: SelectionSetNode | None,
         depth: int,
         seen: frozenset[str],
+        nest: int = 1,
     ) -> tuple[int, int]:
-        """(cost, deepest level) of a selection set on `parent`."""
+        """(cost, deepest level) of a selection set on `parent`; `nest` is how many values
+        the unpaged lists directly around it were already counted for."""
         if selection_set is None:
             return 0, depth
         cost, deepest = 0, depth
@@ -106,7 +126,7 @@ class _CostWalker:
             if isinstance(selection, FieldNode):
                 if selection.name.value.startswith("__"):
                     continue
-                field_cost, field_depth = self.measure_field(parent, selection, depth, seen)
+                field_cost, field_depth = self.measure_field(parent, selection, depth, seen, nest)
                 cost += field_cost
                 deepest = max(deepest, field_depth)
                 continue
@@ -126,7 +146,7 @@ class _CostWalker:
             else:
                 continue
             on_type = self.schema.get_type(on) if on else parent
-            inner_cost, inner_depth = self.measure(on_type, fragment_set, depth, seen)
+            inner_cost, inner_depth = self.measure(on_type, fragment_set, depth, seen, nest)
             cost += inner_cost
             deepest = max(deepest, inner_depth)
         return cost, deepest
@@ -137,26 +157,32 @@ class _CostWalker:
         field: FieldNode,
         depth: int,
         seen: frozenset[str],
+        nest: int = 1,
     ) -> tuple[int, int]:
         definition = None
         if is_object_type(parent) or is_interface_type(parent):
             definition = parent.fields.get(field.name.value)  # type: ignore[union-attr]
         field_type = definition.type if definition is not None else None
+        if field.selection_set is None:
+            return 1, depth + 1
+        multiplier = self.page_size(field)
+        inner_nest = 1  # a page, or a single object, starts a new count
+        if multiplier is None and _is_list(field_type) and not _is_connection_edges(parent, field):
+            # Else what is left of the estimate for what the enclosing items own together.
+            limit = self.list_limit(field)
+            multiplier = limit if limit is not None else max(LIST_SIZE_ESTIMATE // nest, 1)
+            inner_nest = nest * multiplier
+        elif multiplier is None:
+            multiplier = 1
+            if _is_connection_edges(parent, field):
+                inner_nest = nest
         inner_cost, inner_depth = self.measure(
             get_named_type(field_type) if field_type is not None else None,
             field.selection_set,
             depth + 1,
             seen,
+            inner_nest,
         )
-        if field.selection_set is None:
-            return 1, depth + 1
-        multiplier = self.page_size(field)
-        if multiplier is None:
-            multiplier = (
-                LIST_SIZE_ESTIMATE
-                if _is_list(field_type) and not _is_connection_edges(parent, field)
-                else 1
-            )
         return 1 + multiplier * inner_cost, inner_depth
 
 

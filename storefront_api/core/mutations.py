@@ -55,6 +55,10 @@ class ErrorsMutation(graphene.Mutation):
     class Meta:
         abstract = True
 
+    # Saleor's deprecated twin of `errors` (e.g. `orderErrors`), for clients that still read
+    # it: the payload field, in snake case, that repeats `errors`.
+    legacy_errors_field: str | None = None
+
     @classmethod
     def errors_from(cls, exc: ValidationError) -> list[Any]:
         raise NotImplementedError
@@ -65,7 +69,9 @@ class ErrorsMutation(graphene.Mutation):
             # Each subclass defines `perform` with its own arguments (so no base signature).
             payload = getattr(cls, "perform")(info, **arguments)  # noqa: B009
         except ValidationError as exc:
-            return cls(errors=cls.errors_from(exc))
+            payload = cls(errors=cls.errors_from(exc))
         if payload.errors is None:
             payload.errors = []
+        if cls.legacy_errors_field:
+            setattr(payload, cls.legacy_errors_field, payload.errors)
         return payload

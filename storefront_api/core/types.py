@@ -16,6 +16,11 @@ CountryCode = api_enum_of_names("CountryCode", COUNTRY_CODES)
 MeasurementUnitsEnum = api_enum_of_names("MeasurementUnitsEnum", MEASUREMENT_UNITS)
 
 
+class LanguageDisplay(graphene.ObjectType):
+    code = graphene.Field(LanguageCodeEnum, required=True, description="ISO 639 language code.")
+    language = graphene.String(required=True, description="The language's name.")
+
+
 VariantAttributeScope = api_enum(
     "VariantAttributeScope",
     [
@@ -164,14 +169,31 @@ def _nothing(root: Any, info: Any, **_: Any) -> None:
     return None
 
 
-def _empty_map(root: Any, info: Any, **_: Any) -> dict[str, str]:
-    return {}
+def _stored(root: Any) -> dict[str, str]:
+    # The rows that keep public metadata (checkouts, users) hold it in a `metadata` JSON
+    # object (`marketplace.core.metadata`); every other object has none.
+    stored = getattr(root, "metadata", None)
+    return stored if isinstance(stored, dict) else {}
+
+
+def _metadata_items(root: Any, info: Any, **_: Any) -> list[MetadataItem]:
+    return [MetadataItem(key=key, value=value) for key, value in sorted(_stored(root).items())]
+
+
+def _metafield(root: Any, info: Any, key: str) -> str | None:
+    return _stored(root).get(key)
+
+
+def _metafields(root: Any, info: Any, keys: list[str] | None = None) -> dict[str, str]:
+    stored = _stored(root)
+    return stored if keys is None else {k: stored[k] for k in keys if k in stored}
 
 
 class ObjectWithMetadata(graphene.Interface):
-    """Saleor's metadata interface. Ruralmart keeps no free-form metadata yet, so public
-    metadata is empty and private metadata is withheld (null) from every storefront caller.
-    The resolvers ride on the fields because graphene does not inherit interface resolvers."""
+    """Saleor's metadata interface. Public metadata is what the object keeps (checkouts and
+    users, written through `updateMetadata`; empty elsewhere); private metadata is withheld
+    (null) from every storefront caller. The resolvers ride on the fields because graphene
+    does not inherit interface resolvers."""
 
     private_metadata = graphene.List(
         graphene.NonNull(MetadataItem), required=True, resolver=_empty_list
@@ -180,10 +202,12 @@ class ObjectWithMetadata(graphene.Interface):
     private_metafields = graphene.Field(
         Metadata, keys=graphene.List(graphene.NonNull(graphene.String)), resolver=_nothing
     )
-    metadata = graphene.List(graphene.NonNull(MetadataItem), required=True, resolver=_empty_list)
-    metafield = graphene.String(key=graphene.String(required=True), resolver=_nothing)
+    metadata = graphene.List(
+        graphene.NonNull(MetadataItem), required=True, resolver=_metadata_items
+    )
+    metafield = graphene.String(key=graphene.String(required=True), resolver=_metafield)
     metafields = graphene.Field(
-        Metadata, keys=graphene.List(graphene.NonNull(graphene.String)), resolver=_empty_map
+        Metadata, keys=graphene.List(graphene.NonNull(graphene.String)), resolver=_metafields
     )
 
 

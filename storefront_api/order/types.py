@@ -13,7 +13,8 @@ from typing import Any
 
 import graphene
 
-from logistics.shipments.models import Shipment, ShipmentEvent, ShipmentStatus
+from logistics.shipment_status import ShipmentStatus
+from logistics.shipments.models import Shipment, ShipmentEvent
 from marketplace.orders import models as order_models
 from storefront_api.account.types import (
     Address,

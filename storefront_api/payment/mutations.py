@@ -20,9 +20,13 @@ from marketplace.checkout.models import Checkout
 from marketplace.checkout.selectors import checkout_get, checkout_totals
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.orders.models import ShopOrder as ShopOrderModel
-from marketplace.payments import error_codes, services
+from marketplace.payments import error_codes
 from marketplace.payments.gateways import available_gateways
+from marketplace.payments.initialize import transaction_initialize
+from marketplace.payments.process import transaction_process
+from marketplace.payments.refunds import shop_order_refund
 from storefront_api.core.errors import PermissionDenied
+from storefront_api.core.ids import decode_uuid_id
 from storefront_api.order.staff import require_shop_staff, shop_order_from_global_id
 from storefront_api.payment.types import (
     JSON,
@@ -37,6 +41,7 @@ from storefront_api.payment.types import (
     TransactionFlowStrategyEnum,
     TransactionInitializeError,
     TransactionItem,
+    TransactionProcessError,
 )
 
 
@@ -74,6 +79,13 @@ def _perform(cls: Any, codes: type[Enum], error_type: type, work: Callable[[], A
         return work()
     except ValidationError as exc:
         return cls(errors=errors_from(exc, error_type, codes))
+
+
+def _answer(cls: Any, result: Any) -> Any:
+    """transactionInitialize's and transactionProcess's payload from the service's result."""
+    return cls(
+        transaction=result.transaction, transaction_event=result.event, data=result.data, errors=[]
+    )
 
 
 class PaymentGatewayInitialize(graphene.Mutation):
@@ -195,7 +207,7 @@ class TransactionInitialize(graphene.Mutation):
             data = payment_gateway.get("data")
             method = data.get("method") if isinstance(data, dict) else None
             user = info.context.user
-            result = services.transaction_initialize(
+            result = transaction_initialize(
                 checkout=checkout,
                 gateway_id=payment_gateway["id"],
                 method=method,
@@ -204,15 +216,71 @@ class TransactionInitialize(graphene.Mutation):
                 idempotency_key=idempotency_key,
                 request_ip=client_ip(info.context.META),
                 customer_ip_address=customer_ip_address,
+                gateway_data=data,
             )
-            return cls(
-                transaction=result.transaction,
-                transaction_event=result.event,
-                data=result.data,
-                errors=[],
-            )
+            return _answer(cls, result)
 
         return _perform(cls, codes, TransactionInitializeError, work)
+
+
+class TransactionProcess(graphene.Mutation):
+    class Arguments:
+        customer_ip_address = graphene.String(
+            description="Accepted for Saleor's signature; the attempt keeps the IP it was "
+            "started from."
+        )
+        data = graphene.Argument(
+            JSON,
+            description="For the gateway: the demo gateway takes "
+            "{event: {type: CHARGE_SUCCESS | CHARGE_FAILURE}}.",
+        )
+        id = graphene.ID(description="The ID of the transaction to process.")
+        token = graphene.UUID(description="The token of the transaction to process.")
+
+    class Meta:
+        description = (
+            "Carries on with a waiting payment: settles a demo payment's second step, or asks "
+            "Alipay about the trade now (when the buyer is back from the cashier)."
+        )
+
+    transaction = graphene.Field(TransactionItem)
+    transaction_event = graphene.Field(TransactionEvent)
+    data = graphene.Field(JSON)
+    errors = graphene.List(graphene.NonNull(TransactionProcessError), required=True)
+
+    @classmethod
+    def mutate(
+        cls,
+        root: Any,
+        info: Any,
+        id: str | None = None,
+        token: UUID | None = None,
+        data: Any = None,
+        customer_ip_address: str | None = None,
+    ) -> TransactionProcess:
+        codes = error_codes.TransactionProcessErrorCode
+
+        def work() -> TransactionProcess:
+            found = _transaction_token(id=id, token=token, code=codes.NOT_FOUND)
+            user = info.context.user
+            result = transaction_process(
+                token=found, data=data, user=user if user.is_authenticated else None
+            )
+            return _answer(cls, result)
+
+        return _perform(cls, codes, TransactionProcessError, work)
+
+
+def _transaction_token(*, id: str | None, token: UUID | None, code: Enum) -> UUID:
+    """One of `id` ("TransactionItem:<token>") or `token`, as Saleor takes them."""
+    if (id is None) == (token is None):
+        raise refuse("id", "Give exactly one of `id` or `token`.", code)
+    if token is not None:
+        return token
+    found = decode_uuid_id(id or "", expected_type="TransactionItem")
+    if found is None:
+        raise refuse("id", f"Couldn't resolve id: {id}.", code)
+    return found
 
 
 def require_staff(info: Any) -> Any:
@@ -265,7 +333,7 @@ class ShopOrderRefundMutation(graphene.Mutation):
         def work() -> Any:
             shop_order = refund_target(shop_order_id)
             try:
-                refund = services.shop_order_refund(
+                refund = shop_order_refund(
                     shop_order=shop_order,
                     actor=user,
                     reason=reason,

@@ -8,12 +8,14 @@ from typing import Any
 import graphene
 
 from marketplace.core.errors import PermissionRefused
-from marketplace.payments import selectors, services
+from marketplace.payments import selectors
+from marketplace.payments.refunds import can_refund
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.payment.mutations import (
     PaymentGatewayInitialize,
     ShopOrderRefundMutation,
     TransactionInitialize,
+    TransactionProcess,
     refund_target,
     require_staff,
 )
@@ -36,7 +38,7 @@ class PaymentQueries(graphene.ObjectType):
             shop_order = refund_target(shop_order_id)
         except Exception as exc:  # a ValidationError from the lookup: report it plainly
             raise ApiError(str(getattr(exc, "messages", [exc])[0]), code="NOT_FOUND") from None
-        if not services.can_refund(user=user, shop_order=shop_order):
+        if not can_refund(user=user, shop_order=shop_order):
             raise PermissionDenied(str(PermissionRefused("Not your shop's order.")))
         return list(selectors.refunds_of_shop_order(shop_order=shop_order))
 
@@ -44,4 +46,5 @@ class PaymentQueries(graphene.ObjectType):
 class PaymentMutations(graphene.ObjectType):
     payment_gateway_initialize = PaymentGatewayInitialize.Field()
     transaction_initialize = TransactionInitialize.Field()
+    transaction_process = TransactionProcess.Field()
     shop_order_refund = ShopOrderRefundMutation.Field()

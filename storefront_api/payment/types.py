@@ -104,6 +104,9 @@ PaymentGatewayConfigErrorCode = domain_enum(
     error_codes.PaymentGatewayConfigErrorCode, name="PaymentGatewayConfigErrorCode"
 )
 ShopOrderRefundErrorCode = domain_enum(error_codes.RefundErrorCode, name="ShopOrderRefundErrorCode")
+TransactionProcessErrorCode = domain_enum(
+    error_codes.TransactionProcessErrorCode, name="TransactionProcessErrorCode"
+)
 RefundStatusEnum = domain_enum(RefundStatus, name="ShopOrderRefundStatusEnum")
 
 
@@ -117,6 +120,15 @@ class TransactionInitializeError(graphene.ObjectType):
     )
     message = graphene.String(description="The error message.")
     code = TransactionInitializeErrorCode(required=True, description="The error code.")
+
+
+class TransactionProcessError(graphene.ObjectType):
+    field = graphene.String(
+        description="Name of a field that caused the error. A value of `null` indicates "
+        "that the error isn't associated with a particular field."
+    )
+    message = graphene.String(description="The error message.")
+    code = TransactionProcessErrorCode(required=True, description="The error code.")
 
 
 class PaymentGatewayInitializeError(graphene.ObjectType):

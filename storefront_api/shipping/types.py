@@ -8,8 +8,11 @@ from typing import Any
 
 import graphene
 
+from logistics.error_codes import DeliveryErrorCode as DomainDeliveryErrorCode
+from logistics.error_codes import refusal_reason
 from logistics.models import DeliveryMethod as DeliveryMethodModel
 from logistics.models import DeliveryMethodKind
+from logistics.selectors import DeliveryQuote
 from storefront_api.core.dataloaders import get_loader
 from storefront_api.core.enums import domain_enum
 from storefront_api.core.ids import to_global_id
@@ -18,6 +21,7 @@ from storefront_api.organisations.dataloaders import ShopByIdLoader
 from storefront_api.shops.types import Shop
 
 DeliveryMethodKindEnum = domain_enum(DeliveryMethodKind, name="DeliveryMethodKindEnum")
+DeliveryErrorCode = domain_enum(DomainDeliveryErrorCode, name="DeliveryErrorCode")
 
 
 class ShippingMethod(graphene.ObjectType):
@@ -43,7 +47,10 @@ class ShippingMethod(graphene.ObjectType):
 
     @staticmethod
     def resolve_price(root: DeliveryMethodModel, info: Any) -> dict[str, Any]:
-        return as_money(root.price_for(), "CNY")
+        # Within a checkout a method is priced for that cart and address (weight, zone,
+        # free-above: `checkout.selectors.delivery_options`); elsewhere its base price.
+        quoted = getattr(root, "quoted_price", None)
+        return as_money(quoted if quoted is not None else root.price_for(), "CNY")
 
     @staticmethod
     def resolve_active(root: DeliveryMethodModel, info: Any) -> bool:
@@ -52,6 +59,29 @@ class ShippingMethod(graphene.ObjectType):
     @staticmethod
     def resolve_shop(root: DeliveryMethodModel, info: Any) -> Any:
         return get_loader(info.context, ShopByIdLoader).load(root.shop_id)
+
+
+class UnavailableShippingMethod(graphene.ObjectType):
+    """Ruralmart extension: a method of the shop that cannot deliver this checkout's goods to
+    its address, and why. Such methods are left out of `shippingMethods`."""
+
+    shipping_method = graphene.Field(ShippingMethod, required=True)
+    reason = graphene.Field(DeliveryErrorCode, required=True)
+    message = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_shipping_method(root: DeliveryQuote, info: Any) -> DeliveryMethodModel:
+        return root.method
+
+    @staticmethod
+    def resolve_reason(root: DeliveryQuote, info: Any) -> Any:
+        return root.refusal
+
+    @staticmethod
+    def resolve_message(root: DeliveryQuote, info: Any) -> str:
+        return f"{root.method.name} cannot deliver here: " + refusal_reason(
+            root.refusal or DomainDeliveryErrorCode.INVALID
+        )
 
 
 class DeliveryMethod(graphene.Union):

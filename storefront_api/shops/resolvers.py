@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from marketplace.catalog.selectors import shop_list
-from marketplace.core.storefront_settings import StorefrontSettings, storefront_settings
 from marketplace.organisations.models import Shop as ShopModel
+from marketplace.storefront_settings import StorefrontSettings, storefront_settings
 from storefront_api.core.errors import ApiError
 
 

@@ -3,7 +3,7 @@ and public trace batches.
 
 `Shop` is Saleor's type name. Every village shop is a `Shop`, and so is the marketplace
 itself (`shop` without a slug, a `MarketplaceShop` value); Saleor's store-settings fields
-answer the marketplace's settings (marketplace.core.storefront_settings) on each of them."""
+answer the marketplace's settings (marketplace.storefront_settings) on each of them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from django.core.exceptions import DisallowedHost
 
 from marketplace.catalog.models import TraceBatch
 from marketplace.catalog.selectors import ProductParent
-from marketplace.core.storefront_settings import CountryInfo, StorefrontSettings
 from marketplace.divisions.models import County, Township, Village
 from marketplace.organisations.models import (
     Household,
@@ -25,6 +24,7 @@ from marketplace.organisations.models import (
 from marketplace.organisations.models import Shop as ShopModel
 from marketplace.organisations.privacy import household_personal_data, mask_name
 from marketplace.payments.gateways import available_gateways
+from marketplace.storefront_settings import CountryInfo, StorefrontSettings
 from storefront_api.catalog.dataloaders import ProductByIdLoader
 from storefront_api.catalog.resolvers import resolve_nested_product_connection
 from storefront_api.core.channel import resolve_channel
@@ -33,6 +33,7 @@ from storefront_api.core.enums import domain_enum
 from storefront_api.core.types import (
     CountryDisplay,
     LanguageCodeEnum,
+    LanguageDisplay,
     ObjectWithMetadata,
     WeightUnitsEnum,
 )
@@ -172,11 +173,6 @@ class Household_(graphene.ObjectType):
     @staticmethod
     def resolve_is_masked(root: Household, info: Any) -> bool:
         return Household_._personal(root, info).is_masked
-
-
-class LanguageDisplay(graphene.ObjectType):
-    code = graphene.Field(LanguageCodeEnum, required=True, description="ISO 639 language code.")
-    language = graphene.String(required=True, description="The language's name.")
 
 
 class Domain(graphene.ObjectType):

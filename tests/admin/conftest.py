@@ -109,6 +109,23 @@ def world(db: Any) -> World:
     ShopStatusEvent.objects.create(
         shop=shop_a, from_status="", to_status=ShopStatus.APPROVED, actor=admin, reason="资料齐全"
     )
+    from marketplace.catalog.services import editorjs_from_text
+    from marketplace.content import services as content
+
+    about = content.page_upsert(
+        slug="about", title="关于我们", content=editorjs_from_text("村货直供。")
+    )
+    content.menu_replace(
+        slug="navbar",
+        name="navbar",
+        items=[
+            {
+                "name": "春茶",
+                "collection": collection,
+                "children": [{"name": "关于", "page": about}],
+            }
+        ],
+    )
     built = World(
         township_1=township_1,
         township_2=township_2,

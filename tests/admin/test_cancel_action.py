@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.inventory.models import Stock
 from marketplace.orders.models import OrderEvent, ShopOrder
 from tests import factories
@@ -24,7 +25,7 @@ def _placed(world):
         email="buyer@example.cn",
         lines=[helpers.line(variant, 2)],
     )
-    order = checkout_services.checkout_complete(checkout=helpers.ready(checkout))
+    order = checkout_complete(checkout=helpers.ready(checkout))
     return order.shop_orders.get(), variant
 
 

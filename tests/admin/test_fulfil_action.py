@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.orders.models import Order, ShopOrder
 from tests import factories
 from tests.checkout import helpers
@@ -22,9 +23,7 @@ def test_manager_fulfils_own_paid_shop_order_and_nothing_else(world):
         email="buyer@example.cn",
         lines=[helpers.line(factories.first_variant(world.product_a), 1)],
     )
-    order = checkout_services.checkout_complete(
-        checkout=helpers.ready(checkout, pay=False), allow_unpaid=True
-    )
+    order = checkout_complete(checkout=helpers.ready(checkout, pay=False), allow_unpaid=True)
     own = order.shop_orders.get()
     other = world.buying.shop_order_b
     client = Client()

@@ -580,6 +580,7 @@ def _build_catalog() -> Catalog:
     from marketplace.catalog import services as catalog_services
     from marketplace.catalog.models import Collection
     from marketplace.checkout import services as checkout_services
+    from marketplace.checkout.complete_checkout import checkout_complete
     from tests.checkout import helpers
 
     channel = factories.channel("urban-retail")
@@ -606,7 +607,7 @@ def _build_catalog() -> Catalog:
     placed = checkout_services.checkout_create(
         channel=channel, lines=[helpers.line(variant, 1)], user=buyer
     )
-    order = checkout_services.checkout_complete(checkout=helpers.ready(placed), user=buyer)
+    order = checkout_complete(checkout=helpers.ready(placed), user=buyer)
     shop_order = order.shop_orders.get()
     helpers.voucher(shop)
 

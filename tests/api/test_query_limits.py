@@ -13,6 +13,7 @@ from graphql import parse
 
 from storefront_api.core.limits import check_query_limits, document_width_errors
 from storefront_api.schema import schema
+from tests.api.storefront_documents import PRODUCT_LIST
 from tests.api_checkout.conftest import CHECKOUT_FIELDS
 
 PRODUCTS = (
@@ -193,3 +194,31 @@ def test_a_storefront_product_page_and_checkout_pass(gql, channel):
     assert _cost(checkout) < 50000
     body = gql(PRODUCT_DETAILS, {"slug": "nothing-here", "channel": "urban-retail"})
     assert "errors" not in body and body["data"]["product"] is None
+
+
+def test_the_storefront_product_list_page_of_nine_passes(gql, channel):
+    """Saleor's storefront lists 9 products with their variants and attributes: it once
+    counted 99,601, refused; nested unpaged lists now share one estimate."""
+    assert _cost(PRODUCT_LIST, {"first": 9}) < 50000
+    body = gql(PRODUCT_LIST, {"first": 9, "channel": "urban-retail"})
+    assert "errors" not in body, body
+    # A page of 100 of these is still too much.
+    assert _cost(PRODUCT_LIST, {"first": 100}) > 50000
+
+
+def test_nested_lists_share_the_estimate_but_a_way_back_up_multiplies_again():
+    page = '{ products(first: 1, channel: "urban-retail") { edges { node { %s } } } }'
+    flat = _cost(page % "variants { id }")
+    # A variant's attributes and each one's values: ten values in all, not ten per level.
+    nested = _cost(page % "variants { attributes { values { id } } }")
+    assert nested - flat == 10 * (1 + 1 * (1 + 1)) - 10
+    # variants → product → variants is a cycle, not what one product owns: it multiplies.
+    cycle = _cost(page % "variants { product { variants { id } } }")
+    assert cycle - flat == 10 * (1 + (1 + 10)) - 10
+
+
+def test_a_given_limit_is_the_multiplier():
+    page = '{ products(first: 1, channel: "urban-retail") { edges { node { %s } } } }'
+    three = _cost(page % "assignedAttributes(limit: 3) { attribute { id } }")
+    estimated = _cost(page % "assignedAttributes { attribute { id } }")
+    assert estimated - three == (10 - 3) * 2

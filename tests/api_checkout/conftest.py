@@ -11,6 +11,7 @@ from graphql_relay import to_global_id
 
 from marketplace.checkout import selectors
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.checkout.models import Checkout
 from tests.api.conftest import GraphQLClient
 from tests.checkout import helpers
@@ -142,4 +143,4 @@ def placed_order(channel: Any, variant: Any, *, user: Any = None) -> Any:
         channel=channel, lines=[helpers.line(variant, 1)], user=user, email="buyer@example.cn"
     )
     checkout = helpers.ready(checkout)
-    return checkout_services.checkout_complete(checkout=checkout, user=user)
+    return checkout_complete(checkout=checkout, user=user)

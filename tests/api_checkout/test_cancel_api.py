@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 
 from marketplace.accounts.models import Role
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.inventory.models import Stock
+from marketplace.orders.lifecycle import shop_order_fulfil
 from marketplace.orders.models import OrderEvent
-from marketplace.orders.services import shop_order_fulfil
 from tests import factories
 from tests.api_checkout.conftest import gid, placed_order
 from tests.checkout import helpers
@@ -81,7 +82,7 @@ def test_a_platform_admin_cancels_a_whole_order(gql, channel, tea, honey):
     checkout = checkout_services.checkout_create(
         channel=channel, email="buyer@example.cn", lines=[helpers.line(tea), helpers.line(honey)]
     )
-    order = checkout_services.checkout_complete(checkout=helpers.ready(checkout))
+    order = checkout_complete(checkout=helpers.ready(checkout))
     gql.login(factories.platform_admin())
     done = gql.data(ORDER_CANCEL, {"id": gid("Order", order.pk)})["orderCancel"]
     assert done == {
@@ -119,7 +120,7 @@ def _order_with_lines(channel, shops, count: int):
     checkout = checkout_services.checkout_create(
         channel=channel, email="buyer@example.cn", lines=[helpers.line(v, 1) for v in variants]
     )
-    return checkout_services.checkout_complete(checkout=helpers.ready(checkout))
+    return checkout_complete(checkout=helpers.ready(checkout))
 
 
 def _count(gql, query, variables) -> int:

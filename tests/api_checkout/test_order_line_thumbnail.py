@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from marketplace.catalog.models import ProductMedia
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from tests.api_checkout.conftest import gid
 from tests.checkout import helpers
 
@@ -29,7 +30,7 @@ def _order_with_pictures(channel, *, lines: int):
     checkout = checkout_services.checkout_create(
         channel=channel, lines=[helpers.line(v, 1) for v in variants], email="a@b.cn"
     )
-    return checkout_services.checkout_complete(checkout=helpers.ready(checkout), user=None)
+    return checkout_complete(checkout=helpers.ready(checkout), user=None)
 
 
 def test_order_lines_show_their_products_picture(gql, channel):

@@ -16,15 +16,16 @@ from django.utils import timezone
 from graphql_relay import to_global_id
 
 from logistics.models import DeliveryRate, ShippingZone, ShippingZonePrefix
+from logistics.shipment_status import ShipmentStatus
 from logistics.shipments.models import (
     Shipment,
     ShipmentEvent,
     ShipmentEventSource,
     ShipmentKind,
-    ShipmentStatus,
 )
 from marketplace.accounts.models import Role
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.orders.models import Order
 from tests import factories
 from tests.api.conftest import GraphQLClient, gql  # noqa: F401  (fixture)
@@ -79,7 +80,7 @@ def order_of_shops(channel: Any, shops: list[Any]) -> Order:
         shipping_address=helpers.ADDRESS,
         lines=[helpers.line(helpers.goods(shop=s, channel=channel, stock=10), 1) for s in shops],
     )
-    return checkout_services.checkout_complete(checkout=helpers.ready(checkout))
+    return checkout_complete(checkout=helpers.ready(checkout))
 
 
 _waybills = iter(range(10_000_000, 99_999_999))

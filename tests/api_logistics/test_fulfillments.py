@@ -10,12 +10,12 @@ import pytest
 from django.utils import timezone
 
 from logistics.consolidation.models import BatchStatus, ConsolidationBatch, ConsolidationItem
+from logistics.shipment_status import ShipmentStatus
 from logistics.shipments.models import (
     Shipment,
     ShipmentEvent,
     ShipmentEventSource,
     ShipmentKind,
-    ShipmentStatus,
 )
 from tests.api_logistics.conftest import (
     count_queries,
@@ -67,8 +67,9 @@ def test_an_order_without_parcels_has_no_fulfillments(gql, channel):
     assert data["fulfillments"] == [] and data["shopOrders"][0]["fulfillments"] == []
 
 
-def _consolidate(parcel_row: Shipment, station) -> Shipment:
-    """The parcel travels in a closed batch's consignment, which has events of its own."""
+def _consolidate(parcel_row: Shipment, station, *others: Shipment) -> Shipment:
+    """The parcel (and `others`) travel in a closed batch's consignment, which has events
+    of its own."""
     consignment = Shipment.objects.create(
         kind=ShipmentKind.CONSIGNMENT, carrier="zhongtong", tracking_number=f"C{parcel_row.pk}"
     )
@@ -80,7 +81,8 @@ def _consolidate(parcel_row: Shipment, station) -> Shipment:
         total_weight_grams=3000,
         closed_at=timezone.now(),
     )
-    ConsolidationItem.objects.create(batch=batch, shipment=parcel_row, batch_is_open=False)
+    for each in (parcel_row, *others):
+        ConsolidationItem.objects.create(batch=batch, shipment=each, batch_is_open=False)
     ShipmentEvent.objects.create(
         shipment=consignment,
         key="hub",
@@ -96,10 +98,15 @@ def test_a_consolidated_parcel_shows_the_consignments_events_after_its_own(gql, 
     shop_order = paid_shop_order(channel)
     station = station_in(shop_order.shop.village)
     own = parcel(shop_order, events=1)
-    _consolidate(own, station)
+    # A neighbour's parcel of another order travels in the same consignment.
+    neighbour = parcel(paid_shop_order(channel, shop=shop_order.shop), events=2)
+    _consolidate(own, station, neighbour)
     data = gql.data(ORDER, {"id": gid("Order", shop_order.order_id)})["order"]
     (fulfillment,) = data["fulfillments"]
     assert [e["text"] for e in fulfillment["trackingEvents"]] == ["event 0", "到达县集散中心"]
+    theirs = gql.data(ORDER, {"id": gid("Order", neighbour.shop_order.order_id)})["order"]
+    texts = [e["text"] for e in theirs["fulfillments"][0]["trackingEvents"]]
+    assert texts == ["event 0", "event 1", "到达县集散中心"]
 
 
 def test_fulfillments_cost_the_same_queries_for_1_and_many_parcels(gql, channel):

@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 
 from logistics.consolidation.models import BatchStatus, ConsolidationBatch
-from logistics.shipments.models import Shipment, ShipmentKind, ShipmentStatus
+from logistics.shipment_status import ShipmentStatus
+from logistics.shipments.models import Shipment, ShipmentKind
 from marketplace.accounts.models import Role
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.orders.models import OrderStatus, ShopOrder
 from tests import factories
 from tests.api_logistics.conftest import (
@@ -89,7 +91,7 @@ def test_shipping_costs_the_same_queries_for_1_and_many_lines(gql, channel, sand
         shipping_address=helpers.ADDRESS,
         lines=[helpers.line(variant, 1) for variant in goods],
     )
-    order = checkout_services.checkout_complete(checkout=helpers.ready(checkout))
+    order = checkout_complete(checkout=helpers.ready(checkout))
     big = ShopOrder.objects.get(order=order)
     many, data = count_queries(gql, SHIP, _ship_vars(big))
     assert data["shopOrderShip"]["errors"] == []

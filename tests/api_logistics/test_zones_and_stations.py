@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from logistics.shipments.models import ShipmentStatus
+from logistics.shipment_status import ShipmentStatus
 from marketplace.accounts.models import Role
 from tests import factories
 from tests.api_logistics.conftest import (

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest.mock import ANY
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
+from marketplace.accounts.models import Address
 from marketplace.catalog.models import ProductChannelListing, ProductVariantChannelListing
 from marketplace.checkout import services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.checkout.models import CheckoutLine
 from marketplace.checkout.services import BookingInput, CheckoutLineUpdateInput
 from marketplace.inventory.models import Reservation
@@ -118,7 +121,7 @@ def test_per_customer_limit_counts_earlier_orders(channel, shop):
     assert codes(exc) == ["quantity_greater_than_limit"]
 
     first = ready(services.checkout_create(channel=channel, user=buyer, lines=[line(honey, 2)]))
-    services.checkout_complete(checkout=first, user=buyer)
+    checkout_complete(checkout=first, user=buyer)
     second = services.checkout_create(channel=channel, user=buyer, lines=[line(honey, 1)])
     with pytest.raises(ValidationError) as exc:
         services.checkout_lines_add(checkout=second, lines=[line(honey, 1)])
@@ -243,8 +246,12 @@ def test_email_customer_and_addresses(channel, tea):
         checkout=checkout, address={"city": "昆明市"}
     )
     checkout.refresh_from_db()
-    assert checkout.shipping_address == {"city": "临沧市"}
-    assert checkout.billing_address == {"city": "昆明市"}
+    assert checkout.shipping_address == {"city": "临沧市", "id": ANY}
+    assert checkout.billing_address == {"city": "昆明市", "id": ANY}
+    # Each snapshot has its own stable ID: an owner-less address row of the same content.
+    shipping = Address.objects.get(pk=checkout.shipping_address["id"])
+    assert (shipping.user_id, shipping.city) == (None, "临沧市")
+    assert checkout.billing_address["id"] != shipping.pk
 
 
 # --- tourism lines -------------------------------------------------------------------------
@@ -321,7 +328,7 @@ def test_completed_checkout_refuses_edits(channel, tea):
     from tests.checkout.helpers import ready
 
     checkout = ready(services.checkout_create(channel=channel, lines=[line(tea)]))
-    services.checkout_complete(checkout=checkout)
+    checkout_complete(checkout=checkout)
     with pytest.raises(ValidationError) as exc:
         services.checkout_lines_add(checkout=checkout, lines=[line(tea)])
     assert codes(exc) == ["not_found"]

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from marketplace.checkout import services
+from marketplace.checkout.complete_checkout import checkout_complete
 from tests.checkout import helpers
 from tests.checkout.helpers import goods, line
 
@@ -20,7 +21,7 @@ def _counts(channel, variants) -> tuple[int, int]:
         )
     checkout = helpers.ready(checkout)
     with CaptureQueriesContext(connection) as completed:
-        services.checkout_complete(checkout=checkout)
+        checkout_complete(checkout=checkout)
     return len(created), len(completed)
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from marketplace.bookings.models import DayCapacity
 from marketplace.checkout import services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.inventory.models import Allocation, Reservation, Stock
 from marketplace.orders.models import Order
 from tests.checkout import helpers
@@ -75,7 +76,7 @@ def test_fifty_buyers_race_for_the_last_ten_units(channel):
     Stock.objects.filter(product_variant=tea).update(quantity=10)
     Reservation.objects.update(reserved_until=timezone.now() - timedelta(seconds=1))
 
-    outcomes = race(50, lambda i: services.checkout_complete(checkout=checkouts[i]).pk)
+    outcomes = race(50, lambda i: checkout_complete(checkout=checkouts[i]).pk)
 
     kinds = Counter(kind for kind, _ in outcomes)
     assert [o for o in outcomes if o[0] == "error"] == []
@@ -91,7 +92,7 @@ def test_one_checkout_completed_from_five_threads_makes_one_order(channel):
     tea = goods(shop=shop, channel=channel, stock=5)
     (checkout,) = _ready_checkouts(channel, 1, lambda: [line(tea, 2)])
 
-    outcomes = race(5, lambda i: services.checkout_complete(checkout=checkout).pk)
+    outcomes = race(5, lambda i: checkout_complete(checkout=checkout).pk)
 
     assert {kind for kind, _ in outcomes} == {"ok"}, outcomes
     assert len({order_id for _, order_id in outcomes}) == 1
@@ -108,7 +109,7 @@ def test_twenty_buyers_race_for_one_homestay_room_night(channel):
     night = helpers.stay(1, guests=2)
     checkouts = _ready_checkouts(channel, 20, lambda: [line(room, 1, night)])
 
-    outcomes = race(20, lambda i: services.checkout_complete(checkout=checkouts[i]).pk)
+    outcomes = race(20, lambda i: checkout_complete(checkout=checkouts[i]).pk)
 
     assert [o for o in outcomes if o[0] == "error"] == []
     assert Counter(kind for kind, _ in outcomes) == {"ok": 1, "refused": 19}

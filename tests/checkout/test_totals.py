@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from marketplace.checkout import selectors, services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.checkout.models import CheckoutDelivery, CheckoutVoucher
 from tests.checkout import helpers
 from tests.checkout.helpers import codes, goods, line
@@ -225,5 +226,5 @@ def test_checkout_get_hides_completed_and_bad_tokens(channel, two_shops):
     checkout = helpers.ready(services.checkout_create(channel=channel, lines=[line(tea)]))
     assert selectors.checkout_get(token=checkout.pk) == checkout
     assert selectors.checkout_get(token="not-a-uuid") is None
-    services.checkout_complete(checkout=checkout)
+    checkout_complete(checkout=checkout)
     assert selectors.checkout_get(token=checkout.pk) is None

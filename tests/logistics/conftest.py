@@ -20,6 +20,7 @@ from logistics.stations.models import VillageStation
 from logistics.stations.services import station_create
 from marketplace.accounts.models import Role
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.orders.models import ShopOrder
 from tests import factories
 from tests.checkout import helpers
@@ -57,7 +58,7 @@ def paid_shop_order(channel: Any, shop: Any = None) -> ShopOrder:
         shipping_address=helpers.ADDRESS,
         lines=[line(tea, 2)],
     )
-    order = checkout_services.checkout_complete(checkout=helpers.ready(checkout))
+    order = checkout_complete(checkout=helpers.ready(checkout))
     return ShopOrder.objects.select_related("shop__village", "order").get(order=order)
 
 

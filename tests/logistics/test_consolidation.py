@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from logistics.consolidation.models import BatchStatus, ConsolidationItem
 from logistics.consolidation.services import batch_add_parcel, batch_close, batch_open
-from logistics.shipments.models import Shipment, ShipmentKind, ShipmentStatus
+from logistics.shipment_status import ShipmentStatus
+from logistics.shipments.models import Shipment, ShipmentKind
 from logistics.shipments.selectors import shipment_tracking
 from tests.checkout.helpers import codes
 from tests.logistics.conftest import paid_shop_order, push, reload, ship

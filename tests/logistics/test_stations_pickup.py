@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from logistics.shipments.models import Shipment, ShipmentStatus
+from logistics.shipment_status import ShipmentStatus
+from logistics.shipments.models import Shipment
 from logistics.shipments.services import (
     shipment_hand_over,
     shipment_unlock_pickup,

@@ -11,7 +11,8 @@ from django.db import IntegrityError, connection, transaction
 
 from logistics.carriers.base import CarrierError
 from logistics.carriers.kuaidi100 import push_sign, query_sign
-from logistics.shipments.models import STATUS_RANK, Shipment, ShipmentEvent, ShipmentStatus
+from logistics.shipment_status import STATUS_RANK, ShipmentStatus
+from logistics.shipments.models import Shipment, ShipmentEvent
 from logistics.shipments.services import shipment_advance, shipment_refresh
 from marketplace.orders.models import OrderStatus, ShopOrder
 from tests.checkout.helpers import codes

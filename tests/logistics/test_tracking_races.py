@@ -12,7 +12,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from logistics.shipments.models import ShipmentEvent, ShipmentStatus
+from logistics.shipment_status import ShipmentStatus
+from logistics.shipments.models import ShipmentEvent
 from logistics.shipments.services import shipment_hand_over
 from tests.checkout.test_races import race
 from tests.logistics.conftest import CALLBACK, reload

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,18 +17,26 @@ from django.db import IntegrityError, transaction
 from marketplace.accounts.models import Role
 from marketplace.bookings.models import BookingHold, DayCapacity
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.checkout.models import CheckoutLine
 from marketplace.core.errors import PermissionRefused
 from marketplace.inventory.models import Allocation, Stock
+from marketplace.orders.lifecycle import order_cancel, shop_order_cancel, shop_order_fulfil
 from marketplace.orders.models import Order, OrderEvent, OrderLine, OrderStatus, ShopOrder
 from marketplace.orders.notifications import order_canceled_notify
-from marketplace.orders.services import order_cancel, shop_order_cancel, shop_order_fulfil
-from marketplace.orders.tasks import cancel_unpaid_counter_orders
-from marketplace.payments import services as payments
+from marketplace.payments.cash import cash_payment_confirm
+from marketplace.payments.initialize import transaction_initialize
 from marketplace.payments.models import GatewayId, TransactionStatus
+from marketplace.payments.selectors import order_pays_on_handover
+from marketplace.payments.tasks import cancel_unpaid_counter_orders
 from tests import factories
 from tests.checkout import helpers
 from tests.checkout.helpers import codes, goods, line
+
+# The migration that gave lines sold before booking_hold_key existed their key.
+backfill_booking_hold_keys = import_module(
+    "marketplace.orders.migrations.0005_backfill_booking_hold_keys"
+).backfill_booking_hold_keys
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +50,7 @@ def two_shop_order(channel):
     checkout = checkout_services.checkout_create(
         channel=channel, email="buyer@example.cn", lines=[line(tea, 3), line(nuts, 2)]
     )
-    order = checkout_services.checkout_complete(checkout=helpers.ready(checkout))
+    order = checkout_complete(checkout=helpers.ready(checkout))
     return order, tea_shop, nut_shop, tea, nuts
 
 
@@ -97,7 +107,7 @@ def test_cancelling_again_changes_nothing(two_shop_order, django_capture_on_comm
     checkout = checkout_services.checkout_create(
         channel=order.channel, email="next@example.cn", lines=[line(tea, 4)]
     )
-    checkout_services.checkout_complete(checkout=helpers.ready(checkout))
+    checkout_complete(checkout=helpers.ready(checkout))
     assert stock_of(tea) == (10, 4)
 
     mail.outbox.clear()
@@ -225,7 +235,7 @@ def _booked(channel, *, stays: int = 1, rooms: int = 1):
         lines=[line(room, 1, helpers.stay(2, guests=2, starts_in=5)) for _ in range(stays)],
     )
     checkout_lines = list(CheckoutLine.objects.filter(checkout=checkout).order_by("pk"))
-    order = checkout_services.checkout_complete(checkout=helpers.ready(checkout))
+    order = checkout_complete(checkout=helpers.ready(checkout))
     return order, shop, room, checkout_lines
 
 
@@ -269,8 +279,9 @@ def test_two_identical_bookings_are_each_cancelled_through_their_own_key(channel
 
 def test_lines_sold_before_the_key_was_kept_still_find_their_own_bookings(channel):
     order, shop, room, checkout_lines = _booked(channel, stays=2, rooms=2)
-    # As an order written before booking_hold_key existed.
+    # As an order written before booking_hold_key existed, then migrated.
     OrderLine.objects.filter(shop_order__order=order).update(booking_hold_key=None)
+    backfill_booking_hold_keys(apps)
     shop_order_cancel(
         actor=factories.user(role=Role.SHOP_MANAGER, shop_obj=shop),
         shop_order=order.shop_orders.get(),
@@ -305,11 +316,11 @@ def _counter_order(counter, *, days_old: int, pay: bool = False):
         channel=counter, email="villager@example.cn", lines=[line(tea, 2)]
     )
     checkout = helpers.ready(checkout, method="pickup", pay=False)
-    tx = payments.transaction_initialize(checkout=checkout, gateway_id=GatewayId.CASH).transaction
-    order = checkout_services.checkout_complete(checkout=checkout, allow_unpaid=True)
+    tx = transaction_initialize(checkout=checkout, gateway_id=GatewayId.CASH).transaction
+    order = checkout_complete(checkout=checkout, allow_unpaid=True)
     if pay:
         operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=shop)
-        payments.cash_payment_confirm(transaction_id=tx.pk, actor=operator)
+        cash_payment_confirm(transaction_id=tx.pk, actor=operator)
     Order.objects.filter(pk=order.pk).update(created_at=order.created_at - timedelta(days=days_old))
     return order, tea, tx
 
@@ -338,7 +349,7 @@ def test_the_beat_task_cancels_counter_orders_unpaid_for_too_long(settings):
     assert stale_tx.status == TransactionStatus.CANCELLED
     operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=stale_tea.product.shop)
     with pytest.raises(ValidationError):
-        payments.cash_payment_confirm(transaction_id=stale_tx.pk, actor=operator)
+        cash_payment_confirm(transaction_id=stale_tx.pk, actor=operator)
 
     for order, tea in ((recent, recent_tea), (paid, paid_tea)):
         order.refresh_from_db()
@@ -358,9 +369,12 @@ def test_the_beat_task_leaves_orders_a_shop_handed_over(settings):
     counter = factories.channel("village-counter")
     order, tea, _ = _counter_order(counter, days_old=5)
     shop_order = order.shop_orders.get()
+    # Paid on handover: the counter order is fulfilled unpaid, as the API and admin do.
+    assert order_pays_on_handover(order=shop_order.order)
     shop_order_fulfil(
         actor=factories.user(role=Role.SHOP_MANAGER, shop_obj=shop_order.shop),
         shop_order=shop_order,
+        allow_unpaid=order_pays_on_handover(order=shop_order.order),
     )
     assert cancel_unpaid_counter_orders.delay().get() == 0
     assert ShopOrder.objects.get(pk=shop_order.pk).status == OrderStatus.FULFILLED

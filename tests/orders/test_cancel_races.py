@@ -14,9 +14,10 @@ from django.db import connection
 
 from marketplace.accounts.models import Role
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.inventory.models import Allocation, Stock
+from marketplace.orders.lifecycle import shop_order_cancel, shop_order_fulfil
 from marketplace.orders.models import OrderEvent, OrderStatus, ShopOrder
-from marketplace.orders.services import shop_order_cancel, shop_order_fulfil
 from tests import factories
 from tests.checkout import helpers
 from tests.checkout.helpers import goods, line
@@ -58,7 +59,7 @@ def test_cancel_racing_fulfil_has_exactly_one_winner(channel):
         checkout = checkout_services.checkout_create(
             channel=channel, email="buyer@example.cn", lines=[line(tea, 3)]
         )
-        order = checkout_services.checkout_complete(checkout=helpers.ready(checkout))
+        order = checkout_complete(checkout=helpers.ready(checkout))
         shop_order_id = order.shop_orders.get().pk
         before = Stock.objects.get(product_variant=tea)
 

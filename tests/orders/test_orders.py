@@ -14,12 +14,13 @@ from django.utils import timezone
 
 from logistics.models import DeliveryMethod
 from marketplace.checkout import services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.checkout.models import CheckoutLine, Voucher
 from marketplace.inventory.models import Reservation, Stock
 from marketplace.orders import selectors
+from marketplace.orders.lifecycle import order_mark_charged
 from marketplace.orders.models import Order, OrderEvent, OrderLine, ShopOrder
 from marketplace.orders.notifications import order_placed_notify
-from marketplace.orders.services import order_mark_charged
 from tests import factories
 from tests.checkout import helpers
 from tests.checkout.helpers import goods, line
@@ -38,7 +39,7 @@ def unpaid_order(channel, shop):
     checkout = helpers.ready(
         services.checkout_create(channel=channel, lines=[line(tea, 2)]), pay=False
     )
-    return services.checkout_complete(checkout=checkout, allow_unpaid=True)
+    return checkout_complete(checkout=checkout, allow_unpaid=True)
 
 
 def test_order_mark_charged_is_idempotent(unpaid_order):

@@ -20,12 +20,14 @@ from urllib.parse import parse_qsl
 import pytest
 
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.checkout.models import Checkout
 from marketplace.orders.models import Order
-from marketplace.payments import services
 from marketplace.payments.alipay import keys
 from marketplace.payments.alipay.sandbox import AlipaySandbox
+from marketplace.payments.initialize import transaction_initialize
 from marketplace.payments.models import GatewayId
+from marketplace.payments.notify import alipay_notification_handle
 from tests.celery_worker import celery_worker, eager_celery  # noqa: F401
 from tests.checkout import helpers
 
@@ -119,13 +121,11 @@ def ready_checkout(
 
 def pay_and_complete(checkout: Checkout, sandbox: AlipaySandbox) -> Order:
     """Pay the whole checkout through the sandbox's pay page and complete it."""
-    result = services.transaction_initialize(
-        checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE"
-    )
+    result = transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE")
     sandbox.open_pay_url(result.data["payUrl"])
     params = sandbox.pay(result.transaction.psp_reference, deliver=False)
-    assert services.alipay_notification_handle(params=params) == "success"
-    return checkout_services.checkout_complete(checkout=checkout)
+    assert alipay_notification_handle(params=params) == "success"
+    return checkout_complete(checkout=checkout)
 
 
 def alipay_refunds(sandbox: AlipaySandbox) -> list[Any]:

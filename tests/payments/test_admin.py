@@ -9,10 +9,12 @@ import pytest
 from django.urls import reverse
 
 from marketplace.accounts.models import Role
-from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.orders.models import ShopOrder
-from marketplace.payments import services
+from marketplace.payments.initialize import transaction_initialize
 from marketplace.payments.models import GatewayId, Refund, TransactionItem
+from marketplace.payments.notify import alipay_notification_handle
+from marketplace.payments.refunds import shop_order_refund
 from tests import factories
 from tests.payments.conftest import ready_checkout
 
@@ -22,16 +24,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def refunded(channel, alipay_sandbox):
     checkout = ready_checkout(channel)
-    result = services.transaction_initialize(
-        checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE"
-    )
+    result = transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE")
     alipay_sandbox.open_pay_url(result.data["payUrl"])
     params = alipay_sandbox.pay(result.transaction.psp_reference, deliver=False)
-    services.alipay_notification_handle(params=params)
-    order = checkout_services.checkout_complete(checkout=checkout)
+    alipay_notification_handle(params=params)
+    order = checkout_complete(checkout=checkout)
     shop_order = ShopOrder.objects.get(order=order)
     admin_user = factories.user(role=Role.PLATFORM_ADMIN, is_staff=True)
-    return services.shop_order_refund(
+    return shop_order_refund(
         shop_order=shop_order, actor=admin_user, reason="破损", amount=Decimal("5.00")
     ), admin_user
 

@@ -10,10 +10,11 @@ import pytest
 from django.test import Client
 
 from marketplace.accounts.models import Role
-from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.orders.models import ShopOrder
-from marketplace.payments import services
+from marketplace.payments.initialize import transaction_initialize
 from marketplace.payments.models import TransactionItem
+from marketplace.payments.notify import alipay_notification_handle
 from tests import factories
 from tests.api.conftest import GraphQLClient
 from tests.payments.conftest import ready_checkout
@@ -187,13 +188,13 @@ def test_negative_amount_is_a_graphql_error(gql, channel, alipay_sandbox):
 
 def test_shop_order_refund_for_staff_only(gql: GraphQLClient, channel, alipay_sandbox):
     checkout = ready_checkout(channel)
-    result = services.transaction_initialize(
+    result = transaction_initialize(
         checkout=checkout, gateway_id="ruralmart.payments.alipay", method="WAP"
     )
     alipay_sandbox.open_pay_url(result.data["payUrl"])
     params = alipay_sandbox.pay(result.transaction.psp_reference, deliver=False)
-    assert services.alipay_notification_handle(params=params) == "success"
-    order = checkout_services.checkout_complete(checkout=checkout)
+    assert alipay_notification_handle(params=params) == "success"
+    order = checkout_complete(checkout=checkout)
     shop_order = ShopOrder.objects.get(order=order)
     variables = {"id": gid("ShopOrder", shop_order.pk), "amount": "15.00", "reason": "少发一罐"}
 

@@ -5,9 +5,11 @@ the next key, old orders' identical bookings, and orders paid in several Alipay 
 from __future__ import annotations
 
 from decimal import Decimal
+from importlib import import_module
 from unittest import mock
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -16,8 +18,11 @@ from marketplace.bookings import services as booking_services
 from marketplace.bookings.models import BookingHold, DayCapacity
 from marketplace.bookings.services import cancellation_policy_set
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.orders.models import Order, OrderLine, OrderStatus, ShopOrder
-from marketplace.payments import services
+from marketplace.payments.cancellation import shop_order_cancel_and_refund
+from marketplace.payments.cash import cash_payment_confirm
+from marketplace.payments.initialize import transaction_initialize
 from marketplace.payments.models import (
     GatewayId,
     Refund,
@@ -25,6 +30,8 @@ from marketplace.payments.models import (
     TransactionItem,
     TransactionStatus,
 )
+from marketplace.payments.notify import alipay_notification_handle
+from marketplace.payments.refunds import shop_order_refund
 from tests import factories
 from tests.checkout import helpers
 from tests.checkout.helpers import codes
@@ -48,12 +55,12 @@ def two_shop_checkout(channel):
 
 
 def pay(checkout, sandbox, amount: str) -> TransactionItem:
-    result = services.transaction_initialize(
+    result = transaction_initialize(
         checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE", amount=Decimal(amount)
     )
     sandbox.open_pay_url(result.data["payUrl"])
     params = sandbox.pay(result.transaction.psp_reference, deliver=False)
-    assert services.alipay_notification_handle(params=params) == "success"
+    assert alipay_notification_handle(params=params) == "success"
     return TransactionItem.objects.get(pk=result.transaction.pk)
 
 
@@ -63,14 +70,14 @@ def pay(checkout, sandbox, amount: str) -> TransactionItem:
 def test_cash_asks_only_for_what_the_live_shop_orders_owe(alipay_sandbox):
     counter = factories.channel("village-counter")
     checkout, tea_shop, nut_shop = two_shop_checkout(counter)
-    cash = services.transaction_initialize(checkout=checkout, gateway_id=GatewayId.CASH)
+    cash = transaction_initialize(checkout=checkout, gateway_id=GatewayId.CASH)
     assert cash.transaction.amount == Decimal("110.00")
-    order = checkout_services.checkout_complete(checkout=checkout, allow_unpaid=True)
+    order = checkout_complete(checkout=checkout, allow_unpaid=True)
     tea_order = ShopOrder.objects.select_related("shop").get(order=order, shop=tea_shop)
     manager = factories.user(role=Role.SHOP_MANAGER, shop_obj=tea_shop)
 
     for _ in range(2):  # a retry changes nothing more
-        outcome = services.shop_order_cancel_and_refund(
+        outcome = shop_order_cancel_and_refund(
             actor=manager, shop_order=tea_order, reason="cannot supply"
         )
         assert outcome.refunds == []
@@ -86,8 +93,8 @@ def test_cash_asks_only_for_what_the_live_shop_orders_owe(alipay_sandbox):
 
     operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=nut_shop)
     with pytest.raises(ValidationError):  # the ¥110 can no longer be taken
-        services.cash_payment_confirm(transaction_id=old.pk, actor=operator)
-    services.cash_payment_confirm(transaction_id=fresh.pk, actor=operator)
+        cash_payment_confirm(transaction_id=old.pk, actor=operator)
+    cash_payment_confirm(transaction_id=fresh.pk, actor=operator)
     order = Order.objects.get(pk=order.pk)
     assert order.charged_amount == Decimal("50.00")
     assert order.charge_status == "FULL"
@@ -99,17 +106,15 @@ def test_an_open_alipay_trade_for_the_whole_order_is_closed(
 ):
     counter = factories.channel("village-counter")
     checkout, tea_shop, _ = two_shop_checkout(counter)
-    open_trade = services.transaction_initialize(
+    open_trade = transaction_initialize(
         checkout=checkout, gateway_id=GatewayId.ALIPAY, method="QR"
     ).transaction
-    order = checkout_services.checkout_complete(checkout=checkout, allow_unpaid=True)
+    order = checkout_complete(checkout=checkout, allow_unpaid=True)
     tea_order = ShopOrder.objects.select_related("shop").get(order=order, shop=tea_shop)
     manager = factories.user(role=Role.SHOP_MANAGER, shop_obj=tea_shop)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.shop_order_cancel_and_refund(
-            actor=manager, shop_order=tea_order, reason="cannot supply"
-        )
+        shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="cannot supply")
     assert callbacks  # the close is scheduled only once the cancellation committed
     open_trade.refresh_from_db()
     assert open_trade.status == TransactionStatus.CANCELLED
@@ -119,14 +124,14 @@ def test_an_open_alipay_trade_for_the_whole_order_is_closed(
 def test_a_paid_order_is_overcharged_until_the_cancelled_part_goes_back(channel, alipay_sandbox):
     checkout, tea_shop, _ = two_shop_checkout(channel)
     pay(checkout, alipay_sandbox, "110.00")
-    order = checkout_services.checkout_complete(checkout=checkout)
+    order = checkout_complete(checkout=checkout)
     tea_order = ShopOrder.objects.select_related("shop").get(order=order, shop=tea_shop)
     manager = factories.user(role=Role.SHOP_MANAGER, shop_obj=tea_shop)
     alipay_sandbox.inject_error("alipay.trade.refund")  # no answer: the refund waits
     with pytest.raises(ValidationError):
-        services.shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
+        shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
     assert Order.objects.get(pk=order.pk).charge_status == "OVERCHARGED"
-    services.shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
+    shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
     order = Order.objects.get(pk=order.pk)
     assert (order.charge_status, order.charged_amount) == ("FULL", Decimal("110.00"))
 
@@ -137,21 +142,21 @@ def test_a_paid_order_is_overcharged_until_the_cancelled_part_goes_back(channel,
 def test_a_refund_alipay_refused_is_asked_for_again_under_the_next_key(channel, alipay_sandbox):
     checkout, tea_shop, _ = two_shop_checkout(channel)
     pay(checkout, alipay_sandbox, "110.00")
-    order = checkout_services.checkout_complete(checkout=checkout)
+    order = checkout_complete(checkout=checkout)
     tea_order = ShopOrder.objects.select_related("shop").get(order=order, shop=tea_shop)
     manager = factories.user(role=Role.SHOP_MANAGER, shop_obj=tea_shop)
     refused = dict(code="40004", sub_code="ACQ.SELLER_BALANCE_NOT_ENOUGH")
 
     alipay_sandbox.inject_error("alipay.trade.refund", **refused)
     with pytest.raises(ValidationError) as first:
-        services.shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
+        shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
     assert codes(first) == ["payment_error"]
     alipay_sandbox.inject_error("alipay.trade.refund", **refused)
     with pytest.raises(ValidationError) as second:
-        services.shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
+        shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
     assert codes(second) == ["payment_error"]
 
-    outcome = services.shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
+    outcome = shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
     (refund,) = outcome.refunds
     assert refund.status == RefundStatus.SUCCESS and refund.amount == Decimal("60.00")
     key = f"cancel:{tea_order.pk}"
@@ -161,7 +166,7 @@ def test_a_refund_alipay_refused_is_asked_for_again_under_the_next_key(channel, 
         .values_list("idempotency_key", "status")
     ) == [(key, "FAILED"), (f"{key}:2", "FAILED"), (f"{key}:3", "SUCCESS")]
     # Refunded once; asking again returns that refund and asks Alipay nothing.
-    again = services.shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
+    again = shop_order_cancel_and_refund(actor=manager, shop_order=tea_order, reason="x")
     assert [r.pk for r in again.refunds] == [refund.pk]
     assert len(alipay_refunds(alipay_sandbox)) == 3
     assert alipay_sandbox.trade(refund.transaction.psp_reference).refunded_total == Decimal("60")
@@ -184,18 +189,30 @@ def test_an_old_orders_identical_bookings_are_each_cancelled_once(
     )
     checkout = helpers.ready(checkout, pay=False)
     pay(checkout, alipay_sandbox, "1200.00")
-    order = checkout_services.checkout_complete(checkout=checkout)
+    order = checkout_complete(checkout=checkout)
     shop_order = ShopOrder.objects.get(order=order)
     holds = sorted(
         OrderLine.objects.filter(shop_order=shop_order).values_list("booking_hold_key", flat=True)
     )
-    # Sold before order lines kept their hold key.
+    # Sold before order lines kept their hold key, then migrated.
     OrderLine.objects.filter(shop_order=shop_order).update(booking_hold_key=None)
+    import_module(
+        "marketplace.orders.migrations.0005_backfill_booking_hold_keys"
+    ).backfill_booking_hold_keys(apps)
+    assert (
+        sorted(
+            OrderLine.objects.filter(shop_order=shop_order).values_list(
+                "booking_hold_key", flat=True
+            )
+        )
+        == holds
+    )
 
-    with mock.patch.object(
-        booking_services, "booking_cancel_many", wraps=booking_services.booking_cancel_many
+    with mock.patch(
+        "marketplace.payments.refunds.booking_cancel_many",
+        wraps=booking_services.booking_cancel_many,
     ) as cancel_many:
-        refund = services.shop_order_refund(
+        refund = shop_order_refund(
             shop_order=shop_order, actor=admin_user, reason="plans changed", amount=None
         )
     assert cancel_many.call_count == 1
@@ -216,15 +233,15 @@ def test_each_refund_comes_out_of_a_trade_that_still_holds_it(channel, alipay_sa
     checkout, tea_shop, nut_shop = two_shop_checkout(channel)
     first = pay(checkout, alipay_sandbox, "60.00")
     second = pay(checkout, alipay_sandbox, "50.00")
-    order = checkout_services.checkout_complete(checkout=checkout)
+    order = checkout_complete(checkout=checkout)
     admin = factories.platform_admin()
     tea_order = ShopOrder.objects.select_related("shop").get(order=order, shop=tea_shop)
     nut_order = ShopOrder.objects.select_related("shop").get(order=order, shop=nut_shop)
 
-    (tea_refund,) = services.shop_order_cancel_and_refund(
+    (tea_refund,) = shop_order_cancel_and_refund(
         actor=admin, shop_order=tea_order, reason="x"
     ).refunds
-    (nut_refund,) = services.shop_order_cancel_and_refund(
+    (nut_refund,) = shop_order_cancel_and_refund(
         actor=admin, shop_order=nut_order, reason="x"
     ).refunds
     assert (tea_refund.transaction_id, nut_refund.transaction_id) == (first.pk, second.pk)
@@ -236,10 +253,10 @@ def test_an_amount_no_single_trade_holds_is_refused_clearly(channel, alipay_sand
     checkout, tea_shop, _ = two_shop_checkout(channel)
     pay(checkout, alipay_sandbox, "55.00")
     pay(checkout, alipay_sandbox, "55.00")
-    order = checkout_services.checkout_complete(checkout=checkout)
+    order = checkout_complete(checkout=checkout)
     tea_order = ShopOrder.objects.get(order=order, shop=tea_shop)
     with pytest.raises(ValidationError) as refused:
-        services.shop_order_refund(
+        shop_order_refund(
             shop_order=tea_order,
             actor=factories.platform_admin(),
             reason="x",
@@ -256,10 +273,10 @@ def test_an_amount_no_single_trade_holds_is_refused_clearly(channel, alipay_sand
 def test_cancel_and_refund_refuses_to_run_inside_a_transaction(channel, alipay_sandbox):
     checkout, tea_shop, _ = two_shop_checkout(channel)
     pay(checkout, alipay_sandbox, "110.00")
-    order = checkout_services.checkout_complete(checkout=checkout)
+    order = checkout_complete(checkout=checkout)
     tea_order = ShopOrder.objects.select_related("shop").get(order=order, shop=tea_shop)
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.shop_order_cancel_and_refund(
+        shop_order_cancel_and_refund(
             actor=factories.platform_admin(), shop_order=tea_order, reason="x"
         )
     assert ShopOrder.objects.get(pk=tea_order.pk).status == OrderStatus.UNFULFILLED

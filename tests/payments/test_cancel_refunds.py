@@ -15,11 +15,15 @@ from marketplace.accounts.models import Role
 from marketplace.bookings.models import BookingHold, DayCapacity
 from marketplace.bookings.services import cancellation_policy_set
 from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.core.errors import PermissionRefused
 from marketplace.inventory.models import Stock
 from marketplace.orders.models import OrderEvent, OrderLine, OrderStatus, ShopOrder
-from marketplace.payments import services
+from marketplace.payments.cancellation import order_cancel_and_refund, shop_order_cancel_and_refund
+from marketplace.payments.cash import cash_payment_confirm
+from marketplace.payments.initialize import transaction_initialize
 from marketplace.payments.models import GatewayId, Refund, RefundStatus, TransactionStatus
+from marketplace.payments.refunds import shop_order_refund
 from tests import factories
 from tests.checkout import helpers
 from tests.checkout.helpers import codes
@@ -39,9 +43,7 @@ def paid(channel, alipay_sandbox):
 def test_a_paid_shop_order_is_refunded_in_full_once(paid, alipay_sandbox):
     shop_order, manager = paid
     variant = shop_order.lines.get().variant
-    outcome = services.shop_order_cancel_and_refund(
-        actor=manager, shop_order=shop_order, reason="顾客取消"
-    )
+    outcome = shop_order_cancel_and_refund(actor=manager, shop_order=shop_order, reason="顾客取消")
     (refund,) = outcome.refunds
     assert outcome.shop_orders[0].status == OrderStatus.CANCELED
     assert refund.amount == Decimal("60.00") and refund.status == RefundStatus.SUCCESS
@@ -51,9 +53,7 @@ def test_a_paid_shop_order_is_refunded_in_full_once(paid, alipay_sandbox):
     assert Stock.objects.get(product_variant=variant).quantity_allocated == 0
 
     # A retry (lost answer, double click) refunds nothing more and asks Alipay nothing.
-    again = services.shop_order_cancel_and_refund(
-        actor=manager, shop_order=shop_order, reason="顾客取消"
-    )
+    again = shop_order_cancel_and_refund(actor=manager, shop_order=shop_order, reason="顾客取消")
     assert [r.pk for r in again.refunds] == [refund.pk]
     assert Refund.objects.count() == 1 and len(alipay_refunds(alipay_sandbox)) == 1
     assert alipay_sandbox.trade(refund.transaction.psp_reference).refunded_total == Decimal("60")
@@ -62,10 +62,10 @@ def test_a_paid_shop_order_is_refunded_in_full_once(paid, alipay_sandbox):
 
 def test_only_what_is_left_is_refunded(paid, alipay_sandbox):
     shop_order, manager = paid
-    services.shop_order_refund(
+    shop_order_refund(
         shop_order=shop_order, actor=manager, reason="one jar broken", amount=Decimal("25.00")
     )
-    outcome = services.shop_order_cancel_and_refund(
+    outcome = shop_order_cancel_and_refund(
         actor=manager, shop_order=shop_order, reason="the rest cannot be sent"
     )
     assert [r.amount for r in outcome.refunds] == [Decimal("35.00")]
@@ -77,16 +77,14 @@ def test_a_refund_alipay_did_not_answer_is_finished_by_cancelling_again(paid, al
     shop_order, manager = paid
     alipay_sandbox.inject_error("alipay.trade.refund")  # system busy: outcome unknown
     with pytest.raises(ValidationError) as refused:
-        services.shop_order_cancel_and_refund(actor=manager, shop_order=shop_order, reason="x")
+        shop_order_cancel_and_refund(actor=manager, shop_order=shop_order, reason="x")
     assert codes(refused) == ["payment_error"]
     # The cancellation itself is recorded; the refund waits under its key.
     assert ShopOrder.objects.get(pk=shop_order.pk).status == OrderStatus.CANCELED
     pending = Refund.objects.get()
     assert pending.status == RefundStatus.PENDING
 
-    outcome = services.shop_order_cancel_and_refund(
-        actor=manager, shop_order=shop_order, reason="x"
-    )
+    outcome = shop_order_cancel_and_refund(actor=manager, shop_order=shop_order, reason="x")
     assert [r.pk for r in outcome.refunds] == [pending.pk]
     assert outcome.refunds[0].status == RefundStatus.SUCCESS
     trade = alipay_sandbox.trade(pending.transaction.psp_reference)
@@ -99,7 +97,7 @@ def test_refusals_refund_nothing(paid, alipay_sandbox):
     other = factories.user(role=Role.SHOP_MANAGER, shop_obj=factories.shop())
     for actor in (None, factories.user(), other):
         with pytest.raises(PermissionRefused):
-            services.shop_order_cancel_and_refund(actor=actor, shop_order=shop_order, reason="x")
+            shop_order_cancel_and_refund(actor=actor, shop_order=shop_order, reason="x")
     assert not Refund.objects.exists()
     assert ShopOrder.objects.get(pk=shop_order.pk).status == OrderStatus.UNFULFILLED
 
@@ -123,7 +121,7 @@ def test_a_shop_cancelling_a_stay_owes_the_whole_price_not_the_tier(
     shop_order = ShopOrder.objects.select_related("shop").get(order=order)
     manager = factories.user(role=Role.SHOP_MANAGER, shop_obj=shop)
 
-    outcome = services.shop_order_cancel_and_refund(
+    outcome = shop_order_cancel_and_refund(
         actor=manager, shop_order=shop_order, reason="the roof leaks"
     )
     # 5 days ahead the buyer's own cancellation would get 50 % of the stay (¥350 in all).
@@ -151,7 +149,7 @@ def test_two_identical_bookings_are_refunded_through_their_own_keys(
     order = pay_and_complete(helpers.ready(checkout, pay=False), alipay_sandbox)
     shop_order = ShopOrder.objects.get(order=order)
 
-    refund = services.shop_order_refund(
+    refund = shop_order_refund(
         shop_order=shop_order, actor=admin_user, reason="plans changed", amount=None
     )
     # Each booking cancelled on its own, each at its tier: half of ¥1200.
@@ -181,17 +179,17 @@ def test_a_whole_order_is_cancelled_and_each_shop_order_refunded(channel, alipay
     )
     order = pay_and_complete(helpers.ready(checkout, pay=False), alipay_sandbox)
     with pytest.raises(PermissionRefused):
-        services.order_cancel_and_refund(
+        order_cancel_and_refund(
             actor=factories.user(role=Role.SHOP_MANAGER, shop_obj=tea_shop),
             order=order,
             reason="x",
         )
     admin = factories.platform_admin()
-    outcome = services.order_cancel_and_refund(actor=admin, order=order, reason="fraud")
+    outcome = order_cancel_and_refund(actor=admin, order=order, reason="fraud")
     assert outcome.order.status == OrderStatus.CANCELED
     assert sorted(r.amount for r in outcome.refunds) == [Decimal("50.00"), Decimal("60.00")]
     assert sum(r.amount for r in outcome.refunds) == order.total_amount
-    again = services.order_cancel_and_refund(actor=admin, order=order, reason="fraud")
+    again = order_cancel_and_refund(actor=admin, order=order, reason="fraud")
     assert sorted(r.pk for r in again.refunds) == sorted(r.pk for r in outcome.refunds)
     assert len(alipay_refunds(alipay_sandbox)) == 2
 
@@ -203,11 +201,11 @@ def _counter_order(*, paid: bool):
     counter = factories.channel("village-counter")
     checkout = ready_checkout(counter)
     shop = checkout.lines.get().variant.product.shop
-    tx = services.transaction_initialize(checkout=checkout, gateway_id=GatewayId.CASH).transaction
-    order = checkout_services.checkout_complete(checkout=checkout, allow_unpaid=True)
+    tx = transaction_initialize(checkout=checkout, gateway_id=GatewayId.CASH).transaction
+    order = checkout_complete(checkout=checkout, allow_unpaid=True)
     if paid:
         operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=shop)
-        services.cash_payment_confirm(transaction_id=tx.pk, actor=operator)
+        cash_payment_confirm(transaction_id=tx.pk, actor=operator)
     shop_order = ShopOrder.objects.select_related("shop").get(order=order)
     return shop_order, factories.user(role=Role.SHOP_MANAGER, shop_obj=shop), tx
 
@@ -215,7 +213,7 @@ def _counter_order(*, paid: bool):
 def test_cash_paid_at_the_counter_is_noted_for_the_counter_to_give_back(alipay_sandbox):
     shop_order, manager, _ = _counter_order(paid=True)
     for _ in range(2):
-        outcome = services.shop_order_cancel_and_refund(
+        outcome = shop_order_cancel_and_refund(
             actor=manager, shop_order=shop_order, reason="cannot supply"
         )
         assert outcome.refunds == []
@@ -226,7 +224,7 @@ def test_cash_paid_at_the_counter_is_noted_for_the_counter_to_give_back(alipay_s
 
 def test_cancelling_an_unpaid_counter_order_closes_its_cash_attempt(alipay_sandbox):
     shop_order, manager, tx = _counter_order(paid=False)
-    outcome = services.shop_order_cancel_and_refund(
+    outcome = shop_order_cancel_and_refund(
         actor=manager, shop_order=shop_order, reason="never collected"
     )
     assert outcome.refunds == [] and outcome.order.status == OrderStatus.CANCELED
@@ -234,4 +232,4 @@ def test_cancelling_an_unpaid_counter_order_closes_its_cash_attempt(alipay_sandb
     assert tx.status == TransactionStatus.CANCELLED
     assert tx.events.filter(type="CANCEL_SUCCESS").count() == 1
     with pytest.raises(ValidationError):
-        services.cash_payment_confirm(transaction_id=tx.pk, actor=factories.platform_admin())
+        cash_payment_confirm(transaction_id=tx.pk, actor=factories.platform_admin())

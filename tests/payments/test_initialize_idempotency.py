@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from marketplace.accounts.models import Role
 from marketplace.accounts.tokens import create_token
-from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.checkout.models import Checkout
-from marketplace.payments import services
+from marketplace.payments.initialize import InitCode, transaction_initialize
 from marketplace.payments.models import (
     GatewayId,
     TransactionEvent,
@@ -34,6 +34,7 @@ from marketplace.payments.models import (
     TransactionItem,
     TransactionStatus,
 )
+from marketplace.payments.notify import alipay_notification_handle
 from tests import factories
 from tests.payments.conftest import ready_checkout
 from tests.payments.test_races import race
@@ -263,7 +264,7 @@ def test_key_of_a_charged_attempt_returns_it_as_it_is(channel, alipay_sandbox):
     first = initialize(checkout, method="PAGE", key="k")
     out_trade_no = alipay_sandbox.open_pay_url(first["data"]["payUrl"])
     params = alipay_sandbox.pay(out_trade_no, deliver=False)
-    assert services.alipay_notification_handle(params=params) == "success"
+    assert alipay_notification_handle(params=params) == "success"
 
     again = initialize(checkout, method="PAGE", key="k")
     assert again["errors"] == []
@@ -273,8 +274,8 @@ def test_key_of_a_charged_attempt_returns_it_as_it_is(channel, alipay_sandbox):
     assert again["data"] == first["data"]
     # Once the checkout is an order the storefront no longer finds it, but the service
     # still answers the charged attempt rather than "already completed".
-    checkout_services.checkout_complete(checkout=Checkout.objects.get(pk=checkout.pk))
-    result = services.transaction_initialize(
+    checkout_complete(checkout=Checkout.objects.get(pk=checkout.pk))
+    result = transaction_initialize(
         checkout=Checkout.objects.get(pk=checkout.pk),
         gateway_id=GatewayId.ALIPAY,
         method="PAGE",
@@ -284,7 +285,7 @@ def test_key_of_a_charged_attempt_returns_it_as_it_is(channel, alipay_sandbox):
     assert result.transaction.status == TransactionStatus.CHARGED
     assert TransactionItem.objects.count() == 1
     with pytest.raises(ValidationError):
-        services.transaction_initialize(
+        transaction_initialize(
             checkout=Checkout.objects.get(pk=checkout.pk),
             gateway_id=GatewayId.ALIPAY,
             method="PAGE",
@@ -294,7 +295,7 @@ def test_key_of_a_charged_attempt_returns_it_as_it_is(channel, alipay_sandbox):
 @pytest.mark.django_db
 def test_the_database_refuses_a_second_attempt_under_one_key(channel, alipay_sandbox):
     checkout = ready_checkout(channel)
-    tx = services.transaction_initialize(
+    tx = transaction_initialize(
         checkout=checkout, gateway_id=GatewayId.ALIPAY, method="QR", idempotency_key="k"
     ).transaction
     fields = {
@@ -314,11 +315,11 @@ def test_service_refuses_bad_keys_before_touching_the_checkout(db):
     # No checkout row exists: the key is judged first.
     for key in ("", "y" * 200):
         with pytest.raises(ValidationError) as caught:
-            services.transaction_initialize(
+            transaction_initialize(
                 checkout=Checkout(), gateway_id=GatewayId.ALIPAY, method="QR", idempotency_key=key
             )
         [(field, [error])] = caught.value.error_dict.items()
-        assert field == "idempotency_key" and error.code == services.InitCode.INVALID.value
+        assert field == "idempotency_key" and error.code == InitCode.INVALID.value
 
 
 # --- a real race ----------------------------------------------------------------------
@@ -330,7 +331,7 @@ def test_racing_retries_under_one_key_make_one_attempt(channel, alipay_sandbox, 
     checkout = ready_checkout(channel)
 
     def work(i: int) -> tuple[str, dict[str, Any]]:
-        result = services.transaction_initialize(
+        result = transaction_initialize(
             checkout=Checkout.objects.get(pk=checkout.pk),
             gateway_id=GatewayId.ALIPAY,
             method=method,

@@ -10,10 +10,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from marketplace.checkout import selectors as checkout_selectors
-from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.checkout.models import Checkout
 from marketplace.orders.models import Order
-from marketplace.payments import services
+from marketplace.payments.initialize import transaction_initialize
 from marketplace.payments.models import (
     GatewayId,
     PaymentMethod,
@@ -42,9 +42,7 @@ def _charge_status(checkout: Checkout) -> str:
 
 
 def _start(checkout: Checkout, sandbox, method: str = "PAGE") -> TransactionItem:
-    result = services.transaction_initialize(
-        checkout=checkout, gateway_id=GatewayId.ALIPAY, method=method
-    )
+    result = transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method=method)
     if method == "QR":
         sandbox.scan(result.data["qrCode"])
     else:
@@ -61,16 +59,14 @@ def _snapshot(tx: TransactionItem) -> tuple:
 
 def test_full_flow_page_pay_to_completed_order(client, channel, alipay_sandbox):
     checkout = ready_checkout(channel)  # 2 × 25 + 10 express
-    result = services.transaction_initialize(
-        checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE"
-    )
+    result = transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE")
     tx = result.transaction
     assert result.data["payUrl"].startswith(alipay_sandbox.gateway_url + "?")
     assert tx.amount == Decimal("60.00") and tx.status == TransactionStatus.PENDING
     assert tx.psp_reference == result.data["outTradeNo"] and len(tx.psp_reference) <= 64
     assert _charge_status(checkout) == "NONE"
     with pytest.raises(ValidationError):  # not paid yet
-        checkout_services.checkout_complete(checkout=checkout)
+        checkout_complete(checkout=checkout)
 
     out_trade_no = alipay_sandbox.open_pay_url(result.data["payUrl"])
     assert out_trade_no == tx.psp_reference
@@ -84,19 +80,15 @@ def test_full_flow_page_pay_to_completed_order(client, channel, alipay_sandbox):
     assert types == ["CHARGE_REQUEST", "CHARGE_SUCCESS"]
     assert _charge_status(checkout) == "FULL"
 
-    order = checkout_services.checkout_complete(checkout=checkout)
+    order = checkout_complete(checkout=checkout)
     assert order.charge_status == "FULL" and order.total_amount == Decimal("60.00")
 
 
 def test_wap_and_qr_give_pay_url_and_qr_code(channel, alipay_sandbox):
     checkout = ready_checkout(channel)
-    wap = services.transaction_initialize(
-        checkout=checkout, gateway_id=GatewayId.ALIPAY, method="WAP"
-    )
+    wap = transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="WAP")
     assert "payUrl" in wap.data and "qrCode" not in wap.data
-    qr = services.transaction_initialize(
-        checkout=checkout, gateway_id=GatewayId.ALIPAY, method="QR"
-    )
+    qr = transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="QR")
     assert qr.data["qrCode"].startswith(alipay_sandbox.url)
     assert qr.transaction.psp_reference != wap.transaction.psp_reference
     assert alipay_sandbox.trade(qr.transaction.psp_reference).total_amount == Decimal("60.00")
@@ -114,7 +106,7 @@ def test_initialize_refusals(channel, alipay_sandbox):
     ]
     for kwargs, code in cases:
         with pytest.raises(ValidationError) as exc_info:
-            services.transaction_initialize(checkout=checkout, **kwargs)
+            transaction_initialize(checkout=checkout, **kwargs)
         assert [e.code for errs in exc_info.value.error_dict.values() for e in errs] == [code]
     assert not TransactionItem.objects.exists()
 
@@ -123,7 +115,7 @@ def test_alipay_refusing_precreate_marks_the_attempt_failed(channel, alipay_sand
     checkout = ready_checkout(channel)
     alipay_sandbox.inject_error("alipay.trade.precreate", code="40004", sub_code="ACQ.NO_GOOD")
     with pytest.raises(ValidationError):
-        services.transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="QR")
+        transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="QR")
     tx = TransactionItem.objects.get()
     assert tx.status == TransactionStatus.FAILED
     assert list(tx.events.values_list("type", flat=True)) == ["CHARGE_REQUEST", "CHARGE_FAILURE"]
@@ -197,7 +189,7 @@ def test_amount_mismatch_is_held_for_review_never_accepted(client, channel, alip
     assert not tx.events.filter(type="CHARGE_SUCCESS").exists()
     assert _charge_status(checkout) == "NONE"
     with pytest.raises(ValidationError):
-        checkout_services.checkout_complete(checkout=checkout)
+        checkout_complete(checkout=checkout)
     assert not Order.objects.exists()
 
 

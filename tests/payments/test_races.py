@@ -17,10 +17,10 @@ from django.db import connection
 from django.test import Client
 
 from marketplace.accounts.models import Role
-from marketplace.checkout import services as checkout_services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.checkout.models import Checkout
 from marketplace.orders.models import ShopOrder
-from marketplace.payments import services
+from marketplace.payments.initialize import transaction_initialize
 from marketplace.payments.models import (
     GatewayId,
     Refund,
@@ -28,6 +28,8 @@ from marketplace.payments.models import (
     TransactionEvent,
     TransactionItem,
 )
+from marketplace.payments.notify import alipay_notification_handle, transaction_reconcile
+from marketplace.payments.refunds import shop_order_refund
 from tests import factories
 from tests.payments.conftest import ready_checkout
 
@@ -58,9 +60,7 @@ def race(n: int, work: Callable[[int], Any]) -> list[Any]:
 
 def _pending_trade(channel, sandbox) -> TransactionItem:
     checkout = ready_checkout(channel)
-    result = services.transaction_initialize(
-        checkout=checkout, gateway_id=GatewayId.ALIPAY, method="WAP"
-    )
+    result = transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="WAP")
     sandbox.open_pay_url(result.data["payUrl"])
     return result.transaction
 
@@ -85,8 +85,8 @@ def test_notification_racing_reconciliation_charges_once(channel, alipay_sandbox
 
     def work(i: int) -> str:
         if i % 2:
-            return services.alipay_notification_handle(params=params)
-        return services.transaction_reconcile(transaction_id=tx.pk)
+            return alipay_notification_handle(params=params)
+        return transaction_reconcile(transaction_id=tx.pk)
 
     results = race(8, work)
     assert not [r for r in results if isinstance(r, Exception)]
@@ -97,13 +97,13 @@ def test_notification_racing_reconciliation_charges_once(channel, alipay_sandbox
 def test_refund_retried_from_five_threads_refunds_once(channel, alipay_sandbox):
     tx = _pending_trade(channel, alipay_sandbox)
     params = alipay_sandbox.pay(tx.psp_reference, deliver=False)
-    assert services.alipay_notification_handle(params=params) == "success"
-    order = checkout_services.checkout_complete(checkout=Checkout.objects.get(pk=tx.checkout_id))
+    assert alipay_notification_handle(params=params) == "success"
+    order = checkout_complete(checkout=Checkout.objects.get(pk=tx.checkout_id))
     shop_order = ShopOrder.objects.get(order=order)
     manager = factories.user(role=Role.SHOP_MANAGER, shop_obj=shop_order.shop)
 
     def work(i: int) -> int:
-        refund = services.shop_order_refund(
+        refund = shop_order_refund(
             shop_order=ShopOrder.objects.get(pk=shop_order.pk),
             actor=manager,
             reason="顾客取消",

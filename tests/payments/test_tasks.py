@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from marketplace.checkout.models import Checkout
 from marketplace.inventory.models import Reservation
-from marketplace.payments import services, tasks
+from marketplace.payments import tasks
+from marketplace.payments.initialize import transaction_initialize
 from marketplace.payments.models import GatewayId, TransactionItem, TransactionStatus
 from tests.celery_worker import wait_for
 from tests.payments.conftest import ready_checkout
@@ -35,18 +36,16 @@ def test_worker_reconciles_a_trade_paid_without_notification(
     channel, alipay_sandbox, celery_worker
 ):
     checkout = ready_checkout(channel)
-    started = services.transaction_initialize(
-        checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE"
-    )
+    started = transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE")
     tx = started.transaction
     alipay_sandbox.open_pay_url(started.data["payUrl"])
     alipay_sandbox.pay(tx.psp_reference, deliver=False)  # the notification is lost
     quiet = ready_checkout(channel)  # opened but never paid: stays pending
-    waiting = services.transaction_initialize(
+    waiting = transaction_initialize(
         checkout=quiet, gateway_id=GatewayId.ALIPAY, method="QR"
     ).transaction
     fresh = ready_checkout(channel)  # too young to ask about
-    young = services.transaction_initialize(
+    young = transaction_initialize(
         checkout=fresh, gateway_id=GatewayId.ALIPAY, method="QR"
     ).transaction
     _age(tx, 5)
@@ -67,17 +66,13 @@ def test_worker_closes_unpaid_trades_and_releases_reservations(
     channel, alipay_sandbox, celery_worker
 ):
     checkout = ready_checkout(channel)
-    started = services.transaction_initialize(
-        checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE"
-    )
+    started = transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE")
     tx = started.transaction
     alipay_sandbox.open_pay_url(started.data["payUrl"])
     assert Reservation.objects.filter(checkout_line__checkout=checkout).exists()
     # A second checkout whose buyer paid at the last minute: closing must not lose that.
     late = ready_checkout(channel)
-    late_started = services.transaction_initialize(
-        checkout=late, gateway_id=GatewayId.ALIPAY, method="WAP"
-    )
+    late_started = transaction_initialize(checkout=late, gateway_id=GatewayId.ALIPAY, method="WAP")
     alipay_sandbox.open_pay_url(late_started.data["payUrl"])
     alipay_sandbox.pay(late_started.transaction.psp_reference, deliver=False)
     _age(tx, 31)

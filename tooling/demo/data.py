@@ -787,10 +787,105 @@ COLLECTIONS = (
             "nandeng-ancient-dianhong",
         ),
     ),
+    # Saleor's storefront shows the collection `featured-products` on its home page.
+    CollectionSpec(
+        "featured-products",
+        "村货精选",
+        "各村当季的好东西：古树茶、山核桃、夏威夷果、野生蜂蜜、香米和芒果，产地直发。",
+        (
+            "bingdao-ancient-puer-cake",
+            "baka-mountain-walnut",
+            "banggai-cream-macadamia",
+            "bingdao-wild-honey",
+            "nandeng-fragrant-rice",
+            "banggai-late-mango",
+            "baka-highland-honey",
+            "nandeng-ivory-mango",
+            "baka-dianhong-black-tea",
+        ),
+    ),
     CollectionSpec(
         "rural-getaways",
         "乡村游好去处",
         "住进茶山和运河人家，采茶、摘石榴、上渔船。",
         tuple(p.slug for p in PRODUCTS if p.product_type in ("homestay", "experience")),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    slug: str
+    title: str
+    seo_description: str
+    paragraphs: tuple[str, ...]
+
+
+PAGES = (
+    PageSpec(
+        "about",
+        "关于乡村集市",
+        "乡村集市：村党组织经营的网店，把各村的茶、坚果、蜂蜜、粮油和水果直接卖到城里。",
+        (
+            "乡村集市是县里的“互联网+党建+X”平台：每个村的党组织开一家网店，卖本村的"
+            "特色农产品和乡村旅游。",
+            "脱贫户和监测户的货由村里的店代卖，每一笔收入都记到户，集体收益按章程分配。",
+            "扫一扫包装上的溯源码，就能看到这批货来自哪块地、哪一户。",
+        ),
+    ),
+    PageSpec(
+        "rural-tourism",
+        "乡村旅游",
+        "住进茶山和运河人家：民宿、采茶、摘石榴、上渔船，村里人带您过一天乡下日子。",
+        (
+            "冰岛茶山的民宿推窗见茶园，春天可以跟着茶农上山采茶、学做晒青。",
+            "运河边的农家院和渔船体验，秋天还能进果园摘石榴。",
+            "每个住宿和体验都写明了退订规则：提前越早，退得越多。",
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class MenuItemSpec:
+    name: str
+    category: str = ""  # category slug
+    collection: str = ""  # collection slug
+    page: str = ""  # page slug
+    children: tuple[MenuItemSpec, ...] = ()
+
+
+# The two menus Saleor's storefront reads: `navbar` (header) and `footer` (link groups).
+MENUS = (
+    (
+        "navbar",
+        (
+            MenuItemSpec("村货精选", collection="featured-products"),
+            MenuItemSpec("茶叶", category="tea"),
+            MenuItemSpec("坚果", category="nuts"),
+            MenuItemSpec("蜂蜜", category="honey"),
+            MenuItemSpec("乡村旅游", page="rural-tourism"),
+            MenuItemSpec("关于我们", page="about"),
+        ),
+    ),
+    (
+        "footer",
+        (
+            MenuItemSpec(
+                "乡村集市",
+                children=(
+                    MenuItemSpec("关于我们", page="about"),
+                    MenuItemSpec("乡村旅游", page="rural-tourism"),
+                ),
+            ),
+            MenuItemSpec(
+                "专题",
+                children=(
+                    MenuItemSpec("消费帮扶精选", collection="poverty-relief-selection"),
+                    MenuItemSpec("春茶上新", collection="spring-tea-2026"),
+                    MenuItemSpec("乡村游好去处", collection="rural-getaways"),
+                ),
+            ),
+        ),
     ),
 )

@@ -41,6 +41,7 @@ from marketplace.catalog.models import (
     TraceBatch,
 )
 from marketplace.channels.models import Channel
+from marketplace.content.models import Menu, MenuItem, Page
 from marketplace.divisions.models import County, Township, Village
 from marketplace.inventory.models import Stock, Warehouse
 from marketplace.organisations import services as organisations
@@ -87,6 +88,9 @@ _COUNTED: tuple[tuple[str, type[models.Model]], ...] = (
     ("collection products", CollectionProduct),
     ("collection listings", CollectionChannelListing),
     ("product images", ProductMedia),
+    ("pages", Page),
+    ("menus", Menu),
+    ("menu items", MenuItem),
 )
 
 
@@ -218,6 +222,8 @@ class _DemoLoader:
         self.load_certifications()
         self.load_trace_batches()
         self.load_collections()
+        self.say("Demo data: menus and pages…")
+        self.load_content()
         self.say("Demo data: delivery, vouchers and cancellation policies…")
         self.load_selling_terms()
         return logins
@@ -643,6 +649,39 @@ class _DemoLoader:
                     product=self.products[slug],
                     defaults={"sort_order": sort_order},
                 )
+
+    def load_content(self) -> None:
+        """The pages and the `navbar` / `footer` menus Saleor's storefront reads. Each is
+        written once: a rerun finds it by slug and leaves it (and staff edits) alone."""
+        from marketplace.content import services as content
+
+        pages = {}
+        for spec in data.PAGES:
+            page = Page.objects.filter(slug=spec.slug).first()
+            if page is None:
+                page = content.page_upsert(
+                    slug=spec.slug,
+                    title=spec.title,
+                    content=catalog.editorjs_from_text("\n".join(spec.paragraphs)),
+                    seo_description=spec.seo_description,
+                )
+            pages[spec.slug] = page
+        collections = {c.slug: c for c in Collection.objects.all()}
+
+        def item(spec: data.MenuItemSpec) -> dict[str, Any]:
+            entry: dict[str, Any] = {"name": spec.name}
+            if spec.category:
+                entry["category"] = self.categories[spec.category]
+            if spec.collection:
+                entry["collection"] = collections[spec.collection]
+            if spec.page:
+                entry["page"] = pages[spec.page]
+            entry["children"] = [item(child) for child in spec.children]
+            return entry
+
+        for slug, items in data.MENUS:
+            if not Menu.objects.filter(slug=slug).exists():
+                content.menu_replace(slug=slug, name=slug, items=[item(i) for i in items])
 
     def load_selling_terms(self) -> None:
         """What a buyer needs to complete a purchase: each approved shop ships by flat-rate

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from marketplace.payments.alipay.sandbox.from_settings import sandbox_from_settings
+
 
 class Command(BaseCommand):
     help = "Run the local Alipay sandbox (Alipay's gateway protocol) in the foreground."
@@ -24,8 +26,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from marketplace.payments.alipay.sandbox.from_settings import sandbox_from_settings
-
         sandbox = sandbox_from_settings(host=options["host"], port=options["port"]).bind()
         self.stdout.write(
             f"Alipay sandbox (支付宝沙箱) on {sandbox.url}/  gateway: {sandbox.gateway_url}\n"

@@ -6,6 +6,7 @@ beat reads them from PostgreSQL. Extra arguments go to Celery unchanged.
 
 from __future__ import annotations
 
+from marketplace.celery import app
 from marketplace.management.commands.worker import CeleryPassthroughCommand
 
 DATABASE_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -16,7 +17,5 @@ class Command(CeleryPassthroughCommand):
     celery_command = "beat"
 
     def run_celery(self, celery_args: list[str]) -> None:
-        from marketplace.celery import app
-
         # Given first, so a `--scheduler` the operator passes still wins (the last one does).
         app.start(argv=["beat", "--scheduler", DATABASE_SCHEDULER, *celery_args])

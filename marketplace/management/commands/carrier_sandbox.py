@@ -8,6 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from logistics.carriers.kuaidi100 import CARRIERS
+from logistics.carriers.sandbox.from_settings import sandbox_from_settings
+
 
 class Command(BaseCommand):
     help = "Run the local carrier sandbox (Kuaidi100's protocol) in the foreground."
@@ -19,9 +22,6 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=None, help="Default: its port (8002).")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from logistics.carriers.kuaidi100 import CARRIERS
-        from logistics.carriers.sandbox.from_settings import sandbox_from_settings
-
         sandbox = sandbox_from_settings(host=options["host"], port=options["port"]).bind()
         self.stdout.write(
             f"Kuaidi100 sandbox (快递100沙箱) on {sandbox.url}/  carriers: "

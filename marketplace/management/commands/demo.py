@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from marketplace.payments.alipay.sandbox.from_settings import sandbox_address
 from tooling.demo import DemoLogin, load_demo_data
 
 FIRST_QUERY = (
@@ -168,7 +169,5 @@ class Command(BaseCommand):
 
 def _sandbox_url() -> str:
     """The sandbox's base URL, from ALIPAY_SANDBOX_URL (which names its /gateway.do)."""
-    from marketplace.payments.alipay.sandbox.from_settings import sandbox_address
-
     host, port = sandbox_address()
     return f"http://{host}:{port}"

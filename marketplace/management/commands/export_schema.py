@@ -10,6 +10,7 @@ SNAPSHOT = Path(__file__).resolve().parents[3] / "storefront_api" / "schema.grap
 
 
 def live_sdl() -> str:
+    # The domain package never loads the API at import time; only this command needs it.
     from graphql import print_schema
 
     from storefront_api.schema import schema

@@ -12,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from marketplace.celery import app
+
 NO_BROKER = "tasks run eagerly in-process; set CELERY_BROKER_URL to run a worker"
 
 
@@ -52,6 +54,4 @@ class Command(CeleryPassthroughCommand):
     celery_command = "worker"
 
     def run_celery(self, celery_args: list[str]) -> None:
-        from marketplace.celery import app
-
         app.worker_main(argv=["worker", *celery_args])

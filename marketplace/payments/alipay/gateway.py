@@ -24,6 +24,8 @@ from typing import Any
 from urllib.error import URLError
 
 from Cryptodome.PublicKey import RSA
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from marketplace.payments.alipay import keys
 from marketplace.payments.alipay._sdk import (
@@ -220,15 +222,14 @@ class AlipayGateway:
         return_url: str | None = None,
     ) -> str:
         """The desktop cashier URL (`alipay.trade.page.pay`) to send the buyer's browser to."""
-        query = self._sdk.api_alipay_trade_page_pay(
-            subject=subject,
+        return self._cashier_url(
+            self._sdk.api_alipay_trade_page_pay,
             out_trade_no=out_trade_no,
-            total_amount=format_amount(total_amount),
-            return_url=return_url or self.config.return_url,
-            notify_url=self.config.notify_url,
+            total_amount=total_amount,
+            subject=subject,
+            return_url=return_url,
             **_expiry(time_expire),
         )
-        return f"{self.config.gateway_url}?{query}"
 
     def wap_pay_url(
         self,
@@ -244,7 +245,27 @@ class AlipayGateway:
         extra = _expiry(time_expire)
         if quit_url:
             extra["quit_url"] = quit_url
-        query = self._sdk.api_alipay_trade_wap_pay(
+        return self._cashier_url(
+            self._sdk.api_alipay_trade_wap_pay,
+            out_trade_no=out_trade_no,
+            total_amount=total_amount,
+            subject=subject,
+            return_url=return_url,
+            **extra,
+        )
+
+    def _cashier_url(
+        self,
+        api: Callable[..., str],
+        *,
+        out_trade_no: str,
+        total_amount: Decimal,
+        subject: str,
+        return_url: str | None,
+        **extra: Any,
+    ) -> str:
+        """A signed cashier URL from one of the SDK's page-building calls."""
+        query = api(
             subject=subject,
             out_trade_no=out_trade_no,
             total_amount=format_amount(total_amount),
@@ -534,8 +555,6 @@ def _error_from_sdk_exception(exc: AliPayException) -> AlipayError:
 
 def alipay_data_dir() -> Path:
     """`$RURALMART_DATA_DIR/alipay/`: the sandbox-mode keys and the sandbox's trades."""
-    from django.conf import settings
-
     base = getattr(settings, "DATA_DIR", None) or os.environ.get("RURALMART_DATA_DIR", ".ruralmart")
     return Path(base).expanduser().resolve() / "alipay"
 
@@ -547,8 +566,6 @@ def gateway_from_settings() -> AlipayGateway:
     ALIPAY_PUBLIC_KEY_PATH. Without it: the local sandbox at ALIPAY_SANDBOX_URL, with the
     app's and the sandbox's key pairs generated on first use under the data dir.
     """
-    from django.conf import settings
-
     port = getattr(settings, "PORT", 8000)
     return _cached_gateway(
         app_id=str(getattr(settings, "ALIPAY_APP_ID", "")),
@@ -579,8 +596,6 @@ def _cached_gateway(
     return_url: str,
     data_dir: str,
 ) -> AlipayGateway:
-    from django.core.exceptions import ImproperlyConfigured
-
     if not app_id:
         raise ImproperlyConfigured("ALIPAY_APP_ID is not set")
     if gateway:

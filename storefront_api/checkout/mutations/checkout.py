@@ -24,7 +24,7 @@ from storefront_api.checkout.mutations.base import (
     refuse,
 )
 from storefront_api.checkout.resolvers import checkout_for_mutation
-from storefront_api.checkout.types import Checkout
+from storefront_api.checkout.types import Checkout, CheckoutError
 from storefront_api.core.errors import PermissionDenied
 from storefront_api.core.types import LanguageCodeEnum
 
@@ -170,6 +170,31 @@ class CheckoutLinesDelete(CheckoutMutation):
         checkout = checkout_for_mutation(info, **checkout_ids(ids))
         pks = [decode_pk(gid, expected_type="CheckoutLine", field="linesIds") for gid in lines_ids]
         return cls(checkout=services.checkout_lines_delete(checkout=checkout, line_ids=pks))
+
+
+class CheckoutLineDelete(CheckoutMutation):
+    """Saleor's deprecated one-line delete, still sent by storefronts: the lines-delete
+    service with a single line."""
+
+    class Arguments(CheckoutIdArguments):
+        line_id = graphene.ID(description="ID of the checkout line to delete.")
+
+    checkout = graphene.Field(Checkout)
+    checkout_errors = graphene.List(
+        graphene.NonNull(CheckoutError),
+        required=True,
+        deprecation_reason="Use `errors` field instead.",
+    )
+
+    legacy_errors_field = "checkout_errors"
+
+    @classmethod
+    def perform(cls, info: Any, line_id: str | None = None, **ids: Any) -> CheckoutLineDelete:
+        if not line_id:
+            raise refuse("lineId", "Give the line to delete.", Code.REQUIRED)
+        checkout = checkout_for_mutation(info, **checkout_ids(ids))
+        pk = decode_pk(line_id, expected_type="CheckoutLine", field="lineId")
+        return cls(checkout=services.checkout_lines_delete(checkout=checkout, line_ids=[pk]))
 
 
 class CheckoutEmailUpdate(CheckoutMutation):

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 
 from logistics.models import DeliveryMethod
 from marketplace.checkout import selectors, services
+from marketplace.checkout.complete_checkout import checkout_complete
 from marketplace.checkout.error_codes import CheckoutErrorCode as Code
 from marketplace.payments.selectors import checkout_pays_at_counter
 from storefront_api.checkout.mutations.base import CheckoutIdArguments, CheckoutMutation, refuse
@@ -185,7 +186,7 @@ class CheckoutComplete(CheckoutMutation):
     def perform(cls, info: Any, **arguments: Any) -> CheckoutComplete:
         checkout = checkout_for_mutation(info, include_completed=True, **_checkout_ids(arguments))
         user = info.context.user
-        order = services.checkout_complete(
+        order = checkout_complete(
             checkout=checkout,
             user=user if user.is_authenticated else None,
             # Cash at the village counter is paid on handover, so it completes unpaid.

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.orders.error_codes import OrderErrorCode as DomainOrderErrorCode
 from marketplace.orders.models import Order as OrderModel
-from marketplace.payments.services import order_cancel_and_refund, shop_order_cancel_and_refund
+from marketplace.payments.cancellation import order_cancel_and_refund, shop_order_cancel_and_refund
 from storefront_api.account.types import AddressTypeEnum
 from storefront_api.core.errors import PermissionDenied
 from storefront_api.core.ids import decode_uuid_id
@@ -127,12 +127,7 @@ class OrderCancel(ErrorsMutation):
             for field, message, code in order_error_entries(exc)
         ]
 
-    @classmethod
-    def mutate(cls, root: Any, info: Any, **arguments: Any) -> Any:
-        payload = super().mutate(root, info, **arguments)
-        # Saleor's deprecated twin of `errors`, for clients that still read it.
-        payload.order_errors = payload.errors
-        return payload
+    legacy_errors_field = "order_errors"
 
     @classmethod
     def perform(cls, info: Any, id: str) -> OrderCancel:

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 
 from marketplace.core.errors import PermissionRefused
 from marketplace.orders.error_codes import OrderErrorCode as DomainOrderErrorCode
-from marketplace.orders.services import shop_order_fulfil
+from marketplace.orders.lifecycle import shop_order_fulfil
+from marketplace.payments.selectors import order_pays_on_handover
 from storefront_api.core.errors import PermissionDenied
 from storefront_api.core.mutations import ErrorsMutation
 from storefront_api.order.mutations.base import OrderErrorCode, order_error_entries
@@ -50,7 +51,10 @@ class ShopOrderFulfill(ErrorsMutation):
         shop_order = shop_order_from_global_id(id, field="id", codes=DomainOrderErrorCode)
         try:
             fulfilled = shop_order_fulfil(
-                shop_order=shop_order, actor=user, tracking_number=tracking_number or ""
+                shop_order=shop_order,
+                actor=user,
+                tracking_number=tracking_number or "",
+                allow_unpaid=order_pays_on_handover(order=shop_order.order),
             )
         except PermissionRefused as exc:
             raise PermissionDenied(exc.message) from None

@@ -22,6 +22,7 @@ import uuid
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -595,8 +596,6 @@ def _query_fields(trade: SandboxTrade) -> dict[str, str]:
 
 
 def _is_timestamp(text: str) -> bool:
-    from datetime import datetime
-
     try:
         datetime.strptime(text, TIME_FORMAT)
     except ValueError:

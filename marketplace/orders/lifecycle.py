@@ -1,5 +1,10 @@
-"""Writes to orders after they are placed. Orders themselves are created only by
-`marketplace.checkout.services.checkout_complete`.
+"""An order's life after it is placed: paid, handed over, cancelled. Orders themselves are
+created only by `marketplace.checkout.complete_checkout.checkout_complete`.
+
+Arrows point here: checkout places orders and payments pays, refunds and cancels them
+through these functions; this module imports neither (tests/infra/test_import_graph.py).
+What it needs to know of a payment is passed in (`allow_unpaid` on fulfilment), and its
+side effects (the buyer's mail) are scheduled with `transaction.on_commit`.
 
 For payments: `order_mark_charged` keeps an order's charge status in step with what was
 charged (idempotent: pass the running total, not the latest payment). The status compares
@@ -10,7 +15,7 @@ the rest is paid.
 Shops hand their part over with `shop_order_fulfil` or call it off with `shop_order_cancel`
 (`order_cancel` for a whole order). Locks, in this order: the order row, the shop order
 rows, stock (pk), then booking holds (key) and days, as checkout completion does. Through
-`marketplace.payments.services.shop_order_cancel_and_refund` (the only caller of the
+`marketplace.payments.cancellation.shop_order_cancel_and_refund` (the only caller of the
 cancellations) the order's open cash attempts are locked before all of them, because
 payments always locks transaction rows before the order row (`cash_payment_confirm` does),
 so the two cannot deadlock.
@@ -29,7 +34,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.core.errors import refuse
+from marketplace.accounts.permissions import can_manage_shop, role_scopes
+from marketplace.bookings.services import booking_cancel_many
+from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.core.on_commit import delay_on_commit
+from marketplace.inventory.models import Allocation, Stock
+from marketplace.inventory.services import stock_deallocate
 from marketplace.orders.error_codes import OrderErrorCode
 from marketplace.orders.models import (
     Order,
@@ -41,6 +51,10 @@ from marketplace.orders.models import (
     ShopOrder,
 )
 from marketplace.orders.selectors import order_line_hold_keys, order_live_total
+from marketplace.orders.tasks import (
+    send_order_canceled_notifications,
+    send_order_placed_notifications,
+)
 from marketplace.organisations.models import Shop
 
 logger = logging.getLogger("ruralmart.orders")
@@ -93,6 +107,17 @@ def order_mark_charged(
     return order
 
 
+def order_placed_notify_on_commit(*, order_id: str) -> None:
+    """Once the placing transaction commits, mail the buyer and each shop's managers (an
+    order placed from a checkout; see `checkout_complete`)."""
+    delay_on_commit(
+        send_order_placed_notifications,
+        order_id,
+        logger=logger,
+        failure=f"Could not schedule the notifications of order {order_id}",
+    )
+
+
 def order_event_add(
     *,
     order: Order,
@@ -125,19 +150,20 @@ def _order_status(statuses: list[str]) -> str:
 
 @transaction.atomic
 def shop_order_fulfil(
-    *, shop_order: ShopOrder, actor: User, tracking_number: str = ""
+    *, shop_order: ShopOrder, actor: User, tracking_number: str = "", allow_unpaid: bool = False
 ) -> ShopOrder:
     """The shop hands its part of the order over (ships it, or gives it out at the village
     station). Stock leaves the warehouse: each allocation's units come off both `quantity`
     and `quantity_allocated`. Repeating it changes nothing.
 
+    An order not yet paid in full is refused (CANNOT_FULFILL_UNPAID_ORDER) unless
+    `allow_unpaid`: the caller says so when the buyer pays cash at the village counter on
+    handover (`marketplace.payments.selectors.order_pays_on_handover`), as it does for
+    `checkout_complete`.
+
     Locks, in this order: the order row, the shop order row, then the stock rows by pk (the
     order checkout completion uses), so it cannot deadlock against a concurrent purchase.
     """
-    from marketplace.accounts.permissions import can_manage_shop
-    from marketplace.core.errors import PermissionRefused
-    from marketplace.inventory.models import Allocation, Stock
-
     if not can_manage_shop(user=actor, shop=shop_order.shop):
         raise PermissionRefused(f"Only the managers of {shop_order.shop} may fulfil its orders.")
     tracking_number = tracking_number.strip()
@@ -160,18 +186,13 @@ def shop_order_fulfil(
             f"A shop order that is {locked.get_status_display().lower()} cannot be fulfilled.",
             OrderErrorCode.INVALID,
         )
-    if order.charge_status not in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED):
-        from marketplace.payments.selectors import checkout_pays_at_counter
-
-        # Cash at the village counter is paid on handover; everything else first.
-        if not (
-            order.checkout_token and checkout_pays_at_counter(checkout_id=order.checkout_token)
-        ):
-            raise refuse(
-                None,
-                f"Order #{order.number} is not paid yet; fulfil it once the payment arrives.",
-                OrderErrorCode.CANNOT_FULFILL_UNPAID_ORDER,
-            )
+    paid = order.charge_status in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED)
+    if not paid and not allow_unpaid:
+        raise refuse(
+            None,
+            f"Order #{order.number} is not paid yet; fulfil it once the payment arrives.",
+            OrderErrorCode.CANNOT_FULFILL_UNPAID_ORDER,
+        )
     allocations = list(
         Allocation.objects.filter(order_line__shop_order=locked).order_by("stock_id", "pk")
     )
@@ -280,12 +301,9 @@ def _cancel_locked(
     fixed (the shop cancels, the buyer owes nothing); then the statuses, one CANCELED event
     per shop order, and the buyer's notice after commit. The query count does not depend on
     the number of lines or shop orders."""
-    from marketplace.bookings.services import booking_cancel_many
-    from marketplace.inventory.services import stock_deallocate
-
     # Stock rows (pk order), then holds (key order) and days: checkout completion's order.
     stock_deallocate(order_line_ids=[line.pk for line in lines])
-    booking_keys = sorted(set(order_line_hold_keys(order=order, lines=lines).values()))
+    booking_keys = sorted(set(order_line_hold_keys(lines=lines).values()))
     if booking_keys:
         booking_cancel_many(keys=booking_keys, on_date=timezone.now(), refund_percent=100)
     ids = [shop_order.pk for shop_order in shop_orders]
@@ -310,16 +328,13 @@ def _cancel_locked(
         for shop_order in shop_orders
     )
     order_id = str(order.pk)
-    transaction.on_commit(lambda: _schedule_canceled_notice(order_id, ids))
-
-
-def _schedule_canceled_notice(order_id: str, shop_order_ids: list[int]) -> None:
-    from marketplace.orders.tasks import send_order_canceled_notifications
-
-    try:
-        send_order_canceled_notifications.delay(order_id, shop_order_ids)
-    except Exception:  # a broker hiccup must not turn a recorded cancellation into an error
-        logger.exception("Could not schedule the cancellation notice of order %s", order_id)
+    delay_on_commit(
+        send_order_canceled_notifications,
+        order_id,
+        ids,
+        logger=logger,
+        failure=f"Could not schedule the cancellation notice of order {order_id}",
+    )
 
 
 def _lines_of(shop_orders: list[ShopOrder]) -> list[OrderLine]:
@@ -346,7 +361,7 @@ def shop_order_cancel(
     """Cancel one shop's part of an order that will never be handed over (the buyer changed
     their mind before shipping, the shop cannot supply, a counter order never paid): its
     goods go back to stock and its bookings give their days back. Money is not this
-    function's business: `marketplace.payments.services.shop_order_cancel_and_refund` calls
+    function's business: `marketplace.payments.cancellation.shop_order_cancel_and_refund` calls
     it and then refunds what was paid.
 
     Who: the shop's managers or a platform admin (PermissionRefused otherwise), or the
@@ -363,9 +378,6 @@ def shop_order_cancel(
     `shop_order_fulfil` take), so it cannot deadlock against either and exactly one of a
     cancel and a fulfil of the same shop order wins.
     """
-    from marketplace.accounts.permissions import can_manage_shop
-    from marketplace.core.errors import PermissionRefused
-
     system = _check_system(actor, as_system)
     if not system and not can_manage_shop(user=actor, shop=shop_order.shop):
         raise PermissionRefused(
@@ -399,9 +411,6 @@ def order_cancel(
     Locks the order row, then its shop orders in pk order, then stock, holds and days as
     `shop_order_cancel` does.
     """
-    from marketplace.accounts.permissions import role_scopes
-    from marketplace.core.errors import PermissionRefused
-
     system = _check_system(actor, as_system)
     if not system and not role_scopes(actor).is_platform_admin:
         raise PermissionRefused("Only a platform admin may cancel a whole order.")
