@@ -15,4 +15,5 @@ from admin import (  # noqa: F401
     orders,
     organisations,
     payments,
+    stations_shipments,
 )
