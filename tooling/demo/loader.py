@@ -20,6 +20,8 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
 
+from logistics.models import DeliveryRate, ShippingZone
+from logistics.tracking_models import ConsolidationBatch, Shipment, ShipmentEvent, VillageStation
 from marketplace.accounts.models import Role, RoleAssignment, User
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import (
@@ -43,6 +45,7 @@ from marketplace.catalog.models import (
 from marketplace.channels.models import Channel
 from marketplace.divisions.models import County, Township, Village
 from marketplace.inventory.models import Stock, Warehouse
+from marketplace.orders.models import Order
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import (
     Household,
@@ -87,6 +90,13 @@ _COUNTED: tuple[tuple[str, type[models.Model]], ...] = (
     ("collection products", CollectionProduct),
     ("collection listings", CollectionChannelListing),
     ("product images", ProductMedia),
+    ("shipping zones", ShippingZone),
+    ("delivery rates", DeliveryRate),
+    ("village stations", VillageStation),
+    ("orders", Order),
+    ("shipments", Shipment),
+    ("shipment events", ShipmentEvent),
+    ("consolidation batches", ConsolidationBatch),
 )
 
 
@@ -135,6 +145,13 @@ class DemoSummary:
             f"{self.counts['variants']} variants, {self.counts['certifications']} "
             f"certifications, {self.counts['trace batches']} trace batches, "
             f"{self.counts['collections']} collections, {self.counts['product images']} images."
+        )
+        lines.append(
+            f"  {self.counts['village stations']} village stations, "
+            f"{self.counts['shipping zones']} shipping zones with "
+            f"{self.counts['delivery rates']} rates; {self.counts['orders']} orders, "
+            f"{self.counts['shipments']} shipments, {self.counts['consolidation batches']} "
+            "consolidation batches."
         )
         return "\n".join(lines)
 
@@ -220,7 +237,22 @@ class _DemoLoader:
         self.load_collections()
         self.say("Demo data: delivery, vouchers and cancellation policies…")
         self.load_selling_terms()
+        self.say("Demo data: zone rates, village stations, shipments…")
+        self.load_logistics()
         return logins
+
+    def load_logistics(self) -> None:
+        from tooling.demo import logistics
+
+        logistics.load_rates(self.shops)
+        stations = logistics.load_stations(self.villages, self.person)
+        logistics.DemoOrders(
+            buyer=User.objects.get(email=data.LOGINS[-1].email),
+            admin=self.admin,
+            shops=self.shops,
+            stations=stations,
+            channel=self.channels["urban-retail"],
+        ).load()
 
     # --- people ---------------------------------------------------------------------------
 
@@ -659,11 +691,12 @@ class _DemoLoader:
         for shop in self.shops.values():
             if shop.status != "APPROVED":
                 continue
+            # Keyed by name too: the fruit shops also have a cold-chain express method.
             DeliveryMethod.objects.get_or_create(
                 shop=shop,
                 kind=DeliveryMethodKind.EXPRESS_FLAT,
+                name="快递（全国包邮区外按首重计）",
                 defaults={
-                    "name": "快递（全国包邮区外按首重计）",
                     "price_amount": Decimal("12.00"),
                     "minimum_delivery_days": 2,
                     "maximum_delivery_days": 5,
