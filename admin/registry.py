@@ -16,4 +16,5 @@ from admin import (  # noqa: F401
     orders,
     organisations,
     payments,
+    stations_shipments,
 )

@@ -67,6 +67,10 @@ class Scope:
     manager: Access = Access.NONE
     officer: Access = Access.NONE
     reference: bool = False
+    # The ORM path from the model to the station operator (a user) whose rows these are:
+    # operators are scoped by the stations they run, not by a shop or village.
+    operator_path: str | None = None
+    operator: Access = Access.NONE
 
     def access(self, user: Any) -> Access:
         """The most a user may do with this model at all, before looking at any row."""
@@ -82,6 +86,8 @@ class Scope:
             level = max(level, self.officer)
         if self.reference and (scopes.managed_shop_ids or scopes.township_ids):
             level = max(level, Access.VIEW)
+        if scopes.is_station_operator and self.operator_path is not None:
+            level = max(level, self.operator)
         return level
 
     def _manager_q(self, scopes: RoleScopes) -> Q | None:
@@ -112,6 +118,8 @@ class Scope:
             conditions.append(self._manager_q(scopes) or Q(pk__in=[]))
         if scopes.township_ids and self.officer >= needed:
             conditions.append(self._officer_q(scopes) or Q(pk__in=[]))
+        if scopes.is_station_operator and self.operator_path and self.operator >= needed:
+            conditions.append(Q(**{self.operator_path: user.pk}))
         if not conditions:
             return queryset.none()
         combined = conditions[0]

@@ -2,7 +2,9 @@
 on, hand it over at the station against its pickup code, remind and return.
 
 Every path that moves a parcel locks the shipment row first (`select_for_update`), so two
-concurrent pushes or hand-overs run one after the other and the second finds the work done.
+concurrent pushes or hand-overs run one after the other and the second finds the work done;
+the carrier's push moves it with a conditional UPDATE instead (the same lock, taken by the
+UPDATE itself, and a row another path moved on first matches nothing).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from logistics.carriers.base import CarrierAdapter, CarrierError, Party, TrackPoint
+from logistics.carriers.base import CarrierAdapter, CarrierError, Party, Track, TrackPoint
 from logistics.carriers.kuaidi100 import push_sign, signs_match, track_from_result
 from logistics.error_codes_tracking import TrackingErrorCode
 from logistics.shipment_status import STATUS_RANK, ShipmentStatus
@@ -160,22 +162,50 @@ class TrackOutcome:
     stale: bool  # the track's newest status was behind the shipment's: nothing moved
 
 
-def _move(shipment: Shipment, status: str, *, at: datetime) -> str:
-    """Set a forward status on a locked shipment and do what arriving there means. Returns
-    a pickup code to send when one was issued."""
-    shipment.status = status
-    fields = ["status", "updated_at"]
+def _move_fields(shipment: Shipment, status: str, *, at: datetime) -> tuple[dict[str, Any], str]:
+    """The columns a move to `status` writes, and the pickup code to send when arriving at
+    a station issues one."""
+    fields: dict[str, Any] = {"status": status}
     code = ""
     if status == ShipmentStatus.AT_STATION and shipment.station_id is not None:
         code = f"{secrets.randbelow(1_000_000):06d}"
-        shipment.pickup_code_hash = _pickup_hash(shipment.pk, code)
-        shipment.arrived_at_station_at = at
-        shipment.pickup_failed_attempts = 0
-        fields += ["pickup_code_hash", "arrived_at_station_at", "pickup_failed_attempts"]
-    shipment.save(update_fields=fields)
+        fields["pickup_code_hash"] = _pickup_hash(shipment.pk, code)
+        fields["arrived_at_station_at"] = at
+        fields["pickup_failed_attempts"] = 0
+    return fields, code
+
+
+def _after_move(shipment: Shipment, status: str, code: str) -> None:
     if status in NOTIFIED_STATUSES and shipment.kind == ShipmentKind.PARCEL:
         _notify_after_commit(shipment.pk, status, code)
+
+
+def _move(shipment: Shipment, status: str, *, at: datetime) -> str:
+    """Set a forward status on a locked shipment and do what arriving there means. Returns
+    a pickup code to send when one was issued."""
+    fields, code = _move_fields(shipment, status, at=at)
+    for name, value in fields.items():
+        setattr(shipment, name, value)
+    shipment.save(update_fields=[*fields, "updated_at"])
+    _after_move(shipment, status, code)
     return code
+
+
+def _move_if_behind(shipment: Shipment, status: str, *, at: datetime) -> bool:
+    """Move to `status` only if the row is still at a lower rank, in one conditional UPDATE
+    (which takes the row lock itself): a hand-over or a newer push that got there first
+    makes it match nothing. Returns whether it moved."""
+    behind = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[status]]
+    fields, code = _move_fields(shipment, status, at=at)
+    moved = Shipment.objects.filter(pk=shipment.pk, status__in=behind).update(
+        **fields, updated_at=timezone.now()
+    )
+    if not moved:
+        return False
+    for name, value in fields.items():
+        setattr(shipment, name, value)
+    _after_move(shipment, status, code)
+    return True
 
 
 def _insert_new_events(
@@ -289,19 +319,82 @@ def tracking_push_apply(*, param: str, sign: str) -> TrackOutcome:
         raise TrackingPushRefused(
             TrackingErrorCode.MALFORMED_PUSH, "param is not a Kuaidi100 push.", 400
         ) from exc
-    with transaction.atomic():
-        shipment = (
-            Shipment.objects.select_for_update(of=("self",))
-            .filter(carrier=track.carrier, tracking_number=track.tracking_number)
-            .first()
+    found = _record_push(track)
+    if found is None:
+        raise TrackingPushRefused(
+            TrackingErrorCode.UNKNOWN_WAYBILL,
+            f"No shipment {track.carrier} {track.tracking_number}.",
+            404,
         )
-        if shipment is None:
-            raise TrackingPushRefused(
-                TrackingErrorCode.UNKNOWN_WAYBILL,
-                f"No shipment {track.carrier} {track.tracking_number}.",
-                404,
-            )
-        return _apply_points(shipment, track.points, source=ShipmentEventSource.CARRIER)
+    shipment, added = found
+    mapped = [p for p in track.points if p.status]
+    newest = mapped[-1].status if mapped else ""
+    moved_to, stale = "", False
+    if newest and newest != shipment.status:
+        if STATUS_RANK[newest] > shipment.rank and _move_if_behind(
+            shipment, newest, at=mapped[-1].time
+        ):
+            moved_to = newest
+        else:
+            stale = True
+    return TrackOutcome(shipment=shipment, events_added=added, moved_to=moved_to, stale=stale)
+
+
+# One row of a push's events: ordinal, key, time, status, carrier state, text, place.
+_PUSH_ROW = "(%s, %s, %s::timestamptz, %s, %s, %s, %s)"
+
+
+def _record_push(track: Track) -> tuple[Shipment, int] | None:
+    """Find the waybill and store the track's events it has not seen, in one statement;
+    None when there is no such waybill (and nothing is written).
+
+    Pushes are the hot path (benchmark target 10 ms on two cores) and most move nothing: a
+    track one event longer than the last. So the lookup and the `INSERT ... ON CONFLICT DO
+    NOTHING` on the (shipment, key) index share one round trip and, outside a caller's
+    transaction, are their own transaction: no BEGIN and COMMIT around them. Events are
+    history whatever the status does; moving the status is a separate conditional UPDATE
+    (`_move_if_behind`), so the forward-only rule never depends on this statement."""
+    shipment_table = connection.ops.quote_name(Shipment._meta.db_table)
+    event_table = connection.ops.quote_name(ShipmentEvent._meta.db_table)
+    params: list[Any] = [track.carrier, track.tracking_number]
+    target = (
+        f"WITH target AS (SELECT id, kind, status, station_id FROM {shipment_table} "
+        "WHERE carrier = %s AND tracking_number = %s)"
+    )
+    if track.points:
+        params += [ShipmentEventSource.CARRIER, timezone.now()]
+        for order, point in enumerate(track.points):
+            params += [
+                order,
+                event_key(point),
+                point.time,
+                point.status,
+                point.carrier_state,
+                point.description,
+                point.location,
+            ]
+        # ORDER BY keeps the points' order in the ids, so same-second events stay in the
+        # order they happened.
+        sql = (
+            f"{target}, added AS (INSERT INTO {event_table} (shipment_id, key, occurred_at, "
+            "source, status, carrier_state, description, location, created_at) "
+            "SELECT target.id, v.key, v.occurred_at, %s, v.status, v.carrier_state, "
+            "v.description, v.location, %s FROM target CROSS JOIN (VALUES "
+            f"{', '.join([_PUSH_ROW] * len(track.points))}) AS v(ord, key, occurred_at, "
+            "status, carrier_state, description, location) ORDER BY v.ord "
+            "ON CONFLICT (shipment_id, key) DO NOTHING RETURNING 1) "
+            "SELECT id, kind, status, station_id, (SELECT count(*) FROM added) FROM target"
+        )
+    else:
+        sql = f"{target} SELECT id, kind, status, station_id, 0 FROM target"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # from_db takes the values in the model's field order: id, kind, status, station.
+    shipment = Shipment.from_db(connection.alias, ["id", "kind", "status", "station_id"], row[:4])
+    return shipment, int(row[4])
 
 
 def shipment_refresh(*, shipment: Shipment, adapter: CarrierAdapter) -> TrackOutcome:

@@ -24,6 +24,8 @@ class RoleScopes:
     operated_shop_ids: frozenset[int] = field(default_factory=frozenset)
     township_ids: frozenset[int] = field(default_factory=frozenset)
     household_ids: frozenset[int] = field(default_factory=frozenset)
+    # Which stations are theirs is the station's `operator` column, not the assignment.
+    is_station_operator: bool = False
 
     @property
     def is_staff_role(self) -> bool:
@@ -50,6 +52,7 @@ def role_scopes(user: User | None) -> RoleScopes:
     townships: set[int] = set()
     households: set[int] = set()
     is_admin = bool(user.is_superuser)
+    station_operator = False
     for (
         role,
         shop_id,
@@ -70,6 +73,8 @@ def role_scopes(user: User | None) -> RoleScopes:
             townships.add(township_id)
         elif role == Role.HOUSEHOLD_SELLER:
             households.add(household_id)
+        elif role == Role.STATION_OPERATOR:
+            station_operator = True
     scopes = RoleScopes(
         is_platform_admin=is_admin,
         managed_shop_ids=frozenset(managed),
@@ -77,6 +82,7 @@ def role_scopes(user: User | None) -> RoleScopes:
         operated_shop_ids=frozenset(operated),
         township_ids=frozenset(townships),
         household_ids=frozenset(households),
+        is_station_operator=station_operator,
     )
     setattr(user, _CACHE_ATTR, scopes)
     return scopes

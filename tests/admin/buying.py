@@ -42,6 +42,7 @@ from marketplace.inventory.models import Allocation, Reservation, Stock
 from marketplace.orders.models import Order, OrderEvent, OrderLine, ShopOrder
 from marketplace.organisations.models import Shop
 from tests import factories
+from tests.admin.logistics_ops import add_logistics_ops
 
 ADDRESS = {
     "first_name": "小明",
@@ -72,6 +73,7 @@ class Buying:
     order: Order
     shop_order_a: ShopOrder
     shop_order_b: ShopOrder
+    ops: Any = None
 
 
 def express(shop: Shop, price: str = "12.00") -> DeliveryMethod:
@@ -288,4 +290,5 @@ def add_buying(world: Any) -> Buying:
         order=order,
         shop_order_a=shop_order_a,
         shop_order_b=shop_order_b,
+        ops=add_logistics_ops(shop_order_a, shop_order_b),
     )

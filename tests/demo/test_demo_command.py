@@ -80,6 +80,8 @@ def fake_run(monkeypatch, settings):
     settings.PORT = 8123
     settings.ALIPAY_GATEWAY = ""
     settings.ALIPAY_SANDBOX_URL = "http://127.0.0.1:8001/gateway.do"
+    settings.KUAIDI100_SANDBOX_URL = "http://127.0.0.1:8002"
+    settings.KUAIDI100_BASE_URL = "http://127.0.0.1:8002"
     return calls, workers
 
 
@@ -94,13 +96,18 @@ def test_demo_migrates_loads_serves_and_stops_cleanly_on_ctrl_c(fake_run, settin
     runserver = calls[1][1]
     assert runserver["args"] == ("127.0.0.1:8123",)
     assert runserver["use_reloader"] is False and runserver["insecure_serving"] is True
-    # The only child is the local Alipay sandbox, stopped with the server.
-    assert [w.argv[1:] for w in workers] == [["-m", "marketplace.cli", "alipay_sandbox"]]
-    assert workers[0].terminated
+    # The only children are the local Alipay and carrier sandboxes, stopped with the server.
+    assert [w.argv[1:] for w in workers] == [
+        ["-m", "marketplace.cli", "alipay_sandbox"],
+        ["-m", "marketplace.cli", "carrier_sandbox"],
+    ]
+    assert all(w.terminated for w in workers)
     text = out.getvalue()
     assert "http://127.0.0.1:8123/graphql/" in text and "Demo stopped" in text
     assert "Alipay sandbox (pay pages, QR codes, trades): http://127.0.0.1:8001/" in text
     assert "Alipay sandbox stopped." in text
+    assert "Carrier sandbox (Kuaidi100: zhongtong, youzhengguonei): http://127.0.0.1:8002/" in text
+    assert "Carrier sandbox stopped." in text
 
 
 def test_demo_runs_and_stops_a_worker_when_a_broker_is_configured(fake_run, settings):
@@ -110,7 +117,7 @@ def test_demo_runs_and_stops_a_worker_when_a_broker_is_configured(fake_run, sett
     call_command("demo", "--port", "9001", stdout=io.StringIO())
 
     assert calls[1][1]["args"] == ("127.0.0.1:9001",)
-    assert len(workers) == 2 and all(w.terminated for w in workers)
+    assert len(workers) == 3 and all(w.terminated for w in workers)
     assert workers[0].argv[1:] == [
         "-m",
         "celery",
@@ -130,4 +137,17 @@ def test_demo_starts_no_sandbox_against_a_real_alipay(fake_run, settings):
 
     call_command("demo", stdout=out)
 
-    assert workers == [] and "Alipay sandbox" not in out.getvalue()
+    assert [w.argv[-1] for w in workers] == ["carrier_sandbox"]
+    assert "Alipay sandbox" not in out.getvalue()
+
+
+def test_demo_starts_no_carrier_sandbox_against_a_real_kuaidi100(fake_run, settings):
+    _, workers = fake_run
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.KUAIDI100_BASE_URL = "https://poll.kuaidi100.com"
+    out = io.StringIO()
+
+    call_command("demo", stdout=out)
+
+    assert [w.argv[-1] for w in workers] == ["alipay_sandbox"]
+    assert "Carrier sandbox" not in out.getvalue()

@@ -166,7 +166,8 @@ SCENARIOS: dict[str, Scenario] = {
         ),
         Scenario(
             "logistics",
-            "Delivery pricing for a 10-shop, 30-line checkout: p50/p95, statements per call.",
+            "Delivery pricing for a 10-shop, 30-line checkout, and the tracking callback: "
+            "p50/p95, statements per call.",
             logistics.add_arguments,
             logistics.run,
         ),

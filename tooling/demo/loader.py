@@ -20,7 +20,11 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
 
+from logistics.models import DeliveryMethod, DeliveryMethodKind, DeliveryRate, ShippingZone
+from logistics.tracking_models import ConsolidationBatch, Shipment, ShipmentEvent, VillageStation
 from marketplace.accounts.models import Role, RoleAssignment, User
+from marketplace.bookings.models import CancellationPolicy
+from marketplace.bookings.services import cancellation_policy_set
 from marketplace.catalog import services as catalog
 from marketplace.catalog.models import (
     AssignedProductAttributeValue,
@@ -41,9 +45,12 @@ from marketplace.catalog.models import (
     TraceBatch,
 )
 from marketplace.channels.models import Channel
+from marketplace.checkout.models import Voucher, VoucherDiscountType
+from marketplace.content import services as content
 from marketplace.content.models import Menu, MenuItem, Page
 from marketplace.divisions.models import County, Township, Village
 from marketplace.inventory.models import Stock, Warehouse
+from marketplace.orders.models import Order
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import (
     Household,
@@ -52,7 +59,7 @@ from marketplace.organisations.models import (
     ShopStatus,
     ShopStatusEvent,
 )
-from tooling.demo import data
+from tooling.demo import data, logistics
 from tooling.demo.images import product_image
 
 DEMO_PASSWORD = "ruralmart-demo"
@@ -91,6 +98,13 @@ _COUNTED: tuple[tuple[str, type[models.Model]], ...] = (
     ("pages", Page),
     ("menus", Menu),
     ("menu items", MenuItem),
+    ("shipping zones", ShippingZone),
+    ("delivery rates", DeliveryRate),
+    ("village stations", VillageStation),
+    ("orders", Order),
+    ("shipments", Shipment),
+    ("shipment events", ShipmentEvent),
+    ("consolidation batches", ConsolidationBatch),
 )
 
 
@@ -139,6 +153,13 @@ class DemoSummary:
             f"{self.counts['variants']} variants, {self.counts['certifications']} "
             f"certifications, {self.counts['trace batches']} trace batches, "
             f"{self.counts['collections']} collections, {self.counts['product images']} images."
+        )
+        lines.append(
+            f"  {self.counts['village stations']} village stations, "
+            f"{self.counts['shipping zones']} shipping zones with "
+            f"{self.counts['delivery rates']} rates; {self.counts['orders']} orders, "
+            f"{self.counts['shipments']} shipments, {self.counts['consolidation batches']} "
+            "consolidation batches."
         )
         return "\n".join(lines)
 
@@ -226,7 +247,20 @@ class _DemoLoader:
         self.load_content()
         self.say("Demo data: delivery, vouchers and cancellation policies…")
         self.load_selling_terms()
+        self.say("Demo data: zone rates, village stations, shipments…")
+        self.load_logistics()
         return logins
+
+    def load_logistics(self) -> None:
+        logistics.load_rates(self.shops)
+        stations = logistics.load_stations(self.villages, self.person)
+        logistics.DemoOrders(
+            buyer=User.objects.get(email=data.LOGINS[-1].email),
+            admin=self.admin,
+            shops=self.shops,
+            stations=stations,
+            channel=self.channels["urban-retail"],
+        ).load()
 
     # --- people ---------------------------------------------------------------------------
 
@@ -653,8 +687,6 @@ class _DemoLoader:
     def load_content(self) -> None:
         """The pages and the `navbar` / `footer` menus Saleor's storefront reads. Each is
         written once: a rerun finds it by slug and leaves it (and staff edits) alone."""
-        from marketplace.content import services as content
-
         pages = {}
         for spec in data.PAGES:
             page = Page.objects.filter(slug=spec.slug).first()
@@ -688,21 +720,15 @@ class _DemoLoader:
         express or hands over at its village station, offers a promo code, and its tourism
         offers refund by days before arrival. Looked up by natural key, so reruns add nothing.
         """
-        from django.utils import timezone
-
-        from logistics.models import DeliveryMethod, DeliveryMethodKind
-        from marketplace.bookings.models import CancellationPolicy
-        from marketplace.bookings.services import cancellation_policy_set
-        from marketplace.checkout.models import Voucher, VoucherDiscountType
-
         for shop in self.shops.values():
             if shop.status != "APPROVED":
                 continue
+            # Keyed by name too: the fruit shops also have a cold-chain express method.
             DeliveryMethod.objects.get_or_create(
                 shop=shop,
                 kind=DeliveryMethodKind.EXPRESS_FLAT,
+                name="快递（全国包邮区外按首重计）",
                 defaults={
-                    "name": "快递（全国包邮区外按首重计）",
                     "price_amount": Decimal("12.00"),
                     "minimum_delivery_days": 2,
                     "maximum_delivery_days": 5,

@@ -4,7 +4,9 @@ The server is Django's development server on 127.0.0.1:$PORT, with static files 
 even when DEBUG is off so the admin looks right. With CELERY_BROKER_URL set, a Celery
 worker runs beside it and is stopped with it; otherwise tasks run eagerly in-process.
 Unless ALIPAY_GATEWAY points at a real Alipay, the local Alipay sandbox runs beside it too
-(`ruralmart alipay_sandbox`, at ALIPAY_SANDBOX_URL) and is stopped with it.
+(`ruralmart alipay_sandbox`, at ALIPAY_SANDBOX_URL) and is stopped with it. Likewise the
+local carrier sandbox (`ruralmart carrier_sandbox`, at KUAIDI100_SANDBOX_URL) runs beside it
+unless KUAIDI100_BASE_URL points at another (the real Kuaidi100).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ WORKER_COMMAND = [
 ]
 
 SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "alipay_sandbox"]
+CARRIER_SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "carrier_sandbox"]
 
 
 def demo_banner(
@@ -57,6 +60,7 @@ def demo_banner(
     logins: Sequence[DemoLogin],
     worker_running: bool,
     alipay_sandbox_url: str | None = None,
+    carrier_sandbox_url: str | None = None,
 ) -> str:
     """What to open, what to paste and who to log in as; printed before the server starts."""
     base = f"http://127.0.0.1:{port}"
@@ -92,6 +96,11 @@ def demo_banner(
             f"  Alipay sandbox (pay pages, QR codes, trades): {alipay_sandbox_url}/ "
             "— pay with any demo buyer; it notifies /payments/alipay/notify/."
         )
+    if carrier_sandbox_url:
+        lines.append(
+            f"  Carrier sandbox (Kuaidi100: zhongtong, youzhengguonei): {carrier_sandbox_url}/ "
+            "— it pushes tracking to /logistics/kuaidi100/callback/."
+        )
     lines += ["  Press Ctrl-C to stop.", rule]
     return "\n".join(lines)
 
@@ -113,12 +122,15 @@ class Command(BaseCommand):
         worker = None if settings.CELERY_TASK_ALWAYS_EAGER else self._start_worker()
         sandbox_url = None if settings.ALIPAY_GATEWAY else _sandbox_url()
         sandbox = self._start_sandbox() if sandbox_url else None
+        carrier_url = _carrier_sandbox_url()
+        carrier = self._start_carrier_sandbox() if carrier_url else None
         self.stdout.write(
             demo_banner(
                 port=port,
                 logins=summary.logins,
                 worker_running=worker is not None,
                 alipay_sandbox_url=sandbox_url,
+                carrier_sandbox_url=carrier_url,
             )
         )
         try:
@@ -137,6 +149,8 @@ class Command(BaseCommand):
                 self._stop_worker(worker)
             if sandbox is not None:
                 self._stop_child(sandbox, "Alipay sandbox")
+            if carrier is not None:
+                self._stop_child(carrier, "Carrier sandbox")
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         self.stdout.write("Starting a Celery worker…")
@@ -145,6 +159,10 @@ class Command(BaseCommand):
     def _start_sandbox(self) -> subprocess.Popen[bytes]:
         self.stdout.write("Starting the local Alipay sandbox…")
         return subprocess.Popen(SANDBOX_COMMAND)
+
+    def _start_carrier_sandbox(self) -> subprocess.Popen[bytes]:
+        self.stdout.write("Starting the local carrier sandbox…")
+        return subprocess.Popen(CARRIER_SANDBOX_COMMAND)
 
     def _stop_child(self, child: subprocess.Popen[bytes], name: str) -> None:
         if child.poll() is None:
@@ -171,3 +189,10 @@ def _sandbox_url() -> str:
     """The sandbox's base URL, from ALIPAY_SANDBOX_URL (which names its /gateway.do)."""
     host, port = sandbox_address()
     return f"http://{host}:{port}"
+
+
+def _carrier_sandbox_url() -> str | None:
+    """The carrier sandbox's base URL when the adapter talks to it, else None (a real
+    Kuaidi100 is configured and no sandbox is needed)."""
+    sandbox = settings.KUAIDI100_SANDBOX_URL.rstrip("/")
+    return sandbox if settings.KUAIDI100_BASE_URL.rstrip("/") == sandbox else None
