@@ -39,6 +39,7 @@ from storefront_api.core.enums import api_enum
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id, decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
+from storefront_api.logistics.schema import LogisticsMutations, LogisticsQueries
 from storefront_api.metadata.schema import MetadataMutations
 from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
@@ -309,13 +310,24 @@ _EXTRA_TYPES = [
 # Each domain contributes its root fields from its own `schema.py`.
 # Field order in the SDL follows these bases right to left.
 class Query(
-    AccountQueries, OrderQueries, CheckoutQueries, PaymentQueries, ContentQueries, BrowseQueries
+    LogisticsQueries,
+    AccountQueries,
+    OrderQueries,
+    CheckoutQueries,
+    PaymentQueries,
+    ContentQueries,
+    BrowseQueries,
 ):
     pass
 
 
 class Mutation(
-    AccountMutations, OrderMutations, CheckoutMutations, PaymentMutations, MetadataMutations
+    LogisticsMutations,
+    AccountMutations,
+    OrderMutations,
+    CheckoutMutations,
+    PaymentMutations,
+    MetadataMutations,
 ):
     pass
 

@@ -121,22 +121,27 @@ def batch_close(
         locked.save()
         ConsolidationItem.objects.filter(batch=locked).update(batch_is_open=False)
         village = station.village.name
-        parcels = (
+        parcels = list(
             Shipment.objects.select_for_update()
             .filter(pk__in=[item.shipment_id for item in items])
             .order_by("pk")
         )
-        for parcel in parcels:
-            ShipmentEvent.objects.get_or_create(
-                shipment=parcel,
-                key=f"consolidated:{locked.pk}",
-                defaults={
-                    "occurred_at": now,
-                    "source": ShipmentEventSource.STATION,
-                    "status": ShipmentStatus.COLLECTED,
-                    "description": f"已在{village}服务站集货 (consolidated at {village} station)",
-                },
-            )
+        # One INSERT for the whole batch (its cost must not grow with the parcels); the
+        # unique (shipment, key) index makes a repeated event a no-op, as get_or_create did.
+        ShipmentEvent.objects.bulk_create(
+            [
+                ShipmentEvent(
+                    shipment=parcel,
+                    key=f"consolidated:{locked.pk}",
+                    occurred_at=now,
+                    source=ShipmentEventSource.STATION,
+                    status=ShipmentStatus.COLLECTED,
+                    description=f"已在{village}服务站集货 (consolidated at {village} station)",
+                )
+                for parcel in parcels
+            ],
+            ignore_conflicts=True,
+        )
         Shipment.objects.filter(
             pk__in=[p.pk for p in parcels], status=ShipmentStatus.CREATED
         ).update(status=ShipmentStatus.COLLECTED)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+
 from django.db.models import Q, QuerySet
 
 from logistics.shipment_status import ShipmentStatus
@@ -26,6 +29,30 @@ def shipment_tracking(*, shipment: Shipment) -> list[ShipmentEvent]:
 
 def shipment_by_waybill(*, carrier: str, tracking_number: str) -> Shipment | None:
     return Shipment.objects.filter(carrier=carrier, tracking_number=tracking_number).first()
+
+
+def shipments_tracking(*, shipment_ids: Sequence[int]) -> dict[int, list[ShipmentEvent]]:
+    """`shipment_tracking` for many parcels at once (the API's loader): each parcel's own
+    events and those of the consignments it travelled in, oldest first. Two queries,
+    whatever the number of parcels."""
+    consignments: dict[int, list[int]] = defaultdict(list)
+    # Through the reverse relations (batch → consignment, batch → items), so shipments
+    # does not import consolidation, which builds on it. values_list reuses the filter's
+    # join, so each row pairs a consignment with one of the asked-for parcels only.
+    for consignment_id, shipment_id in Shipment.objects.filter(
+        consolidation_batch__items__shipment_id__in=shipment_ids
+    ).values_list("pk", "consolidation_batch__items__shipment_id"):
+        consignments[consignment_id].append(shipment_id)
+    tracking: dict[int, list[ShipmentEvent]] = {pk: [] for pk in shipment_ids}
+    events = ShipmentEvent.objects.filter(
+        Q(shipment_id__in=shipment_ids) | Q(shipment_id__in=list(consignments))
+    ).order_by("occurred_at", "pk")
+    for event in events:
+        if event.shipment_id in tracking:
+            tracking[event.shipment_id].append(event)
+        for parcel_id in consignments.get(event.shipment_id, ()):
+            tracking[parcel_id].append(event)
+    return tracking
 
 
 def station_parcels_waiting(*, station: VillageStation) -> QuerySet[Shipment]:

@@ -8,10 +8,13 @@ even after the product changes. Every relation resolves through `dataloaders.py`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import graphene
 
+from logistics.shipment_status import ShipmentStatus
+from logistics.shipments.models import Shipment, ShipmentEvent
 from marketplace.orders import models as order_models
 from storefront_api.account.types import (
     Address,
@@ -298,8 +301,55 @@ class FulfillmentLine(graphene.ObjectType):
     order_line = graphene.Field(OrderLine)
 
 
+@dataclass(frozen=True)
+class _FulfilledLine:
+    # A parcel carries its whole shop order (logistics ships a shop order at once), so each
+    # of the shop order's lines is in it in full. The ID joins parcel and line.
+    id: str
+    quantity: int
+    order_line: order_models.OrderLine
+
+
+TrackingStatusEnum = domain_enum(
+    ShipmentStatus,
+    name="TrackingStatusEnum",
+    description="Where a parcel is (Ruralmart extension of Saleor's fulfilment).",
+)
+
+
+class TrackingEvent(graphene.ObjectType):
+    """Ruralmart extension: one line of a parcel's tracking, including the events of the
+    consolidated consignment it travelled in."""
+
+    time = graphene.DateTime(required=True)
+    status = graphene.Field(TrackingStatusEnum, description="Null for a note with no move.")
+    text = graphene.String(required=True)
+    location = graphene.String()
+
+    @staticmethod
+    def resolve_time(root: ShipmentEvent, info: Any) -> Any:
+        return root.occurred_at
+
+    @staticmethod
+    def resolve_status(root: ShipmentEvent, info: Any) -> str | None:
+        return root.status or None
+
+    @staticmethod
+    def resolve_text(root: ShipmentEvent, info: Any) -> str:
+        return root.description
+
+    @staticmethod
+    def resolve_location(root: ShipmentEvent, info: Any) -> str | None:
+        return root.location or None
+
+
+# Saleor's fulfilment statuses say what happened to the goods commercially; a parcel sent
+# back is RETURNED, every other parcel (on its way, arrived, even lost) was FULFILLED.
+_FULFILLMENT_STATUS = {ShipmentStatus.RETURNED: "returned"}
+
+
 class Fulfillment(graphene.ObjectType):
-    """Saleor's fulfilment; shipments arrive with the logistics issue, so none exist yet."""
+    """Saleor's fulfilment: one parcel (waybill) of one shop order, from logistics."""
 
     class Meta:
         interfaces = (graphene.relay.Node, ObjectWithMetadata)
@@ -309,6 +359,62 @@ class Fulfillment(graphene.ObjectType):
     tracking_number = graphene.String(required=True)
     created = graphene.DateTime(required=True)
     lines = graphene.List(graphene.NonNull(FulfillmentLine))
+    status_display = graphene.String()
+    # Ruralmart extensions.
+    carrier = graphene.String(required=True, description="Kuaidi100's carrier code.")
+    tracking_status = graphene.Field(TrackingStatusEnum, required=True)
+    tracking_events = graphene.List(
+        graphene.NonNull(TrackingEvent), required=True, description="Oldest first."
+    )
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, Shipment)
+
+    @staticmethod
+    def resolve_fulfillment_order(root: Shipment, info: Any) -> int:
+        # Numbered by the order's loader; a parcel reached another way is its order's newest.
+        return getattr(root, "fulfillment_order", 1)
+
+    @staticmethod
+    def resolve_status(root: Shipment, info: Any) -> str:
+        return _FULFILLMENT_STATUS.get(ShipmentStatus(root.status), "fulfilled")
+
+    @staticmethod
+    def resolve_status_display(root: Shipment, info: Any) -> str:
+        return root.get_status_display()
+
+    @staticmethod
+    def resolve_created(root: Shipment, info: Any) -> Any:
+        return root.created_at
+
+    @staticmethod
+    def resolve_tracking_status(root: Shipment, info: Any) -> str:
+        return root.status
+
+    @staticmethod
+    def resolve_lines(root: Shipment, info: Any) -> Any:
+        if root.shop_order_id is None:  # a consignment carries no order lines of its own
+            return []
+        lines = get_loader(info.context, loaders.OrderLinesByShopOrderIdLoader).load(
+            root.shop_order_id
+        )
+        return then(
+            lines,
+            lambda rows: [
+                _FulfilledLine(id=f"{root.pk}-{line.pk}", quantity=line.quantity, order_line=line)
+                for line in rows
+            ],
+        )
+
+    @staticmethod
+    def resolve_tracking_events(root: Shipment, info: Any) -> Any:
+        return get_loader(info.context, loaders.TrackingByShipmentIdLoader).load(root.pk)
+
+
+def order_fulfillments(info: Any, order_id: Any) -> Any:
+    """The order's parcels, numbered across the order (see `ParcelsByOrderIdLoader`)."""
+    return get_loader(info.context, loaders.ParcelsByOrderIdLoader).load(order_id)
 
 
 class OrderDiscount(graphene.ObjectType):
@@ -361,10 +467,20 @@ class ShopOrder(graphene.ObjectType):
     shipping_price = graphene.Field(TaxedMoney, required=True)
     discount = graphene.Field(Money, required=True)
     total = graphene.Field(TaxedMoney, required=True)
+    fulfillments = graphene.List(
+        graphene.NonNull(Fulfillment), required=True, description="This shop's parcels."
+    )
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
         return isinstance(root, order_models.ShopOrder)
+
+    @staticmethod
+    def resolve_fulfillments(root: order_models.ShopOrder, info: Any) -> Any:
+        return then(
+            order_fulfillments(info, root.order_id),
+            lambda parcels: [p for p in parcels if p.shop_order_id == root.pk],
+        )
 
     @staticmethod
     def resolve_shop(root: order_models.ShopOrder, info: Any) -> Any:
@@ -509,8 +625,8 @@ class Order(graphene.ObjectType):
         return get_loader(info.context, ChannelByIdLoader).load(root.channel_id)
 
     @staticmethod
-    def resolve_fulfillments(root: order_models.Order, info: Any) -> list[Any]:
-        return []
+    def resolve_fulfillments(root: order_models.Order, info: Any) -> Any:
+        return order_fulfillments(info, root.pk)
 
     @staticmethod
     def resolve_lines(root: order_models.Order, info: Any) -> Any:
