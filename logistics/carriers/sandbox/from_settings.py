@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -17,4 +18,5 @@ def sandbox_from_settings(*, host: str | None = None, port: int | None = None) -
         secret=settings.KUAIDI100_SECRET,
         host=host or where.hostname or "127.0.0.1",
         port=port if port is not None else (where.port or 8002),
+        state_file=Path(settings.DATA_DIR) / "kuaidi100-sandbox" / "waybills.json",
     )

@@ -15,9 +15,10 @@ import json
 import threading
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,14 +64,45 @@ class Kuaidi100Sandbox:
         secret: str,
         host: str = "127.0.0.1",
         port: int = 0,
+        state_file: Path | None = None,
     ) -> None:
         self.key, self.customer, self.secret = key, customer, secret
         self.host, self.port = host, port
         self.waybills: dict[str, SandboxWaybill] = {}
         self.lock = threading.Lock()
-        self._numbers = itertools.count(1)
+        # With a state file the sandbox remembers its waybills across restarts, as the real
+        # carrier does: the demo loads its shipments through one run, `ruralmart demo`
+        # serves them from the next. Tests pass none and start from nothing.
+        self.state_file = state_file
+        self._load_state()
+        issued = [int(number[-10:]) for number in self.waybills if number[-10:].isdigit()]
+        self._numbers = itertools.count(max(issued, default=0) + 1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    # --- state ---------------------------------------------------------------------------
+
+    def _load_state(self) -> None:
+        if self.state_file is None or not self.state_file.exists():
+            return
+        try:
+            stored = json.loads(self.state_file.read_text())
+            self.waybills = {w["number"]: SandboxWaybill(**w) for w in stored["waybills"]}
+        except (ValueError, KeyError, TypeError):
+            self.waybills = {}  # a damaged file: start afresh, as a new sandbox account would
+
+    def _save_state(self) -> None:
+        """Write the waybills (lock held). Atomic: a reader never sees half a file."""
+        if self.state_file is None:
+            return
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.state_file.with_suffix(".tmp")
+        partial.write_text(
+            json.dumps(
+                {"waybills": [asdict(w) for w in self.waybills.values()]}, ensure_ascii=False
+            )
+        )
+        partial.replace(self.state_file)
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -149,6 +181,7 @@ class Kuaidi100Sandbox:
         with self.lock:
             number = f"{_PREFIX[carrier]}{next(self._numbers):010d}"
             self.waybills[number] = SandboxWaybill(carrier=carrier, number=number)
+            self._save_state()
         return 200, {
             "success": True,
             "code": 200,
@@ -183,6 +216,7 @@ class Kuaidi100Sandbox:
                 return 200, _refusal("501", "重复订阅")
             waybill.callback_url = str(order["parameters"]["callbackurl"])
             waybill.salt = str(order["parameters"].get("salt", ""))
+            self._save_state()
         return 200, {"result": True, "returnCode": "200", "message": "提交成功"}
 
     def _result(self, waybill: SandboxWaybill) -> dict[str, Any]:
@@ -227,6 +261,7 @@ class Kuaidi100Sandbox:
                 }
             )
             waybill.state = "5" if code == "501" else code
+            self._save_state()
             if not waybill.callback_url:
                 return None
             form = self.push_form(number)
