@@ -15,6 +15,7 @@ class TrackingErrorCode(Enum):
     # Stations
     NOT_A_STATION_OPERATOR = "not_a_station_operator"
     NOT_A_VILLAGE = "not_a_village"
+    STATION_FULL = "station_full"
     # Shipments and tracking
     UNKNOWN_CARRIER = "unknown_carrier"
     CARRIER_ERROR = "carrier_error"

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.db.models import Q, QuerySet
 
-from logistics.shipment_status import ShipmentStatus
+from logistics.shipment_status import TERMINAL_STATUSES, ShipmentStatus
 from logistics.shipments.models import Shipment, ShipmentEvent
 from logistics.stations.models import VillageStation
 
@@ -60,3 +60,8 @@ def station_parcels_waiting(*, station: VillageStation) -> QuerySet[Shipment]:
     return Shipment.objects.filter(station=station, status=ShipmentStatus.AT_STATION).order_by(
         "arrived_at_station_at", "pk"
     )
+
+
+def station_parcels_expected(*, station: VillageStation) -> int:
+    """Parcels waiting on the station's shelves or on their way there (not yet ended)."""
+    return Shipment.objects.filter(station=station).exclude(status__in=TERMINAL_STATUSES).count()

@@ -27,6 +27,7 @@ from logistics.carriers.kuaidi100 import push_sign, signs_match, track_from_resu
 from logistics.error_codes_tracking import TrackingErrorCode
 from logistics.shipment_status import STATUS_RANK, ShipmentStatus
 from logistics.shipments.models import Shipment, ShipmentEvent, ShipmentEventSource, ShipmentKind
+from logistics.shipments.selectors import station_parcels_expected
 from logistics.shipments.tasks import notify_buyer, subscribe_tracking
 from logistics.stations.models import VillageStation
 from logistics.stations.services import check_operates
@@ -102,6 +103,14 @@ def shop_order_ship(
             "shop_order",
             f"A shop order that is {shop_order.get_status_display().lower()} is not shipped.",
             TrackingErrorCode.INVALID,
+        )
+    if station is not None and station_parcels_expected(station=station) >= station.capacity:
+        # Its shelves must hold every parcel on its way there as well as those waiting.
+        raise refuse(
+            "station",
+            f"{station.name} already expects {station.capacity} parcels, its capacity; send "
+            "this one to the buyer's address or another station.",
+            TrackingErrorCode.STATION_FULL,
         )
     village = shop_order.shop.village
     sender = Party(name=shop_order.shop.name, mobile="", address=str(village))
