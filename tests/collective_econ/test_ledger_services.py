@@ -55,7 +55,7 @@ def test_accounts_are_one_per_kind_and_owner(village: Any, books: dict[str, Acco
     "owner", ["village", "shop", None], ids=["village-owner", "shop-owner", "no-owner"]
 )
 def test_a_household_account_must_be_owned_by_a_household(village: Any, owner: Any) -> None:
-    fields = {"village": village.village, "shop": village.shop}.get(owner or "", None)
+    fields = {"village": village.village, "shop": village.shop}.get(owner or "")
     kwargs = {owner: fields} if owner else {}
     with pytest.raises(IntegrityError), transaction.atomic():
         Account.objects.create(kind=AccountKind.HOUSEHOLD, **kwargs)

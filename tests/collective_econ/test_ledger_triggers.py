@@ -40,37 +40,40 @@ def _insert_posting(cursor, txn: int, account: int, amount: str) -> None:
 
 def test_an_unbalanced_transaction_is_refused_at_commit() -> None:
     a, b = _accounts()
-    with pytest.raises(DatabaseError, match="unbalanced"):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                txn = _insert_txn(cursor, "raw:unbalanced")
-                _insert_posting(cursor, txn, a, "10.00")
-                _insert_posting(cursor, txn, b, "-9.99")
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        txn = _insert_txn(cursor, "raw:unbalanced")
+        _insert_posting(cursor, txn, a, "10.00")
+        _insert_posting(cursor, txn, b, "-9.99")
     assert not JournalTransaction.objects.filter(idempotency_key="raw:unbalanced").exists()
     assert Posting.objects.count() == 0
 
 
 def test_legs_may_be_inserted_one_by_one_and_balance_only_at_commit() -> None:
     a, b = _accounts()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            txn = _insert_txn(cursor, "raw:balanced")
-            _insert_posting(cursor, txn, a, "10.00")
-            _insert_posting(cursor, txn, b, "-4.00")
-            _insert_posting(cursor, txn, b, "-6.00")
+    with transaction.atomic(), connection.cursor() as cursor:
+        txn = _insert_txn(cursor, "raw:balanced")
+        _insert_posting(cursor, txn, a, "10.00")
+        _insert_posting(cursor, txn, b, "-4.00")
+        _insert_posting(cursor, txn, b, "-6.00")
     assert Posting.objects.filter(transaction_id=txn).count() == 3
 
 
 def test_a_transaction_without_postings_is_refused() -> None:
-    with pytest.raises(DatabaseError, match="no postings"):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                _insert_txn(cursor, "raw:empty")
+    with (
+        pytest.raises(DatabaseError, match="no postings"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _insert_txn(cursor, "raw:empty")
     assert not JournalTransaction.objects.exists()
 
 
 def test_a_later_posting_cannot_unbalance_a_committed_transaction() -> None:
-    a, b = _accounts()
+    a, _b = _accounts()
     entry, _ = journal_post(
         kind="MANUAL",
         idempotency_key="k1",
@@ -79,10 +82,12 @@ def test_a_later_posting_cannot_unbalance_a_committed_transaction() -> None:
             Leg(account_get_or_create(kind=AccountKind.PLATFORM_FEES), Decimal("-5.00")),
         ],
     )
-    with pytest.raises(DatabaseError, match="unbalanced"):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                _insert_posting(cursor, entry.pk, a, "1.00")
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _insert_posting(cursor, entry.pk, a, "1.00")
     assert Posting.objects.filter(transaction=entry).count() == 2
 
 
@@ -98,15 +103,16 @@ def test_a_later_posting_cannot_unbalance_a_committed_transaction() -> None:
 )
 def test_posted_rows_are_never_updated_or_deleted(sql: str) -> None:
     a, b = _accounts()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            txn = _insert_txn(cursor, "raw:posted")
-            _insert_posting(cursor, txn, a, "3.00")
-            _insert_posting(cursor, txn, b, "-3.00")
-    with pytest.raises(DatabaseError, match="refused"):
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+    with transaction.atomic(), connection.cursor() as cursor:
+        txn = _insert_txn(cursor, "raw:posted")
+        _insert_posting(cursor, txn, a, "3.00")
+        _insert_posting(cursor, txn, b, "-3.00")
+    with (
+        pytest.raises(DatabaseError, match="refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert sorted(Posting.objects.values_list("amount", flat=True)) == [
         Decimal("-3.00"),
         Decimal("3.00"),
@@ -123,12 +129,10 @@ def test_the_orm_cannot_slip_past_either() -> None:
             Leg(account_get_or_create(kind=AccountKind.PLATFORM_FEES), Decimal("-5.00")),
         ],
     )
-    with pytest.raises(DatabaseError):
-        with transaction.atomic():
-            Posting.objects.filter(transaction=entry).update(amount=Decimal("1.00"))
-    with pytest.raises(DatabaseError):
-        with transaction.atomic():
-            Posting.objects.bulk_create(
-                [Posting(transaction=entry, account=entry.postings.first().account, amount=1)]
-            )
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Posting.objects.filter(transaction=entry).update(amount=Decimal("1.00"))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Posting.objects.bulk_create(
+            [Posting(transaction=entry, account=entry.postings.first().account, amount=1)]
+        )
     assert Posting.objects.filter(transaction=entry).count() == 2

@@ -41,7 +41,7 @@ def test_concurrent_settlers_settle_each_line_once(village: Any) -> None:
             for pk in reversed(line_ids) if reverse else line_ids:
                 order_line_settle(line=OrderLine(pk=pk))
             settle_due_lines(batch_size=5)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
