@@ -81,10 +81,9 @@ def _start_worker() -> subprocess.Popen[bytes]:
 
 
 def _purge() -> None:
-    with app.connection_for_write() as conn:
-        # The queue may not exist yet.
-        with contextlib.suppress(Exception):
-            conn.default_channel.queue_purge(QUEUE)
+    # The queue may not exist yet.
+    with app.connection_for_write() as conn, contextlib.suppress(Exception):
+        conn.default_channel.queue_purge(QUEUE)
 
 
 def _wait(condition: Any, timeout: float) -> bool:
