@@ -23,10 +23,12 @@ def settle_due_lines(*, batch_size: int | None = None, max_batches: int = 50) ->
     settlement. Safe to run twice at once: each line and refund posts once."""
     size = batch_size or settings.SETTLEMENT_BATCH_SIZE
     counts = {"settled": 0, "skipped": 0, "clawbacks": 0}
+    after_pk = 0
     for _ in range(max_batches):
-        ids = line_ids_due(now=timezone.now(), limit=size)
+        ids = line_ids_due(now=timezone.now(), limit=size, after_pk=after_pk)
         if not ids:
             break
+        after_pk = ids[-1]
         for line_id in ids:
             try:
                 _, created = order_line_settle(line=OrderLine(pk=line_id))
@@ -35,7 +37,7 @@ def settle_due_lines(*, batch_size: int | None = None, max_batches: int = 50) ->
                 counts["skipped"] += 1
                 continue
             counts["settled" if created else "skipped"] += 1
-        if len(ids) < size or counts["skipped"] >= size:
+        if len(ids) < size:
             break
     for refund_id in refund_ids_to_claw_back(limit=size):
         counts["clawbacks"] += len(refund_clawback(refund=Refund.objects.get(pk=refund_id)))

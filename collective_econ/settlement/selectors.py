@@ -63,8 +63,10 @@ def lines_due(*, now: datetime) -> QuerySet[OrderLine]:
     )
 
 
-def line_ids_due(*, now: datetime, limit: int) -> list[int]:
-    return list(lines_due(now=now).values_list("pk", flat=True)[:limit])
+def line_ids_due(*, now: datetime, limit: int, after_pk: int = 0) -> list[int]:
+    """The next `limit` due line ids after `after_pk` (keyset pages: a line that cannot
+    settle does not hold back the ones behind it)."""
+    return list(lines_due(now=now).filter(pk__gt=after_pk).values_list("pk", flat=True)[:limit])
 
 
 def line_is_due(*, line_id: int, now: datetime) -> bool:

@@ -117,6 +117,22 @@ def test_the_beat_task_settles_due_lines_in_batches_once(village: Any, settings:
     assert _balance(AccountKind.ALIPAY_CLEARING) == sum(d.order.total_amount for d in due)
 
 
+def test_lines_that_cannot_settle_do_not_hold_back_the_others(village: Any, settings: Any) -> None:
+    settings.SETTLEMENT_BATCH_SIZE = 2
+    for _ in range(3):
+        broken = sell(shop=village.shop, lines=[("5.00", 1, None)])
+        # Marked paid, but no charged payment behind it: refused (NOT_DUE), logged, skipped.
+        TransactionItem.objects.filter(order=broken.order).update(
+            status="CANCELLED", charged_amount=0
+        )
+    good = [sell(shop=village.shop, lines=[("5.00", 1, None)]) for _ in range(2)]
+    counts = settle_due.delay().get()
+    assert (counts["settled"], counts["skipped"]) == (2, 3)
+    assert sorted(JournalTransaction.objects.values_list("order_line_id", flat=True)) == sorted(
+        g.lines[0].pk for g in good
+    )
+
+
 def test_clawback_takes_back_from_the_same_accounts(village: Any, settings: Any) -> None:
     settings.PLATFORM_FEE_RATES = {"urban-retail": "0.10"}
     settings.CONSIGNMENT_DEFAULT_COMMISSION_RATE = "0.10"
