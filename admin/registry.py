@@ -9,6 +9,7 @@ from admin import (  # noqa: F401
     catalog,
     channels,
     checkout,
+    collective_econ,
     content,
     divisions,
     inventory,

@@ -6,6 +6,7 @@ RURALMART_DATA_DIR, and the ALIPAY_* settings used by the payments adapter.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -212,11 +213,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "logistics.remind_or_return_uncollected",
         "schedule": 3600.0,
     },
+    # Fulfilled lines past the refund window settle into the ledger; refunds after
+    # settlement are clawed back. Idempotent per line and refund, so any cadence is safe.
+    "collective-econ-settle-due": {"task": "collective_econ.settle_due", "schedule": 600.0},
 }
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
 # Days a buyer has to pay a cash-at-the-counter order before it is cancelled.
 COUNTER_PAYMENT_DAYS = int(os.environ.get("COUNTER_PAYMENT_DAYS", "3"))
+
+# --- Collective economy: settlement -------------------------------------------------------
+# Days after fulfilment (or after a stay or experience ends) during which a buyer may still
+# get a refund; a line settles only once they have passed.
+SETTLEMENT_REFUND_WINDOW_DAYS = int(os.environ.get("SETTLEMENT_REFUND_WINDOW_DAYS", "7"))
+SETTLEMENT_BATCH_SIZE = int(os.environ.get("SETTLEMENT_BATCH_SIZE", "200"))
+# The platform's fee per channel slug, as a fraction of the line's price ("0.00" is valid:
+# the 832 platform charges none). JSON, e.g. {"urban-retail": "0.02"}; channels not listed
+# pay PLATFORM_FEE_DEFAULT_RATE.
+PLATFORM_FEE_RATES: dict[str, str] = json.loads(os.environ.get("PLATFORM_FEE_RATES", "{}"))
+PLATFORM_FEE_DEFAULT_RATE = os.environ.get("PLATFORM_FEE_DEFAULT_RATE", "0.00")
+# A consignment line whose shop and household have no ConsignmentAgreement.
+CONSIGNMENT_DEFAULT_COMMISSION_RATE = os.environ.get("CONSIGNMENT_DEFAULT_COMMISSION_RATE", "0.10")
 
 # --- Checkout ----------------------------------------------------------------------------
 # How long a checkout line holds stock or tourism capacity (0: decide only at completion).

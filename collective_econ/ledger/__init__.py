@@ -1,0 +1,1 @@
+"""Posting to the ledger and reading balances: `services` write, `selectors` read."""

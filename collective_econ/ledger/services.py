@@ -1,0 +1,299 @@
+"""Writing to the ledger. Every write is one journal transaction whose postings sum to zero;
+the database refuses anything else at commit, and these services refuse it earlier with a
+coded error so that bad input never reaches the trigger.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Model, Sum
+
+from collective_econ.error_codes import LedgerErrorCode
+from collective_econ.ledger.selectors import ZERO, period_close_latest
+from collective_econ.models import (
+    HOUSEHOLD_OWNED_KINDS,
+    PLATFORM_OWNED_KINDS,
+    SHOP_OWNED_KINDS,
+    VILLAGE_OWNED_KINDS,
+    Account,
+    AccountKind,
+    BalanceSnapshot,
+    JournalKind,
+    JournalTransaction,
+    PeriodClose,
+    Posting,
+)
+from marketplace.core.errors import refuse
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One intended posting: `amount` > 0 debits, < 0 credits."""
+
+    account: Account
+    amount: Decimal
+    currency: str = "CNY"
+
+
+def parse_amount(value: Any, *, field: str = "amount", positive: bool = False) -> Decimal:
+    """A CNY amount from user input: a Decimal, int or numeric string with at most 2
+    places. Floats are refused: a balance never comes from binary fractions."""
+    if isinstance(value, (bool, float)) or value is None:
+        raise refuse(field, f"{value!r} is not an amount in yuan.", LedgerErrorCode.INVALID_AMOUNT)
+    try:
+        amount = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError):
+        raise refuse(
+            field, f"{value!r} is not an amount in yuan.", LedgerErrorCode.INVALID_AMOUNT
+        ) from None
+    if not amount.is_finite() or amount != amount.quantize(CENT) or abs(amount) > MAX_AMOUNT:
+        raise refuse(
+            field,
+            f"{value!r} is not an amount in yuan with at most 2 decimal places.",
+            LedgerErrorCode.INVALID_AMOUNT,
+        )
+    if positive and amount <= 0:
+        raise refuse(field, "The amount must be more than zero.", LedgerErrorCode.INVALID_AMOUNT)
+    return amount.quantize(CENT)
+
+
+def account_get_or_create(*, kind: str, owner: Model | None = None) -> Account:
+    """The one account of `kind` for `owner` (a Household, Village or Shop, or None for a
+    platform-wide kind), created on first use. Safe under concurrency: the partial UNIQUE
+    indexes make a second creator fail, and it then reads the winner's row."""
+    owner_field = _owner_field(kind)
+    if (owner_field is None) != (owner is None):
+        raise refuse(
+            "owner", f"An account of kind {kind} needs its owner.", LedgerErrorCode.UNKNOWN_ACCOUNT
+        )
+    lookup: dict[str, Any] = {"kind": kind}
+    if owner_field is not None:
+        lookup[owner_field] = owner
+    else:
+        lookup.update(household=None, village=None, shop=None)
+    account = Account.objects.filter(**lookup).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():
+            return Account.objects.create(**{k: v for k, v in lookup.items() if v is not None})
+    except IntegrityError:
+        return Account.objects.get(**lookup)
+
+
+def _owner_field(kind: str) -> str | None:
+    if kind in HOUSEHOLD_OWNED_KINDS:
+        return "household"
+    if kind in VILLAGE_OWNED_KINDS:
+        return "village"
+    if kind in SHOP_OWNED_KINDS:
+        return "shop"
+    if kind in PLATFORM_OWNED_KINDS:
+        return None
+    raise refuse("kind", f"{kind!r} is not an account kind.", LedgerErrorCode.UNKNOWN_ACCOUNT)
+
+
+def check_legs(legs: Sequence[Leg]) -> list[Leg]:
+    """Refuse an entry the balance trigger would refuse, with a coded error instead."""
+    merged: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for leg in legs:
+        if leg.currency != "CNY":
+            raise refuse(
+                "currency",
+                f"{leg.currency!r}: the ledger is in CNY.",
+                LedgerErrorCode.INVALID_CURRENCY,
+            )
+        merged[(leg.account.pk, leg.currency)] += leg.amount
+    accounts = {leg.account.pk: leg.account for leg in legs}
+    kept = [Leg(accounts[pk], amount, cur) for (pk, cur), amount in merged.items() if amount != 0]
+    if len(kept) < 2 or sum(leg.amount for leg in kept) != 0:
+        raise refuse(
+            "postings",
+            "A journal entry needs at least two postings that sum to zero "
+            f"(these sum to {sum(leg.amount for leg in legs)}).",
+            LedgerErrorCode.UNBALANCED,
+        )
+    return kept
+
+
+def journal_post(
+    *,
+    kind: str,
+    idempotency_key: str,
+    legs: Iterable[Leg],
+    memo: str = "",
+    order_line_id: int | None = None,
+    reverses: JournalTransaction | None = None,
+    actor: User | None = None,
+) -> tuple[JournalTransaction, bool]:
+    """Post one journal transaction, or return the one already posted under
+    `idempotency_key` (created=False) and post nothing. Runs in the caller's transaction
+    when there is one; the key's UNIQUE index decides between two concurrent posters."""
+    key = idempotency_key.strip()
+    if not key or len(key) > 128 or "\x00" in key:
+        raise refuse(
+            "idempotency_key",
+            "A key of 1 to 128 characters is needed.",
+            LedgerErrorCode.INVALID_KEY,
+        )
+    kept = check_legs(list(legs))
+    existing = JournalTransaction.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            entry = JournalTransaction.objects.create(
+                kind=kind,
+                idempotency_key=key,
+                memo=memo[:255],
+                order_line_id=order_line_id,
+                reverses=reverses,
+                created_by=actor,
+            )
+            Posting.objects.bulk_create(
+                Posting(
+                    transaction=entry, account=leg.account, amount=leg.amount, currency=leg.currency
+                )
+                for leg in kept
+            )
+    except IntegrityError:
+        # Another poster committed the same key first (the unique index), or this reversal
+        # lost the race for `reverses` (one-to-one): theirs stands.
+        existing = JournalTransaction.objects.filter(idempotency_key=key).first()
+        if existing is None and reverses is not None:
+            raise refuse(
+                "transaction",
+                "That transaction is already reversed.",
+                LedgerErrorCode.ALREADY_REVERSED,
+            ) from None
+        if existing is None:
+            raise
+        return existing, False
+    return entry, True
+
+
+def _resolve_account(raw: Any) -> Account:
+    if isinstance(raw, Account):
+        return raw
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError):
+        pk = -1
+    account = Account.objects.filter(pk=pk).first() if pk > 0 else None
+    if account is None:
+        raise refuse(
+            "account", f"There is no ledger account {raw!r}.", LedgerErrorCode.UNKNOWN_ACCOUNT
+        )
+    return account
+
+
+@transaction.atomic
+def journal_entry_manual(
+    *,
+    idempotency_key: str,
+    postings: Sequence[tuple[Any, Any]],
+    memo: str,
+    actor: User | None = None,
+) -> JournalTransaction:
+    """A person's journal entry: (account or account id, signed amount) pairs as typed in.
+    Every amount and account is checked before anything is written; an unbalanced entry is
+    refused (UNBALANCED). Posting the same key again returns the first entry."""
+    legs = [
+        Leg(_resolve_account(account), parse_amount(amount, field=f"postings.{i}.amount"))
+        for i, (account, amount) in enumerate(postings)
+    ]
+    entry, _ = journal_post(
+        kind=JournalKind.MANUAL,
+        idempotency_key=f"manual:{idempotency_key}",
+        legs=legs,
+        memo=memo,
+        actor=actor,
+    )
+    return entry
+
+
+@transaction.atomic
+def transaction_reverse(
+    *, journal_transaction: JournalTransaction, memo: str = "", actor: User | None = None
+) -> JournalTransaction:
+    """Correct a posted transaction by posting its mirror image. Reversing twice returns
+    the same reversal; a reversal itself is not reversed (post a new entry instead)."""
+    original = JournalTransaction.objects.select_for_update().get(pk=journal_transaction.pk)
+    if original.kind == JournalKind.REVERSAL:
+        raise refuse(
+            "transaction",
+            "A reversal cannot be reversed; post a new entry.",
+            LedgerErrorCode.CANNOT_REVERSE_REVERSAL,
+        )
+    legs = [
+        Leg(posting.account, -posting.amount, posting.currency)
+        for posting in original.postings.select_related("account").order_by("pk")
+    ]
+    entry, _ = journal_post(
+        kind=JournalKind.REVERSAL,
+        idempotency_key=f"reverse:{original.pk}",
+        legs=legs,
+        memo=memo or f"Reversal of {original.idempotency_key}",
+        order_line_id=original.order_line_id,
+        reverses=original,
+        actor=actor,
+    )
+    return entry
+
+
+@transaction.atomic
+def period_close_create(*, actor: User | None = None) -> PeriodClose:
+    """Snapshot every account's balance. A SHARE lock on postings waits for writers in
+    flight to commit and holds new ones back until this commits, so every posting id at or
+    below the checkpoint is committed and every later posting gets a higher id: nothing is
+    counted twice or missed. (Writers pause for the few statements this takes.)"""
+    with connection.cursor() as cursor:
+        cursor.execute(f'LOCK TABLE "{Posting._meta.db_table}" IN SHARE MODE')
+    previous = period_close_latest()
+    through = Posting.objects.aggregate(m=Max("pk"))["m"] or 0
+    if previous is not None and previous.through_posting_id == through:
+        return previous
+    close = PeriodClose.objects.create(through_posting_id=through, closed_by=actor)
+    start = previous.through_posting_id if previous is not None else 0
+    totals: dict[tuple[int, str], Decimal] = {}
+    if previous is not None:
+        for account_id, currency, balance in previous.snapshots.values_list(
+            "account_id", "currency", "balance"
+        ):
+            totals[(account_id, currency)] = balance
+    for row in (
+        Posting.objects.filter(pk__gt=start, pk__lte=through)
+        .values("account_id", "currency")
+        .annotate(total=Sum("amount"))
+    ):
+        key = (row["account_id"], row["currency"])
+        totals[key] = totals.get(key, ZERO) + row["total"]
+    BalanceSnapshot.objects.bulk_create(
+        BalanceSnapshot(period_close=close, account_id=a, currency=c, balance=b)
+        for (a, c), b in totals.items()
+    )
+    return close
+
+
+__all__ = [
+    "AccountKind",
+    "Leg",
+    "account_get_or_create",
+    "journal_entry_manual",
+    "journal_post",
+    "parse_amount",
+    "period_close_create",
+    "transaction_reverse",
+]

@@ -1,0 +1,1 @@
+"""Settlement of sold order lines into the ledger, and clawbacks after refunds."""

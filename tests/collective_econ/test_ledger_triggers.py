@@ -1,0 +1,138 @@
+"""PostgreSQL itself refuses an unbalanced journal transaction at COMMIT and any UPDATE or
+DELETE of posted rows, whatever path the write takes: these tests go around the services
+with raw SQL. They need real commits (transactional tests) for the deferred trigger."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from collective_econ.ledger.services import Leg, account_get_or_create, journal_post
+from collective_econ.models import AccountKind, JournalTransaction, Posting
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _accounts() -> tuple[int, int]:
+    a = account_get_or_create(kind=AccountKind.ALIPAY_CLEARING)
+    b = account_get_or_create(kind=AccountKind.PLATFORM_FEES)
+    return a.pk, b.pk
+
+
+def _insert_txn(cursor, key: str) -> int:
+    cursor.execute(
+        "INSERT INTO collective_econ_journaltransaction (kind, idempotency_key, memo, posted_at)"
+        " VALUES ('MANUAL', %s, '', now()) RETURNING id",
+        [key],
+    )
+    return cursor.fetchone()[0]
+
+
+def _insert_posting(cursor, txn: int, account: int, amount: str) -> None:
+    cursor.execute(
+        "INSERT INTO collective_econ_posting (transaction_id, account_id, amount, currency)"
+        " VALUES (%s, %s, %s, 'CNY')",
+        [txn, account, amount],
+    )
+
+
+def test_an_unbalanced_transaction_is_refused_at_commit() -> None:
+    a, b = _accounts()
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        txn = _insert_txn(cursor, "raw:unbalanced")
+        _insert_posting(cursor, txn, a, "10.00")
+        _insert_posting(cursor, txn, b, "-9.99")
+    assert not JournalTransaction.objects.filter(idempotency_key="raw:unbalanced").exists()
+    assert Posting.objects.count() == 0
+
+
+def test_legs_may_be_inserted_one_by_one_and_balance_only_at_commit() -> None:
+    a, b = _accounts()
+    with transaction.atomic(), connection.cursor() as cursor:
+        txn = _insert_txn(cursor, "raw:balanced")
+        _insert_posting(cursor, txn, a, "10.00")
+        _insert_posting(cursor, txn, b, "-4.00")
+        _insert_posting(cursor, txn, b, "-6.00")
+    assert Posting.objects.filter(transaction_id=txn).count() == 3
+
+
+def test_a_transaction_without_postings_is_refused() -> None:
+    with (
+        pytest.raises(DatabaseError, match="no postings"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _insert_txn(cursor, "raw:empty")
+    assert not JournalTransaction.objects.exists()
+
+
+def test_a_later_posting_cannot_unbalance_a_committed_transaction() -> None:
+    a, _b = _accounts()
+    entry, _ = journal_post(
+        kind="MANUAL",
+        idempotency_key="k1",
+        legs=[
+            Leg(account_get_or_create(kind=AccountKind.ALIPAY_CLEARING), Decimal("5.00")),
+            Leg(account_get_or_create(kind=AccountKind.PLATFORM_FEES), Decimal("-5.00")),
+        ],
+    )
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _insert_posting(cursor, entry.pk, a, "1.00")
+    assert Posting.objects.filter(transaction=entry).count() == 2
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE collective_econ_posting SET amount = amount * 2",
+        "UPDATE collective_econ_posting SET account_id = account_id",
+        "DELETE FROM collective_econ_posting",
+        "UPDATE collective_econ_journaltransaction SET memo = 'edited'",
+        "DELETE FROM collective_econ_journaltransaction",
+    ],
+)
+def test_posted_rows_are_never_updated_or_deleted(sql: str) -> None:
+    a, b = _accounts()
+    with transaction.atomic(), connection.cursor() as cursor:
+        txn = _insert_txn(cursor, "raw:posted")
+        _insert_posting(cursor, txn, a, "3.00")
+        _insert_posting(cursor, txn, b, "-3.00")
+    with (
+        pytest.raises(DatabaseError, match="refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+    assert sorted(Posting.objects.values_list("amount", flat=True)) == [
+        Decimal("-3.00"),
+        Decimal("3.00"),
+    ]
+    assert JournalTransaction.objects.get().memo == ""
+
+
+def test_the_orm_cannot_slip_past_either() -> None:
+    entry, _ = journal_post(
+        kind="MANUAL",
+        idempotency_key="k2",
+        legs=[
+            Leg(account_get_or_create(kind=AccountKind.ALIPAY_CLEARING), Decimal("5.00")),
+            Leg(account_get_or_create(kind=AccountKind.PLATFORM_FEES), Decimal("-5.00")),
+        ],
+    )
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Posting.objects.filter(transaction=entry).update(amount=Decimal("1.00"))
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Posting.objects.bulk_create(
+            [Posting(transaction=entry, account=entry.postings.first().account, amount=1)]
+        )
+    assert Posting.objects.filter(transaction=entry).count() == 2
