@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from logistics.error_codes import DeliveryErrorCode
 from logistics.models import (
@@ -269,3 +270,21 @@ def parcel_items(lines: Iterable[tuple[Any, int]]) -> dict[int, list[ParcelItem]
             )
         )
     return by_shop
+
+
+def shipping_zone_list(
+    *,
+    shop_ids: Sequence[int] | None,
+    search: str | None = None,
+    only_shop_ids: Sequence[int] | None = None,
+) -> QuerySet[ShippingZone]:
+    """Zones of `shop_ids` (None: every shop's), optionally by name and narrowed to
+    `only_shop_ids`, in a stable order for paging."""
+    zones = ShippingZone.objects.order_by("shop_id", "name", "pk")
+    if shop_ids is not None:
+        zones = zones.filter(shop_id__in=shop_ids)
+    if search:
+        zones = zones.filter(name__icontains=search.strip())
+    if only_shop_ids is not None:
+        zones = zones.filter(shop_id__in=only_shop_ids)
+    return zones

@@ -65,3 +65,9 @@ def station_parcels_waiting(*, station: VillageStation) -> QuerySet[Shipment]:
 def station_parcels_expected(*, station: VillageStation) -> int:
     """Parcels waiting on the station's shelves or on their way there (not yet ended)."""
     return Shipment.objects.filter(station=station).exclude(status__in=TERMINAL_STATUSES).count()
+
+
+def station_parcels(*, station: VillageStation, status: str | None = None) -> QuerySet[Shipment]:
+    """Every parcel sent to the station, newest first, optionally in one status."""
+    parcels = Shipment.objects.filter(station=station).order_by("-created_at", "-pk")
+    return parcels if status is None else parcels.filter(status=status)

@@ -11,9 +11,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from logistics import selectors as zone_selectors
 from logistics.models import ShippingZone
 from logistics.shipments.models import Shipment
+from logistics.shipments.selectors import station_parcels
 from logistics.stations.models import VillageStation
+from logistics.stations.selectors import active_stations, station_get
 from logistics.stations.services import is_station_operator
 from marketplace.accounts.permissions import role_scopes
 from storefront_api.core.errors import ApiError, PermissionDenied
@@ -24,29 +27,30 @@ def _hint(user: Any) -> str:
     return ": log in." if not user.is_authenticated else "."
 
 
-def shipping_zones_visible_to(info: Any) -> QuerySet[ShippingZone]:
-    """A shop manager's own shops' zones, every zone for a platform admin."""
+def _zone_shop_ids(info: Any) -> list[int] | None:
+    """The shops whose zones the caller sees (None: all, for a platform admin)."""
     user = info.context.user
     scopes = role_scopes(user)
     if not scopes.is_platform_admin and not scopes.managed_shop_ids:
         raise PermissionDenied(
             "Shipping zones are for shop managers and platform admins" + _hint(user)
         )
-    zones = ShippingZone.objects.order_by("shop_id", "name", "pk")
-    if scopes.is_platform_admin:
-        return zones
-    return zones.filter(shop_id__in=scopes.managed_shop_ids)
+    return None if scopes.is_platform_admin else list(scopes.managed_shop_ids)
+
+
+def shipping_zones_visible_to(info: Any) -> QuerySet[ShippingZone]:
+    """A shop manager's own shops' zones, every zone for a platform admin."""
+    return zone_selectors.shipping_zone_list(shop_ids=_zone_shop_ids(info))
 
 
 def shipping_zone_list(info: Any, *, filter: Any) -> QuerySet[ShippingZone]:
-    zones = shipping_zones_visible_to(info)
+    shop_ids = _zone_shop_ids(info)
     filter = filter or {}
-    if filter.get("search"):
-        zones = zones.filter(name__icontains=filter["search"].strip())
-    shops = decode_ids(filter.get("shops"), expected_type="Shop", field="shops")
-    if shops is not None:
-        zones = zones.filter(shop_id__in=shops)
-    return zones
+    return zone_selectors.shipping_zone_list(
+        shop_ids=shop_ids,
+        search=filter.get("search"),
+        only_shop_ids=decode_ids(filter.get("shops"), expected_type="Shop", field="shops"),
+    )
 
 
 def shipping_zone_get(info: Any, *, id: str) -> ShippingZone | None:
@@ -56,15 +60,11 @@ def shipping_zone_get(info: Any, *, id: str) -> ShippingZone | None:
 
 
 def village_station_list(*, filter: Any) -> QuerySet[VillageStation]:
-    stations = VillageStation.objects.filter(is_active=True).order_by("village__code", "pk")
     filter = filter or {}
-    villages = decode_ids(filter.get("village"), expected_type="Village", field="village")
-    if villages is not None:
-        stations = stations.filter(village_id__in=villages)
-    townships = decode_ids(filter.get("township"), expected_type="Township", field="township")
-    if townships is not None:
-        stations = stations.filter(village__township_id__in=townships)
-    return stations
+    return active_stations(
+        village_ids=decode_ids(filter.get("village"), expected_type="Village", field="village"),
+        township_ids=decode_ids(filter.get("township"), expected_type="Township", field="township"),
+    )
 
 
 def station_for_operator(info: Any, *, station_id: str) -> VillageStation:
@@ -75,7 +75,7 @@ def station_for_operator(info: Any, *, station_id: str) -> VillageStation:
     if not is_admin and not is_station_operator(user if user.is_authenticated else None):
         raise PermissionDenied("Station parcels are for station operators" + _hint(user))
     pk = decode_id(station_id, expected_type="VillageStation", field="stationId")
-    station = VillageStation.objects.filter(pk=pk).first()
+    station = station_get(station_id=pk)
     if not is_admin and (station is None or station.operator_id != user.pk):
         raise PermissionDenied("You do not operate this station.")
     if station is None:
@@ -85,7 +85,6 @@ def station_for_operator(info: Any, *, station_id: str) -> VillageStation:
 
 def station_parcel_list(info: Any, *, station_id: str, status: Any) -> QuerySet[Shipment]:
     station = station_for_operator(info, station_id=station_id)
-    parcels = Shipment.objects.filter(station=station).order_by("-created_at", "-pk")
-    if status is not None:
-        parcels = parcels.filter(status=getattr(status, "value", status))
-    return parcels
+    return station_parcels(
+        station=station, status=None if status is None else getattr(status, "value", status)
+    )
