@@ -681,15 +681,20 @@ class Order(graphene.ObjectType):
         return str(root.pk)
 
     @staticmethod
-    def resolve_voucher(root: order_models.Order, info: Any) -> Any:
-        # Saleor has one voucher per order; ours are per shop. Shown when exactly one applied.
+    def _the_only(root: order_models.Order, info: Any, attribute: str, loader: Any) -> Any:
+        """A Saleor field that has one value per order from our per-shop parts: the row the
+        shop orders name in `attribute`, when exactly one of them names one."""
+
         def one(parts: list[order_models.ShopOrder]) -> Any:
-            used = [s.voucher_id for s in parts if s.voucher_id is not None]
-            if len(used) != 1:
-                return None
-            return get_loader(info.context, VoucherByIdLoader).load(used[0])
+            ids = [getattr(s, attribute) for s in parts if getattr(s, attribute) is not None]
+            return get_loader(info.context, loader).load(ids[0]) if len(ids) == 1 else None
 
         return then(Order._shop_orders(root, info), one)
+
+    @staticmethod
+    def resolve_voucher(root: order_models.Order, info: Any) -> Any:
+        # Saleor has one voucher per order; ours are per shop. Shown when exactly one applied.
+        return Order._the_only(root, info, "voucher_id", VoucherByIdLoader)
 
     @staticmethod
     def resolve_voucher_code(root: order_models.Order, info: Any) -> Any:
@@ -744,13 +749,7 @@ class Order(graphene.ObjectType):
     @staticmethod
     def resolve_delivery_method(root: order_models.Order, info: Any) -> Any:
         # One method fits Saleor's field only when one shop delivers; see shopOrders.
-        def one(parts: list[order_models.ShopOrder]) -> Any:
-            ids = [s.delivery_method_id for s in parts if s.delivery_method_id is not None]
-            if len(ids) != 1:
-                return None
-            return get_loader(info.context, DeliveryMethodByIdLoader).load(ids[0])
-
-        return then(Order._shop_orders(root, info), one)
+        return Order._the_only(root, info, "delivery_method_id", DeliveryMethodByIdLoader)
 
     @staticmethod
     def resolve_discount(root: order_models.Order, info: Any) -> Any:
