@@ -60,9 +60,9 @@ class PolicyScope(Scope):
         ids = scopes.managed_shop_ids
         return Q(**{f"{direct}__in": ids}) | Q(**{f"{via_product}__in": ids})
 
-    def _officer_q(self, scopes: RoleScopes) -> Q | None:
+    def _officer_q(self, scopes: RoleScopes, *, for_edit: bool = False) -> Q | None:
         direct, via_product = self._paths()
-        ids = scopes.township_ids
+        ids = scopes.township_ids if for_edit else scopes.overseen_township_ids
         return Q(**{f"{direct}__village__township__in": ids}) | Q(
             **{f"{via_product}__village__township__in": ids}
         )

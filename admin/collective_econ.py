@@ -57,8 +57,10 @@ class LedgerScope(Scope):
     def _manager_q(self, scopes: RoleScopes) -> Q | None:
         return self._by_village("__in", scopes.managed_village_ids)
 
-    def _officer_q(self, scopes: RoleScopes) -> Q | None:
-        return self._by_village("__township__in", scopes.township_ids)
+    def _officer_q(self, scopes: RoleScopes, *, for_edit: bool = False) -> Q | None:
+        return self._by_village(
+            "__township__in", scopes.township_ids if for_edit else scopes.overseen_township_ids
+        )
 
 
 ACCOUNT_SCOPE = LedgerScope(manager=Access.VIEW, officer=Access.VIEW)

@@ -17,5 +17,6 @@ from admin import (  # noqa: F401
     orders,
     organisations,
     payments,
+    red_supermarket,
     stations_shipments,
 )

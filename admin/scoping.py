@@ -84,7 +84,11 @@ class Scope:
             level = max(level, self.manager)
         if scopes.township_ids:
             level = max(level, self.officer)
-        if self.reference and (scopes.managed_shop_ids or scopes.township_ids):
+        if scopes.county_ids:
+            # A county officer reads what township officers read, across the county; writes
+            # stay with the townships.
+            level = max(level, min(self.officer, Access.VIEW))
+        if self.reference and (scopes.managed_shop_ids or scopes.is_bureau_officer):
             level = max(level, Access.VIEW)
         if scopes.is_station_operator and self.operator_path is not None:
             level = max(level, self.operator)
@@ -97,12 +101,13 @@ class Scope:
             return Q(**{_in(self.village_path): scopes.managed_village_ids})
         return None
 
-    def _officer_q(self, scopes: RoleScopes) -> Q | None:
+    def _officer_q(self, scopes: RoleScopes, *, for_edit: bool = False) -> Q | None:
+        townships = scopes.township_ids if for_edit else scopes.overseen_township_ids
         if self.shop_path is not None:
             path = f"{self.shop_path}__village" if self.shop_path else "village"
-            return Q(**{_township_in(path): scopes.township_ids})
+            return Q(**{_township_in(path): townships})
         if self.village_path is not None:
-            return Q(**{_township_in(self.village_path): scopes.township_ids})
+            return Q(**{_township_in(self.village_path): townships})
         return None
 
     def filter(self, queryset: QuerySet[Any], user: Any, *, for_edit: bool) -> QuerySet[Any]:
@@ -116,8 +121,8 @@ class Scope:
         conditions: list[Q] = []
         if scopes.managed_shop_ids and self.manager >= needed:
             conditions.append(self._manager_q(scopes) or Q(pk__in=[]))
-        if scopes.township_ids and self.officer >= needed:
-            conditions.append(self._officer_q(scopes) or Q(pk__in=[]))
+        if scopes.is_bureau_officer and self.officer >= needed:
+            conditions.append(self._officer_q(scopes, for_edit=for_edit) or Q(pk__in=[]))
         if scopes.is_station_operator and self.operator_path and self.operator >= needed:
             conditions.append(Q(**{self.operator_path: user.pk}))
         if not conditions:

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "marketplace.orders",
     "marketplace.payments",
     "marketplace.content",
+    "marketplace.red_supermarket",
     "logistics",
     "collective_econ",
     "storefront_api",

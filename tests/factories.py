@@ -17,6 +17,8 @@ from marketplace.channels.models import Channel
 from marketplace.divisions.models import County, Township, Village
 from marketplace.inventory.models import Stock, Warehouse
 from marketplace.organisations.models import Household, PartyOrganisation, Shop, ShopStatus
+from marketplace.red_supermarket.models import RedSupermarket
+from marketplace.red_supermarket.services import red_supermarket_create
 
 _seq = itertools.count(1)
 
@@ -102,6 +104,7 @@ def user(
     shop_obj: Shop | None = None,
     township_obj: Township | None = None,
     household_obj: Household | None = None,
+    county_obj: County | None = None,
     password: str = "Village-pass-2026",
     **kw: Any,
 ) -> User:
@@ -111,7 +114,12 @@ def user(
     )
     if role:
         RoleAssignment.objects.create(
-            user=created, role=role, shop=shop_obj, township=township_obj, household=household_obj
+            user=created,
+            role=role,
+            shop=shop_obj,
+            township=township_obj,
+            household=household_obj,
+            county=county_obj,
         )
     return created
 
@@ -194,3 +202,19 @@ def product(
 
 def first_variant(product_obj: Product) -> ProductVariant:
     return product_obj.variants.order_by("pk").first()  # type: ignore[return-value]
+
+
+def red_supermarket(*, shop_obj: Shop, **kw: Any) -> RedSupermarket:
+    """The shop's supermarket, selling from a warehouse of its own (not the shop's online
+    one), as the counter does."""
+    i = n()
+    warehouse = Warehouse.objects.create(
+        shop=shop_obj, name=f"{shop_obj.name}红色超市仓", slug=f"wh-rs-{shop_obj.slug}-{i}"
+    )
+    return red_supermarket_create(
+        shop=shop_obj,
+        warehouse=warehouse,
+        name=kw.pop("name", f"{shop_obj.village.name}红色超市"),
+        address=kw.pop("address", f"{shop_obj.village.name}村委会旁"),
+        **kw,
+    )

@@ -34,6 +34,13 @@ class AccountKind(models.TextChoices):
     # One control account per village until the share register (issue 8 §4) names investors.
     INVESTOR = "INVESTOR", "Investors"
     MEMBER = "MEMBER", "Member"
+    # What the village owes bill-payment, top-up and ticket providers for agency orders
+    # taken at the counter (代办), until their statement is settled.
+    AGENCY_PROVIDER_PAYABLE = "AGENCY_PROVIDER_PAYABLE", "Agency providers payable"
+    # Cash handed out for small withdrawals (助农取款), owed back by the card acquirer.
+    WITHDRAWAL_RECEIVABLE = "WITHDRAWAL_RECEIVABLE", "Cash withdrawals receivable"
+    # Cash over or short when a till shift is counted: the difference has to land somewhere.
+    TILL_VARIANCE = "TILL_VARIANCE", "Till over and short"
 
 
 # Which organisation row owns an account of each kind; None: one platform-wide account.
@@ -48,12 +55,15 @@ VILLAGE_OWNED_KINDS = (
     AccountKind.RESERVE_FUND,
     AccountKind.WELFARE_FUND,
     AccountKind.INVESTOR,
+    AccountKind.TILL_VARIANCE,
 )
 SHOP_OWNED_KINDS = (AccountKind.SHOP,)
 PLATFORM_OWNED_KINDS = (
     AccountKind.PLATFORM_FEES,
     AccountKind.LOGISTICS_PAYABLE,
     AccountKind.ALIPAY_CLEARING,
+    AccountKind.AGENCY_PROVIDER_PAYABLE,
+    AccountKind.WITHDRAWAL_RECEIVABLE,
 )
 
 
@@ -136,6 +146,11 @@ class JournalKind(models.TextChoices):
     CLAWBACK = "CLAWBACK", "Clawback after a refund"
     MANUAL = "MANUAL", "Manual entry"
     REVERSAL = "REVERSAL", "Reversal"
+    PAYOUT = "PAYOUT", "Payout to a household or member"
+    DISTRIBUTION = "DISTRIBUTION", "Distribution of collective income"
+    COUNTER_SALE = "COUNTER_SALE", "Red Supermarket counter sale"
+    TILL_CLOSE = "TILL_CLOSE", "Till shift closed"
+    AGENCY_SERVICE = "AGENCY_SERVICE", "Agency service (代办)"
 
 
 class JournalTransaction(models.Model):
@@ -143,7 +158,7 @@ class JournalTransaction(models.Model):
     changed (trigger). `idempotency_key` (e.g. "settle:orderline:42") is UNIQUE, so a
     re-run, a retry or a second worker can never post the same business event twice."""
 
-    kind = models.CharField(max_length=12, choices=JournalKind.choices)
+    kind = models.CharField(max_length=24, choices=JournalKind.choices)
     idempotency_key = models.CharField(max_length=128, unique=True)
     memo = models.CharField(max_length=255, blank=True)
     posted_at = models.DateTimeField(auto_now_add=True, db_index=True)

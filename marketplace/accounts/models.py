@@ -67,6 +67,9 @@ class Role(models.TextChoices):
     HOUSEHOLD_SELLER = "HOUSEHOLD_SELLER", "Household seller"
     SUPERMARKET_OPERATOR = "SUPERMARKET_OPERATOR", "Red Supermarket operator"
     TOWNSHIP_OFFICER = "TOWNSHIP_OFFICER", "Township bureau officer"
+    # Oversees every township of one county: reads what their officers read, and receives
+    # the townships' filings.
+    COUNTY_OFFICER = "COUNTY_OFFICER", "County bureau officer"
     PLATFORM_ADMIN = "PLATFORM_ADMIN", "Platform admin (county)"
     # Runs a village station (村级服务站). Unscoped here: the station names its operator
     # (`logistics.VillageStation.operator`), so accounts never depends on logistics.
@@ -91,6 +94,9 @@ class RoleAssignment(models.Model):
     household = models.ForeignKey(
         "organisations.Household", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    county = models.ForeignKey(
+        "divisions.County", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -104,36 +110,47 @@ class RoleAssignment(models.Model):
                         shop__isnull=False,
                         township__isnull=True,
                         household__isnull=True,
+                        county__isnull=True,
                     )
                     | Q(
                         role="TOWNSHIP_OFFICER",
                         shop__isnull=True,
                         township__isnull=False,
                         household__isnull=True,
+                        county__isnull=True,
+                    )
+                    | Q(
+                        role="COUNTY_OFFICER",
+                        shop__isnull=True,
+                        township__isnull=True,
+                        household__isnull=True,
+                        county__isnull=False,
                     )
                     | Q(
                         role="HOUSEHOLD_SELLER",
                         shop__isnull=True,
                         township__isnull=True,
                         household__isnull=False,
+                        county__isnull=True,
                     )
                     | Q(
                         role__in=["BUYER", "PLATFORM_ADMIN", "STATION_OPERATOR"],
                         shop__isnull=True,
                         township__isnull=True,
                         household__isnull=True,
+                        county__isnull=True,
                     )
                 ),
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "shop", "township", "household"],
+                fields=["user", "role", "shop", "township", "household", "county"],
                 nulls_distinct=False,
                 name="role_assignment_unique",
             ),
         ]
 
     def __str__(self) -> str:
-        scope = self.shop or self.township or self.household or "platform"
+        scope = self.shop or self.township or self.county or self.household or "platform"
         return f"{self.user} — {self.get_role_display()} ({scope})"
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from marketplace.accounts.models import Role
+from marketplace.divisions.models import Township
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -23,6 +24,11 @@ class RoleScopes:
     managed_village_ids: frozenset[int] = field(default_factory=frozenset)
     operated_shop_ids: frozenset[int] = field(default_factory=frozenset)
     township_ids: frozenset[int] = field(default_factory=frozenset)
+    county_ids: frozenset[int] = field(default_factory=frozenset)
+    # What a bureau officer may read: their own townships, plus every township of the
+    # counties they oversee. Writes that belong to a township (recommending a shop, filing
+    # its report) check `township_ids`, which a county role does not widen.
+    overseen_township_ids: frozenset[int] = field(default_factory=frozenset)
     household_ids: frozenset[int] = field(default_factory=frozenset)
     # Which stations are theirs is the station's `operator` column, not the assignment.
     is_station_operator: bool = False
@@ -34,7 +40,12 @@ class RoleScopes:
             or self.managed_shop_ids
             or self.operated_shop_ids
             or self.township_ids
+            or self.county_ids
         )
+
+    @property
+    def is_bureau_officer(self) -> bool:
+        return bool(self.township_ids or self.county_ids)
 
 
 _CACHE_ATTR = "_ruralmart_role_scopes"
@@ -50,6 +61,7 @@ def role_scopes(user: User | None) -> RoleScopes:
     managed_villages: set[int] = set()
     operated: set[int] = set()
     townships: set[int] = set()
+    counties: set[int] = set()
     households: set[int] = set()
     is_admin = bool(user.is_superuser)
     station_operator = False
@@ -59,8 +71,9 @@ def role_scopes(user: User | None) -> RoleScopes:
         shop_village_id,
         township_id,
         household_id,
+        county_id,
     ) in user.role_assignments.values_list(
-        "role", "shop_id", "shop__village_id", "township_id", "household_id"
+        "role", "shop_id", "shop__village_id", "township_id", "household_id", "county_id"
     ):
         if role == Role.PLATFORM_ADMIN:
             is_admin = True
@@ -71,16 +84,25 @@ def role_scopes(user: User | None) -> RoleScopes:
             operated.add(shop_id)
         elif role == Role.TOWNSHIP_OFFICER:
             townships.add(township_id)
+        elif role == Role.COUNTY_OFFICER:
+            counties.add(county_id)
         elif role == Role.HOUSEHOLD_SELLER:
             households.add(household_id)
         elif role == Role.STATION_OPERATOR:
             station_operator = True
+    overseen = set(townships)
+    if counties:
+        overseen.update(
+            Township.objects.filter(county_id__in=counties).values_list("pk", flat=True)
+        )
     scopes = RoleScopes(
         is_platform_admin=is_admin,
         managed_shop_ids=frozenset(managed),
         managed_village_ids=frozenset(managed_villages),
         operated_shop_ids=frozenset(operated),
         township_ids=frozenset(townships),
+        county_ids=frozenset(counties),
+        overseen_township_ids=frozenset(overseen),
         household_ids=frozenset(households),
         is_station_operator=station_operator,
     )
@@ -113,7 +135,7 @@ def can_view_shop_private(*, user: User | None, shop: Shop) -> bool:
     return (
         can_manage_shop(user=user, shop=shop)
         or shop.pk in scopes.operated_shop_ids
-        or shop.village.township_id in scopes.township_ids
+        or shop.village.township_id in scopes.overseen_township_ids
     )
 
 

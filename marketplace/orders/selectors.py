@@ -50,7 +50,7 @@ def shop_orders_visible_to(*, user: Any) -> QuerySet[ShopOrder]:
         return queryset
     return queryset.filter(
         Q(shop_id__in=scopes.managed_shop_ids | scopes.operated_shop_ids)
-        | Q(shop__village__township_id__in=scopes.township_ids)
+        | Q(shop__village__township_id__in=scopes.overseen_township_ids)
     )
 
 

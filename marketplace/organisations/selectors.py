@@ -18,7 +18,7 @@ def households_visible_to(*, user: User | None) -> QuerySet[Household]:
         return queryset.order_by("village__code", "reference", "pk")
     condition = (
         Q(village_id__in=scopes.managed_village_ids)
-        | Q(village__township_id__in=scopes.township_ids)
+        | Q(village__township_id__in=scopes.overseen_township_ids)
         | Q(pk__in=scopes.household_ids)
     )
     return queryset.filter(condition).order_by("village__code", "reference", "pk")

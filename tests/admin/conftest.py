@@ -126,6 +126,7 @@ def world(db: Any) -> World:
             }
         ],
     )
+    factories.red_supermarket(shop_obj=shop_a)
     built = World(
         township_1=township_1,
         township_2=township_2,
