@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ from marketplace.catalog.models import (
 )
 from marketplace.divisions.models import Township
 from marketplace.organisations.models import Household, Shop, ShopStatus, ShopStatusEvent
+from marketplace.red_supermarket.models import ReceiptKind
+from marketplace.red_supermarket.receipts import receipt_issue
 from tests import factories
 
 
@@ -126,7 +129,16 @@ def world(db: Any) -> World:
             }
         ],
     )
-    factories.red_supermarket(shop_obj=shop_a)
+    supermarket = factories.red_supermarket(shop_obj=shop_a)
+    receipt_issue(
+        supermarket=supermarket,
+        kind=ReceiptKind.COUNTER_SALE,
+        reference="counter-sale:world",
+        lines=[{"name": "酱油", "quantity": 1, "unit_price": "8.50", "amount": "8.50"}],
+        total=Decimal("8.50"),
+        payment_method="CASH",
+        operator=admin,
+    )
     built = World(
         township_1=township_1,
         township_2=township_2,
