@@ -18,8 +18,5 @@ def test_chromium_renders_graphiql_served_by_the_project(
     chromium_page.goto(f"{live_server.url}/graphql/", wait_until="load")
     # GraphiQL is a React app: its editor only exists once its scripts have run.
     chromium_page.wait_for_selector(".graphiql-container")
-    assert (
-        "GraphiQL" in chromium_page.title()
-        or chromium_page.locator(".graphiql-container").count() == 1
-    )
+    assert chromium_page.locator(".graphiql-container").count() == 1
     assert keep_screenshot(chromium_page, "graphiql").stat().st_size > 1000
