@@ -15,6 +15,7 @@ from collective_econ.models.ledger import (
     Posting,
 )
 from collective_econ.models.settlement import ConsignmentAgreement
+from collective_econ.models.statements import PovertyMonitoringLine
 
 __all__ = [
     "HOUSEHOLD_OWNED_KINDS",
@@ -28,5 +29,6 @@ __all__ = [
     "JournalKind",
     "JournalTransaction",
     "PeriodClose",
+    "PovertyMonitoringLine",
     "Posting",
 ]
