@@ -29,6 +29,6 @@ __all__ = [
     "JournalKind",
     "JournalTransaction",
     "PeriodClose",
-    "PovertyMonitoringLine",
     "Posting",
+    "PovertyMonitoringLine",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
@@ -481,7 +482,7 @@ def households_near_poverty_line(
             status = PovertyStatus.NEAR_LINE
         else:
             tail = months[-(falling_months + 1) :]
-            falling = all(b < a for a, b in zip(tail, tail[1:], strict=False))
+            falling = all(b < a for a, b in pairwise(tail))
             run_rate = months[-1] * 12 / household.member_count
             if falling and run_rate < near:
                 status = PovertyStatus.FALLING
