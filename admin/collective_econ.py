@@ -22,18 +22,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, reverse
+from django.urls import path as url_path
 from django.utils import timezone
 from django.utils.html import format_html
 
 from admin.scoping import (
     PLATFORM_ONLY,
     Access,
-    acting_user,
     ReadOnlyInline,
     ReadOnlyMixin,
     Scope,
     ScopedModelAdmin,
+    acting_user,
 )
 from collective_econ.ledger.selectors import account_balances
 from collective_econ.models import (
@@ -132,7 +133,7 @@ class AccountAdmin(ReadOnlyMixin, ScopedModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         return [
-            path(
+            url_path(
                 "statement/<int:household_id>/",
                 self.admin_site.admin_view(self.household_statement_view),
                 name="collective_econ_household_statement",

@@ -21,9 +21,9 @@ from collective_econ.models import (
     ConsignmentAgreement,
     PovertyMonitoringLine,
 )
-from marketplace.divisions.models import Province
 from collective_econ.settlement.services import order_line_settle
 from marketplace.accounts.models import Role
+from marketplace.divisions.models import Province
 from tests import factories
 from tests.collective_econ.conftest import sell
 

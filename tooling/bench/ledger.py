@@ -97,9 +97,7 @@ def _reset() -> None:
     from collective_econ.models import BalanceSnapshot, JournalTransaction, PeriodClose, Posting
     from marketplace.orders.models import Order
 
-    tables = [
-        m._meta.db_table for m in (BalanceSnapshot, PeriodClose, Posting, JournalTransaction)
-    ]
+    tables = [m._meta.db_table for m in (BalanceSnapshot, PeriodClose, Posting, JournalTransaction)]
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)}, {Order._meta.db_table} CASCADE")
 
@@ -318,9 +316,7 @@ def run_measure(options: dict[str, Any], say: Say) -> None:
         raise ScenarioFailed("Unbalanced transactions after settlement.")
 
     year = statement_period(year=datetime.now().year)
-    busiest = (
-        Village.objects.annotate(n=Count("shops__shop_orders")).order_by("-n", "pk").first()
-    )
+    busiest = Village.objects.annotate(n=Count("shops__shop_orders")).order_by("-n", "pk").first()
     assert busiest is not None
     village_seconds = []
     for _ in range(5):
