@@ -232,11 +232,11 @@ def seed_due_lines(*, lines: int, progress: ProgressFactory, seed: int = 8) -> i
                                 beneficiary_household_id=household if k == 0 else None,
                             )
                         )
-                Order.objects.bulk_create(order_rows)
-                ShopOrder.objects.bulk_create(shop_orders)
-                OrderLine.objects.bulk_create(line_rows)
-                TransactionItem.objects.bulk_create(payments)
-                created = OrderEvent.objects.bulk_create(events)
+                Order.objects.bulk_create(order_rows, batch_size=1000)
+                ShopOrder.objects.bulk_create(shop_orders, batch_size=1000)
+                OrderLine.objects.bulk_create(line_rows, batch_size=1000)
+                TransactionItem.objects.bulk_create(payments, batch_size=1000)
+                created = OrderEvent.objects.bulk_create(events, batch_size=1000)
                 OrderEvent.objects.filter(pk__in=[e.pk for e in created]).update(date=fulfilled)
             made += count
             bar.update(count)
