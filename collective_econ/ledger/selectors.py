@@ -154,8 +154,8 @@ def account_village_id(account: Account) -> int | None:
     account's household and shop loaded."""
     if account.village_id is not None:
         return account.village_id
-    if account.household_id is not None:
+    if account.household is not None:
         return account.household.village_id
-    if account.shop_id is not None:
+    if account.shop is not None:
         return account.shop.village_id
     return None

@@ -220,15 +220,15 @@ def _commission_rates(lines: list[_DueLine]) -> dict[int, Decimal]:
     for line in consigned:
         assert line.household_id is not None
         on = line.ordered_at.date()
-        rate = next(
+        agreed = next(
             (r for since, r in agreements[(line.shop_id, line.household_id)] if since <= on),
             None,
         )
-        if rate is None:
+        if agreed is None:
             if default is None:
                 default = default_commission_rate()
-            rate = default
-        rates[line.pk] = rate
+            agreed = default
+        rates[line.pk] = agreed
     return rates
 
 
