@@ -158,7 +158,15 @@ class HouseholdStatement:
         return sorted(ids | set(self.clawback_order_line_ids))
 
 
+# Driven from the household's own postings (a materialised CTE: the planner must not start
+# from every settlement of the period when statistics lag behind a big settlement run).
 _HOUSEHOLD_SALES = f"""
+WITH mine AS MATERIALIZED (
+    SELECT hp.transaction_id
+      FROM {_A} ha
+      JOIN {_P} hp ON hp.account_id = ha.id
+     WHERE ha.household_id = %s AND ha.kind = 'HOUSEHOLD'
+)
 SELECT ol.product_name, SUM(ol.quantity), SUM(s.net + s.commission + s.fee),
        SUM(s.commission), SUM(s.fee), SUM(s.net), array_agg(ol.id ORDER BY ol.id)
   FROM (SELECT t.order_line_id,
@@ -166,15 +174,15 @@ SELECT ol.product_name, SUM(ol.quantity), SUM(s.net + s.commission + s.fee),
                SUM(CASE WHEN a.kind = 'VILLAGE_COLLECTIVE' THEN -p.amount ELSE 0 END)
                    AS commission,
                SUM(CASE WHEN a.kind = 'PLATFORM_FEES' THEN -p.amount ELSE 0 END) AS fee
-          FROM {_T} t
+          FROM mine
+          JOIN {_T} t ON t.id = mine.transaction_id
           JOIN {_P} p ON p.transaction_id = t.id
           JOIN {_A} a ON a.id = p.account_id
          WHERE t.kind = 'SETTLEMENT' AND t.posted_at >= %s AND t.posted_at < %s
-           AND t.id IN (SELECT hp.transaction_id FROM {_P} hp JOIN {_A} ha
-                          ON ha.id = hp.account_id
-                         WHERE ha.household_id = %s AND ha.kind = 'HOUSEHOLD')
          GROUP BY t.order_line_id) s
-  JOIN {_OL} ol ON ol.id = s.order_line_id
+  -- OFFSET 0 keeps this a per-line index lookup (no hash join over every order line).
+  CROSS JOIN LATERAL (SELECT l.id, l.product_name, l.quantity FROM {_OL} l
+                       WHERE l.id = s.order_line_id OFFSET 0) ol
  GROUP BY ol.product_name
  ORDER BY ol.product_name
 """
@@ -198,7 +206,7 @@ def household_statement(*, household: Household, period: Period) -> HouseholdSta
     sales = [
         ProductSales(name, int(qty), gross, commission, fee, net, ids)
         for name, qty, gross, commission, fee, net, ids in _rows(
-            _HOUSEHOLD_SALES, [period.start, period.end, household.pk]
+            _HOUSEHOLD_SALES, [household.pk, period.start, period.end]
         )
     ]
     opening = closing = receivable = clawbacks = payouts = ZERO
@@ -286,16 +294,19 @@ class CollectiveIncomeStatement:
 
 
 _VILLAGE_LINES = f"""
-SELECT t.kind, a.kind, ol.beneficiary_household_id IS NULL, SUM(p.amount),
-       COUNT(DISTINCT t.order_line_id)
-  FROM {_SHOP} s
-  JOIN {_SO} so ON so.shop_id = s.id
-  JOIN {_OL} ol ON ol.shop_order_id = so.id
-  JOIN {_T} t ON t.order_line_id = ol.id
+WITH lines AS MATERIALIZED (
+    SELECT ol.id, ol.beneficiary_household_id IS NULL AS collective
+      FROM {_SHOP} s
+      JOIN {_SO} so ON so.shop_id = s.id
+      JOIN {_OL} ol ON ol.shop_order_id = so.id
+     WHERE s.village_id = %s
+)
+SELECT t.kind, a.kind, lines.collective, SUM(p.amount), COUNT(*) FILTER (WHERE p.amount > 0)
+  FROM lines
+  JOIN {_T} t ON t.order_line_id = lines.id
   JOIN {_P} p ON p.transaction_id = t.id
   JOIN {_A} a ON a.id = p.account_id
- WHERE s.village_id = %s AND t.kind IN ('SETTLEMENT', 'CLAWBACK')
-   AND t.posted_at >= %s AND t.posted_at < %s
+ WHERE t.kind IN ('SETTLEMENT', 'CLAWBACK') AND t.posted_at >= %s AND t.posted_at < %s
  GROUP BY 1, 2, 3
 """
 
@@ -317,13 +328,16 @@ def collective_income_statement(*, village: Village, period: Period) -> Collecti
         ("gross", "collective", "commission", "households", "fees", "logistics", "clawback"),
         ZERO,
     )
-    for journal_kind, account_kind, collective_line, total, _lines in _rows(
+    settled = 0
+    for journal_kind, account_kind, collective_line, total, debits in _rows(
         _VILLAGE_LINES, [village.pk, period.start, period.end]
     ):
         if journal_kind == JournalKind.CLAWBACK:
             if account_kind == AccountKind.VILLAGE_COLLECTIVE:
                 figures["clawback"] += total
             continue
+        # A settlement has one debit, the buyer's payment: counting debits counts lines.
+        settled += debits
         if total > 0:
             figures["gross"] += total
         elif account_kind == AccountKind.VILLAGE_COLLECTIVE:
@@ -349,20 +363,7 @@ def collective_income_statement(*, village: Village, period: Period) -> Collecti
         logistics=figures["logistics"],
         clawbacks=figures["clawback"],
         other=other,
-        order_lines_settled=_settled_line_count(village=village, period=period),
-    )
-
-
-def _settled_line_count(*, village: Village, period: Period) -> int:
-    return (
-        JournalTransaction.objects.filter(
-            kind=JournalKind.SETTLEMENT,
-            order_line__shop_order__shop__village=village,
-            posted_at__gte=period.start,
-            posted_at__lt=period.end,
-        )
-        .values("order_line_id")
-        .count()
+        order_lines_settled=settled,
     )
 
 
