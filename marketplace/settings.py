@@ -235,6 +235,12 @@ PLATFORM_FEE_RATES: dict[str, str] = json.loads(os.environ.get("PLATFORM_FEE_RAT
 PLATFORM_FEE_DEFAULT_RATE = os.environ.get("PLATFORM_FEE_DEFAULT_RATE", "0.00")
 # A consignment line whose shop and household have no ConsignmentAgreement.
 CONSIGNMENT_DEFAULT_COMMISSION_RATE = os.environ.get("CONSIGNMENT_DEFAULT_COMMISSION_RATE", "0.10")
+# Household income statements: the poverty-monitoring line (防返贫监测线, yuan per person
+# per year) where a province has no PovertyMonitoringLine row for the year; a household is
+# flagged "near" below line x (1 + margin), and "falling" after this many months of decline.
+POVERTY_MONITORING_LINE_DEFAULT = os.environ.get("POVERTY_MONITORING_LINE_DEFAULT", "7000.00")
+POVERTY_MONITORING_MARGIN = os.environ.get("POVERTY_MONITORING_MARGIN", "0.10")
+POVERTY_MONITORING_FALLING_MONTHS = int(os.environ.get("POVERTY_MONITORING_FALLING_MONTHS", "3"))
 
 # --- Checkout ----------------------------------------------------------------------------
 # How long a checkout line holds stock or tourism capacity (0: decide only at completion).

@@ -26,6 +26,8 @@ from storefront_api.catalog.types import (
 )
 from storefront_api.channel.types import Channel
 from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
+from storefront_api.collective_econ.schema import CollectiveEconQueries
+from storefront_api.collective_econ.types import COLLECTIVE_ECON_TYPES
 from storefront_api.content.schema import ContentQueries
 from storefront_api.core.channel import with_channel
 from storefront_api.core.connection import (
@@ -310,6 +312,7 @@ _EXTRA_TYPES = [
 # Each domain contributes its root fields from its own `schema.py`.
 # Field order in the SDL follows these bases right to left.
 class Query(
+    CollectiveEconQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -336,7 +339,7 @@ class Mutation(
 schema = graphene.Schema(
     query=Query,
     mutation=Mutation if Mutation._meta.fields else None,
-    types=_EXTRA_TYPES,
+    types=_EXTRA_TYPES + COLLECTIVE_ECON_TYPES,
     directives=SCHEMA_DIRECTIVES,
 )
 

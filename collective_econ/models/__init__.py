@@ -15,6 +15,7 @@ from collective_econ.models.ledger import (
     Posting,
 )
 from collective_econ.models.settlement import ConsignmentAgreement
+from collective_econ.models.statements import PovertyMonitoringLine
 
 __all__ = [
     "HOUSEHOLD_OWNED_KINDS",
@@ -29,4 +30,5 @@ __all__ = [
     "JournalTransaction",
     "PeriodClose",
     "Posting",
+    "PovertyMonitoringLine",
 ]

@@ -162,3 +162,37 @@ def can_view_household_personal_data(*, user: User | None, household: Household)
         or household.pk in scopes.household_ids
         or household.village_id in scopes.managed_village_ids
     )
+
+
+def can_read_any_books(*, user: User | None) -> bool:
+    """Whether `user` may read some village's ledger at all (asked before any lookup, so a
+    refusal does not tell whether the object exists)."""
+    scopes = role_scopes(user)
+    return bool(
+        scopes.is_platform_admin or scopes.managed_village_ids or scopes.overseen_township_ids
+    )
+
+
+def can_read_village_books(*, user: User | None, village_id: int, township_id: int) -> bool:
+    """A village's ledger and income statement: the platform admin, the village's shop
+    manager, and bureau officers whose township (or county) it is in."""
+    scopes = role_scopes(user)
+    return (
+        scopes.is_platform_admin
+        or village_id in scopes.managed_village_ids
+        or township_id in scopes.overseen_township_ids
+    )
+
+
+def can_read_household_statement(*, user: User | None, household: Household) -> bool:
+    """Those who read the household's village's books, and the household itself."""
+    return household.pk in role_scopes(user).household_ids or can_read_village_books(
+        user=user, village_id=household.village_id, township_id=household.village.township_id
+    )
+
+
+def can_read_township_watch(*, user: User | None, township_id: int) -> bool:
+    """The poverty-monitoring watch of a township: the platform admin and its officers
+    (county officers for the townships of their county)."""
+    scopes = role_scopes(user)
+    return scopes.is_platform_admin or township_id in scopes.overseen_township_ids
