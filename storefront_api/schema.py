@@ -26,6 +26,10 @@ from storefront_api.catalog.types import (
 )
 from storefront_api.channel.types import Channel
 from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
+from storefront_api.collective_econ.distribution_schema import (
+    DistributionMutations,
+    DistributionQueries,
+)
 from storefront_api.content.schema import ContentQueries
 from storefront_api.core.channel import with_channel
 from storefront_api.core.connection import (
@@ -310,6 +314,7 @@ _EXTRA_TYPES = [
 # Each domain contributes its root fields from its own `schema.py`.
 # Field order in the SDL follows these bases right to left.
 class Query(
+    DistributionQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -322,6 +327,7 @@ class Query(
 
 
 class Mutation(
+    DistributionMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,
