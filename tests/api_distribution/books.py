@@ -20,8 +20,20 @@ from collective_econ.distribution.services import (
     distribution_file,
 )
 from collective_econ.ledger.services import Leg, account_get_or_create, journal_post
-from collective_econ.models import AccountKind, CollectiveMember, Distribution, JournalKind
-from collective_econ.shares.services import collective_member_register, member_shares_set
+from collective_econ.models import (
+    AccountKind,
+    AgreementKind,
+    CollectiveMember,
+    Distribution,
+    JournalKind,
+)
+from collective_econ.payouts.services import payout_create
+from collective_econ.shares.services import (
+    collective_member_register,
+    investor_agreement_set,
+    investor_register,
+    member_shares_set,
+)
 from marketplace.accounts.models import Role
 from tests import factories
 
@@ -116,3 +128,37 @@ def filed_distribution(books: Books, *, year: int = THIS_YEAR, **kw: Any) -> Dis
         resolution="全体成员大会通过",
     )
     return distribution_file(actor=books.officer, distribution=draft, reason="reviewed")
+
+
+def seed_every_distribution_row(village: Any) -> None:
+    """One row of every register, distribution and payout table in `village` (for the
+    back office's "every model renders" test)."""
+    admin = factories.platform_admin()
+    household = factories.household(village_obj=village)
+    member = collective_member_register(actor=admin, household=household, reason="register")
+    member_shares_set(
+        actor=admin, member=member, shares="1", valid_from=date(2020, 1, 1), reason="register"
+    )
+    investor = investor_register(actor=admin, village=village, name="投资方", reason="capital")
+    investor_agreement_set(
+        actor=admin,
+        investor=investor,
+        kind=AgreementKind.FIXED_RETURN,
+        capital_amount="100.00",
+        rate="0.05",
+        valid_from=date(2020, 1, 1),
+        reason="agreement",
+    )
+    post_collective_income(village, "100.00")
+    books = Books(village=village, shop=None, manager=admin, officer=admin, admin=admin)
+    filed_distribution(books)
+    payout_create(
+        actor=admin,
+        village=village,
+        household=household,
+        account_kind="MEMBER",
+        amount="1.00",
+        method="CASH",
+        request_id=f"seed-{village.pk}",
+        receipt_number=f"SEED-{village.pk}",
+    )

@@ -19,6 +19,7 @@ from collective_econ.models import Account, AccountKind, ConsignmentAgreement
 from collective_econ.settlement.services import order_line_settle
 from marketplace.accounts.models import Role
 from tests import factories
+from tests.api_distribution.books import seed_every_distribution_row
 from tests.collective_econ.conftest import sell
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,7 @@ def books(village: Any) -> Any:
         ],
         memo="",
     )
+    seed_every_distribution_row(other.village)
     return other_account
 
 
