@@ -32,6 +32,7 @@ from collective_econ.models import (
     CollectiveMember,
     Distribution,
     DistributionStatus,
+    JournalKind,
     MemberShare,
     Payout,
     PayoutMethod,
@@ -94,8 +95,11 @@ def settle_demo_year() -> int:
 
 
 def _richest_village() -> Village | None:
+    # Earned, not what is left: after the distribution the richest village has spent its
+    # income, and a rerun must pick the same village again.
     row = (
         Posting.objects.filter(account__kind=AccountKind.VILLAGE_COLLECTIVE)
+        .exclude(transaction__kind=JournalKind.DISTRIBUTION)
         .values("account__village")
         .annotate(total=Sum("amount"))
         .order_by("total")
