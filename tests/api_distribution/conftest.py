@@ -13,6 +13,7 @@ from marketplace.payments.alipay import keys
 from marketplace.payments.alipay.gateway import alipay_data_dir
 from marketplace.payments.alipay.sandbox import AlipaySandbox
 from tests.api.conftest import GraphQLClient, gql  # noqa: F401  (fixture)
+from tests.demo.conftest import demo  # noqa: F401  (fixture)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from collective_econ.models import (
     ShareRegisterChange,
 )
 from marketplace.accounts.models import User
-from tests.demo.conftest import demo  # noqa: F401  (fixture)
 from tooling.demo import collective_econ as demo_collective_econ
 
 pytestmark = pytest.mark.django_db
