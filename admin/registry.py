@@ -11,6 +11,7 @@ from admin import (  # noqa: F401
     checkout,
     collective_econ,
     content,
+    distribution,
     divisions,
     inventory,
     logistics,

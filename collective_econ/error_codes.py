@@ -40,3 +40,46 @@ class StatementErrorCode(Enum):
     # A filter value that cannot be used (unknown kind, posted_from after posted_to).
     INVALID_FILTER = "invalid_filter"
     INVALID_AMOUNT = "invalid_amount"
+
+
+class DistributionErrorCode(Enum):
+    """The share register and yearly distributions (issue 8 §4)."""
+
+    # The caller may not act on this village's (or township's) books.
+    NOT_PERMITTED = "not_permitted"
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+    INVALID_AMOUNT = "invalid_amount"
+    # A percentage outside 0–100, or reserve + welfare above 100.
+    INVALID_PERCENT = "invalid_percent"
+    INVALID_PERIOD = "invalid_period"
+    # A share or agreement period overlapping another of the same member or investor.
+    OVERLAPPING_PERIOD = "overlapping_period"
+    # Nobody holds shares on the record date.
+    NO_MEMBERS = "no_members"
+    NOTHING_TO_DISTRIBUTE = "nothing_to_distribute"
+    # The funds, investors and members asked for add up to more than is distributable.
+    EXCEEDS_DISTRIBUTABLE = "exceeds_distributable"
+    ALREADY_EXISTS = "already_exists"
+    # The step does not follow from the distribution's status (e.g. approving twice).
+    INVALID_TRANSITION = "invalid_transition"
+    # Paid is recorded only once members' distribution balances have been paid out.
+    PAYOUTS_OUTSTANDING = "payouts_outstanding"
+
+
+class PayoutErrorCode(Enum):
+    """Payouts to households and members (issue 8 §5)."""
+
+    NOT_PERMITTED = "not_permitted"
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+    INVALID_AMOUNT = "invalid_amount"
+    # More than the household's (or member's) balance due, less payouts in flight.
+    EXCEEDS_BALANCE = "exceeds_balance"
+    # The household is not of the village the payout is made from.
+    WRONG_VILLAGE = "wrong_village"
+    # Only a failed or unknown payout is retried.
+    NOT_RETRYABLE = "not_retryable"
+    RECEIPT_TAKEN = "receipt_taken"
+    # Alipay refused the transfer; `message` carries Alipay's sub-code.
+    TRANSFER_FAILED = "transfer_failed"

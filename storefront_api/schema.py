@@ -26,6 +26,10 @@ from storefront_api.catalog.types import (
 )
 from storefront_api.channel.types import Channel
 from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
+from storefront_api.collective_econ.distribution_schema import (
+    DistributionMutations,
+    DistributionQueries,
+)
 from storefront_api.collective_econ.schema import CollectiveEconQueries
 from storefront_api.collective_econ.types import COLLECTIVE_ECON_TYPES
 from storefront_api.content.schema import ContentQueries
@@ -313,6 +317,7 @@ _EXTRA_TYPES = [
 # Field order in the SDL follows these bases right to left.
 class Query(
     CollectiveEconQueries,
+    DistributionQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -325,6 +330,7 @@ class Query(
 
 
 class Mutation(
+    DistributionMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,

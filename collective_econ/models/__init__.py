@@ -1,6 +1,14 @@
-"""The collective economy's tables: the ledger (`ledger`) and what settlement adds to it
-(`settlement`). Django finds models through this package."""
+"""The collective economy's tables: the ledger (`ledger`), what settlement adds to it
+(`settlement`), the share register (`shares`), distributions and payouts. Django finds
+models through this package."""
 
+from collective_econ.models.distribution import (
+    AllocationKind,
+    Distribution,
+    DistributionAllocation,
+    DistributionEvent,
+    DistributionStatus,
+)
 from collective_econ.models.ledger import (
     HOUSEHOLD_OWNED_KINDS,
     PLATFORM_OWNED_KINDS,
@@ -14,7 +22,16 @@ from collective_econ.models.ledger import (
     PeriodClose,
     Posting,
 )
+from collective_econ.models.payouts import Payout, PayoutAccountKind, PayoutMethod, PayoutStatus
 from collective_econ.models.settlement import ConsignmentAgreement
+from collective_econ.models.shares import (
+    AgreementKind,
+    CollectiveMember,
+    Investor,
+    InvestorAgreement,
+    MemberShare,
+    ShareRegisterChange,
+)
 from collective_econ.models.statements import PovertyMonitoringLine
 
 __all__ = [
@@ -24,11 +41,26 @@ __all__ = [
     "VILLAGE_OWNED_KINDS",
     "Account",
     "AccountKind",
+    "AgreementKind",
+    "AllocationKind",
     "BalanceSnapshot",
+    "CollectiveMember",
     "ConsignmentAgreement",
+    "Distribution",
+    "DistributionAllocation",
+    "DistributionEvent",
+    "DistributionStatus",
+    "Investor",
+    "InvestorAgreement",
     "JournalKind",
     "JournalTransaction",
+    "MemberShare",
+    "Payout",
+    "PayoutAccountKind",
+    "PayoutMethod",
+    "PayoutStatus",
     "PeriodClose",
     "Posting",
     "PovertyMonitoringLine",
+    "ShareRegisterChange",
 ]

@@ -14,6 +14,7 @@ from marketplace.divisions.models import Township
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
+    from marketplace.divisions.models import Village
     from marketplace.organisations.models import Household, Shop
 
 
@@ -196,3 +197,17 @@ def can_read_township_watch(*, user: User | None, township_id: int) -> bool:
     (county officers for the townships of their county)."""
     scopes = role_scopes(user)
     return scopes.is_platform_admin or township_id in scopes.overseen_township_ids
+
+
+def can_keep_village_books(*, user: User | None, village: Village) -> bool:
+    """Writes to a village collective's books (share register, distribution drafts and the
+    members' assembly, payouts): its shop's manager and platform admins."""
+    scopes = role_scopes(user)
+    return scopes.is_platform_admin or village.pk in scopes.managed_village_ids
+
+
+def can_file_for_village(*, user: User | None, village: Village) -> bool:
+    """Township review and filing of a village's distribution: officers of its own township
+    (a county role reads but does not file) and platform admins."""
+    scopes = role_scopes(user)
+    return scopes.is_platform_admin or village.township_id in scopes.township_ids

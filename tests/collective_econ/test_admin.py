@@ -25,6 +25,7 @@ from collective_econ.settlement.services import order_line_settle
 from marketplace.accounts.models import Role
 from marketplace.divisions.models import Province
 from tests import factories
+from tests.api_distribution.books import seed_every_distribution_row
 from tests.collective_econ.conftest import sell
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,7 @@ def books(village: Any) -> Any:
         ],
         memo="",
     )
+    seed_every_distribution_row(other.village)
     return other_account
 
 

@@ -59,6 +59,7 @@ from marketplace.organisations.models import (
     ShopStatus,
     ShopStatusEvent,
 )
+from tooling.demo import collective_econ as demo_collective_econ
 from tooling.demo import data, logistics
 from tooling.demo.images import product_image
 
@@ -249,6 +250,8 @@ class _DemoLoader:
         self.load_selling_terms()
         self.say("Demo data: zone rates, village stations, shipments…")
         self.load_logistics()
+        self.say("Demo data: a settled year, the share register and a paid distribution…")
+        demo_collective_econ.load(admin=self.admin)
         return logins
 
     def load_logistics(self) -> None:

@@ -49,6 +49,7 @@ from marketplace.payments.alipay.sandbox.trades import (
     TradeBook,
     as_text,
 )
+from marketplace.payments.alipay.sandbox.transfers import TRANSFER_METHODS, TransferBook
 from marketplace.payments.alipay.signing import Rsa2Signer, Rsa2Verifier
 
 logger = logging.getLogger("ruralmart.payments.alipay.sandbox")
@@ -63,6 +64,7 @@ API_METHODS = (
     Method.REFUND,
     Method.REFUND_QUERY,
     Method.CLOSE,
+    *TRANSFER_METHODS,
 )
 MAX_BODY_BYTES = 1_000_000
 
@@ -122,6 +124,7 @@ class AlipaySandbox:
         )
         self._app_verifier = Rsa2Verifier(keys.normalise_pem(app_public, private=False))
         self.book = TradeBook(self.data_dir / STATE_FILE_NAME if persist else None)
+        self.transfers = TransferBook()
         self.notifier = Notifier(notify_retry_delays)
         self.notify_on_refund = notify_on_refund
         self.notify_on_close = notify_on_close
@@ -406,6 +409,8 @@ class AlipaySandbox:
         )
 
     def _api(self, method: str, params: Mapping[str, str], biz: dict[str, Any]) -> dict[str, str]:
+        if method in TRANSFER_METHODS:
+            return self.transfers.handle(method, biz)
         out_trade_no = str(biz.get("out_trade_no") or "")
         if method == Method.PRECREATE:
             trade = self._open_pay_trade(method, params, biz, visible=False)
