@@ -54,7 +54,9 @@ class EmailBackend:
                 [message.email],
             )
         except Exception as exc:  # any mail server failure is the message's, not the caller's
-            return Outcome(OutboxStatus.FAILED, error_code="MAIL_ERROR", error_message=str(exc)[:500])
+            return Outcome(
+                OutboxStatus.FAILED, error_code="MAIL_ERROR", error_message=str(exc)[:500]
+            )
         return Outcome(OutboxStatus.SENT)
 
 
@@ -101,10 +103,16 @@ class AliyunSmsBackend:
                 out_id=out_id,
             )
         except SmsProviderError as exc:
-            return Outcome(OutboxStatus.PENDING, error_code="UNREACHABLE", error_message=str(exc)[:500])
+            return Outcome(
+                OutboxStatus.PENDING, error_code="UNREACHABLE", error_message=str(exc)[:500]
+            )
         if result.accepted:
             return Outcome(OutboxStatus.SENT, provider_id=result.biz_id)
-        status = OutboxStatus.RATE_LIMITED if result.code == PROVIDER_FLOW_CONTROL else OutboxStatus.FAILED
+        status = (
+            OutboxStatus.RATE_LIMITED
+            if result.code == PROVIDER_FLOW_CONTROL
+            else OutboxStatus.FAILED
+        )
         return Outcome(status, error_code=result.code[:64], error_message=result.message[:500])
 
 

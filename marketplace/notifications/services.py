@@ -39,9 +39,7 @@ def _schedule(message: OutboxMessage, secrets: dict[str, str]) -> None:
     def send() -> None:
         try:
             if message.status == OutboxStatus.DEFERRED:
-                deliver_outbox_message.apply_async(
-                    (message.pk, secrets), eta=message.scheduled_for
-                )
+                deliver_outbox_message.apply_async((message.pk, secrets), eta=message.scheduled_for)
             else:
                 deliver_outbox_message.delay(message.pk, secrets)
         except Exception:
@@ -55,7 +53,9 @@ def _check(template_key: str, context: dict[str, Any]) -> Template:
     template = template_get(template_key)
     if template is None:
         raise refuse(
-            "template", f"No notification template {template_key!r}.", NotificationErrorCode.UNKNOWN_TEMPLATE
+            "template",
+            f"No notification template {template_key!r}.",
+            NotificationErrorCode.UNKNOWN_TEMPLATE,
         )
     missing = [name for name in template.params if name not in context]
     if missing:
@@ -68,7 +68,12 @@ def _check(template_key: str, context: dict[str, Any]) -> Template:
 
 
 def _addresses(
-    *, channels: Iterable[Channel], recipient: User | None, phone: str, email: str, template: Template
+    *,
+    channels: Iterable[Channel],
+    recipient: User | None,
+    phone: str,
+    email: str,
+    template: Template,
 ) -> list[tuple[Channel, str, str]]:
     """(channel, phone, email) for each channel this recipient can be reached on."""
     mobile = ""
@@ -76,7 +81,9 @@ def _addresses(
         found = mainland_mobile(phone)
         if found is None:
             raise refuse(
-                "phone", f"{phone} is not a mainland mobile number.", NotificationErrorCode.INVALID_PHONE
+                "phone",
+                f"{phone} is not a mainland mobile number.",
+                NotificationErrorCode.INVALID_PHONE,
             )
         mobile = found
     address = email or (recipient.email if recipient is not None else "")
@@ -122,7 +129,9 @@ def notification_send(
     """
     chosen = _check(template, context)
     if not event_key or len(event_key) > 200:
-        raise refuse("event_key", "An event key of 1 to 200 characters.", NotificationErrorCode.INVALID)
+        raise refuse(
+            "event_key", "An event key of 1 to 200 characters.", NotificationErrorCode.INVALID
+        )
     now = now or timezone.now()
     is_urgent = chosen.urgent if urgent is None else urgent
     stored = {
@@ -136,7 +145,9 @@ def notification_send(
         if recipient is not None:
             recipient_key = f"user:{recipient.pk}"
         else:
-            recipient_key = f"phone:{mobile}" if channel == Channel.SMS else f"email:{address.lower()}"
+            recipient_key = (
+                f"phone:{mobile}" if channel == Channel.SMS else f"email:{address.lower()}"
+            )
         quiet_end = quiet_hours_end(now) if channel == Channel.SMS and not is_urgent else None
         message = OutboxMessage(
             event_key=event_key,
@@ -168,18 +179,24 @@ def notification_send(
 
 
 @transaction.atomic
-def inbox_mark_read(*, user: User, ids: Sequence[int], now: datetime | None = None) -> list[InboxMessage]:
+def inbox_mark_read(
+    *, user: User, ids: Sequence[int], now: datetime | None = None
+) -> list[InboxMessage]:
     """Mark these of `user`'s inbox messages read (already read ones keep their time).
     An id that is not theirs is refused, and nothing is marked."""
     wanted = list(dict.fromkeys(ids))
     if len(wanted) > MAX_MARK_READ_IDS:
-        raise refuse("ids", f"At most {MAX_MARK_READ_IDS} at once.", NotificationErrorCode.TOO_MANY_IDS)
+        raise refuse(
+            "ids", f"At most {MAX_MARK_READ_IDS} at once.", NotificationErrorCode.TOO_MANY_IDS
+        )
     owned = {
         message.pk: message
         for message in InboxMessage.objects.select_for_update().filter(pk__in=wanted, user=user)
     }
     if len(owned) != len(wanted):
-        raise refuse("ids", "Some of these notifications are not yours.", NotificationErrorCode.NOT_YOURS)
+        raise refuse(
+            "ids", "Some of these notifications are not yours.", NotificationErrorCode.NOT_YOURS
+        )
     now = now or timezone.now()
     InboxMessage.objects.filter(pk__in=wanted, read_at__isnull=True).update(read_at=now)
     for message in owned.values():

@@ -39,7 +39,10 @@ class Template:
 
     @property
     def params(self) -> list[str]:
-        return sorted(set(_names(self.title) + _names(self.body) + _names(self.subject)) | set(self.sms_params))
+        return sorted(
+            set(_names(self.title) + _names(self.body) + _names(self.subject))
+            | set(self.sms_params)
+        )
 
     def render(self, text: str, context: dict[str, Any]) -> str:
         return text.format_map({k: str(v) for k, v in context.items()})
@@ -111,7 +114,9 @@ _TEMPLATES = [
         urgent=True,
         secret_params=frozenset({"code"}),
     ),
-    Template(key="order_placed_customer", title="Ruralmart order #{number} received", body="{text}"),
+    Template(
+        key="order_placed_customer", title="Ruralmart order #{number} received", body="{text}"
+    ),
     Template(key="order_placed_shop", title="New order #{number} for {shop}", body="{text}"),
     Template(key="order_canceled", title="Ruralmart order #{number}: cancelled", body="{text}"),
     # A notice whose wording the calling domain owns (the payments domain's mails).

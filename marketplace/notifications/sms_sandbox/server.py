@@ -253,10 +253,19 @@ class AliyunSmsSandbox:
                     send_time=now,
                 )
             )
-        return 200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": self._request_id()}
+        return 200, {
+            "Code": "OK",
+            "Message": "OK",
+            "BizId": biz_id,
+            "RequestId": self._request_id(),
+        }
 
     def _details(self, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        phone, biz_id, day = query.get("PhoneNumber", ""), query.get("BizId", ""), query.get("SendDate", "")
+        phone, biz_id, day = (
+            query.get("PhoneNumber", ""),
+            query.get("BizId", ""),
+            query.get("SendDate", ""),
+        )
         if not MOBILE.match(phone):
             return 200, self._error("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
         if not re.fullmatch(r"\d{8}", day):

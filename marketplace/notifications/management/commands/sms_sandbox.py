@@ -31,7 +31,9 @@ class Command(BaseCommand):
                 sandbox.push_reports()
 
         threading.Thread(target=report, daemon=True).start()
-        self.stdout.write(f"Aliyun SMS sandbox (短信沙箱) on {sandbox.url}/  SMS sent: {sandbox.url}/sms/")
+        self.stdout.write(
+            f"Aliyun SMS sandbox (短信沙箱) on {sandbox.url}/  SMS sent: {sandbox.url}/sms/"
+        )
         try:
             sandbox.serve_forever()
         except KeyboardInterrupt:
