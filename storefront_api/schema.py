@@ -41,6 +41,7 @@ from storefront_api.core.ids import decode_id, decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
 from storefront_api.logistics.schema import LogisticsMutations, LogisticsQueries
 from storefront_api.metadata.schema import MetadataMutations
+from storefront_api.notifications.schema import NotificationMutations, NotificationQueries
 from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops import resolvers as shop_resolvers
@@ -310,6 +311,7 @@ _EXTRA_TYPES = [
 # Each domain contributes its root fields from its own `schema.py`.
 # Field order in the SDL follows these bases right to left.
 class Query(
+    NotificationQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -322,6 +324,7 @@ class Query(
 
 
 class Mutation(
+    NotificationMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,
