@@ -234,7 +234,6 @@ def station_parcels_remind_or_return(*, now: datetime) -> tuple[int, int]:
                     context=context,
                     phone=locked.recipient_phone,
                     channels=[Channel.SMS],
-                    now=now,
                 )
                 returned += 1
             elif due == "remind":
@@ -247,7 +246,6 @@ def station_parcels_remind_or_return(*, now: datetime) -> tuple[int, int]:
                     context={**context, "count": locked.reminders_sent},
                     phone=locked.recipient_phone,
                     channels=[Channel.SMS],
-                    now=now,
                 )
                 reminded += 1
     return reminded, returned
