@@ -73,7 +73,7 @@ class NotificationMarkRead(ErrorsMutation):
             "an id that is not theirs refuses the whole call)."
         )
 
-    notifications = graphene.List(graphene.NonNull(InboxNotification), required=True)
+    notifications = graphene.List(graphene.NonNull(InboxNotification))
     unread_count = graphene.Int()
     errors = graphene.List(graphene.NonNull(NotificationError), required=True)
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from marketplace.notifications.sms_sandbox import AliyunSmsSandbox
+from tests.api.conftest import gql  # noqa: F401  (fixture)
 
 KEY_ID, SECRET, SIGN = "test-key-id-9", "test-secret-9", "乡村集市测试"
 REPORT_TOKEN = "report-token-9"

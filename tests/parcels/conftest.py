@@ -11,6 +11,7 @@ import pytest
 from logistics.stations.models import VillageStation
 from marketplace.accounts.models import Role, User
 from tests import factories
+from tests.api.conftest import gql  # noqa: F401  (fixture)
 from tests.logistics.conftest import station_in
 from tests.notifications.conftest import _notification_settings, sms  # noqa: F401  (fixtures)
 
@@ -45,5 +46,5 @@ def counter(db) -> Counter:
     return counter_setup()
 
 
-def last_code(sms: Any) -> str:
-    return [m for m in sms.messages if m.template_code == "SMS_PICKUP_CODE"][-1].params["code"]
+def last_code(sandbox: Any) -> str:
+    return [m for m in sandbox.messages if m.template_code == "SMS_PICKUP_CODE"][-1].params["code"]

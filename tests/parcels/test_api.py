@@ -9,7 +9,7 @@ import pytest
 from logistics.parcels.services import station_parcel_log_in
 from marketplace.accounts.models import Role
 from tests import factories
-from tests.api_logistics.conftest import count_queries, denied, gid, gql  # noqa: F401
+from tests.api_logistics.conftest import count_queries, denied, gid
 from tests.parcels.conftest import last_code
 
 pytestmark = pytest.mark.django_db
