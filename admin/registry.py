@@ -15,6 +15,7 @@ from admin import (  # noqa: F401
     divisions,
     inventory,
     logistics,
+    notifications,
     orders,
     organisations,
     payments,

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "marketplace.payments",
     "marketplace.content",
     "marketplace.red_supermarket",
+    "marketplace.notifications",
     "logistics",
     "collective_econ",
     "storefront_api",
@@ -217,6 +218,18 @@ CELERY_BEAT_SCHEDULE = {
     # Fulfilled lines past the refund window settle into the ledger; refunds after
     # settlement are clawed back. Idempotent per line and refund, so any cadence is safe.
     "collective-econ-settle-due": {"task": "collective_econ.settle_due", "schedule": 600.0},
+    # Notifications whose task never ran (broker down) or whose quiet hours ended; SMS with
+    # no delivery receipt yet are asked about (QuerySendDetails).
+    "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 60.0},
+    "notifications-poll-sms-delivery": {
+        "task": "notifications.poll_sms_delivery",
+        "schedule": 300.0,
+    },
+    # Parcels logged in at a station: reminders, and back to the carrier when overdue.
+    "logistics-parcels-remind-or-return": {
+        "task": "logistics.parcels_remind_or_return",
+        "schedule": 3600.0,
+    },
 }
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
@@ -296,9 +309,29 @@ KUAIDI100_CALLBACK_URL = os.environ.get(
 )
 # Wrong pickup codes before a parcel locks (the operator then checks the buyer's ID).
 PICKUP_CODE_MAX_ATTEMPTS = int(os.environ.get("PICKUP_CODE_MAX_ATTEMPTS", "5"))
-# Days at the station before the first reminder, and before the parcel goes back.
+# Days at the station before the first reminder, and before the parcel goes back: our
+# shipments and the parcels logged in at the counter alike (logistics/stations/pickup.py).
 PICKUP_REMINDER_AFTER_DAYS = int(os.environ.get("PICKUP_REMINDER_AFTER_DAYS", "3"))
 PICKUP_RETURN_AFTER_DAYS = int(os.environ.get("PICKUP_RETURN_AFTER_DAYS", "7"))
+
+# --- Notifications (SMS through Aliyun Dysmsapi, e-mail, in-app inbox) ---------------------
+# The local sandbox (`ruralmart sms_sandbox`) by default; production sets ALIYUN_SMS_ENDPOINT
+# https://dysmsapi.aliyuncs.com and the account's key pair and approved sign name.
+ALIYUN_SMS_SANDBOX_URL = os.environ.get("ALIYUN_SMS_SANDBOX_URL", "http://127.0.0.1:8003")
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "") or ALIYUN_SMS_SANDBOX_URL
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "sandbox-access-key-id")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "sandbox-secret")
+ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "乡村集市")
+# Aliyun's SmsReport pushes are unsigned: the receiving URL carries this token.
+ALIYUN_SMS_REPORT_TOKEN = os.environ.get("ALIYUN_SMS_REPORT_TOKEN", "sandbox-report-token")
+ALIYUN_SMS_REPORT_URL = os.environ.get(
+    "ALIYUN_SMS_REPORT_URL",
+    f"http://127.0.0.1:{PORT}/notifications/aliyun/sms-report/?token={ALIYUN_SMS_REPORT_TOKEN}",
+)
+# SMS per number per rolling hour; the excess is recorded RATE_LIMITED.
+NOTIFY_SMS_PER_PHONE_PER_HOUR = int(os.environ.get("NOTIFY_SMS_PER_PHONE_PER_HOUR", "5"))
+# Asia/Shanghai; non-urgent SMS asked for inside wait until the end. Empty: no quiet hours.
+NOTIFY_QUIET_HOURS = os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00")
 
 # --- Accounts ----------------------------------------------------------------------------
 ACCOUNT_CONFIRMATION_REQUIRED = _env_bool("ACCOUNT_CONFIRMATION_REQUIRED", True)

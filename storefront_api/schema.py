@@ -47,6 +47,7 @@ from storefront_api.core.ids import decode_id, decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
 from storefront_api.logistics.schema import LogisticsMutations, LogisticsQueries
 from storefront_api.metadata.schema import MetadataMutations
+from storefront_api.notifications.schema import NotificationMutations, NotificationQueries
 from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops import resolvers as shop_resolvers
@@ -318,6 +319,7 @@ _EXTRA_TYPES = [
 class Query(
     CollectiveEconQueries,
     DistributionQueries,
+    NotificationQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -331,6 +333,7 @@ class Query(
 
 class Mutation(
     DistributionMutations,
+    NotificationMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,

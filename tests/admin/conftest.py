@@ -56,6 +56,22 @@ def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def notify_in_world(user: User) -> None:
+    """One delivered notice: an outbox row and the inbox message it made."""
+    from marketplace.notifications.delivery import outbox_deliver
+    from marketplace.notifications.models import Channel
+    from marketplace.notifications.services import notification_send
+
+    (row,) = notification_send(
+        event_key="world:hello",
+        template="account_already_exists",
+        context={},
+        recipient=user,
+        channels=[Channel.INBOX],
+    )
+    outbox_deliver(message_id=row.pk)
+
+
 def staff(**kw: Any) -> User:
     return factories.user(is_staff=True, **kw)
 
@@ -139,6 +155,7 @@ def world(db: Any) -> World:
         payment_method="CASH",
         operator=admin,
     )
+    notify_in_world(admin)
     built = World(
         township_1=township_1,
         township_2=township_2,
