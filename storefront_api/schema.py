@@ -25,6 +25,7 @@ from storefront_api.catalog.types import (
     ProductVariant,
 )
 from storefront_api.channel.types import Channel
+from storefront_api.audit.schema import AuditMutations, AuditQueries
 from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
 from storefront_api.content.schema import ContentQueries
 from storefront_api.core.channel import with_channel
@@ -310,6 +311,7 @@ _EXTRA_TYPES = [
 # Each domain contributes its root fields from its own `schema.py`.
 # Field order in the SDL follows these bases right to left.
 class Query(
+    AuditQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -322,6 +324,7 @@ class Query(
 
 
 class Mutation(
+    AuditMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,
