@@ -211,7 +211,9 @@ class DataAccessRequestAdmin(ScopedModelAdmin):
         for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form_class = super().get_form(request, obj, change=change, **kwargs)
         modeladmin = self
 
@@ -241,7 +243,12 @@ class DataAccessRequestAdmin(ScopedModelAdmin):
     @admin.action(description="Submit the selected drafts")
     def submit(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         user = acting_user(request)
-        _each(self, request, queryset, lambda r: services.data_request_submit(data_request=r, actor=user))
+        _each(
+            self,
+            request,
+            queryset,
+            lambda r: services.data_request_submit(data_request=r, actor=user),
+        )
 
     @admin.action(description="Approve (reason: the request's purpose checked)")
     def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:

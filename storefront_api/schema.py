@@ -12,6 +12,7 @@ from marketplace.catalog.selectors import shop_list
 from marketplace.channels.models import Channel as ChannelModel
 from marketplace.organisations.selectors import households_visible_to
 from storefront_api.account.schema import AccountMutations, AccountQueries
+from storefront_api.audit.schema import AuditMutations, AuditQueries
 from storefront_api.catalog import resolvers as catalog
 from storefront_api.catalog import types as catalog_types
 from storefront_api.catalog.filters import ProductFilterInput, ProductOrder, ProductWhereInput
@@ -25,7 +26,6 @@ from storefront_api.catalog.types import (
     ProductVariant,
 )
 from storefront_api.channel.types import Channel
-from storefront_api.audit.schema import AuditMutations, AuditQueries
 from storefront_api.checkout.schema import CheckoutMutations, CheckoutQueries
 from storefront_api.content.schema import ContentQueries
 from storefront_api.core.channel import with_channel

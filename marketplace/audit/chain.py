@@ -43,9 +43,7 @@ class PendingEntry:
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def _timestamp(moment: datetime.datetime) -> str:
@@ -134,7 +132,8 @@ def chain_verify(*, batch_size: int = 2000) -> tuple[int, BrokenLink | None]:
     for entry in _entries_in_order(batch_size):
         if entry.sequence != expected_sequence:
             return checked, BrokenLink(
-                expected_sequence, f"entry #{expected_sequence} is missing (next is #{entry.sequence})"
+                expected_sequence,
+                f"entry #{expected_sequence} is missing (next is #{entry.sequence})",
             )
         if entry.previous_hash != previous:
             return checked, BrokenLink(

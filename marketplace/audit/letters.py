@@ -38,7 +38,9 @@ def letter_check(*, content: bytes, field: str = "letter") -> tuple[str, str]:
     kind = letter_content_type(content[:16])
     if kind is None:
         raise refuse(
-            field, "The letter must be a PDF, JPEG or PNG file.", DataRequestErrorCode.INVALID_LETTER
+            field,
+            "The letter must be a PDF, JPEG or PNG file.",
+            DataRequestErrorCode.INVALID_LETTER,
         )
     return kind
 
@@ -54,7 +56,9 @@ def letter_from_base64(*, encoded: str, field: str = "letter") -> bytes:
     try:
         return base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise refuse(field, "The letter is not valid base64.", DataRequestErrorCode.INVALID_LETTER) from None
+        raise refuse(
+            field, "The letter is not valid base64.", DataRequestErrorCode.INVALID_LETTER
+        ) from None
 
 
 def letter_file(*, content: bytes, request_id: int) -> tuple[ContentFile[bytes], str]:

@@ -104,7 +104,9 @@ def _check_expiry(*, expires_at: datetime.datetime) -> None:
     now = timezone.now()
     if expires_at <= now:
         raise refuse(
-            "expires_at", "The grant must expire in the future.", DataRequestErrorCode.INVALID_EXPIRY
+            "expires_at",
+            "The grant must expire in the future.",
+            DataRequestErrorCode.INVALID_EXPIRY,
         )
     if expires_at > now + datetime.timedelta(days=MAX_GRANT_DAYS):
         raise refuse(
@@ -141,6 +143,7 @@ def _record(
         action=action,
         target=data_request,
         request=data_request,
+        household_ids=data_request.households.values_list("pk", flat=True),
         township_ids=data_request_township_ids(data_request=data_request),
         details={"status": data_request.status, **details},
     )

@@ -128,7 +128,9 @@ class AuditQueries(graphene.ObjectType):
         user = info.context.user
         if not can_search_audit_log(user=user):
             hint = ": log in." if not user.is_authenticated else "."
-            raise PermissionDenied(f"The audit log is for bureau officers and platform admins{hint}")
+            raise PermissionDenied(
+                f"The audit log is for bureau officers and platform admins{hint}"
+            )
         rows = audit_entries_visible_to(user=user, filters=audit_filter_from(filter))
         return paginate(rows, AuditEntryCountableConnection, connection_name="auditEntries", **page)
 

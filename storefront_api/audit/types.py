@@ -125,9 +125,7 @@ class AuditEntry_(graphene.ObjectType):
     class Meta:
         name = "AuditEntry"
         interfaces = (graphene.relay.Node,)
-        description = (
-            "Ruralmart extension: one link of the append-only, hash-chained audit log."
-        )
+        description = "Ruralmart extension: one link of the append-only, hash-chained audit log."
 
     sequence = graphene.Int(required=True)
     created_at = graphene.DateTime(required=True)

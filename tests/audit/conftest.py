@@ -94,7 +94,11 @@ ROLES = (
 
 
 def file_request(
-    *, requester: User, households: list[Household] | None = None, letter: bytes | None = PDF, **kw: Any
+    *,
+    requester: User,
+    households: list[Household] | None = None,
+    letter: bytes | None = PDF,
+    **kw: Any,
 ) -> DataAccessRequest:
     today = timezone.localdate()
     values: dict[str, Any] = {

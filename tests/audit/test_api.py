@@ -113,12 +113,16 @@ def test_file_submit_approve_read_and_revoke_through_the_api(place):
 def test_an_officer_with_a_grant_sees_x_unmasked_and_y_masked_and_the_read_is_logged(place):
     officer = place.officer_own
     client = _gql(officer)
-    before = {e["node"]["reference"]: e["node"] for e in client.data(HOUSEHOLDS)["households"]["edges"]}
+    before = {
+        e["node"]["reference"]: e["node"] for e in client.data(HOUSEHOLDS)["households"]["edges"]
+    }
     assert before[place.hx.reference]["isMasked"] and before[place.hy.reference]["isMasked"]
     assert not AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_READ).exists()
 
     grant = approved(officer=place.platform_admin, requester=officer, households=[place.hx])
-    after = {e["node"]["reference"]: e["node"] for e in client.data(HOUSEHOLDS)["households"]["edges"]}
+    after = {
+        e["node"]["reference"]: e["node"] for e in client.data(HOUSEHOLDS)["households"]["edges"]
+    }
     assert after[place.hx.reference] == {
         "reference": place.hx.reference,
         "headName": "李小梅",
@@ -132,7 +136,9 @@ def test_an_officer_with_a_grant_sees_x_unmasked_and_y_masked_and_the_read_is_lo
     DataAccessRequest.objects.filter(pk=grant.pk).update(
         expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
-    expired = {e["node"]["reference"]: e["node"] for e in client.data(HOUSEHOLDS)["households"]["edges"]}
+    expired = {
+        e["node"]["reference"]: e["node"] for e in client.data(HOUSEHOLDS)["households"]["edges"]
+    }
     assert expired[place.hx.reference]["isMasked"]
     assert AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_READ).count() == 1
 
@@ -204,7 +210,10 @@ def test_approving_ones_own_request_and_an_expired_one_are_coded_errors(place):
 @pytest.mark.parametrize(
     ("filter_", "code"),
     [
-        ({"from": "2026-06-01T00:00:00+00:00", "to": "2026-01-01T00:00:00+00:00"}, "RANGE_REVERSED"),
+        (
+            {"from": "2026-06-01T00:00:00+00:00", "to": "2026-01-01T00:00:00+00:00"},
+            "RANGE_REVERSED",
+        ),
         ({"from": "2099-01-01T00:00:00+00:00"}, "RANGE_IN_FUTURE"),
         ({"household": "not-an-id"}, "GRAPHQL_ERROR"),
     ],
@@ -240,7 +249,9 @@ def test_audit_search_filters_and_scoping(place):
     assert [e["action"] for e in by_household] == ["PERSONAL_DATA_READ"]
     assert len(search(request=_rid(mine))) == 3
     now = timezone.now()
-    assert search(**{"from": (now - datetime.timedelta(hours=1)).isoformat(), "to": now.isoformat()})
+    assert search(
+        **{"from": (now - datetime.timedelta(hours=1)).isoformat(), "to": now.isoformat()}
+    )
     assert search(to=(now - datetime.timedelta(days=1)).isoformat()) == []
     # The other township's officer sees only the request reaching township 2.
     other = _gql(place.officer_other).data(ENTRIES, {"first": 50})["auditEntries"]["edges"]

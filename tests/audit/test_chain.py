@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections, transaction
-from django.db.utils import InternalError, IntegrityError
+from django.db.utils import IntegrityError, InternalError
 
 from marketplace.audit.chain import chain_verify, entry_hash
 from marketplace.audit.models import GENESIS_HASH, AuditAction, AuditEntry
@@ -46,12 +46,14 @@ def test_each_entry_chains_the_hash_of_the_one_before():
 )
 def test_the_database_refuses_update_and_delete(statement):
     _entries(2)
-    with pytest.raises((InternalError, IntegrityError), match="append-only"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement)
-    with pytest.raises((InternalError, IntegrityError)):
-        with transaction.atomic():
-            AuditEntry.objects.filter(sequence=1).update(where="elsewhere")
+    with (
+        pytest.raises((InternalError, IntegrityError), match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
+    with pytest.raises((InternalError, IntegrityError)), transaction.atomic():
+        AuditEntry.objects.filter(sequence=1).update(where="elsewhere")
     assert AuditEntry.objects.count() == 2
 
 

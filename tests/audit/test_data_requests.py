@@ -44,7 +44,11 @@ def test_bad_input_is_refused_with_a_code_and_writes_nothing(place):
         (Code.AMBIGUOUS_SCOPE, {"households": [place.hx], "village": place.hx.village}),
         (
             Code.PERIOD_REVERSED,
-            {"households": [place.hx], "period_from": today, "period_to": today - datetime.timedelta(days=1)},
+            {
+                "households": [place.hx],
+                "period_from": today,
+                "period_to": today - datetime.timedelta(days=1),
+            },
         ),
         (
             Code.PERIOD_IN_FUTURE,
@@ -72,7 +76,12 @@ def test_bad_input_is_refused_with_a_code_and_writes_nothing(place):
 
 
 def test_letters_are_judged_by_their_bytes(place):
-    assert file_request(requester=place.requester, households=[place.hx], letter=PNG).letter_content_type == "image/png"
+    assert (
+        file_request(
+            requester=place.requester, households=[place.hx], letter=PNG
+        ).letter_content_type
+        == "image/png"
+    )
     with_pdf = file_request(requester=place.requester, households=[place.hx], letter=PDF)
     assert with_pdf.letter_content_type == "application/pdf"
     assert with_pdf.letter.name.endswith(".pdf")
@@ -85,7 +94,10 @@ def test_a_buyer_may_not_file(place):
 
 def test_submitting_needs_the_letter_and_the_requester(place):
     draft = file_request(requester=place.requester, households=[place.hx], letter=None)
-    _refused(Code.LETTER_REQUIRED, lambda: services.data_request_submit(data_request=draft, actor=place.requester))
+    _refused(
+        Code.LETTER_REQUIRED,
+        lambda: services.data_request_submit(data_request=draft, actor=place.requester),
+    )
     with pytest.raises(PermissionRefused):
         services.data_request_submit(data_request=draft, actor=place.officer_own)
 
@@ -181,7 +193,9 @@ def test_a_grant_unmasks_its_scope_only_until_it_expires(place):
     assert expire_data_requests() == 1
     grant.refresh_from_db()
     assert grant.status == DataRequestStatus.EXPIRED
-    assert AuditEntry.objects.filter(action=AuditAction.DATA_REQUEST_EXPIRE, request_id=grant.pk).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.DATA_REQUEST_EXPIRE, request_id=grant.pk
+    ).exists()
 
 
 def test_village_and_township_grants_cover_their_households(place):
@@ -216,9 +230,13 @@ def test_grants_cost_one_query_per_request_whatever_the_households(place):
 
 def test_every_transition_is_in_the_audit_log(place):
     grant = approved(officer=place.officer_own, requester=place.requester, households=[place.hx])
-    services.data_request_revoke(data_request=grant, actor=place.requester, reason="No longer needed.")
+    services.data_request_revoke(
+        data_request=grant, actor=place.requester, reason="No longer needed."
+    )
     actions = list(
-        AuditEntry.objects.filter(request_id=grant.pk).order_by("sequence").values_list("action", flat=True)
+        AuditEntry.objects.filter(request_id=grant.pk)
+        .order_by("sequence")
+        .values_list("action", flat=True)
     )
     assert actions == [
         AuditAction.DATA_REQUEST_CREATE,

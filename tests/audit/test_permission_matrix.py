@@ -44,9 +44,7 @@ def _staff_else_denied(role: str, allowed: str = OK) -> str:
 
 EXPECTED: dict[str, dict[str, str]] = {
     "dataAccessRequests": {r: _staff_else_denied(r) for r in ROLES},
-    "dataAccessRequest": {
-        r: _staff_else_denied(r, OK if r in SEES_IT else "null") for r in ROLES
-    },
+    "dataAccessRequest": {r: _staff_else_denied(r, OK if r in SEES_IT else "null") for r in ROLES},
     "auditEntries": {r: OK if r in BUREAU else DENIED for r in ROLES},
     "dataAccessRequestCreate": {r: _staff_else_denied(r) for r in ROLES},
     # Only the requester submits: those who see it are told no, others find nothing.
@@ -89,7 +87,9 @@ def _subject(operation: str, place: Any) -> DataAccessRequest:
     if operation == "dataAccessRequestSubmit":
         return file_request(requester=place.requester, households=[place.hx])
     if operation == "dataAccessRequestRevoke":
-        return approved(officer=place.platform_admin, requester=place.requester, households=[place.hx])
+        return approved(
+            officer=place.platform_admin, requester=place.requester, households=[place.hx]
+        )
     return submitted(requester=place.requester, households=[place.hx])
 
 
@@ -109,7 +109,9 @@ def _outcome(body: dict[str, Any], operation: str) -> str:
 def test_permission_matrix(place, role, operation):
     subject = _subject(operation, place)
     query, variables = QUERIES[operation]
-    body = _gql(place.users[role])(query, variables(to_global_id("DataAccessRequest", subject.pk), place))
+    body = _gql(place.users[role])(
+        query, variables(to_global_id("DataAccessRequest", subject.pk), place)
+    )
     assert _outcome(body, operation) == EXPECTED[operation][role]
 
 
