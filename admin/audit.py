@@ -240,48 +240,34 @@ class DataAccessRequestAdmin(ScopedModelAdmin):
 
         return ServiceCheckedForm
 
-    @admin.action(description="Submit the selected drafts")
-    def submit(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def _run(self, request: HttpRequest, queryset: QuerySet[Any], step: str) -> None:
         user = acting_user(request)
-        _each(
-            self,
-            request,
-            queryset,
-            lambda r: services.data_request_submit(data_request=r, actor=user),
-        )
-
-    @admin.action(description="Approve (reason: the request's purpose checked)")
-    def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        user = acting_user(request)
-        _each(
-            self,
-            request,
-            queryset,
-            lambda r: services.data_request_decide(
+        steps = {
+            "submit": lambda r: services.data_request_submit(data_request=r, actor=user),
+            "approve": lambda r: services.data_request_decide(
                 data_request=r, officer=user, approve=True, reason="Approved in the back office."
             ),
-        )
-
-    @admin.action(description="Refuse")
-    def refuse(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        user = acting_user(request)
-        _each(
-            self,
-            request,
-            queryset,
-            lambda r: services.data_request_decide(
+            "refuse": lambda r: services.data_request_decide(
                 data_request=r, officer=user, approve=False, reason="Refused in the back office."
             ),
-        )
+            "revoke": lambda r: services.data_request_revoke(
+                data_request=r, actor=user, reason="Revoked in the back office."
+            ),
+        }
+        _each(self, request, queryset, steps[step])
+
+    @admin.action(description="Submit the selected drafts")
+    def submit(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._run(request, queryset, "submit")
+
+    @admin.action(description="Approve the selected requests")
+    def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._run(request, queryset, "approve")
+
+    @admin.action(description="Refuse the selected requests")
+    def refuse(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._run(request, queryset, "refuse")
 
     @admin.action(description="Revoke the selected grants")
     def revoke(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        user = acting_user(request)
-        _each(
-            self,
-            request,
-            queryset,
-            lambda r: services.data_request_revoke(
-                data_request=r, actor=user, reason="Revoked in the back office."
-            ),
-        )
+        self._run(request, queryset, "revoke")

@@ -19,7 +19,7 @@ def data_request_township_ids(*, data_request: DataAccessRequest) -> set[int]:
     """The townships a request's scope reaches."""
     if data_request.township_id is not None:
         return {data_request.township_id}
-    if data_request.village_id is not None:
+    if data_request.village is not None:
         return {data_request.village.township_id}
     return set(data_request.households.values_list("village__township_id", flat=True))
 

@@ -22,17 +22,7 @@ pytestmark = pytest.mark.django_db
 
 OK = "ok"
 DENIED = "PermissionDenied"
-STAFF = {
-    "manager_own",
-    "manager_other",
-    "supermarket_operator",
-    "station_operator",
-    "officer_own",
-    "officer_other",
-    "county_own",
-    "county_other",
-    "platform_admin",
-}
+STAFF = set(ROLES) - {"anonymous", "buyer", "household_seller"}
 # Who sees a request filed by an outsider about township 1's household X.
 SEES_IT = {"officer_own", "county_own", "platform_admin"}
 BUREAU = {"officer_own", "officer_other", "county_own", "county_other", "platform_admin"}
