@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "marketplace.content",
     "marketplace.red_supermarket",
     "marketplace.notifications",
+    "marketplace.audit",
     "logistics",
     "collective_econ",
     "storefront_api",
@@ -93,6 +94,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "marketplace.accounts.middleware.BearerTokenMiddleware",
+    # After authentication: gathers a request's reads of unmasked personal data into one
+    # audit write (marketplace.audit.reads).
+    "marketplace.audit.reads.PersonalDataReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -192,6 +196,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic work. The DatabaseScheduler copies these entries into django-celery-beat's
 # tables at start, where the back office can pause or re-time them.
 CELERY_BEAT_SCHEDULE = {
+    # Data requests past their expiry become EXPIRED (reads already ignore them).
+    "audit-expire-data-requests": {"task": "audit.expire_data_requests", "schedule": 900.0},
     # Open Alipay trades with no notification yet: ask Alipay and record its answer.
     "payments-reconcile-pending": {"task": "payments.reconcile_pending", "schedule": 60.0},
     # Trades unpaid after PAYMENT_TIMEOUT_MINUTES: close them and free their stock.

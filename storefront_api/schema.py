@@ -12,6 +12,7 @@ from marketplace.catalog.selectors import shop_list
 from marketplace.channels.models import Channel as ChannelModel
 from marketplace.organisations.selectors import households_visible_to
 from storefront_api.account.schema import AccountMutations, AccountQueries
+from storefront_api.audit.schema import AuditMutations, AuditQueries
 from storefront_api.catalog import resolvers as catalog
 from storefront_api.catalog import types as catalog_types
 from storefront_api.catalog.filters import ProductFilterInput, ProductOrder, ProductWhereInput
@@ -320,6 +321,7 @@ class Query(
     CollectiveEconQueries,
     DistributionQueries,
     NotificationQueries,
+    AuditQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -334,6 +336,7 @@ class Query(
 class Mutation(
     DistributionMutations,
     NotificationMutations,
+    AuditMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,

@@ -175,4 +175,7 @@ def world(db: Any) -> World:
     from tests.admin.buying import add_buying
 
     built.buying = add_buying(built)
+    from tests.audit.world import add_audit
+
+    add_audit(built)
     return built
