@@ -35,6 +35,7 @@ from marketplace.accounts.addresses import AddressType, address_clean
 from marketplace.accounts.error_codes import PASSWORD_VALIDATOR_CODES, AccountErrorCode
 from marketplace.accounts.models import Address, AuthAttemptKind, User
 from marketplace.accounts.selectors import address_list, user_by_email
+from marketplace.activity.services import activity_record_login
 from marketplace.accounts.tokens import (
     ACCESS,
     REFRESH,
@@ -81,6 +82,8 @@ class RegistrationResult:
 def _login(user: User) -> LoginResult:
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
+    # Counted per day for the township's report and the red flag (administrator activity).
+    activity_record_login(user_id=user.pk)
     return LoginResult(
         user=user,
         token=create_token(user=user, token_type=ACCESS),

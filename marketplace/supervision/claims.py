@@ -100,7 +100,9 @@ def claim_file(
         raise refuse("issuer", "The issuer is required.", SupervisionErrorCode.REQUIRED)
     if valid_until < valid_from:
         raise refuse(
-            "valid_until", "A certificate cannot expire before it starts.", SupervisionErrorCode.INVALID
+            "valid_until",
+            "A certificate cannot expire before it starts.",
+            SupervisionErrorCode.INVALID,
         )
     if valid_until < timezone.localdate():
         raise refuse("valid_until", "This certificate has expired.", SupervisionErrorCode.INVALID)
@@ -140,7 +142,9 @@ def claim_file(
             sha256=digest,
         )
         suffix = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[content_type]
-        row.file.save(f"claim-{claim.pk}-{digest[:12]}.{suffix}", ContentFile(upload.content), save=False)
+        row.file.save(
+            f"claim-{claim.pk}-{digest[:12]}.{suffix}", ContentFile(upload.content), save=False
+        )
         row.save()
     ClaimEvent.objects.create(
         claim=claim, actor=actor, from_status="", to_status=ClaimStatus.PENDING, reason="Filed."

@@ -28,7 +28,9 @@ def complaint_file(
 ) -> Complaint:
     if complainant_kind not in ComplainantKind.values:
         raise refuse(
-            "complainant_kind", f"Unknown complainant '{complainant_kind}'.", SupervisionErrorCode.INVALID
+            "complainant_kind",
+            f"Unknown complainant '{complainant_kind}'.",
+            SupervisionErrorCode.INVALID,
         )
     if not subject.strip():
         raise refuse("subject", "Say what the complaint is about.", SupervisionErrorCode.REQUIRED)
@@ -38,7 +40,9 @@ def complaint_file(
                 "shop_order", "That order is not from this shop.", SupervisionErrorCode.INVALID
             )
         owner_id = shop_order.order.user_id
-        if not role_scopes(filed_by).is_staff_role and (filed_by is None or owner_id != filed_by.pk):
+        if not role_scopes(filed_by).is_staff_role and (
+            filed_by is None or owner_id != filed_by.pk
+        ):
             raise PermissionRefused("A buyer may complain only about their own orders.")
     return Complaint.objects.create(
         shop=shop,
@@ -52,8 +56,8 @@ def complaint_file(
 
 @transaction.atomic
 def complaint_resolve(*, actor: User, complaint: Complaint, resolution: str) -> Complaint:
-    locked = Complaint.objects.select_for_update().select_related("shop__village").get(
-        pk=complaint.pk
+    locked = (
+        Complaint.objects.select_for_update().select_related("shop__village").get(pk=complaint.pk)
     )
     if not (
         can_manage_shop(user=actor, shop=locked.shop)

@@ -250,20 +250,24 @@ def administrator_logins(w: Window) -> Decimal:
 
 def data_timeliness(w: Window) -> Decimal | None:
     since = _timely_since(w)
-    figures = _open_shops(w).annotate(
-        last_change=Max("products__variants__updated_at")
-    ).aggregate(
-        shops=Count("pk"),
-        timely=Count("pk", filter=Q(last_change__gte=since, last_change__lt=w.end)),
+    figures = (
+        _open_shops(w)
+        .annotate(last_change=Max("products__variants__updated_at"))
+        .aggregate(
+            shops=Count("pk"),
+            timely=Count("pk", filter=Q(last_change__gte=since, last_change__lt=w.end)),
+        )
     )
     return _ratio(Decimal(figures["timely"]), Decimal(figures["shops"]))
 
 
 def stale_listings(w: Window) -> Decimal:
     since = _timely_since(w)
-    stale = _active_products(w).annotate(
-        last_change=Max("variants__updated_at")
-    ).filter(Q(last_change__lt=since) | Q(last_change__isnull=True))
+    stale = (
+        _active_products(w)
+        .annotate(last_change=Max("variants__updated_at"))
+        .filter(Q(last_change__lt=since) | Q(last_change__isnull=True))
+    )
     return _d(stale.count())
 
 
@@ -315,123 +319,213 @@ _TIMELY = f"{{days}} days (SUPERVISION_TIMELY_DAYS)"
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
-        "shops_open", "开业网店数", "Shops open",
+        "shops_open",
+        "开业网店数",
+        "Shops open",
         "Shops approved by the platform before the period's end and approved now.",
-        "shops", shops_open, additive=True,
+        "shops",
+        shops_open,
+        additive=True,
     ),
     Indicator(
-        "active_listings", "在售商品数", "Active listings",
+        "active_listings",
+        "在售商品数",
+        "Active listings",
         "Products of open shops, created before the period's end, published in a channel.",
-        "products", active_listings,
+        "products",
+        active_listings,
     ),
     Indicator(
-        "new_listings", "新上架商品数", "New listings",
-        "Products created during the period.", "products", new_listings,
+        "new_listings",
+        "新上架商品数",
+        "New listings",
+        "Products created during the period.",
+        "products",
+        new_listings,
     ),
     Indicator(
-        "orders", "订单数", "Orders",
+        "orders",
+        "订单数",
+        "Orders",
         "Shop orders placed in the period, less drafts, cancelled and expired ones.",
-        "orders", orders,
+        "orders",
+        orders,
     ),
     Indicator(
-        "sales_amount", "销售额", "Sales amount",
-        "Total of those shop orders (goods, delivery, less discounts).", "CNY", sales_amount,
+        "sales_amount",
+        "销售额",
+        "Sales amount",
+        "Total of those shop orders (goods, delivery, less discounts).",
+        "CNY",
+        sales_amount,
     ),
     Indicator(
-        "buyers", "购买人数", "Buyers",
-        "Distinct buyer e-mail addresses on those shop orders.", "buyers", buyers,
+        "buyers",
+        "购买人数",
+        "Buyers",
+        "Distinct buyer e-mail addresses on those shop orders.",
+        "buyers",
+        buyers,
         additive=False,
     ),
     Indicator(
-        "repeat_buyers", "复购人数", "Repeat buyers",
-        "Buyers with two or more orders from the scope's shops in the period.", "buyers",
-        repeat_buyers, additive=False,
+        "repeat_buyers",
+        "复购人数",
+        "Repeat buyers",
+        "Buyers with two or more orders from the scope's shops in the period.",
+        "buyers",
+        repeat_buyers,
+        additive=False,
     ),
     Indicator(
-        "households_benefiting", "带动农户数", "Households benefiting",
+        "households_benefiting",
+        "带动农户数",
+        "Households benefiting",
         "Distinct households named as beneficiary on a sold line in the period.",
-        "households", households_benefiting, additive=False,
+        "households",
+        households_benefiting,
+        additive=False,
     ),
     Indicator(
-        "consignment_sales", "代卖销售额", "Consignment sales",
-        "Total of sold lines whose beneficiary is a household.", "CNY", consignment_sales,
+        "consignment_sales",
+        "代卖销售额",
+        "Consignment sales",
+        "Total of sold lines whose beneficiary is a household.",
+        "CNY",
+        consignment_sales,
     ),
     Indicator(
-        "income_per_household", "户均增收", "Income per household",
+        "income_per_household",
+        "户均增收",
+        "Income per household",
         "Consignment sales divided by households benefiting (gross, before commission).",
-        "CNY", income_per_household, additive=False,
+        "CNY",
+        income_per_household,
+        additive=False,
     ),
     Indicator(
-        "refunds_amount", "退款金额", "Refunds",
-        "Refunds the gateway confirmed during the period.", "CNY", refunds_amount,
+        "refunds_amount",
+        "退款金额",
+        "Refunds",
+        "Refunds the gateway confirmed during the period.",
+        "CNY",
+        refunds_amount,
     ),
     Indicator(
-        "refund_rate", "退款率", "Refund rate",
-        "Refunds over sales amount, in percent.", "%", refund_rate, additive=False,
+        "refund_rate",
+        "退款率",
+        "Refund rate",
+        "Refunds over sales amount, in percent.",
+        "%",
+        refund_rate,
+        additive=False,
     ),
     Indicator(
-        "complaints_received", "收到投诉数", "Complaints received",
-        "Complaints filed against the scope's shops in the period.", "complaints",
+        "complaints_received",
+        "收到投诉数",
+        "Complaints received",
+        "Complaints filed against the scope's shops in the period.",
+        "complaints",
         complaints_received,
     ),
     Indicator(
-        "complaints_resolved", "办结投诉数", "Complaints resolved",
-        "Complaints resolved in the period, whenever filed.", "complaints",
+        "complaints_resolved",
+        "办结投诉数",
+        "Complaints resolved",
+        "Complaints resolved in the period, whenever filed.",
+        "complaints",
         complaints_resolved,
     ),
     Indicator(
-        "complaint_resolution_rate", "投诉办结率", "Complaint resolution rate",
-        "Share of the period's complaints resolved by its end, in percent.", "%",
-        complaint_resolution_rate, additive=False,
+        "complaint_resolution_rate",
+        "投诉办结率",
+        "Complaint resolution rate",
+        "Share of the period's complaints resolved by its end, in percent.",
+        "%",
+        complaint_resolution_rate,
+        additive=False,
     ),
     Indicator(
-        "administrator_logins", "管理员登录次数", "Administrator logins",
+        "administrator_logins",
+        "管理员登录次数",
+        "Administrator logins",
         "Logins in the period by the villages' shop managers and rostered administrators.",
-        "logins", administrator_logins, additive=False,
+        "logins",
+        administrator_logins,
+        additive=False,
     ),
     Indicator(
-        "data_timeliness", "数据更新及时率", "Data timeliness",
+        "data_timeliness",
+        "数据更新及时率",
+        "Data timeliness",
         "Share of open shops with a price or stock change in the last "
-        + _TIMELY + " before the period's end, in percent.",
-        "%", data_timeliness, additive=False,
+        + _TIMELY
+        + " before the period's end, in percent.",
+        "%",
+        data_timeliness,
+        additive=False,
     ),
     Indicator(
-        "stale_listings", "长期未更新商品数", "Stale listings",
-        "Active listings with no variant change in the last " + _TIMELY
+        "stale_listings",
+        "长期未更新商品数",
+        "Stale listings",
+        "Active listings with no variant change in the last "
+        + _TIMELY
         + " before the period's end.",
-        "products", stale_listings,
+        "products",
+        stale_listings,
     ),
     Indicator(
-        "delivery_time_hours", "平均送达时长", "Delivery time",
-        "Mean hours from waybill to delivery or collection, for parcels delivered in the "
-        "period.", "hours", delivery_time_hours, additive=False,
+        "delivery_time_hours",
+        "平均送达时长",
+        "Delivery time",
+        "Mean hours from waybill to delivery or collection, for parcels delivered in the period.",
+        "hours",
+        delivery_time_hours,
+        additive=False,
     ),
     Indicator(
-        "shipment_exceptions", "物流异常件数", "Shipment exceptions",
-        "Parcels that became damaged, lost or returned in the period.", "parcels",
+        "shipment_exceptions",
+        "物流异常件数",
+        "Shipment exceptions",
+        "Parcels that became damaged, lost or returned in the period.",
+        "parcels",
         shipment_exceptions,
     ),
     Indicator(
-        "tourism_bookings", "乡村旅游预订数", "Tourism bookings",
-        "Homestay and experience lines sold in the period.", "bookings", tourism_bookings,
+        "tourism_bookings",
+        "乡村旅游预订数",
+        "Tourism bookings",
+        "Homestay and experience lines sold in the period.",
+        "bookings",
+        tourism_bookings,
     ),
     Indicator(
-        "unanswered_orders", "超时未处理订单", "Unanswered orders",
+        "unanswered_orders",
+        "超时未处理订单",
+        "Unanswered orders",
         "Unfulfilled shop orders with no parcel, older than "
         "SUPERVISION_UNANSWERED_ORDER_HOURS hours at the period's end.",
-        "orders", unanswered_orders,
+        "orders",
+        unanswered_orders,
     ),
     Indicator(
-        "agency_services", "代办服务件数", "Agency services handled",
+        "agency_services",
+        "代办服务件数",
+        "Agency services handled",
         "Agency services (bills, premiums, tickets, withdrawals) completed at the villages' "
         "Red Supermarkets. Source not yet available on this platform.",
-        "services", None,
+        "services",
+        None,
     ),
     Indicator(
-        "parcels_handled", "代收发包裹数", "Parcels handled",
+        "parcels_handled",
+        "代收发包裹数",
+        "Parcels handled",
         "Parcels logged in and out at the villages' Red Supermarkets. Source not yet "
         "available on this platform.",
-        "parcels", None,
+        "parcels",
+        None,
     ),
 )
 

@@ -40,7 +40,9 @@ class CertificationClaim(models.Model):
     status = models.CharField(
         max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING
     )
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     filed_at = models.DateTimeField(auto_now_add=True)
     due_on = models.DateField()
     decided_by = models.ForeignKey(
@@ -298,9 +300,7 @@ class ReportValue(models.Model):
     class Meta:
         ordering = ["report_id", "position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["report", "indicator_code"], name="report_value_once"
-            ),
+            models.UniqueConstraint(fields=["report", "indicator_code"], name="report_value_once"),
             models.CheckConstraint(
                 condition=~Q(status="OK") | Q(value__isnull=False), name="ok_value_present"
             ),
@@ -314,7 +314,9 @@ class ReportFiling(models.Model):
     """A township officer files the township's report upwards to the county."""
 
     report = models.OneToOneField(PeriodicReport, on_delete=models.PROTECT, related_name="filing")
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     filed_at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(blank=True)
 

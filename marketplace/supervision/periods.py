@@ -88,7 +88,9 @@ def period_parse(
     if kind == PeriodKind.MONTH and not 1 <= part <= 12:
         raise refuse(field, f"'{label}' has no such month.", SupervisionErrorCode.INVALID_PERIOD)
     if year < 2000:
-        raise refuse(field, f"'{label}' is before the platform.", SupervisionErrorCode.INVALID_PERIOD)
+        raise refuse(
+            field, f"'{label}' is before the platform.", SupervisionErrorCode.INVALID_PERIOD
+        )
     month = part if kind == PeriodKind.MONTH else (part - 1) * 3 + 1
     period = Period(kind, datetime.date(year, month, 1))
     if period.end > (today or timezone.localdate()):

@@ -126,9 +126,7 @@ def queue_remind(*, today: datetime.date | None = None) -> int:
                 business_key=item.key,
                 recipient=officer,
                 subject=f"[{township.name}] 待审批事项 {when}: {item.title}",
-                body=(
-                    f"{item.title} {when}. Decide it in the approval queue of {township.name}."
-                ),
+                body=(f"{item.title} {when}. Decide it in the approval queue of {township.name}."),
                 reason=f"approval queue deadline {item.due_on:%Y-%m-%d}",
                 due_at=timezone.make_aware(
                     datetime.datetime.combine(item.due_on, datetime.time(9))

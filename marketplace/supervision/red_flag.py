@@ -97,7 +97,9 @@ def formula_publish(*, version: int, weights: dict[str, str], description: str) 
     try:
         parsed = {k: Decimal(str(v)) for k, v in weights.items()}
     except ArithmeticError:
-        raise refuse("weights", "Weights are decimal numbers.", SupervisionErrorCode.INVALID) from None
+        raise refuse(
+            "weights", "Weights are decimal numbers.", SupervisionErrorCode.INVALID
+        ) from None
     if any(v < 0 for v in parsed.values()) or sum(parsed.values()) != 1:
         raise refuse(
             "weights", "Weights are non-negative and sum to 1.", SupervisionErrorCode.INVALID
@@ -120,9 +122,7 @@ def formula_current() -> ScoringFormula:
         return formula
     try:
         with transaction.atomic():
-            return formula_publish(
-                version=1, weights=DEFAULT_WEIGHTS, description=__doc__ or ""
-            )
+            return formula_publish(version=1, weights=DEFAULT_WEIGHTS, description=__doc__ or "")
     except Exception:
         return ScoringFormula.objects.get(version=1)
 
@@ -207,9 +207,7 @@ def ranking_compute(
 
 
 def _digest(formula: ScoringFormula, scored: list[ScoredVillage]) -> str:
-    payload = [
-        [s.village_code, str(s.score), s.components, s.missing] for s in scored
-    ]
+    payload = [[s.village_code, str(s.score), s.components, s.missing] for s in scored]
     blob = json.dumps([formula.version, payload], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -258,8 +256,14 @@ def ranking_run(
     """Rank the quarter once; a re-run returns the stored ranking if it agrees, and is
     refused if the data or the formula would now give another result."""
     if quarter.kind != PeriodKind.QUARTER:
-        raise refuse("quarter", "The red flag is awarded per quarter.", SupervisionErrorCode.INVALID_PERIOD)
-    stored = RedFlagRanking.objects.filter(township=township, quarter_start=quarter.start).select_related("formula").first()
+        raise refuse(
+            "quarter", "The red flag is awarded per quarter.", SupervisionErrorCode.INVALID_PERIOD
+        )
+    stored = (
+        RedFlagRanking.objects.filter(township=township, quarter_start=quarter.start)
+        .select_related("formula")
+        .first()
+    )
     formula = stored.formula if stored is not None else (formula or formula_current())
     scored = ranking_compute(township=township, quarter=quarter, formula=formula)
     digest = _digest(formula, scored)

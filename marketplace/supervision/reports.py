@@ -60,7 +60,10 @@ def indicator_values(
             values[indicator.code] = (None, ValueStatus.SOURCE_PENDING)
             continue
         value = indicator.selector(window)
-        values[indicator.code] = (value, ValueStatus.OK if value is not None else ValueStatus.NOT_APPLICABLE)
+        values[indicator.code] = (
+            value,
+            ValueStatus.OK if value is not None else ValueStatus.NOT_APPLICABLE,
+        )
     return values
 
 
@@ -77,9 +80,7 @@ def report_generate(
     current = indicator_values(village_ids=village_ids, period=period)
     previous_report = _stored(township=township, county=county, period=period.previous())
     if previous_report is not None:
-        previous = {
-            v.indicator_code: v.value for v in previous_report.values.all()
-        }
+        previous = {v.indicator_code: v.value for v in previous_report.values.all()}
     else:
         previous = {
             code: value
@@ -133,7 +134,9 @@ def reports_generate_all(*, period: Period) -> list[PeriodicReport]:
 def report_file(*, officer: User, report: PeriodicReport, note: str = "") -> ReportFiling:
     """File a township's report upwards to its county. Once."""
     if report.township is None:
-        raise refuse("id", "Only a township's report is filed upwards.", SupervisionErrorCode.INVALID)
+        raise refuse(
+            "id", "Only a township's report is filed upwards.", SupervisionErrorCode.INVALID
+        )
     require_township_officer(officer, report.township, doing="file its report")
     try:
         with transaction.atomic():
@@ -151,6 +154,4 @@ def reports_visible(
     rows = PeriodicReport.objects.select_related("township", "county", "filing")
     if township_ids is None and county_ids is None:
         return rows
-    return rows.filter(
-        Q(township_id__in=township_ids or ()) | Q(county_id__in=county_ids or ())
-    )
+    return rows.filter(Q(township_id__in=township_ids or ()) | Q(county_id__in=county_ids or ()))

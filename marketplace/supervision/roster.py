@@ -62,9 +62,14 @@ def administrator_appoint(
     if education not in Education.values:
         raise refuse("education", f"Unknown education '{education}'.", SupervisionErrorCode.INVALID)
     if birth_date >= effective_from:
-        raise refuse("birth_date", "The birth date must precede the term.", SupervisionErrorCode.INVALID)
+        raise refuse(
+            "birth_date", "The birth date must precede the term.", SupervisionErrorCode.INVALID
+        )
     failed = criteria_failed(
-        is_party_member=is_party_member, birth_date=birth_date, education=education, on=effective_from
+        is_party_member=is_party_member,
+        birth_date=birth_date,
+        education=education,
+        on=effective_from,
     )
     exception_reason = exception_reason.strip()
     if failed and not exception_reason:
