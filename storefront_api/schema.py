@@ -45,6 +45,7 @@ from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops import resolvers as shop_resolvers
 from storefront_api.shops.types import Household_, Shop, TraceBatch_
+from storefront_api.supervision.schema import SupervisionMutations, SupervisionQueries
 
 
 class CategoryFilterInput(graphene.InputObjectType):
@@ -310,6 +311,7 @@ _EXTRA_TYPES = [
 # Each domain contributes its root fields from its own `schema.py`.
 # Field order in the SDL follows these bases right to left.
 class Query(
+    SupervisionQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -322,6 +324,7 @@ class Query(
 
 
 class Mutation(
+    SupervisionMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,
