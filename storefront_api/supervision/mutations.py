@@ -71,12 +71,13 @@ def _refusals_as_permission_denied() -> Iterator[None]:
         raise PermissionDenied(exc.message) from None
 
 
-def _found(model: Any, global_id: str, *, type_name: str, field: str) -> Any:
+def _found(rows: Any, global_id: str, *, type_name: str, field: str) -> Any:
+    """The row of the queryset `rows` that `global_id` names, or a coded refusal."""
     try:
         pk = decode_id(global_id, expected_type=type_name, field=field)
     except ApiError as exc:
         raise refuse(field, exc.message, Code.INVALID) from None
-    row = model.objects.filter(pk=pk).first()
+    row = rows.filter(pk=pk).first()
     if row is None:
         raise refuse(field, f"No such {type_name}.", Code.NOT_FOUND)
     return row
