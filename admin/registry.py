@@ -19,4 +19,5 @@ from admin import (  # noqa: F401
     payments,
     red_supermarket,
     stations_shipments,
+    supervision,
 )

@@ -158,4 +158,7 @@ def world(db: Any) -> World:
     from tests.admin.buying import add_buying
 
     built.buying = add_buying(built)
+    from tests.supervision.world import add_supervision
+
+    add_supervision(built)
     return built
