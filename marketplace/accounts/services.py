@@ -35,7 +35,6 @@ from marketplace.accounts.addresses import AddressType, address_clean
 from marketplace.accounts.error_codes import PASSWORD_VALIDATOR_CODES, AccountErrorCode
 from marketplace.accounts.models import Address, AuthAttemptKind, User
 from marketplace.accounts.selectors import address_list, user_by_email
-from marketplace.activity.services import activity_record_login
 from marketplace.accounts.tokens import (
     ACCESS,
     REFRESH,
@@ -47,6 +46,7 @@ from marketplace.accounts.tokens import (
     password_reset_token_generator,
     user_from_token,
 )
+from marketplace.activity.services import activity_record_login
 from marketplace.core.errors import refuse
 
 MAX_ADDRESSES_PER_USER = 100

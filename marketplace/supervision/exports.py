@@ -3,6 +3,7 @@ the CID font STSong-Light that reportlab ships, so no font file is needed)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from decimal import Decimal
 
@@ -45,7 +46,7 @@ def _shown(value: ReportValue) -> str:
 
 
 def report_rows(report: PeriodicReport) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for value in report.values.all():
         indicator = INDICATORS_BY_CODE.get(value.indicator_code)
         name = f"{indicator.name_zh} {indicator.name_en}" if indicator else value.indicator_code
@@ -78,11 +79,10 @@ def report_xlsx(report: PeriodicReport) -> bytes:
     sheet.append(list(HEADER))
     for row in report_rows(report):
         cells: list[object] = list(row)
+        # Figures as numbers, so the sheet can sum them; labels ("source pending") stay text.
         for index in (3, 4, 5):
-            try:
+            with contextlib.suppress(ArithmeticError):
                 cells[index] = Decimal(row[index]) if row[index] else None
-            except ArithmeticError:
-                pass
         sheet.append(cells)
     for column, width in zip("ABCDEFG", (24, 30, 10, 16, 16, 12, 70), strict=True):
         sheet.column_dimensions[column].width = width

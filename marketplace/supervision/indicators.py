@@ -32,8 +32,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from logistics.shipments.models import Shipment, ShipmentEvent
 from logistics.shipment_status import ShipmentStatus
+from logistics.shipments.models import Shipment, ShipmentEvent
 from marketplace.accounts.models import Role, RoleAssignment
 from marketplace.activity.models import AdministratorActivityDay
 from marketplace.catalog.models import Product, ProductChannelListing
@@ -315,7 +315,7 @@ def unanswered_orders(w: Window) -> Decimal:
     return _d(rows.count())
 
 
-_TIMELY = f"{{days}} days (SUPERVISION_TIMELY_DAYS)"
+_TIMELY = "{days} days (SUPERVISION_TIMELY_DAYS)"
 
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(

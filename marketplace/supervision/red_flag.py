@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,13 +37,13 @@ from marketplace.core.errors import refuse
 from marketplace.divisions.models import Township, Village
 from marketplace.supervision.error_codes import SupervisionErrorCode
 from marketplace.supervision.indicators import (
+    Window,
     administrator_logins,
     complaint_resolution_rate,
     complaints_received,
     data_timeliness,
     households_benefiting,
     sales_amount,
-    Window,
 )
 from marketplace.supervision.models import (
     AdministratorAppointment,
@@ -52,7 +55,8 @@ from marketplace.supervision.models import (
 )
 from marketplace.supervision.periods import Period
 from marketplace.supervision.reminders import reminder_record
-from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 SCORE_PLACES = Decimal("0.0001")
 COMPONENTS = ("activity", "sales", "households", "timeliness", "service", "complaints")
@@ -304,6 +308,7 @@ def rankings_run_all(*, quarter: Period) -> list[RedFlagRanking]:
     for township in Township.objects.order_by("pk"):
         try:
             rankings.append(ranking_run(township=township, quarter=quarter))
-        except Exception:  # one township's refusal must not stop the others
-            continue
+        except ValidationError:
+            # A published ranking that would now differ stays as published; the others go on.
+            logger.warning("red flag %s of %s not re-ranked", quarter.label, township)
     return rankings

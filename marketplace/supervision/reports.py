@@ -43,10 +43,10 @@ def _village_ids(*, township: Township | None, county: County | None) -> tuple[i
 def _stored(
     *, township: Township | None, county: County | None, period: Period
 ) -> PeriodicReport | None:
-    scope = {"township": township} if township is not None else {"county": county}
-    return PeriodicReport.objects.filter(
-        **scope, period_kind=period.kind, period_start=period.start
-    ).first()
+    rows = PeriodicReport.objects.filter(period_kind=period.kind, period_start=period.start)
+    if township is not None:
+        return rows.filter(township=township).first()
+    return rows.filter(county=county).first()
 
 
 def indicator_values(

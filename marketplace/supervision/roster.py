@@ -13,10 +13,10 @@ import datetime
 from django.db import transaction
 
 from marketplace.accounts.models import User
+from marketplace.core.errors import refuse
 from marketplace.divisions.models import Village
 from marketplace.supervision.access import require_township_officer
 from marketplace.supervision.error_codes import SupervisionErrorCode
-from marketplace.core.errors import refuse
 from marketplace.supervision.models import AdministratorAppointment, AdministratorPost, Education
 
 MAX_AGE = 45

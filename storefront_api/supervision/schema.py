@@ -25,7 +25,9 @@ class SupervisionQueries(graphene.ObjectType):
         graphene.NonNull(ApprovalQueueItem),
         required=True,
         township=graphene.ID(required=True),
-        description="Ruralmart extension: a township's pending applications and claims, by due date.",
+        description=(
+            "Ruralmart extension: a township's pending applications and claims, by due date."
+        ),
     )
     periodic_reports = graphene.Field(
         PeriodicReportCountableConnection,

@@ -8,7 +8,6 @@ from typing import Any
 import graphene
 from django.utils import timezone
 
-
 from marketplace.catalog.models import CertificationKind
 from marketplace.supervision.error_codes import SupervisionErrorCode as DomainErrorCode
 from marketplace.supervision.indicators import INDICATORS_BY_CODE, indicator_definition

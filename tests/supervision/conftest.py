@@ -6,7 +6,6 @@ import pytest
 from django.test import Client
 
 from tests.api.conftest import GraphQLClient
-
 from tests.supervision.world import Town, build_town
 
 

@@ -261,8 +261,9 @@ def test_report_is_filed_once_by_its_own_township(town):
 
 
 def test_report_downloads_as_xlsx_and_pdf(town):
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     report = reports.report_generate(
         period=last_completed(PeriodKind.MONTH), township=town.township

@@ -59,7 +59,7 @@ from marketplace.organisations.models import (
     ShopStatus,
     ShopStatusEvent,
 )
-from tooling.demo import data, logistics
+from tooling.demo import data, logistics, supervision
 from tooling.demo.images import product_image
 
 DEMO_PASSWORD = "ruralmart-demo"
@@ -249,6 +249,8 @@ class _DemoLoader:
         self.load_selling_terms()
         self.say("Demo data: zone rates, village stations, shipments…")
         self.load_logistics()
+        self.say("Demo data: supervision roster, claim, reports and red flag…")
+        supervision.load_supervision(admin=self.admin, villages=self.villages)
         return logins
 
     def load_logistics(self) -> None:
