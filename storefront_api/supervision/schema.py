@@ -1,5 +1,6 @@
 """Supervision root fields: `approvalQueue`, `periodicReports`, `periodicReportFile`,
-`redFlagRanking`, `administratorRoster`, and the claim, queue, filing and roster mutations."""
+`redFlagRanking`, `redFlagHistory`, `administratorRoster`, and the claim, queue, filing
+and roster mutations."""
 
 from __future__ import annotations
 
@@ -51,6 +52,12 @@ class SupervisionQueries(graphene.ObjectType):
         quarter=graphene.String(required=True, description="e.g. 2026-Q3"),
         description="Ruralmart extension: the quarter's red-flag ranking; null before it is run.",
     )
+    red_flag_history = graphene.List(
+        graphene.NonNull(RedFlagRanking_),
+        required=True,
+        township=graphene.ID(required=True),
+        description="Ruralmart extension: every red-flag ranking of the township, newest first.",
+    )
     administrator_roster = graphene.List(
         graphene.NonNull(AdministratorTerm),
         required=True,
@@ -92,6 +99,10 @@ class SupervisionQueries(graphene.ObjectType):
     @staticmethod
     def resolve_red_flag_ranking(root: Any, info: Any, township: str, quarter: str) -> Any:
         return resolvers.red_flag_ranking(info, township_id=township, quarter=quarter)
+
+    @staticmethod
+    def resolve_red_flag_history(root: Any, info: Any, township: str) -> Any:
+        return resolvers.red_flag_history(info, township_id=township)
 
     @staticmethod
     def resolve_administrator_roster(root: Any, info: Any, village: str) -> Any:

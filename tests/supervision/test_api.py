@@ -70,6 +70,8 @@ FILE = "query($id: ID!, $f: ReportFileFormat!) { periodicReportFile(id: $id, for
 RANKING = """query($t: ID!, $q: String!) { redFlagRanking(township: $t, quarter: $q) {
   quarter formula { version } winner { name }
   entries { rank score awarded village { name code } components { code raw missing } } } }"""
+HISTORY = """query($t: ID!) { redFlagHistory(township: $t) {
+  quarter formula { version } winner { name } entries { rank village { name } } } }"""
 ROSTER = """query($v: ID!) { administratorRoster(village: $v) {
   post isCurrent ageOnAppointment criteriaFailed administrator { email } village { name } } }"""
 CLAIM_CREATE = """mutation($input: CertificationClaimCreateInput!) {
@@ -149,6 +151,12 @@ OPERATIONS: dict[str, tuple[str, Callable[[Town], dict[str, Any]], set[str], str
     "redFlagRanking": (
         RANKING,
         lambda t: {"t": _gid("Township", t.township.pk), "q": _quarter()},
+        TOWNSHIP_READERS,
+        "",
+    ),
+    "redFlagHistory": (
+        HISTORY,
+        lambda t: {"t": _gid("Township", t.township.pk)},
         TOWNSHIP_READERS,
         "",
     ),
@@ -338,9 +346,12 @@ def test_queue_ranking_and_roster_query_counts_are_constant(gql, town):
     ranking_run(township=town.other_township, quarter=last_completed(PeriodKind.QUARTER))
     gql.login(town.admin)
     few = _count(gql, RANKING, {"t": _gid("Township", town.other_township.pk), "q": _quarter()})
+    history_few = _count(gql, HISTORY, {"t": _gid("Township", town.other_township.pk)})
     ranking_run(township=town.township, quarter=last_completed(PeriodKind.QUARTER))
+    ranking_run(township=town.township, quarter=last_completed(PeriodKind.QUARTER).previous())
     many = _count(gql, RANKING, {"t": _gid("Township", town.township.pk), "q": _quarter()})
     assert few == many
+    assert _count(gql, HISTORY, {"t": _gid("Township", town.township.pk)}) == history_few
 
     village = town.shops[0].village
     roster = {"v": _gid("Village", village.pk)}
