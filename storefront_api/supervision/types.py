@@ -29,7 +29,7 @@ from marketplace.supervision.queues import QueueItem
 from marketplace.supervision.roster import age_on
 from storefront_api.core.connection import CountableConnection
 from storefront_api.core.dataloaders import get_loader, then
-from storefront_api.core.enums import domain_enum
+from storefront_api.core.enums import api_enum, domain_enum
 from storefront_api.core.ids import to_global_id
 from storefront_api.organisations.dataloaders import (
     CountyByIdLoader,
@@ -245,9 +245,7 @@ class PeriodicReportCountableConnection(CountableConnection):
         strict_types = True
 
 
-class ReportFileFormat(graphene.Enum):
-    XLSX = "XLSX"
-    PDF = "PDF"
+ReportFileFormat = api_enum("ReportFileFormat", [("XLSX", "XLSX"), ("PDF", "PDF")])
 
 
 class PeriodicReportFile(graphene.ObjectType):
