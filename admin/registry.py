@@ -22,4 +22,5 @@ from admin import (  # noqa: F401
     payments,
     red_supermarket,
     stations_shipments,
+    supervision,
 )

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -78,6 +79,8 @@ INSTALLED_APPS = [
     "marketplace.red_supermarket",
     "marketplace.notifications",
     "marketplace.audit",
+    "marketplace.activity",
+    "marketplace.supervision",
     "logistics",
     "collective_econ",
     "storefront_api",
@@ -236,6 +239,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "logistics.parcels_remind_or_return",
         "schedule": 3600.0,
     },
+    # Township supervision: queue deadlines daily; reports and the red flag on the first
+    # day of a period for the previous one; the cadence reminders on their days (each task
+    # decides by the date and is idempotent per kind, period and recipient).
+    "supervision-remind-queue-deadlines": {
+        "task": "supervision.remind_queue_deadlines",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "supervision-generate-periodic-reports": {
+        "task": "supervision.generate_periodic_reports",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
+    "supervision-rank-red-flag": {
+        "task": "supervision.rank_red_flag",
+        "schedule": crontab(day_of_month=1, month_of_year="1,4,7,10", hour=3, minute=0),
+    },
+    "supervision-cadence": {
+        "task": "supervision.send_cadence",
+        "schedule": crontab(day_of_month="1,15,28", hour=9, minute=0),
+    },
 }
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
@@ -260,6 +282,21 @@ CONSIGNMENT_DEFAULT_COMMISSION_RATE = os.environ.get("CONSIGNMENT_DEFAULT_COMMIS
 POVERTY_MONITORING_LINE_DEFAULT = os.environ.get("POVERTY_MONITORING_LINE_DEFAULT", "7000.00")
 POVERTY_MONITORING_MARGIN = os.environ.get("POVERTY_MONITORING_MARGIN", "0.10")
 POVERTY_MONITORING_FALLING_MONTHS = int(os.environ.get("POVERTY_MONITORING_FALLING_MONTHS", "3"))
+
+# --- Township supervision ---------------------------------------------------------------
+# Working days a township has to decide a queue item (shop application, certification
+# claim), and how many days before the deadline the officer is first reminded.
+SUPERVISION_QUEUE_DUE_WORKING_DAYS = int(os.environ.get("SUPERVISION_QUEUE_DUE_WORKING_DAYS", "5"))
+SUPERVISION_REMIND_DAYS_BEFORE = int(os.environ.get("SUPERVISION_REMIND_DAYS_BEFORE", "2"))
+# A shop whose prices or stock changed within this many days counts as up to date.
+SUPERVISION_TIMELY_DAYS = int(os.environ.get("SUPERVISION_TIMELY_DAYS", "14"))
+# Cadence: an order unanswered after this many hours, an administrator absent this many days.
+SUPERVISION_UNANSWERED_ORDER_HOURS = int(os.environ.get("SUPERVISION_UNANSWERED_ORDER_HOURS", "48"))
+SUPERVISION_NO_LOGIN_DAYS = int(os.environ.get("SUPERVISION_NO_LOGIN_DAYS", "7"))
+# Evidence files attached to a certification claim.
+SUPERVISION_EVIDENCE_MAX_BYTES = int(os.environ.get("SUPERVISION_EVIDENCE_MAX_BYTES", str(5 << 20)))
+# How many of the last-ranked villages get the "at the bottom" notice.
+SUPERVISION_RED_FLAG_BOTTOM = int(os.environ.get("SUPERVISION_RED_FLAG_BOTTOM", "2"))
 
 # --- Checkout ----------------------------------------------------------------------------
 # How long a checkout line holds stock or tourism capacity (0: decide only at completion).

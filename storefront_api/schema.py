@@ -53,6 +53,7 @@ from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops import resolvers as shop_resolvers
 from storefront_api.shops.types import Household_, Shop, TraceBatch_
+from storefront_api.supervision.schema import SupervisionMutations, SupervisionQueries
 
 
 class CategoryFilterInput(graphene.InputObjectType):
@@ -322,6 +323,7 @@ class Query(
     DistributionQueries,
     NotificationQueries,
     AuditQueries,
+    SupervisionQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -337,6 +339,7 @@ class Mutation(
     DistributionMutations,
     NotificationMutations,
     AuditMutations,
+    SupervisionMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,

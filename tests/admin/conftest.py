@@ -178,4 +178,7 @@ def world(db: Any) -> World:
     from tests.audit.world import add_audit
 
     add_audit(built)
+    from tests.supervision.world import add_supervision
+
+    add_supervision(built)
     return built

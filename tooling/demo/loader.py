@@ -60,7 +60,7 @@ from marketplace.organisations.models import (
     ShopStatusEvent,
 )
 from tooling.demo import collective_econ as demo_collective_econ
-from tooling.demo import data, logistics
+from tooling.demo import data, logistics, supervision
 from tooling.demo.images import product_image
 
 DEMO_PASSWORD = "ruralmart-demo"
@@ -252,6 +252,8 @@ class _DemoLoader:
         self.load_logistics()
         self.say("Demo data: a settled year, the share register and a paid distribution…")
         demo_collective_econ.load(admin=self.admin)
+        self.say("Demo data: supervision roster, claim, reports and red flag…")
+        supervision.load_supervision(admin=self.admin, villages=self.villages)
         return logins
 
     def load_logistics(self) -> None:
