@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "marketplace.payments",
     "marketplace.content",
     "marketplace.red_supermarket",
+    "marketplace.oversight",
     "logistics",
     "collective_econ",
     "storefront_api",
@@ -217,7 +219,24 @@ CELERY_BEAT_SCHEDULE = {
     # Fulfilled lines past the refund window settle into the ledger; refunds after
     # settlement are clawed back. Idempotent per line and refund, so any cadence is safe.
     "collective-econ-settle-due": {"task": "collective_econ.settle_due", "schedule": 600.0},
+    # The bureau dashboards' figures: only months touched since the last run are rebuilt.
+    "oversight-refresh-figures": {
+        "task": "oversight.refresh_figures",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+# --- Township oversight: dashboard thresholds --------------------------------------------
+# Yuan per person per year until collective_econ's PovertyMonitoringLine replaces it
+# (marketplace.oversight.poverty_line); "near" is below this factor times the line.
+POVERTY_MONITORING_LINE_DEFAULT = os.environ.get("POVERTY_MONITORING_LINE_DEFAULT", "7600")
+POVERTY_NEAR_LINE_FACTOR = os.environ.get("POVERTY_NEAR_LINE_FACTOR", "1.2")
+# Percentages: a village's refunds over its sales, a SKU's price spread within a period.
+OVERSIGHT_REFUND_RATE_THRESHOLD = os.environ.get("OVERSIGHT_REFUND_RATE_THRESHOLD", "10")
+OVERSIGHT_PRICE_CHANGE_THRESHOLD = os.environ.get("OVERSIGHT_PRICE_CHANGE_THRESHOLD", "30")
+# The nightly refresh also re-reads changes this much older than its last mark (clock skew
+# between app servers and the database).
+OVERSIGHT_REFRESH_MARGIN_SECONDS = int(os.environ.get("OVERSIGHT_REFRESH_MARGIN_SECONDS", "600"))
+OVERSIGHT_STALE_LISTING_DAYS = int(os.environ.get("OVERSIGHT_STALE_LISTING_DAYS", "30"))
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
 # Days a buyer has to pay a cash-at-the-counter order before it is cancelled.
