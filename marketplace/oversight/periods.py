@@ -47,6 +47,10 @@ class Period:
         )
 
     @property
+    def quarter_key(self) -> str:
+        return f"{self.first_month.year}-Q{(self.first_month.month - 1) // 3 + 1}"
+
+    @property
     def slug(self) -> str:
         return f"{self.first_month:%Y%m}-{self.last_month:%Y%m}"
 
