@@ -16,6 +16,7 @@ from admin import (  # noqa: F401
     logistics,
     orders,
     organisations,
+    oversight,
     payments,
     red_supermarket,
     stations_shipments,

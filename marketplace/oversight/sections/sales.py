@@ -73,7 +73,7 @@ def sales_section(query: SectionQuery) -> SectionResult:
                 "bar",
                 ["村", "销售额（元）", "订单数"],
                 village_rows,
-                series=[1, 2],
+                series=[1],
             ),
             Panel(
                 "sales_by_kind",
