@@ -59,7 +59,7 @@ from marketplace.organisations.models import (
     ShopStatus,
     ShopStatusEvent,
 )
-from tooling.demo import data, logistics
+from tooling.demo import data, logistics, oversight
 from tooling.demo.images import product_image
 
 DEMO_PASSWORD = "ruralmart-demo"
@@ -249,6 +249,7 @@ class _DemoLoader:
         self.load_selling_terms()
         self.say("Demo data: zone rates, village stations, shipments…")
         self.load_logistics()
+        logins += oversight.load_history(self, login=DemoLogin)
         return logins
 
     def load_logistics(self) -> None:
