@@ -6,7 +6,6 @@ unknown panel or format is a 400 page with the coded error; never a 500."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 

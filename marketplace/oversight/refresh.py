@@ -26,8 +26,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from collective_econ.models import AccountKind, JournalKind, JournalTransaction, Posting
-from logistics.tracking_models import Shipment, ShipmentEvent
 from logistics.shipment_status import ShipmentStatus
+from logistics.tracking_models import Shipment, ShipmentEvent
 from marketplace.catalog.models import OfferingKind
 from marketplace.orders.models import Order, OrderLine, OrderStatus, ShopOrder
 from marketplace.oversight.models import (

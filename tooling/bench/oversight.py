@@ -240,8 +240,10 @@ def _month_of_orders(
             )
             for so, (_, _, price, kind, household, _) in zip(shop_orders, placed, strict=True)
         )
-        parcels, events = [], []
-        for so, (_, _, _, kind, _, _) in zip(shop_orders, placed, strict=True):
+        parcels: list[Shipment] = []
+        shipped_at: list[datetime] = []
+        events: list[ShipmentEvent] = []
+        for so, (_, at, _, kind, _, _) in zip(shop_orders, placed, strict=True):
             if kind not in ("PRODUCE", "GOODS"):
                 continue
             damaged = rng.random() < 0.02
@@ -254,10 +256,11 @@ def _month_of_orders(
                     status="DAMAGED" if damaged else "DELIVERED",
                 )
             )
+            shipped_at.append(at)
         Shipment.objects.bulk_create(parcels, batch_size=2000)
         placed_at = {so.pk: p[1] for so, p in zip(shop_orders, placed, strict=True)}
-        for parcel in parcels:
-            collected = placed_at[parcel.shop_order_id] + timedelta(hours=rng.randrange(6, 30))
+        for parcel, at in zip(parcels, shipped_at, strict=True):
+            collected = at + timedelta(hours=rng.randrange(6, 30))
             end = collected + timedelta(hours=rng.randrange(20, 120))
             events += [
                 ShipmentEvent(
@@ -364,6 +367,7 @@ def seed_oversight(
     accounts = {
         a.household_id: a
         for a in Account.objects.filter(kind=AccountKind.HOUSEHOLD, household__village__in=made)
+        if a.household_id is not None
     }
     buyers = User.objects.bulk_create(
         User(email=f"buyer{i}@{SEED_SLUG}.example.cn", password="!") for i in range(2000)

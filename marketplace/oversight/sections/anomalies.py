@@ -137,7 +137,8 @@ def anomalies_section(query: SectionQuery) -> SectionResult:
                 "table",
                 ["村", "商品", "SKU", "期间最低价（元）", "期间最高价（元）", "变动幅度（%）"],
                 prices,  # type: ignore[arg-type]
-                note=f"期间内成交单价最高与最低相差超过 {settings.OVERSIGHT_PRICE_CHANGE_THRESHOLD}%。",
+                note="期间内成交单价最高与最低相差超过 "
+                f"{settings.OVERSIGHT_PRICE_CHANGE_THRESHOLD}%。",
             ),
             Panel(
                 "stale_shops",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Sum
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet, Sum
 
 from marketplace.oversight.models import VillageMonthFigures
-from marketplace.oversight.sections.base import Panel, SectionQuery, SectionResult, money
+from marketplace.oversight.sections.base import Cell, Panel, SectionQuery, SectionResult, money
 
 KIND_LABELS = (
     ("sales_produce", "特色农产品"),
@@ -20,10 +23,15 @@ _SUMS = {
 }
 
 
-def figures_in(query: SectionQuery):  # type: ignore[no-untyped-def]
+def figures_in(query: SectionQuery) -> QuerySet[VillageMonthFigures]:
     return VillageMonthFigures.objects.filter(
         village_id__in=query.scope.village_ids, month__in=query.period.months
     )
+
+
+def _sums(rows: dict[Any, dict[str, Any]], key: Any) -> tuple[Decimal, int]:
+    row = rows.get(key, {})
+    return money(row.get("sales")), int(row.get("orders") or 0)
 
 
 def sales_section(query: SectionQuery) -> SectionResult:
@@ -31,29 +39,18 @@ def sales_section(query: SectionQuery) -> SectionResult:
     by_village = {
         row["village_id"]: row for row in figures_in(query).values("village_id").annotate(**_SUMS)
     }
-    month_rows: list[list[object]] = [
-        [
-            f"{month:%Y-%m}",
-            money(by_month.get(month, {}).get("sales")),
-            by_month.get(month, {}).get("orders") or 0,
-        ]
-        for month in query.period.months
-    ]
-    village_rows = [
-        [
-            village.name,
-            money(by_village.get(village.id, {}).get("sales")),
-            by_village.get(village.id, {}).get("orders") or 0,
-        ]
-        for village in query.scope.villages
-    ]
-    ranking = sorted(village_rows, key=lambda row: (-row[1], row[0]))  # type: ignore[operator]
-    kind_rows = [
-        [label, money(sum((row[column] or 0 for row in by_village.values()), 0))]
+    months = [(f"{month:%Y-%m}", *_sums(by_month, month)) for month in query.period.months]
+    villages = [(village.name, *_sums(by_village, village.id)) for village in query.scope.villages]
+    ranked = sorted(villages, key=lambda row: (-row[1], row[0]))
+    month_rows: list[list[Cell]] = [list(row) for row in months]
+    village_rows: list[list[Cell]] = [list(row) for row in villages]
+    ranking: list[list[Cell]] = [list(row) for row in ranked]
+    kind_rows: list[list[Cell]] = [
+        [label, money(sum((row[column] or 0 for row in by_village.values()), Decimal(0)))]
         for column, label in KIND_LABELS
     ]
-    total = money(sum((row[1] for row in village_rows), 0))  # type: ignore[misc]
-    orders = sum(int(row[2]) for row in village_rows)  # type: ignore[call-overload]
+    total = money(sum((row[1] for row in villages), Decimal(0)))
+    orders = sum(row[2] for row in villages)
     return SectionResult(
         key="sales",
         title="销售情况",
