@@ -42,6 +42,7 @@ from storefront_api.core.types import LanguageCodeEnum, OrderDirection
 from storefront_api.logistics.schema import LogisticsMutations, LogisticsQueries
 from storefront_api.metadata.schema import MetadataMutations
 from storefront_api.order.schema import OrderMutations, OrderQueries
+from storefront_api.oversight.schema import OversightQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops import resolvers as shop_resolvers
 from storefront_api.shops.types import Household_, Shop, TraceBatch_
@@ -316,6 +317,7 @@ class Query(
     CheckoutQueries,
     PaymentQueries,
     ContentQueries,
+    OversightQueries,
     BrowseQueries,
 ):
     pass
