@@ -123,7 +123,9 @@ def _zero_figures(village_id: int, month: date) -> VillageMonthFigures:
     return VillageMonthFigures(village_id=village_id, month=month, delivery_minutes=[])
 
 
-def _village_figures(months: list[date]) -> list[VillageMonthFigures]:
+def _village_figures(
+    months: list[date], incomes: list[HouseholdMonthIncome]
+) -> list[VillageMonthFigures]:
     rows: dict[tuple[int, date], VillageMonthFigures] = {}
 
     def row(village_id: int, month: date) -> VillageMonthFigures:
@@ -161,7 +163,7 @@ def _village_figures(months: list[date]) -> list[VillageMonthFigures]:
     ):
         figures = row(village_id, month)
         figures.refunds_amount, figures.refunds = amount, count
-    for income in _household_income(months):
+    for income in incomes:
         row(income.village_id, income.month).household_income += income.income
     _add_deliveries(months, row)
     return list(rows.values())
@@ -276,9 +278,10 @@ def months_rebuild(*, months: Iterable[date]) -> None:
         return
     for model in (VillageMonthFigures, VillageMonthBuyer, HouseholdMonthIncome, SkuMonthPrice):
         model.objects.filter(month__in=wanted).delete()
-    VillageMonthFigures.objects.bulk_create(_village_figures(wanted), batch_size=2000)
+    incomes = _household_income(wanted)
+    VillageMonthFigures.objects.bulk_create(_village_figures(wanted, incomes), batch_size=2000)
     VillageMonthBuyer.objects.bulk_create(_buyers(wanted), batch_size=2000)
-    HouseholdMonthIncome.objects.bulk_create(_household_income(wanted), batch_size=2000)
+    HouseholdMonthIncome.objects.bulk_create(incomes, batch_size=2000)
     SkuMonthPrice.objects.bulk_create(_prices(wanted), batch_size=2000)
 
 
