@@ -39,7 +39,7 @@ def _build(scope_of: Callable[[], DashboardScope], period: dict[str, Any] | None
     except ValidationError as exc:
         field, errors = next(iter(exc.error_dict.items()))
         raise ApiError(
-            errors[0].message,
+            str(errors[0].message),
             code=str(errors[0].code).upper(),
             field=None if field == "__all__" else field,
         ) from None

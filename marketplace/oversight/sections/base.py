@@ -5,6 +5,17 @@ A section is a function `(query: SectionQuery) -> SectionResult`, registered wit
 `query.scope.village_ids` over `query.period.months`, with a number of SQL statements that
 does not grow with the villages (the query-count test runs every registered section), and
 returns counts and sums only: never a household's name, ID number or phone.
+
+The Red Supermarket section (agency services by category, cash withdrawn, parcels handled,
+unusual withdrawals, reconciliation mismatches not cleared) plugs in the same way: a module
+`marketplace/oversight/sections/red_supermarket.py` defining
+`def red_supermarket_section(query: SectionQuery) -> SectionResult`, filtering its rows by
+`village_id__in=query.scope.village_ids` and by `query.period.months` (first days of
+months, Asia/Shanghai; `marketplace.oversight.months.in_months(field, months)` builds the
+timestamp condition), returning `Panel`s whose column 0 is the category axis, and one
+`register_section(key="red_supermarket", title="红色超市", compute=red_supermarket_section)`
+line in `sections/__init__.py`. Its figures may be read live or precomputed; if
+precomputed, `refresh.months_touched_since` must learn its change timestamps.
 """
 
 from __future__ import annotations
