@@ -13,7 +13,7 @@ from marketplace.accounts.models import Role
 from marketplace.orders.models import OrderLine
 from marketplace.oversight.refresh import figures_refresh
 from tests import factories
-from tests.browser import chromium, chromium_page, keep_screenshot  # noqa: F401
+from tests.browser import keep_screenshot
 from tests.oversight.world import at, buy, deliver, oversight_township
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,7 +44,7 @@ def _sales_from_rows(built: Any) -> dict[str, float]:
 
 def test_a_township_officer_sees_charts_with_the_right_series(
     live_server: Any,
-    chromium_page: Any,  # noqa: F811
+    chromium_page: Any,
 ) -> None:
     built = oversight_township(villages=3)
     prices = {0: ["30.00", "45.50"], 1: ["12.00"], 2: ["88.00", "10.00", "5.00"]}
