@@ -19,6 +19,7 @@ from admin import (  # noqa: F401
     notifications,
     orders,
     organisations,
+    oversight,
     payments,
     red_supermarket,
     stations_shipments,

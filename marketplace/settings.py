@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "marketplace.audit",
     "marketplace.activity",
     "marketplace.supervision",
+    "marketplace.oversight",
     "logistics",
     "collective_econ",
     "storefront_api",
@@ -258,7 +259,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.send_cadence",
         "schedule": crontab(day_of_month="1,15,28", hour=9, minute=0),
     },
+    # The bureau dashboards' figures: only months touched since the last run are rebuilt.
+    "oversight-refresh-figures": {
+        "task": "oversight.refresh_figures",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+# --- Township oversight: dashboard thresholds --------------------------------------------
+# The poverty-monitoring line and "near" margin are collective_econ's (below).
+# Percentages: a village's refunds over its sales, a SKU's price spread within a period.
+OVERSIGHT_REFUND_RATE_THRESHOLD = os.environ.get("OVERSIGHT_REFUND_RATE_THRESHOLD", "10")
+OVERSIGHT_PRICE_CHANGE_THRESHOLD = os.environ.get("OVERSIGHT_PRICE_CHANGE_THRESHOLD", "30")
+# The nightly refresh also re-reads changes this much older than its last mark (clock skew
+# between app servers and the database).
+OVERSIGHT_REFRESH_MARGIN_SECONDS = int(os.environ.get("OVERSIGHT_REFRESH_MARGIN_SECONDS", "600"))
+OVERSIGHT_STALE_LISTING_DAYS = int(os.environ.get("OVERSIGHT_STALE_LISTING_DAYS", "30"))
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
 # Days a buyer has to pay a cash-at-the-counter order before it is cancelled.

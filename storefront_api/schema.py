@@ -50,6 +50,7 @@ from storefront_api.logistics.schema import LogisticsMutations, LogisticsQueries
 from storefront_api.metadata.schema import MetadataMutations
 from storefront_api.notifications.schema import NotificationMutations, NotificationQueries
 from storefront_api.order.schema import OrderMutations, OrderQueries
+from storefront_api.oversight.schema import OversightQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops import resolvers as shop_resolvers
 from storefront_api.shops.types import Household_, Shop, TraceBatch_
@@ -330,6 +331,7 @@ class Query(
     CheckoutQueries,
     PaymentQueries,
     ContentQueries,
+    OversightQueries,
     BrowseQueries,
 ):
     pass

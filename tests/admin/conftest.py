@@ -181,4 +181,7 @@ def world(db: Any) -> World:
     from tests.supervision.world import add_supervision
 
     add_supervision(built)
+    from tests.oversight.world import add_oversight
+
+    add_oversight(built)
     return built

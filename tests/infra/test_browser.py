@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from tests.browser import chromium, chromium_page, keep_screenshot  # noqa: F401
+from tests.browser import keep_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_chromium_renders_graphiql_served_by_the_project(
     live_server: Any,
-    chromium_page: Any,  # noqa: F811
+    chromium_page: Any,
 ) -> None:
     chromium_page.goto(f"{live_server.url}/graphql/", wait_until="load")
     # GraphiQL is a React app: its editor only exists once its scripts have run.

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from tooling.bench import browse, checkout, databases, ledger, logistics
+from tooling.bench import browse, checkout, databases, ledger, logistics, oversight
 from tooling.bench.dataset import (
     Say,
     ScenarioFailed,
@@ -190,6 +190,20 @@ SCENARIOS: dict[str, Scenario] = {
             "Internal: seed due lines, settle and time statements (in a child).",
             ledger.add_measure_arguments,
             ledger.run_measure,
+            hidden=True,
+        ),
+        Scenario(
+            "oversight",
+            "Township dashboard data over a year of orders (2 counties x 10 townships x 20 "
+            "villages): p50/p95, statements for a small and a large township.",
+            oversight.add_arguments,
+            oversight.run,
+        ),
+        Scenario(
+            "oversight-measure",
+            "Internal: seed the oversight history, precompute, time dashboards (in a child).",
+            oversight.add_measure_arguments,
+            oversight.run_measure,
             hidden=True,
         ),
         Scenario(

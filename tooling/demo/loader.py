@@ -60,7 +60,7 @@ from marketplace.organisations.models import (
     ShopStatusEvent,
 )
 from tooling.demo import collective_econ as demo_collective_econ
-from tooling.demo import data, logistics, supervision
+from tooling.demo import data, logistics, oversight, supervision
 from tooling.demo.images import product_image
 
 DEMO_PASSWORD = "ruralmart-demo"
@@ -250,6 +250,7 @@ class _DemoLoader:
         self.load_selling_terms()
         self.say("Demo data: zone rates, village stations, shipments…")
         self.load_logistics()
+        logins += oversight.load_history(self, login=DemoLogin)
         self.say("Demo data: a settled year, the share register and a paid distribution…")
         demo_collective_econ.load(admin=self.admin)
         self.say("Demo data: supervision roster, claim, reports and red flag…")
