@@ -10,6 +10,8 @@ from typing import Any
 from collective_econ.ledger.services import Leg, account_get_or_create, journal_post
 from collective_econ.models import AccountKind, JournalKind
 from marketplace.accounts.models import Role, User
+from marketplace.agency.catalogue import agency_catalogue_sync
+from marketplace.agency.catalogue_data import ITEMS
 from marketplace.agency.models import (
     AgencyOrder,
     CashWithdrawal,
@@ -29,8 +31,8 @@ from tests import factories
 
 _floats = itertools.count(1)
 # A Luhn-valid card number (the test number format of UnionPay debit cards).
-CARD = "6222020200112233441"
-OTHER_CARD = "6222020200112233458"
+CARD = "6222020200112233446"
+OTHER_CARD = "6222020200112233453"
 ID_NUMBER = id_number_with_check("53352519800101123")
 
 
@@ -40,7 +42,14 @@ class Counter:
     operator: User
 
 
+def ensure_catalogue() -> None:
+    """Transactional tests flush the seeded catalogue away; put it back when it is gone."""
+    if ServiceItem.objects.count() < len(ITEMS):
+        agency_catalogue_sync()
+
+
 def make_counter(**village: Any) -> Counter:
+    ensure_catalogue()
     shop = factories.shop(village_obj=factories.village(**village)) if village else factories.shop()
     supermarket = factories.red_supermarket(shop_obj=shop)
     operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=shop)
@@ -63,6 +72,7 @@ def put_cash_in_till(supermarket: RedSupermarket, amount: Decimal) -> None:
 def add_agency(built: Any) -> None:
     """One row of every agency model for the back-office changelist test (no provider
     calls: rows as they stand after the fact)."""
+    ensure_catalogue()
     supermarket = RedSupermarket.objects.get(shop=built.shop_a)
     admin = built.platform_admin
     electricity = ServiceItem.objects.get(code="electricity-sgcc")
@@ -83,7 +93,7 @@ def add_agency(built: Any) -> None:
         supermarket=supermarket,
         item=ServiceItem.objects.get(code="cash-withdrawal"),
         card_number=CARD,
-        card_masked="6222 **** **** 3441",
+        card_masked="6222 **** **** 3446",
         amount=Decimal("100.00"),
         business_day="2026-06-01",
         status=WithdrawalStatus.SUCCESS,
