@@ -40,3 +40,7 @@ def counter(db) -> Counter:
 def stocked_counter(counter: Counter) -> Counter:
     put_cash_in_till(counter.supermarket, Decimal("5000.00"))
     return counter
+
+
+# The Alipay sandbox of the payments tests, for reconciling Alipay's bill.
+from tests.payments.conftest import alipay_sandbox, inbox, payments_data_dir  # noqa: E402, F401
