@@ -12,6 +12,7 @@ from marketplace.catalog.selectors import shop_list
 from marketplace.channels.models import Channel as ChannelModel
 from marketplace.organisations.selectors import households_visible_to
 from storefront_api.account.schema import AccountMutations, AccountQueries
+from storefront_api.agency.schema import AgencyMutations, AgencyQueries
 from storefront_api.catalog import resolvers as catalog
 from storefront_api.catalog import types as catalog_types
 from storefront_api.catalog.filters import ProductFilterInput, ProductOrder, ProductWhereInput
@@ -310,6 +311,7 @@ _EXTRA_TYPES = [
 # Each domain contributes its root fields from its own `schema.py`.
 # Field order in the SDL follows these bases right to left.
 class Query(
+    AgencyQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -322,6 +324,7 @@ class Query(
 
 
 class Mutation(
+    AgencyMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,
