@@ -158,4 +158,7 @@ def world(db: Any) -> World:
     from tests.admin.buying import add_buying
 
     built.buying = add_buying(built)
+    from tests.agency.world import add_agency
+
+    add_agency(built)
     return built
