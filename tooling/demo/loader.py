@@ -59,7 +59,7 @@ from marketplace.organisations.models import (
     ShopStatus,
     ShopStatusEvent,
 )
-from tooling.demo import data, logistics
+from tooling.demo import agency, data, logistics
 from tooling.demo.images import product_image
 
 DEMO_PASSWORD = "ruralmart-demo"
@@ -249,6 +249,8 @@ class _DemoLoader:
         self.load_selling_terms()
         self.say("Demo data: zone rates, village stations, shipments…")
         self.load_logistics()
+        self.say("Demo data: agency services (代办) against the provider sandbox…")
+        agency.load_agency(shops=self.shops, person=self.person)
         return logins
 
     def load_logistics(self) -> None:

@@ -52,6 +52,7 @@ WORKER_COMMAND = [
 
 SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "alipay_sandbox"]
 CARRIER_SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "carrier_sandbox"]
+AGENCY_SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "agency_sandbox"]
 
 
 def demo_banner(
@@ -124,6 +125,11 @@ class Command(BaseCommand):
         sandbox = self._start_sandbox() if sandbox_url else None
         carrier_url = _carrier_sandbox_url()
         carrier = self._start_carrier_sandbox() if carrier_url else None
+        # The agency providers' sandbox, unless every provider points at a real service.
+        agency = None
+        if any(p["url"] == settings.AGENCY_SANDBOX_URL for p in settings.AGENCY_PROVIDERS.values()):
+            self.stdout.write(f"Starting the local agency sandbox at {settings.AGENCY_SANDBOX_URL}…")
+            agency = subprocess.Popen(AGENCY_SANDBOX_COMMAND)
         self.stdout.write(
             demo_banner(
                 port=port,
@@ -151,6 +157,8 @@ class Command(BaseCommand):
                 self._stop_child(sandbox, "Alipay sandbox")
             if carrier is not None:
                 self._stop_child(carrier, "Carrier sandbox")
+            if agency is not None:
+                self._stop_child(agency, "Agency sandbox")
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         self.stdout.write("Starting a Celery worker…")
