@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from admin.scoping import Access, ReadOnlyMixin, Scope, ScopedModelAdmin
+from admin.scoping import Access, ReadOnlyMixin, Scope, ScopedModelAdmin, acting_user
 from marketplace.agency.models import (
     AgencyOrder,
     AgencyProvider,
@@ -87,7 +87,7 @@ class AgencyOrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
                 self,
                 request,
                 order.request_id,
-                lambda order=order: agency_order_refresh(order=order, user=request.user),  # type: ignore[arg-type]
+                lambda order=order: agency_order_refresh(order=order, user=acting_user(request)),
             )
 
 
@@ -140,13 +140,17 @@ class ReconciliationRunAdmin(ReadOnlyMixin, ScopedModelAdmin):
                 self,
                 request,
                 f"{run.business_day} {run.source}",
-                lambda run=run: reconciliation_run(day=run.business_day, source=run.source, user=request.user),  # type: ignore[arg-type]
+                lambda run=run: reconciliation_run(
+                    day=run.business_day, source=run.source, user=acting_user(request)
+                ),
             )
 
     @admin.action(description="Reconcile yesterday for every source")
     def run_yesterday(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         day = timezone.localdate() - timedelta(days=1)
-        _report(self, request, str(day), lambda: reconciliation_run(day=day, user=request.user))  # type: ignore[arg-type]
+        _report(
+            self, request, str(day), lambda: reconciliation_run(day=day, user=acting_user(request))
+        )
 
 
 @admin.register(ReconciliationItem)
@@ -168,5 +172,7 @@ class ReconciliationItemAdmin(ReadOnlyMixin, ScopedModelAdmin):
                 self,
                 request,
                 item.external_id,
-                lambda item=item: reconciliation_item_clear(item=item, user=request.user, note="cleared in the back office"),  # type: ignore[arg-type]
+                lambda item=item: reconciliation_item_clear(
+                    item=item, user=acting_user(request), note="cleared in the back office"
+                ),
             )

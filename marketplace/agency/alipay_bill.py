@@ -28,9 +28,9 @@ def alipay_bill_url(*, day: date) -> str:
     gateway = gateway_from_settings()
     # The payments adapter has no call for bills; its SDK client signs any open-API method,
     # and the adapter's error handling applies unchanged.
-    response = gateway._call(  # noqa: SLF001
+    response = gateway._call(
         BILL_METHOD,  # type: ignore[arg-type]
-        lambda: gateway._sdk.server_api(  # noqa: SLF001
+        lambda: gateway._sdk.server_api(
             BILL_METHOD, {"bill_type": "trade", "bill_date": day.isoformat()}
         ),
     )

@@ -39,6 +39,8 @@ _TICKET_FIELDS = [
     {"name": "date", "label": "出发日期", "kind": "date"},
 ]
 _CARD = {"name": "card_number", "label": "银行卡号", "kind": "card"}
+_ACREAGE = {"name": "acreage", "label": "亩数", "kind": "text", "max_length": 8}
+_WAYBILL = {"name": "waybill", "label": "运单号", "kind": "account", "pattern": r"^[0-9A-Z]{8,20}$"}
 
 
 def _phone(carrier: str) -> dict[str, Any]:
@@ -80,7 +82,11 @@ def _gov(code: str, name: str, description: str) -> dict[str, Any]:
         name,
         "GOVERNMENT",
         provider=None,
-        fields=[_NAME, _ID, {"name": "note", "label": "说明", "kind": "text", "required": False, "max_length": 200}],
+        fields=[
+            _NAME,
+            _ID,
+            {"name": "note", "label": "说明", "kind": "text", "required": False, "max_length": 200},
+        ],
         description=description,
     )
 
@@ -148,7 +154,7 @@ ITEMS: list[dict[str, Any]] = [
     _item("property-farmhouse", "农房财产保险", "COMMERCIAL_INSURANCE", provider="insurance",
           fields=[_NAME, _ID], amount=("20", "2000"), commission="0.05"),
     _item("crop-insurance", "种植业保险自缴部分", "COMMERCIAL_INSURANCE", provider="insurance",
-          fields=[_NAME, _ID, {"name": "acreage", "label": "亩数", "kind": "text", "max_length": 8}],
+          fields=[_NAME, _ID, _ACREAGE],
           amount=("5", "5000"), commission="0.03"),
     _item("accident-insurance", "意外伤害保险", "COMMERCIAL_INSURANCE", provider="insurance",
           fields=[_NAME, _ID], amount=("10", "500"), commission="0.08"),
@@ -165,8 +171,7 @@ ITEMS: list[dict[str, Any]] = [
           description="单卡单日限额、单站单日限额见设置"),
     # Parcels: recorded here, handed to the village station.
     _item("parcel-pickup", "快递代收", "PARCEL", provider=None,
-          fields=[{"name": "waybill", "label": "运单号", "kind": "account", "pattern": r"^[0-9A-Z]{8,20}$"},
-                  {"name": "phone", "label": "收件人手机", "kind": "phone"}]),
+          fields=[_WAYBILL, {"name": "phone", "label": "收件人手机", "kind": "phone"}]),
     _item("parcel-dispatch", "快递代寄", "PARCEL", provider=None,
           fields=[{"name": "phone", "label": "寄件人手机", "kind": "phone"},
                   {"name": "destination", "label": "寄往地址", "kind": "text", "max_length": 128}]),

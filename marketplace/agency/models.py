@@ -153,7 +153,9 @@ class AgencyOrder(models.Model):
     operator_note = models.TextField(blank=True)
     query_attempts = models.PositiveIntegerField(default=0)
     next_query_at = models.DateTimeField(null=True, blank=True)
-    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
@@ -215,7 +217,9 @@ class CashWithdrawal(models.Model):
     failure_reason = models.CharField(max_length=255, blank=True)
     query_attempts = models.PositiveIntegerField(default=0)
     next_query_at = models.DateTimeField(null=True, blank=True)
-    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
@@ -285,7 +289,9 @@ class TicketBooking(models.Model):
     status = models.CharField(max_length=16, choices=TicketStatus.choices)
     refund_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     refund_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)

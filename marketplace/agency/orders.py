@@ -92,8 +92,14 @@ def _check_payment_method(value: str) -> str:
     return value
 
 
-def _same_request(order: AgencyOrder, *, supermarket: RedSupermarket, item: ServiceItem, amount: Decimal) -> bool:
-    return order.supermarket_id == supermarket.pk and order.item_id == item.pk and order.amount == amount
+def _same_request(
+    order: AgencyOrder, *, supermarket: RedSupermarket, item: ServiceItem, amount: Decimal
+) -> bool:
+    return (
+        order.supermarket_id == supermarket.pk
+        and order.item_id == item.pk
+        and order.amount == amount
+    )
 
 
 def agency_order_create(
@@ -115,7 +121,7 @@ def agency_order_create(
     if item.flow in (ItemFlow.TICKET, ItemFlow.WITHDRAWAL):
         raise refuse(
             "item",
-            f"{item.name} is done with the {'ticket' if item.flow == ItemFlow.TICKET else 'cash withdrawal'} mutations.",
+            f"{item.name} has its own mutations (tickets, cash withdrawal).",
             AgencyErrorCode.WRONG_FLOW,
         )
     value = parse_amount(amount)
@@ -180,7 +186,8 @@ def _order_open(
                 # If this process dies before the provider answers, the sweep asks later.
                 next_query_at=None
                 if is_task
-                else timezone.now() + timedelta(seconds=2 * settings.AGENCY_PROVIDER_TIMEOUT_SECONDS + 5),
+                else timezone.now()
+                + timedelta(seconds=2 * settings.AGENCY_PROVIDER_TIMEOUT_SECONDS + 5),
             )
     except IntegrityError:
         # Another press with the same request id committed first: that one stands.
@@ -219,7 +226,9 @@ def _adapter(order: AgencyOrder, adapter: ProviderAdapter | None) -> ProviderAda
     return adapter_for(order.item.provider.code)
 
 
-def agency_order_submit(*, order: AgencyOrder, adapter: ProviderAdapter | None = None) -> AgencyOrder:
+def agency_order_submit(
+    *, order: AgencyOrder, adapter: ProviderAdapter | None = None
+) -> AgencyOrder:
     """Send a SUBMITTING order to its provider, once. Only the creator calls this."""
     provider = _adapter(order, adapter)
     try:
@@ -236,7 +245,9 @@ def agency_order_submit(*, order: AgencyOrder, adapter: ProviderAdapter | None =
         # The request may have arrived: from here on only a query may tell.
         return _mark_unknown(order_pk=order.pk, note=str(exc))
     if not result.accepted:
-        return agency_order_resolve(order_pk=order.pk, status=ProviderStatus.FAILED, reason=result.reason)
+        return agency_order_resolve(
+            order_pk=order.pk, status=ProviderStatus.FAILED, reason=result.reason
+        )
     if result.status in (ProviderStatus.SUCCESS, ProviderStatus.FAILED):
         return agency_order_resolve(
             order_pk=order.pk, status=result.status, provider_order_no=result.provider_order_no
@@ -278,12 +289,21 @@ def schedule_query(task_name: str, pk: int, *, countdown: timedelta) -> None:
 
 
 def agency_order_resolve(
-    *, order_pk: int, status: str, provider_order_no: str = "", reason: str = "", actor: User | None = None
+    *,
+    order_pk: int,
+    status: str,
+    provider_order_no: str = "",
+    reason: str = "",
+    actor: User | None = None,
 ) -> AgencyOrder:
     """Settle an open order to SUCCESS or FAILED (refunding the villager). Idempotent: an
     order already settled is returned unchanged, whoever asks and however often."""
     with transaction.atomic():
-        order = AgencyOrder.objects.select_for_update().select_related("item", "supermarket__shop__village").get(pk=order_pk)
+        order = (
+            AgencyOrder.objects.select_for_update()
+            .select_related("item", "supermarket__shop__village")
+            .get(pk=order_pk)
+        )
         if order.status not in RESOLVABLE:
             return order
         now = timezone.now()
@@ -296,7 +316,15 @@ def agency_order_resolve(
             order.failure_reason = (reason or "failed at the provider")[:255]
             _refund_to_villager(order=order, actor=actor or order.operator)
         order.resolved_at, order.next_query_at = now, None
-        order.save(update_fields=["status", "provider_order_no", "failure_reason", "resolved_at", "next_query_at"])
+        order.save(
+            update_fields=[
+                "status",
+                "provider_order_no",
+                "failure_reason",
+                "resolved_at",
+                "next_query_at",
+            ]
+        )
         return order
 
 
@@ -309,7 +337,14 @@ def _refund_to_villager(*, order: AgencyOrder, actor: User) -> None:
         supermarket=order.supermarket,
         kind=ReceiptKind.AGENCY_REFUND,
         reference=f"agency-order:{order.pk}",
-        lines=[{"name": f"退款 {order.item.name}", "quantity": 1, "unit_price": str(total), "amount": str(total)}],
+        lines=[
+            {
+                "name": f"退款 {order.item.name}",
+                "quantity": 1,
+                "unit_price": str(total),
+                "amount": str(total),
+            }
+        ],
         total=total,
         payment_method=order.payment_method,
         operator=actor,
@@ -329,9 +364,19 @@ def agency_order_query(*, order_pk: int, adapter: ProviderAdapter | None = None)
         logger.info("query of %s failed: %s", order.request_id, exc)
         result = None
     if result is not None and result.status == ProviderStatus.SUCCESS:
-        return agency_order_resolve(order_pk=order.pk, status=ProviderStatus.SUCCESS, provider_order_no=result.provider_order_no)
-    if result is not None and result.status in (ProviderStatus.FAILED, ProviderStatus.REJECTED, ProviderStatus.NOT_FOUND):
-        reason = result.reason or ("never reached the provider" if result.status == ProviderStatus.NOT_FOUND else "")
+        return agency_order_resolve(
+            order_pk=order.pk,
+            status=ProviderStatus.SUCCESS,
+            provider_order_no=result.provider_order_no,
+        )
+    if result is not None and result.status in (
+        ProviderStatus.FAILED,
+        ProviderStatus.REJECTED,
+        ProviderStatus.NOT_FOUND,
+    ):
+        reason = result.reason or (
+            "never reached the provider" if result.status == ProviderStatus.NOT_FOUND else ""
+        )
         return agency_order_resolve(order_pk=order.pk, status=ProviderStatus.FAILED, reason=reason)
     return _query_again_later(order_pk=order.pk)
 
@@ -346,12 +391,16 @@ def _query_again_later(*, order_pk: int) -> AgencyOrder:
             order.status, order.next_query_at = OrderStatus.MANUAL_REVIEW, None
         else:
             order.next_query_at = timezone.now() + query_backoff(order.query_attempts)
-            schedule_query(QUERY_ORDER_TASK, order.pk, countdown=query_backoff(order.query_attempts))
+            schedule_query(
+                QUERY_ORDER_TASK, order.pk, countdown=query_backoff(order.query_attempts)
+            )
         order.save(update_fields=["status", "query_attempts", "next_query_at"])
         return order
 
 
-def agency_order_refresh(*, order: AgencyOrder, user: User, adapter: ProviderAdapter | None = None) -> AgencyOrder:
+def agency_order_refresh(
+    *, order: AgencyOrder, user: User, adapter: ProviderAdapter | None = None
+) -> AgencyOrder:
     """The operator's "check again" button: query an open order now."""
     require_operator(user=user, supermarket=order.supermarket)
     return agency_order_query(order_pk=order.pk, adapter=adapter)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Protocol
 
 from django.db import transaction
@@ -116,16 +117,16 @@ class ProviderStatementSource:
             issued_at__gte=start,
             issued_at__lt=end,
         )
-        for row in tickets.values("request_id", "price", "status", "supermarket_id"):
-            status = SETTLED if row["status"] == TicketStatus.ISSUED else row["status"]
-            found[row["request_id"]] = Record(
-                row["request_id"], row["price"], status, row["supermarket_id"]
+        for ticket in tickets.values("request_id", "price", "status", "supermarket_id"):
+            status = SETTLED if ticket["status"] == TicketStatus.ISSUED else ticket["status"]
+            found[ticket["request_id"]] = Record(
+                ticket["request_id"], ticket["price"], status, ticket["supermarket_id"]
             )
         return found
 
 
 for _code in ("utility", "telecom", "insurance", "tickets", "acquirer"):
-    register_record_source(f"provider:{_code}", lambda code=_code: ProviderStatementSource(code))
+    register_record_source(f"provider:{_code}", partial(ProviderStatementSource, _code))
 
 
 def _compare(
@@ -150,7 +151,9 @@ def _check_may_run(*, user: User | None, supermarket: RedSupermarket | None) -> 
         return  # the beat task
     scopes = role_scopes(user)
     if supermarket is not None:
-        allowed = can_operate_supermarket(user=user, supermarket=supermarket) or scopes.is_platform_admin
+        allowed = (
+            can_operate_supermarket(user=user, supermarket=supermarket) or scopes.is_platform_admin
+        )
     else:
         allowed = scopes.is_platform_admin or bool(scopes.overseen_township_ids)
     if not allowed:
@@ -172,10 +175,10 @@ def reconciliation_run(
     names = [source] if source else sorted(RECORD_SOURCES)
     unknown = [name for name in names if name not in RECORD_SOURCES]
     if unknown:
-        raise refuse("provider", f"There is no record source {unknown[0]!r}.", AgencyErrorCode.NOT_FOUND)
-    return [
-        _run_one(day=day, name=name, user=user, supermarket=supermarket) for name in names
-    ]
+        raise refuse(
+            "provider", f"There is no record source {unknown[0]!r}.", AgencyErrorCode.NOT_FOUND
+        )
+    return [_run_one(day=day, name=name, user=user, supermarket=supermarket) for name in names]
 
 
 def _run_one(
@@ -191,7 +194,9 @@ def _run_one(
     ours = source.ours(day=day)
     flagged = _compare(theirs, ours)
     if supermarket is not None:
-        flagged = [row for row in flagged if row[2] is not None and row[2].supermarket_id == supermarket.pk]
+        flagged = [
+            row for row in flagged if row[2] is not None and row[2].supermarket_id == supermarket.pk
+        ]
     with transaction.atomic():
         run = ReconciliationRun.objects.create(
             business_day=day,
@@ -242,13 +247,23 @@ def reconciliation_items_visible_to(*, user: User | None) -> QuerySet[Reconcilia
 
 
 @transaction.atomic
-def reconciliation_item_clear(*, item: ReconciliationItem, user: User, note: str = "") -> ReconciliationItem:
+def reconciliation_item_clear(
+    *, item: ReconciliationItem, user: User, note: str = ""
+) -> ReconciliationItem:
     """Mark a difference explained. The supermarket's operator clears its own; officers
     and admins clear any they can see."""
     scopes = role_scopes(user)
-    operated = supermarkets_operated_by(user=user).filter(pk=item.supermarket_id).exists()
-    may = operated or scopes.is_platform_admin or (
-        reconciliation_items_visible_to(user=user).filter(pk=item.pk).exists() and scopes.is_bureau_officer
+    operated = (
+        item.supermarket_id is not None
+        and supermarkets_operated_by(user=user).filter(pk=item.supermarket_id).exists()
+    )
+    may = (
+        operated
+        or scopes.is_platform_admin
+        or (
+            reconciliation_items_visible_to(user=user).filter(pk=item.pk).exists()
+            and scopes.is_bureau_officer
+        )
     )
     if not may:
         raise PermissionRefused("You may not clear this reconciliation item.")

@@ -53,7 +53,9 @@ def _adapter(item: ServiceItem, adapter: TicketAdapter | None) -> TicketAdapter:
 
 
 def _unavailable(exc: Exception) -> Exception:
-    return refuse(None, f"The ticket provider did not answer: {exc}", AgencyErrorCode.PROVIDER_UNAVAILABLE)
+    return refuse(
+        None, f"The ticket provider did not answer: {exc}", AgencyErrorCode.PROVIDER_UNAVAILABLE
+    )
 
 
 def ticket_search(
@@ -72,9 +74,15 @@ def ticket_search(
     if day < timezone.localdate():
         raise refuse("date", f"{day} is in the past.", AgencyErrorCode.DATE_IN_PAST)
     if not origin.strip() or not destination.strip():
-        raise refuse("origin" if not origin.strip() else "destination", "Where from and where to?", AgencyErrorCode.REQUIRED)
+        raise refuse(
+            "origin" if not origin.strip() else "destination",
+            "Where from and where to?",
+            AgencyErrorCode.REQUIRED,
+        )
     try:
-        trips = _adapter(item, adapter).search(mode=_MODES[item.code], origin=origin.strip(), destination=destination.strip(), day=day)
+        trips = _adapter(item, adapter).search(
+            mode=_MODES[item.code], origin=origin.strip(), destination=destination.strip(), day=day
+        )
     except (ProviderTimeout, ProviderError) as exc:
         raise _unavailable(exc) from None
     now = timezone.now()
@@ -107,19 +115,31 @@ def ticket_book(
         return existing
     name = passenger_name.strip()
     if not name or len(name) > 32:
-        raise refuse("passenger_name", "The passenger's name is required.", AgencyErrorCode.REQUIRED)
+        raise refuse(
+            "passenger_name", "The passenger's name is required.", AgencyErrorCode.REQUIRED
+        )
     id_number = passenger_id_number.strip().upper()
     if not id_number_is_valid(id_number):
-        raise refuse("passenger_id_number", "The ID number's check character or birth date is wrong.", AgencyErrorCode.INVALID_ID_NUMBER)
+        raise refuse(
+            "passenger_id_number",
+            "The ID number's check character or birth date is wrong.",
+            AgencyErrorCode.INVALID_ID_NUMBER,
+        )
     try:
-        hold = _adapter(item, adapter).hold(request_id=request_id, trip_id=trip_id, passenger_name=name, id_number=id_number)
+        hold = _adapter(item, adapter).hold(
+            request_id=request_id, trip_id=trip_id, passenger_name=name, id_number=id_number
+        )
     except ProviderTimeout as exc:
         raise _unavailable(exc) from None
     except ProviderError as exc:
         if "DEPARTED" in exc.message:
-            raise refuse("trip_id", "That trip has left already.", AgencyErrorCode.DATE_IN_PAST) from None
+            raise refuse(
+                "trip_id", "That trip has left already.", AgencyErrorCode.DATE_IN_PAST
+            ) from None
         if "NO_SEATS" in exc.message:
-            raise refuse("trip_id", "No seats are left on that trip.", AgencyErrorCode.NO_SEATS) from None
+            raise refuse(
+                "trip_id", "No seats are left on that trip.", AgencyErrorCode.NO_SEATS
+            ) from None
         raise refuse("trip_id", exc.message, AgencyErrorCode.PROVIDER_REJECTED) from None
     departure = datetime.fromisoformat(hold.trip.departure_at)
     if departure <= timezone.now():
@@ -149,27 +169,45 @@ def ticket_book(
         return TicketBooking.objects.get(booking_no=hold.booking_no)
 
 
-def ticket_issue(*, booking: TicketBooking, operator: User, adapter: TicketAdapter | None = None) -> TicketBooking:
+def ticket_issue(
+    *, booking: TicketBooking, operator: User, adapter: TicketAdapter | None = None
+) -> TicketBooking:
     """The villager pays price + fee in cash; the provider issues the held seat."""
     require_operator(user=operator, supermarket=booking.supermarket)
     if booking.status == TicketStatus.ISSUED:
         return booking
     if booking.status != TicketStatus.HELD:
-        raise refuse("id", f"The booking is {booking.get_status_display()}.", AgencyErrorCode.INVALID_STATUS)
+        raise refuse(
+            "id", f"The booking is {booking.get_status_display()}.", AgencyErrorCode.INVALID_STATUS
+        )
     if booking.departure_at <= timezone.now():
         raise refuse("id", "That trip has left already.", AgencyErrorCode.DATE_IN_PAST)
     try:
-        result = _adapter(booking.item, adapter).issue(request_id=booking.request_id, booking_no=booking.booking_no)
+        result = _adapter(booking.item, adapter).issue(
+            request_id=booking.request_id, booking_no=booking.booking_no
+        )
     except (ProviderTimeout, ProviderError) as exc:
         # Nothing is posted yet; issuing the same hold again is safe, so the operator retries.
         raise _unavailable(exc) from None
     if not result.accepted:
-        raise refuse("id", result.reason or "The provider refused to issue.", AgencyErrorCode.PROVIDER_REJECTED)
+        raise refuse(
+            "id",
+            result.reason or "The provider refused to issue.",
+            AgencyErrorCode.PROVIDER_REJECTED,
+        )
     with transaction.atomic():
-        locked = TicketBooking.objects.select_for_update().select_related("item", "supermarket__shop__village").get(pk=booking.pk)
+        locked = (
+            TicketBooking.objects.select_for_update()
+            .select_related("item", "supermarket__shop__village")
+            .get(pk=booking.pk)
+        )
         if locked.status != TicketStatus.HELD:
             return locked
-        locked.status, locked.ticket_no, locked.issued_at = TicketStatus.ISSUED, result.provider_order_no, timezone.now()
+        locked.status, locked.ticket_no, locked.issued_at = (
+            TicketStatus.ISSUED,
+            result.provider_order_no,
+            timezone.now(),
+        )
         locked.save(update_fields=["status", "ticket_no", "issued_at"])
         post_cash_payment(
             key=f"agency-ticket:{locked.pk}",
@@ -181,10 +219,23 @@ def ticket_issue(*, booking: TicketBooking, operator: User, adapter: TicketAdapt
             actor=operator,
         )
         lines = [
-            {"name": f"{locked.item.name} {locked.origin}→{locked.destination} {timezone.localtime(locked.departure_at):%m-%d %H:%M}", "quantity": 1, "unit_price": str(locked.price), "amount": str(locked.price)},
+            {
+                "name": f"{locked.item.name} {locked.origin}→{locked.destination} "
+                f"{timezone.localtime(locked.departure_at):%m-%d %H:%M}",
+                "quantity": 1,
+                "unit_price": str(locked.price),
+                "amount": str(locked.price),
+            },
         ]
         if locked.fee:
-            lines.append({"name": "手续费", "quantity": 1, "unit_price": str(locked.fee), "amount": str(locked.fee)})
+            lines.append(
+                {
+                    "name": "手续费",
+                    "quantity": 1,
+                    "unit_price": str(locked.fee),
+                    "amount": str(locked.fee),
+                }
+            )
         receipt_issue(
             supermarket=locked.supermarket,
             kind=ReceiptKind.AGENCY_ORDER,
@@ -198,14 +249,18 @@ def ticket_issue(*, booking: TicketBooking, operator: User, adapter: TicketAdapt
         return locked
 
 
-def ticket_refund(*, booking: TicketBooking, operator: User, adapter: TicketAdapter | None = None) -> TicketBooking:
+def ticket_refund(
+    *, booking: TicketBooking, operator: User, adapter: TicketAdapter | None = None
+) -> TicketBooking:
     require_operator(user=operator, supermarket=booking.supermarket)
     if booking.status == TicketStatus.REFUNDED:
         return booking
     if booking.status != TicketStatus.ISSUED:
         raise refuse("id", "Only an issued ticket can be refunded.", AgencyErrorCode.INVALID_STATUS)
     if booking.departure_at <= timezone.now():
-        raise refuse("id", "The trip has left: no refund after departure.", AgencyErrorCode.NOT_REFUNDABLE)
+        raise refuse(
+            "id", "The trip has left: no refund after departure.", AgencyErrorCode.NOT_REFUNDABLE
+        )
     try:
         refund = _adapter(booking.item, adapter).refund_ticket(booking_no=booking.booking_no)
     except ProviderTimeout as exc:
@@ -213,7 +268,11 @@ def ticket_refund(*, booking: TicketBooking, operator: User, adapter: TicketAdap
     except ProviderError as exc:
         raise refuse("id", exc.message, AgencyErrorCode.NOT_REFUNDABLE) from None
     with transaction.atomic():
-        locked = TicketBooking.objects.select_for_update().select_related("item", "supermarket__shop__village").get(pk=booking.pk)
+        locked = (
+            TicketBooking.objects.select_for_update()
+            .select_related("item", "supermarket__shop__village")
+            .get(pk=booking.pk)
+        )
         if locked.status != TicketStatus.ISSUED:
             return locked
         locked.status, locked.refunded_at = TicketStatus.REFUNDED, timezone.now()
@@ -231,8 +290,18 @@ def ticket_refund(*, booking: TicketBooking, operator: User, adapter: TicketAdap
             kind=ReceiptKind.AGENCY_REFUND,
             reference=f"agency-ticket:{locked.pk}",
             lines=[
-                {"name": f"退票 {locked.origin}→{locked.destination}", "quantity": 1, "unit_price": str(locked.price), "amount": str(locked.price)},
-                {"name": "退票手续费", "quantity": 1, "unit_price": str(-refund.refund_fee), "amount": str(-refund.refund_fee)},
+                {
+                    "name": f"退票 {locked.origin}→{locked.destination}",
+                    "quantity": 1,
+                    "unit_price": str(locked.price),
+                    "amount": str(locked.price),
+                },
+                {
+                    "name": "退票手续费",
+                    "quantity": 1,
+                    "unit_price": str(-refund.refund_fee),
+                    "amount": str(-refund.refund_fee),
+                },
             ],
             total=refund.refund_amount,
             payment_method="CASH",

@@ -28,7 +28,9 @@ CARRIER_PREFIXES: dict[str, tuple[str, ...]] = {
         "134", "135", "136", "137", "138", "139", "147", "150", "151", "152", "157", "158",
         "159", "172", "178", "182", "183", "184", "187", "188", "195", "197", "198",
     ),
-    "CUCC": ("130", "131", "132", "145", "155", "156", "166", "171", "175", "176", "185", "186", "196"),
+    "CUCC": (
+        "130", "131", "132", "145", "155", "156", "166", "171", "175", "176", "185", "186", "196",
+    ),
     "CTCC": ("133", "149", "153", "173", "177", "180", "181", "189", "190", "191", "193", "199"),
 }  # fmt: skip
 
@@ -128,7 +130,9 @@ def _check_one(spec: Mapping[str, Any], value: str) -> str:
     if kind == "account":
         if not re.fullmatch(spec["pattern"], value):
             raise refuse(
-                field, f"{label} {value!r} is not in the right format.", AgencyErrorCode.INVALID_ACCOUNT
+                field,
+                f"{label} {value!r} is not in the right format.",
+                AgencyErrorCode.INVALID_ACCOUNT,
             )
     elif kind == "phone":
         carriers = spec.get("carriers") or list(CARRIER_PREFIXES)
@@ -145,28 +149,37 @@ def _check_one(spec: Mapping[str, Any], value: str) -> str:
         today = timezone.localdate()
         if match is None or (int(match[1]), int(match[2])) > (today.year, today.month):
             raise refuse(
-                field, f"{value!r} is not a past or current month (YYYYMM).", AgencyErrorCode.INVALID_PERIOD
+                field,
+                f"{value!r} is not a past or current month (YYYYMM).",
+                AgencyErrorCode.INVALID_PERIOD,
             )
     elif kind == "id_number":
         value = value.upper()
         if not id_number_is_valid(value):
             raise refuse(
-                field, "The ID number's check character or birth date is wrong.", AgencyErrorCode.INVALID_ID_NUMBER
+                field,
+                "The ID number's check character or birth date is wrong.",
+                AgencyErrorCode.INVALID_ID_NUMBER,
             )
     elif kind == "card":
         value = value.replace(" ", "")
         if not luhn_is_valid(value):
-            raise refuse(field, "That bank card number fails its check digit.", AgencyErrorCode.INVALID_ACCOUNT)
+            raise refuse(
+                field,
+                "That bank card number fails its check digit.",
+                AgencyErrorCode.INVALID_ACCOUNT,
+            )
     elif kind == "date":
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise refuse(field, f"{value!r} is not a date (YYYY-MM-DD).", AgencyErrorCode.INVALID_FIELD) from None
+            raise refuse(
+                field, f"{value!r} is not a date (YYYY-MM-DD).", AgencyErrorCode.INVALID_FIELD
+            ) from None
         if day < timezone.localdate():
             raise refuse(field, f"{day} is in the past.", AgencyErrorCode.DATE_IN_PAST)
-    elif kind == "text":
-        if len(value) > int(spec.get("max_length", 64)):
-            raise refuse(field, f"{label} is too long.", AgencyErrorCode.INVALID_FIELD)
+    elif kind == "text" and len(value) > int(spec.get("max_length", 64)):
+        raise refuse(field, f"{label} is too long.", AgencyErrorCode.INVALID_FIELD)
     return value
 
 
@@ -175,19 +188,27 @@ def check_fields(*, item: ServiceItem, raw: Any) -> dict[str, str]:
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        raise refuse("fields", "Fields must be an object of name: value.", AgencyErrorCode.INVALID_FIELD)
+        raise refuse(
+            "fields", "Fields must be an object of name: value.", AgencyErrorCode.INVALID_FIELD
+        )
     specs = {spec["name"]: spec for spec in item.input_fields}
     unknown = sorted(set(raw) - set(specs))
     if unknown:
         raise refuse(
-            f"fields.{unknown[0]}", f"{item.name} has no field {unknown[0]!r}.", AgencyErrorCode.INVALID_FIELD
+            f"fields.{unknown[0]}",
+            f"{item.name} has no field {unknown[0]!r}.",
+            AgencyErrorCode.INVALID_FIELD,
         )
     cleaned: dict[str, str] = {}
     for name, spec in specs.items():
         value = _text(raw.get(name), name=name)
         if not value:
             if spec.get("required", True):
-                raise refuse(f"fields.{name}", f"{spec.get('label', name)} is required.", AgencyErrorCode.REQUIRED)
+                raise refuse(
+                    f"fields.{name}",
+                    f"{spec.get('label', name)} is required.",
+                    AgencyErrorCode.REQUIRED,
+                )
             continue
         cleaned[name] = _check_one(spec, value)
     return cleaned

@@ -63,9 +63,9 @@ def _limit(name: str) -> Decimal:
 
 
 def _counted(**filters: Any) -> Decimal:
-    total = CashWithdrawal.objects.filter(status__in=LIMIT_COUNTING_WITHDRAWALS, **filters).aggregate(
-        t=Sum("amount")
-    )["t"]
+    total = CashWithdrawal.objects.filter(
+        status__in=LIMIT_COUNTING_WITHDRAWALS, **filters
+    ).aggregate(t=Sum("amount"))["t"]
     return total or Decimal("0.00")
 
 
@@ -89,25 +89,46 @@ def cash_withdrawal_create(
     if item.flow != ItemFlow.WITHDRAWAL:
         raise refuse("item", "The withdrawal item is misconfigured.", AgencyErrorCode.WRONG_FLOW)
     if not luhn_is_valid(card):
-        raise refuse("card_number", "That bank card number fails its check digit.", AgencyErrorCode.INVALID_ACCOUNT)
+        raise refuse(
+            "card_number",
+            "That bank card number fails its check digit.",
+            AgencyErrorCode.INVALID_ACCOUNT,
+        )
     check_amount(item=item, amount=value)
     withdrawal, created = _withdrawal_open(
-        supermarket=supermarket, operator=operator, request_id=request_id, card=card, amount=value, item=item
+        supermarket=supermarket,
+        operator=operator,
+        request_id=request_id,
+        card=card,
+        amount=value,
+        item=item,
     )
     if not created:
         return _same_or_refuse(withdrawal, supermarket=supermarket, card=card, amount=value)
     return _submit(withdrawal=withdrawal, adapter=adapter)
 
 
-def _same_or_refuse(withdrawal: CashWithdrawal, *, supermarket: RedSupermarket, card: str, amount: Decimal) -> CashWithdrawal:
-    if (withdrawal.supermarket_id, withdrawal.card_number, withdrawal.amount) != (supermarket.pk, card, amount):
+def _same_or_refuse(
+    withdrawal: CashWithdrawal, *, supermarket: RedSupermarket, card: str, amount: Decimal
+) -> CashWithdrawal:
+    if (withdrawal.supermarket_id, withdrawal.card_number, withdrawal.amount) != (
+        supermarket.pk,
+        card,
+        amount,
+    ):
         raise refuse_reused("withdrawal")
     return withdrawal
 
 
 @transaction.atomic
 def _withdrawal_open(
-    *, supermarket: RedSupermarket, operator: User, request_id: str, card: str, amount: Decimal, item: Any
+    *,
+    supermarket: RedSupermarket,
+    operator: User,
+    request_id: str,
+    card: str,
+    amount: Decimal,
+    item: Any,
 ) -> tuple[CashWithdrawal, bool]:
     day = timezone.localdate()
     WithdrawalCardDay.objects.get_or_create(card_number=card, business_day=day)
@@ -134,7 +155,9 @@ def _withdrawal_open(
     cash = till_balance(supermarket=supermarket)
     if cash < amount:
         raise refuse(
-            "amount", f"The till holds {cash} yuan, not enough for {amount}.", AgencyErrorCode.NOT_ENOUGH_CASH
+            "amount",
+            f"The till holds {cash} yuan, not enough for {amount}.",
+            AgencyErrorCode.NOT_ENOUGH_CASH,
         )
     try:
         with transaction.atomic():
@@ -181,10 +204,14 @@ def _submit(*, withdrawal: CashWithdrawal, adapter: ProviderAdapter | None) -> C
     except (ProviderTimeout, ProviderError) as exc:
         return _mark_unknown(withdrawal_pk=withdrawal.pk, note=str(exc))
     if not result.accepted:
-        return cash_withdrawal_resolve(withdrawal_pk=withdrawal.pk, status=ProviderStatus.FAILED, reason=result.reason)
+        return cash_withdrawal_resolve(
+            withdrawal_pk=withdrawal.pk, status=ProviderStatus.FAILED, reason=result.reason
+        )
     if result.status in (ProviderStatus.SUCCESS, ProviderStatus.FAILED):
         return cash_withdrawal_resolve(
-            withdrawal_pk=withdrawal.pk, status=result.status, provider_order_no=result.provider_order_no
+            withdrawal_pk=withdrawal.pk,
+            status=result.status,
+            provider_order_no=result.provider_order_no,
         )
     return _mark_unknown(withdrawal_pk=withdrawal.pk, note="accepted, result pending")
 
@@ -207,7 +234,11 @@ def cash_withdrawal_resolve(
     """SUCCESS: the cash goes out with a receipt. FAILED: the till posting is reversed.
     Settled withdrawals are returned unchanged (callbacks and queries may repeat)."""
     with transaction.atomic():
-        withdrawal = CashWithdrawal.objects.select_for_update().select_related("supermarket").get(pk=withdrawal_pk)
+        withdrawal = (
+            CashWithdrawal.objects.select_for_update()
+            .select_related("supermarket")
+            .get(pk=withdrawal_pk)
+        )
         if withdrawal.status not in (*OPEN_WITHDRAWALS, WithdrawalStatus.MANUAL_REVIEW):
             return withdrawal
         if provider_order_no:
@@ -229,18 +260,35 @@ def cash_withdrawal_resolve(
                 total=withdrawal.amount,
                 payment_method="CARD",
                 operator=withdrawal.operator,
-                payment_details={"card": withdrawal.card_masked, "provider_order_no": withdrawal.provider_order_no},
+                payment_details={
+                    "card": withdrawal.card_masked,
+                    "provider_order_no": withdrawal.provider_order_no,
+                },
             )
         else:
             withdrawal.status = WithdrawalStatus.FAILED
             withdrawal.failure_reason = (reason or "declined")[:255]
-            reverse_posting(key=withdrawal_key(withdrawal), memo=f"Declined {withdrawal.request_id}", actor=withdrawal.operator)
+            reverse_posting(
+                key=withdrawal_key(withdrawal),
+                memo=f"Declined {withdrawal.request_id}",
+                actor=withdrawal.operator,
+            )
         withdrawal.resolved_at, withdrawal.next_query_at = timezone.now(), None
-        withdrawal.save(update_fields=["status", "provider_order_no", "failure_reason", "resolved_at", "next_query_at"])
+        withdrawal.save(
+            update_fields=[
+                "status",
+                "provider_order_no",
+                "failure_reason",
+                "resolved_at",
+                "next_query_at",
+            ]
+        )
         return withdrawal
 
 
-def cash_withdrawal_query(*, withdrawal_pk: int, adapter: ProviderAdapter | None = None) -> CashWithdrawal:
+def cash_withdrawal_query(
+    *, withdrawal_pk: int, adapter: ProviderAdapter | None = None
+) -> CashWithdrawal:
     withdrawal = CashWithdrawal.objects.get(pk=withdrawal_pk)
     if withdrawal.status not in OPEN_WITHDRAWALS:
         return withdrawal
@@ -249,9 +297,21 @@ def cash_withdrawal_query(*, withdrawal_pk: int, adapter: ProviderAdapter | None
     except (ProviderTimeout, ProviderError):
         result = None
     if result is not None and result.status == ProviderStatus.SUCCESS:
-        return cash_withdrawal_resolve(withdrawal_pk=withdrawal.pk, status=result.status, provider_order_no=result.provider_order_no)
-    if result is not None and result.status in (ProviderStatus.FAILED, ProviderStatus.REJECTED, ProviderStatus.NOT_FOUND):
-        return cash_withdrawal_resolve(withdrawal_pk=withdrawal.pk, status=ProviderStatus.FAILED, reason=result.reason or result.status)
+        return cash_withdrawal_resolve(
+            withdrawal_pk=withdrawal.pk,
+            status=result.status,
+            provider_order_no=result.provider_order_no,
+        )
+    if result is not None and result.status in (
+        ProviderStatus.FAILED,
+        ProviderStatus.REJECTED,
+        ProviderStatus.NOT_FOUND,
+    ):
+        return cash_withdrawal_resolve(
+            withdrawal_pk=withdrawal.pk,
+            status=ProviderStatus.FAILED,
+            reason=result.reason or result.status,
+        )
     with transaction.atomic():
         locked = CashWithdrawal.objects.select_for_update().get(pk=withdrawal.pk)
         if locked.status in OPEN_WITHDRAWALS:
@@ -260,14 +320,18 @@ def cash_withdrawal_query(*, withdrawal_pk: int, adapter: ProviderAdapter | None
                 locked.status, locked.next_query_at = WithdrawalStatus.MANUAL_REVIEW, None
             else:
                 locked.next_query_at = timezone.now() + query_backoff(locked.query_attempts)
-                schedule_query(QUERY_WITHDRAWAL_TASK, locked.pk, countdown=query_backoff(locked.query_attempts))
+                schedule_query(
+                    QUERY_WITHDRAWAL_TASK, locked.pk, countdown=query_backoff(locked.query_attempts)
+                )
             locked.save(update_fields=["status", "query_attempts", "next_query_at"])
         return locked
 
 
 def open_withdrawals_due() -> list[int]:
     return list(
-        CashWithdrawal.objects.filter(status__in=OPEN_WITHDRAWALS, next_query_at__lte=timezone.now())
+        CashWithdrawal.objects.filter(
+            status__in=OPEN_WITHDRAWALS, next_query_at__lte=timezone.now()
+        )
         .order_by("next_query_at")
         .values_list("pk", flat=True)[:200]
     )

@@ -71,7 +71,9 @@ def _pk(global_id: str, *, type_name: str, field: str) -> int:
 def supermarket_from_id(info: Any, global_id: str, *, field: str = "supermarket") -> RedSupermarket:
     pk = _pk(global_id, type_name="RedSupermarket", field=field)
     supermarket = supermarket_get(supermarket_id=pk)
-    if supermarket is None or not can_view_supermarket(user=info.context.user, supermarket=supermarket):
+    if supermarket is None or not can_view_supermarket(
+        user=info.context.user, supermarket=supermarket
+    ):
         # The same answer for "none" and "not yours": existence is not told to outsiders.
         raise PermissionDenied("You do not work at that Red Supermarket.")
     return supermarket
@@ -262,14 +264,21 @@ class TicketIssue(AgencyMutation):
         id = graphene.ID(required=True, description="The TicketBooking.")
 
     class Meta:
-        description = "Ruralmart extension: take the cash and have the provider issue the held seat."
+        description = (
+            "Ruralmart extension: take the cash and have the provider issue the held seat."
+        )
 
     ticket_booking = graphene.Field(TicketBooking)
     errors = graphene.List(graphene.NonNull(AgencyError), required=True)
 
     @classmethod
     def perform(cls, info: Any, id: str) -> TicketIssue:
-        booking = _row_in_scope(info, TicketBookingModel.objects.select_related("item__provider"), id, type_name="TicketBooking")
+        booking = _row_in_scope(
+            info,
+            TicketBookingModel.objects.select_related("item__provider"),
+            id,
+            type_name="TicketBooking",
+        )
         return cls(ticket_booking=tickets.ticket_issue(booking=booking, operator=info.context.user))
 
 
@@ -285,15 +294,24 @@ class TicketRefund(AgencyMutation):
 
     @classmethod
     def perform(cls, info: Any, id: str) -> TicketRefund:
-        booking = _row_in_scope(info, TicketBookingModel.objects.select_related("item__provider"), id, type_name="TicketBooking")
-        return cls(ticket_booking=tickets.ticket_refund(booking=booking, operator=info.context.user))
+        booking = _row_in_scope(
+            info,
+            TicketBookingModel.objects.select_related("item__provider"),
+            id,
+            type_name="TicketBooking",
+        )
+        return cls(
+            ticket_booking=tickets.ticket_refund(booking=booking, operator=info.context.user)
+        )
 
 
 class ReconciliationRunMutation(AgencyMutation):
     class Arguments:
         date = graphene.Date(required=True)
         supermarket = graphene.ID(description="Keep only this supermarket's differences.")
-        provider = graphene.String(description='One source, e.g. "provider:utility" or "alipay:trade".')
+        provider = graphene.String(
+            description='One source, e.g. "provider:utility" or "alipay:trade".'
+        )
 
     class Meta:
         name = "ReconciliationRun"
@@ -329,6 +347,10 @@ class ReconciliationItemClear(AgencyMutation):
 
     @classmethod
     def perform(cls, info: Any, id: str, note: str = "") -> ReconciliationItemClear:
-        item = _row_in_scope(info, ReconciliationItemModel.objects, id, type_name="ReconciliationItem")
-        cleared = reconciliation.reconciliation_item_clear(item=item, user=info.context.user, note=note)
+        item = _row_in_scope(
+            info, ReconciliationItemModel.objects, id, type_name="ReconciliationItem"
+        )
+        cleared = reconciliation.reconciliation_item_clear(
+            item=item, user=info.context.user, note=note
+        )
         return cls(reconciliation_item=cleared)

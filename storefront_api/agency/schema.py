@@ -77,10 +77,15 @@ class AgencyQueries(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_agency_service_items(root: Any, info: Any, category: Any = None, **page: Any) -> Any:
+    def resolve_agency_service_items(
+        root: Any, info: Any, category: Any = None, **page: Any
+    ) -> Any:
         items = service_items(category=_value(category))
         return paginate(
-            items, AgencyServiceItemCountableConnection, connection_name="agencyServiceItems", **page
+            items,
+            AgencyServiceItemCountableConnection,
+            connection_name="agencyServiceItems",
+            **page,
         )
 
     @staticmethod
@@ -104,7 +109,9 @@ class AgencyQueries(graphene.ObjectType):
             orders = orders.filter(supermarket=supermarket_from_id(info, supermarket))
         if status is not None:
             orders = orders.filter(status=_value(status))
-        return paginate(orders, AgencyOrderCountableConnection, connection_name="agencyOrders", **page)
+        return paginate(
+            orders, AgencyOrderCountableConnection, connection_name="agencyOrders", **page
+        )
 
     @staticmethod
     def resolve_ticket_search(
@@ -125,7 +132,9 @@ class AgencyQueries(graphene.ObjectType):
             raise PermissionDenied(exc.message) from None
         except ValidationError as exc:
             field, error = next(validation_entries(exc))
-            raise ApiError(error_message(error), code=str(error.code).upper(), field=field) from None
+            raise ApiError(
+                error_message(error), code=str(error.code).upper(), field=field
+            ) from None
         return [TicketTrip.from_offer(offer) for offer in offers]
 
     @staticmethod
@@ -149,7 +158,10 @@ class AgencyQueries(graphene.ObjectType):
         if cleared is not None:
             items = items.filter(cleared=cleared)
         return paginate(
-            items, ReconciliationItemCountableConnection, connection_name="reconciliationItems", **page
+            items,
+            ReconciliationItemCountableConnection,
+            connection_name="reconciliationItems",
+            **page,
         )
 
 

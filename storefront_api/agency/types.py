@@ -10,6 +10,7 @@ from typing import Any
 import graphene
 from graphql_relay import to_global_id
 
+from marketplace.accounts.permissions import role_scopes
 from marketplace.agency.models import (
     AgencyOrder as AgencyOrderModel,
 )
@@ -35,7 +36,6 @@ from marketplace.agency.models import (
     TicketBooking as TicketBookingModel,
 )
 from marketplace.agency.tickets import TripOffer
-from marketplace.accounts.permissions import role_scopes
 from marketplace.organisations.privacy import mask_id_number, mask_name
 from marketplace.red_supermarket.selectors import supermarkets_operated_by
 from storefront_api.agency import dataloaders as loaders
@@ -78,7 +78,9 @@ class AgencyInputField(graphene.ObjectType):
 
     name = graphene.String(required=True)
     label = graphene.String(required=True)
-    kind = graphene.String(required=True, description="account, phone, period, id_number, card, date or text.")
+    kind = graphene.String(
+        required=True, description="account, phone, period, id_number, card, date or text."
+    )
     required = graphene.Boolean(required=True)
     pattern = graphene.String(description="For `account`: the regular expression it must match.")
     hint = graphene.String()
@@ -158,11 +160,17 @@ class AgencyOrder(graphene.ObjectType):
     request_id = graphene.String(required=True)
     supermarket_id = graphene.ID(required=True, description="The RedSupermarket's global ID.")
     item = graphene.Field(AgencyServiceItem, required=True)
-    account = graphene.String(required=True, description="Masked unless you operate the supermarket.")
-    fields = graphene.Field(JSON, required=True, description="The input; masked unless you operate it.")
+    account = graphene.String(
+        required=True, description="Masked unless you operate the supermarket."
+    )
+    fields = graphene.Field(
+        JSON, required=True, description="The input; masked unless you operate it."
+    )
     amount = graphene.Field(Money, required=True)
     fee = graphene.Field(Money, required=True)
-    commission = graphene.Field(Money, required=True, description="Collective income from this order.")
+    commission = graphene.Field(
+        Money, required=True, description="Collective income from this order."
+    )
     payment_method = graphene.String(required=True)
     status = graphene.Field(AgencyOrderStatusEnum, required=True)
     provider_order_no = graphene.String(required=True)
@@ -230,7 +238,9 @@ class CashWithdrawal(graphene.ObjectType):
 
     request_id = graphene.String(required=True)
     supermarket_id = graphene.ID(required=True)
-    card_number = graphene.String(required=True, description="In full for the supermarket's operators only.")
+    card_number = graphene.String(
+        required=True, description="In full for the supermarket's operators only."
+    )
     amount = graphene.Field(Money, required=True)
     commission = graphene.Field(Money, required=True)
     status = graphene.Field(CashWithdrawalStatusEnum, required=True)
@@ -330,7 +340,11 @@ class TicketBooking(graphene.ObjectType):
 
     @staticmethod
     def resolve_passenger_name(root: TicketBookingModel, info: Any) -> str:
-        return root.passenger_name if operates(info, root.supermarket_id) else mask_name(root.passenger_name)
+        return (
+            root.passenger_name
+            if operates(info, root.supermarket_id)
+            else mask_name(root.passenger_name)
+        )
 
     @staticmethod
     def resolve_passenger_id_number(root: TicketBookingModel, info: Any) -> str:

@@ -42,5 +42,8 @@ def stocked_counter(counter: Counter) -> Counter:
     return counter
 
 
-# The Alipay sandbox of the payments tests, for reconciling Alipay's bill.
+# Shared fixtures: the GraphQL client, the demo load, and the payments tests' Alipay sandbox
+# (for reconciling Alipay's bill).
+from tests.api.conftest import gql  # noqa: E402, F401
+from tests.demo.conftest import demo  # noqa: E402, F401
 from tests.payments.conftest import alipay_sandbox, inbox, payments_data_dir  # noqa: E402, F401

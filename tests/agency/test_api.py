@@ -13,26 +13,37 @@ from django.utils import timezone
 from graphql_relay import to_global_id
 
 from marketplace.accounts.models import Role
-from marketplace.agency.models import AgencyOrder, DiscrepancyKind, OrderStatus, ReconciliationItem, ReconciliationRun
+from marketplace.agency.models import (
+    AgencyOrder,
+    DiscrepancyKind,
+    OrderStatus,
+    ReconciliationItem,
+    ReconciliationRun,
+)
 from tests import factories
 from tests.agency.test_orders import pay
 from tests.agency.world import CARD, ID_NUMBER, put_cash_in_till
-from tests.api.conftest import gql  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 ERRORS = "errors { field message code }"
-ORDER_CREATE = """
+ORDER_CREATE = (
+    """
 mutation($input: AgencyOrderCreateInput!) {
   agencyOrderCreate(input: $input) {
     agencyOrder { id requestId status account amount { amount } commission { amount } receiptNumber item { code name } }
     %s
   }
-}""" % ERRORS
-WITHDRAW = """
+}"""
+    % ERRORS
+)
+WITHDRAW = (
+    """
 mutation($input: CashWithdrawalCreateInput!) {
   cashWithdrawalCreate(input: $input) { cashWithdrawal { status cardNumber amount { amount } } %s }
-}""" % ERRORS
+}"""
+    % ERRORS
+)
 ORDERS = """
 query($first: Int) {
   agencyOrders(first: $first) {
@@ -63,10 +74,16 @@ def denied(body):
 
 
 def test_the_catalogue_is_listed_by_category(gql):
-    data = gql.data("{ agencyServiceItems(first: 100) { totalCount edges { node { code category flow amountMax { amount } inputFields { name kind required pattern } } } } }")
+    data = gql.data(
+        "{ agencyServiceItems(first: 100) { totalCount edges { node { code category flow amountMax { amount } inputFields { name kind required pattern } } } } }"
+    )
     assert data["agencyServiceItems"]["totalCount"] >= 40
-    telecom = gql.data('{ agencyServiceItems(first: 20, category: TELECOM) { edges { node { code } } } }')
-    assert {"topup-cmcc", "topup-cucc", "topup-ctcc"} <= {e["node"]["code"] for e in telecom["agencyServiceItems"]["edges"]}
+    telecom = gql.data(
+        "{ agencyServiceItems(first: 20, category: TELECOM) { edges { node { code } } } }"
+    )
+    assert {"topup-cmcc", "topup-cucc", "topup-ctcc"} <= {
+        e["node"]["code"] for e in telecom["agencyServiceItems"]["edges"]
+    }
 
 
 def test_an_operator_pays_a_bill_and_a_retry_returns_the_same_order(gql, sandbox, counter):
@@ -74,7 +91,11 @@ def test_an_operator_pays_a_bill_and_a_retry_returns_the_same_order(gql, sandbox
     first = gql.data(ORDER_CREATE, {"input": order_input(counter)})["agencyOrderCreate"]
     assert first["errors"] == []
     order = first["agencyOrder"]
-    assert (order["status"], order["account"], order["amount"]["amount"]) == ("SUCCESS", "3100012345", 120.0)
+    assert (order["status"], order["account"], order["amount"]["amount"]) == (
+        "SUCCESS",
+        "3100012345",
+        120.0,
+    )
     assert order["receiptNumber"].startswith("RS")
     again = gql.data(ORDER_CREATE, {"input": order_input(counter)})["agencyOrderCreate"]
     assert again["agencyOrder"]["id"] == order["id"]
@@ -113,14 +134,50 @@ def test_everyone_but_the_operator_is_refused_every_mutation(gql, sandbox, count
     today = timezone.localdate().isoformat()
     mutations = [
         (ORDER_CREATE, {"input": order_input(counter, requestId="api-refused-001")}),
-        (WITHDRAW, {"input": {"supermarket": sid(counter), "requestId": "api-refused-002", "cardNumber": CARD, "amount": "10.00"}}),
-        ("mutation($id: ID!) { agencyOrderRefresh(id: $id) { errors { code } } }", {"id": order_id}),
-        ("mutation($id: ID!) { agencyTaskUpdate(id: $id, status: TASK_DONE) { errors { code } } }", {"id": order_id}),
-        ("mutation($s: ID!) { ticketBook(input: {supermarket: $s, requestId: \"api-refused-003\", item: \"ticket-bus\", tripId: \"X\", passengerName: \"李四\", passengerIdNumber: \"%s\"}) { errors { code } } }" % ID_NUMBER, {"s": sid(counter)}),
-        ("mutation { ticketIssue(id: \"%s\") { errors { code } } }" % to_global_id("TicketBooking", 1), {}),
-        ("mutation { ticketRefund(id: \"%s\") { errors { code } } }" % to_global_id("TicketBooking", 1), {}),
-        ("mutation($s: ID!) { reconciliationRun(date: \"%s\", supermarket: $s) { errors { code } } }" % today, {"s": sid(counter)}),
-        ("mutation { reconciliationItemClear(id: \"%s\") { errors { code } } }" % to_global_id("ReconciliationItem", 1), {}),
+        (
+            WITHDRAW,
+            {
+                "input": {
+                    "supermarket": sid(counter),
+                    "requestId": "api-refused-002",
+                    "cardNumber": CARD,
+                    "amount": "10.00",
+                }
+            },
+        ),
+        (
+            "mutation($id: ID!) { agencyOrderRefresh(id: $id) { errors { code } } }",
+            {"id": order_id},
+        ),
+        (
+            "mutation($id: ID!) { agencyTaskUpdate(id: $id, status: TASK_DONE) { errors { code } } }",
+            {"id": order_id},
+        ),
+        (
+            'mutation($s: ID!) { ticketBook(input: {supermarket: $s, requestId: "api-refused-003", item: "ticket-bus", tripId: "X", passengerName: "李四", passengerIdNumber: "%s"}) { errors { code } } }'
+            % ID_NUMBER,
+            {"s": sid(counter)},
+        ),
+        (
+            'mutation { ticketIssue(id: "%s") { errors { code } } }'
+            % to_global_id("TicketBooking", 1),
+            {},
+        ),
+        (
+            'mutation { ticketRefund(id: "%s") { errors { code } } }'
+            % to_global_id("TicketBooking", 1),
+            {},
+        ),
+        (
+            'mutation($s: ID!) { reconciliationRun(date: "%s", supermarket: $s) { errors { code } } }'
+            % today,
+            {"s": sid(counter)},
+        ),
+        (
+            'mutation { reconciliationItemClear(id: "%s") { errors { code } } }'
+            % to_global_id("ReconciliationItem", 1),
+            {},
+        ),
     ]
     for user in callers:
         gql.headers.clear()
@@ -128,7 +185,11 @@ def test_everyone_but_the_operator_is_refused_every_mutation(gql, sandbox, count
             gql.login(user)
         for query, variables in mutations:
             body = gql(query, variables)
-            if user is not None and user.role_assignments.filter(role=Role.TOWNSHIP_OFFICER).exists() and "reconciliationRun" in query:
+            if (
+                user is not None
+                and user.role_assignments.filter(role=Role.TOWNSHIP_OFFICER).exists()
+                and "reconciliationRun" in query
+            ):
                 # Officers may run their township's reconciliation, not a supermarket's alone.
                 assert denied(body), body
                 continue
@@ -143,13 +204,18 @@ def test_everyone_but_the_operator_is_refused_every_mutation(gql, sandbox, count
 
 def test_officers_read_their_township_masked_and_strangers_are_refused(gql, sandbox, counter):
     pay(counter, request_id="api-read-00001")
-    officer = factories.user(role=Role.TOWNSHIP_OFFICER, township_obj=counter.supermarket.shop.village.township)
+    officer = factories.user(
+        role=Role.TOWNSHIP_OFFICER, township_obj=counter.supermarket.shop.village.township
+    )
     gql.login(officer)
     node = gql.data(ORDERS, {"first": 10})["agencyOrders"]["edges"][0]["node"]
     assert node["account"] == "310***2345"
     assert node["fields"] == {"account": "310***2345"}
     gql.login(counter.operator)
-    assert gql.data(ORDERS, {"first": 10})["agencyOrders"]["edges"][0]["node"]["account"] == "3100012345"
+    assert (
+        gql.data(ORDERS, {"first": 10})["agencyOrders"]["edges"][0]["node"]["account"]
+        == "3100012345"
+    )
     gql.headers.clear()
     assert denied(gql(ORDERS, {"first": 10}))
     gql.login(factories.user(role=Role.BUYER))
@@ -159,13 +225,35 @@ def test_officers_read_their_township_masked_and_strangers_are_refused(gql, sand
     assert gql.data(ORDERS, {"first": 10})["agencyOrders"]["totalCount"] == 0
 
 
-def test_withdrawal_over_the_limit_is_refused_and_the_card_masked_for_officers(gql, sandbox, counter, settings):
+def test_withdrawal_over_the_limit_is_refused_and_the_card_masked_for_officers(
+    gql, sandbox, counter, settings
+):
     settings.AGENCY_WITHDRAWAL_CARD_DAILY_LIMIT = "500"
     put_cash_in_till(counter.supermarket, Decimal("2000.00"))
     gql.login(counter.operator)
-    ok = gql.data(WITHDRAW, {"input": {"supermarket": sid(counter), "requestId": "api-wd-000001", "cardNumber": CARD, "amount": "400.00"}})
+    ok = gql.data(
+        WITHDRAW,
+        {
+            "input": {
+                "supermarket": sid(counter),
+                "requestId": "api-wd-000001",
+                "cardNumber": CARD,
+                "amount": "400.00",
+            }
+        },
+    )
     assert ok["cashWithdrawalCreate"]["cashWithdrawal"]["cardNumber"] == CARD
-    over = gql.data(WITHDRAW, {"input": {"supermarket": sid(counter), "requestId": "api-wd-000002", "cardNumber": CARD, "amount": "200.00"}})
+    over = gql.data(
+        WITHDRAW,
+        {
+            "input": {
+                "supermarket": sid(counter),
+                "requestId": "api-wd-000002",
+                "cardNumber": CARD,
+                "amount": "200.00",
+            }
+        },
+    )
     assert [e["code"] for e in over["cashWithdrawalCreate"]["errors"]] == ["CARD_DAILY_LIMIT"]
 
 
@@ -183,9 +271,15 @@ def test_ticket_search_book_issue_refund_through_the_api(gql, sandbox, counter):
     )["ticketBook"]
     assert booked["errors"] == [] and booked["ticketBooking"]["status"] == "HELD"
     booking_id = booked["ticketBooking"]["id"]
-    issued = gql.data('mutation($id: ID!) { ticketIssue(id: $id) { ticketBooking { status ticketNo } errors { code } } }', {"id": booking_id})
+    issued = gql.data(
+        "mutation($id: ID!) { ticketIssue(id: $id) { ticketBooking { status ticketNo } errors { code } } }",
+        {"id": booking_id},
+    )
     assert issued["ticketIssue"]["ticketBooking"]["status"] == "ISSUED"
-    refunded = gql.data('mutation($id: ID!) { ticketRefund(id: $id) { ticketBooking { status refundFee { amount } } errors { code } } }', {"id": booking_id})
+    refunded = gql.data(
+        "mutation($id: ID!) { ticketRefund(id: $id) { ticketBooking { status refundFee { amount } } errors { code } } }",
+        {"id": booking_id},
+    )
     assert refunded["ticketRefund"]["ticketBooking"]["status"] == "REFUNDED"
     past = gql(
         'query($s: ID!) { ticketSearch(supermarket: $s, item: "ticket-bus", origin: "a", destination: "b", date: "2020-01-01") { tripId } }',
@@ -204,11 +298,18 @@ def test_reconciliation_run_and_clear_through_the_api(gql, sandbox, counter):
         'mutation($s: ID!, $d: Date!) { reconciliationRun(date: $d, supermarket: $s, provider: "provider:utility") { runs { source flaggedCount newItemsCount error } errors { code } } }',
         {"s": sid(counter), "d": today},
     )["reconciliationRun"]
-    assert runs["runs"] == [{"source": "provider:utility", "flaggedCount": 1, "newItemsCount": 1, "error": ""}]
-    items = gql.data("{ reconciliationItems(first: 10, cleared: false) { edges { node { id kind externalId } } } }")
+    assert runs["runs"] == [
+        {"source": "provider:utility", "flaggedCount": 1, "newItemsCount": 1, "error": ""}
+    ]
+    items = gql.data(
+        "{ reconciliationItems(first: 10, cleared: false) { edges { node { id kind externalId } } } }"
+    )
     node = items["reconciliationItems"]["edges"][0]["node"]
     assert (node["kind"], node["externalId"]) == ("EXTRA", "api-rec-000001")
-    cleared = gql.data('mutation($id: ID!) { reconciliationItemClear(id: $id, note: "ok") { reconciliationItem { cleared } errors { code } } }', {"id": node["id"]})
+    cleared = gql.data(
+        'mutation($id: ID!) { reconciliationItemClear(id: $id, note: "ok") { reconciliationItem { cleared } errors { code } } }',
+        {"id": node["id"]},
+    )
     assert cleared["reconciliationItemClear"]["reconciliationItem"]["cleared"] is True
 
 
@@ -221,10 +322,25 @@ def _count(gql, query, variables):
 
 def test_connections_cost_the_same_queries_for_1_and_many(gql, sandbox, counter):
     for i in range(6):
-        pay(counter, request_id=f"api-count-{i:05d}", item=["electricity-sgcc", "water-county"][i % 2], account=["3100012345", "12345678"][i % 2], amount="10.00")
-    run = ReconciliationRun.objects.create(business_day=timezone.localdate(), source="provider:utility")
+        pay(
+            counter,
+            request_id=f"api-count-{i:05d}",
+            item=["electricity-sgcc", "water-county"][i % 2],
+            account=["3100012345", "12345678"][i % 2],
+            amount="10.00",
+        )
+    run = ReconciliationRun.objects.create(
+        business_day=timezone.localdate(), source="provider:utility"
+    )
     for i in range(5):
-        ReconciliationItem.objects.create(run=run, business_day=run.business_day, source=run.source, external_id=f"x{i}", kind=DiscrepancyKind.MISSING, supermarket=counter.supermarket)
+        ReconciliationItem.objects.create(
+            run=run,
+            business_day=run.business_day,
+            source=run.source,
+            external_id=f"x{i}",
+            kind=DiscrepancyKind.MISSING,
+            supermarket=counter.supermarket,
+        )
     gql.login(counter.operator)
     few, _ = _count(gql, ORDERS, {"first": 1})
     many, body = _count(gql, ORDERS, {"first": 100})
@@ -241,5 +357,8 @@ def test_an_order_that_stays_open_is_refreshed_by_its_operator(gql, sandbox, cou
     assert order.status == OrderStatus.PROCESSING
     sandbox.finish_pending("M-utility", order.request_id)
     gql.login(counter.operator)
-    body = gql.data('mutation($id: ID!) { agencyOrderRefresh(id: $id) { agencyOrder { status } errors { code } } }', {"id": to_global_id("AgencyOrder", order.pk)})
+    body = gql.data(
+        "mutation($id: ID!) { agencyOrderRefresh(id: $id) { agencyOrder { status } errors { code } } }",
+        {"id": to_global_id("AgencyOrder", order.pk)},
+    )
     assert body["agencyOrderRefresh"]["agencyOrder"]["status"] == "SUCCESS"

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.agency.models import AgencyOrder, CashWithdrawal, OrderStatus, TicketBooking
 from marketplace.accounts.models import User
+from marketplace.agency.models import AgencyOrder, CashWithdrawal, OrderStatus, TicketBooking
 from marketplace.organisations.models import Shop
-from tooling.demo.agency import DEMO_COUNTERS, load_agency
-from tests.demo.conftest import demo  # noqa: F401
 from tooling.bench.agency import agency_bill_payment_once
+from tooling.demo.agency import DEMO_COUNTERS, load_agency
 
 pytestmark = pytest.mark.django_db
 
 
 def test_one_bill_payment_reports_timings_and_sql_statements(sandbox, counter):
-    first = agency_bill_payment_once(supermarket=counter.supermarket, operator=counter.operator, request_id="bench-0000001")
-    second = agency_bill_payment_once(supermarket=counter.supermarket, operator=counter.operator, request_id="bench-0000002")
+    first = agency_bill_payment_once(
+        supermarket=counter.supermarket, operator=counter.operator, request_id="bench-0000001"
+    )
+    second = agency_bill_payment_once(
+        supermarket=counter.supermarket, operator=counter.operator, request_id="bench-0000002"
+    )
     assert first.status == OrderStatus.SUCCESS
     assert 0 < first.provider_ms < first.total_ms
     # The same work each time: the statement count does not drift.
@@ -25,11 +28,22 @@ def test_one_bill_payment_reports_timings_and_sql_statements(sandbox, counter):
 
 
 def test_the_demo_has_agency_orders_of_every_outcome_and_reloads_idempotently(demo):
-    statuses = set(AgencyOrder.objects.filter(request_id__startswith="demo-").values_list("status", flat=True))
+    statuses = set(
+        AgencyOrder.objects.filter(request_id__startswith="demo-").values_list("status", flat=True)
+    )
     assert {OrderStatus.SUCCESS, OrderStatus.FAILED, OrderStatus.TASK_OPEN} <= statuses
-    assert AgencyOrder.objects.filter(request_id__startswith="demo-").count() == 9 * len(DEMO_COUNTERS)
-    assert CashWithdrawal.objects.filter(request_id__startswith="demo-").count() == len(DEMO_COUNTERS)
-    assert TicketBooking.objects.filter(request_id__startswith="demo-", status="ISSUED").count() == len(DEMO_COUNTERS)
+    assert AgencyOrder.objects.filter(request_id__startswith="demo-").count() == 9 * len(
+        DEMO_COUNTERS
+    )
+    assert CashWithdrawal.objects.filter(request_id__startswith="demo-").count() == len(
+        DEMO_COUNTERS
+    )
+    assert TicketBooking.objects.filter(
+        request_id__startswith="demo-", status="ISSUED"
+    ).count() == len(DEMO_COUNTERS)
     before = AgencyOrder.objects.count()
-    load_agency(shops={shop.slug: shop for shop in Shop.objects.all()}, person=lambda email, **_: User.objects.get(email=email))
+    load_agency(
+        shops={shop.slug: shop for shop in Shop.objects.all()},
+        person=lambda email, **_: User.objects.get(email=email),
+    )
     assert AgencyOrder.objects.count() == before

@@ -33,7 +33,15 @@ def codes(exc: ValidationError) -> set[str]:
     return {error.code for errors in exc.error_dict.values() for error in errors}
 
 
-def pay(counter, *, request_id="req-00000001", item="electricity-sgcc", account="3100012345", amount="120.00", **extra):
+def pay(
+    counter,
+    *,
+    request_id="req-00000001",
+    item="electricity-sgcc",
+    account="3100012345",
+    amount="120.00",
+    **extra,
+):
     fields = extra.pop("fields", None) or {"account": account}
     return agency_order_create(
         supermarket=counter.supermarket,
@@ -50,19 +58,25 @@ def balances(counter):
     village = counter.supermarket.shop.village
     return (
         account_balance(account=account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)),
-        account_balance(account=account_get_or_create(kind=AccountKind.VILLAGE_COLLECTIVE, owner=village)),
+        account_balance(
+            account=account_get_or_create(kind=AccountKind.VILLAGE_COLLECTIVE, owner=village)
+        ),
         account_balance(account=account_get_or_create(kind=AccountKind.AGENCY_PROVIDER_PAYABLE)),
     )
 
 
 def test_the_catalogue_has_forty_items_across_every_category_and_syncs_idempotently():
     assert ServiceItem.objects.count() == len(ITEMS) >= 40
-    assert set(ServiceItem.objects.values_list("category", flat=True)) == set(ServiceCategory.values)
+    assert set(ServiceItem.objects.values_list("category", flat=True)) == set(
+        ServiceCategory.values
+    )
     assert agency_catalogue_sync() == len(ITEMS)
     assert ServiceItem.objects.count() == len(ITEMS)
 
 
-def test_an_electricity_bill_paid_in_cash_succeeds_posts_commission_and_issues_a_receipt(sandbox, counter):
+def test_an_electricity_bill_paid_in_cash_succeeds_posts_commission_and_issues_a_receipt(
+    sandbox, counter
+):
     order = pay(counter)
     assert order.status == OrderStatus.SUCCESS
     assert order.provider_order_no
@@ -72,14 +86,20 @@ def test_an_electricity_bill_paid_in_cash_succeeds_posts_commission_and_issues_a
     assert till == Decimal("120.00")
     assert collective == Decimal("-0.24")
     assert payable == Decimal("-119.76")
-    receipt = Receipt.objects.get(kind=ReceiptKind.AGENCY_ORDER, reference=f"agency-order:{order.pk}")
+    receipt = Receipt.objects.get(
+        kind=ReceiptKind.AGENCY_ORDER, reference=f"agency-order:{order.pk}"
+    )
     assert receipt.total == Decimal("120.00")
     assert unbalanced_transaction_ids() == []
 
 
 def test_a_fixed_fee_is_charged_on_top_and_is_collective_income(sandbox, counter):
     order = pay(counter, item="water-county", account="12345678", amount="30.00")
-    assert (order.status, order.fee, order.commission) == (OrderStatus.SUCCESS, Decimal("0.50"), Decimal("0.50"))
+    assert (order.status, order.fee, order.commission) == (
+        OrderStatus.SUCCESS,
+        Decimal("0.50"),
+        Decimal("0.50"),
+    )
     till, collective, _ = balances(counter)
     assert (till, collective) == (Decimal("30.50"), Decimal("-0.50"))
 
@@ -104,18 +124,24 @@ def test_a_rejected_bill_is_failed_and_the_cash_given_back_with_a_refund_receipt
     assert order.status == OrderStatus.FAILED
     assert "户号" in order.failure_reason
     assert balances(counter) == (Decimal("0.00"), Decimal("0.00"), Decimal("0.00"))
-    refund = Receipt.objects.get(kind=ReceiptKind.AGENCY_REFUND, reference=f"agency-order:{order.pk}")
+    refund = Receipt.objects.get(
+        kind=ReceiptKind.AGENCY_REFUND, reference=f"agency-order:{order.pk}"
+    )
     assert refund.total == Decimal("120.00")
 
 
-def test_a_failed_top_up_arrives_by_callback_and_refunds_and_a_replay_changes_nothing(sandbox, counter):
+def test_a_failed_top_up_arrives_by_callback_and_refunds_and_a_replay_changes_nothing(
+    sandbox, counter
+):
     order = pay(counter, item="topup-cmcc", fields={"phone": "13812345555"}, amount="50.00")
     assert order.status == OrderStatus.PROCESSING
     sandbox.finish_pending("M-telecom", order.request_id)
     body = sandbox.callback_body("M-telecom", order.request_id)
     client = Client()
     for _ in range(2):
-        answer = client.post("/agency/callback/telecom/", json.dumps(body), content_type="application/json")
+        answer = client.post(
+            "/agency/callback/telecom/", json.dumps(body), content_type="application/json"
+        )
         assert answer.content == b"success"
     order.refresh_from_db()
     assert order.status == OrderStatus.FAILED
@@ -128,7 +154,9 @@ def test_a_callback_with_a_bad_signature_is_refused_and_changes_nothing(sandbox,
     sandbox.finish_pending("M-telecom", order.request_id)
     body = sandbox.callback_body("M-telecom", order.request_id)
     body["status"] = "SUCCESS"
-    answer = Client().post("/agency/callback/telecom/", json.dumps(body), content_type="application/json")
+    answer = Client().post(
+        "/agency/callback/telecom/", json.dumps(body), content_type="application/json"
+    )
     assert (answer.status_code, answer.content) == (400, b"fail")
     order.refresh_from_db()
     assert order.status == OrderStatus.PROCESSING
@@ -188,15 +216,34 @@ def test_the_sweep_queries_orders_that_are_due(sandbox, counter):
         ("electricity-sgcc", {"account": "3100012345"}, "-5.00", AgencyErrorCode.INVALID_AMOUNT),
         ("electricity-sgcc", {"account": "3100012345"}, "5000.01", AgencyErrorCode.INVALID_AMOUNT),
         ("electricity-sgcc", {"account": "3100012345"}, "1.234", AgencyErrorCode.INVALID_AMOUNT),
-        ("electricity-sgcc", {"account": "3100012345", "period": "209901"}, "10.00", AgencyErrorCode.INVALID_PERIOD),
+        (
+            "electricity-sgcc",
+            {"account": "3100012345", "period": "209901"},
+            "10.00",
+            AgencyErrorCode.INVALID_PERIOD,
+        ),
         ("topup-cmcc", {"phone": "13012345678"}, "50.00", AgencyErrorCode.INVALID_PHONE),
         ("topup-cucc", {"phone": "1301234567"}, "50.00", AgencyErrorCode.INVALID_PHONE),
-        ("pension-rural", {"name": "张三", "id_number": ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1"), "year": "2026"}, "200.00", AgencyErrorCode.INVALID_ID_NUMBER),
+        (
+            "pension-rural",
+            {
+                "name": "张三",
+                "id_number": ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1"),
+                "year": "2026",
+            },
+            "200.00",
+            AgencyErrorCode.INVALID_ID_NUMBER,
+        ),
         ("pension-rural", {"name": "张三", "year": "2026"}, "200.00", AgencyErrorCode.REQUIRED),
         ("no-such-item", {}, "10.00", AgencyErrorCode.UNKNOWN_ITEM),
         ("ticket-bus", {}, "10.00", AgencyErrorCode.WRONG_FLOW),
         ("cash-withdrawal", {}, "10.00", AgencyErrorCode.WRONG_FLOW),
-        ("electricity-sgcc", {"account": "3100012345", "colour": "red"}, "10.00", AgencyErrorCode.INVALID_FIELD),
+        (
+            "electricity-sgcc",
+            {"account": "3100012345", "colour": "red"},
+            "10.00",
+            AgencyErrorCode.INVALID_FIELD,
+        ),
     ],
 )
 def test_bad_input_is_refused_with_a_code_and_writes_nothing(counter, item, fields, amount, code):
@@ -208,13 +255,20 @@ def test_bad_input_is_refused_with_a_code_and_writes_nothing(counter, item, fiel
 
 
 def test_an_insurance_premium_with_a_valid_id_number_is_paid(sandbox, counter):
-    order = pay(counter, item="pension-rural", fields={"name": "张三", "id_number": ID_NUMBER, "year": "2026"}, amount="300.00")
+    order = pay(
+        counter,
+        item="pension-rural",
+        fields={"name": "张三", "id_number": ID_NUMBER, "year": "2026"},
+        amount="300.00",
+    )
     assert order.status == OrderStatus.SUCCESS
 
 
 def test_only_the_supermarkets_operator_may_take_an_order(counter):
     other = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=factories.shop())
-    officer = factories.user(role=Role.TOWNSHIP_OFFICER, township_obj=counter.supermarket.shop.village.township)
+    officer = factories.user(
+        role=Role.TOWNSHIP_OFFICER, township_obj=counter.supermarket.shop.village.township
+    )
     for user in (other, officer):
         with pytest.raises(PermissionRefused):
             agency_order_create(
@@ -224,10 +278,16 @@ def test_only_the_supermarkets_operator_may_take_an_order(counter):
 
 
 def test_a_government_service_becomes_a_task_with_a_note(counter):
-    order = pay(counter, item="gov-social-card", fields={"name": "张三", "id_number": ID_NUMBER}, amount="0")
+    order = pay(
+        counter, item="gov-social-card", fields={"name": "张三", "id_number": ID_NUMBER}, amount="0"
+    )
     assert order.status == OrderStatus.TASK_OPEN
-    done = agency_task_update(order=order, user=counter.operator, status=OrderStatus.TASK_DONE, note="已提交人社所")
+    done = agency_task_update(
+        order=order, user=counter.operator, status=OrderStatus.TASK_DONE, note="已提交人社所"
+    )
     assert (done.status, done.operator_note) == (OrderStatus.TASK_DONE, "已提交人社所")
     with pytest.raises(ValidationError) as caught:
-        agency_task_update(order=order, user=counter.operator, status=OrderStatus.TASK_REJECTED, note="")
+        agency_task_update(
+            order=order, user=counter.operator, status=OrderStatus.TASK_REJECTED, note=""
+        )
     assert codes(caught.value) == {AgencyErrorCode.INVALID_STATUS.value}

@@ -60,7 +60,9 @@ def test_the_same_request_id_pressed_in_many_threads_pays_once(sandbox):
     )
     assert all(isinstance(result, AgencyOrder) for result in results), results
     assert {result.pk for result in results} == {AgencyOrder.objects.get().pk}
-    assert JournalTransaction.objects.filter(idempotency_key__startswith="agency-order:").count() == 1
+    assert (
+        JournalTransaction.objects.filter(idempotency_key__startswith="agency-order:").count() == 1
+    )
     assert balances(counter)[0] == Decimal("88.00")
     # The provider saw (and charged) one order.
     assert sum(1 for key in sandbox.orders if key[1] == "race-same-request-1") == 1
@@ -83,7 +85,9 @@ def test_many_withdrawals_on_one_card_never_exceed_its_daily_limit(sandbox, sett
     succeeded = [r for r in results if isinstance(r, CashWithdrawal)]
     refused = [r for r in results if isinstance(r, ValidationError)]
     assert len(succeeded) == 3 and len(refused) == THREADS - 3, results
-    assert sum(w.amount for w in CashWithdrawal.objects.filter(status=WithdrawalStatus.SUCCESS)) == Decimal("900.00")
+    assert sum(
+        w.amount for w in CashWithdrawal.objects.filter(status=WithdrawalStatus.SUCCESS)
+    ) == Decimal("900.00")
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,13 @@ def kinds(source: str) -> dict[str, str]:
 
 
 def test_every_provider_and_alipay_are_registered_sources():
-    assert {UTILITY, "provider:telecom", "provider:acquirer", "provider:tickets", ALIPAY_SOURCE} <= set(RECORD_SOURCES)
+    assert {
+        UTILITY,
+        "provider:telecom",
+        "provider:acquirer",
+        "provider:tickets",
+        ALIPAY_SOURCE,
+    } <= set(RECORD_SOURCES)
 
 
 def test_a_statement_flags_missing_extra_and_mismatched_and_a_rerun_adds_nothing(sandbox, counter):
@@ -44,9 +50,16 @@ def test_a_statement_flags_missing_extra_and_mismatched_and_a_rerun_adds_nothing
     with sandbox.lock:
         del sandbox.orders[("M-utility", extra.request_id)]
     sandbox.add_statement_line(
-        "M-utility", f"{today:%Y%m%d}", request_id="ghost-000001", provider_order_no="P1", amount="9.00", status="SUCCESS"
+        "M-utility",
+        f"{today:%Y%m%d}",
+        request_id="ghost-000001",
+        provider_order_no="P1",
+        amount="9.00",
+        status="SUCCESS",
     )
-    [run] = reconciliation_run(day=today, source=UTILITY, user=counter.operator, supermarket=counter.supermarket)
+    reconciliation_run(
+        day=today, source=UTILITY, user=counter.operator, supermarket=counter.supermarket
+    )
     # Missing items name no supermarket of ours; with a supermarket the operator sees its own.
     assert kinds(UTILITY) == {
         "rec-mismatch-01": DiscrepancyKind.MISMATCHED,
@@ -68,7 +81,9 @@ def test_operators_clear_their_own_items_officers_read_their_township(sandbox, c
         del sandbox.orders[("M-utility", extra.request_id)]
     reconciliation_run(day=timezone.localdate(), source=UTILITY)
     item = ReconciliationItem.objects.get()
-    officer = factories.user(role=Role.TOWNSHIP_OFFICER, township_obj=counter.supermarket.shop.village.township)
+    officer = factories.user(
+        role=Role.TOWNSHIP_OFFICER, township_obj=counter.supermarket.shop.village.township
+    )
     stranger = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=factories.shop())
     assert list(reconciliation_items_visible_to(user=officer)) == [item]
     assert not reconciliation_items_visible_to(user=stranger).exists()
@@ -82,7 +97,8 @@ def test_operators_clear_their_own_items_officers_read_their_township(sandbox, c
 
 def test_a_provider_that_cannot_be_reached_is_logged_not_raised(counter, settings):
     settings.AGENCY_PROVIDERS = {
-        code: {**conf, "url": "http://127.0.0.1:9"} for code, conf in settings.AGENCY_PROVIDERS.items()
+        code: {**conf, "url": "http://127.0.0.1:9"}
+        for code, conf in settings.AGENCY_PROVIDERS.items()
     }
     [run] = reconciliation_run(day=timezone.localdate(), source=UTILITY)
     assert run.error and not ReconciliationItem.objects.exists()
@@ -91,14 +107,22 @@ def test_a_provider_that_cannot_be_reached_is_logged_not_raised(counter, setting
 def test_alipays_bill_is_compared_with_our_alipay_charges(alipay_sandbox, channel):
     for _ in range(3):
         pay_and_complete(ready_checkout(channel), alipay_sandbox)
-    charged = TransactionItem.objects.filter(gateway_id=GatewayId.ALIPAY, status=TransactionStatus.CHARGED)
+    charged = TransactionItem.objects.filter(
+        gateway_id=GatewayId.ALIPAY, status=TransactionStatus.CHARGED
+    )
     matched, extra, mismatched = charged.order_by("pk").values_list("psp_reference", flat=True)
     refs = {"matched": matched, "extra": extra, "mismatched": mismatched}
     book = alipay_sandbox.book
     with book._lock:
         del book._trades[refs["extra"]]
         book._trades[refs["mismatched"]].total_amount = Decimal("0.01")
-        missing = book._trades[refs["matched"]].__class__(**{**book._trades[refs["matched"]].__dict__, "out_trade_no": "elsewhere-0001", "trade_no": "2026X"})
+        missing = book._trades[refs["matched"]].__class__(
+            **{
+                **book._trades[refs["matched"]].__dict__,
+                "out_trade_no": "elsewhere-0001",
+                "trade_no": "2026X",
+            }
+        )
         book._trades["elsewhere-0001"] = missing
     [run] = reconciliation_run(day=timezone.localdate(), source=ALIPAY_SOURCE)
     assert not run.error, run.error

@@ -66,7 +66,9 @@ def test_the_card_daily_limit_counts_every_supermarket(sandbox, stocked_counter,
     with pytest.raises(ValidationError) as caught:
         withdraw(elsewhere, "400.00", request_id="wd-00000006")
     assert codes(caught.value) == {AgencyErrorCode.CARD_DAILY_LIMIT.value}
-    assert withdraw(elsewhere, "300.00", request_id="wd-00000007").status == WithdrawalStatus.SUCCESS
+    assert (
+        withdraw(elsewhere, "300.00", request_id="wd-00000007").status == WithdrawalStatus.SUCCESS
+    )
 
 
 def test_the_station_daily_limit_and_the_cash_on_hand(sandbox, stocked_counter, settings):
@@ -152,7 +154,9 @@ def test_tickets_in_the_past_are_refused(sandbox, counter):
 def test_no_refund_after_departure(sandbox, counter):
     held = book(counter, search(counter)[0])
     issued = ticket_issue(booking=held, operator=counter.operator)
-    TicketBooking.objects.filter(pk=issued.pk).update(departure_at=timezone.now() - timedelta(hours=1))
+    TicketBooking.objects.filter(pk=issued.pk).update(
+        departure_at=timezone.now() - timedelta(hours=1)
+    )
     issued.refresh_from_db()
     with pytest.raises(ValidationError) as caught:
         ticket_refund(booking=issued, operator=counter.operator)

@@ -56,7 +56,9 @@ def _supermarket(shop: Shop) -> RedSupermarket:
         return existing
     warehouse = Warehouse.objects.filter(shop=shop).order_by("pk").first()
     assert warehouse is not None, f"demo shop {shop.slug} has no warehouse"
-    station = VillageStation.objects.filter(village=shop.village, red_supermarket__isnull=True).first()
+    station = VillageStation.objects.filter(
+        village=shop.village, red_supermarket__isnull=True
+    ).first()
     return red_supermarket_create(
         shop=shop,
         warehouse=warehouse,
@@ -87,7 +89,9 @@ def _adapters(sandbox: AgencySandbox) -> dict[str, HttpProviderAdapter]:
     }
 
 
-def _orders(supermarket: RedSupermarket, operator: User, adapters: dict[str, Any], sandbox: AgencySandbox) -> None:
+def _orders(
+    supermarket: RedSupermarket, operator: User, adapters: dict[str, Any], sandbox: AgencySandbox
+) -> None:
     slug = supermarket.shop.slug
     id_number = id_number_with_check(f"5309251980{supermarket.pk % 10:02d}01123"[:17])
     for suffix, item, fields, amount in DEMO_ORDERS:

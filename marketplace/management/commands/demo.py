@@ -128,7 +128,9 @@ class Command(BaseCommand):
         # The agency providers' sandbox, unless every provider points at a real service.
         agency = None
         if any(p["url"] == settings.AGENCY_SANDBOX_URL for p in settings.AGENCY_PROVIDERS.values()):
-            self.stdout.write(f"Starting the local agency sandbox at {settings.AGENCY_SANDBOX_URL}…")
+            self.stdout.write(
+                f"Starting the local agency sandbox at {settings.AGENCY_SANDBOX_URL}…"
+            )
             agency = subprocess.Popen(AGENCY_SANDBOX_COMMAND)
         self.stdout.write(
             demo_banner(

@@ -44,7 +44,13 @@ from marketplace.agency.providers.signing import signed, statement_checksum, ver
 
 CHINA = ZoneInfo("Asia/Shanghai")
 OUTCOMES = ("success", "reject", "fail", "pending", "timeout", "lost")
-_BY_SUFFIX = {"4444": "reject", "5555": "fail", "7777": "pending", "9999": "timeout", "9990": "lost"}
+_BY_SUFFIX = {
+    "4444": "reject",
+    "5555": "fail",
+    "7777": "pending",
+    "9999": "timeout",
+    "9990": "lost",
+}
 STATEMENT_HEADER = "request_id,provider_order_no,item_code,account,amount,status,finished_at"
 
 
@@ -314,7 +320,11 @@ class AgencySandbox:
             )
             if outcome == "reject":
                 order.status, order.reason = "REJECTED", "户号不存在或已销户"
-                order.answer = {"code": "REJECTED", "request_id": request_id, "reason": order.reason}
+                order.answer = {
+                    "code": "REJECTED",
+                    "request_id": request_id,
+                    "reason": order.reason,
+                }
             else:
                 if outcome in ("success", "timeout"):
                     self._finish(order, "SUCCESS")
@@ -461,17 +471,16 @@ class AgencySandbox:
                 )
             for extra in self.statement_extra.get((merchant_id, day), []):
                 lines.append(
-                    ",".join(
-                        extra.get(column, "")
-                        for column in STATEMENT_HEADER.split(",")
-                    )
+                    ",".join(extra.get(column, "") for column in STATEMENT_HEADER.split(","))
                 )
             body = "\n".join(lines) + "\n"
             return body + f"#checksum={statement_checksum(body, self.merchants[merchant_id])}\n"
 
     # --- tickets ------------------------------------------------------------------------
 
-    def _ticket_search(self, merchant_id: str, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    def _ticket_search(
+        self, merchant_id: str, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], float]:
         mode = str(payload["mode"])
         origin, destination = str(payload["origin"]), str(payload["destination"])
         day = date.fromisoformat(str(payload["date"]))
@@ -493,7 +502,9 @@ class AgencySandbox:
                 trips.append(trip.as_json())
         return {"code": "OK", "trips": trips}, 0.0
 
-    def _ticket_hold(self, merchant_id: str, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    def _ticket_hold(
+        self, merchant_id: str, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], float]:
         request_id = str(payload["request_id"])
         with self.lock:
             for hold in self.holds.values():
@@ -526,7 +537,9 @@ class AgencySandbox:
             "expires_at": expires.isoformat(timespec="seconds"),
         }
 
-    def _ticket_issue(self, merchant_id: str, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    def _ticket_issue(
+        self, merchant_id: str, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], float]:
         with self.lock:
             hold = self.holds.get(str(payload["booking_no"]))
             if hold is None:
@@ -555,7 +568,9 @@ class AgencySandbox:
                 "booking_no": hold.booking_no,
             }, 0.0
 
-    def _ticket_refund(self, merchant_id: str, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    def _ticket_refund(
+        self, merchant_id: str, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], float]:
         with self.lock:
             hold = self.holds.get(str(payload["booking_no"]))
             if hold is None or hold.status != "ISSUED":
@@ -581,4 +596,4 @@ class AgencySandbox:
             }, 0.0
 
 
-__all__ = ["AgencySandbox", "OUTCOMES", "STATEMENT_HEADER"]
+__all__ = ["OUTCOMES", "STATEMENT_HEADER", "AgencySandbox"]

@@ -51,7 +51,9 @@ def download_url(*, base_url: str, app_id: str, biz: dict[str, Any]) -> dict[str
     return {
         "code": "10000",
         "msg": "Success",
-        "bill_download_url": f"{base_url}{BILL_ROUTE}?day={bill_date}&token={_token(app_id, bill_date)}",
+        "bill_download_url": (
+            f"{base_url}{BILL_ROUTE}?day={bill_date}&token={_token(app_id, bill_date)}"
+        ),
     }
 
 
@@ -80,15 +82,21 @@ def bill_zip(*, app_id: str, day: str, trades: Iterable[SandboxTrade]) -> bytes:
     text.write("#支付宝业务明细查询\n")
     text.write(f"#账号：[{app_id}]\n")
     text.write(f"#起始日期：[{day} 00:00:00]   终止日期：[{day} 23:59:59]\n")
-    text.write("#-----------------------------------------业务明细列表----------------------------------------\n")
+    text.write(
+        "#-----------------------------------------业务明细列表----------------------------------------\n"
+    )
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(COLUMNS)
     writer.writerows(rows)
-    text.write("#-----------------------------------------业务明细列表结束------------------------------------\n")
+    text.write(
+        "#-----------------------------------------业务明细列表结束------------------------------------\n"
+    )
     text.write(f"#交易合计：{sum(1 for r in rows if r[2] == '交易')}笔\n")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{app_id}_{day.replace('-', '')}_业务明细.csv", text.getvalue().encode("gbk"))
+        archive.writestr(
+            f"{app_id}_{day.replace('-', '')}_业务明细.csv", text.getvalue().encode("gbk")
+        )
     return buffer.getvalue()
 
 
