@@ -37,14 +37,8 @@ from marketplace.agency.models import (
     PaymentMethod,
     ServiceItem,
 )
-from marketplace.agency.providers.base import (
-    OrderRequest,
-    ProviderAdapter,
-    ProviderError,
-    ProviderStatus,
-    ProviderTimeout,
-    QueryResult,
-)
+from marketplace.agency.outcomes import UNKNOWN, query_outcome, submit_outcome
+from marketplace.agency.providers.base import OrderRequest, ProviderAdapter, ProviderStatus
 from marketplace.agency.providers.http import adapter_for
 from marketplace.agency.requests import check_request_id, refuse_reused
 from marketplace.agency.validation import (
@@ -230,33 +224,31 @@ def agency_order_submit(
     *, order: AgencyOrder, adapter: ProviderAdapter | None = None
 ) -> AgencyOrder:
     """Send a SUBMITTING order to its provider, once. Only the creator calls this."""
-    provider = _adapter(order, adapter)
-    try:
-        result = provider.submit(
-            OrderRequest(
-                request_id=order.request_id,
-                item_code=order.item.code,
-                account=order.account,
-                amount=order.amount,
-                fields=order.fields,
-            )
+    outcome = submit_outcome(
+        _adapter(order, adapter),
+        OrderRequest(
+            request_id=order.request_id,
+            item_code=order.item.code,
+            account=order.account,
+            amount=order.amount,
+            fields=order.fields,
+        ),
+    )
+    if outcome.settled:
+        return agency_order_resolve(
+            order_pk=order.pk,
+            status=outcome.status,
+            provider_order_no=outcome.provider_order_no,
+            reason=outcome.reason,
         )
-    except (ProviderTimeout, ProviderError) as exc:
+    if outcome.status == UNKNOWN:
         # The request may have arrived: from here on only a query may tell.
-        return _mark_unknown(order_pk=order.pk, note=str(exc))
-    if not result.accepted:
-        return agency_order_resolve(
-            order_pk=order.pk, status=ProviderStatus.FAILED, reason=result.reason
-        )
-    if result.status in (ProviderStatus.SUCCESS, ProviderStatus.FAILED):
-        return agency_order_resolve(
-            order_pk=order.pk, status=result.status, provider_order_no=result.provider_order_no
-        )
+        return _mark_unknown(order_pk=order.pk, note=outcome.reason)
     with transaction.atomic():
         locked = AgencyOrder.objects.select_for_update().get(pk=order.pk)
         if locked.status == OrderStatus.SUBMITTING:
             locked.status = OrderStatus.PROCESSING
-            locked.provider_order_no = result.provider_order_no
+            locked.provider_order_no = outcome.provider_order_no
             locked.next_query_at = timezone.now() + query_backoff(0)
             locked.save(update_fields=["status", "provider_order_no", "next_query_at"])
         return locked
@@ -358,26 +350,14 @@ def agency_order_query(*, order_pk: int, adapter: ProviderAdapter | None = None)
     order = AgencyOrder.objects.select_related("item__provider").get(pk=order_pk)
     if order.status not in OPEN_ORDER_STATUSES:
         return order
-    try:
-        result: QueryResult | None = _adapter(order, adapter).query(request_id=order.request_id)
-    except (ProviderTimeout, ProviderError) as exc:
-        logger.info("query of %s failed: %s", order.request_id, exc)
-        result = None
-    if result is not None and result.status == ProviderStatus.SUCCESS:
+    outcome = query_outcome(_adapter(order, adapter), request_id=order.request_id)
+    if outcome.settled:
         return agency_order_resolve(
             order_pk=order.pk,
-            status=ProviderStatus.SUCCESS,
-            provider_order_no=result.provider_order_no,
+            status=outcome.status,
+            provider_order_no=outcome.provider_order_no,
+            reason=outcome.reason,
         )
-    if result is not None and result.status in (
-        ProviderStatus.FAILED,
-        ProviderStatus.REJECTED,
-        ProviderStatus.NOT_FOUND,
-    ):
-        reason = result.reason or (
-            "never reached the provider" if result.status == ProviderStatus.NOT_FOUND else ""
-        )
-        return agency_order_resolve(order_pk=order.pk, status=ProviderStatus.FAILED, reason=reason)
     return _query_again_later(order_pk=order.pk)
 
 

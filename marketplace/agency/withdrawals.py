@@ -29,13 +29,8 @@ from marketplace.agency.models import (
     WithdrawalStatus,
 )
 from marketplace.agency.orders import query_backoff, require_operator, schedule_query
-from marketplace.agency.providers.base import (
-    OrderRequest,
-    ProviderAdapter,
-    ProviderError,
-    ProviderStatus,
-    ProviderTimeout,
-)
+from marketplace.agency.outcomes import query_outcome, submit_outcome
+from marketplace.agency.providers.base import OrderRequest, ProviderAdapter, ProviderStatus
 from marketplace.agency.providers.http import adapter_for
 from marketplace.agency.requests import check_request_id, refuse_reused
 from marketplace.agency.validation import (
@@ -192,28 +187,23 @@ def _adapter(adapter: ProviderAdapter | None) -> ProviderAdapter:
 
 
 def _submit(*, withdrawal: CashWithdrawal, adapter: ProviderAdapter | None) -> CashWithdrawal:
-    try:
-        result = _adapter(adapter).submit(
-            OrderRequest(
-                request_id=withdrawal.request_id,
-                item_code=ITEM_CODE,
-                account=withdrawal.card_number,
-                amount=withdrawal.amount,
-            )
-        )
-    except (ProviderTimeout, ProviderError) as exc:
-        return _mark_unknown(withdrawal_pk=withdrawal.pk, note=str(exc))
-    if not result.accepted:
-        return cash_withdrawal_resolve(
-            withdrawal_pk=withdrawal.pk, status=ProviderStatus.FAILED, reason=result.reason
-        )
-    if result.status in (ProviderStatus.SUCCESS, ProviderStatus.FAILED):
+    outcome = submit_outcome(
+        _adapter(adapter),
+        OrderRequest(
+            request_id=withdrawal.request_id,
+            item_code=ITEM_CODE,
+            account=withdrawal.card_number,
+            amount=withdrawal.amount,
+        ),
+    )
+    if outcome.settled:
         return cash_withdrawal_resolve(
             withdrawal_pk=withdrawal.pk,
-            status=result.status,
-            provider_order_no=result.provider_order_no,
+            status=outcome.status,
+            provider_order_no=outcome.provider_order_no,
+            reason=outcome.reason,
         )
-    return _mark_unknown(withdrawal_pk=withdrawal.pk, note="accepted, result pending")
+    return _mark_unknown(withdrawal_pk=withdrawal.pk, note=outcome.reason or "accepted, pending")
 
 
 def _mark_unknown(*, withdrawal_pk: int, note: str) -> CashWithdrawal:
@@ -292,25 +282,13 @@ def cash_withdrawal_query(
     withdrawal = CashWithdrawal.objects.get(pk=withdrawal_pk)
     if withdrawal.status not in OPEN_WITHDRAWALS:
         return withdrawal
-    try:
-        result = _adapter(adapter).query(request_id=withdrawal.request_id)
-    except (ProviderTimeout, ProviderError):
-        result = None
-    if result is not None and result.status == ProviderStatus.SUCCESS:
+    outcome = query_outcome(_adapter(adapter), request_id=withdrawal.request_id)
+    if outcome.settled:
         return cash_withdrawal_resolve(
             withdrawal_pk=withdrawal.pk,
-            status=result.status,
-            provider_order_no=result.provider_order_no,
-        )
-    if result is not None and result.status in (
-        ProviderStatus.FAILED,
-        ProviderStatus.REJECTED,
-        ProviderStatus.NOT_FOUND,
-    ):
-        return cash_withdrawal_resolve(
-            withdrawal_pk=withdrawal.pk,
-            status=ProviderStatus.FAILED,
-            reason=result.reason or result.status,
+            status=outcome.status,
+            provider_order_no=outcome.provider_order_no,
+            reason=outcome.reason,
         )
     with transaction.atomic():
         locked = CashWithdrawal.objects.select_for_update().get(pk=withdrawal.pk)

@@ -3,14 +3,12 @@ withdrawals on one card and one supermarket at once."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from collective_econ.models import JournalTransaction
 from marketplace.agency.models import AgencyOrder, CashWithdrawal, WithdrawalStatus
@@ -18,6 +16,7 @@ from marketplace.agency.orders import agency_order_create
 from marketplace.agency.withdrawals import cash_withdrawal_create
 from tests.agency.test_orders import balances
 from tests.agency.world import CARD, make_counter, put_cash_in_till
+from tests.payments.test_races import race as payments_race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,25 +24,7 @@ THREADS = 8
 
 
 def race(work: Callable[[int], Any], threads: int = THREADS) -> list[Any]:
-    """Run `work(i)` in `threads` threads released together; results or exceptions."""
-    barrier = threading.Barrier(threads)
-    results: list[Any] = [None] * threads
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    return results
+    return payments_race(threads, work)
 
 
 def test_the_same_request_id_pressed_in_many_threads_pays_once(sandbox):
