@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from marketplace.agency.providers.base import ProviderError
-from marketplace.agency.reconciliation import SETTLED, Record, day_bounds, register_record_source
+from marketplace.agency.record_sources import SETTLED, Record, day_bounds, register_record_source
 from marketplace.payments.alipay.gateway import AlipayError, gateway_from_settings
 from marketplace.payments.models import GatewayId, TransactionEvent, TransactionEventType
 

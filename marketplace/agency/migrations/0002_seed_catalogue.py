@@ -3,10 +3,10 @@
 
 from django.db import migrations
 
+from marketplace.agency.catalogue_data import write_catalogue
+
 
 def seed(apps, schema_editor):
-    from marketplace.agency.catalogue_data import write_catalogue
-
     write_catalogue(apps.get_model("agency", "AgencyProvider"), apps.get_model("agency", "ServiceItem"))
 
 
