@@ -22,7 +22,7 @@ from marketplace.agency.tasks import sweep_unknown_task
 from marketplace.core.errors import PermissionRefused
 from marketplace.red_supermarket.models import Receipt, ReceiptKind
 from tests import factories
-from tests.agency.world import ID_NUMBER
+from tests.agency.world import ID_NUMBER, ensure_catalogue
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,8 @@ def balances(counter):
 
 
 def test_the_catalogue_has_forty_items_across_every_category_and_syncs_idempotently():
+    # Seeded by migration; a reused test database may have had it flushed by a race test.
+    ensure_catalogue()
     assert ServiceItem.objects.count() == len(ITEMS) >= 40
     assert set(ServiceItem.objects.values_list("category", flat=True)) == set(
         ServiceCategory.values
