@@ -292,7 +292,7 @@ def agency_order_resolve(
     order already settled is returned unchanged, whoever asks and however often."""
     with transaction.atomic():
         order = (
-            AgencyOrder.objects.select_for_update()
+            AgencyOrder.objects.select_for_update(of=("self",))
             .select_related("item", "supermarket__shop__village")
             .get(pk=order_pk)
         )

@@ -197,7 +197,7 @@ def ticket_issue(
         )
     with transaction.atomic():
         locked = (
-            TicketBooking.objects.select_for_update()
+            TicketBooking.objects.select_for_update(of=("self",))
             .select_related("item", "supermarket__shop__village")
             .get(pk=booking.pk)
         )
@@ -269,7 +269,7 @@ def ticket_refund(
         raise refuse("id", exc.message, AgencyErrorCode.NOT_REFUNDABLE) from None
     with transaction.atomic():
         locked = (
-            TicketBooking.objects.select_for_update()
+            TicketBooking.objects.select_for_update(of=("self",))
             .select_related("item", "supermarket__shop__village")
             .get(pk=booking.pk)
         )

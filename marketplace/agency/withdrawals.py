@@ -225,7 +225,7 @@ def cash_withdrawal_resolve(
     Settled withdrawals are returned unchanged (callbacks and queries may repeat)."""
     with transaction.atomic():
         withdrawal = (
-            CashWithdrawal.objects.select_for_update()
+            CashWithdrawal.objects.select_for_update(of=("self",))
             .select_related("supermarket")
             .get(pk=withdrawal_pk)
         )

@@ -93,7 +93,8 @@ def _orders(
     supermarket: RedSupermarket, operator: User, adapters: dict[str, Any], sandbox: AgencySandbox
 ) -> None:
     slug = supermarket.shop.slug
-    id_number = id_number_with_check(f"5309251980{supermarket.pk % 10:02d}01123"[:17])
+    # A fictional villager per supermarket: born on the 1st of a month that varies with it.
+    id_number = id_number_with_check(f"5309251980{supermarket.pk % 12 + 1:02d}01123")
     for suffix, item, fields, amount in DEMO_ORDERS:
         request_id = f"demo-{slug}-{suffix}"
         if AgencyOrder.objects.filter(request_id=request_id).exists():
