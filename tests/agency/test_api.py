@@ -22,7 +22,7 @@ from marketplace.agency.models import (
 )
 from tests import factories
 from tests.agency.test_orders import pay
-from tests.agency.world import CARD, ID_NUMBER, put_cash_in_till
+from tests.agency.world import CARD, ID_NUMBER, ensure_catalogue, put_cash_in_till
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +74,7 @@ def denied(body):
 
 
 def test_the_catalogue_is_listed_by_category(gql):
+    ensure_catalogue()  # seeded by migration, unless a race test flushed a reused database
     data = gql.data(
         "{ agencyServiceItems(first: 100) { totalCount edges { node { code category flow amountMax { amount } inputFields { name kind required pattern } } } } }"
     )
