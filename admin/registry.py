@@ -5,6 +5,7 @@
 
 from admin import (  # noqa: F401
     accounts,
+    agency,
     audit,
     bookings,
     catalog,

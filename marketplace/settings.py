@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "marketplace.activity",
     "marketplace.supervision",
     "marketplace.oversight",
+    "marketplace.agency",
     "logistics",
     "collective_econ",
     "storefront_api",
@@ -221,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     # Parcels waiting at a village station: remind the buyer daily, send back when overdue.
+    # Agency orders and withdrawals whose outcome is unknown: query the provider again.
+    "agency-sweep-unknown": {"task": "agency.sweep_unknown", "schedule": 60.0},
+    # Yesterday's provider statements and Alipay bill against our records (idempotent).
+    "agency-reconcile-yesterday": {"task": "agency.reconcile_yesterday", "schedule": 3600.0},
     "logistics-remind-or-return-uncollected": {
         "task": "logistics.remind_or_return_uncollected",
         "schedule": 3600.0,
@@ -390,6 +395,28 @@ ALIYUN_SMS_REPORT_URL = os.environ.get(
 NOTIFY_SMS_PER_PHONE_PER_HOUR = int(os.environ.get("NOTIFY_SMS_PER_PHONE_PER_HOUR", "5"))
 # Asia/Shanghai; non-urgent SMS asked for inside wait until the end. Empty: no quiet hours.
 NOTIFY_QUIET_HOURS = os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00")
+# --- Agency services (代办) ----------------------------------------------------------------
+# Each provider's adapter talks to AGENCY_<CODE>_URL with its merchant id and HMAC key; by
+# default all five point at the local sandbox (`ruralmart agency_sandbox`).
+AGENCY_SANDBOX_URL = os.environ.get("AGENCY_SANDBOX_URL", "http://127.0.0.1:8006")
+AGENCY_PROVIDERS = {
+    code: {
+        "url": os.environ.get(f"AGENCY_{code.upper()}_URL", "") or AGENCY_SANDBOX_URL,
+        "merchant_id": os.environ.get(f"AGENCY_{code.upper()}_MERCHANT_ID", f"M-{code}"),
+        "key": os.environ.get(f"AGENCY_{code.upper()}_KEY", f"sandbox-{code}-key"),
+    }
+    for code in ("utility", "telecom", "insurance", "tickets", "acquirer")
+}
+# Where providers POST results: <base>/agency/callback/<provider>/.
+AGENCY_CALLBACK_BASE_URL = os.environ.get("AGENCY_CALLBACK_BASE_URL", f"http://127.0.0.1:{PORT}")
+AGENCY_PROVIDER_TIMEOUT_SECONDS = float(os.environ.get("AGENCY_PROVIDER_TIMEOUT_SECONDS", "5"))
+# Queries of an unknown outcome before the order goes to manual review.
+AGENCY_QUERY_MAX_ATTEMPTS = int(os.environ.get("AGENCY_QUERY_MAX_ATTEMPTS", "6"))
+# 助农取款 limits in yuan: per bank card per day (county-wide), per supermarket per day.
+AGENCY_WITHDRAWAL_CARD_DAILY_LIMIT = os.environ.get("AGENCY_WITHDRAWAL_CARD_DAILY_LIMIT", "2000")
+AGENCY_WITHDRAWAL_STATION_DAILY_LIMIT = os.environ.get(
+    "AGENCY_WITHDRAWAL_STATION_DAILY_LIMIT", "20000"
+)
 
 # --- Accounts ----------------------------------------------------------------------------
 ACCOUNT_CONFIRMATION_REQUIRED = _env_bool("ACCOUNT_CONFIRMATION_REQUIRED", True)

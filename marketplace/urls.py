@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from logistics.shipments.views import kuaidi100_callback
+from marketplace.agency.views import provider_callback
 from marketplace.notifications.views import aliyun_sms_report
 from marketplace.payments.views import alipay_notify
 from storefront_api.views import GraphQLView
@@ -19,6 +20,7 @@ urlpatterns = [
     path("payments/alipay/notify/", alipay_notify, name="alipay-notify"),
     path("logistics/kuaidi100/callback/", kuaidi100_callback, name="kuaidi100-callback"),
     path("notifications/aliyun/sms-report/", aliyun_sms_report, name="aliyun-sms-report"),
+    path("agency/callback/<slug:provider>/", provider_callback, name="agency-callback"),
     # Media is small and local in the demo; production puts a CDN or nginx in front.
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -12,6 +12,7 @@ from marketplace.catalog.selectors import shop_list
 from marketplace.channels.models import Channel as ChannelModel
 from marketplace.organisations.selectors import households_visible_to
 from storefront_api.account.schema import AccountMutations, AccountQueries
+from storefront_api.agency.schema import AgencyMutations, AgencyQueries
 from storefront_api.audit.schema import AuditMutations, AuditQueries
 from storefront_api.catalog import resolvers as catalog
 from storefront_api.catalog import types as catalog_types
@@ -325,6 +326,7 @@ class Query(
     NotificationQueries,
     AuditQueries,
     SupervisionQueries,
+    AgencyQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -342,6 +344,7 @@ class Mutation(
     NotificationMutations,
     AuditMutations,
     SupervisionMutations,
+    AgencyMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,

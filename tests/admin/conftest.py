@@ -184,4 +184,7 @@ def world(db: Any) -> World:
     from tests.oversight.world import add_oversight
 
     add_oversight(built)
+    from tests.agency.world import add_agency
+
+    add_agency(built)
     return built

@@ -96,12 +96,13 @@ def test_demo_migrates_loads_serves_and_stops_cleanly_on_ctrl_c(fake_run, settin
     runserver = calls[1][1]
     assert runserver["args"] == ("127.0.0.1:8123",)
     assert runserver["use_reloader"] is False and runserver["insecure_serving"] is True
-    # The only children are the local Alipay, carrier and SMS sandboxes, stopped with the
-    # server.
+    # The only children are the local Alipay, carrier, SMS and agency sandboxes, stopped
+    # with the server.
     assert [w.argv[1:] for w in workers] == [
         ["-m", "marketplace.cli", "alipay_sandbox"],
         ["-m", "marketplace.cli", "carrier_sandbox"],
         ["-m", "marketplace.cli", "sms_sandbox"],
+        ["-m", "marketplace.cli", "agency_sandbox"],
     ]
     assert all(w.terminated for w in workers)
     text = out.getvalue()
@@ -141,7 +142,7 @@ def test_demo_starts_no_sandbox_against_a_real_alipay(fake_run, settings):
 
     call_command("demo", stdout=out)
 
-    assert [w.argv[-1] for w in workers] == ["carrier_sandbox", "sms_sandbox"]
+    assert [w.argv[-1] for w in workers] == ["carrier_sandbox", "sms_sandbox", "agency_sandbox"]
     assert "Alipay sandbox" not in out.getvalue()
 
 
@@ -153,7 +154,7 @@ def test_demo_starts_no_carrier_sandbox_against_a_real_kuaidi100(fake_run, setti
 
     call_command("demo", stdout=out)
 
-    assert [w.argv[-1] for w in workers] == ["alipay_sandbox", "sms_sandbox"]
+    assert [w.argv[-1] for w in workers] == ["alipay_sandbox", "sms_sandbox", "agency_sandbox"]
     assert "Carrier sandbox" not in out.getvalue()
 
 
@@ -165,5 +166,9 @@ def test_demo_starts_no_sms_sandbox_against_a_real_aliyun(fake_run, settings):
 
     call_command("demo", stdout=out)
 
-    assert [w.argv[-1] for w in workers] == ["alipay_sandbox", "carrier_sandbox"]
+    assert [w.argv[-1] for w in workers] == [
+        "alipay_sandbox",
+        "carrier_sandbox",
+        "agency_sandbox",
+    ]
     assert "SMS sandbox" not in out.getvalue()

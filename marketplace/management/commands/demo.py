@@ -55,6 +55,7 @@ WORKER_COMMAND = [
 SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "alipay_sandbox"]
 CARRIER_SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "carrier_sandbox"]
 SMS_SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "sms_sandbox"]
+AGENCY_SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "agency_sandbox"]
 
 
 def demo_banner(
@@ -135,6 +136,13 @@ class Command(BaseCommand):
         carrier = self._start_carrier_sandbox() if carrier_url else None
         sms_url = _sms_sandbox_url()
         sms = self._start_child(SMS_SANDBOX_COMMAND, "SMS sandbox") if sms_url else None
+        # The agency providers' sandbox, unless every provider points at a real service.
+        agency = None
+        if any(p["url"] == settings.AGENCY_SANDBOX_URL for p in settings.AGENCY_PROVIDERS.values()):
+            self.stdout.write(
+                f"Starting the local agency sandbox at {settings.AGENCY_SANDBOX_URL}…"
+            )
+            agency = subprocess.Popen(AGENCY_SANDBOX_COMMAND)
         self.stdout.write(
             demo_banner(
                 port=port,
@@ -165,6 +173,8 @@ class Command(BaseCommand):
                 self._stop_child(carrier, "Carrier sandbox")
             if sms is not None:
                 self._stop_child(sms, "SMS sandbox")
+            if agency is not None:
+                self._stop_child(agency, "Agency sandbox")
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         self.stdout.write("Starting a Celery worker…")
