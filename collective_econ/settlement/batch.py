@@ -157,8 +157,7 @@ class _Accounts:
 
 def _lock_due_lines(*, now: datetime, limit: int, after_pk: int) -> list[_DueLine]:
     rows = (
-        lines_due(now=now)
-        .filter(pk__gt=after_pk)
+        lines_due(now=now, after_pk=after_pk)
         .select_for_update(skip_locked=True, of=("self",))
         .values_list(*_LINE_FIELDS)[:limit]
     )
