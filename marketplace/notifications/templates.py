@@ -119,6 +119,15 @@ _TEMPLATES = [
     ),
     Template(key="order_placed_shop", title="New order #{number} for {shop}", body="{text}"),
     Template(key="order_canceled", title="Ruralmart order #{number}: cancelled", body="{text}"),
+    # Township supervision: queue deadlines, the monthly cadence, the red flag. The wording
+    # is the supervision domain's; the SMS only points the administrator at it.
+    Template(
+        key="supervision_reminder",
+        title="{subject}",
+        body="{text}",
+        sms_code="SMS_SUPERVISION_REMINDER",
+        sms_text="【乡村集市】{subject}。详情请登录后台查看。",
+    ),
     # A notice whose wording the calling domain owns (the payments domain's mails).
     Template(key="order_notice", title="{subject}", body="{text}"),
     Template(

@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
+from marketplace.notifications.services import notification_send
 from marketplace.supervision.models import Reminder
 
 logger = logging.getLogger(__name__)
@@ -83,10 +82,11 @@ def reminders_send(*, reminder_ids: list[int] | None = None) -> int:
 
 
 def _deliver(reminder: Reminder) -> None:
-    """Send one reminder. The single seam the notification service replaces."""
-    send_mail(
-        subject=reminder.subject,
-        message=reminder.body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[reminder.recipient.email],
+    """Hand one reminder to the notification service: the administrator's inbox, e-mail and
+    SMS (where they have a phone), once per reminder and channel however often this runs."""
+    notification_send(
+        event_key=f"supervision:{reminder.kind}:{reminder.business_key}",
+        template="supervision_reminder",
+        context={"subject": reminder.subject, "text": reminder.body},
+        recipient=reminder.recipient,
     )
