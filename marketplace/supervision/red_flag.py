@@ -39,6 +39,7 @@ from marketplace.supervision.error_codes import SupervisionErrorCode
 from marketplace.supervision.indicators import (
     Window,
     administrator_logins,
+    agency_services,
     complaint_resolution_rate,
     complaints_received,
     data_timeliness,
@@ -83,9 +84,7 @@ def _component_selectors() -> dict[str, object]:
         "sales": sales_amount,
         "households": households_benefiting,
         "timeliness": data_timeliness,
-        # Agency services come with the Red Supermarket's agency capability: until its
-        # source is wired, every village is missing this component (and scores 0 on it).
-        "service": None,
+        "service": agency_services,
         "complaints": _complaints_component,
     }
 
