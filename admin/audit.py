@@ -5,9 +5,9 @@ township officer sees entries about their township's households and objects, a c
 officer their county's, platform admins all (`marketplace.audit.selectors`). Nobody edits
 or deletes an entry; the database refuses it anyway.
 
-Data requests are filed here with their letter uploaded (PDF, JPEG or PNG, checked by its
-bytes), and submitted, decided or revoked by admin actions that call the services, which
-decide who may do what.
+Data requests are filed here by shop staff with their letter uploaded (PDF, JPEG or PNG,
+checked by its bytes), and submitted, decided or revoked by admin actions that call the
+services, which decide who may do what.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
 from admin.scoping import ReadOnlyMixin, ScopedModelAdmin, acting_user, adopt
-from marketplace.accounts.permissions import can_file_data_request, can_search_audit_log
+from marketplace.accounts.permissions import can_search_audit_log, role_scopes
 from marketplace.audit import services
 from marketplace.audit.letters import MAX_LETTER_BYTES
 from marketplace.audit.models import AuditEntry, DataAccessRequest
@@ -165,8 +165,19 @@ class DataAccessRequestAdmin(ScopedModelAdmin):
     autocomplete_fields = ("households", "village", "township")
     actions = ("submit", "approve", "refuse", "revoke")
 
+    # Officers read and decide here but file nothing: in the back office a bureau role
+    # writes only through actions (their own requests go through the API); a station
+    # operator's back office is their station's, so they file through the API too.
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_staff and can_file_data_request(user=acting_user(request))
+        if not request.user.is_staff:
+            return False
+        scopes = role_scopes(acting_user(request))
+        return bool(
+            scopes.is_platform_admin
+            or scopes.is_bureau_officer
+            or scopes.managed_shop_ids
+            or scopes.operated_shop_ids
+        )
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if not self.has_module_permission(request):
@@ -174,7 +185,10 @@ class DataAccessRequestAdmin(ScopedModelAdmin):
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return self.has_module_permission(request)
+        scopes = role_scopes(acting_user(request))
+        if scopes.is_platform_admin:
+            return True
+        return self.has_module_permission(request) and not scopes.is_bureau_officer
 
     # A request changes only through its actions: what was asked for stays as asked.
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:

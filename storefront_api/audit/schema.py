@@ -66,7 +66,13 @@ def audit_filter_from(filter: Any) -> AuditFilter:
 
     def pk(name: str, type_name: str) -> int | None:
         raw = filter.get(name)
-        return decode_id(raw, expected_type=type_name, field=name) if raw else None
+        if not raw:
+            return None
+        found = decode_id(raw, expected_type=type_name, field=name)
+        # Beyond bigint no row exists, and PostgreSQL would refuse the array it is put in.
+        if not 0 < found < 2**63:
+            raise ApiError(f"Couldn't resolve id: {raw}.", code="GRAPHQL_ERROR", field=name)
+        return found
 
     action = filter.get("action")
     return AuditFilter(

@@ -8,7 +8,6 @@ import graphene
 from django.utils import timezone
 from graphql_relay import to_global_id
 
-from marketplace.audit.error_codes import AuditErrorCode as AuditErrorCodeDomain
 from marketplace.audit.error_codes import DataRequestErrorCode as DataRequestErrorCodeDomain
 from marketplace.audit.models import (
     AuditAction,
@@ -29,7 +28,6 @@ DataAccessRequestStatusEnum = domain_enum(
 )
 AuditActionEnum = domain_enum(AuditAction, name="AuditActionEnum", description="What was done.")
 DataRequestErrorCode = domain_enum(DataRequestErrorCodeDomain, name="DataRequestErrorCode")
-AuditErrorCode = domain_enum(AuditErrorCodeDomain, name="AuditErrorCode")
 
 
 class DataRequestError(graphene.ObjectType):

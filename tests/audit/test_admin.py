@@ -93,7 +93,9 @@ def _add_form(place: Any, letter: bytes) -> dict[str, Any]:
 
 
 def test_filing_a_request_with_its_letter_in_the_back_office(client, place):
-    client.force_login(_staff(place.requester))
+    client.force_login(_staff(place.officer_own))
+    assert client.get(reverse("admin:audit_dataaccessrequest_add")).status_code == 403
+    client.force_login(_staff(place.manager_other))
     url = reverse("admin:audit_dataaccessrequest_add")
     refused = client.post(url, _add_form(place, b"<html>not a letter</html>"))
     assert refused.status_code == 200
@@ -103,13 +105,13 @@ def test_filing_a_request_with_its_letter_in_the_back_office(client, place):
     accepted = client.post(url, _add_form(place, PDF))
     assert accepted.status_code == 302, accepted.content.decode()[:3000]
     filed = DataAccessRequest.objects.get()
-    assert filed.requester_id == place.requester.pk
+    assert filed.requester_id == place.manager_other.pk
     assert filed.letter_content_type == "application/pdf"
     assert list(filed.households.all()) == [place.hx]
 
 
 def test_deciding_in_the_back_office(client, place):
-    client.force_login(_staff(place.requester))
+    client.force_login(_staff(place.manager_other))
     client.post(reverse("admin:audit_dataaccessrequest_add"), _add_form(place, PDF))
     filed = DataAccessRequest.objects.get()
     changelist = reverse("admin:audit_dataaccessrequest_changelist")
