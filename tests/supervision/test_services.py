@@ -12,8 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from logistics.parcels.models import StationParcel
+from logistics.stations.models import VillageStation
 from marketplace.activity.models import AdministratorActivityDay
 from marketplace.activity.services import activity_record_login
+from marketplace.agency.models import AgencyOrder, ServiceItem
+from marketplace.agency.models import OrderStatus as AgencyStatus
 from marketplace.catalog.models import Certification
 from marketplace.core.errors import PermissionRefused
 from marketplace.supervision import cadence, claims, queues, red_flag, reports, roster
@@ -30,6 +34,7 @@ from marketplace.supervision.models import (
 )
 from marketplace.supervision.periods import Period, last_completed, period_parse
 from tests import factories
+from tests.agency.world import ensure_catalogue
 from tests.supervision.world import PDF, PNG, evidence, file_claim, sell
 
 pytestmark = pytest.mark.django_db
@@ -207,8 +212,8 @@ def test_report_has_20_defined_indicators_with_values_and_change(town):
     assert values["households_benefiting"].value == 1
     assert values["income_per_household"].value == Decimal("100.00")
     assert values["shops_open"].value == 3
-    assert values["agency_services"].status == ValueStatus.SOURCE_PENDING
-    assert values["agency_services"].value is None
+    assert values["agency_services"].status == ValueStatus.OK
+    assert values["agency_services"].value == 0
     assert reports.report_generate(period=period, township=town.township) == report  # stored once
 
 
@@ -291,7 +296,8 @@ def test_red_flag_ranks_deterministically_awards_the_top_and_refuses_to_change(
     entries = list(ranking.entries.order_by("rank"))
     assert entries[0].village_id == b.village_id and entries[0].awarded
     assert [e.rank for e in entries] == [1, 2, 3]
-    assert all("service" in e.missing for e in entries)  # source pending: scored 0, flagged
+    # Agency services are counted (none here): a component with data, not a missing one.
+    assert all("service" not in e.missing for e in entries)
     assert entries[-1].village_id == c.village_id and "sales" in entries[-1].components
     assert Reminder.objects.filter(
         kind=ReminderKind.RED_FLAG_WINNER, recipient=town.managers[1]
@@ -405,3 +411,45 @@ def test_token_login_records_activity(town):
 
     user_login(email=town.managers[0].email, password="Village-pass-2026", ip="127.0.0.1")
     assert AdministratorActivityDay.objects.get(user=town.managers[0]).logins == 1
+
+
+def test_agency_services_and_parcels_count_what_the_red_supermarket_did(town):
+    period = last_completed(PeriodKind.MONTH)
+    when = _month_of(period)
+    shop = town.shops[0]
+    supermarket = factories.red_supermarket(shop_obj=shop)
+    ensure_catalogue()
+    electricity = ServiceItem.objects.get(code="electricity-sgcc")
+    for request_id, status in (("done", AgencyStatus.SUCCESS), ("refunded", AgencyStatus.FAILED)):
+        order = AgencyOrder.objects.create(
+            request_id=f"indicator-{request_id}",
+            supermarket=supermarket,
+            item=electricity,
+            fields={"account": "1234567890"},
+            account="1234567890",
+            amount=Decimal("50.00"),
+            commission=Decimal("0.10"),
+            payment_method="CASH",
+            status=status,
+            operator=town.managers[0],
+        )
+        AgencyOrder.objects.filter(pk=order.pk).update(created_at=when)
+    station = VillageStation.objects.create(
+        village=shop.village, name="服务站", address="村委会", opening_hours="8-20", capacity=50
+    )
+    StationParcel.objects.create(
+        station=station,
+        carrier="zhongtong",
+        waybill="73100012345678",
+        recipient_phone="13800138000",
+        pickup_code_hash="x" * 64,
+        arrived_at=when,
+        logged_in_by=town.managers[0],
+    )
+
+    report = reports.report_generate(period=period, township=town.township)
+
+    values = {v.indicator_code: v for v in report.values.all()}
+    # The refunded order was not a service handled.
+    assert values["agency_services"].value == 1
+    assert values["parcels_handled"].value == 1
