@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: demo test smoke lint bench schema venv clean-data
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: demo test smoke lint bench schema venv browser clean-data
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Ruralmart needs Python >= 3.11")'
@@ -16,9 +18,19 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	$(BIN)/ruralmart fetch_graphiql || echo "GraphiQL assets not fetched (offline?); GraphiQL will load them from the CDN"
+	$(BIN)/ruralmart fetch_echarts || echo "ECharts not fetched (offline?); the bureau dashboards will load it from the CDN"
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+## Debian's Chromium for the tests of pages people use (Playwright drives it; it never
+## downloads a browser). Installed once, as root or through sudo.
+browser:
+	@test -x $(CHROMIUM) || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+		else echo "The browser tests need Debian's chromium: apt-get install chromium" >&2; exit 1; fi; \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; \
+	}
 
 ## Migrate, load the demo data (idempotent) and serve on 127.0.0.1:$(PORT).
 demo: $(STAMP)
@@ -26,7 +38,7 @@ demo: $(STAMP)
 
 ## The whole suite: embedded PostgreSQL unless DATABASE_URL is set, an in-process Celery
 ## worker unless CELERY_BROKER_URL is set.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruralmart test $(PYTEST_ARGS)
 
 ## The short zero-setup subset.

@@ -25,11 +25,32 @@ from admin.scoping import (
     ReadOnlyMixin,
     ScopedModelAdmin,
     ScopedTabularInline,
+    acting_user,
     adopt,
 )
 from marketplace.accounts import services
 from marketplace.accounts.addresses import ADDRESS_FIELDS, address_clean
 from marketplace.accounts.models import Address, AuthAttempt, RoleAssignment, User
+from marketplace.audit.models import AuditAction
+from marketplace.audit.services import audit_record
+
+
+def _audit_role_change(request: HttpRequest, assignment: RoleAssignment, action: str) -> None:
+    """Every grant or removal of a role is a privileged write: into the audit log."""
+    audit_record(
+        actor=acting_user(request),
+        action=action,
+        target=assignment,
+        township_ids=[assignment.township_id] if assignment.township_id else [],
+        details={
+            "user": assignment.user_id,
+            "role": assignment.role,
+            "shop": assignment.shop_id,
+            "township": assignment.township_id,
+            "county": assignment.county_id,
+            "household": assignment.household_id,
+        },
+    )
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -89,6 +110,16 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).prefetch_related("role_assignments")
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        removed = [f.instance for f in formset.deleted_forms if f.instance.pk is not None]
+        for assignment in removed:  # before the delete clears their ids
+            _audit_role_change(request, assignment, AuditAction.ROLE_REMOVE)
+        super().save_formset(request, form, formset, change)
+        if formset.model is RoleAssignment:
+            saved = [*formset.new_objects, *(obj for obj, _ in formset.changed_objects)]
+            for assignment in saved:
+                _audit_role_change(request, assignment, AuditAction.ROLE_ASSIGN)
+
     @admin.display(description="Roles")
     def roles(self, obj: User) -> str:
         return ", ".join(sorted({a.get_role_display() for a in obj.role_assignments.all()}))
@@ -102,6 +133,19 @@ class RoleAssignmentAdmin(ScopedModelAdmin):
     search_fields = ("user__email", "shop__name", "township__name", "household__reference")
     list_select_related = ("user", "shop", "township", "household")
     autocomplete_fields = ("user", "shop", "township", "household")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        _audit_role_change(request, obj, AuditAction.ROLE_ASSIGN)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        _audit_role_change(request, obj, AuditAction.ROLE_REMOVE)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for assignment in queryset:
+            _audit_role_change(request, assignment, AuditAction.ROLE_REMOVE)
+        super().delete_queryset(request, queryset)
 
 
 class AddressForm(forms.ModelForm):

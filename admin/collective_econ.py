@@ -3,7 +3,12 @@ period closes and snapshots, read-only for everyone (money moves only through th
 collective_econ services). A platform admin sees everything; a shop manager sees the
 accounts of their village (its collective, funds, till, shop and households) and the
 transactions touching them; a township officer those of the township's villages.
-Consignment agreements are set by platform admins and visible to the shop concerned.
+Consignment agreements and poverty-monitoring lines are set by platform admins.
+
+Accounts list with their balances (one query per page, from the period-close snapshot),
+and a household account links to the household's statement page (per year or month):
+readable by whoever reads the household's village's books, and by the household itself;
+the head's name is masked unless the viewer is entitled to it.
 """
 
 from __future__ import annotations
@@ -12,7 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, reverse
+from django.urls import path as url_path
+from django.utils import timezone
+from django.utils.html import format_html
 
 from admin.scoping import (
     PLATFORM_ONLY,
@@ -21,16 +34,23 @@ from admin.scoping import (
     ReadOnlyMixin,
     Scope,
     ScopedModelAdmin,
+    acting_user,
 )
+from collective_econ.ledger.selectors import account_balances
 from collective_econ.models import (
     Account,
+    AccountKind,
     BalanceSnapshot,
     ConsignmentAgreement,
     JournalTransaction,
     PeriodClose,
     Posting,
+    PovertyMonitoringLine,
 )
-from marketplace.accounts.permissions import RoleScopes
+from collective_econ.statements.selectors import household_statement, statement_period
+from marketplace.accounts.permissions import RoleScopes, can_read_household_statement
+from marketplace.organisations.models import Household
+from marketplace.organisations.privacy import household_personal_data
 
 # An account's village is one of three columns, by its kind (a CHECK keeps exactly one set).
 _VILLAGE_OF_ACCOUNT = ("village", "household__village", "shop__village")
@@ -78,14 +98,82 @@ class PostingInline(ReadOnlyInline):
     ordering = ("pk",)
 
 
+class AccountChangeList(ChangeList):
+    """Balances of the page's accounts in one pass (snapshot plus later postings)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        balances = account_balances(accounts=self.result_list)
+        for account in self.result_list:
+            account.page_balance = balances[account.pk]
+
+
 @admin.register(Account)
 class AccountAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = ACCOUNT_SCOPE
-    list_display = ("pk", "kind", "household", "village", "shop", "created_at")
+    list_display = ("pk", "kind", "household", "village", "shop", "balance", "statement")
     list_filter = ("kind",)
     list_select_related = ("household", "village", "shop")
     search_fields = ("=pk", "household__reference", "village__name", "shop__name")
     readonly_fields = [f.name for f in Account._meta.fields]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return AccountChangeList
+
+    @admin.display(description="Balance (Dr − Cr, ¥)")
+    def balance(self, obj: Account) -> Any:
+        return getattr(obj, "page_balance", "")
+
+    @admin.display(description="Statement")
+    def statement(self, obj: Account) -> Any:
+        if obj.kind != AccountKind.HOUSEHOLD or obj.household_id is None:
+            return ""
+        url = reverse("admin:collective_econ_household_statement", args=[obj.household_id])
+        return format_html('<a href="{}">statement</a>', url)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            url_path(
+                "statement/<int:household_id>/",
+                self.admin_site.admin_view(self.household_statement_view),
+                name="collective_econ_household_statement",
+            ),
+            *super().get_urls(),
+        ]
+
+    def household_statement_view(self, request: HttpRequest, household_id: int) -> HttpResponse:
+        household = (
+            Household.objects.select_related("village__township").filter(pk=household_id).first()
+        )
+        user = acting_user(request)
+        if household is None or not can_read_household_statement(user=user, household=household):
+            raise Http404("No such household statement.")
+        now = timezone.localtime()
+        try:
+            year = int(request.GET.get("year") or now.year)
+            month = int(request.GET["month"]) if request.GET.get("month") else None
+            period = statement_period(year=year, month=month)
+        except (ValueError, ValidationError):
+            year, month = now.year, None
+            period = statement_period(year=year)
+            self.message_user(request, "That is not a period: showing this year.", "warning")
+        statement = household_statement(household=household, period=period)
+        return TemplateResponse(
+            request,
+            "backoffice/household_statement.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Household {household.reference}: statement {year}"
+                + (f"-{month:02d}" if month else ""),
+                "opts": self.opts,
+                "statement": statement,
+                "personal": household_personal_data(household=household, viewer=user),
+                "year": year,
+                "month": month,
+                "months": range(1, 13),
+                "years": range(now.year - 4, now.year + 1),
+            },
+        )
 
 
 @admin.register(JournalTransaction)
@@ -138,3 +226,11 @@ class ConsignmentAgreementAdmin(ScopedModelAdmin):
     list_select_related = ("shop", "household")
     autocomplete_fields = ()
     raw_id_fields = ("shop", "household")
+
+
+@admin.register(PovertyMonitoringLine)
+class PovertyMonitoringLineAdmin(ScopedModelAdmin):
+    scope = PLATFORM_ONLY
+    list_display = ("province", "year", "annual_per_capita_income")
+    list_select_related = ("province",)
+    list_filter = ("year",)

@@ -249,7 +249,7 @@ class DistributionAdmin(ReadOnlyMixin, ScopedModelAdmin):
     def statement_view(self, request: HttpRequest, village_id: int, year: int) -> HttpResponse:
         village = Village.objects.filter(pk=village_id).first()
         if village is None or not can_read_village_books(
-            user=acting_user(request), village=village
+            user=acting_user(request), village_id=village.pk, township_id=village.township_id
         ):
             raise Http404("No such village visible to you.")
         statement = income_distribution_statement(village=village, year=year)

@@ -14,8 +14,14 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from admin.scoping import Access, CreatesThroughServiceMixin, Scope, ScopedModelAdmin
-from marketplace.red_supermarket.models import RedSupermarket
+from admin.scoping import (
+    Access,
+    CreatesThroughServiceMixin,
+    ReadOnlyMixin,
+    Scope,
+    ScopedModelAdmin,
+)
+from marketplace.red_supermarket.models import Receipt, ReceiptCounter, RedSupermarket
 from marketplace.red_supermarket.services import red_supermarket_create
 
 SUPERMARKET_SCOPE = Scope(shop_path="shop", manager=Access.VIEW, officer=Access.VIEW)
@@ -47,3 +53,26 @@ class RedSupermarketAdmin(CreatesThroughServiceMixin, ScopedModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+RECEIPT_SCOPE = Scope(shop_path="supermarket__shop", manager=Access.VIEW, officer=Access.VIEW)
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """Receipts are issued by the counter's services and never edited: a reprint shows
+    what was handed over."""
+
+    scope = RECEIPT_SCOPE
+    list_display = ("number", "supermarket", "kind", "total", "payment_method", "issued_at")
+    list_filter = ("kind", "payment_method")
+    search_fields = ("number", "reference")
+    list_select_related = ("supermarket",)
+    date_hierarchy = "issued_at"
+
+
+@admin.register(ReceiptCounter)
+class ReceiptCounterAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = RECEIPT_SCOPE
+    list_display = ("supermarket", "day", "last_number")
+    list_select_related = ("supermarket",)

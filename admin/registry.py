@@ -5,6 +5,8 @@
 
 from admin import (  # noqa: F401
     accounts,
+    agency,
+    audit,
     bookings,
     catalog,
     channels,
@@ -15,9 +17,12 @@ from admin import (  # noqa: F401
     divisions,
     inventory,
     logistics,
+    notifications,
     orders,
     organisations,
+    oversight,
     payments,
     red_supermarket,
     stations_shipments,
+    supervision,
 )

@@ -1,4 +1,5 @@
-"""Village stations, shipments and consolidation batches in the back office.
+"""Village stations, shipments, consolidation batches and the parcels logged in and out at
+the counter in the back office.
 
 Who sees what: the platform admin sees and edits stations and sees every shipment and
 batch; a station's operator and its village's shop manager view that station; a shop
@@ -29,6 +30,7 @@ from admin.scoping import (
     ScopedModelAdmin,
 )
 from logistics.consolidation.models import ConsolidationBatch, ConsolidationItem
+from logistics.parcels.models import ParcelDispatch, StationParcel
 from logistics.shipments.models import Shipment, ShipmentEvent
 from logistics.stations.models import VillageStation
 from logistics.stations.services import is_station_operator, station_create
@@ -219,3 +221,72 @@ class ConsolidationBatchAdmin(ReadOnlyMixin, ScopedModelAdmin):
     @admin.display(description="parcels", ordering="parcels")
     def parcel_count(self, obj: Any) -> int:
         return int(obj.parcels)
+
+
+# --- parcels logged in and out at the counter ---------------------------------------------
+
+# Recipients' phones are personal data: the station's operator and platform admins only.
+STATION_PARCEL_SCOPE = Scope(operator_path="station__operator", operator=Access.VIEW)
+STATION_PARCEL_FIELDS = (
+    "station",
+    "carrier",
+    "waybill",
+    "status",
+    "recipient_phone",
+    "recipient_name",
+    "shelf_slot",
+    "arrived_at",
+    "pickup_failed_attempts",
+    "pickup_locked",
+    "reminders_sent",
+    "last_reminded_at",
+    "logged_in_by",
+    "handed_over_at",
+    "handed_over_by",
+    "returned_at",
+)
+
+
+@admin.register(StationParcel)
+class StationParcelAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """Parcels logged in at a station's counter. Written only by the parcel services (log
+    in, hand over, unlock, the reminder task); the code's hash never leaves the database."""
+
+    scope = STATION_PARCEL_SCOPE
+    fields = STATION_PARCEL_FIELDS
+    readonly_fields = STATION_PARCEL_FIELDS
+    list_display = (
+        "waybill",
+        "carrier",
+        "station",
+        "status",
+        "shelf_slot",
+        "arrived_at",
+        "pickup_locked",
+        "reminders_sent",
+    )
+    list_filter = ("status", "carrier", "pickup_locked")
+    search_fields = ("waybill", "recipient_phone")
+    list_select_related = ("station",)
+    date_hierarchy = "arrived_at"
+
+
+@admin.register(ParcelDispatch)
+class ParcelDispatchAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = STATION_PARCEL_SCOPE
+    fields = (
+        "station",
+        "carrier",
+        "waybill",
+        "sender_phone",
+        "weight_grams",
+        "fee_amount",
+        "request_id",
+        "created_by",
+        "created_at",
+    )
+    readonly_fields = fields
+    list_display = ("waybill", "carrier", "station", "weight_grams", "fee_amount", "created_at")
+    list_filter = ("carrier",)
+    search_fields = ("waybill",)
+    list_select_related = ("station",)

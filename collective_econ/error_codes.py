@@ -28,6 +28,20 @@ class SettlementErrorCode(Enum):
     EXCEEDS_SETTLED = "exceeds_settled"
 
 
+class StatementErrorCode(Enum):
+    """Reading the books: statements, ledger listings, the poverty watch (and the API)."""
+
+    # A year outside 2000..2100 or in the future, a month outside 1..12.
+    INVALID_PERIOD = "invalid_period"
+    # An id that names no household, village, township, account or line.
+    NOT_FOUND = "not_found"
+    # Anonymous, a buyer, or a staff role whose scope does not reach those books.
+    PERMISSION_DENIED = "permission_denied"
+    # A filter value that cannot be used (unknown kind, posted_from after posted_to).
+    INVALID_FILTER = "invalid_filter"
+    INVALID_AMOUNT = "invalid_amount"
+
+
 class DistributionErrorCode(Enum):
     """The share register and yearly distributions (issue 8 §4)."""
 

@@ -28,6 +28,11 @@ class TrackingErrorCode(Enum):
     INVALID_PICKUP_CODE = "invalid_pickup_code"
     PICKUP_LOCKED = "pickup_locked"
     ALREADY_COLLECTED = "already_collected"
+    # Parcels logged in and dispatched at the station
+    INVALID_PHONE = "invalid_phone"
+    INVALID_WAYBILL = "invalid_waybill"
+    DUPLICATE_WAYBILL = "duplicate_waybill"
+    INVALID_FEE = "invalid_fee"
     # Consolidation
     BATCH_CLOSED = "batch_closed"
     BATCH_EMPTY = "batch_empty"

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,6 +77,12 @@ INSTALLED_APPS = [
     "marketplace.payments",
     "marketplace.content",
     "marketplace.red_supermarket",
+    "marketplace.notifications",
+    "marketplace.audit",
+    "marketplace.activity",
+    "marketplace.supervision",
+    "marketplace.oversight",
+    "marketplace.agency",
     "logistics",
     "collective_econ",
     "storefront_api",
@@ -92,6 +99,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "marketplace.accounts.middleware.BearerTokenMiddleware",
+    # After authentication: gathers a request's reads of unmasked personal data into one
+    # audit write (marketplace.audit.reads).
+    "marketplace.audit.reads.PersonalDataReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -191,6 +201,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic work. The DatabaseScheduler copies these entries into django-celery-beat's
 # tables at start, where the back office can pause or re-time them.
 CELERY_BEAT_SCHEDULE = {
+    # Data requests past their expiry become EXPIRED (reads already ignore them).
+    "audit-expire-data-requests": {"task": "audit.expire_data_requests", "schedule": 900.0},
     # Open Alipay trades with no notification yet: ask Alipay and record its answer.
     "payments-reconcile-pending": {"task": "payments.reconcile_pending", "schedule": 60.0},
     # Trades unpaid after PAYMENT_TIMEOUT_MINUTES: close them and free their stock.
@@ -210,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     # Parcels waiting at a village station: remind the buyer daily, send back when overdue.
+    # Agency orders and withdrawals whose outcome is unknown: query the provider again.
+    "agency-sweep-unknown": {"task": "agency.sweep_unknown", "schedule": 60.0},
+    # Yesterday's provider statements and Alipay bill against our records (idempotent).
+    "agency-reconcile-yesterday": {"task": "agency.reconcile_yesterday", "schedule": 3600.0},
     "logistics-remind-or-return-uncollected": {
         "task": "logistics.remind_or_return_uncollected",
         "schedule": 3600.0,
@@ -217,7 +233,52 @@ CELERY_BEAT_SCHEDULE = {
     # Fulfilled lines past the refund window settle into the ledger; refunds after
     # settlement are clawed back. Idempotent per line and refund, so any cadence is safe.
     "collective-econ-settle-due": {"task": "collective_econ.settle_due", "schedule": 600.0},
+    # Notifications whose task never ran (broker down) or whose quiet hours ended; SMS with
+    # no delivery receipt yet are asked about (QuerySendDetails).
+    "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 60.0},
+    "notifications-poll-sms-delivery": {
+        "task": "notifications.poll_sms_delivery",
+        "schedule": 300.0,
+    },
+    # Parcels logged in at a station: reminders, and back to the carrier when overdue.
+    "logistics-parcels-remind-or-return": {
+        "task": "logistics.parcels_remind_or_return",
+        "schedule": 3600.0,
+    },
+    # Township supervision: queue deadlines daily; reports and the red flag on the first
+    # day of a period for the previous one; the cadence reminders on their days (each task
+    # decides by the date and is idempotent per kind, period and recipient).
+    "supervision-remind-queue-deadlines": {
+        "task": "supervision.remind_queue_deadlines",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "supervision-generate-periodic-reports": {
+        "task": "supervision.generate_periodic_reports",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
+    "supervision-rank-red-flag": {
+        "task": "supervision.rank_red_flag",
+        "schedule": crontab(day_of_month=1, month_of_year="1,4,7,10", hour=3, minute=0),
+    },
+    "supervision-cadence": {
+        "task": "supervision.send_cadence",
+        "schedule": crontab(day_of_month="1,15,28", hour=9, minute=0),
+    },
+    # The bureau dashboards' figures: only months touched since the last run are rebuilt.
+    "oversight-refresh-figures": {
+        "task": "oversight.refresh_figures",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
+# --- Township oversight: dashboard thresholds --------------------------------------------
+# The poverty-monitoring line and "near" margin are collective_econ's (below).
+# Percentages: a village's refunds over its sales, a SKU's price spread within a period.
+OVERSIGHT_REFUND_RATE_THRESHOLD = os.environ.get("OVERSIGHT_REFUND_RATE_THRESHOLD", "10")
+OVERSIGHT_PRICE_CHANGE_THRESHOLD = os.environ.get("OVERSIGHT_PRICE_CHANGE_THRESHOLD", "30")
+# The nightly refresh also re-reads changes this much older than its last mark (clock skew
+# between app servers and the database).
+OVERSIGHT_REFRESH_MARGIN_SECONDS = int(os.environ.get("OVERSIGHT_REFRESH_MARGIN_SECONDS", "600"))
+OVERSIGHT_STALE_LISTING_DAYS = int(os.environ.get("OVERSIGHT_STALE_LISTING_DAYS", "30"))
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
 # Days a buyer has to pay a cash-at-the-counter order before it is cancelled.
@@ -235,6 +296,27 @@ PLATFORM_FEE_RATES: dict[str, str] = json.loads(os.environ.get("PLATFORM_FEE_RAT
 PLATFORM_FEE_DEFAULT_RATE = os.environ.get("PLATFORM_FEE_DEFAULT_RATE", "0.00")
 # A consignment line whose shop and household have no ConsignmentAgreement.
 CONSIGNMENT_DEFAULT_COMMISSION_RATE = os.environ.get("CONSIGNMENT_DEFAULT_COMMISSION_RATE", "0.10")
+# Household income statements: the poverty-monitoring line (防返贫监测线, yuan per person
+# per year) where a province has no PovertyMonitoringLine row for the year; a household is
+# flagged "near" below line x (1 + margin), and "falling" after this many months of decline.
+POVERTY_MONITORING_LINE_DEFAULT = os.environ.get("POVERTY_MONITORING_LINE_DEFAULT", "7000.00")
+POVERTY_MONITORING_MARGIN = os.environ.get("POVERTY_MONITORING_MARGIN", "0.10")
+POVERTY_MONITORING_FALLING_MONTHS = int(os.environ.get("POVERTY_MONITORING_FALLING_MONTHS", "3"))
+
+# --- Township supervision ---------------------------------------------------------------
+# Working days a township has to decide a queue item (shop application, certification
+# claim), and how many days before the deadline the officer is first reminded.
+SUPERVISION_QUEUE_DUE_WORKING_DAYS = int(os.environ.get("SUPERVISION_QUEUE_DUE_WORKING_DAYS", "5"))
+SUPERVISION_REMIND_DAYS_BEFORE = int(os.environ.get("SUPERVISION_REMIND_DAYS_BEFORE", "2"))
+# A shop whose prices or stock changed within this many days counts as up to date.
+SUPERVISION_TIMELY_DAYS = int(os.environ.get("SUPERVISION_TIMELY_DAYS", "14"))
+# Cadence: an order unanswered after this many hours, an administrator absent this many days.
+SUPERVISION_UNANSWERED_ORDER_HOURS = int(os.environ.get("SUPERVISION_UNANSWERED_ORDER_HOURS", "48"))
+SUPERVISION_NO_LOGIN_DAYS = int(os.environ.get("SUPERVISION_NO_LOGIN_DAYS", "7"))
+# Evidence files attached to a certification claim.
+SUPERVISION_EVIDENCE_MAX_BYTES = int(os.environ.get("SUPERVISION_EVIDENCE_MAX_BYTES", str(5 << 20)))
+# How many of the last-ranked villages get the "at the bottom" notice.
+SUPERVISION_RED_FLAG_BOTTOM = int(os.environ.get("SUPERVISION_RED_FLAG_BOTTOM", "2"))
 
 # --- Checkout ----------------------------------------------------------------------------
 # How long a checkout line holds stock or tourism capacity (0: decide only at completion).
@@ -290,9 +372,51 @@ KUAIDI100_CALLBACK_URL = os.environ.get(
 )
 # Wrong pickup codes before a parcel locks (the operator then checks the buyer's ID).
 PICKUP_CODE_MAX_ATTEMPTS = int(os.environ.get("PICKUP_CODE_MAX_ATTEMPTS", "5"))
-# Days at the station before the first reminder, and before the parcel goes back.
+# Days at the station before the first reminder, and before the parcel goes back: our
+# shipments and the parcels logged in at the counter alike (logistics/stations/pickup.py).
 PICKUP_REMINDER_AFTER_DAYS = int(os.environ.get("PICKUP_REMINDER_AFTER_DAYS", "3"))
 PICKUP_RETURN_AFTER_DAYS = int(os.environ.get("PICKUP_RETURN_AFTER_DAYS", "7"))
+
+# --- Notifications (SMS through Aliyun Dysmsapi, e-mail, in-app inbox) ---------------------
+# The local sandbox (`ruralmart sms_sandbox`) by default; production sets ALIYUN_SMS_ENDPOINT
+# https://dysmsapi.aliyuncs.com and the account's key pair and approved sign name.
+ALIYUN_SMS_SANDBOX_URL = os.environ.get("ALIYUN_SMS_SANDBOX_URL", "http://127.0.0.1:8003")
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "") or ALIYUN_SMS_SANDBOX_URL
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "sandbox-access-key-id")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "sandbox-secret")
+ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "乡村集市")
+# Aliyun's SmsReport pushes are unsigned: the receiving URL carries this token.
+ALIYUN_SMS_REPORT_TOKEN = os.environ.get("ALIYUN_SMS_REPORT_TOKEN", "sandbox-report-token")
+ALIYUN_SMS_REPORT_URL = os.environ.get(
+    "ALIYUN_SMS_REPORT_URL",
+    f"http://127.0.0.1:{PORT}/notifications/aliyun/sms-report/?token={ALIYUN_SMS_REPORT_TOKEN}",
+)
+# SMS per number per rolling hour; the excess is recorded RATE_LIMITED.
+NOTIFY_SMS_PER_PHONE_PER_HOUR = int(os.environ.get("NOTIFY_SMS_PER_PHONE_PER_HOUR", "5"))
+# Asia/Shanghai; non-urgent SMS asked for inside wait until the end. Empty: no quiet hours.
+NOTIFY_QUIET_HOURS = os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00")
+# --- Agency services (代办) ----------------------------------------------------------------
+# Each provider's adapter talks to AGENCY_<CODE>_URL with its merchant id and HMAC key; by
+# default all five point at the local sandbox (`ruralmart agency_sandbox`).
+AGENCY_SANDBOX_URL = os.environ.get("AGENCY_SANDBOX_URL", "http://127.0.0.1:8006")
+AGENCY_PROVIDERS = {
+    code: {
+        "url": os.environ.get(f"AGENCY_{code.upper()}_URL", "") or AGENCY_SANDBOX_URL,
+        "merchant_id": os.environ.get(f"AGENCY_{code.upper()}_MERCHANT_ID", f"M-{code}"),
+        "key": os.environ.get(f"AGENCY_{code.upper()}_KEY", f"sandbox-{code}-key"),
+    }
+    for code in ("utility", "telecom", "insurance", "tickets", "acquirer")
+}
+# Where providers POST results: <base>/agency/callback/<provider>/.
+AGENCY_CALLBACK_BASE_URL = os.environ.get("AGENCY_CALLBACK_BASE_URL", f"http://127.0.0.1:{PORT}")
+AGENCY_PROVIDER_TIMEOUT_SECONDS = float(os.environ.get("AGENCY_PROVIDER_TIMEOUT_SECONDS", "5"))
+# Queries of an unknown outcome before the order goes to manual review.
+AGENCY_QUERY_MAX_ATTEMPTS = int(os.environ.get("AGENCY_QUERY_MAX_ATTEMPTS", "6"))
+# 助农取款 limits in yuan: per bank card per day (county-wide), per supermarket per day.
+AGENCY_WITHDRAWAL_CARD_DAILY_LIMIT = os.environ.get("AGENCY_WITHDRAWAL_CARD_DAILY_LIMIT", "2000")
+AGENCY_WITHDRAWAL_STATION_DAILY_LIMIT = os.environ.get(
+    "AGENCY_WITHDRAWAL_STATION_DAILY_LIMIT", "20000"
+)
 
 # --- Accounts ----------------------------------------------------------------------------
 ACCOUNT_CONFIRMATION_REQUIRED = _env_bool("ACCOUNT_CONFIRMATION_REQUIRED", True)

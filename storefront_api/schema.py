@@ -12,6 +12,8 @@ from marketplace.catalog.selectors import shop_list
 from marketplace.channels.models import Channel as ChannelModel
 from marketplace.organisations.selectors import households_visible_to
 from storefront_api.account.schema import AccountMutations, AccountQueries
+from storefront_api.agency.schema import AgencyMutations, AgencyQueries
+from storefront_api.audit.schema import AuditMutations, AuditQueries
 from storefront_api.catalog import resolvers as catalog
 from storefront_api.catalog import types as catalog_types
 from storefront_api.catalog.filters import ProductFilterInput, ProductOrder, ProductWhereInput
@@ -30,6 +32,8 @@ from storefront_api.collective_econ.distribution_schema import (
     DistributionMutations,
     DistributionQueries,
 )
+from storefront_api.collective_econ.schema import CollectiveEconQueries
+from storefront_api.collective_econ.types import COLLECTIVE_ECON_TYPES
 from storefront_api.content.schema import ContentQueries
 from storefront_api.core.channel import with_channel
 from storefront_api.core.connection import (
@@ -45,10 +49,13 @@ from storefront_api.core.ids import decode_id, decode_ids
 from storefront_api.core.types import LanguageCodeEnum, OrderDirection
 from storefront_api.logistics.schema import LogisticsMutations, LogisticsQueries
 from storefront_api.metadata.schema import MetadataMutations
+from storefront_api.notifications.schema import NotificationMutations, NotificationQueries
 from storefront_api.order.schema import OrderMutations, OrderQueries
+from storefront_api.oversight.schema import OversightQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
 from storefront_api.shops import resolvers as shop_resolvers
 from storefront_api.shops.types import Household_, Shop, TraceBatch_
+from storefront_api.supervision.schema import SupervisionMutations, SupervisionQueries
 
 
 class CategoryFilterInput(graphene.InputObjectType):
@@ -314,13 +321,19 @@ _EXTRA_TYPES = [
 # Each domain contributes its root fields from its own `schema.py`.
 # Field order in the SDL follows these bases right to left.
 class Query(
+    CollectiveEconQueries,
     DistributionQueries,
+    NotificationQueries,
+    AuditQueries,
+    SupervisionQueries,
+    AgencyQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
     CheckoutQueries,
     PaymentQueries,
     ContentQueries,
+    OversightQueries,
     BrowseQueries,
 ):
     pass
@@ -328,6 +341,10 @@ class Query(
 
 class Mutation(
     DistributionMutations,
+    NotificationMutations,
+    AuditMutations,
+    SupervisionMutations,
+    AgencyMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,
@@ -342,7 +359,7 @@ class Mutation(
 schema = graphene.Schema(
     query=Query,
     mutation=Mutation if Mutation._meta.fields else None,
-    types=_EXTRA_TYPES,
+    types=_EXTRA_TYPES + COLLECTIVE_ECON_TYPES,
     directives=SCHEMA_DIRECTIVES,
 )
 

@@ -45,3 +45,8 @@ def _tasks_run_inline_unless_a_worker_is_asked_for(request):
         yield
     finally:
         app.conf.task_always_eager = saved
+
+
+# One session-wide Chromium for every browser test: a module importing the fixture itself
+# would start a second Playwright in the same thread, which Playwright refuses.
+from tests.browser import chromium, chromium_page  # noqa: E402, F401

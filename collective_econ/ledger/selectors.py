@@ -5,9 +5,11 @@ period close's snapshot so that a report never rescans history already closed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from collective_econ.models import (
     Account,
@@ -71,3 +73,89 @@ def unbalanced_transaction_ids() -> list[int]:
 
 def journal_transactions_for_line(*, order_line_id: int) -> QuerySet[JournalTransaction]:
     return JournalTransaction.objects.filter(order_line_id=order_line_id).order_by("pk")
+
+
+def _in_villages(village_ids: Any, prefix: str = "") -> Q:
+    """An account whose village (its own, its household's or its shop's) is in
+    `village_ids` (ids or a subquery)."""
+    return (
+        Q(**{f"{prefix}village__in": village_ids})
+        | Q(**{f"{prefix}household__village__in": village_ids})
+        | Q(**{f"{prefix}shop__village__in": village_ids})
+    )
+
+
+def account_list(
+    *,
+    village_ids: Any = None,
+    kind: str | None = None,
+    village_id: int | None = None,
+    household_id: int | None = None,
+    shop_id: int | None = None,
+) -> QuerySet[Account]:
+    """Accounts, oldest first; `village_ids` (None: every account, platform ones too)
+    limits them to the books of those villages."""
+    accounts = Account.objects.order_by("pk")
+    if village_ids is not None:
+        accounts = accounts.filter(_in_villages(village_ids))
+    if kind is not None:
+        accounts = accounts.filter(kind=kind)
+    if village_id is not None:
+        accounts = accounts.filter(_in_villages([village_id]))
+    if household_id is not None:
+        accounts = accounts.filter(household_id=household_id)
+    if shop_id is not None:
+        accounts = accounts.filter(shop_id=shop_id)
+    return accounts
+
+
+def transaction_list(
+    *,
+    village_ids: Any = None,
+    kind: str | None = None,
+    account_id: int | None = None,
+    village_id: int | None = None,
+    posted_from: datetime | None = None,
+    posted_to: datetime | None = None,
+    order_line_id: int | None = None,
+) -> QuerySet[JournalTransaction]:
+    """Journal transactions, newest first. One is in the books of a village when one of
+    its postings is on an account of that village (a subquery, so it is listed once)."""
+    entries = JournalTransaction.objects.order_by("-posted_at", "-pk")
+    if village_ids is not None:
+        entries = entries.filter(
+            pk__in=Posting.objects.filter(_in_villages(village_ids, "account__")).values(
+                "transaction_id"
+            )
+        )
+    if village_id is not None:
+        entries = entries.filter(
+            pk__in=Posting.objects.filter(_in_villages([village_id], "account__")).values(
+                "transaction_id"
+            )
+        )
+    if account_id is not None:
+        entries = entries.filter(
+            pk__in=Posting.objects.filter(account_id=account_id).values("transaction_id")
+        )
+    if kind is not None:
+        entries = entries.filter(kind=kind)
+    if posted_from is not None:
+        entries = entries.filter(posted_at__gte=posted_from)
+    if posted_to is not None:
+        entries = entries.filter(posted_at__lte=posted_to)
+    if order_line_id is not None:
+        entries = entries.filter(order_line_id=order_line_id)
+    return entries
+
+
+def account_village_id(account: Account) -> int | None:
+    """The village whose books hold `account` (None for a platform account); needs the
+    account's household and shop loaded."""
+    if account.village_id is not None:
+        return account.village_id
+    if account.household is not None:
+        return account.household.village_id
+    if account.shop is not None:
+        return account.shop.village_id
+    return None

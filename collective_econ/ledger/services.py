@@ -29,6 +29,8 @@ from collective_econ.models import (
     PeriodClose,
     Posting,
 )
+from marketplace.audit.models import AuditAction
+from marketplace.audit.services import audit_record
 from marketplace.core.errors import refuse
 
 if TYPE_CHECKING:
@@ -214,13 +216,15 @@ def journal_entry_manual(
         Leg(_resolve_account(account), parse_amount(amount, field=f"postings.{i}.amount"))
         for i, (account, amount) in enumerate(postings)
     ]
-    entry, _ = journal_post(
+    entry, created = journal_post(
         kind=JournalKind.MANUAL,
         idempotency_key=f"manual:{idempotency_key}",
         legs=legs,
         memo=memo,
         actor=actor,
     )
+    if created:
+        audit_record(actor=actor, action=AuditAction.LEDGER_MANUAL_ENTRY, target=entry)
     return entry
 
 
@@ -241,7 +245,7 @@ def transaction_reverse(
         Leg(posting.account, -posting.amount, posting.currency)
         for posting in original.postings.select_related("account").order_by("pk")
     ]
-    entry, _ = journal_post(
+    entry, created = journal_post(
         kind=JournalKind.REVERSAL,
         idempotency_key=f"reverse:{original.pk}",
         legs=legs,
@@ -250,6 +254,13 @@ def transaction_reverse(
         reverses=original,
         actor=actor,
     )
+    if created:
+        audit_record(
+            actor=actor,
+            action=AuditAction.LEDGER_REVERSAL,
+            target=entry,
+            details={"reverses": original.pk},
+        )
     return entry
 
 

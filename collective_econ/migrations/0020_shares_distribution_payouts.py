@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collective_econ', '0003_counter_agency_payout_kinds'),
+        ('collective_econ', '0011_balance_check_per_transaction_set'),
         ('divisions', '0003_seed_provinces_and_demo_cities'),
         ('organisations', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

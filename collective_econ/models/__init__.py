@@ -32,6 +32,7 @@ from collective_econ.models.shares import (
     MemberShare,
     ShareRegisterChange,
 )
+from collective_econ.models.statements import PovertyMonitoringLine
 
 __all__ = [
     "HOUSEHOLD_OWNED_KINDS",
@@ -60,5 +61,6 @@ __all__ = [
     "PayoutStatus",
     "PeriodClose",
     "Posting",
+    "PovertyMonitoringLine",
     "ShareRegisterChange",
 ]

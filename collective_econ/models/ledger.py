@@ -2,10 +2,11 @@
 
 Sign convention: a posting's `amount` is positive for a debit and negative for a credit,
 so every transaction's postings sum to zero per currency. PostgreSQL checks that at commit
-(a deferred constraint trigger, migration 0002) and refuses UPDATE or DELETE of postings
-and journal transactions: a mistake is corrected by a reversing transaction, never by
-editing history. Balances are sums of postings (see `collective_econ.ledger.selectors`),
-never a stored, editable number.
+(migration 0011: statement triggers note the journal transactions a database transaction
+touched, and one deferred constraint trigger checks them all, set-based, at COMMIT) and
+refuses UPDATE or DELETE of postings and journal transactions (migration 0002): a
+mistake is corrected by a reversing transaction, never by editing history. Balances are
+sums of postings (see `collective_econ.ledger.selectors`), never a stored, editable number.
 """
 
 from __future__ import annotations

@@ -23,16 +23,19 @@ from marketplace.orders.models import (
 from marketplace.payments.models import Refund, RefundStatus
 
 
-def _settled(line_ref: str = "pk") -> Exists:
-    return Exists(
-        JournalTransaction.objects.filter(
-            order_line_id=OuterRef(line_ref), kind=JournalKind.SETTLEMENT
-        )
+def _settled(line_ref: str = "pk", *, after_pk: int = 0) -> Exists:
+    settled = JournalTransaction.objects.filter(
+        order_line_id=OuterRef(line_ref), kind=JournalKind.SETTLEMENT
     )
+    if after_pk:
+        # Implied by the correlation, but it lets PostgreSQL's anti-join hash only the
+        # settlements of the lines still ahead of a batch run, not all of history.
+        settled = settled.filter(order_line_id__gt=after_pk)
+    return Exists(settled)
 
 
-def lines_due(*, now: datetime) -> QuerySet[OrderLine]:
-    """Unsettled lines whose refund window has passed."""
+def lines_due(*, now: datetime, after_pk: int = 0) -> QuerySet[OrderLine]:
+    """Unsettled lines whose refund window has passed (with ids above `after_pk`)."""
     cutoff = now - timedelta(days=settings.SETTLEMENT_REFUND_WINDOW_DAYS)
     fulfilled_before_cutoff = Exists(
         OrderEvent.objects.filter(
@@ -53,12 +56,13 @@ def lines_due(*, now: datetime) -> QuerySet[OrderLine]:
     return (
         OrderLine.objects.filter(
             goods | tourism,
+            pk__gt=after_pk,
             shop_order__order__charge_status__in=[
                 OrderChargeStatus.FULL,
                 OrderChargeStatus.OVERCHARGED,
             ],
         )
-        .exclude(_settled())
+        .exclude(_settled(after_pk=after_pk))
         .order_by("pk")
     )
 
@@ -66,7 +70,7 @@ def lines_due(*, now: datetime) -> QuerySet[OrderLine]:
 def line_ids_due(*, now: datetime, limit: int, after_pk: int = 0) -> list[int]:
     """The next `limit` due line ids after `after_pk` (keyset pages: a line that cannot
     settle does not hold back the ones behind it)."""
-    return list(lines_due(now=now).filter(pk__gt=after_pk).values_list("pk", flat=True)[:limit])
+    return list(lines_due(now=now, after_pk=after_pk).values_list("pk", flat=True)[:limit])
 
 
 def line_is_due(*, line_id: int, now: datetime) -> bool:

@@ -14,6 +14,7 @@ largest remainder, so the lines of a shop order add up to what the buyer paid to
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -79,6 +80,10 @@ def consignment_commission_rate(*, shop_id: int, household_id: int, on: datetime
     )
     if agreement is not None:
         return agreement
+    return default_commission_rate()
+
+
+def default_commission_rate() -> Decimal:
     return _rate(settings.CONSIGNMENT_DEFAULT_COMMISSION_RATE, what="The default commission")
 
 
@@ -116,6 +121,53 @@ def _payment_account(*, shop_order: ShopOrder) -> Account:
     return account_get_or_create(kind=AccountKind.ALIPAY_CLEARING)
 
 
+@dataclass(frozen=True)
+class LineSplit:
+    """Where one line's money goes (all >= 0; `household` is None for a collective line).
+    The one place the split is computed, for the single-line and the batch settlers."""
+
+    payment: Decimal
+    shipping: Decimal
+    fee: Decimal
+    household: Decimal | None
+    collective: Decimal
+
+
+def line_split(
+    *,
+    price: Decimal,
+    shipping: Decimal,
+    fee_rate: Decimal,
+    commission_rate: Decimal | None,
+) -> LineSplit:
+    """`price` is the line's total less its discount share; `commission_rate` is None for
+    a collective line."""
+    fee = (price * fee_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    net = price - fee
+    if commission_rate is None:
+        return LineSplit(price + shipping, shipping, fee, None, net)
+    commission = min(net, (price * commission_rate).quantize(CENT, rounding=ROUND_HALF_UP))
+    return LineSplit(price + shipping, shipping, fee, net - commission, commission)
+
+
+def split_legs(
+    split: LineSplit,
+    *,
+    payment: Account,
+    logistics: Account,
+    fees: Account,
+    collective: Account,
+    household: Account | None,
+) -> list[Leg]:
+    """The legs of a split in posting order (zero legs are dropped by `check_legs`)."""
+    legs = [Leg(payment, split.payment), Leg(logistics, -split.shipping), Leg(fees, -split.fee)]
+    if split.household is not None:
+        assert household is not None
+        legs.append(Leg(household, -split.household))
+    legs.append(Leg(collective, -split.collective))
+    return legs
+
+
 def settlement_legs(*, line: OrderLine) -> list[Leg]:
     shop_order = line.shop_order
     siblings = list(
@@ -125,36 +177,36 @@ def settlement_legs(*, line: OrderLine) -> list[Leg]:
     )
     discounts = split_by_weight(shop_order.discount_amount, [total for _, total in siblings])
     index = [pk for pk, _ in siblings].index(line.pk)
-    price = line.total_price_amount - discounts[index]
-    shipping = shop_order.shipping_amount if index == 0 else ZERO
-    fee = (price * platform_fee_rate(channel_slug=shop_order.order.channel.slug)).quantize(
-        CENT, rounding=ROUND_HALF_UP
-    )
-    village = shop_order.shop.village
-    legs = [
-        Leg(_payment_account(shop_order=shop_order), price + shipping),
-        Leg(account_get_or_create(kind=AccountKind.LOGISTICS_PAYABLE), -shipping),
-        Leg(account_get_or_create(kind=AccountKind.PLATFORM_FEES), -fee),
-    ]
-    net = price - fee
-    collective = account_get_or_create(kind=AccountKind.VILLAGE_COLLECTIVE, owner=village)
+    commission_rate = None
+    household = None
     if line.beneficiary_household_id is not None:
-        rate = consignment_commission_rate(
+        commission_rate = consignment_commission_rate(
             shop_id=shop_order.shop_id,
             household_id=line.beneficiary_household_id,
             on=shop_order.order.created_at,
         )
-        commission = min(net, (price * rate).quantize(CENT, rounding=ROUND_HALF_UP))
         household = account_get_or_create(
             kind=AccountKind.HOUSEHOLD, owner=line.beneficiary_household
         )
-        legs += [Leg(household, -(net - commission)), Leg(collective, -commission)]
-    else:
-        legs.append(Leg(collective, -net))
-    return legs
+    split = line_split(
+        price=line.total_price_amount - discounts[index],
+        shipping=shop_order.shipping_amount if index == 0 else ZERO,
+        fee_rate=platform_fee_rate(channel_slug=shop_order.order.channel.slug),
+        commission_rate=commission_rate,
+    )
+    return split_legs(
+        split,
+        payment=_payment_account(shop_order=shop_order),
+        logistics=account_get_or_create(kind=AccountKind.LOGISTICS_PAYABLE),
+        fees=account_get_or_create(kind=AccountKind.PLATFORM_FEES),
+        collective=account_get_or_create(
+            kind=AccountKind.VILLAGE_COLLECTIVE, owner=shop_order.shop.village
+        ),
+        household=household,
+    )
 
 
-def _settlement_key(line_id: int) -> str:
+def settlement_key(line_id: int) -> str:
     return f"settle:orderline:{line_id}"
 
 
@@ -176,7 +228,7 @@ def order_line_settle(
         )
         .get(pk=line.pk)
     )
-    existing = JournalTransaction.objects.filter(idempotency_key=_settlement_key(locked.pk)).first()
+    existing = JournalTransaction.objects.filter(idempotency_key=settlement_key(locked.pk)).first()
     if existing is not None:
         return existing, False
     if not line_is_due(line_id=locked.pk, now=now or timezone.now()):
@@ -185,7 +237,7 @@ def order_line_settle(
         )
     return journal_post(
         kind=JournalKind.SETTLEMENT,
-        idempotency_key=_settlement_key(locked.pk),
+        idempotency_key=settlement_key(locked.pk),
         legs=settlement_legs(line=locked),
         memo=f"Settlement of {locked}",
         order_line_id=locked.pk,
@@ -220,7 +272,7 @@ def order_line_clawback(
     if existing is not None:
         return existing, False
     settlement = JournalTransaction.objects.filter(
-        idempotency_key=_settlement_key(locked.pk)
+        idempotency_key=settlement_key(locked.pk)
     ).first()
     if settlement is None:
         raise refuse(

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 from django.db.models import Q, QuerySet
 
-from logistics.shipment_status import TERMINAL_STATUSES, ShipmentStatus
+from logistics.shipment_status import ShipmentStatus
 from logistics.shipments.models import Shipment, ShipmentEvent
 from logistics.stations.models import VillageStation
+from logistics.stations.pickup import station_load
 
 
 def shipment_tracking(*, shipment: Shipment) -> list[ShipmentEvent]:
@@ -63,8 +64,9 @@ def station_parcels_waiting(*, station: VillageStation) -> QuerySet[Shipment]:
 
 
 def station_parcels_expected(*, station: VillageStation) -> int:
-    """Parcels waiting on the station's shelves or on their way there (not yet ended)."""
-    return Shipment.objects.filter(station=station).exclude(status__in=TERMINAL_STATUSES).count()
+    """Parcels waiting on the station's shelves or on their way there (not yet ended),
+    counting those logged in at the counter too: the station's rule."""
+    return station_load(station=station)
 
 
 def station_parcels(*, station: VillageStation, status: str | None = None) -> QuerySet[Shipment]:

@@ -11,24 +11,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from logistics.carriers.base import CarrierAdapter, CarrierError, Party, Track, TrackPoint
 from logistics.carriers.kuaidi100 import push_sign, signs_match, track_from_result
 from logistics.error_codes_tracking import TrackingErrorCode
 from logistics.shipment_status import STATUS_RANK, ShipmentStatus
 from logistics.shipments.models import Shipment, ShipmentEvent, ShipmentEventSource, ShipmentKind
-from logistics.shipments.selectors import station_parcels_expected
 from logistics.shipments.tasks import notify_buyer, subscribe_tracking
+from logistics.stations import pickup
 from logistics.stations.models import VillageStation
 from logistics.stations.services import check_operates
 from marketplace.accounts.models import User
@@ -104,13 +102,11 @@ def shop_order_ship(
             f"A shop order that is {shop_order.get_status_display().lower()} is not shipped.",
             TrackingErrorCode.INVALID,
         )
-    if station is not None and station_parcels_expected(station=station) >= station.capacity:
-        # Its shelves must hold every parcel on its way there as well as those waiting.
-        raise refuse(
-            "station",
-            f"{station.name} already expects {station.capacity} parcels, its capacity; send "
-            "this one to the buyer's address or another station.",
-            TrackingErrorCode.STATION_FULL,
+    if station is not None:
+        # Its shelves must hold every parcel on its way there as well as those waiting,
+        # including those logged in at the counter.
+        pickup.check_station_has_room(
+            station=station, what="send this one to the buyer's address or another station."
         )
     village = shop_order.shop.village
     sender = Party(name=shop_order.shop.name, mobile="", address=str(village))
@@ -177,8 +173,8 @@ def _move_fields(shipment: Shipment, status: str, *, at: datetime) -> tuple[dict
     fields: dict[str, Any] = {"status": status}
     code = ""
     if status == ShipmentStatus.AT_STATION and shipment.station_id is not None:
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        fields["pickup_code_hash"] = _pickup_hash(shipment.pk, code)
+        code = pickup.new_pickup_code()
+        fields["pickup_code_hash"] = pickup.pickup_hash(str(shipment.pk), code)
         fields["arrived_at_station_at"] = at
         fields["pickup_failed_attempts"] = 0
     return fields, code
@@ -417,19 +413,12 @@ def shipment_refresh(*, shipment: Shipment, adapter: CarrierAdapter) -> TrackOut
 # --- pickup at the station ----------------------------------------------------------------
 
 
-def _pickup_hash(shipment_id: int, code: str) -> str:
-    # Keyed by SECRET_KEY and the shipment: a leaked table does not give codes away, and a
-    # code is only ever good for its own parcel.
-    return salted_hmac(
-        "logistics.pickup-code", f"{shipment_id}:{code}", algorithm="sha256"
-    ).hexdigest()
-
-
 def shipment_hand_over(*, shipment: Shipment, operator: User, code: str) -> Shipment:
     """The station operator gives the parcel to the buyer against its 6-digit code.
 
-    A wrong code is refused and counted (the count is committed even though the call
-    raises); PICKUP_CODE_MAX_ATTEMPTS wrong tries lock the parcel. Handing over a parcel
+    The code rules are the station's (`logistics.stations.pickup`): a wrong code is refused
+    and counted (the count is committed even though the call raises);
+    PICKUP_CODE_MAX_ATTEMPTS wrong tries lock the parcel. Handing over a parcel
     already collected returns it unchanged when the code is right."""
     refusal: ValidationError | None = None
     with transaction.atomic():
@@ -445,15 +434,13 @@ def shipment_hand_over(*, shipment: Shipment, operator: User, code: str) -> Ship
                 TrackingErrorCode.NOT_AT_STATION,
             )
         check_operates(user=operator, station=locked.station)
-        right = bool(locked.pickup_code_hash) and constant_time_compare(
-            locked.pickup_code_hash, _pickup_hash(locked.pk, (code or "").strip())
+        right = pickup.code_matches(
+            stored_hash=locked.pickup_code_hash, subject=str(locked.pk), code=code
         )
         if locked.status == ShipmentStatus.COLLECTED_BY_BUYER:
             if right:
                 return locked
-            raise refuse(
-                "code", "This parcel was already collected.", TrackingErrorCode.ALREADY_COLLECTED
-            )
+            raise pickup.already_collected_refusal()
         if locked.status != ShipmentStatus.AT_STATION:
             raise refuse(
                 "shipment",
@@ -461,27 +448,12 @@ def shipment_hand_over(*, shipment: Shipment, operator: User, code: str) -> Ship
                 TrackingErrorCode.NOT_AT_STATION,
             )
         if locked.pickup_locked:
-            raise refuse(
-                "code",
-                "Too many wrong codes: check the buyer's ID and unlock the parcel.",
-                TrackingErrorCode.PICKUP_LOCKED,
-            )
+            raise pickup.locked_refusal()
         if not right:
-            locked.pickup_failed_attempts += 1
-            locked.pickup_locked = (
-                locked.pickup_failed_attempts >= settings.PICKUP_CODE_MAX_ATTEMPTS
-            )
+            wrong = pickup.count_wrong_code(failed_attempts=locked.pickup_failed_attempts)
+            locked.pickup_failed_attempts, locked.pickup_locked = wrong.attempts, wrong.locked
             locked.save(update_fields=["pickup_failed_attempts", "pickup_locked", "updated_at"])
-            left = settings.PICKUP_CODE_MAX_ATTEMPTS - locked.pickup_failed_attempts
-            refusal = refuse(
-                "code",
-                "Wrong pickup code; the parcel is now locked."
-                if locked.pickup_locked
-                else f"Wrong pickup code; {left} tries left.",
-                TrackingErrorCode.PICKUP_LOCKED
-                if locked.pickup_locked
-                else TrackingErrorCode.INVALID_PICKUP_CODE,
-            )
+            refusal = wrong.refusal
         else:
             point = TrackPoint(
                 time=timezone.now(),
@@ -519,8 +491,7 @@ def shipments_remind_or_return(*, now: datetime) -> tuple[int, int]:
     """Periodic: parcels waiting at a station past PICKUP_REMINDER_AFTER_DAYS get at most one
     reminder a day; past PICKUP_RETURN_AFTER_DAYS they go back. Returns (reminded,
     returned). Each parcel is re-checked under its lock, so overlapping runs do no harm."""
-    remind_after = now - timedelta(days=settings.PICKUP_REMINDER_AFTER_DAYS)
-    return_after = now - timedelta(days=settings.PICKUP_RETURN_AFTER_DAYS)
+    remind_after, _ = pickup.reminder_window(now=now)
     reminded = returned = 0
     waiting = Shipment.objects.filter(
         status=ShipmentStatus.AT_STATION, arrived_at_station_at__lte=remind_after
@@ -530,7 +501,12 @@ def shipments_remind_or_return(*, now: datetime) -> tuple[int, int]:
             locked = Shipment.objects.select_for_update().get(pk=pk)
             if locked.status != ShipmentStatus.AT_STATION or locked.arrived_at_station_at is None:
                 continue
-            if locked.arrived_at_station_at <= return_after:
+            due = pickup.reminder_action(
+                arrived_at=locked.arrived_at_station_at,
+                last_reminded_at=locked.last_reminded_at,
+                now=now,
+            )
+            if due == "return":
                 point = TrackPoint(
                     time=now,
                     description="超期未取，退回寄件人 (not collected in time: returned)",
@@ -541,9 +517,7 @@ def shipments_remind_or_return(*, now: datetime) -> tuple[int, int]:
                     locked, [point], source=ShipmentEventSource.STATION, keys=["uncollected"]
                 )
                 returned += 1
-            elif locked.last_reminded_at is None or locked.last_reminded_at <= now - timedelta(
-                days=1
-            ):
+            elif due == "remind":
                 locked.pickup_reminders_sent += 1
                 locked.last_reminded_at = now
                 locked.save(update_fields=["pickup_reminders_sent", "last_reminded_at"])

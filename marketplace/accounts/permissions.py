@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from marketplace.accounts.models import Role
 from marketplace.divisions.models import Township
 
@@ -112,8 +114,9 @@ def role_scopes(user: User | None) -> RoleScopes:
 
 
 def forget_role_scopes(user: User) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _GRANTS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def can_manage_shop(*, user: User | None, shop: Shop) -> bool:
@@ -150,19 +153,131 @@ def can_approve_shop(*, user: User | None) -> bool:
     return role_scopes(user).is_platform_admin
 
 
+@dataclass(frozen=True)
+class PersonalDataGrants:
+    """What a user's approved, unexpired data requests unmask: household or village id ->
+    the request granting it."""
+
+    by_household: dict[int, int] = field(default_factory=dict)
+    by_village: dict[int, int] = field(default_factory=dict)
+
+
+_GRANTS_ATTR = "_ruralmart_personal_data_grants"
+
+
+def personal_data_grants(user: User | None) -> PersonalDataGrants:
+    """The user's live grants, read in one query and cached on the user like its roles.
+
+    Expiry is judged here, at read time: a request past `expires_at` grants nothing even
+    before the beat task marks it EXPIRED. The rows are `marketplace.audit`'s, reached
+    through their foreign key to the user ("APPROVED" is `DataRequestStatus.APPROVED`)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return PersonalDataGrants()
+    cached = getattr(user, _GRANTS_ATTR, None)
+    if cached is not None:
+        return cached
+    grants = PersonalDataGrants()
+    rows = user.data_access_requests.filter(  # type: ignore[attr-defined]
+        status="APPROVED", expires_at__gt=timezone.now()
+    ).values_list("pk", "households__id", "village_id", "township__villages__id")
+    for request_id, household_id, village_id, township_village_id in rows:
+        if household_id is not None:
+            grants.by_household.setdefault(household_id, request_id)
+        for granted_village in (village_id, township_village_id):
+            if granted_village is not None:
+                grants.by_village.setdefault(granted_village, request_id)
+    setattr(user, _GRANTS_ATTR, grants)
+    return grants
+
+
+@dataclass(frozen=True)
+class PersonalDataBasis:
+    """Why a user may see a household's personal data: a role, or a data request."""
+
+    role: str
+    request_id: int | None = None
+    is_the_household: bool = False
+
+
+def personal_data_basis(*, user: User | None, household: Household) -> PersonalDataBasis | None:
+    scopes = role_scopes(user)
+    if scopes.is_platform_admin:
+        return PersonalDataBasis(role=Role.PLATFORM_ADMIN)
+    if household.pk in scopes.household_ids:
+        return PersonalDataBasis(role=Role.HOUSEHOLD_SELLER, is_the_household=True)
+    if household.village_id in scopes.managed_village_ids:
+        return PersonalDataBasis(role=Role.SHOP_MANAGER)
+    grants = personal_data_grants(user)
+    request_id = grants.by_household.get(household.pk) or grants.by_village.get(
+        household.village_id
+    )
+    if request_id is not None:
+        return PersonalDataBasis(role="DATA_REQUEST", request_id=request_id)
+    return None
+
+
 def can_view_household_personal_data(*, user: User | None, household: Household) -> bool:
     """Who may see a household's real name, ID number and phone.
 
-    The platform admin; the household itself; and the manager of its village's shop, who
-    lists goods on its behalf. Township officers see masked data: unmasking for them goes
-    through an approved data-access request with an audit trail (township oversight).
+    The platform admin; the household itself; the manager of its village's shop, who
+    lists goods on its behalf; and whoever holds an approved, unexpired data request
+    covering it (township officers see masked data otherwise).
     """
+    return personal_data_basis(user=user, household=household) is not None
+
+
+def can_file_data_request(*, user: User | None) -> bool:
+    """Any staff role may ask to read personal data; only a decision unmasks anything."""
+    scopes = role_scopes(user)
+    return scopes.is_staff_role or scopes.is_station_operator
+
+
+def can_decide_data_request(*, user: User | None, township_ids: set[int]) -> bool:
+    """A decision is a township's write: its officers must oversee every township the
+    request reaches (a county role does not widen this), or be a platform admin."""
+    scopes = role_scopes(user)
+    if scopes.is_platform_admin:
+        return True
+    return bool(township_ids) and township_ids <= scopes.township_ids
+
+
+def can_search_audit_log(*, user: User | None) -> bool:
+    scopes = role_scopes(user)
+    return scopes.is_platform_admin or scopes.is_bureau_officer
+
+
+def can_read_any_books(*, user: User | None) -> bool:
+    """Whether `user` may read some village's ledger at all (asked before any lookup, so a
+    refusal does not tell whether the object exists)."""
+    scopes = role_scopes(user)
+    return bool(
+        scopes.is_platform_admin or scopes.managed_village_ids or scopes.overseen_township_ids
+    )
+
+
+def can_read_village_books(*, user: User | None, village_id: int, township_id: int) -> bool:
+    """A village's ledger and income statement: the platform admin, the village's shop
+    manager, and bureau officers whose township (or county) it is in."""
     scopes = role_scopes(user)
     return (
         scopes.is_platform_admin
-        or household.pk in scopes.household_ids
-        or household.village_id in scopes.managed_village_ids
+        or village_id in scopes.managed_village_ids
+        or township_id in scopes.overseen_township_ids
     )
+
+
+def can_read_household_statement(*, user: User | None, household: Household) -> bool:
+    """Those who read the household's village's books, and the household itself."""
+    return household.pk in role_scopes(user).household_ids or can_read_village_books(
+        user=user, village_id=household.village_id, township_id=household.village.township_id
+    )
+
+
+def can_read_township_watch(*, user: User | None, township_id: int) -> bool:
+    """The poverty-monitoring watch of a township: the platform admin and its officers
+    (county officers for the townships of their county)."""
+    scopes = role_scopes(user)
+    return scopes.is_platform_admin or township_id in scopes.overseen_township_ids
 
 
 def can_keep_village_books(*, user: User | None, village: Village) -> bool:
@@ -177,12 +292,3 @@ def can_file_for_village(*, user: User | None, village: Village) -> bool:
     (a county role reads but does not file) and platform admins."""
     scopes = role_scopes(user)
     return scopes.is_platform_admin or village.township_id in scopes.township_ids
-
-
-def can_read_village_books(*, user: User | None, village: Village) -> bool:
-    scopes = role_scopes(user)
-    return (
-        scopes.is_platform_admin
-        or village.pk in scopes.managed_village_ids
-        or village.township_id in scopes.overseen_township_ids
-    )

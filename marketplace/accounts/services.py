@@ -46,6 +46,7 @@ from marketplace.accounts.tokens import (
     password_reset_token_generator,
     user_from_token,
 )
+from marketplace.activity.services import activity_record_login
 from marketplace.core.errors import refuse
 
 MAX_ADDRESSES_PER_USER = 100
@@ -81,6 +82,8 @@ class RegistrationResult:
 def _login(user: User) -> LoginResult:
     user.last_login = timezone.now()
     user.save(update_fields=["last_login"])
+    # Counted per day for the township's report and the red flag (administrator activity).
+    activity_record_login(user_id=user.pk)
     return LoginResult(
         user=user,
         token=create_token(user=user, token_type=ACCESS),

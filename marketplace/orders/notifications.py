@@ -1,9 +1,11 @@
-"""Order notifications through Django's email backend (the console or a file in the demo).
+"""Order notices, through the notification service (`marketplace.notifications`): e-mail,
+and the buyer's in-app inbox when the order has an account.
 
-A placeholder for the notification backend that payments and fulfilment will share: it
-sends plain-text mail and records one EMAIL_SENT event per recipient, which is also what
-makes a retried send skip recipients already served. Notices: the order was placed (buyer
-and shops), shop orders were cancelled (buyer).
+Each notice is one outbox row per recipient and channel, unique per event, so a retried
+task sends nothing twice; an EMAIL_SENT order event per recipient still records it on the
+order's history (what the back office shows, and what the callers read to skip recipients
+already served). Notices: the order was placed (buyer and shops), shop orders were
+cancelled (buyer), and the payments domain's notices through `order_mail_send`.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.conf import settings
-from django.core.mail import send_mail
 
 from marketplace.accounts.models import Role, RoleAssignment
+from marketplace.notifications.models import Channel
+from marketplace.notifications.services import notification_send
 from marketplace.orders.models import Order, OrderEvent, OrderEventType, OrderStatus
 from marketplace.orders.selectors import order_get
 from marketplace.organisations.models import Shop
@@ -36,10 +39,22 @@ def order_mail_send(
     body: str,
     shop: Shop | None = None,
 ) -> None:
-    """Send one plain-text mail about the order and record it as an EMAIL_SENT event: the
+    """Queue one plain-text mail about the order and record it as an EMAIL_SENT event: the
     record a retried send reads to skip whoever was served. Shared with the payments
     domain's notices."""
-    send_mail(subject, body, mail_sender(), [email])
+    notification_send(
+        event_key=f"order:{order.pk}:{notification}:{to}:{shop.pk if shop else ''}",
+        template="order_notice",
+        context={"subject": subject, "text": body},
+        email=email,
+        channels=[Channel.EMAIL],
+    )
+    _record_mail(order, email=email, notification=notification, to=to, shop=shop)
+
+
+def _record_mail(
+    order: Order, *, email: str, notification: str, to: str, shop: Shop | None = None
+) -> None:
     OrderEvent.objects.create(
         order=order,
         type=OrderEventType.EMAIL_SENT,
@@ -64,14 +79,19 @@ def order_placed_notify(*, order_id: UUID | str) -> int:
     sent = 0
     if order.user_email and (order.user_email, PLACED) not in sent_before:
         shops = ", ".join(so.shop.name for so in order.shop_orders.select_related("shop"))
-        order_mail_send(
-            order=order,
+        notification_send(
+            event_key=f"order:{order.pk}:{PLACED}:customer",
+            template="order_placed_customer",
+            context={
+                "number": order.number,
+                "text": f"Thank you. Order #{order.number} from {shops}: "
+                f"total ¥{order.total_amount}.",
+            },
+            recipient=order.user,
             email=order.user_email,
-            notification=PLACED,
-            to="customer",
-            subject=f"Ruralmart order #{order.number} received",
-            body=f"Thank you. Order #{order.number} from {shops}: total ¥{order.total_amount}.",
+            channels=[Channel.EMAIL, Channel.INBOX],
         )
+        _record_mail(order, email=order.user_email, notification=PLACED, to="customer")
         sent += 1
     for shop_order in order.shop_orders.select_related("shop"):
         managers = RoleAssignment.objects.filter(
@@ -84,15 +104,18 @@ def order_placed_notify(*, order_id: UUID | str) -> int:
                 f"{line.quantity} × {line.product_name} {line.variant_name} ({line.product_sku})"
                 for line in shop_order.lines.all()
             )
-            order_mail_send(
-                order=order,
+            notification_send(
+                event_key=f"order:{order.pk}:{PLACED}:shop:{shop_order.pk}",
+                template="order_placed_shop",
+                context={
+                    "number": order.number,
+                    "shop": shop_order.shop.name,
+                    "text": f"{lines}\nShop total ¥{shop_order.total_amount}.",
+                },
                 email=email,
-                notification=PLACED,
-                to="shop",
-                subject=f"New order #{order.number} for {shop_order.shop.name}",
-                body=f"{lines}\nShop total ¥{shop_order.total_amount}.",
-                shop=shop_order.shop,
+                channels=[Channel.EMAIL],
             )
+            _record_mail(order, email=email, notification=PLACED, to="shop", shop=shop_order.shop)
             sent += 1
     return sent
 
@@ -129,12 +152,17 @@ def order_canceled_notify(*, order_id: UUID | str, shop_order_ids: list[int]) ->
     body = "\n".join(
         f"{so.shop.name} (¥{so.total_amount}): {reasons.get(so.shop_id, '')}" for so in shop_orders
     )
-    send_mail(
-        f"Ruralmart order #{order.number}: cancelled",
-        f"Part of order #{order.number} was cancelled:\n{body}\n"
-        "Anything you paid for it is refunded to where it came from.",
-        mail_sender(),
-        [order.user_email],
+    notification_send(
+        event_key=f"order:{order.pk}:{CANCELED}:{'-'.join(str(so.pk) for so in shop_orders)}",
+        template="order_canceled",
+        context={
+            "number": order.number,
+            "text": f"Part of order #{order.number} was cancelled:\n{body}\n"
+            "Anything you paid for it is refunded to where it came from.",
+        },
+        recipient=order.user,
+        email=order.user_email,
+        channels=[Channel.EMAIL, Channel.INBOX],
     )
     OrderEvent.objects.bulk_create(
         OrderEvent(

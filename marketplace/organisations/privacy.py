@@ -2,7 +2,8 @@
 
 Every place that shows a household's name, ID number or phone goes through
 `household_personal_data(household=..., viewer=...)`; entitlement is decided by
-`marketplace.accounts.permissions.can_view_household_personal_data`.
+`marketplace.accounts.permissions.personal_data_basis`, and every unmasked answer to
+anyone but the household itself is written to the audit log (`marketplace.audit.reads`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from marketplace.accounts.permissions import can_view_household_personal_data
+from marketplace.accounts.permissions import personal_data_basis
+from marketplace.audit.reads import personal_data_read
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -47,8 +49,21 @@ class HouseholdPersonalData:
     is_masked: bool
 
 
+PERSONAL_FIELDS = ("head_name", "id_number", "phone")
+
+
 def household_personal_data(*, household: Household, viewer: User | None) -> HouseholdPersonalData:
-    if viewer is not None and can_view_household_personal_data(user=viewer, household=household):
+    basis = personal_data_basis(user=viewer, household=household) if viewer is not None else None
+    if basis is not None and viewer is not None:
+        if not basis.is_the_household:
+            personal_data_read(
+                actor=viewer,
+                household_id=household.pk,
+                village_id=household.village_id,
+                fields=PERSONAL_FIELDS,
+                basis=basis.role,
+                request_id=basis.request_id,
+            )
         return HouseholdPersonalData(
             head_name=household.head_name,
             id_number=household.id_number,

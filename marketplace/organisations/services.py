@@ -19,6 +19,8 @@ from marketplace.accounts.permissions import (
     can_recommend_shop,
     role_scopes,
 )
+from marketplace.audit.models import AuditAction
+from marketplace.audit.services import audit_record
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.divisions.models import Village
 from marketplace.organisations.error_codes import HouseholdErrorCode, ShopErrorCode
@@ -103,6 +105,13 @@ def _transition(
         to_status=to_status,
         actor=actor,
         reason=reason.strip(),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.SHOP_STATUS_CHANGE,
+        target=locked,
+        township_ids=[shop.village.township_id],
+        details={"from": from_status, "to": to_status, "reason": reason.strip()},
     )
     return locked
 

@@ -109,7 +109,9 @@ def readable_village(info: Any, global_id: str, *, field: str = "village") -> Vi
     ).first()
     if village is None:
         raise ApiError("No such village.", code="NOT_FOUND", field=field)
-    if not can_read_village_books(user=user, village=village):
+    if not can_read_village_books(
+        user=user, village_id=village.pk, township_id=village.township_id
+    ):
         raise PermissionDenied("You may not read this village's books.")
     return village
 

@@ -21,7 +21,7 @@ from logistics.consolidation import services as consolidation
 from logistics.consolidation.models import ConsolidationBatch
 from logistics.error_codes_tracking import TrackingErrorCode
 from logistics.shipments.models import Shipment
-from logistics.shipments.services import shipment_hand_over, shop_order_ship
+from logistics.shipments.services import shop_order_ship
 from logistics.stations.models import VillageStation
 from logistics.stations.services import is_station_operator
 from marketplace.core.errors import PermissionRefused, refuse
@@ -35,7 +35,7 @@ from storefront_api.core.mutations import (
     error_message,
     validation_entries,
 )
-from storefront_api.logistics.types import ConsolidationBatch_, StationParcel
+from storefront_api.logistics.types import ConsolidationBatch_
 from storefront_api.order.staff import require_shop_staff
 from storefront_api.order.types import Fulfillment, ShopOrder
 
@@ -156,30 +156,6 @@ class ShopOrderShip(LogisticsMutation):
             )
         shop_order.refresh_from_db(fields=["status"])
         return cls(shop_order=shop_order, fulfillment=shipment, errors=[])
-
-
-class StationParcelHandOver(LogisticsMutation):
-    class Arguments:
-        id = graphene.ID(required=True, description="The StationParcel handed over.")
-        pickup_code = graphene.String(required=True, description="The buyer's 6-digit code.")
-
-    class Meta:
-        description = (
-            "Ruralmart extension: the station operator gives a parcel to the buyer against "
-            "its pickup code. Wrong codes are counted; too many lock the parcel. For the "
-            "operator of the parcel's station."
-        )
-
-    parcel = graphene.Field(StationParcel)
-    errors = graphene.List(graphene.NonNull(LogisticsError), required=True)
-
-    @classmethod
-    def perform(cls, info: Any, id: str, pickup_code: str) -> StationParcelHandOver:
-        user = _require_station_operator(info)
-        shipment = _found(Shipment.objects, id, type_name="StationParcel", field="id")
-        with _refusals_as_permission_denied():
-            parcel = shipment_hand_over(shipment=shipment, operator=user, code=pickup_code)
-        return cls(parcel=parcel, errors=[])
 
 
 class ConsolidationBatchOpen(LogisticsMutation):

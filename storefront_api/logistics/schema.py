@@ -1,6 +1,7 @@
 """Logistics root fields: Saleor's `shippingZones` / `shippingZone`, and the Ruralmart
 extensions `villageStations`, `stationParcels` and the shipping, hand-over and
-consolidation mutations."""
+consolidation mutations; the counter's parcels (`stationLoggedParcels`, log-in, hand-over,
+unlock, dispatch) come from `parcels.py`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import graphene
 
 from storefront_api.core.connection import connection_args, paginate
 from storefront_api.logistics import mutations, resolvers
+from storefront_api.logistics.parcels import ParcelMutations, ParcelQueries
 from storefront_api.logistics.types import (
     ShippingZone,
     ShippingZoneCountableConnection,
@@ -32,7 +34,7 @@ class VillageStationFilterInput(graphene.InputObjectType):
     township = graphene.List(graphene.NonNull(graphene.ID), description="Global IDs of townships.")
 
 
-class LogisticsQueries(graphene.ObjectType):
+class LogisticsQueries(ParcelQueries, graphene.ObjectType):
     shipping_zone = graphene.Field(
         ShippingZone,
         id=graphene.ID(required=True),
@@ -90,9 +92,8 @@ class LogisticsQueries(graphene.ObjectType):
         )
 
 
-class LogisticsMutations(graphene.ObjectType):
+class LogisticsMutations(ParcelMutations, graphene.ObjectType):
     shop_order_ship = mutations.ShopOrderShip.Field()
-    station_parcel_hand_over = mutations.StationParcelHandOver.Field()
     consolidation_batch_open = mutations.ConsolidationBatchOpen.Field()
     consolidation_batch_add_parcel = mutations.ConsolidationBatchAddParcel.Field()
     consolidation_batch_close = mutations.ConsolidationBatchClose.Field()

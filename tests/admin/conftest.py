@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +26,8 @@ from marketplace.catalog.models import (
 )
 from marketplace.divisions.models import Township
 from marketplace.organisations.models import Household, Shop, ShopStatus, ShopStatusEvent
+from marketplace.red_supermarket.models import ReceiptKind
+from marketplace.red_supermarket.receipts import receipt_issue
 from tests import factories
 
 
@@ -51,6 +54,22 @@ class World:
 def fast_password_hashing(settings: Any) -> None:
     # The factories give every user a password; the default hasher makes that ~0.3 s each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def notify_in_world(user: User) -> None:
+    """One delivered notice: an outbox row and the inbox message it made."""
+    from marketplace.notifications.delivery import outbox_deliver
+    from marketplace.notifications.models import Channel
+    from marketplace.notifications.services import notification_send
+
+    (row,) = notification_send(
+        event_key="world:hello",
+        template="account_already_exists",
+        context={},
+        recipient=user,
+        channels=[Channel.INBOX],
+    )
+    outbox_deliver(message_id=row.pk)
 
 
 def staff(**kw: Any) -> User:
@@ -126,7 +145,17 @@ def world(db: Any) -> World:
             }
         ],
     )
-    factories.red_supermarket(shop_obj=shop_a)
+    supermarket = factories.red_supermarket(shop_obj=shop_a)
+    receipt_issue(
+        supermarket=supermarket,
+        kind=ReceiptKind.COUNTER_SALE,
+        reference="counter-sale:world",
+        lines=[{"name": "酱油", "quantity": 1, "unit_price": "8.50", "amount": "8.50"}],
+        total=Decimal("8.50"),
+        payment_method="CASH",
+        operator=admin,
+    )
+    notify_in_world(admin)
     built = World(
         township_1=township_1,
         township_2=township_2,
@@ -146,4 +175,16 @@ def world(db: Any) -> World:
     from tests.admin.buying import add_buying
 
     built.buying = add_buying(built)
+    from tests.audit.world import add_audit
+
+    add_audit(built)
+    from tests.supervision.world import add_supervision
+
+    add_supervision(built)
+    from tests.oversight.world import add_oversight
+
+    add_oversight(built)
+    from tests.agency.world import add_agency
+
+    add_agency(built)
     return built

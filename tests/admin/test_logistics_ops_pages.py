@@ -68,7 +68,13 @@ def test_operator_sees_their_own_station_parcels_and_batches_only(
     client.force_login(ops.operator_a)
     index = client.get(reverse("admin:index"))
     offered = {m["object_name"] for app in index.context["app_list"] for m in app["models"]}
-    assert offered == {"VillageStation", "Shipment", "ConsolidationBatch"}
+    assert offered == {
+        "VillageStation",
+        "Shipment",
+        "ConsolidationBatch",
+        "StationParcel",
+        "ParcelDispatch",
+    }
     assert _listed(client, VillageStation) == {ops.station_a.pk}
     assert _listed(client, Shipment) == {ops.parcel_a.pk}
     assert _listed(client, ConsolidationBatch) == {ops.batch_a.pk, ops.closed_batch_a.pk}

@@ -136,3 +136,100 @@ def test_the_orm_cannot_slip_past_either() -> None:
             [Posting(transaction=entry, account=entry.postings.first().account, amount=1)]
         )
     assert Posting.objects.filter(transaction=entry).count() == 2
+
+
+def _pending_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM collective_econ_balance_unchecked)"
+            " + (SELECT count(*) FROM collective_econ_balance_check_due)"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_one_unbalanced_entry_in_a_bulk_insert_refuses_the_whole_commit() -> None:
+    a, b = _accounts()
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO collective_econ_journaltransaction (kind, idempotency_key, memo,"
+            " posted_at) SELECT 'MANUAL', 'bulk:' || g, '', now()"
+            " FROM generate_series(1, 500) g"
+        )
+        cursor.execute(
+            "INSERT INTO collective_econ_posting (transaction_id, account_id, amount, currency)"
+            " SELECT t.id, leg.account, CASE WHEN leg.debit THEN 2.00"
+            "   WHEN t.idempotency_key = 'bulk:377' THEN -1.99 ELSE -2.00 END, 'CNY'"
+            " FROM collective_econ_journaltransaction t"
+            " CROSS JOIN (VALUES (%s, true), (%s, false)) AS leg(account, debit)"
+            " WHERE t.idempotency_key LIKE 'bulk:%%'",
+            [a, b],
+        )
+    assert not JournalTransaction.objects.exists()
+    assert _pending_rows() == 0
+
+
+def test_a_balanced_bulk_insert_commits_and_leaves_nothing_pending() -> None:
+    a, b = _accounts()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO collective_econ_journaltransaction (kind, idempotency_key, memo,"
+            " posted_at) SELECT 'MANUAL', 'ok:' || g, '', now() FROM generate_series(1, 300) g"
+        )
+        cursor.execute(
+            "INSERT INTO collective_econ_posting (transaction_id, account_id, amount, currency)"
+            " SELECT t.id, leg.account, leg.amount, 'CNY'"
+            " FROM collective_econ_journaltransaction t"
+            " CROSS JOIN (VALUES (%s, 3.00), (%s, -3.00)) AS leg(account, amount)",
+            [a, b],
+        )
+    assert Posting.objects.count() == 600
+    assert _pending_rows() == 0
+
+
+def test_checking_early_does_not_let_a_later_posting_through() -> None:
+    a, b = _accounts()
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        txn = _insert_txn(cursor, "raw:early")
+        _insert_posting(cursor, txn, a, "5.00")
+        _insert_posting(cursor, txn, b, "-5.00")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the check runs here and passes
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        _insert_posting(cursor, txn, a, "0.01")  # queues a new check for COMMIT
+    assert not JournalTransaction.objects.filter(idempotency_key="raw:early").exists()
+
+
+def test_a_rolled_back_savepoint_takes_its_check_with_it_and_later_ones_still_run() -> None:
+    a, b = _accounts()
+    with (
+        pytest.raises(DatabaseError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        sid = transaction.savepoint()
+        txn = _insert_txn(cursor, "raw:rolled-back")
+        _insert_posting(cursor, txn, a, "1.00")  # unbalanced, but rolled back below
+        transaction.savepoint_rollback(sid)
+        txn = _insert_txn(cursor, "raw:after")
+        _insert_posting(cursor, txn, a, "2.00")
+        _insert_posting(cursor, txn, b, "-1.00")
+    assert not JournalTransaction.objects.exists()
+    with transaction.atomic(), connection.cursor() as cursor:
+        sid = transaction.savepoint()
+        txn = _insert_txn(cursor, "raw:gone")
+        _insert_posting(cursor, txn, a, "1.00")
+        transaction.savepoint_rollback(sid)
+        txn = _insert_txn(cursor, "raw:kept")
+        _insert_posting(cursor, txn, a, "2.00")
+        _insert_posting(cursor, txn, b, "-2.00")
+    assert list(JournalTransaction.objects.values_list("idempotency_key", flat=True)) == [
+        "raw:kept"
+    ]
+    assert _pending_rows() == 0

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from collective_econ.error_codes import SettlementErrorCode
@@ -197,23 +199,23 @@ def test_the_beat_task_claws_back_refunds_after_settlement(village: Any) -> None
     assert unbalanced_transaction_ids() == []
 
 
-def test_settling_a_batch_costs_the_same_statements_per_line(village: Any) -> None:
-    # Each line settles in its own database transaction, so the cost is a constant per
-    # line plus a constant per run (not yet constant per batch: see the closing note).
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def test_a_batch_costs_the_same_statements_for_5_lines_as_for_50(
+    village: Any, settings: Any
+) -> None:
+    settings.SETTLEMENT_BATCH_SIZE = 500
 
     def run(n: int) -> int:
-        for _ in range(n):
-            sell(shop=village.shop, lines=[("5.00", 1, village.household)])
+        for i in range(n):
+            sell(
+                shop=village.shop,
+                lines=[("5.00", 1, village.household if i % 2 else None)],
+                gateway=GatewayId.CASH if i % 3 == 0 else GatewayId.ALIPAY,
+                shipping="1.00",
+            )
         with CaptureQueriesContext(connection) as ctx:
-            settle_due.delay().get()
+            counts = settle_due.delay().get()
+        assert counts["settled"] == n
         return len(ctx.captured_queries)
 
-    run(1)  # accounts created once
-    one = run(1)
-    ten = run(10)
-    per_line, rest = divmod(ten - one, 9)
-    assert rest == 0
-    assert per_line <= 20
-    assert one - per_line <= 8
+    run(3)  # the accounts are created once
+    assert run(5) == run(50)

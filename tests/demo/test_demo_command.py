@@ -96,10 +96,13 @@ def test_demo_migrates_loads_serves_and_stops_cleanly_on_ctrl_c(fake_run, settin
     runserver = calls[1][1]
     assert runserver["args"] == ("127.0.0.1:8123",)
     assert runserver["use_reloader"] is False and runserver["insecure_serving"] is True
-    # The only children are the local Alipay and carrier sandboxes, stopped with the server.
+    # The only children are the local Alipay, carrier, SMS and agency sandboxes, stopped
+    # with the server.
     assert [w.argv[1:] for w in workers] == [
         ["-m", "marketplace.cli", "alipay_sandbox"],
         ["-m", "marketplace.cli", "carrier_sandbox"],
+        ["-m", "marketplace.cli", "sms_sandbox"],
+        ["-m", "marketplace.cli", "agency_sandbox"],
     ]
     assert all(w.terminated for w in workers)
     text = out.getvalue()
@@ -108,6 +111,8 @@ def test_demo_migrates_loads_serves_and_stops_cleanly_on_ctrl_c(fake_run, settin
     assert "Alipay sandbox stopped." in text
     assert "Carrier sandbox (Kuaidi100: zhongtong, youzhengguonei): http://127.0.0.1:8002/" in text
     assert "Carrier sandbox stopped." in text
+    assert "SMS sandbox (Aliyun Dysmsapi): SMS sent at http://127.0.0.1:8003/sms/" in text
+    assert "SMS sandbox stopped." in text
 
 
 def test_demo_runs_and_stops_a_worker_when_a_broker_is_configured(fake_run, settings):
@@ -117,7 +122,7 @@ def test_demo_runs_and_stops_a_worker_when_a_broker_is_configured(fake_run, sett
     call_command("demo", "--port", "9001", stdout=io.StringIO())
 
     assert calls[1][1]["args"] == ("127.0.0.1:9001",)
-    assert len(workers) == 3 and all(w.terminated for w in workers)
+    assert len(workers) == 4 and all(w.terminated for w in workers)
     assert workers[0].argv[1:] == [
         "-m",
         "celery",
@@ -137,7 +142,7 @@ def test_demo_starts_no_sandbox_against_a_real_alipay(fake_run, settings):
 
     call_command("demo", stdout=out)
 
-    assert [w.argv[-1] for w in workers] == ["carrier_sandbox"]
+    assert [w.argv[-1] for w in workers] == ["carrier_sandbox", "sms_sandbox", "agency_sandbox"]
     assert "Alipay sandbox" not in out.getvalue()
 
 
@@ -149,5 +154,21 @@ def test_demo_starts_no_carrier_sandbox_against_a_real_kuaidi100(fake_run, setti
 
     call_command("demo", stdout=out)
 
-    assert [w.argv[-1] for w in workers] == ["alipay_sandbox"]
+    assert [w.argv[-1] for w in workers] == ["alipay_sandbox", "sms_sandbox", "agency_sandbox"]
     assert "Carrier sandbox" not in out.getvalue()
+
+
+def test_demo_starts_no_sms_sandbox_against_a_real_aliyun(fake_run, settings):
+    _, workers = fake_run
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.ALIYUN_SMS_ENDPOINT = "https://dysmsapi.aliyuncs.com"
+    out = io.StringIO()
+
+    call_command("demo", stdout=out)
+
+    assert [w.argv[-1] for w in workers] == [
+        "alipay_sandbox",
+        "carrier_sandbox",
+        "agency_sandbox",
+    ]
+    assert "SMS sandbox" not in out.getvalue()

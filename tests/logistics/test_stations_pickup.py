@@ -108,7 +108,7 @@ def test_another_parcels_code_and_another_stations_operator_are_refused(
 
     # Two known, different codes, so the test never depends on the draw.
     draws = iter([111111, 222222])
-    monkeypatch.setattr("logistics.shipments.services.secrets.randbelow", lambda _: next(draws))
+    monkeypatch.setattr("logistics.stations.pickup.secrets.randbelow", lambda _: next(draws))
     shipment, station, manager = shipped
     code = arrive(shipment, sandbox, client, django_capture_on_commit_callbacks)
     other_order = paid_shop_order(channel, shop=shipment.shop_order.shop)

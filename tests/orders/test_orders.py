@@ -66,12 +66,14 @@ def test_selectors(unpaid_order, shop):
     assert list(selectors.orders_of_user(user=buyer)) == []
 
 
-def test_notifications_are_sent_once(unpaid_order, shop):
+def test_notifications_are_sent_once(unpaid_order, shop, django_capture_on_commit_callbacks):
     from marketplace.accounts.models import Role
 
     factories.user(role=Role.SHOP_MANAGER, shop_obj=shop, email="m@example.cn")
-    assert order_placed_notify(order_id=unpaid_order.pk) == 2
-    assert order_placed_notify(order_id=unpaid_order.pk) == 0
+    # The notification service delivers once the caller's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert order_placed_notify(order_id=unpaid_order.pk) == 2
+        assert order_placed_notify(order_id=unpaid_order.pk) == 0
     assert sorted(m.to[0] for m in mail.outbox) == ["buyer@example.cn", "m@example.cn"]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from tooling.bench import browse, checkout, databases, logistics
+from tooling.bench import browse, checkout, databases, ledger, logistics, oversight
 from tooling.bench.dataset import (
     Say,
     ScenarioFailed,
@@ -176,6 +176,34 @@ SCENARIOS: dict[str, Scenario] = {
             "Internal: rates for the logistics scenario and the timed calls (in a child).",
             logistics.add_measure_arguments,
             logistics.run_measure,
+            hidden=True,
+        ),
+        Scenario(
+            "ledger",
+            "Settle 100,000 due order lines in batches (lines/s, statements per batch), "
+            "then time village and household statements.",
+            ledger.add_arguments,
+            ledger.run,
+        ),
+        Scenario(
+            "ledger-measure",
+            "Internal: seed due lines, settle and time statements (in a child).",
+            ledger.add_measure_arguments,
+            ledger.run_measure,
+            hidden=True,
+        ),
+        Scenario(
+            "oversight",
+            "Township dashboard data over a year of orders (2 counties x 10 townships x 20 "
+            "villages): p50/p95, statements for a small and a large township.",
+            oversight.add_arguments,
+            oversight.run,
+        ),
+        Scenario(
+            "oversight-measure",
+            "Internal: seed the oversight history, precompute, time dashboards (in a child).",
+            oversight.add_measure_arguments,
+            oversight.run_measure,
             hidden=True,
         ),
         Scenario(

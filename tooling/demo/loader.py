@@ -59,8 +59,8 @@ from marketplace.organisations.models import (
     ShopStatus,
     ShopStatusEvent,
 )
+from tooling.demo import agency, data, logistics, oversight, supervision
 from tooling.demo import collective_econ as demo_collective_econ
-from tooling.demo import data, logistics
 from tooling.demo.images import product_image
 
 DEMO_PASSWORD = "ruralmart-demo"
@@ -250,8 +250,13 @@ class _DemoLoader:
         self.load_selling_terms()
         self.say("Demo data: zone rates, village stations, shipments…")
         self.load_logistics()
+        logins += oversight.load_history(self, login=DemoLogin)
         self.say("Demo data: a settled year, the share register and a paid distribution…")
         demo_collective_econ.load(admin=self.admin)
+        self.say("Demo data: supervision roster, claim, reports and red flag…")
+        supervision.load_supervision(admin=self.admin, villages=self.villages)
+        self.say("Demo data: agency services (代办) against the provider sandbox…")
+        agency.load_agency(shops=self.shops, person=self.person)
         return logins
 
     def load_logistics(self) -> None:

@@ -6,7 +6,9 @@ worker runs beside it and is stopped with it; otherwise tasks run eagerly in-pro
 Unless ALIPAY_GATEWAY points at a real Alipay, the local Alipay sandbox runs beside it too
 (`ruralmart alipay_sandbox`, at ALIPAY_SANDBOX_URL) and is stopped with it. Likewise the
 local carrier sandbox (`ruralmart carrier_sandbox`, at KUAIDI100_SANDBOX_URL) runs beside it
-unless KUAIDI100_BASE_URL points at another (the real Kuaidi100).
+unless KUAIDI100_BASE_URL points at another (the real Kuaidi100), and the local Aliyun SMS
+sandbox (`ruralmart sms_sandbox`, at ALIYUN_SMS_SANDBOX_URL) unless ALIYUN_SMS_ENDPOINT
+points at another.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ WORKER_COMMAND = [
 
 SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "alipay_sandbox"]
 CARRIER_SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "carrier_sandbox"]
+SMS_SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "sms_sandbox"]
+AGENCY_SANDBOX_COMMAND = [sys.executable, "-m", "marketplace.cli", "agency_sandbox"]
 
 
 def demo_banner(
@@ -61,6 +65,7 @@ def demo_banner(
     worker_running: bool,
     alipay_sandbox_url: str | None = None,
     carrier_sandbox_url: str | None = None,
+    sms_sandbox_url: str | None = None,
 ) -> str:
     """What to open, what to paste and who to log in as; printed before the server starts."""
     base = f"http://127.0.0.1:{port}"
@@ -101,6 +106,11 @@ def demo_banner(
             f"  Carrier sandbox (Kuaidi100: zhongtong, youzhengguonei): {carrier_sandbox_url}/ "
             "— it pushes tracking to /logistics/kuaidi100/callback/."
         )
+    if sms_sandbox_url:
+        lines.append(
+            f"  SMS sandbox (Aliyun Dysmsapi): SMS sent at {sms_sandbox_url}/sms/ "
+            "— receipts go to /notifications/aliyun/sms-report/."
+        )
     lines += ["  Press Ctrl-C to stop.", rule]
     return "\n".join(lines)
 
@@ -124,6 +134,15 @@ class Command(BaseCommand):
         sandbox = self._start_sandbox() if sandbox_url else None
         carrier_url = _carrier_sandbox_url()
         carrier = self._start_carrier_sandbox() if carrier_url else None
+        sms_url = _sms_sandbox_url()
+        sms = self._start_child(SMS_SANDBOX_COMMAND, "SMS sandbox") if sms_url else None
+        # The agency providers' sandbox, unless every provider points at a real service.
+        agency = None
+        if any(p["url"] == settings.AGENCY_SANDBOX_URL for p in settings.AGENCY_PROVIDERS.values()):
+            self.stdout.write(
+                f"Starting the local agency sandbox at {settings.AGENCY_SANDBOX_URL}…"
+            )
+            agency = subprocess.Popen(AGENCY_SANDBOX_COMMAND)
         self.stdout.write(
             demo_banner(
                 port=port,
@@ -131,6 +150,7 @@ class Command(BaseCommand):
                 worker_running=worker is not None,
                 alipay_sandbox_url=sandbox_url,
                 carrier_sandbox_url=carrier_url,
+                sms_sandbox_url=sms_url,
             )
         )
         try:
@@ -151,6 +171,10 @@ class Command(BaseCommand):
                 self._stop_child(sandbox, "Alipay sandbox")
             if carrier is not None:
                 self._stop_child(carrier, "Carrier sandbox")
+            if sms is not None:
+                self._stop_child(sms, "SMS sandbox")
+            if agency is not None:
+                self._stop_child(agency, "Agency sandbox")
 
     def _start_worker(self) -> subprocess.Popen[bytes]:
         self.stdout.write("Starting a Celery worker…")
@@ -163,6 +187,10 @@ class Command(BaseCommand):
     def _start_carrier_sandbox(self) -> subprocess.Popen[bytes]:
         self.stdout.write("Starting the local carrier sandbox…")
         return subprocess.Popen(CARRIER_SANDBOX_COMMAND)
+
+    def _start_child(self, command: list[str], name: str) -> subprocess.Popen[bytes]:
+        self.stdout.write(f"Starting the local {name}…")
+        return subprocess.Popen(command)
 
     def _stop_child(self, child: subprocess.Popen[bytes], name: str) -> None:
         if child.poll() is None:
@@ -196,3 +224,9 @@ def _carrier_sandbox_url() -> str | None:
     Kuaidi100 is configured and no sandbox is needed)."""
     sandbox = settings.KUAIDI100_SANDBOX_URL.rstrip("/")
     return sandbox if settings.KUAIDI100_BASE_URL.rstrip("/") == sandbox else None
+
+
+def _sms_sandbox_url() -> str | None:
+    """The SMS sandbox's base URL when the adapter talks to it, else None (the real Aliyun)."""
+    sandbox = settings.ALIYUN_SMS_SANDBOX_URL.rstrip("/")
+    return sandbox if settings.ALIYUN_SMS_ENDPOINT.rstrip("/") == sandbox else None

@@ -39,7 +39,7 @@ from marketplace.payments.alipay.protocol import (
     now_in_china,
     response_key,
 )
-from marketplace.payments.alipay.sandbox import pages
+from marketplace.payments.alipay.sandbox import bills, pages
 from marketplace.payments.alipay.sandbox.notifier import DeliveryAttempt, Notifier
 from marketplace.payments.alipay.sandbox.trades import (
     INVALID_ARGUMENTS,
@@ -65,6 +65,7 @@ API_METHODS = (
     Method.REFUND_QUERY,
     Method.CLOSE,
     *TRANSFER_METHODS,
+    bills.BILL_DOWNLOAD_METHOD,
 )
 MAX_BODY_BYTES = 1_000_000
 
@@ -321,6 +322,11 @@ class AlipaySandbox:
             return _html(
                 HTTPStatus.OK, pages.index_page(self.trades(), gateway_url=self.gateway_url)
             )
+        if route == bills.BILL_ROUTE and http_method == "GET":
+            status, body, content_type = bills.serve(
+                path=path, app_id=self.app_id, trades=self.book.all()
+            )
+            return _Reply(status, body, content_type)
         if route == "/sandbox_public_key.pem" and http_method == "GET":
             return _Reply(HTTPStatus.OK, self.public_key_pem.encode(), "text/plain")
         return _Reply(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
@@ -412,6 +418,8 @@ class AlipaySandbox:
         if method in TRANSFER_METHODS:
             return self.transfers.handle(method, biz)
         out_trade_no = str(biz.get("out_trade_no") or "")
+        if method == bills.BILL_DOWNLOAD_METHOD:
+            return bills.download_url(base_url=self.url, app_id=self.app_id, biz=biz)
         if method == Method.PRECREATE:
             trade = self._open_pay_trade(method, params, biz, visible=False)
             return _ok(out_trade_no=trade.out_trade_no, qr_code=self._qr_code(trade))

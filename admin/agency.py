@@ -1,0 +1,178 @@
+"""Agency services in the back office: the catalogue and providers (platform-wide, read
+by managers and officers), orders, withdrawals, tickets and reconciliation (the
+supermarket's shop and its township read them). Business rows are written by the agency
+services only; the back office refreshes open orders and runs and clears reconciliation
+through those services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from admin.scoping import Access, ReadOnlyMixin, Scope, ScopedModelAdmin, acting_user
+from marketplace.agency.models import (
+    AgencyOrder,
+    AgencyProvider,
+    CashWithdrawal,
+    ReconciliationItem,
+    ReconciliationRun,
+    ServiceItem,
+    TicketBooking,
+    WithdrawalCardDay,
+)
+from marketplace.agency.orders import agency_order_refresh
+from marketplace.agency.reconciliation import reconciliation_item_clear, reconciliation_run
+from marketplace.core.errors import PermissionRefused
+
+CATALOGUE_SCOPE = Scope(reference=True)
+SUPERMARKET_ROWS = Scope(shop_path="supermarket__shop", manager=Access.VIEW, officer=Access.VIEW)
+
+
+@admin.register(AgencyProvider)
+class AgencyProviderAdmin(ScopedModelAdmin):
+    scope = CATALOGUE_SCOPE
+    list_display = ("code", "name", "kind", "is_active")
+    list_filter = ("kind", "is_active")
+    # The code is what settings (AGENCY_PROVIDERS) and the callback URL name.
+    readonly_fields = ("code",)
+
+
+@admin.register(ServiceItem)
+class ServiceItemAdmin(ScopedModelAdmin):
+    scope = CATALOGUE_SCOPE
+    list_display = (
+        "code", "name", "category", "flow", "provider", "amount_min", "amount_max",
+        "fee_rule", "fee_value", "commission_rate", "is_active",
+    )  # fmt: skip
+    list_filter = ("category", "flow", "provider", "is_active")
+    search_fields = ("code", "name")
+    list_select_related = ("provider",)
+    readonly_fields = ("code", "flow", "input_fields")
+
+
+def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, label: str, call: Any) -> None:
+    try:
+        call()
+    except PermissionRefused as exc:
+        modeladmin.message_user(request, f"{label}: {exc.message}", messages.ERROR)
+    except ValidationError as exc:
+        modeladmin.message_user(request, f"{label}: {exc.messages[0]}", messages.ERROR)
+    else:
+        modeladmin.message_user(request, f"{label}: done.")
+
+
+@admin.register(AgencyOrder)
+class AgencyOrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = SUPERMARKET_ROWS
+    list_display = (
+        "request_id", "supermarket", "item", "amount", "fee", "commission", "status",
+        "query_attempts", "created_at",
+    )  # fmt: skip
+    list_filter = ("status", "item__category")
+    search_fields = ("request_id", "provider_order_no")
+    list_select_related = ("supermarket", "item")
+    date_hierarchy = "created_at"
+    actions = ("refresh_selected",)
+
+    @admin.action(description="Ask the provider again about the selected open orders")
+    def refresh_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for order in queryset.select_related("supermarket", "item__provider"):
+            _report(
+                self,
+                request,
+                order.request_id,
+                lambda order=order: agency_order_refresh(order=order, user=acting_user(request)),
+            )
+
+
+@admin.register(CashWithdrawal)
+class CashWithdrawalAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = SUPERMARKET_ROWS
+    # The card number itself stays off the back office: the mask is enough to find a row.
+    list_display = ("request_id", "supermarket", "card_masked", "amount", "status", "business_day")
+    list_filter = ("status", "business_day")
+    search_fields = ("request_id", "card_masked")
+    list_select_related = ("supermarket",)
+    exclude = ("card_number",)
+
+
+@admin.register(WithdrawalCardDay)
+class WithdrawalCardDayAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = Scope()
+    list_display = ("business_day", "pk")
+    exclude = ("card_number",)
+
+
+@admin.register(TicketBooking)
+class TicketBookingAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = SUPERMARKET_ROWS
+    list_display = (
+        "booking_no", "supermarket", "item", "origin", "destination", "departure_at", "price",
+        "status",
+    )  # fmt: skip
+    list_filter = ("status", "item")
+    search_fields = ("booking_no", "ticket_no", "request_id")
+    list_select_related = ("supermarket", "item")
+    exclude = ("passenger_id_number",)
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = Scope(officer=Access.VIEW)
+    list_display = (
+        "business_day", "source", "theirs_count", "ours_count", "flagged_count",
+        "new_items_count", "error", "started_at",
+    )  # fmt: skip
+    list_filter = ("source",)
+    date_hierarchy = "started_at"
+    actions = ("rerun_selected", "run_yesterday")
+
+    @admin.action(description="Run the selected days and sources again")
+    def rerun_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for run in queryset:
+            _report(
+                self,
+                request,
+                f"{run.business_day} {run.source}",
+                lambda run=run: reconciliation_run(
+                    day=run.business_day, source=run.source, user=acting_user(request)
+                ),
+            )
+
+    @admin.action(description="Reconcile yesterday for every source")
+    def run_yesterday(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        day = timezone.localdate() - timedelta(days=1)
+        _report(
+            self, request, str(day), lambda: reconciliation_run(day=day, user=acting_user(request))
+        )
+
+
+@admin.register(ReconciliationItem)
+class ReconciliationItemAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = SUPERMARKET_ROWS
+    list_display = (
+        "business_day", "source", "external_id", "kind", "supermarket", "ours_amount",
+        "theirs_amount", "cleared",
+    )  # fmt: skip
+    list_filter = ("kind", "cleared", "source")
+    search_fields = ("external_id",)
+    list_select_related = ("supermarket",)
+    actions = ("clear_selected",)
+
+    @admin.action(description="Mark the selected differences as explained")
+    def clear_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for item in queryset:
+            _report(
+                self,
+                request,
+                item.external_id,
+                lambda item=item: reconciliation_item_clear(
+                    item=item, user=acting_user(request), note="cleared in the back office"
+                ),
+            )

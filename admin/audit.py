@@ -1,0 +1,287 @@
+"""The audit log and data requests in the back office.
+
+Officers search the log (actor, household reference, action, date range, request): a
+township officer sees entries about their township's households and objects, a county
+officer their county's, platform admins all (`marketplace.audit.selectors`). Nobody edits
+or deletes an entry; the database refuses it anyway.
+
+Data requests are filed here by shop staff with their letter uploaded (PDF, JPEG or PNG,
+checked by its bytes), and submitted, decided or revoked by admin actions that call the
+services, which decide who may do what.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from admin.scoping import ReadOnlyMixin, ScopedModelAdmin, acting_user, adopt
+from marketplace.accounts.permissions import can_search_audit_log, role_scopes
+from marketplace.audit import services
+from marketplace.audit.letters import MAX_LETTER_BYTES
+from marketplace.audit.models import AuditEntry, DataAccessRequest
+from marketplace.audit.selectors import audit_entries_visible_to, data_requests_visible_to
+from marketplace.core.errors import PermissionRefused
+from marketplace.organisations.models import Household
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    list_display = (
+        "sequence",
+        "created_at",
+        "actor_email",
+        "action",
+        "target_type",
+        "target_id",
+        "households",
+        "basis",
+        "request",
+        "where",
+    )
+    list_filter = (
+        "action",
+        "basis",
+        ("actor", RelatedOnlyFieldListFilter),
+        ("request", RelatedOnlyFieldListFilter),
+        "created_at",
+    )
+    date_hierarchy = "created_at"
+    search_fields = ("actor_email", "target_id")
+    search_help_text = "An actor's e-mail, a target id, or a household reference."
+    list_select_related = ("request",)
+    show_full_result_count = False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_staff and can_search_audit_log(user=acting_user(request))
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if not self.has_module_permission(request):
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return audit_entries_visible_to(user=acting_user(request)).select_related("request")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            household_ids = list(
+                Household.objects.filter(reference__iexact=term).values_list("pk", flat=True)
+            )
+            if household_ids:
+                found |= queryset.filter(household_ids__overlap=household_ids)
+        return found, may_have_duplicates
+
+    @admin.display(description="Households")
+    def households(self, obj: AuditEntry) -> str:
+        return ", ".join(str(pk) for pk in obj.household_ids)
+
+
+class DataAccessRequestForm(forms.ModelForm):
+    letter_upload = forms.FileField(
+        required=False,
+        help_text=f"The letter (公函): PDF, JPEG or PNG, at most {MAX_LETTER_BYTES // 2**20} MiB.",
+    )
+
+    class Meta:
+        model = DataAccessRequest
+        fields = (
+            "requesting_unit",
+            "purpose",
+            "households",
+            "village",
+            "township",
+            "period_from",
+            "period_to",
+            "expires_at",
+        )
+
+    def clean_letter_upload(self) -> bytes | None:
+        upload = self.cleaned_data.get("letter_upload")
+        if upload is None:
+            return None
+        if upload.size > MAX_LETTER_BYTES:
+            raise ValidationError(f"The letter is larger than {MAX_LETTER_BYTES // 2**20} MiB.")
+        return upload.read()
+
+
+def _each(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any], run: Any
+) -> None:
+    for data_request in queryset:
+        try:
+            run(data_request)
+        except PermissionRefused as exc:
+            modeladmin.message_user(request, f"{data_request}: {exc.message}", messages.ERROR)
+        except ValidationError as exc:
+            modeladmin.message_user(
+                request, f"{data_request}: {' '.join(exc.messages)}", messages.ERROR
+            )
+        else:
+            modeladmin.message_user(request, f"{data_request}: done.", messages.SUCCESS)
+
+
+@admin.register(DataAccessRequest)
+class DataAccessRequestAdmin(ScopedModelAdmin):
+    form = DataAccessRequestForm
+    list_display = (
+        "pk",
+        "requesting_unit",
+        "requester",
+        "status",
+        "village",
+        "township",
+        "period_from",
+        "period_to",
+        "expires_at",
+        "decided_by",
+    )
+    list_filter = ("status",)
+    search_fields = ("requesting_unit", "requester__email", "purpose")
+    list_select_related = ("requester", "village", "township", "decided_by")
+    readonly_fields = (
+        "status",
+        "requester",
+        "letter",
+        "letter_content_type",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "revoked_by",
+        "revoked_at",
+        "created_at",
+    )
+    autocomplete_fields = ("households", "village", "township")
+    actions = ("submit", "approve", "refuse", "revoke")
+
+    # Officers read and decide here but file nothing: in the back office a bureau role
+    # writes only through actions (their own requests go through the API); a station
+    # operator's back office is their station's, so they file through the API too.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        if not request.user.is_staff:
+            return False
+        scopes = role_scopes(acting_user(request))
+        return bool(
+            scopes.is_platform_admin
+            or scopes.is_bureau_officer
+            or scopes.managed_shop_ids
+            or scopes.operated_shop_ids
+        )
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if not self.has_module_permission(request):
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        scopes = role_scopes(acting_user(request))
+        if scopes.is_platform_admin:
+            return True
+        return self.has_module_permission(request) and not scopes.is_bureau_officer
+
+    # A request changes only through its actions: what was asked for stays as asked.
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return data_requests_visible_to(user=acting_user(request)).select_related(
+            "requester", "village", "township", "decided_by"
+        )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        created = services.data_request_create(
+            requester=acting_user(request),
+            requesting_unit=data["requesting_unit"],
+            purpose=data["purpose"],
+            households=data.get("households") or (),
+            village=data.get("village"),
+            township=data.get("township"),
+            period_from=data["period_from"],
+            period_to=data["period_to"],
+            expires_at=data["expires_at"],
+            letter=data.get("letter_upload"),
+        )
+        adopt(obj, created)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass  # the service set the households
+
+    def _form_errors(self, form: Any, exc: ValidationError) -> None:
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        modeladmin = self
+
+        class ServiceCheckedForm(form_class):  # type: ignore[misc,valid-type]
+            """Runs the service's checks at validation, so refusals show on the form."""
+
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                if self.errors or self.instance.pk is not None:
+                    return
+                data = self.cleaned_data
+                try:
+                    services.check_data_request(
+                        households=list(data.get("households") or ()),
+                        village=data.get("village"),
+                        township=data.get("township"),
+                        period_from=data["period_from"],
+                        period_to=data["period_to"],
+                        expires_at=data["expires_at"],
+                        letter=data.get("letter_upload"),
+                    )
+                except ValidationError as exc:
+                    modeladmin._form_errors(self, exc)
+
+        return ServiceCheckedForm
+
+    def _run(self, request: HttpRequest, queryset: QuerySet[Any], step: str) -> None:
+        user = acting_user(request)
+        steps = {
+            "submit": lambda r: services.data_request_submit(data_request=r, actor=user),
+            "approve": lambda r: services.data_request_decide(
+                data_request=r, officer=user, approve=True, reason="Approved in the back office."
+            ),
+            "refuse": lambda r: services.data_request_decide(
+                data_request=r, officer=user, approve=False, reason="Refused in the back office."
+            ),
+            "revoke": lambda r: services.data_request_revoke(
+                data_request=r, actor=user, reason="Revoked in the back office."
+            ),
+        }
+        _each(self, request, queryset, steps[step])
+
+    @admin.action(description="Submit the selected drafts")
+    def submit(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._run(request, queryset, "submit")
+
+    @admin.action(description="Approve the selected requests")
+    def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._run(request, queryset, "approve")
+
+    @admin.action(description="Refuse the selected requests")
+    def refuse(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._run(request, queryset, "refuse")
+
+    @admin.action(description="Revoke the selected grants")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._run(request, queryset, "revoke")

@@ -1,0 +1,1 @@
+"""Household and village income statements, and the poverty-monitoring watch."""

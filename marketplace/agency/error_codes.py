@@ -1,0 +1,35 @@
+"""Error codes of agency services, raised by its services inside ValidationError
+(`marketplace.core.errors.refuse`) and exposed unchanged by the API as AgencyErrorCode."""
+
+from enum import Enum
+
+
+class AgencyErrorCode(Enum):
+    UNKNOWN_ITEM = "unknown_item"
+    # An account, meter or card number in the wrong format for the item (or a bad Luhn).
+    INVALID_ACCOUNT = "invalid_account"
+    # Not a yuan amount with 2 places, zero, negative or outside the item's limits.
+    INVALID_AMOUNT = "invalid_amount"
+    # An 18-digit resident ID number whose GB 11643 check character is wrong.
+    INVALID_ID_NUMBER = "invalid_id_number"
+    INVALID_PHONE = "invalid_phone"
+    INVALID_PERIOD = "invalid_period"
+    DATE_IN_PAST = "date_in_past"
+    INVALID_FIELD = "invalid_field"
+    REQUIRED = "required"
+    # The item is done through another mutation (tickets, cash withdrawal).
+    WRONG_FLOW = "wrong_flow"
+    # The same requestId was sent before with a different item, amount or input.
+    REQUEST_ID_REUSED = "request_id_reused"
+    UNSUPPORTED_PAYMENT_METHOD = "unsupported_payment_method"
+    CARD_DAILY_LIMIT = "card_daily_limit"
+    STATION_DAILY_LIMIT = "station_daily_limit"
+    NOT_ENOUGH_CASH = "not_enough_cash"
+    PROVIDER_REJECTED = "provider_rejected"
+    PROVIDER_UNAVAILABLE = "provider_unavailable"
+    NO_SEATS = "no_seats"
+    NOT_REFUNDABLE = "not_refundable"
+    INVALID_STATUS = "invalid_status"
+    NOT_FOUND = "not_found"
+    NOT_PERMITTED = "not_permitted"
+    INVALID = "invalid"

@@ -1,0 +1,40 @@
+"""Celery tasks of agency services, each a thin call into a service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from marketplace.agency.orders import agency_order_query, open_orders_due
+from marketplace.agency.reconciliation import reconciliation_run
+from marketplace.agency.withdrawals import cash_withdrawal_query, open_withdrawals_due
+
+
+@shared_task(name="agency.query_order")
+def query_order_task(order_id: int) -> str:
+    return agency_order_query(order_pk=order_id).status
+
+
+@shared_task(name="agency.query_withdrawal")
+def query_withdrawal_task(withdrawal_id: int) -> str:
+    return cash_withdrawal_query(withdrawal_pk=withdrawal_id).status
+
+
+@shared_task(name="agency.sweep_unknown")
+def sweep_unknown_task() -> int:
+    """Query every open order and withdrawal whose next query is due: the safety net
+    behind the per-order tasks (a lost message, a worker restart)."""
+    orders, withdrawals = open_orders_due(), open_withdrawals_due()
+    for pk in orders:
+        agency_order_query(order_pk=pk)
+    for pk in withdrawals:
+        cash_withdrawal_query(withdrawal_pk=pk)
+    return len(orders) + len(withdrawals)
+
+
+@shared_task(name="agency.reconcile_yesterday")
+def reconcile_yesterday_task() -> int:
+    runs = reconciliation_run(day=timezone.localdate() - timedelta(days=1))
+    return sum(run.new_items_count for run in runs)

@@ -1,0 +1,78 @@
+"""Complaints against a shop or one of its shop orders: filed by a buyer (about their own
+order) or a villager, resolved by the shop's manager or the township's officer."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.accounts.models import User
+from marketplace.accounts.permissions import can_manage_shop, role_scopes
+from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.orders.models import ShopOrder
+from marketplace.organisations.models import Shop
+from marketplace.supervision.access import may_act_for_township
+from marketplace.supervision.error_codes import SupervisionErrorCode
+from marketplace.supervision.models import ComplainantKind, Complaint, ComplaintStatus
+
+
+@transaction.atomic
+def complaint_file(
+    *,
+    filed_by: User | None,
+    shop: Shop,
+    complainant_kind: str,
+    subject: str,
+    details: str = "",
+    shop_order: ShopOrder | None = None,
+) -> Complaint:
+    if complainant_kind not in ComplainantKind.values:
+        raise refuse(
+            "complainant_kind",
+            f"Unknown complainant '{complainant_kind}'.",
+            SupervisionErrorCode.INVALID,
+        )
+    if not subject.strip():
+        raise refuse("subject", "Say what the complaint is about.", SupervisionErrorCode.REQUIRED)
+    if shop_order is not None:
+        if shop_order.shop_id != shop.pk:
+            raise refuse(
+                "shop_order", "That order is not from this shop.", SupervisionErrorCode.INVALID
+            )
+        owner_id = shop_order.order.user_id
+        if not role_scopes(filed_by).is_staff_role and (
+            filed_by is None or owner_id != filed_by.pk
+        ):
+            raise PermissionRefused("A buyer may complain only about their own orders.")
+    return Complaint.objects.create(
+        shop=shop,
+        shop_order=shop_order,
+        complainant_kind=complainant_kind,
+        filed_by=filed_by,
+        subject=subject.strip()[:200],
+        details=details.strip(),
+    )
+
+
+@transaction.atomic
+def complaint_resolve(*, actor: User, complaint: Complaint, resolution: str) -> Complaint:
+    locked = (
+        Complaint.objects.select_for_update().select_related("shop__village").get(pk=complaint.pk)
+    )
+    if not (
+        can_manage_shop(user=actor, shop=locked.shop)
+        or may_act_for_township(actor, locked.shop.village.township)
+    ):
+        raise PermissionRefused(f"You may not resolve complaints about {locked.shop}.")
+    if not resolution.strip():
+        raise refuse("resolution", "Say how it was resolved.", SupervisionErrorCode.REQUIRED)
+    if locked.status == ComplaintStatus.RESOLVED:
+        raise refuse(
+            "status", "This complaint is already resolved.", SupervisionErrorCode.INVALID_TRANSITION
+        )
+    locked.status = ComplaintStatus.RESOLVED
+    locked.resolved_at = timezone.now()
+    locked.resolved_by = actor
+    locked.resolution = resolution.strip()
+    locked.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+    return locked

@@ -1,0 +1,576 @@
+"""The indicator registry of the periodic report (the seed's 20-item data list) and of
+the red flag.
+
+Each indicator has a code, Chinese and English names, a written definition, a unit and a
+selector. A selector reads the rows of a set of villages over a window [start, end) and
+returns one figure (a `Decimal` with 2 places), or None when there is nothing to divide
+by. Indicators whose source belongs to a capability not yet on the platform have no
+selector: they are listed with the status "source not yet available", never a made-up 0.
+
+Every selector is one SQL statement per source it reads (one, or two for the Red
+Supermarket's services and parcels), so a report costs a fixed number of statements
+whatever the number of villages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+
+from logistics.parcels.models import ParcelDispatch, StationParcel
+from logistics.shipment_status import ShipmentStatus
+from logistics.shipments.models import Shipment, ShipmentEvent
+from marketplace.accounts.models import Role, RoleAssignment
+from marketplace.activity.models import AdministratorActivityDay
+from marketplace.agency.models import (
+    AgencyOrder,
+    CashWithdrawal,
+    TicketBooking,
+    TicketStatus,
+    WithdrawalStatus,
+)
+from marketplace.agency.models import OrderStatus as AgencyOrderStatus
+from marketplace.catalog.models import Product, ProductChannelListing
+from marketplace.orders.models import OrderLine, OrderStatus, ShopOrder
+from marketplace.organisations.models import Shop, ShopStatus
+from marketplace.payments.models import Refund, RefundStatus
+from marketplace.supervision.models import AdministratorAppointment, Complaint, ComplaintStatus
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+# Shop orders that count as sales: placed and neither abandoned nor cancelled.
+_NOT_SALES = (OrderStatus.DRAFT, OrderStatus.CANCELED, OrderStatus.EXPIRED)
+
+
+@dataclass(frozen=True)
+class Window:
+    village_ids: tuple[int, ...]
+    start: datetime.datetime
+    end: datetime.datetime
+
+    @property
+    def end_day(self) -> datetime.date:
+        return (self.end - datetime.timedelta(microseconds=1)).date()
+
+
+Selector = Callable[[Window], Decimal | None]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name_zh: str
+    name_en: str
+    definition: str
+    unit: str
+    selector: Selector | None
+    # Whether a county's figure is the sum of its townships' (counts and amounts are;
+    # ratios, averages and distinct counts are recomputed over all the county's villages).
+    additive: bool = True
+
+    @property
+    def source_available(self) -> bool:
+        return self.selector is not None
+
+
+def _d(value: object) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _ratio(numerator: Decimal, denominator: Decimal, scale: int = 100) -> Decimal | None:
+    if not denominator:
+        return None
+    return (numerator * scale / denominator).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _sales(w: Window) -> QuerySet[ShopOrder]:
+    return ShopOrder.objects.filter(
+        shop__village_id__in=w.village_ids, created_at__gte=w.start, created_at__lt=w.end
+    ).exclude(status__in=_NOT_SALES)
+
+
+def _lines(w: Window) -> QuerySet[OrderLine]:
+    return OrderLine.objects.filter(
+        shop_order__shop__village_id__in=w.village_ids,
+        shop_order__created_at__gte=w.start,
+        shop_order__created_at__lt=w.end,
+    ).exclude(shop_order__status__in=_NOT_SALES)
+
+
+def _open_shops(w: Window) -> QuerySet[Shop]:
+    return Shop.objects.filter(
+        village_id__in=w.village_ids, status=ShopStatus.APPROVED, approved_at__lt=w.end
+    )
+
+
+def _active_products(w: Window) -> QuerySet[Product]:
+    published = ProductChannelListing.objects.filter(is_published=True).values("product_id")
+    return Product.objects.filter(
+        shop__village_id__in=w.village_ids,
+        shop__status=ShopStatus.APPROVED,
+        created_at__lt=w.end,
+        pk__in=published,
+    )
+
+
+def _timely_since(w: Window) -> datetime.datetime:
+    return w.end - datetime.timedelta(days=settings.SUPERVISION_TIMELY_DAYS)
+
+
+def shops_open(w: Window) -> Decimal:
+    return _d(_open_shops(w).count())
+
+
+def active_listings(w: Window) -> Decimal:
+    return _d(_active_products(w).count())
+
+
+def new_listings(w: Window) -> Decimal:
+    return _d(
+        Product.objects.filter(
+            shop__village_id__in=w.village_ids, created_at__gte=w.start, created_at__lt=w.end
+        ).count()
+    )
+
+
+def orders(w: Window) -> Decimal:
+    return _d(_sales(w).count())
+
+
+def sales_amount(w: Window) -> Decimal:
+    return _d(_sales(w).aggregate(total=Sum("total_amount"))["total"])
+
+
+def buyers(w: Window) -> Decimal:
+    return _d(_sales(w).values("order__user_email").distinct().count())
+
+
+def repeat_buyers(w: Window) -> Decimal:
+    repeat = (
+        _sales(w)
+        .values("order__user_email")
+        .annotate(n=Count("order_id", distinct=True))
+        .filter(n__gte=2)
+    )
+    return _d(repeat.count())
+
+
+def households_benefiting(w: Window) -> Decimal:
+    lines = _lines(w).filter(beneficiary_household__isnull=False)
+    return _d(lines.values("beneficiary_household_id").distinct().count())
+
+
+def consignment_sales(w: Window) -> Decimal:
+    lines = _lines(w).filter(beneficiary_household__isnull=False)
+    return _d(lines.aggregate(total=Sum("total_price_amount"))["total"])
+
+
+def income_per_household(w: Window) -> Decimal | None:
+    figures = (
+        _lines(w)
+        .filter(beneficiary_household__isnull=False)
+        .aggregate(
+            total=Coalesce(Sum("total_price_amount"), ZERO),
+            households=Count("beneficiary_household_id", distinct=True),
+        )
+    )
+    return _ratio(_d(figures["total"]), Decimal(figures["households"]), scale=1)
+
+
+def _refunds(w: Window) -> QuerySet[Refund]:
+    return Refund.objects.filter(
+        shop_order__shop__village_id__in=w.village_ids,
+        status=RefundStatus.SUCCESS,
+        completed_at__gte=w.start,
+        completed_at__lt=w.end,
+    )
+
+
+def refunds_amount(w: Window) -> Decimal:
+    return _d(_refunds(w).aggregate(total=Sum("amount"))["total"])
+
+
+def refund_rate(w: Window) -> Decimal | None:
+    return _ratio(refunds_amount(w), sales_amount(w))
+
+
+def _complaints(w: Window) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(shop__village_id__in=w.village_ids)
+
+
+def complaints_received(w: Window) -> Decimal:
+    rows = _complaints(w).filter(filed_at__gte=w.start, filed_at__lt=w.end)
+    return _d(rows.count())
+
+
+def complaints_resolved(w: Window) -> Decimal:
+    rows = _complaints(w).filter(
+        status=ComplaintStatus.RESOLVED, resolved_at__gte=w.start, resolved_at__lt=w.end
+    )
+    return _d(rows.count())
+
+
+def complaint_resolution_rate(w: Window) -> Decimal | None:
+    figures = _complaints(w).aggregate(
+        received=Count("pk", filter=Q(filed_at__gte=w.start, filed_at__lt=w.end)),
+        resolved=Count(
+            "pk",
+            filter=Q(
+                filed_at__gte=w.start,
+                filed_at__lt=w.end,
+                status=ComplaintStatus.RESOLVED,
+                resolved_at__lt=w.end,
+            ),
+        ),
+    )
+    return _ratio(Decimal(figures["resolved"]), Decimal(figures["received"]))
+
+
+def administrator_logins(w: Window) -> Decimal:
+    managers = RoleAssignment.objects.filter(
+        role=Role.SHOP_MANAGER, shop__village_id__in=w.village_ids
+    ).values("user_id")
+    rostered = AdministratorAppointment.objects.filter(
+        village_id__in=w.village_ids, effective_until__isnull=True
+    ).values("administrator_id")
+    total = AdministratorActivityDay.objects.filter(
+        Q(user_id__in=managers) | Q(user_id__in=rostered),
+        day__gte=w.start.date(),
+        day__lte=w.end_day,
+    ).aggregate(total=Sum("logins"))["total"]
+    return _d(total)
+
+
+def data_timeliness(w: Window) -> Decimal | None:
+    since = _timely_since(w)
+    figures = (
+        _open_shops(w)
+        .annotate(last_change=Max("products__variants__updated_at"))
+        .aggregate(
+            shops=Count("pk"),
+            timely=Count("pk", filter=Q(last_change__gte=since, last_change__lt=w.end)),
+        )
+    )
+    return _ratio(Decimal(figures["timely"]), Decimal(figures["shops"]))
+
+
+def stale_listings(w: Window) -> Decimal:
+    since = _timely_since(w)
+    stale = (
+        _active_products(w)
+        .annotate(last_change=Max("variants__updated_at"))
+        .filter(Q(last_change__lt=since) | Q(last_change__isnull=True))
+    )
+    return _d(stale.count())
+
+
+def delivery_time_hours(w: Window) -> Decimal | None:
+    delivered = ShipmentEvent.objects.filter(
+        shipment__shop_order__shop__village_id__in=w.village_ids,
+        status__in=(ShipmentStatus.DELIVERED, ShipmentStatus.COLLECTED_BY_BUYER),
+        occurred_at__gte=w.start,
+        occurred_at__lt=w.end,
+    ).aggregate(
+        mean=Avg(
+            ExpressionWrapper(
+                F("occurred_at") - F("shipment__created_at"), output_field=DurationField()
+            )
+        )
+    )["mean"]
+    if delivered is None:
+        return None
+    return _d(Decimal(delivered.total_seconds()) / 3600)
+
+
+def shipment_exceptions(w: Window) -> Decimal:
+    rows = Shipment.objects.filter(
+        shop_order__shop__village_id__in=w.village_ids,
+        status__in=(ShipmentStatus.DAMAGED, ShipmentStatus.LOST, ShipmentStatus.RETURNED),
+        updated_at__gte=w.start,
+        updated_at__lt=w.end,
+    )
+    return _d(rows.count())
+
+
+def agency_services(w: Window) -> Decimal:
+    """Agency orders carried out (paid bills and top-ups, tasks done) plus cash withdrawals
+    handed out and tickets issued, at the villages' Red Supermarkets, by creation time."""
+    at = {
+        "supermarket__shop__village_id__in": w.village_ids,
+        "created_at__gte": w.start,
+        "created_at__lt": w.end,
+    }
+    orders = AgencyOrder.objects.filter(
+        status__in=[AgencyOrderStatus.SUCCESS, AgencyOrderStatus.TASK_DONE], **at
+    ).values("pk")
+    withdrawals = CashWithdrawal.objects.filter(status=WithdrawalStatus.SUCCESS, **at).values("pk")
+    tickets = TicketBooking.objects.filter(
+        status__in=[TicketStatus.ISSUED, TicketStatus.REFUNDED], **at
+    ).values("pk")
+    return _d(orders.union(withdrawals, tickets, all=True).count())
+
+
+def parcels_handled(w: Window) -> Decimal:
+    """Third-party parcels logged in at the villages' stations, plus parcels villagers sent
+    from them."""
+    logged_in = StationParcel.objects.filter(
+        station__village_id__in=w.village_ids, arrived_at__gte=w.start, arrived_at__lt=w.end
+    ).values("pk")
+    sent = ParcelDispatch.objects.filter(
+        station__village_id__in=w.village_ids, created_at__gte=w.start, created_at__lt=w.end
+    ).values("pk")
+    return _d(logged_in.union(sent, all=True).count())
+
+
+def tourism_bookings(w: Window) -> Decimal:
+    lines = _lines(w).filter(booking_start_date__isnull=False)
+    return _d(lines.count())
+
+
+def unanswered_orders(w: Window) -> Decimal:
+    cutoff = w.end - datetime.timedelta(hours=settings.SUPERVISION_UNANSWERED_ORDER_HOURS)
+    rows = ShopOrder.objects.filter(
+        shop__village_id__in=w.village_ids,
+        status=OrderStatus.UNFULFILLED,
+        created_at__lt=cutoff,
+        shipments__isnull=True,
+    )
+    return _d(rows.count())
+
+
+_TIMELY = "{days} days (SUPERVISION_TIMELY_DAYS)"
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "shops_open",
+        "开业网店数",
+        "Shops open",
+        "Shops approved by the platform before the period's end and approved now.",
+        "shops",
+        shops_open,
+        additive=True,
+    ),
+    Indicator(
+        "active_listings",
+        "在售商品数",
+        "Active listings",
+        "Products of open shops, created before the period's end, published in a channel.",
+        "products",
+        active_listings,
+    ),
+    Indicator(
+        "new_listings",
+        "新上架商品数",
+        "New listings",
+        "Products created during the period.",
+        "products",
+        new_listings,
+    ),
+    Indicator(
+        "orders",
+        "订单数",
+        "Orders",
+        "Shop orders placed in the period, less drafts, cancelled and expired ones.",
+        "orders",
+        orders,
+    ),
+    Indicator(
+        "sales_amount",
+        "销售额",
+        "Sales amount",
+        "Total of those shop orders (goods, delivery, less discounts).",
+        "CNY",
+        sales_amount,
+    ),
+    Indicator(
+        "buyers",
+        "购买人数",
+        "Buyers",
+        "Distinct buyer e-mail addresses on those shop orders.",
+        "buyers",
+        buyers,
+        additive=False,
+    ),
+    Indicator(
+        "repeat_buyers",
+        "复购人数",
+        "Repeat buyers",
+        "Buyers with two or more orders from the scope's shops in the period.",
+        "buyers",
+        repeat_buyers,
+        additive=False,
+    ),
+    Indicator(
+        "households_benefiting",
+        "带动农户数",
+        "Households benefiting",
+        "Distinct households named as beneficiary on a sold line in the period.",
+        "households",
+        households_benefiting,
+        additive=False,
+    ),
+    Indicator(
+        "consignment_sales",
+        "代卖销售额",
+        "Consignment sales",
+        "Total of sold lines whose beneficiary is a household.",
+        "CNY",
+        consignment_sales,
+    ),
+    Indicator(
+        "income_per_household",
+        "户均增收",
+        "Income per household",
+        "Consignment sales divided by households benefiting (gross, before commission).",
+        "CNY",
+        income_per_household,
+        additive=False,
+    ),
+    Indicator(
+        "refunds_amount",
+        "退款金额",
+        "Refunds",
+        "Refunds the gateway confirmed during the period.",
+        "CNY",
+        refunds_amount,
+    ),
+    Indicator(
+        "refund_rate",
+        "退款率",
+        "Refund rate",
+        "Refunds over sales amount, in percent.",
+        "%",
+        refund_rate,
+        additive=False,
+    ),
+    Indicator(
+        "complaints_received",
+        "收到投诉数",
+        "Complaints received",
+        "Complaints filed against the scope's shops in the period.",
+        "complaints",
+        complaints_received,
+    ),
+    Indicator(
+        "complaints_resolved",
+        "办结投诉数",
+        "Complaints resolved",
+        "Complaints resolved in the period, whenever filed.",
+        "complaints",
+        complaints_resolved,
+    ),
+    Indicator(
+        "complaint_resolution_rate",
+        "投诉办结率",
+        "Complaint resolution rate",
+        "Share of the period's complaints resolved by its end, in percent.",
+        "%",
+        complaint_resolution_rate,
+        additive=False,
+    ),
+    Indicator(
+        "administrator_logins",
+        "管理员登录次数",
+        "Administrator logins",
+        "Logins in the period by the villages' shop managers and rostered administrators.",
+        "logins",
+        administrator_logins,
+        additive=False,
+    ),
+    Indicator(
+        "data_timeliness",
+        "数据更新及时率",
+        "Data timeliness",
+        "Share of open shops with a price or stock change in the last "
+        + _TIMELY
+        + " before the period's end, in percent.",
+        "%",
+        data_timeliness,
+        additive=False,
+    ),
+    Indicator(
+        "stale_listings",
+        "长期未更新商品数",
+        "Stale listings",
+        "Active listings with no variant change in the last "
+        + _TIMELY
+        + " before the period's end.",
+        "products",
+        stale_listings,
+    ),
+    Indicator(
+        "delivery_time_hours",
+        "平均送达时长",
+        "Delivery time",
+        "Mean hours from waybill to delivery or collection, for parcels delivered in the period.",
+        "hours",
+        delivery_time_hours,
+        additive=False,
+    ),
+    Indicator(
+        "shipment_exceptions",
+        "物流异常件数",
+        "Shipment exceptions",
+        "Parcels that became damaged, lost or returned in the period.",
+        "parcels",
+        shipment_exceptions,
+    ),
+    Indicator(
+        "tourism_bookings",
+        "乡村旅游预订数",
+        "Tourism bookings",
+        "Homestay and experience lines sold in the period.",
+        "bookings",
+        tourism_bookings,
+    ),
+    Indicator(
+        "unanswered_orders",
+        "超时未处理订单",
+        "Unanswered orders",
+        "Unfulfilled shop orders with no parcel, older than "
+        "SUPERVISION_UNANSWERED_ORDER_HOURS hours at the period's end.",
+        "orders",
+        unanswered_orders,
+    ),
+    Indicator(
+        "agency_services",
+        "代办服务件数",
+        "Agency services handled",
+        "Agency orders carried out (bills, top-ups, premiums, tasks done), cash withdrawals "
+        "handed out and tickets issued at the villages' Red Supermarkets in the period.",
+        "services",
+        agency_services,
+    ),
+    Indicator(
+        "parcels_handled",
+        "代收发包裹数",
+        "Parcels handled",
+        "Third-party parcels logged in at the villages' stations, plus parcels villagers "
+        "sent from them, in the period.",
+        "parcels",
+        parcels_handled,
+    ),
+)
+
+INDICATORS_BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
+
+
+def indicator_definition(indicator: Indicator) -> str:
+    return indicator.definition.replace("{days}", str(settings.SUPERVISION_TIMELY_DAYS))

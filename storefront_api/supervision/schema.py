@@ -1,0 +1,117 @@
+"""Supervision root fields: `approvalQueue`, `periodicReports`, `periodicReportFile`,
+`redFlagRanking`, `redFlagHistory`, `administratorRoster`, and the claim, queue, filing
+and roster mutations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+
+from storefront_api.core.connection import connection_args, paginate
+from storefront_api.supervision import mutations, resolvers
+from storefront_api.supervision.types import (
+    AdministratorTerm,
+    ApprovalQueueItem,
+    PeriodicReportCountableConnection,
+    PeriodicReportFile,
+    PeriodKindEnum,
+    RedFlagRanking_,
+    ReportFileFormat,
+)
+
+
+class SupervisionQueries(graphene.ObjectType):
+    approval_queue = graphene.List(
+        graphene.NonNull(ApprovalQueueItem),
+        required=True,
+        township=graphene.ID(required=True),
+        description=(
+            "Ruralmart extension: a township's pending applications and claims, by due date."
+        ),
+    )
+    periodic_reports = graphene.Field(
+        PeriodicReportCountableConnection,
+        township=graphene.ID(),
+        county=graphene.ID(description="A county's own reports and its townships' reports."),
+        period_kind=graphene.Argument(PeriodKindEnum),
+        first_period=graphene.String(description="From this period (2026-11 or 2026-Q4)."),
+        last_period=graphene.String(description="Up to this period, inclusive."),
+        description="Ruralmart extension: stored periodic reports, newest first.",
+        **connection_args(),
+    )
+    periodic_report_file = graphene.Field(
+        PeriodicReportFile,
+        id=graphene.ID(required=True),
+        format=graphene.Argument(ReportFileFormat, required=True),
+        description="Ruralmart extension: a stored report as XLSX or PDF.",
+    )
+    red_flag_ranking = graphene.Field(
+        RedFlagRanking_,
+        township=graphene.ID(required=True),
+        quarter=graphene.String(required=True, description="e.g. 2026-Q3"),
+        description="Ruralmart extension: the quarter's red-flag ranking; null before it is run.",
+    )
+    red_flag_history = graphene.List(
+        graphene.NonNull(RedFlagRanking_),
+        required=True,
+        township=graphene.ID(required=True),
+        description="Ruralmart extension: every red-flag ranking of the township, newest first.",
+    )
+    administrator_roster = graphene.List(
+        graphene.NonNull(AdministratorTerm),
+        required=True,
+        village=graphene.ID(required=True),
+        description="Ruralmart extension: every administrator term of the village, current first.",
+    )
+
+    @staticmethod
+    def resolve_approval_queue(root: Any, info: Any, township: str) -> Any:
+        return resolvers.approval_queue_items(info, township_id=township)
+
+    @staticmethod
+    def resolve_periodic_reports(
+        root: Any,
+        info: Any,
+        township: str | None = None,
+        county: str | None = None,
+        period_kind: Any = None,
+        first_period: str | None = None,
+        last_period: str | None = None,
+        **page: Any,
+    ) -> Any:
+        reports = resolvers.periodic_reports(
+            info,
+            township_id=township,
+            county_id=county,
+            period_kind=period_kind,
+            first_period=first_period,
+            last_period=last_period,
+        )
+        return paginate(
+            reports, PeriodicReportCountableConnection, connection_name="periodicReports", **page
+        )
+
+    @staticmethod
+    def resolve_periodic_report_file(root: Any, info: Any, id: str, format: Any) -> Any:
+        return resolvers.periodic_report_file(info, report_id=id, file_format=format)
+
+    @staticmethod
+    def resolve_red_flag_ranking(root: Any, info: Any, township: str, quarter: str) -> Any:
+        return resolvers.red_flag_ranking(info, township_id=township, quarter=quarter)
+
+    @staticmethod
+    def resolve_red_flag_history(root: Any, info: Any, township: str) -> Any:
+        return resolvers.red_flag_history(info, township_id=township)
+
+    @staticmethod
+    def resolve_administrator_roster(root: Any, info: Any, village: str) -> Any:
+        return resolvers.administrator_roster(info, village_id=village)
+
+
+class SupervisionMutations(graphene.ObjectType):
+    certification_claim_create = mutations.CertificationClaimCreate.Field()
+    certification_claim_decide = mutations.CertificationClaimDecide.Field()
+    approval_queue_shop_decide = mutations.ApprovalQueueShopDecide.Field()
+    periodic_report_submit = mutations.PeriodicReportSubmit.Field()
+    administrator_appoint = mutations.AdministratorAppoint.Field()

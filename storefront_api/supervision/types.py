@@ -1,0 +1,382 @@
+"""Supervision types. Staff-only: every root field checks the caller's scope before it
+returns one of these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from django.utils import timezone
+
+from marketplace.catalog.models import CertificationKind
+from marketplace.supervision.error_codes import SupervisionErrorCode as DomainErrorCode
+from marketplace.supervision.indicators import INDICATORS_BY_CODE, indicator_definition
+from marketplace.supervision.models import (
+    AdministratorAppointment,
+    AdministratorPost,
+    CertificationClaim,
+    ClaimStatus,
+    Education,
+    PeriodicReport,
+    PeriodKind,
+    RedFlagEntry,
+    RedFlagRanking,
+    ReportValue,
+    ScopeKind,
+    ValueStatus,
+)
+from marketplace.supervision.queues import QueueItem
+from marketplace.supervision.roster import age_on
+from storefront_api.core.connection import CountableConnection
+from storefront_api.core.dataloaders import get_loader, then
+from storefront_api.core.enums import api_enum, domain_enum
+from storefront_api.core.ids import to_global_id
+from storefront_api.organisations.dataloaders import (
+    CountyByIdLoader,
+    ShopByIdLoader,
+    TownshipByIdLoader,
+    VillageByIdLoader,
+)
+from storefront_api.shops.types import County_, Shop, Township_, Village_
+from storefront_api.supervision.dataloaders import (
+    EntriesByRankingLoader,
+    EvidenceByClaimLoader,
+    FilingByReportLoader,
+    ReportValuesByReportLoader,
+    UserByIdLoader,
+)
+
+SupervisionErrorCode = domain_enum(DomainErrorCode, name="SupervisionErrorCode")
+ClaimStatusEnum = domain_enum(ClaimStatus, name="CertificationClaimStatus")
+CertificationKindEnum = domain_enum(CertificationKind, name="SupervisionCertificationKind")
+PeriodKindEnum = domain_enum(PeriodKind, name="ReportPeriodKind")
+ScopeKindEnum = domain_enum(ScopeKind, name="ReportScopeKind")
+ValueStatusEnum = domain_enum(ValueStatus, name="ReportValueStatus")
+AdministratorPostEnum = domain_enum(AdministratorPost, name="AdministratorPost")
+EducationEnum = domain_enum(Education, name="AdministratorEducation")
+
+
+class SupervisionError(graphene.ObjectType):
+    field = graphene.String(description="The argument at fault; null for the whole input.")
+    message = graphene.String()
+    code = graphene.Field(SupervisionErrorCode, required=True)
+
+
+class StaffMember(graphene.ObjectType):
+    """A back-office user as supervision shows them: their login e-mail and name."""
+
+    email = graphene.String(required=True)
+    name = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_name(root: Any, info: Any) -> str:
+        return f"{root.last_name}{root.first_name}".strip() or root.email
+
+
+def _user(info: Any, pk: int | None) -> Any:
+    return None if pk is None else get_loader(info.context, UserByIdLoader).load(pk)
+
+
+class ClaimEvidence_(graphene.ObjectType):
+    class Meta:
+        name = "ClaimEvidence"
+
+    name = graphene.String(required=True)
+    content_type = graphene.String(required=True)
+    size = graphene.Int(required=True)
+    sha256 = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_name(root: Any, info: Any) -> str:
+        return root.original_name
+
+
+class CertificationClaim_(graphene.ObjectType):
+    class Meta:
+        name = "CertificationClaim"
+        interfaces = (graphene.relay.Node,)
+
+    shop = graphene.Field(Shop, required=True)
+    product_id = graphene.ID(required=True, description="The global ID of the product.")
+    kind = graphene.Field(CertificationKindEnum, required=True)
+    number = graphene.String(required=True)
+    issuer = graphene.String(required=True)
+    valid_from = graphene.Date(required=True)
+    valid_until = graphene.Date(required=True)
+    status = graphene.Field(ClaimStatusEnum, required=True)
+    filed_at = graphene.DateTime(required=True)
+    due_on = graphene.Date(required=True)
+    decided_at = graphene.DateTime()
+    decision_reason = graphene.String(required=True)
+    evidence = graphene.List(graphene.NonNull(ClaimEvidence_), required=True)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, CertificationClaim)
+
+    @staticmethod
+    def resolve_shop(root: CertificationClaim, info: Any) -> Any:
+        return get_loader(info.context, ShopByIdLoader).load(root.shop_id)
+
+    @staticmethod
+    def resolve_product_id(root: CertificationClaim, info: Any) -> str:
+        return to_global_id("Product", root.product_id)
+
+    @staticmethod
+    def resolve_evidence(root: CertificationClaim, info: Any) -> Any:
+        return get_loader(info.context, EvidenceByClaimLoader).load(root.pk)
+
+
+class ApprovalQueueItem(graphene.ObjectType):
+    kind = graphene.String(required=True, description="SHOP_APPLICATION or CERTIFICATION_CLAIM.")
+    key = graphene.String(required=True)
+    title = graphene.String(required=True)
+    filed_at = graphene.DateTime(required=True)
+    due_on = graphene.Date(required=True)
+    overdue = graphene.Boolean(required=True)
+    evidence = graphene.List(graphene.NonNull(graphene.String), required=True)
+    shop = graphene.Field(Shop, description="The applying shop, or the claiming shop.")
+    claim = graphene.Field(CertificationClaim_)
+
+    @staticmethod
+    def resolve_overdue(root: QueueItem, info: Any) -> bool:
+        return root.is_overdue(timezone.localdate())
+
+    @staticmethod
+    def resolve_shop(root: QueueItem, info: Any) -> Any:
+        shop_id = root.shop.pk if root.shop else root.claim.shop_id if root.claim else None
+        return None if shop_id is None else get_loader(info.context, ShopByIdLoader).load(shop_id)
+
+
+class Indicator(graphene.ObjectType):
+    code = graphene.String(required=True)
+    name_zh = graphene.String(required=True)
+    name_en = graphene.String(required=True)
+    definition = graphene.String(required=True)
+    unit = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_definition(root: Any, info: Any) -> str:
+        return indicator_definition(root)
+
+
+class ReportValue_(graphene.ObjectType):
+    class Meta:
+        name = "ReportValue"
+
+    indicator = graphene.Field(Indicator, required=True)
+    value = graphene.Decimal()
+    previous_value = graphene.Decimal()
+    change = graphene.Decimal(description="value − previousValue, when both are known.")
+    status = graphene.Field(ValueStatusEnum, required=True)
+
+    @staticmethod
+    def resolve_indicator(root: ReportValue, info: Any) -> Any:
+        return INDICATORS_BY_CODE[root.indicator_code]
+
+    @staticmethod
+    def resolve_change(root: ReportValue, info: Any) -> Any:
+        if root.value is None or root.previous_value is None:
+            return None
+        return root.value - root.previous_value
+
+
+class ReportFiling_(graphene.ObjectType):
+    class Meta:
+        name = "ReportFiling"
+
+    filed_at = graphene.DateTime(required=True)
+    filed_by = graphene.Field(StaffMember, required=True)
+    note = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_filed_by(root: Any, info: Any) -> Any:
+        return _user(info, root.filed_by_id)
+
+
+class PeriodicReport_(graphene.ObjectType):
+    class Meta:
+        name = "PeriodicReport"
+        interfaces = (graphene.relay.Node,)
+
+    scope_kind = graphene.Field(ScopeKindEnum, required=True)
+    township = graphene.Field(Township_)
+    county = graphene.Field(County_)
+    period_kind = graphene.Field(PeriodKindEnum, required=True)
+    period = graphene.String(required=True, description="2026-11 or 2026-Q4.")
+    period_start = graphene.Date(required=True)
+    period_end = graphene.Date(required=True, description="Exclusive.")
+    generated_at = graphene.DateTime(required=True)
+    values = graphene.List(graphene.NonNull(ReportValue_), required=True)
+    filing = graphene.Field(ReportFiling_, description="Set once the township filed it upwards.")
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, PeriodicReport)
+
+    @staticmethod
+    def resolve_period(root: PeriodicReport, info: Any) -> str:
+        return root.period_label
+
+    @staticmethod
+    def resolve_township(root: PeriodicReport, info: Any) -> Any:
+        if root.township_id is None:
+            return None
+        return get_loader(info.context, TownshipByIdLoader).load(root.township_id)
+
+    @staticmethod
+    def resolve_county(root: PeriodicReport, info: Any) -> Any:
+        if root.county_id is None:
+            return None
+        return get_loader(info.context, CountyByIdLoader).load(root.county_id)
+
+    @staticmethod
+    def resolve_values(root: PeriodicReport, info: Any) -> Any:
+        return get_loader(info.context, ReportValuesByReportLoader).load(root.pk)
+
+    @staticmethod
+    def resolve_filing(root: PeriodicReport, info: Any) -> Any:
+        return get_loader(info.context, FilingByReportLoader).load(root.pk)
+
+
+class PeriodicReportCountableConnection(CountableConnection):
+    class Meta:
+        node = PeriodicReport_
+        strict_types = True
+
+
+ReportFileFormat = api_enum("ReportFileFormat", [("XLSX", "XLSX"), ("PDF", "PDF")])
+
+
+class PeriodicReportFile(graphene.ObjectType):
+    filename = graphene.String(required=True)
+    content_type = graphene.String(required=True)
+    content_base64 = graphene.String(required=True)
+
+
+class RedFlagComponent(graphene.ObjectType):
+    code = graphene.String(required=True)
+    raw = graphene.String(description="The village's indicator value; null when missing.")
+    normalised = graphene.String(required=True)
+    missing = graphene.Boolean(required=True)
+
+
+class RedFlagEntry_(graphene.ObjectType):
+    class Meta:
+        name = "RedFlagEntry"
+
+    village = graphene.Field(Village_, required=True)
+    rank = graphene.Int(required=True)
+    score = graphene.Decimal(required=True)
+    awarded = graphene.Boolean(required=True)
+    components = graphene.List(graphene.NonNull(RedFlagComponent), required=True)
+
+    @staticmethod
+    def resolve_village(root: RedFlagEntry, info: Any) -> Any:
+        return get_loader(info.context, VillageByIdLoader).load(root.village_id)
+
+    @staticmethod
+    def resolve_components(root: RedFlagEntry, info: Any) -> list[RedFlagComponent]:
+        return [
+            RedFlagComponent(
+                code=code,
+                raw=values.get("raw"),
+                normalised=values.get("normalised"),
+                missing=code in root.missing,
+            )
+            for code, values in root.components.items()
+        ]
+
+
+class ScoringFormula_(graphene.ObjectType):
+    class Meta:
+        name = "ScoringFormula"
+
+    version = graphene.Int(required=True)
+    weights = graphene.JSONString(required=True)
+    description = graphene.String(required=True)
+    published_at = graphene.DateTime(required=True)
+
+
+class RedFlagRanking_(graphene.ObjectType):
+    class Meta:
+        name = "RedFlagRanking"
+        interfaces = (graphene.relay.Node,)
+
+    township = graphene.Field(Township_, required=True)
+    quarter = graphene.String(required=True)
+    formula = graphene.Field(ScoringFormula_, required=True)
+    computed_at = graphene.DateTime(required=True)
+    digest = graphene.String(required=True)
+    entries = graphene.List(graphene.NonNull(RedFlagEntry_), required=True)
+    winner = graphene.Field(Village_)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, RedFlagRanking)
+
+    @staticmethod
+    def resolve_township(root: RedFlagRanking, info: Any) -> Any:
+        return get_loader(info.context, TownshipByIdLoader).load(root.township_id)
+
+    @staticmethod
+    def resolve_quarter(root: RedFlagRanking, info: Any) -> str:
+        return root.quarter_label
+
+    @staticmethod
+    def resolve_entries(root: RedFlagRanking, info: Any) -> Any:
+        return get_loader(info.context, EntriesByRankingLoader).load(root.pk)
+
+    @staticmethod
+    def resolve_winner(root: RedFlagRanking, info: Any) -> Any:
+        def awarded(entries: list[RedFlagEntry]) -> Any:
+            winner = next((e for e in entries if e.awarded), None)
+            if winner is None:
+                return None
+            return get_loader(info.context, VillageByIdLoader).load(winner.village_id)
+
+        return then(get_loader(info.context, EntriesByRankingLoader).load(root.pk), awarded)
+
+
+class AdministratorTerm(graphene.ObjectType):
+    class Meta:
+        interfaces = (graphene.relay.Node,)
+
+    village = graphene.Field(Village_, required=True)
+    post = graphene.Field(AdministratorPostEnum, required=True)
+    administrator = graphene.Field(StaffMember, required=True)
+    is_party_member = graphene.Boolean(required=True)
+    age_on_appointment = graphene.Int(required=True)
+    education = graphene.Field(EducationEnum, required=True)
+    criteria_failed = graphene.List(graphene.NonNull(graphene.String), required=True)
+    exception_reason = graphene.String(required=True)
+    exception_approved_by = graphene.Field(StaffMember)
+    effective_from = graphene.Date(required=True)
+    effective_until = graphene.Date()
+    is_current = graphene.Boolean(required=True)
+    replacement_reason = graphene.String(required=True)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, AdministratorAppointment)
+
+    @staticmethod
+    def resolve_village(root: AdministratorAppointment, info: Any) -> Any:
+        return get_loader(info.context, VillageByIdLoader).load(root.village_id)
+
+    @staticmethod
+    def resolve_administrator(root: AdministratorAppointment, info: Any) -> Any:
+        return _user(info, root.administrator_id)
+
+    @staticmethod
+    def resolve_exception_approved_by(root: AdministratorAppointment, info: Any) -> Any:
+        return _user(info, root.exception_approved_by_id)
+
+    @staticmethod
+    def resolve_age_on_appointment(root: AdministratorAppointment, info: Any) -> int:
+        # The age, not the birth date: the roster needs the criterion, not the personal datum.
+        return age_on(root.birth_date, root.effective_from)
+
+    @staticmethod
+    def resolve_is_current(root: AdministratorAppointment, info: Any) -> bool:
+        return root.effective_until is None

@@ -1,0 +1,129 @@
+"""Builders for agency tests and for the back-office world fixture."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from collective_econ.ledger.services import Leg, account_get_or_create, journal_post
+from collective_econ.models import AccountKind, JournalKind
+from marketplace.accounts.models import Role, User
+from marketplace.agency.catalogue import agency_catalogue_sync
+from marketplace.agency.catalogue_data import ITEMS
+from marketplace.agency.models import (
+    AgencyOrder,
+    CashWithdrawal,
+    DiscrepancyKind,
+    OrderStatus,
+    ReconciliationItem,
+    ReconciliationRun,
+    ServiceItem,
+    TicketBooking,
+    TicketStatus,
+    WithdrawalCardDay,
+    WithdrawalStatus,
+)
+from marketplace.agency.validation import id_number_with_check
+from marketplace.red_supermarket.models import RedSupermarket
+from tests import factories
+
+_floats = itertools.count(1)
+# A Luhn-valid card number (the test number format of UnionPay debit cards).
+CARD = "6222020200112233446"
+OTHER_CARD = "6222020200112233453"
+ID_NUMBER = id_number_with_check("53352519800101123")
+
+
+@dataclass
+class Counter:
+    supermarket: RedSupermarket
+    operator: User
+
+
+def ensure_catalogue() -> None:
+    """Transactional tests flush the seeded catalogue away; put it back when it is gone."""
+    if ServiceItem.objects.count() < len(ITEMS):
+        agency_catalogue_sync()
+
+
+def make_counter(**village: Any) -> Counter:
+    ensure_catalogue()
+    shop = factories.shop(village_obj=factories.village(**village)) if village else factories.shop()
+    supermarket = factories.red_supermarket(shop_obj=shop)
+    operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=shop)
+    return Counter(supermarket=supermarket, operator=operator)
+
+
+def put_cash_in_till(supermarket: RedSupermarket, amount: Decimal) -> None:
+    """A till float: cash brought in from the collective's account."""
+    village = supermarket.shop.village
+    journal_post(
+        kind=JournalKind.MANUAL,
+        idempotency_key=f"test-till-float:{supermarket.pk}:{next(_floats)}",
+        legs=[
+            Leg(account_get_or_create(kind=AccountKind.CASH_TILL, owner=village), amount),
+            Leg(account_get_or_create(kind=AccountKind.VILLAGE_COLLECTIVE, owner=village), -amount),
+        ],
+    )
+
+
+def add_agency(built: Any) -> None:
+    """One row of every agency model for the back-office changelist test (no provider
+    calls: rows as they stand after the fact)."""
+    ensure_catalogue()
+    supermarket = RedSupermarket.objects.get(shop=built.shop_a)
+    admin = built.platform_admin
+    electricity = ServiceItem.objects.get(code="electricity-sgcc")
+    AgencyOrder.objects.create(
+        request_id="world-order-0001",
+        supermarket=supermarket,
+        item=electricity,
+        fields={"account": "1234567890"},
+        account="1234567890",
+        amount=Decimal("50.00"),
+        commission=Decimal("0.10"),
+        payment_method="CASH",
+        status=OrderStatus.SUCCESS,
+        operator=admin,
+    )
+    CashWithdrawal.objects.create(
+        request_id="world-withdrawal-0001",
+        supermarket=supermarket,
+        item=ServiceItem.objects.get(code="cash-withdrawal"),
+        card_number=CARD,
+        card_masked="6222 **** **** 3446",
+        amount=Decimal("100.00"),
+        business_day="2026-06-01",
+        status=WithdrawalStatus.SUCCESS,
+        operator=admin,
+    )
+    WithdrawalCardDay.objects.create(card_number=CARD, business_day="2026-06-01")
+    TicketBooking.objects.create(
+        request_id="world-ticket-0001",
+        supermarket=supermarket,
+        item=ServiceItem.objects.get(code="ticket-bus"),
+        trip_id="BUS202606010010",
+        origin="勐勐镇",
+        destination="临沧",
+        departure_at="2026-06-01T07:30:00+08:00",
+        seat_class="普通座",
+        passenger_name="李四",
+        passenger_id_number=ID_NUMBER,
+        price=Decimal("45.00"),
+        booking_no="B0000000001",
+        status=TicketStatus.HELD,
+        operator=admin,
+    )
+    run = ReconciliationRun.objects.create(business_day="2026-06-01", source="provider:utility")
+    ReconciliationItem.objects.create(
+        run=run,
+        business_day="2026-06-01",
+        source="provider:utility",
+        external_id="world-order-0001",
+        kind=DiscrepancyKind.EXTRA,
+        supermarket=supermarket,
+        ours_amount=Decimal("50.00"),
+        ours_status="SUCCESS",
+    )

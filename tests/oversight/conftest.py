@@ -1,0 +1,1 @@
+from tests.demo.conftest import demo  # noqa: F401

@@ -1,0 +1,158 @@
+"""The counter's parcels through GraphQL: who may, coded bad input, masking, query counts."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from logistics.parcels.services import station_parcel_log_in
+from marketplace.accounts.models import Role
+from tests import factories
+from tests.api_logistics.conftest import count_queries, denied, gid
+from tests.parcels.conftest import last_code
+
+pytestmark = pytest.mark.django_db
+
+LOG_IN = """
+mutation($station: ID!, $carrier: String!, $waybill: String!, $phone: String!) {
+  stationParcelLogIn(stationId: $station, carrier: $carrier, waybill: $waybill,
+                     recipientPhone: $phone, recipientName: "王五", shelfSlot: "B-2") {
+    loggedParcel { id waybill status recipientPhone recipientName shelfSlot }
+    errors { field code message }
+  }
+}"""
+HAND_OVER = """
+mutation($id: ID!, $code: String!) {
+  stationParcelHandOver(id: $id, pickupCode: $code) {
+    loggedParcel { status pickupFailedAttempts } parcel { status } errors { field code }
+  }
+}"""
+LIST = """
+query($station: ID!, $first: Int) {
+  stationLoggedParcels(stationId: $station, first: $first) {
+    totalCount
+    edges { node { id waybill status recipientPhone recipientName arrivedAt
+                   station { name village { name } } } }
+  }
+}"""
+DISPATCH = """
+mutation($station: ID!, $request: UUID!, $fee: Decimal!, $waybill: String!) {
+  stationParcelDispatch(stationId: $station, requestId: $request, carrier: "zhongtong",
+                        waybill: $waybill, senderPhone: "13900139000", weightGrams: 800,
+                        fee: $fee) {
+    dispatch { id waybill fee { amount currency } weight { value } }
+    errors { field code }
+  }
+}"""
+
+
+def _vars(counter, **kw):
+    return {
+        "station": gid("VillageStation", counter.station.pk),
+        "carrier": "zhongtong",
+        "waybill": kw.pop("waybill", "ZT7800112233"),
+        "phone": kw.pop("phone", "13800138000"),
+    }
+
+
+def test_operator_logs_in_and_hands_over(gql, counter, sms, django_capture_on_commit_callbacks):
+    gql.login(counter.operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        body = gql.data(LOG_IN, _vars(counter))["stationParcelLogIn"]
+    assert body["errors"] == []
+    parcel = body["loggedParcel"]
+    assert (parcel["status"], parcel["recipientPhone"], parcel["recipientName"]) == (
+        "AT_STATION",
+        "13800138000",
+        "王五",
+    )
+    wrong = gql.data(HAND_OVER, {"id": parcel["id"], "code": "x"})["stationParcelHandOver"]
+    assert wrong["errors"] == [{"field": "code", "code": "INVALID_PICKUP_CODE"}]
+    right = gql.data(HAND_OVER, {"id": parcel["id"], "code": last_code(sms)})[
+        "stationParcelHandOver"
+    ]
+    assert right["errors"] == [] and right["loggedParcel"]["status"] == "COLLECTED_BY_BUYER"
+    assert right["parcel"] is None
+
+
+def test_bad_input_gets_coded_errors(gql, counter, sms, django_capture_on_commit_callbacks):
+    gql.login(counter.supermarket_operator)
+    cases = [
+        (dict(phone="12345"), "INVALID_PHONE", "recipientPhone"),
+        (dict(waybill="ZT-1"), "INVALID_WAYBILL", "waybill"),
+    ]
+    for change, code, field in cases:
+        body = gql.data(LOG_IN, _vars(counter, **change))["stationParcelLogIn"]
+        assert body["errors"][0]["code"] == code and body["errors"][0]["field"] == field
+        assert body["loggedParcel"] is None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert gql.data(LOG_IN, _vars(counter))["stationParcelLogIn"]["errors"] == []
+    again = gql.data(LOG_IN, _vars(counter))["stationParcelLogIn"]
+    assert again["errors"][0]["code"] == "DUPLICATE_WAYBILL"
+    bad_station = gql.data(LOG_IN, {**_vars(counter), "station": "junk"})["stationParcelLogIn"]
+    assert bad_station["errors"][0]["code"] == "INVALID"
+    request = str(uuid.uuid4())
+    variables = {
+        "station": gid("VillageStation", counter.station.pk),
+        "request": request,
+        "waybill": "ZT5500000001",
+    }
+    bad_fee = gql.data(DISPATCH, {**variables, "fee": "-3"})["stationParcelDispatch"]
+    assert bad_fee["errors"][0]["code"] == "INVALID_FEE"
+    sent = gql.data(DISPATCH, {**variables, "fee": "8.00"})["stationParcelDispatch"]
+    assert sent["errors"] == [] and sent["dispatch"]["fee"] == {"amount": 8.0, "currency": "CNY"}
+    retried = gql.data(DISPATCH, {**variables, "fee": "8.00"})["stationParcelDispatch"]
+    assert retried["dispatch"]["id"] == sent["dispatch"]["id"]
+
+
+def test_others_are_refused(gql, counter, sms, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        parcel = station_parcel_log_in(
+            station=counter.station,
+            operator=counter.operator,
+            carrier="zhongtong",
+            waybill="ZT7800112233",
+            recipient_phone="13800138000",
+        )
+    parcel_id = gid("LoggedParcel", parcel.pk)
+    station_id = gid("VillageStation", counter.station.pk)
+    buyer = factories.user()
+    for caller in (None, buyer, counter.other_station.operator):
+        gql.headers.clear()
+        if caller is not None:
+            gql.login(caller)
+        assert denied(gql(LOG_IN, _vars(counter, waybill="ZT0000000009")))
+        assert denied(gql(HAND_OVER, {"id": parcel_id, "code": last_code(sms)}))
+        assert denied(gql(LIST, {"station": station_id, "first": 5}))
+    parcel.refresh_from_db()
+    assert parcel.status == "AT_STATION" and parcel.pickup_failed_attempts == 0
+
+
+def test_list_masks_for_officers_and_costs_the_same_for_1_and_many(gql, counter):
+    for i in range(6):
+        station_parcel_log_in(
+            station=counter.station,
+            operator=counter.operator,
+            carrier="zhongtong",
+            waybill=f"ZT78000000{i:02d}",
+            recipient_phone="13800138000",
+            recipient_name="李小红",
+        )
+    station_id = gid("VillageStation", counter.station.pk)
+    gql.login(counter.operator)
+    few, one = count_queries(gql, LIST, {"station": station_id, "first": 1})
+    many, all_ = count_queries(gql, LIST, {"station": station_id, "first": 100})
+    assert len(one["stationLoggedParcels"]["edges"]) == 1
+    assert len(all_["stationLoggedParcels"]["edges"]) == 6
+    assert few == many
+    assert all_["stationLoggedParcels"]["edges"][0]["node"]["recipientPhone"] == "13800138000"
+
+    officer = factories.user(
+        role=Role.TOWNSHIP_OFFICER, township_obj=counter.station.village.township
+    )
+    gql.login(officer)
+    node = gql.data(LIST, {"station": station_id, "first": 1})["stationLoggedParcels"]["edges"][0][
+        "node"
+    ]
+    assert (node["recipientPhone"], node["recipientName"]) == ("138****8000", "李**")

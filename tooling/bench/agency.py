@@ -1,0 +1,85 @@
+"""Bench hook: one electricity bill paid in cash at the counter, end to end against the
+agency sandbox (order + posting + receipt, the signed submit, the settlement), with its
+timings and SQL statement count. `ruralmart bench counter` calls it in a loop and reports
+p50/p95; the sandbox's own time is measured apart so the target excludes it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from marketplace.accounts.models import User
+from marketplace.agency.models import OrderStatus
+from marketplace.agency.orders import agency_order_create
+from marketplace.agency.providers.base import OrderRequest, ProviderAdapter, SubmitResult
+from marketplace.agency.providers.http import adapter_for
+from marketplace.red_supermarket.models import RedSupermarket
+
+
+@dataclass(frozen=True)
+class BillPaymentTiming:
+    total_ms: float
+    provider_ms: float
+    sql_statements: int
+    status: str
+
+    @property
+    def own_ms(self) -> float:
+        """Time spent in our code and database, the provider's answer excluded."""
+        return self.total_ms - self.provider_ms
+
+
+class _TimedAdapter:
+    """The real adapter, with the time spent waiting for the provider added up."""
+
+    def __init__(self, inner: ProviderAdapter) -> None:
+        self.inner = inner
+        self.code = inner.code
+        self.waited = 0.0
+
+    def submit(self, order: OrderRequest) -> SubmitResult:
+        started = time.perf_counter()
+        try:
+            return self.inner.submit(order)
+        finally:
+            self.waited += time.perf_counter() - started
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def agency_bill_payment_once(
+    *,
+    supermarket: RedSupermarket,
+    operator: User,
+    request_id: str,
+    account: str = "5300012345",
+    amount: Decimal = Decimal("100.00"),
+    adapter: ProviderAdapter | None = None,
+) -> BillPaymentTiming:
+    timed = _TimedAdapter(adapter or adapter_for("utility"))
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as queries:
+        order = agency_order_create(
+            supermarket=supermarket,
+            operator=operator,
+            request_id=request_id,
+            item_code="electricity-sgcc",
+            fields={"account": account},
+            amount=amount,
+            adapter=timed,  # type: ignore[arg-type]
+        )
+    total = time.perf_counter() - started
+    if order.status != OrderStatus.SUCCESS:
+        raise RuntimeError(f"bench bill payment ended {order.status}: {order.failure_reason}")
+    return BillPaymentTiming(
+        total_ms=total * 1000,
+        provider_ms=timed.waited * 1000,
+        sql_statements=len(queries.captured_queries),
+        status=order.status,
+    )
