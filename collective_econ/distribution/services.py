@@ -32,6 +32,7 @@ from collective_econ.error_codes import DistributionErrorCode
 from collective_econ.ledger.selectors import account_balances
 from collective_econ.ledger.services import Leg, account_get_or_create, journal_post, parse_amount
 from collective_econ.models import (
+    Account,
     AccountKind,
     AgreementKind,
     AllocationKind,
@@ -48,7 +49,6 @@ from collective_econ.shares.services import check_keeps_books
 from marketplace.accounts.permissions import can_file_for_village
 from marketplace.core.errors import refuse
 from marketplace.divisions.models import Village
-from marketplace.organisations.models import Household
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -401,15 +401,32 @@ def distribution_legs(distribution: Distribution) -> list[Leg]:
         kind=AllocationKind.MEMBER
     ).values_list("member__household_id", "amount"):
         per_household[household_id] += amount
-    households = Household.objects.in_bulk(list(per_household))
+    accounts = member_accounts(household_ids=list(per_household))
     for household_id, amount in sorted(per_household.items()):
-        legs.append(
-            Leg(
-                account_get_or_create(kind=AccountKind.MEMBER, owner=households[household_id]),
-                -amount,
-            )
-        )
+        legs.append(Leg(accounts[household_id], -amount))
     return [leg for leg in legs if leg.amount != 0]
+
+
+def member_accounts(*, household_ids: list[int]) -> dict[int, Account]:
+    """Each household's MEMBER account, created where missing, in a fixed number of
+    queries however many members a collective has."""
+    wanted = set(household_ids)
+    found = {
+        a.household_id: a
+        for a in Account.objects.filter(kind=AccountKind.MEMBER, household_id__in=wanted)
+        if a.household_id is not None
+    }
+    missing = wanted - set(found)
+    if missing:
+        # A concurrent creator may win one of them: its row stands (partial UNIQUE index).
+        Account.objects.bulk_create(
+            [Account(kind=AccountKind.MEMBER, household_id=pk) for pk in sorted(missing)],
+            ignore_conflicts=True,
+        )
+        for account in Account.objects.filter(kind=AccountKind.MEMBER, household_id__in=missing):
+            if account.household_id is not None:
+                found[account.household_id] = account
+    return found
 
 
 @transaction.atomic
@@ -449,8 +466,7 @@ def unpaid_member_households(distribution: Distribution) -> list[int]:
         )
     )
     accounts = [
-        account_get_or_create(kind=AccountKind.MEMBER, owner=household)
-        for household in Household.objects.filter(pk__in=household_ids).order_by("pk")
+        account for _, account in sorted(member_accounts(household_ids=list(household_ids)).items())
     ]
     balances = account_balances(accounts=accounts)
     return [a.household_id for a in accounts if a.household_id and balances[a.pk] < 0]
