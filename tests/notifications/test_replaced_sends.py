@@ -11,12 +11,7 @@ from marketplace.accounts.emails import send_password_reset
 from marketplace.notifications.delivery import REDACTED
 from marketplace.notifications.models import Channel, OutboxMessage, OutboxStatus
 from tests import factories
-from tests.logistics.conftest import (  # noqa: F401  (fixtures)
-    adapter,
-    push,
-    sandbox,
-    shipped,
-)
+from tests.logistics.conftest import push
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +21,7 @@ def test_a_parcel_at_the_station_texts_and_mails_the_buyer(
     sandbox,
     sms,
     client,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     shipment, station, _ = shipped
     with django_capture_on_commit_callbacks(execute=True):
