@@ -10,6 +10,7 @@ import pytest
 
 from marketplace.notifications.sms_sandbox import AliyunSmsSandbox
 from tests.api.conftest import gql  # noqa: F401  (fixture)
+from tests.logistics.conftest import adapter, sandbox, shipped  # noqa: F401  (fixtures)
 
 KEY_ID, SECRET, SIGN = "test-key-id-9", "test-secret-9", "乡村集市测试"
 REPORT_TOKEN = "report-token-9"
