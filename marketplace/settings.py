@@ -278,6 +278,9 @@ OVERSIGHT_PRICE_CHANGE_THRESHOLD = os.environ.get("OVERSIGHT_PRICE_CHANGE_THRESH
 # The nightly refresh also re-reads changes this much older than its last mark (clock skew
 # between app servers and the database).
 OVERSIGHT_REFRESH_MARGIN_SECONDS = int(os.environ.get("OVERSIGHT_REFRESH_MARGIN_SECONDS", "600"))
+# A single cash withdrawal at or above this share of the card's daily limit is listed on
+# the dashboard as unusual.
+OVERSIGHT_UNUSUAL_WITHDRAWAL_SHARE = os.environ.get("OVERSIGHT_UNUSUAL_WITHDRAWAL_SHARE", "0.8")
 OVERSIGHT_STALE_LISTING_DAYS = int(os.environ.get("OVERSIGHT_STALE_LISTING_DAYS", "30"))
 PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
