@@ -39,7 +39,7 @@ from marketplace.payments.alipay.protocol import (
     now_in_china,
     response_key,
 )
-from marketplace.payments.alipay.sandbox import pages
+from marketplace.payments.alipay.sandbox import face_to_face, pages
 from marketplace.payments.alipay.sandbox.notifier import DeliveryAttempt, Notifier
 from marketplace.payments.alipay.sandbox.trades import (
     INVALID_ARGUMENTS,
@@ -63,6 +63,7 @@ API_METHODS = (
     Method.REFUND,
     Method.REFUND_QUERY,
     Method.CLOSE,
+    *face_to_face.METHODS,
 )
 MAX_BODY_BYTES = 1_000_000
 
@@ -122,6 +123,7 @@ class AlipaySandbox:
         )
         self._app_verifier = Rsa2Verifier(keys.normalise_pem(app_public, private=False))
         self.book = TradeBook(self.data_dir / STATE_FILE_NAME if persist else None)
+        self.face_to_face = face_to_face.FaceToFace(self.book)
         self.notifier = Notifier(notify_retry_delays)
         self.notify_on_refund = notify_on_refund
         self.notify_on_close = notify_on_close
@@ -406,6 +408,8 @@ class AlipaySandbox:
         )
 
     def _api(self, method: str, params: Mapping[str, str], biz: dict[str, Any]) -> dict[str, str]:
+        if method in face_to_face.METHODS:
+            return self.face_to_face.handle(method, params, biz)
         out_trade_no = str(biz.get("out_trade_no") or "")
         if method == Method.PRECREATE:
             trade = self._open_pay_trade(method, params, biz, visible=False)
