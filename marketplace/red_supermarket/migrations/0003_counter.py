@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0006_productvariant_barcode_and_more'),
+        ('catalog', '0006_variant_barcode'),
         ('inventory', '0003_reservation_allocation_links'),
         ('organisations', '0001_initial'),
         ('red_supermarket', '0002_receipts'),
