@@ -1,0 +1,87 @@
+"""Races against the real PostgreSQL: a submit retried while the first is still running
+charges once; two tills selling the last units never oversell."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from collective_econ.models import JournalTransaction
+from marketplace.red_supermarket.counter.services import (
+    PaymentInput,
+    SaleLineInput,
+    counter_sale_create,
+    till_shift_open,
+)
+from marketplace.red_supermarket.models import CounterSale, CounterSaleStatus
+from tests.red_supermarket.counter_world import counter_world
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(n: int, work: Callable[[int], Any]) -> list[Any]:
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each got
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def test_a_retried_submit_racing_the_first_charges_once() -> None:
+    world = counter_world(goods=2)
+    till_shift_open(supermarket=world.supermarket, operator=world.operator, float_amount="0")
+
+    def submit(_: int) -> int:
+        return counter_sale_create(
+            supermarket=world.supermarket,
+            operator=world.operator,
+            request_id="flaky-retry-0001",
+            lines=[SaleLineInput(variant_id=v.pk, quantity=3) for v in world.goods],
+            payment=PaymentInput(method="CASH", cash_received="100.00"),
+        ).pk
+
+    results = race(4, submit)
+    assert all(isinstance(r, int) for r in results), results
+    assert len(set(results)) == 1
+    assert CounterSale.objects.count() == 1
+    assert JournalTransaction.objects.filter(kind="COUNTER_SALE").count() == 1
+    assert [world.stock(v).quantity for v in world.goods] == [17, 17]
+
+
+def test_two_tills_selling_the_last_units_never_oversell() -> None:
+    world = counter_world(goods=1, stock=5)
+    till_shift_open(supermarket=world.supermarket, operator=world.operator, float_amount="0")
+
+    def submit(i: int) -> Any:
+        return counter_sale_create(
+            supermarket=world.supermarket,
+            operator=world.operator,
+            request_id=f"last-units-{i:04d}",
+            lines=[SaleLineInput(variant_id=world.goods[0].pk, quantity=2)],
+            payment=PaymentInput(method="CASH", cash_received="100.00"),
+        )
+
+    results = race(4, submit)
+    sold = [r for r in results if isinstance(r, CounterSale)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(sold) == 2 and len(refused) == 2, results
+    assert all(s.status == CounterSaleStatus.PAID for s in sold)
+    assert world.stock(world.goods[0]).quantity == 1
