@@ -3,7 +3,7 @@ pushes and uploaded media."""
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from django.views.static import serve
 
 from logistics.shipments.views import kuaidi100_callback
@@ -13,6 +13,7 @@ from storefront_api.views import GraphQLView
 urlpatterns = [
     path("graphql/", GraphQLView.as_view(), name="api"),
     path("admin/", admin.site.urls),
+    path("counter/", include("marketplace.red_supermarket.counter.urls")),
     path("payments/alipay/notify/", alipay_notify, name="alipay-notify"),
     path("logistics/kuaidi100/callback/", kuaidi100_callback, name="kuaidi100-callback"),
     # Media is small and local in the demo; production puts a CDN or nginx in front.

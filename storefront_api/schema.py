@@ -43,6 +43,7 @@ from storefront_api.logistics.schema import LogisticsMutations, LogisticsQueries
 from storefront_api.metadata.schema import MetadataMutations
 from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
+from storefront_api.red_supermarket.schema import RedSupermarketMutations, RedSupermarketQueries
 from storefront_api.shops import resolvers as shop_resolvers
 from storefront_api.shops.types import Household_, Shop, TraceBatch_
 
@@ -310,6 +311,7 @@ _EXTRA_TYPES = [
 # Each domain contributes its root fields from its own `schema.py`.
 # Field order in the SDL follows these bases right to left.
 class Query(
+    RedSupermarketQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -322,6 +324,7 @@ class Query(
 
 
 class Mutation(
+    RedSupermarketMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,
