@@ -158,4 +158,7 @@ def world(db: Any) -> World:
     from tests.admin.buying import add_buying
 
     built.buying = add_buying(built)
+    from tests.red_supermarket.counter_world import add_counter
+
+    add_counter(built)
     return built
