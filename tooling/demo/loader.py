@@ -59,7 +59,7 @@ from marketplace.organisations.models import (
     ShopStatus,
     ShopStatusEvent,
 )
-from tooling.demo import data, logistics
+from tooling.demo import data, logistics, red_supermarket
 from tooling.demo.images import product_image
 
 DEMO_PASSWORD = "ruralmart-demo"
@@ -249,6 +249,10 @@ class _DemoLoader:
         self.load_selling_terms()
         self.say("Demo data: zone rates, village stations, shipments…")
         self.load_logistics()
+        self.say("Demo data: Red Supermarkets and their counters…")
+        logins += red_supermarket.load_red_supermarkets(
+            self, login=DemoLogin, password=DEMO_PASSWORD, known_emails={s.email for s in data.LOGINS}
+        )
         return logins
 
     def load_logistics(self) -> None:
