@@ -103,7 +103,13 @@ class CounterSaleAdmin(ReadOnlyMixin, ScopedModelAdmin):
 
     scope = COUNTER_SCOPE
     list_display = (
-        "pk", "supermarket", "status", "payment_method", "total", "operator", "created_at"
+        "pk",
+        "supermarket",
+        "status",
+        "payment_method",
+        "total",
+        "operator",
+        "created_at",
     )
     list_filter = ("status", "payment_method")
     search_fields = ("request_id", "out_trade_no", "alipay_trade_no")
@@ -117,8 +123,15 @@ class CounterSaleAdmin(ReadOnlyMixin, ScopedModelAdmin):
 class TillShiftAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = COUNTER_SCOPE
     list_display = (
-        "pk", "supermarket", "status", "opened_by", "opened_at", "float_amount",
-        "expected_amount", "counted_amount", "variance",
+        "pk",
+        "supermarket",
+        "status",
+        "opened_by",
+        "opened_at",
+        "float_amount",
+        "expected_amount",
+        "counted_amount",
+        "variance",
     )
     list_filter = ("status",)
     list_select_related = ("supermarket", "opened_by")

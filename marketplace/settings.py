@@ -225,7 +225,9 @@ COUNTER_PAYMENT_DAYS = int(os.environ.get("COUNTER_PAYMENT_DAYS", "3"))
 # Red Supermarket counter: the channel its prices come from, and how long an Alipay
 # face-to-face payment may wait for the buyer (polled every POLL seconds) before the
 # counter cancels it at Alipay and gives the stock back.
-RED_SUPERMARKET_COUNTER_CHANNEL = os.environ.get("RED_SUPERMARKET_COUNTER_CHANNEL", "village-counter")
+RED_SUPERMARKET_COUNTER_CHANNEL = os.environ.get(
+    "RED_SUPERMARKET_COUNTER_CHANNEL", "village-counter"
+)
 COUNTER_ALIPAY_POLL_SECONDS = float(os.environ.get("COUNTER_ALIPAY_POLL_SECONDS", "2"))
 COUNTER_ALIPAY_TIMEOUT_SECONDS = float(os.environ.get("COUNTER_ALIPAY_TIMEOUT_SECONDS", "60"))
 

@@ -13,8 +13,11 @@ def ean13_check_digit(first_twelve: str) -> int:
 
 
 def ean13_is_valid(code: str) -> bool:
-    return len(code) == 13 and code.isascii() and code.isdigit() and (
-        ean13_check_digit(code[:12]) == int(code[12])
+    return (
+        len(code) == 13
+        and code.isascii()
+        and code.isdigit()
+        and (ean13_check_digit(code[:12]) == int(code[12]))
     )
 
 
@@ -23,7 +26,9 @@ def ean13_clean(raw: str, *, field: str = "barcode") -> str:
     digits (scanners may add spaces around it), BAD_CHECK_DIGIT for a misread."""
     code = raw.strip()
     if len(code) != 13 or not (code.isascii() and code.isdigit()):
-        raise refuse(field, f"{code!r} is not an EAN-13 barcode (13 digits).", CounterErrorCode.BAD_BARCODE)
+        raise refuse(
+            field, f"{code!r} is not an EAN-13 barcode (13 digits).", CounterErrorCode.BAD_BARCODE
+        )
     if ean13_check_digit(code[:12]) != int(code[12]):
         raise refuse(
             field,

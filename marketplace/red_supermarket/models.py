@@ -327,7 +327,9 @@ class CounterSaleLine(models.Model):
     class Meta:
         ordering = ["sale_id", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="counter_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="counter_line_quantity_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0, total_price=F("unit_price") * F("quantity")),
                 name="counter_line_total_is_price_times_quantity",

@@ -106,7 +106,10 @@ def receipt_lines(receipt: Receipt) -> list[str]:
         out += _wrap(str(line.get("name", "")))
         quantity = line.get("quantity", 1)
         out.append(
-            _pair(f"  {quantity} x {_money(line.get('unit_price', ''))}", _money(line.get("amount", "")))
+            _pair(
+                f"  {quantity} x {_money(line.get('unit_price', ''))}",
+                _money(line.get("amount", "")),
+            )
         )
     out += [rule, _pair("合计 TOTAL", f"¥{_money(receipt.total)}")]
     out.append(_pair("支付方式", PAYMENT_NAMES.get(receipt.payment_method, receipt.payment_method)))

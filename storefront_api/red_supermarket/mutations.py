@@ -21,6 +21,8 @@ from marketplace.red_supermarket.counter.error_codes import CounterErrorCode as 
 from marketplace.red_supermarket.counter.selectors import counter_sale_get
 from marketplace.red_supermarket.models import (
     CounterSaleStatus,
+)
+from marketplace.red_supermarket.models import (
     RedSupermarket as RedSupermarketModel,
 )
 from marketplace.red_supermarket.models import TillShift as TillShiftModel
@@ -134,7 +136,9 @@ def _with_failure(cls: Any, sale: Any) -> Any:
                 field="payment",
                 message=sale.failure_reason,
                 code=error_code(
-                    ValidationError("", code=sale.failure_code), DomainCode, DomainCode.PAYMENT_FAILED
+                    ValidationError("", code=sale.failure_code),
+                    DomainCode,
+                    DomainCode.PAYMENT_FAILED,
                 ),
             )
         )
@@ -241,7 +245,9 @@ class TillShiftOpen(CounterMutation):
         user = require_some_operator(info)
         found = supermarket_of(supermarket)
         with refusals_as_permission_denied():
-            shift = services.till_shift_open(supermarket=found, operator=user, float_amount=float_amount)
+            shift = services.till_shift_open(
+                supermarket=found, operator=user, float_amount=float_amount
+            )
         return cls(shift=shift, errors=[])
 
 
@@ -270,7 +276,9 @@ class TillShiftClose(CounterMutation):
         if shift is None:
             raise refuse("id", "No such till shift.", DomainCode.NOT_FOUND)
         with refusals_as_permission_denied():
-            closed = services.till_shift_close(shift=shift, operator=user, counted_amount=counted_amount)
+            closed = services.till_shift_close(
+                shift=shift, operator=user, counted_amount=counted_amount
+            )
         return cls(shift=closed, errors=[])
 
 
@@ -296,7 +304,7 @@ class CounterOrderCashConfirm(CounterMutation):
             raise refuse("id", "No such cash payment.", DomainCode.NOT_FOUND)
         scopes = role_scopes(user)
         order_shops = (
-            set(tx.order.shop_orders.values_list("shop_id", flat=True)) if tx.order_id else set()
+            set(tx.order.shop_orders.values_list("shop_id", flat=True)) if tx.order else set()
         )
         if not scopes.is_platform_admin and not order_shops & scopes.operated_shop_ids:
             raise PermissionDenied("This order is not for your Red Supermarket.")

@@ -28,7 +28,6 @@ from storefront_api.red_supermarket.types import (
     Receipt,
     ReceiptCountableConnection,
     RedSupermarketCountableConnection,
-    TillShift,
     quick_key_of,
 )
 
@@ -106,7 +105,11 @@ class RedSupermarketQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_counter_product_lookup(
-        root: Any, info: Any, supermarket: str, barcode: str | None = None, search: str | None = None
+        root: Any,
+        info: Any,
+        supermarket: str,
+        barcode: str | None = None,
+        search: str | None = None,
     ) -> CounterLookup:
         found = _supermarket(info, supermarket, operate=True)
         try:

@@ -12,7 +12,8 @@ from marketplace.catalog.models import ProductVariant
 from marketplace.red_supermarket.models import (
     CounterPaymentMethod,
     CounterSaleStatus,
-    QuickKey as QuickKeyModel,
+    ReceiptKind,
+    TillShiftStatus,
 )
 from marketplace.red_supermarket.models import (
     CounterSale as CounterSaleModel,
@@ -21,11 +22,10 @@ from marketplace.red_supermarket.models import (
     CounterSaleLine as CounterSaleLineModel,
 )
 from marketplace.red_supermarket.models import (
-    Receipt as ReceiptModel,
+    QuickKey as QuickKeyModel,
 )
 from marketplace.red_supermarket.models import (
-    ReceiptKind,
-    TillShiftStatus,
+    Receipt as ReceiptModel,
 )
 from marketplace.red_supermarket.models import (
     RedSupermarket as RedSupermarketModel,

@@ -61,7 +61,9 @@ def counter_world(*, goods: int = 5, stock: int = 20, price: str = "8.50") -> Co
         )
         variants.append(variant)
     if variants:
-        QuickKey.objects.create(supermarket=supermarket, position=1, variant=variants[0], label="快1")
+        QuickKey.objects.create(
+            supermarket=supermarket, position=1, variant=variants[0], label="快1"
+        )
     return Counter(supermarket=supermarket, operator=operator, member=member, goods=variants)
 
 

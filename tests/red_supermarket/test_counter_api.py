@@ -5,8 +5,6 @@ the sale mutation keep their statement counts as the data grows."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -14,7 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
 from marketplace.accounts.models import Role
-from marketplace.red_supermarket.counter.services import PaymentInput, SaleLineInput, counter_sale_create
+from marketplace.red_supermarket.counter.services import (
+    PaymentInput,
+    SaleLineInput,
+    counter_sale_create,
+)
 from marketplace.red_supermarket.models import CounterSale, Receipt
 from tests import factories
 from tests.api.conftest import GraphQLClient
@@ -61,9 +63,18 @@ def test_an_operator_runs_a_day_at_the_counter(gql, counter) -> None:
     gql.login(counter.operator)
     shift = gql.data(OPEN, {"s": sid(counter), "a": "50.00"})["tillShiftOpen"]["shift"]
     assert shift["status"] == "OPEN"
-    item = gql.data(LOOKUP, {"s": sid(counter), "b": counter.goods[0].barcode})["counterProductLookup"]
+    item = gql.data(LOOKUP, {"s": sid(counter), "b": counter.goods[0].barcode})[
+        "counterProductLookup"
+    ]
     assert item["errors"] == [] and item["items"][0]["available"] == 20
-    sale = gql.data(SALE, {"input": sale_input(counter, "api-sale-0001", lines=2, method="CASH", cashReceived="20.00")})
+    sale = gql.data(
+        SALE,
+        {
+            "input": sale_input(
+                counter, "api-sale-0001", lines=2, method="CASH", cashReceived="20.00"
+            )
+        },
+    )
     body = sale["counterSaleCreate"]
     assert body["errors"] == []
     assert body["sale"]["status"] == "PAID"
@@ -87,23 +98,39 @@ def test_lookup_answers_bad_barcodes_with_codes(gql, counter) -> None:
     gql.login(counter.operator)
     good = counter.goods[0].barcode
     wrong_digit = good[:12] + str((int(good[12]) + 1) % 10)
-    for barcode, code in [("12345", "BAD_BARCODE"), (wrong_digit, "BAD_CHECK_DIGIT"), ("4006381333931", "UNKNOWN_ITEM")]:
+    for barcode, code in [
+        ("12345", "BAD_BARCODE"),
+        (wrong_digit, "BAD_CHECK_DIGIT"),
+        ("4006381333931", "UNKNOWN_ITEM"),
+    ]:
         found = gql.data(LOOKUP, {"s": sid(counter), "b": barcode})["counterProductLookup"]
         assert found == {"items": [], "errors": [{"field": "barcode", "code": code}]}
 
 
 def test_bad_sale_input_is_an_error_entry_not_a_500(gql, counter) -> None:
     gql.login(counter.operator)
-    body = gql.data(SALE, {"input": sale_input(counter, "api-sale-0002", method="CASH", cashReceived="1.00")})
+    body = gql.data(
+        SALE, {"input": sale_input(counter, "api-sale-0002", method="CASH", cashReceived="1.00")}
+    )
     assert [e["code"] for e in body["counterSaleCreate"]["errors"]] == ["NO_OPEN_SHIFT"]
-    body = gql.data(SALE, {"input": {**sale_input(counter, "api-sale-0003"), "lines": [{"variantId": "bad", "quantity": 1}]}})
+    body = gql.data(
+        SALE,
+        {
+            "input": {
+                **sale_input(counter, "api-sale-0003"),
+                "lines": [{"variantId": "bad", "quantity": 1}],
+            }
+        },
+    )
     assert [e["code"] for e in body["counterSaleCreate"]["errors"]] == ["INVALID"]
     assert not CounterSale.objects.exists()
 
 
 def test_strangers_are_refused_every_mutation_and_query(gql, counter) -> None:
     other = counter_world(goods=1)
-    officer = factories.user(role=Role.TOWNSHIP_OFFICER, township_obj=counter.supermarket.shop.village.township)
+    officer = factories.user(
+        role=Role.TOWNSHIP_OFFICER, township_obj=counter.supermarket.shop.village.township
+    )
     buyer = factories.user(role=Role.BUYER)
     sale = counter_sale_create(
         supermarket=counter.supermarket,
@@ -119,7 +146,10 @@ def test_strangers_are_refused_every_mutation_and_query(gql, counter) -> None:
         (OPEN, {"s": sid(counter), "a": "10"}),
         ("mutation($id: ID!) { counterSalePoll(id: $id) { errors { code } } }", {"id": sale_id}),
         ("mutation($id: ID!) { counterSaleCancel(id: $id) { errors { code } } }", {"id": sale_id}),
-        ("mutation($id: ID!) { counterOrderCashConfirm(id: $id) { errors { code } } }", {"id": "VHJhbnNhY3Rpb25JdGVtOjE="}),
+        (
+            "mutation($id: ID!) { counterOrderCashConfirm(id: $id) { errors { code } } }",
+            {"id": "VHJhbnNhY3Rpb25JdGVtOjE="},
+        ),
         (LOOKUP, {"s": sid(counter), "b": counter.goods[0].barcode}),
         ("query($s: ID!) { counterQuickKeys(supermarket: $s) { position } }", {"s": sid(counter)}),
     ]
@@ -140,7 +170,10 @@ def test_strangers_are_refused_every_mutation_and_query(gql, counter) -> None:
     for user in (buyer, other.operator):
         gql.headers.clear()
         gql.login(user)
-        assert gql(RECEIPTS, {"s": sid(counter)})["errors"][0]["extensions"]["exception"]["code"] == "PermissionDenied"
+        assert (
+            gql(RECEIPTS, {"s": sid(counter)})["errors"][0]["extensions"]["exception"]["code"]
+            == "PermissionDenied"
+        )
 
 
 class _NoGateway:
@@ -164,10 +197,37 @@ def test_the_sale_mutation_costs_the_same_for_1_and_5_lines(gql, counter) -> Non
     gql.data(OPEN, {"s": sid(counter), "a": "0"})
     # The day's first receipt creates the day's counter row and the first sale the ledger
     # accounts: once per day and village, not per sale.
-    gql.data(SALE, {"input": sale_input(counter, "count-sale-warm", lines=1, method="CASH", cashReceived="500")})
-    one, body1 = _statements(gql, SALE, {"input": sale_input(counter, "count-sale-0001", lines=1, method="CASH", cashReceived="500")})
-    five, body5 = _statements(gql, SALE, {"input": sale_input(counter, "count-sale-0005", lines=5, method="CASH", cashReceived="500")})
-    assert body1["data"]["counterSaleCreate"]["errors"] == body5["data"]["counterSaleCreate"]["errors"] == []
+    gql.data(
+        SALE,
+        {
+            "input": sale_input(
+                counter, "count-sale-warm", lines=1, method="CASH", cashReceived="500"
+            )
+        },
+    )
+    one, body1 = _statements(
+        gql,
+        SALE,
+        {
+            "input": sale_input(
+                counter, "count-sale-0001", lines=1, method="CASH", cashReceived="500"
+            )
+        },
+    )
+    five, body5 = _statements(
+        gql,
+        SALE,
+        {
+            "input": sale_input(
+                counter, "count-sale-0005", lines=5, method="CASH", cashReceived="500"
+            )
+        },
+    )
+    assert (
+        body1["data"]["counterSaleCreate"]["errors"]
+        == body5["data"]["counterSaleCreate"]["errors"]
+        == []
+    )
     assert one == five, (one, five)
 
 

@@ -6,6 +6,7 @@ variance shown. The first load's transfer size is recorded for the bench, not as
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -22,10 +23,9 @@ def first_load_bytes(page: Any, url: str) -> int:
     sizes: list[int] = []
 
     def count(response: Any) -> None:
-        try:
+        # Redirects and aborted requests carry no body.
+        with contextlib.suppress(Exception):
             sizes.append(len(response.body()))
-        except Exception:  # noqa: BLE001 - redirects and aborted requests carry no body
-            pass
 
     page.on("response", count)
     page.goto(url, wait_until="networkidle")

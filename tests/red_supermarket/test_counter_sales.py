@@ -45,12 +45,16 @@ def sell(counter, payment, *, request_id="req-00000001", lines=None, **kw):  # t
 
 
 def open_till(counter, amount="100.00"):  # type: ignore[no-untyped-def]
-    return till_shift_open(supermarket=counter.supermarket, operator=counter.operator, float_amount=amount)
+    return till_shift_open(
+        supermarket=counter.supermarket, operator=counter.operator, float_amount=amount
+    )
 
 
 def test_a_cash_sale_gives_change_takes_stock_posts_once_and_prints_a_receipt(counter) -> None:
     open_till(counter)
-    sale = sell(counter, PaymentInput(method="CASH", cash_received="20.00"), member_id=counter.member.pk)
+    sale = sell(
+        counter, PaymentInput(method="CASH", cash_received="20.00"), member_id=counter.member.pk
+    )
     assert sale.status == CounterSaleStatus.PAID
     assert sale.total == Decimal("17.00") and sale.change_given == Decimal("3.00")
     assert counter.stock(counter.goods[0]).quantity == 18
@@ -58,7 +62,9 @@ def test_a_cash_sale_gives_change_takes_stock_posts_once_and_prints_a_receipt(co
     assert account_balance(account=till) == Decimal("117.00")
     receipt = Receipt.objects.get(reference=f"counter-sale:{sale.pk}")
     assert receipt.total == Decimal("17.00") and receipt.payment_details["change"] == "3.00"
-    again = sell(counter, PaymentInput(method="CASH", cash_received="20.00"), member_id=counter.member.pk)
+    again = sell(
+        counter, PaymentInput(method="CASH", cash_received="20.00"), member_id=counter.member.pk
+    )
     assert again.pk == sale.pk
     assert counter.stock(counter.goods[0]).quantity == 18
     assert JournalTransaction.objects.filter(idempotency_key=f"counter-sale:{sale.pk}").count() == 1
@@ -104,7 +110,9 @@ def test_cash_short_no_till_and_bad_input_are_refused_and_write_nothing(counter)
 
 
 def test_only_the_supermarkets_operators_sell(counter) -> None:
-    officer = factories.user(role=Role.TOWNSHIP_OFFICER, township_obj=counter.supermarket.shop.village.township)
+    officer = factories.user(
+        role=Role.TOWNSHIP_OFFICER, township_obj=counter.supermarket.shop.village.township
+    )
     other_operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=factories.shop())
     for user in (officer, other_operator, None):
         with pytest.raises(PermissionRefused):
@@ -135,11 +143,18 @@ def test_payment_code_pays_at_once_and_a_used_code_is_refused(counter, sandbox, 
     assert account_balance(account=clearing) == Decimal("17.00")
     assert Receipt.objects.filter(reference=f"counter-sale:{sale.pk}").exists()
     with pytest.raises(ValidationError) as caught:
-        sell(counter, PaymentInput(method="ALIPAY_CODE", auth_code=code), request_id="req-00000002", gateway=gateway)
+        sell(
+            counter,
+            PaymentInput(method="ALIPAY_CODE", auth_code=code),
+            request_id="req-00000002",
+            gateway=gateway,
+        )
     assert codes(caught.value) == {CounterErrorCode.PAYMENT_CODE_USED.value}
 
 
-def test_a_code_alipay_refuses_fails_the_sale_and_gives_the_stock_back(counter, sandbox, gateway) -> None:
+def test_a_code_alipay_refuses_fails_the_sale_and_gives_the_stock_back(
+    counter, sandbox, gateway
+) -> None:
     code = sandbox.face_to_face.new_auth_code(2)
     # Used elsewhere (another merchant): only Alipay knows.
     sandbox.face_to_face._used_codes.add(code)
@@ -153,11 +168,18 @@ def test_a_code_alipay_refuses_fails_the_sale_and_gives_the_stock_back(counter, 
 
 def test_user_paying_holds_the_stock_until_the_buyer_confirms(counter, sandbox, gateway) -> None:
     sandbox.face_to_face.require_password()
-    sale = sell(counter, PaymentInput(method="ALIPAY_CODE", auth_code=sandbox.face_to_face.new_auth_code(3)), gateway=gateway)
+    sale = sell(
+        counter,
+        PaymentInput(method="ALIPAY_CODE", auth_code=sandbox.face_to_face.new_auth_code(3)),
+        gateway=gateway,
+    )
     assert sale.status == CounterSaleStatus.PENDING
     stock = counter.stock(counter.goods[0])
     assert (stock.quantity, stock.quantity_allocated) == (20, 2)
-    assert counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway).status == CounterSaleStatus.PENDING
+    assert (
+        counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway).status
+        == CounterSaleStatus.PENDING
+    )
     sandbox.face_to_face.confirm_password(sale.out_trade_no)
     paid = counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway)
     assert paid.status == CounterSaleStatus.PAID
@@ -168,9 +190,15 @@ def test_user_paying_holds_the_stock_until_the_buyer_confirms(counter, sandbox, 
     assert JournalTransaction.objects.filter(idempotency_key=f"counter-sale:{sale.pk}").count() == 1
 
 
-def test_user_paying_past_the_timeout_is_cancelled_at_alipay(counter, sandbox, gateway, settings) -> None:
+def test_user_paying_past_the_timeout_is_cancelled_at_alipay(
+    counter, sandbox, gateway, settings
+) -> None:
     sandbox.face_to_face.require_password()
-    sale = sell(counter, PaymentInput(method="ALIPAY_CODE", auth_code=sandbox.face_to_face.new_auth_code(4)), gateway=gateway)
+    sale = sell(
+        counter,
+        PaymentInput(method="ALIPAY_CODE", auth_code=sandbox.face_to_face.new_auth_code(4)),
+        gateway=gateway,
+    )
     settings.COUNTER_ALIPAY_TIMEOUT_SECONDS = 0
     cancelled = counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway)
     assert cancelled.status == CounterSaleStatus.CANCELLED
@@ -185,9 +213,15 @@ def test_user_paying_past_the_timeout_is_cancelled_at_alipay(counter, sandbox, g
 def test_qr_sale_is_paid_when_the_buyer_scans_and_pays(counter, sandbox, gateway) -> None:
     sale = sell(counter, PaymentInput(method="ALIPAY_QR"), gateway=gateway)
     assert sale.status == CounterSaleStatus.PENDING and sale.qr_code
-    assert counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway).status == CounterSaleStatus.PENDING
+    assert (
+        counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway).status
+        == CounterSaleStatus.PENDING
+    )
     sandbox.pay(sandbox.scan(sale.qr_code), deliver=False)
-    assert counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway).status == CounterSaleStatus.PAID
+    assert (
+        counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway).status
+        == CounterSaleStatus.PAID
+    )
 
 
 def test_the_operator_cancels_a_waiting_qr_sale(counter, sandbox, gateway) -> None:
@@ -197,10 +231,19 @@ def test_the_operator_cancels_a_waiting_qr_sale(counter, sandbox, gateway) -> No
     assert counter.stock(counter.goods[0]).quantity_allocated == 0
 
 
-def test_alipay_unreachable_leaves_a_pending_sale_that_the_poll_resolves(counter, sandbox, gateway) -> None:
+def test_alipay_unreachable_leaves_a_pending_sale_that_the_poll_resolves(
+    counter, sandbox, gateway
+) -> None:
     sandbox.inject_error("alipay.trade.pay")
-    sale = sell(counter, PaymentInput(method="ALIPAY_CODE", auth_code=sandbox.face_to_face.new_auth_code(5)), gateway=gateway)
+    sale = sell(
+        counter,
+        PaymentInput(method="ALIPAY_CODE", auth_code=sandbox.face_to_face.new_auth_code(5)),
+        gateway=gateway,
+    )
     assert sale.status == CounterSaleStatus.PENDING
     # The system error came before the trade existed: Alipay has nothing; past the timeout
     # the poll cancels and gives the stock back, never charging again.
-    assert counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway).status == CounterSaleStatus.PENDING
+    assert (
+        counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway).status
+        == CounterSaleStatus.PENDING
+    )

@@ -31,9 +31,13 @@ pytestmark = pytest.mark.django_db
 
 def test_a_shift_counts_float_and_cash_sales_and_posts_the_variance_once(counter) -> None:
     village = counter.supermarket.shop.village
-    shift = till_shift_open(supermarket=counter.supermarket, operator=counter.operator, float_amount="100.00")
+    shift = till_shift_open(
+        supermarket=counter.supermarket, operator=counter.operator, float_amount="100.00"
+    )
     with pytest.raises(ValidationError) as caught:
-        till_shift_open(supermarket=counter.supermarket, operator=counter.operator, float_amount="50")
+        till_shift_open(
+            supermarket=counter.supermarket, operator=counter.operator, float_amount="50"
+        )
     assert codes(caught.value) == {CounterErrorCode.SHIFT_ALREADY_OPEN.value}
     counter_sale_create(
         supermarket=counter.supermarket,
@@ -51,7 +55,9 @@ def test_a_shift_counts_float_and_cash_sales_and_posts_the_variance_once(counter
     till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
     # The float went back to the collective; the counted takings stay on the till.
     assert account_balance(account=till) == Decimal("8.00")
-    assert Receipt.objects.filter(kind=ReceiptKind.TILL_CLOSE, reference=f"till-shift:{shift.pk}").exists()
+    assert Receipt.objects.filter(
+        kind=ReceiptKind.TILL_CLOSE, reference=f"till-shift:{shift.pk}"
+    ).exists()
     with pytest.raises(ValidationError) as caught:
         till_shift_close(shift=shift, operator=counter.operator, counted_amount="108.00")
     assert codes(caught.value) == {CounterErrorCode.TILL_ALREADY_CLOSED.value}
@@ -63,11 +69,15 @@ def test_a_shift_counts_float_and_cash_sales_and_posts_the_variance_once(counter
 def test_bad_amounts_and_strangers_are_refused(counter) -> None:
     for amount in ("-5", "abc", "1.005", None):
         with pytest.raises(ValidationError) as caught:
-            till_shift_open(supermarket=counter.supermarket, operator=counter.operator, float_amount=amount)
+            till_shift_open(
+                supermarket=counter.supermarket, operator=counter.operator, float_amount=amount
+            )
         assert codes(caught.value) == {CounterErrorCode.INVALID_AMOUNT.value}
     manager = factories.user(role=Role.SHOP_MANAGER, shop_obj=counter.supermarket.shop)
     with pytest.raises(PermissionRefused):
         till_shift_open(supermarket=counter.supermarket, operator=manager, float_amount="10")
-    shift = till_shift_open(supermarket=counter.supermarket, operator=counter.operator, float_amount="10")
+    shift = till_shift_open(
+        supermarket=counter.supermarket, operator=counter.operator, float_amount="10"
+    )
     with pytest.raises(PermissionRefused):
         till_shift_close(shift=shift, operator=manager, counted_amount="10")

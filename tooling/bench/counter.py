@@ -63,7 +63,9 @@ class CounterBench:
 
 
 # (name, CounterBench, options) -> (figure name, summary, check); see the module docstring.
-EXTRA_FIGURES: list[Callable[[CounterBench, dict[str, Any]], tuple[str, dict[str, Any], Check]]] = []
+EXTRA_FIGURES: list[
+    Callable[[CounterBench, dict[str, Any]], tuple[str, dict[str, Any], Check]]
+] = []
 
 
 def add_arguments(parser: ArgumentParser) -> None:
@@ -108,7 +110,9 @@ def ensure_counter(*, units: int) -> tuple[Any, Any, list[int]]:
         admin, _ = User.objects.get_or_create(email=BENCH_ADMIN, defaults={"is_superuser": True})
         RoleAssignment.objects.get_or_create(user=admin, role=Role.PLATFORM_ADMIN)
         operator, _ = User.objects.get_or_create(email=BENCH_OPERATOR)
-        RoleAssignment.objects.get_or_create(user=operator, role=Role.SUPERMARKET_OPERATOR, shop=shop)
+        RoleAssignment.objects.get_or_create(
+            user=operator, role=Role.SUPERMARKET_OPERATOR, shop=shop
+        )
         supermarket = RedSupermarket.objects.filter(shop=shop).first()
         if supermarket is None:
             warehouse, _ = Warehouse.objects.get_or_create(
@@ -118,7 +122,9 @@ def ensure_counter(*, units: int) -> tuple[Any, Any, list[int]]:
             supermarket = red_supermarket_create(
                 shop=shop, warehouse=warehouse, name="压测红色超市", address="村委会"
             )
-        product_type, _ = ProductType.objects.get_or_create(slug="bench-goods", defaults={"name": "日用百货"})
+        product_type, _ = ProductType.objects.get_or_create(
+            slug="bench-goods", defaults={"name": "日用百货"}
+        )
         variant_ids = []
         for i in range(LINES):
             sku = f"BENCH-RS-{shop.pk}-{i}"
@@ -161,7 +167,10 @@ def page_bytes() -> dict[str, int]:
     panels = {
         p["module"]: len(client.get(f"/counter/assets/{p['module']}").getvalue()) for p in PANELS
     }
-    return {"first_load": sum(first.values()), "after_login": sum(first.values()) + sum(panels.values())}
+    return {
+        "first_load": sum(first.values()),
+        "after_login": sum(first.values()) + sum(panels.values()),
+    }
 
 
 def measure(*, sales: int, warmup: int, say: Say, data_dir: Path) -> dict[str, Any]:
@@ -185,12 +194,19 @@ def measure(*, sales: int, warmup: int, say: Say, data_dir: Path) -> dict[str, A
     keys.ensure_key_pair(data_dir / "alipay", keys.APP_KEY_NAME)
     app_id = str(settings.ALIPAY_APP_ID)
     run = f"{time.time_ns() % 10**12:012d}"
-    with AlipaySandbox(data_dir=data_dir / "alipay", app_id=app_id, port=0, notify_retry_delays=()) as sandbox, override_settings(
-        DATA_DIR=data_dir, ALIPAY_GATEWAY="", ALIPAY_SANDBOX_URL=sandbox.gateway_url
+    with (
+        AlipaySandbox(
+            data_dir=data_dir / "alipay", app_id=app_id, port=0, notify_retry_delays=()
+        ) as sandbox,
+        override_settings(
+            DATA_DIR=data_dir, ALIPAY_GATEWAY="", ALIPAY_SANDBOX_URL=sandbox.gateway_url
+        ),
     ):
         gateway = gateway_from_settings()
         bench = CounterBench(supermarket, operator, variant_ids, gateway, sandbox)
-        lines = [SaleLineInput(variant_id=pk, quantity=1 + i % 2) for i, pk in enumerate(variant_ids)]
+        lines = [
+            SaleLineInput(variant_id=pk, quantity=1 + i % 2) for i, pk in enumerate(variant_ids)
+        ]
         sale_seconds: list[float] = []
         statements: set[int] = set()
         for n in range(warmup + sales):
@@ -226,16 +242,19 @@ def measure(*, sales: int, warmup: int, say: Say, data_dir: Path) -> dict[str, A
             if n >= warmup:
                 sandbox_seconds.append(elapsed)
         extras = [figure(bench, {"sales": sales, "warmup": warmup}) for figure in EXTRA_FIGURES]
-    sale = summarize(sale_seconds).as_dict()
+    timed = summarize(sale_seconds).as_dict()
     round_trip = summarize(sandbox_seconds).as_dict()
     return {
         "lines": LINES,
-        "sale": sale,
+        "sale": timed,
         "sandbox_round_trip": round_trip,
-        "sale_p50_excluding_sandbox_ms": round(sale["p50_ms"] - round_trip["p50_ms"], 3),
+        "sale_p50_excluding_sandbox_ms": round(timed["p50_ms"] - round_trip["p50_ms"], 3),
         "statements": sorted(statements),
         "page": page_bytes(),
-        "extras": [{"name": name, "summary": summary, "check": check.__dict__} for name, summary, check in extras],
+        "extras": [
+            {"name": name, "summary": summary, "check": check.__dict__}
+            for name, summary, check in extras
+        ],
     }
 
 
@@ -243,7 +262,9 @@ def run_measure(options: dict[str, Any], say: Say) -> None:
     """Runs in the child connected to the bench database (started by `run`)."""
     require_bench_database(options["expect_database"])
     with tempfile.TemporaryDirectory(prefix="ruralmart-bench-counter-") as tmp:
-        result = measure(sales=options["sales"], warmup=options["warmup"], say=say, data_dir=Path(tmp))
+        result = measure(
+            sales=options["sales"], warmup=options["warmup"], say=say, data_dir=Path(tmp)
+        )
     Path(options["result_file"]).write_text(json.dumps(result))
 
 
@@ -276,9 +297,8 @@ def render(result: dict[str, Any], checks: list[Check]) -> list[str]:
     for extra in result["extras"]:
         lines.append(f"{extra['name']}: p50 {extra['summary'].get('p50_ms', 0):.2f} ms")
     for check in checks:
-        lines.append(
-            f"  [{'ok' if check.passed else 'MISSED'}] {check.name}: {check.actual} (target {check.target})"
-        )
+        verdict = "ok" if check.passed else "MISSED"
+        lines.append(f"  [{verdict}] {check.name}: {check.actual} (target {check.target})")
     return lines
 
 

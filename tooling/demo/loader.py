@@ -251,7 +251,10 @@ class _DemoLoader:
         self.load_logistics()
         self.say("Demo data: Red Supermarkets and their counters…")
         logins += red_supermarket.load_red_supermarkets(
-            self, login=DemoLogin, password=DEMO_PASSWORD, known_emails={s.email for s in data.LOGINS}
+            self,
+            login=DemoLogin,
+            password=DEMO_PASSWORD,
+            known_emails={s.email for s in data.LOGINS},
         )
         return logins
 

@@ -82,8 +82,15 @@ def load_red_supermarkets(
                 opening_hours="07:30–21:00",
             )
         _load_goods(loader, supermarket, prefix)
-        operator = loader.person(operator_email, first_name=f"{shop.village.name}红色超市", last_name="店员", is_staff=True)
-        RoleAssignment.objects.get_or_create(user=operator, role=Role.SUPERMARKET_OPERATOR, shop=shop)
+        operator = loader.person(
+            operator_email,
+            first_name=f"{shop.village.name}红色超市",
+            last_name="店员",
+            is_staff=True,
+        )
+        RoleAssignment.objects.get_or_create(
+            user=operator, role=Role.SUPERMARKET_OPERATOR, shop=shop
+        )
         if operator_email in known_emails:
             continue
         logins.append(
@@ -123,7 +130,10 @@ def _load_goods(loader: Any, supermarket: RedSupermarket, prefix: str) -> None:
                 sku=f"RS-{shop.slug}-{key}",
                 name=size,
                 # The shop may sell them online too, a little dearer, as every demo good.
-                prices={counter: Decimal(price), urban: (Decimal(price) * URBAN_MARKUP).quantize(CENT)},
+                prices={
+                    counter: Decimal(price),
+                    urban: (Decimal(price) * URBAN_MARKUP).quantize(CENT),
+                },
             )
             variant.barcode = barcode(prefix, index)
             variant.save(update_fields=["barcode"])
@@ -135,18 +145,19 @@ def _load_goods(loader: Any, supermarket: RedSupermarket, prefix: str) -> None:
                 actor=loader.admin,
                 product=product,
                 image=ContentFile(
-                    product_image(key=slug, palette="daily-goods", motif="goods"), name=f"{slug}.jpg"
+                    product_image(key=slug, palette="daily-goods", motif="goods"),
+                    name=f"{slug}.jpg",
                 ),
                 alt=name,
             )
-        variant = product.variants.order_by("pk").first()
-        assert variant is not None
+        sold = product.variants.order_by("pk").first()
+        assert sold is not None
         Stock.objects.get_or_create(
-            warehouse=supermarket.warehouse, product_variant=variant, defaults={"quantity": units}
+            warehouse=supermarket.warehouse, product_variant=sold, defaults={"quantity": units}
         )
         if position is not None:
             QuickKey.objects.get_or_create(
                 supermarket=supermarket,
                 position=position,
-                defaults={"variant": variant, "label": name[-4:]},
+                defaults={"variant": sold, "label": name[-4:]},
             )

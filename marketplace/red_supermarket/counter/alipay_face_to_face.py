@@ -50,9 +50,9 @@ def trade_pay(
     subject: str,
 ) -> CodePayResult:
     try:
-        response = gateway._call(  # noqa: SLF001 - the shared adapter's error mapping
+        response = gateway._call(
             PAY_METHOD,
-            lambda: gateway._sdk.api_alipay_trade_pay(  # noqa: SLF001
+            lambda: gateway._sdk.api_alipay_trade_pay(
                 out_trade_no,
                 "bar_code",
                 auth_code,
@@ -77,9 +77,9 @@ def trade_cancel(gateway: AlipayGateway, *, out_trade_no: str) -> str:
     """Cancel the trade; returns Alipay's action ("close", "refund", or "" when Alipay never
     saw it). Raises AlipayError when the outcome is unknown."""
     try:
-        response = gateway._call(  # noqa: SLF001
+        response = gateway._call(
             CANCEL_METHOD,
-            lambda: gateway._sdk.api_alipay_trade_cancel(out_trade_no=out_trade_no),  # noqa: SLF001
+            lambda: gateway._sdk.api_alipay_trade_cancel(out_trade_no=out_trade_no),
         )
     except AlipayError as exc:
         if exc.sub_code == "ACQ.TRADE_NOT_EXIST":

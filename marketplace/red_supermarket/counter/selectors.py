@@ -33,9 +33,11 @@ def counter_items(*, supermarket: RedSupermarket) -> QuerySet[ProductVariant]:
     price = ProductVariantChannelListing.objects.filter(
         variant=OuterRef("pk"), channel__slug=counter_channel_slug()
     ).values("price_amount")[:1]
-    free = Stock.objects.filter(
-        warehouse_id=supermarket.warehouse_id, product_variant=OuterRef("pk")
-    ).annotate(free=F("quantity") - F("quantity_allocated")).values("free")[:1]
+    free = (
+        Stock.objects.filter(warehouse_id=supermarket.warehouse_id, product_variant=OuterRef("pk"))
+        .annotate(free=F("quantity") - F("quantity_allocated"))
+        .values("free")[:1]
+    )
     return (
         ProductVariant.objects.filter(product__shop_id=supermarket.shop_id)
         .select_related("product")
@@ -73,9 +75,7 @@ def counter_quick_keys(*, supermarket: RedSupermarket) -> list[tuple[QuickKey, P
     keys = list(QuickKey.objects.filter(supermarket=supermarket).order_by("position"))
     variants = {
         v.pk: v
-        for v in counter_items(supermarket=supermarket).filter(
-            pk__in=[k.variant_id for k in keys]
-        )
+        for v in counter_items(supermarket=supermarket).filter(pk__in=[k.variant_id for k in keys])
     }
     return [(k, variants[k.variant_id]) for k in keys if k.variant_id in variants]
 

@@ -96,7 +96,9 @@ def parse_cash(value: Any, *, field: str) -> Decimal:
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise refuse(field, f"{value!r} is not an amount.", CounterErrorCode.INVALID_AMOUNT) from None
+        raise refuse(
+            field, f"{value!r} is not an amount.", CounterErrorCode.INVALID_AMOUNT
+        ) from None
     if not amount.is_finite() or amount != amount.quantize(CENT) or amount < 0 or amount > MAX_CASH:
         raise refuse(
             field, f"{value} is not an amount in yuan (2 places).", CounterErrorCode.INVALID_AMOUNT
@@ -108,12 +110,20 @@ def parse_cash(value: Any, *, field: str) -> Decimal:
 
 
 def _fingerprint(
-    supermarket: RedSupermarket, lines: Sequence[SaleLineInput], payment: PaymentInput,
+    supermarket: RedSupermarket,
+    lines: Sequence[SaleLineInput],
+    payment: PaymentInput,
     member_id: int | None,
 ) -> str:
     body = json.dumps(
-        [supermarket.pk, sorted((l.variant_id, l.quantity) for l in lines), payment.method,
-         payment.auth_code, str(payment.cash_received), member_id],
+        [
+            supermarket.pk,
+            sorted((line.variant_id, line.quantity) for line in lines),
+            payment.method,
+            payment.auth_code,
+            str(payment.cash_received),
+            member_id,
+        ],
     )
     return hashlib.sha256(body.encode()).hexdigest()
 
@@ -126,10 +136,16 @@ def _merged(lines: Sequence[SaleLineInput]) -> list[SaleLineInput]:
     merged: dict[int, int] = {}
     for line in lines:
         if not isinstance(line.quantity, int) or line.quantity < 1:
-            raise refuse("lines", "Quantities are whole numbers from 1.", CounterErrorCode.INVALID_QUANTITY)
+            raise refuse(
+                "lines", "Quantities are whole numbers from 1.", CounterErrorCode.INVALID_QUANTITY
+            )
         merged[line.variant_id] = merged.get(line.variant_id, 0) + line.quantity
         if merged[line.variant_id] > MAX_LINE_QUANTITY:
-            raise refuse("lines", f"At most {MAX_LINE_QUANTITY} of one item.", CounterErrorCode.INVALID_QUANTITY)
+            raise refuse(
+                "lines",
+                f"At most {MAX_LINE_QUANTITY} of one item.",
+                CounterErrorCode.INVALID_QUANTITY,
+            )
     return [SaleLineInput(variant_id=v, quantity=q) for v, q in merged.items()]
 
 
@@ -149,7 +165,9 @@ def _priced_variants(*, shop_id: int, variant_ids: list[int]) -> dict[int, Produ
 
 def _check_payment(payment: PaymentInput) -> tuple[str, Decimal | None, str]:
     if payment.method not in CounterPaymentMethod.values:
-        raise refuse("payment", f"Unknown payment method {payment.method!r}.", CounterErrorCode.INVALID)
+        raise refuse(
+            "payment", f"Unknown payment method {payment.method!r}.", CounterErrorCode.INVALID
+        )
     received = None
     auth_code = ""
     if payment.method == CounterPaymentMethod.CASH:
@@ -188,7 +206,11 @@ def counter_sale_create(
     user = require_operator(user=operator, supermarket=supermarket)
     request_id = (request_id or "").strip()
     if not _REQUEST_ID_RE.match(request_id):
-        raise refuse("request_id", "A request id of 8 to 64 letters or digits is needed.", CounterErrorCode.INVALID)
+        raise refuse(
+            "request_id",
+            "A request id of 8 to 64 letters or digits is needed.",
+            CounterErrorCode.INVALID,
+        )
     fingerprint = _fingerprint(supermarket, lines, payment, member_id)
     existing = CounterSale.objects.filter(request_id=request_id).first()
     if existing is not None:
@@ -214,7 +236,9 @@ def counter_sale_create(
         if existing is not None:
             return _same_request(existing, fingerprint)
         raise refuse(
-            "auth_code", "付款码已使用 / payment code already used.", CounterErrorCode.PAYMENT_CODE_USED
+            "auth_code",
+            "付款码已使用 / payment code already used.",
+            CounterErrorCode.PAYMENT_CODE_USED,
         ) from None
     if method == CounterPaymentMethod.CASH:
         return sale
@@ -253,26 +277,36 @@ def _sale_write(
     if member_id is not None:
         member = Household.objects.filter(pk=member_id).first()
         if member is None or member.village_id != supermarket.shop.village_id:
-            raise refuse("member", "The member is not a household of this village.", CounterErrorCode.MEMBER_NOT_OF_VILLAGE)
+            raise refuse(
+                "member",
+                "The member is not a household of this village.",
+                CounterErrorCode.MEMBER_NOT_OF_VILLAGE,
+            )
     shift = (
         TillShift.objects.select_for_update()
         .filter(supermarket=supermarket, status=TillShiftStatus.OPEN)
         .first()
     )
     if method == CounterPaymentMethod.CASH and shift is None:
-        raise refuse("payment", "开钱箱后才能收现金 / open the till before taking cash.", CounterErrorCode.NO_OPEN_SHIFT)
-    variants = _priced_variants(shop_id=supermarket.shop_id, variant_ids=[l.variant_id for l in lines])
-    missing = [l.variant_id for l in lines if l.variant_id not in variants]
+        raise refuse(
+            "payment",
+            "开钱箱后才能收现金 / open the till before taking cash.",
+            CounterErrorCode.NO_OPEN_SHIFT,
+        )
+    variants = _priced_variants(
+        shop_id=supermarket.shop_id, variant_ids=[line.variant_id for line in lines]
+    )
+    missing = [line.variant_id for line in lines if line.variant_id not in variants]
     if missing:
         raise refuse("lines", "这家超市没有这件商品 / unknown item.", CounterErrorCode.UNKNOWN_ITEM)
-    unpriced = [variants[l.variant_id] for l in lines if variants[l.variant_id].counter_price is None]  # type: ignore[attr-defined]
+    unpriced = [v for v in variants.values() if getattr(v, "counter_price", None) is None]
     if unpriced:
         raise refuse(
             "lines",
             f"未在柜台定价 / not for sale at the counter: {unpriced[0].product.name}.",
             CounterErrorCode.NOT_FOR_SALE,
         )
-    wanted = [(variants[l.variant_id], l.quantity) for l in lines]
+    wanted = [(variants[line.variant_id], line.quantity) for line in lines]
     stocks = counter_stock_lock(warehouse_id=supermarket.warehouse_id, wanted=wanted, now=now)
     total = sum(
         (Decimal(v.counter_price) * n for v, n in wanted),  # type: ignore[attr-defined]
@@ -412,7 +446,11 @@ def _ask_alipay(sale: CounterSale, *, gateway: AlipayGateway) -> CounterSale:
 
 @transaction.atomic
 def _mark_paid(sale: CounterSale, *, trade_no: str) -> CounterSale:
-    locked = CounterSale.objects.select_for_update().select_related("supermarket__shop__village", "operator").get(pk=sale.pk)
+    locked = (
+        CounterSale.objects.select_for_update()
+        .select_related("supermarket__shop__village", "operator")
+        .get(pk=sale.pk)
+    )
     if locked.status != CounterSaleStatus.PENDING:
         return locked
     lines = list(locked.lines.all())
@@ -428,7 +466,11 @@ def _mark_paid(sale: CounterSale, *, trade_no: str) -> CounterSale:
 
 @transaction.atomic
 def _fail(
-    sale: CounterSale, *, code: CounterErrorCode, reason: str, status: str = CounterSaleStatus.FAILED
+    sale: CounterSale,
+    *,
+    code: CounterErrorCode,
+    reason: str,
+    status: str = CounterSaleStatus.FAILED,
 ) -> CounterSale:
     locked = CounterSale.objects.select_for_update().get(pk=sale.pk)
     if locked.status != CounterSaleStatus.PENDING:
@@ -475,7 +517,12 @@ def _cancel_at_alipay(sale: CounterSale, *, gateway: AlipayGateway, reason: str)
             f"支付宝暂时无法撤销，请稍后再试 / Alipay did not confirm the cancel: {exc.message}",
             CounterErrorCode.PAYMENT_UNKNOWN,
         ) from None
-    return _fail(sale, code=CounterErrorCode.PAYMENT_FAILED, reason=reason, status=CounterSaleStatus.CANCELLED)
+    return _fail(
+        sale,
+        code=CounterErrorCode.PAYMENT_FAILED,
+        reason=reason,
+        status=CounterSaleStatus.CANCELLED,
+    )
 
 
 def counter_sale_cancel(
@@ -485,8 +532,12 @@ def counter_sale_cancel(
     cancelled (closed, or refunded should the buyer have paid meanwhile), stock given back."""
     require_operator(user=operator, supermarket=sale.supermarket)
     if sale.status != CounterSaleStatus.PENDING:
-        raise refuse("id", f"This sale is already {sale.status.lower()}.", CounterErrorCode.SALE_FINISHED)
-    return _cancel_at_alipay(sale, gateway=gateway or _default_gateway(), reason="操作员撤销 / cancelled")
+        raise refuse(
+            "id", f"This sale is already {sale.status.lower()}.", CounterErrorCode.SALE_FINISHED
+        )
+    return _cancel_at_alipay(
+        sale, gateway=gateway or _default_gateway(), reason="操作员撤销 / cancelled"
+    )
 
 
 # --- till shifts ----------------------------------------------------------------------------
@@ -508,7 +559,9 @@ def till_shift_open(
             )
     except IntegrityError:
         raise refuse(
-            "supermarket", "钱箱已经开着 / a till shift is already open here.", CounterErrorCode.SHIFT_ALREADY_OPEN
+            "supermarket",
+            "钱箱已经开着 / a till shift is already open here.",
+            CounterErrorCode.SHIFT_ALREADY_OPEN,
         ) from None
     ledger.post_till_float(
         shift_id=shift.pk, village=supermarket.shop.village, amount=amount, actor=user
@@ -522,9 +575,17 @@ def till_shift_close(*, shift: TillShift, operator: User | None, counted_amount:
     variance is recorded and posted once, and a receipt printed for the operator."""
     user = require_operator(user=operator, supermarket=shift.supermarket)
     counted = parse_cash(counted_amount, field="counted_amount")
-    locked = TillShift.objects.select_for_update().select_related("supermarket__shop__village").get(pk=shift.pk)
+    locked = (
+        TillShift.objects.select_for_update()
+        .select_related("supermarket__shop__village")
+        .get(pk=shift.pk)
+    )
     if locked.status == TillShiftStatus.CLOSED:
-        raise refuse("id", "这一班已经结账 / this till shift is already closed.", CounterErrorCode.TILL_ALREADY_CLOSED)
+        raise refuse(
+            "id",
+            "这一班已经结账 / this till shift is already closed.",
+            CounterErrorCode.TILL_ALREADY_CLOSED,
+        )
     village = locked.supermarket.shop.village
     expected = ledger.till_cash_since(village=village, since=locked.opened_at)
     locked.status = TillShiftStatus.CLOSED
@@ -534,7 +595,14 @@ def till_shift_close(*, shift: TillShift, operator: User | None, counted_amount:
     locked.expected_amount = expected
     locked.variance = counted - expected
     locked.save(
-        update_fields=["status", "closed_by", "closed_at", "counted_amount", "expected_amount", "variance"]
+        update_fields=[
+            "status",
+            "closed_by",
+            "closed_at",
+            "counted_amount",
+            "expected_amount",
+            "variance",
+        ]
     )
     ledger.post_till_close(
         shift_id=locked.pk,
@@ -548,10 +616,30 @@ def till_shift_close(*, shift: TillShift, operator: User | None, counted_amount:
         kind=ReceiptKind.TILL_CLOSE,
         reference=f"till-shift:{locked.pk}",
         lines=[
-            {"name": "备用金 float", "quantity": 1, "unit_price": str(locked.float_amount), "amount": str(locked.float_amount)},
-            {"name": "应有现金 expected", "quantity": 1, "unit_price": str(expected), "amount": str(expected)},
-            {"name": "清点现金 counted", "quantity": 1, "unit_price": str(counted), "amount": str(counted)},
-            {"name": "差额 variance", "quantity": 1, "unit_price": str(locked.variance), "amount": str(locked.variance)},
+            {
+                "name": "备用金 float",
+                "quantity": 1,
+                "unit_price": str(locked.float_amount),
+                "amount": str(locked.float_amount),
+            },
+            {
+                "name": "应有现金 expected",
+                "quantity": 1,
+                "unit_price": str(expected),
+                "amount": str(expected),
+            },
+            {
+                "name": "清点现金 counted",
+                "quantity": 1,
+                "unit_price": str(counted),
+                "amount": str(counted),
+            },
+            {
+                "name": "差额 variance",
+                "quantity": 1,
+                "unit_price": str(locked.variance),
+                "amount": str(locked.variance),
+            },
         ],
         total=counted,
         payment_method="CASH",

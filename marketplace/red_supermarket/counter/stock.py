@@ -50,9 +50,7 @@ def counter_stock_lock(
     )
     free = stock_available_for_checkout(stocks=stocks, checkout=None, now=now)
     by_variant = {s.product_variant_id: s for s in stocks}
-    short = [
-        v for v, n in tracked if v.pk not in by_variant or free[by_variant[v.pk].pk] < n
-    ]
+    short = [v for v, n in tracked if v.pk not in by_variant or free[by_variant[v.pk].pk] < n]
     if short:
         names = "、".join(f"{v.product.name} {v.name}".strip() for v in short)
         raise refuse(
@@ -91,4 +89,9 @@ def counter_stock_release(*, per_stock: Mapping[int, int]) -> None:
 
 
 def _lock_rows(per_stock: Mapping[int, int]) -> None:
-    list(Stock.objects.select_for_update().filter(pk__in=list(per_stock)).order_by("pk").values_list("pk", flat=True))
+    list(
+        Stock.objects.select_for_update()
+        .filter(pk__in=list(per_stock))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

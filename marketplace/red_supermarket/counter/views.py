@@ -18,7 +18,9 @@ from django.http import (
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from marketplace.accounts.models import User
 from marketplace.red_supermarket.counter.selectors import receipt_by_number
+from marketplace.red_supermarket.models import Receipt
 from marketplace.red_supermarket.receipt_render import qr_svg, receipt_lines, receipt_pdf
 from marketplace.red_supermarket.receipts import receipt_mark_reprinted
 from marketplace.red_supermarket.selectors import can_view_supermarket
@@ -48,11 +50,10 @@ def counter_asset(request: HttpRequest, name: str) -> FileResponse:
     return response
 
 
-def _receipt_for(request: HttpRequest, number: str):  # type: ignore[no-untyped-def]
+def _receipt_for(request: HttpRequest, number: str) -> Receipt:
     receipt = receipt_by_number(number=number)
-    if receipt is None or not can_view_supermarket(
-        user=request.user, supermarket=receipt.supermarket  # type: ignore[arg-type]
-    ):
+    user = request.user if isinstance(request.user, User) else None
+    if receipt is None or not can_view_supermarket(user=user, supermarket=receipt.supermarket):
         # The same answer for "no such receipt" and "not yours": numbers are guessable.
         raise Http404("No such receipt.")
     if request.GET.get("reprint") == "1":

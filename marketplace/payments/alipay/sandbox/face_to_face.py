@@ -66,9 +66,7 @@ class FaceToFace:
 
     # --- the gateway --------------------------------------------------------------------
 
-    def handle(
-        self, method: str, params: Mapping[str, str], biz: dict[str, Any]
-    ) -> dict[str, str]:
+    def handle(self, method: str, params: Mapping[str, str], biz: dict[str, Any]) -> dict[str, str]:
         if method == PAY:
             return self._pay(params, biz)
         return self._cancel(biz)
