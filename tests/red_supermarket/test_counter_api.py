@@ -67,6 +67,13 @@ def test_an_operator_runs_a_day_at_the_counter(gql, counter) -> None:
         "counterProductLookup"
     ]
     assert item["errors"] == [] and item["items"][0]["available"] == 20
+    keys = gql.data(
+        "query($s: ID!) { counterQuickKeys(supermarket: $s) { position label item { barcode } } }",
+        {"s": sid(counter)},
+    )["counterQuickKeys"]
+    assert keys == [{"position": 1, "label": "快1", "item": {"barcode": counter.goods[0].barcode}}]
+    found = gql.data(LOOKUP, {"s": sid(counter), "q": "日用品"})["counterProductLookup"]
+    assert len(found["items"]) == 5 and found["errors"] == []
     sale = gql.data(
         SALE,
         {

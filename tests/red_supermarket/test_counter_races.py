@@ -85,3 +85,30 @@ def test_two_tills_selling_the_last_units_never_oversell() -> None:
     assert len(sold) == 2 and len(refused) == 2, results
     assert all(s.status == CounterSaleStatus.PAID for s in sold)
     assert world.stock(world.goods[0]).quantity == 1
+
+
+def test_a_retried_alipay_code_submit_charges_the_buyer_once(sandbox) -> None:  # type: ignore[no-untyped-def]
+    from marketplace.payments.alipay.gateway import gateway_from_settings
+
+    world = counter_world(goods=2)
+    gateway = gateway_from_settings()
+    code = sandbox.face_to_face.new_auth_code(4242)
+
+    def submit(_: int) -> int:
+        return counter_sale_create(
+            supermarket=world.supermarket,
+            operator=world.operator,
+            request_id="flaky-alipay-0001",
+            lines=[SaleLineInput(variant_id=v.pk, quantity=1) for v in world.goods],
+            payment=PaymentInput(method="ALIPAY_CODE", auth_code=code),
+            gateway=gateway,
+        ).pk
+
+    results = race(4, submit)
+    assert all(isinstance(r, int) for r in results), results
+    assert len(set(results)) == 1
+    pays = [r for r in sandbox.received if r.method == "alipay.trade.pay"]
+    assert len(pays) == 1
+    sale = CounterSale.objects.get()
+    assert sale.status == CounterSaleStatus.PAID
+    assert JournalTransaction.objects.filter(kind="COUNTER_SALE").count() == 1
