@@ -188,7 +188,24 @@ class CounterSaleCreate(CounterMutation):
         return _with_failure(cls, sale)
 
 
-class CounterSalePoll(CounterMutation):
+class _CounterSaleStep(CounterMutation):
+    """Poll or cancel: one sale by ID, one service, the sale back."""
+
+    class Meta:
+        abstract = True
+
+    step: Any = None
+
+    @classmethod
+    def perform(cls, info: Any, id: str) -> Any:
+        user = require_some_operator(info)
+        sale = sale_of(id)
+        with refusals_as_permission_denied():
+            sale = cls.step(sale=sale, operator=user)
+        return cls(sale=sale, errors=[])
+
+
+class CounterSalePoll(_CounterSaleStep):
     class Arguments:
         id = graphene.ID(required=True)
 
@@ -200,17 +217,10 @@ class CounterSalePoll(CounterMutation):
 
     sale = graphene.Field(CounterSale)
     errors = graphene.List(graphene.NonNull(CounterError), required=True)
-
-    @classmethod
-    def perform(cls, info: Any, id: str) -> CounterSalePoll:
-        user = require_some_operator(info)
-        sale = sale_of(id)
-        with refusals_as_permission_denied():
-            sale = services.counter_sale_poll(sale=sale, operator=user)
-        return cls(sale=sale, errors=[])
+    step = staticmethod(services.counter_sale_poll)
 
 
-class CounterSaleCancel(CounterMutation):
+class CounterSaleCancel(_CounterSaleStep):
     class Arguments:
         id = graphene.ID(required=True)
 
@@ -219,14 +229,7 @@ class CounterSaleCancel(CounterMutation):
 
     sale = graphene.Field(CounterSale)
     errors = graphene.List(graphene.NonNull(CounterError), required=True)
-
-    @classmethod
-    def perform(cls, info: Any, id: str) -> CounterSaleCancel:
-        user = require_some_operator(info)
-        sale = sale_of(id)
-        with refusals_as_permission_denied():
-            sale = services.counter_sale_cancel(sale=sale, operator=user)
-        return cls(sale=sale, errors=[])
+    step = staticmethod(services.counter_sale_cancel)
 
 
 class TillShiftOpen(CounterMutation):

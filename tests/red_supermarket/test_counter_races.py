@@ -3,13 +3,10 @@ charges once; two tills selling the last units never oversell."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from collective_econ.models import JournalTransaction
 from marketplace.red_supermarket.counter.services import (
@@ -19,30 +16,10 @@ from marketplace.red_supermarket.counter.services import (
     till_shift_open,
 )
 from marketplace.red_supermarket.models import CounterSale, CounterSaleStatus
+from tests.payments.test_races import race
 from tests.red_supermarket.counter_world import counter_world
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(n: int, work: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_a_retried_submit_racing_the_first_charges_once() -> None:
