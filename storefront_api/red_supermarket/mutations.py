@@ -306,9 +306,9 @@ class CounterOrderCashConfirm(CounterMutation):
         if tx is None:
             raise refuse("id", "No such cash payment.", DomainCode.NOT_FOUND)
         scopes = role_scopes(user)
-        order_shops = (
-            set(tx.order.shop_orders.values_list("shop_id", flat=True)) if tx.order else set()
-        )
+        # A cash attempt joins its order once paid; until then the checkout knows it.
+        order = tx.order or (tx.checkout.order if tx.checkout is not None else None)
+        order_shops = set(order.shop_orders.values_list("shop_id", flat=True)) if order else set()
         if not scopes.is_platform_admin and not order_shops & scopes.operated_shop_ids:
             raise PermissionDenied("This order is not for your Red Supermarket.")
         with refusals_as_permission_denied():
