@@ -8,6 +8,7 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
+from django.conf import settings
 from django.http import (
     FileResponse,
     Http404,
@@ -36,7 +37,8 @@ PANELS = [
 
 @require_GET
 def counter_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "counter/index.html", {"panels": PANELS})
+    config = {"pollMs": int(float(getattr(settings, "COUNTER_ALIPAY_POLL_SECONDS", 2)) * 1000)}
+    return render(request, "counter/index.html", {"panels": PANELS, "config": config})
 
 
 @require_GET

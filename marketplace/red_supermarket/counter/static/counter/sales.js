@@ -5,7 +5,8 @@ import { bus, counter, el, gql, requestAnswered, requestIdFor, yuan } from "./ap
 const ITEM = "variantId name variantName barcode available price { amount currency }";
 const SALE = `id requestId status paymentMethod total { amount } change { amount } cashReceived { amount }
   qrCode failureCode failureReason receipt { number printUrl pdfUrl }`;
-const POLL_MS = 2000;
+// How often a waiting Alipay sale is polled: the server's COUNTER_ALIPAY_POLL_SECONDS.
+const POLL_MS = JSON.parse(document.getElementById("counter-config").textContent).pollMs || 2000;
 
 const cart = new Map();
 let root, scan, results, lines, totalBox, outcome, pollTimer;

@@ -3,6 +3,9 @@ import { bus, counter, el, gql, requestAnswered, yuan } from "./api.js";
 
 const SHIFT = "id status openedAt floatAmount { amount } expected { amount } counted { amount } variance { amount }";
 let box;
+// What is on screen: a shift id, "none", or undefined before the first answer. A refresh
+// that finds the same state leaves the form alone, so it never wipes what is being typed.
+let shown;
 
 export async function mount(section) {
   box = el("div", { class: "card till", id: "till" });
@@ -14,10 +17,13 @@ export async function mount(section) {
 async function refresh(message) {
   const data = await gql(`query { redSupermarkets(first: 10) { edges { node { id openTillShift { ${SHIFT} } } } } }`);
   const mine = data.redSupermarkets.edges.find((edge) => edge.node.id === counter.supermarket.id);
-  render(mine?.node.openTillShift, message);
+  const shift = mine?.node.openTillShift;
+  if (!message && shown === (shift ? shift.id : "none")) return;
+  render(shift, message);
 }
 
 function render(shift, message) {
+  shown = shift ? shift.id : "none";
   const note = message || el("span");
   if (!shift) {
     const amount = el("input", { id: "float-amount", inputmode: "decimal", value: "200.00" });
