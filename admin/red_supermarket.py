@@ -17,11 +17,20 @@ from django.http import HttpRequest
 from admin.scoping import (
     Access,
     CreatesThroughServiceMixin,
+    ReadOnlyInline,
     ReadOnlyMixin,
     Scope,
     ScopedModelAdmin,
 )
-from marketplace.red_supermarket.models import Receipt, ReceiptCounter, RedSupermarket
+from marketplace.red_supermarket.models import (
+    CounterSale,
+    CounterSaleLine,
+    QuickKey,
+    Receipt,
+    ReceiptCounter,
+    RedSupermarket,
+    TillShift,
+)
 from marketplace.red_supermarket.services import red_supermarket_create
 
 SUPERMARKET_SCOPE = Scope(shop_path="shop", manager=Access.VIEW, officer=Access.VIEW)
@@ -76,3 +85,73 @@ class ReceiptCounterAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = RECEIPT_SCOPE
     list_display = ("supermarket", "day", "last_number")
     list_select_related = ("supermarket",)
+
+
+COUNTER_SCOPE = Scope(shop_path="supermarket__shop", manager=Access.VIEW, officer=Access.VIEW)
+
+
+class CounterSaleLineInline(ReadOnlyInline):
+    model = CounterSaleLine
+    scope = Scope(shop_path="sale__supermarket__shop", manager=Access.VIEW, officer=Access.VIEW)
+    fields = ("product_name", "variant_name", "barcode", "quantity", "unit_price", "total_price")
+
+
+@admin.register(CounterSale)
+class CounterSaleAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """Sales are written by the counter's services only (stock, ledger and receipt move
+    with them); the back office reads them with their lines."""
+
+    scope = COUNTER_SCOPE
+    list_display = (
+        "pk",
+        "supermarket",
+        "status",
+        "payment_method",
+        "total",
+        "operator",
+        "created_at",
+    )
+    list_filter = ("status", "payment_method")
+    search_fields = ("request_id", "out_trade_no", "alipay_trade_no")
+    list_select_related = ("supermarket", "operator")
+    date_hierarchy = "created_at"
+    exclude = ("auth_code", "fingerprint")
+    inlines = (CounterSaleLineInline,)
+
+
+@admin.register(TillShift)
+class TillShiftAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = COUNTER_SCOPE
+    list_display = (
+        "pk",
+        "supermarket",
+        "status",
+        "opened_by",
+        "opened_at",
+        "float_amount",
+        "expected_amount",
+        "counted_amount",
+        "variance",
+    )
+    list_filter = ("status",)
+    list_select_related = ("supermarket", "opened_by")
+    date_hierarchy = "opened_at"
+
+
+@admin.register(QuickKey)
+class QuickKeyAdmin(ScopedModelAdmin):
+    """The quick-key grid is the shop's to arrange: its manager edits it."""
+
+    scope = Scope(shop_path="supermarket__shop", manager=Access.EDIT, officer=Access.VIEW)
+    list_display = ("supermarket", "position", "label", "variant")
+    list_select_related = ("supermarket", "variant__product")
+    autocomplete_fields = ("variant",)
+    ordering = ("supermarket", "position")
+
+
+@admin.register(CounterSaleLine)
+class CounterSaleLineAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = Scope(shop_path="sale__supermarket__shop", manager=Access.VIEW, officer=Access.VIEW)
+    list_display = ("sale", "product_name", "barcode", "quantity", "unit_price", "total_price")
+    search_fields = ("product_name", "barcode")
+    list_select_related = ("sale",)

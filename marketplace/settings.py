@@ -286,6 +286,14 @@ PAYMENT_TIMEOUT_MINUTES = int(os.environ.get("PAYMENT_TIMEOUT_MINUTES", "30"))
 PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "2"))
 # Days a buyer has to pay a cash-at-the-counter order before it is cancelled.
 COUNTER_PAYMENT_DAYS = int(os.environ.get("COUNTER_PAYMENT_DAYS", "3"))
+# Red Supermarket counter: the channel its prices come from, and how long an Alipay
+# face-to-face payment may wait for the buyer (polled every POLL seconds) before the
+# counter cancels it at Alipay and gives the stock back.
+RED_SUPERMARKET_COUNTER_CHANNEL = os.environ.get(
+    "RED_SUPERMARKET_COUNTER_CHANNEL", "village-counter"
+)
+COUNTER_ALIPAY_POLL_SECONDS = float(os.environ.get("COUNTER_ALIPAY_POLL_SECONDS", "2"))
+COUNTER_ALIPAY_TIMEOUT_SECONDS = float(os.environ.get("COUNTER_ALIPAY_TIMEOUT_SECONDS", "60"))
 
 # --- Collective economy: settlement -------------------------------------------------------
 # Days after fulfilment (or after a stay or experience ends) during which a buyer may still

@@ -17,6 +17,7 @@ urlpatterns = [
     # Before the admin's own catch-all, which would otherwise claim these URLs.
     path("admin/bureau/", include("admin.bureau.urls")),
     path("admin/", admin.site.urls),
+    path("counter/", include("marketplace.red_supermarket.counter.urls")),
     path("payments/alipay/notify/", alipay_notify, name="alipay-notify"),
     path("logistics/kuaidi100/callback/", kuaidi100_callback, name="kuaidi100-callback"),
     path("notifications/aliyun/sms-report/", aliyun_sms_report, name="aliyun-sms-report"),

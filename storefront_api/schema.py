@@ -53,6 +53,7 @@ from storefront_api.notifications.schema import NotificationMutations, Notificat
 from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.oversight.schema import OversightQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
+from storefront_api.red_supermarket.schema import RedSupermarketMutations, RedSupermarketQueries
 from storefront_api.shops import resolvers as shop_resolvers
 from storefront_api.shops.types import Household_, Shop, TraceBatch_
 from storefront_api.supervision.schema import SupervisionMutations, SupervisionQueries
@@ -327,6 +328,7 @@ class Query(
     AuditQueries,
     SupervisionQueries,
     AgencyQueries,
+    RedSupermarketQueries,
     LogisticsQueries,
     AccountQueries,
     OrderQueries,
@@ -345,6 +347,7 @@ class Mutation(
     AuditMutations,
     SupervisionMutations,
     AgencyMutations,
+    RedSupermarketMutations,
     LogisticsMutations,
     AccountMutations,
     OrderMutations,

@@ -225,6 +225,9 @@ class ProductVariant(models.Model):
     width_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     height_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     track_inventory = models.BooleanField(default=True)
+    # EAN-13 printed on the pack, scanned at the Red Supermarket's counter. The check digit
+    # is the counter services' business (`marketplace.red_supermarket.barcodes`).
+    barcode = models.CharField(max_length=13, null=True, blank=True, unique=True)
     quantity_limit_per_customer = models.PositiveIntegerField(null=True, blank=True)
     # Who the sale benefits: settlement later pays this party, so it is fixed per variant.
     beneficiary_kind = models.CharField(
@@ -254,6 +257,10 @@ class ProductVariant(models.Model):
                 name="variant_weight_sane",
                 condition=Q(weight_grams__isnull=True)
                 | Q(weight_grams__gt=0, weight_grams__lte=VARIANT_MAX_WEIGHT_GRAMS),
+            ),
+            models.CheckConstraint(
+                name="variant_barcode_ean13_digits",
+                condition=Q(barcode__isnull=True) | Q(barcode__regex=r"^[0-9]{13}$"),
             ),
             models.CheckConstraint(
                 name="variant_size_all_or_none_and_sane",

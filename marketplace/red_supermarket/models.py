@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class RedSupermarket(models.Model):
@@ -109,3 +109,232 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- the counter ---------------------------------------------------------------------------
+
+
+class QuickKey(models.Model):
+    """One button of the supermarket's quick-key grid (goods without a barcode: loose rice,
+    eggs), at a fixed position so the operator's hands learn it."""
+
+    supermarket = models.ForeignKey(
+        RedSupermarket, on_delete=models.CASCADE, related_name="quick_keys"
+    )
+    position = models.PositiveSmallIntegerField()
+    variant = models.ForeignKey(
+        "catalog.ProductVariant", on_delete=models.CASCADE, related_name="+"
+    )
+    label = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["supermarket_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supermarket", "position"], name="quick_key_one_per_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1, position__lte=48), name="quick_key_position_on_grid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supermarket_id}#{self.position}"
+
+
+class TillShiftStatus(models.TextChoices):
+    OPEN = "OPEN", "Open"
+    CLOSED = "CLOSED", "Closed"
+
+
+class TillShift(models.Model):
+    """An operator's turn at the till: opened with a float, closed with the cash counted.
+
+    At most one shift is open per supermarket (partial UNIQUE). `expected_amount` is what
+    the ledger's CASH_TILL account says should be there; the variance is counted − expected.
+    """
+
+    supermarket = models.ForeignKey(
+        RedSupermarket, on_delete=models.PROTECT, related_name="till_shifts"
+    )
+    status = models.CharField(
+        max_length=8, choices=TillShiftStatus.choices, default=TillShiftStatus.OPEN
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    float_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    counted_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    expected_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    variance = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supermarket"],
+                condition=Q(status="OPEN"),
+                name="till_one_open_shift_per_supermarket",
+            ),
+            models.CheckConstraint(
+                condition=Q(float_amount__gte=0), name="till_float_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status="OPEN",
+                    closed_at__isnull=True,
+                    counted_amount__isnull=True,
+                    expected_amount__isnull=True,
+                    variance__isnull=True,
+                )
+                | Q(
+                    status="CLOSED",
+                    closed_at__isnull=False,
+                    closed_by__isnull=False,
+                    counted_amount__gte=0,
+                    expected_amount__isnull=False,
+                    variance=F("counted_amount") - F("expected_amount"),
+                ),
+                name="till_closed_iff_counted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"shift {self.pk} at {self.supermarket_id} ({self.status})"
+
+
+class CounterPaymentMethod(models.TextChoices):
+    CASH = "CASH", "Cash"
+    # The buyer shows a payment code, the operator scans it (alipay.trade.pay, bar_code).
+    ALIPAY_CODE = "ALIPAY_CODE", "Alipay payment code"
+    # The operator shows a QR code, the buyer scans it (alipay.trade.precreate).
+    ALIPAY_QR = "ALIPAY_QR", "Alipay QR code"
+
+
+class CounterSaleStatus(models.TextChoices):
+    # Stock is held (allocated) while Alipay decides; the sale is polled.
+    PENDING = "PENDING", "Waiting for the payment"
+    PAID = "PAID", "Paid"
+    FAILED = "FAILED", "Payment failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+HOLDING_STATUSES = (CounterSaleStatus.PENDING,)
+
+
+class CounterSale(models.Model):
+    """One sale over the counter. `request_id` is the till's idempotency key: a retried
+    submit finds this row instead of charging again. Stock is allocated while PENDING,
+    taken out of stock when PAID, and given back when FAILED or CANCELLED."""
+
+    supermarket = models.ForeignKey(
+        RedSupermarket, on_delete=models.PROTECT, related_name="counter_sales"
+    )
+    shift = models.ForeignKey(
+        TillShift, on_delete=models.PROTECT, null=True, blank=True, related_name="sales"
+    )
+    request_id = models.CharField(max_length=64, unique=True)
+    # What the request carried, so a reused request_id with other content is refused.
+    fingerprint = models.CharField(max_length=64)
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    member = models.ForeignKey(
+        "organisations.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="counter_sales",
+    )
+    payment_method = models.CharField(max_length=12, choices=CounterPaymentMethod.choices)
+    status = models.CharField(
+        max_length=12, choices=CounterSaleStatus.choices, default=CounterSaleStatus.PENDING
+    )
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default="CNY")
+    cash_received = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    change_given = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # Alipay's side: our trade number (unique), theirs, and the QR for ALIPAY_QR.
+    out_trade_no = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    alipay_trade_no = models.CharField(max_length=64, blank=True)
+    # The buyer's one-time payment code; UNIQUE, so a code scanned twice is refused here
+    # before it reaches Alipay.
+    auth_code = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    qr_code = models.CharField(max_length=255, blank=True)
+    # A CounterErrorCode value when FAILED or CANCELLED, with the words for the operator.
+    failure_code = models.CharField(max_length=32, blank=True)
+    failure_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["supermarket", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="counter_sale_total_positive"),
+            models.CheckConstraint(condition=Q(currency="CNY"), name="counter_sale_currency_cny"),
+            models.CheckConstraint(
+                condition=~Q(payment_method="CASH")
+                | Q(
+                    cash_received__gte=F("total"),
+                    change_given=F("cash_received") - F("total"),
+                    shift__isnull=False,
+                ),
+                name="counter_sale_cash_covers_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_method="CASH") | Q(out_trade_no__isnull=False),
+                name="counter_sale_alipay_has_trade_no",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="PAID") | Q(paid_at__isnull=False),
+                name="counter_sale_paid_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"counter sale {self.pk} ({self.status})"
+
+    @property
+    def receipt_reference(self) -> str:
+        return f"counter-sale:{self.pk}"
+
+
+class CounterSaleLine(models.Model):
+    """A line as sold: names and price copied, so the receipt and history outlive catalogue
+    edits. `stock` is the row the units were allocated from and taken out of."""
+
+    sale = models.ForeignKey(CounterSale, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        "catalog.ProductVariant", on_delete=models.PROTECT, related_name="+"
+    )
+    stock = models.ForeignKey(
+        "inventory.Stock", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    product_name = models.CharField(max_length=255)
+    variant_name = models.CharField(max_length=255, blank=True)
+    barcode = models.CharField(max_length=13, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    total_price = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["sale_id", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="counter_line_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0, total_price=F("unit_price") * F("quantity")),
+                name="counter_line_total_is_price_times_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"

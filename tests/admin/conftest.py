@@ -187,4 +187,7 @@ def world(db: Any) -> World:
     from tests.agency.world import add_agency
 
     add_agency(built)
+    from tests.red_supermarket.counter_world import add_counter
+
+    add_counter(built)
     return built

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from tooling.bench import browse, checkout, databases, ledger, logistics, oversight
+from tooling.bench import browse, checkout, counter, databases, ledger, logistics, oversight
 from tooling.bench.dataset import (
     Say,
     ScenarioFailed,
@@ -162,6 +162,20 @@ SCENARIOS: dict[str, Scenario] = {
             "Internal: delivery methods and stock for the checkout scenario (in a child).",
             checkout.add_prepare_arguments,
             checkout.run_prepare,
+            hidden=True,
+        ),
+        Scenario(
+            "counter",
+            "A 5-line Red Supermarket sale paid by Alipay payment code (sandbox), and the "
+            "counter page's first load: p50/p95, statements per sale, KB.",
+            counter.add_arguments,
+            counter.run,
+        ),
+        Scenario(
+            "counter-measure",
+            "Internal: the counter scenario's supermarket and timed sales (in a child).",
+            counter.add_measure_arguments,
+            counter.run_measure,
             hidden=True,
         ),
         Scenario(

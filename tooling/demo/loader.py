@@ -59,7 +59,7 @@ from marketplace.organisations.models import (
     ShopStatus,
     ShopStatusEvent,
 )
-from tooling.demo import agency, data, logistics, oversight, supervision
+from tooling.demo import agency, data, logistics, oversight, red_supermarket, supervision
 from tooling.demo import collective_econ as demo_collective_econ
 from tooling.demo.images import product_image
 
@@ -250,13 +250,20 @@ class _DemoLoader:
         self.load_selling_terms()
         self.say("Demo data: zone rates, village stations, shipments…")
         self.load_logistics()
+        self.say("Demo data: Red Supermarkets and their counters…")
+        logins += red_supermarket.load_red_supermarkets(
+            self,
+            login=DemoLogin,
+            password=DEMO_PASSWORD,
+            known_emails={s.email for s in data.LOGINS},
+        )
+        self.say("Demo data: agency services (代办) against the provider sandbox…")
+        agency.load_agency(shops=self.shops, person=self.person)
         logins += oversight.load_history(self, login=DemoLogin)
         self.say("Demo data: a settled year, the share register and a paid distribution…")
         demo_collective_econ.load(admin=self.admin)
         self.say("Demo data: supervision roster, claim, reports and red flag…")
         supervision.load_supervision(admin=self.admin, villages=self.villages)
-        self.say("Demo data: agency services (代办) against the provider sandbox…")
-        agency.load_agency(shops=self.shops, person=self.person)
         return logins
 
     def load_logistics(self) -> None:

@@ -39,7 +39,7 @@ from marketplace.payments.alipay.protocol import (
     now_in_china,
     response_key,
 )
-from marketplace.payments.alipay.sandbox import bills, pages
+from marketplace.payments.alipay.sandbox import bills, face_to_face, pages
 from marketplace.payments.alipay.sandbox.notifier import DeliveryAttempt, Notifier
 from marketplace.payments.alipay.sandbox.trades import (
     INVALID_ARGUMENTS,
@@ -66,6 +66,7 @@ API_METHODS = (
     Method.CLOSE,
     *TRANSFER_METHODS,
     bills.BILL_DOWNLOAD_METHOD,
+    *face_to_face.METHODS,
 )
 MAX_BODY_BYTES = 1_000_000
 
@@ -126,6 +127,7 @@ class AlipaySandbox:
         self._app_verifier = Rsa2Verifier(keys.normalise_pem(app_public, private=False))
         self.book = TradeBook(self.data_dir / STATE_FILE_NAME if persist else None)
         self.transfers = TransferBook()
+        self.face_to_face = face_to_face.FaceToFace(self.book)
         self.notifier = Notifier(notify_retry_delays)
         self.notify_on_refund = notify_on_refund
         self.notify_on_close = notify_on_close
@@ -417,6 +419,8 @@ class AlipaySandbox:
     def _api(self, method: str, params: Mapping[str, str], biz: dict[str, Any]) -> dict[str, str]:
         if method in TRANSFER_METHODS:
             return self.transfers.handle(method, biz)
+        if method in face_to_face.METHODS:
+            return self.face_to_face.handle(method, params, biz)
         out_trade_no = str(biz.get("out_trade_no") or "")
         if method == bills.BILL_DOWNLOAD_METHOD:
             return bills.download_url(base_url=self.url, app_id=self.app_id, biz=biz)

@@ -1,0 +1,104 @@
+"""Reads for the counter: goods by barcode, by name (the catalogue's Chinese search) and by
+quick key, each with its counter price and what the supermarket's warehouse has free; the
+open till shift; receipts."""
+
+from __future__ import annotations
+
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from marketplace.catalog import search
+from marketplace.catalog.models import ProductVariant, ProductVariantChannelListing
+from marketplace.core.errors import refuse
+from marketplace.inventory.models import Stock
+from marketplace.red_supermarket.barcodes import ean13_clean
+from marketplace.red_supermarket.counter.error_codes import CounterErrorCode
+from marketplace.red_supermarket.counter.services import counter_channel_slug
+from marketplace.red_supermarket.models import (
+    CounterSale,
+    QuickKey,
+    Receipt,
+    RedSupermarket,
+    TillShift,
+    TillShiftStatus,
+)
+
+SEARCH_LIMIT = 20
+
+
+def counter_items(*, supermarket: RedSupermarket) -> QuerySet[ProductVariant]:
+    """The shop's variants priced in the counter channel, annotated with `counter_price`
+    and `counter_available` (free units in the supermarket's warehouse, for display; the
+    sale re-checks under lock)."""
+    price = ProductVariantChannelListing.objects.filter(
+        variant=OuterRef("pk"), channel__slug=counter_channel_slug()
+    ).values("price_amount")[:1]
+    free = (
+        Stock.objects.filter(warehouse_id=supermarket.warehouse_id, product_variant=OuterRef("pk"))
+        .annotate(free=F("quantity") - F("quantity_allocated"))
+        .values("free")[:1]
+    )
+    return (
+        ProductVariant.objects.filter(product__shop_id=supermarket.shop_id)
+        .select_related("product")
+        .defer("product__search_vector")
+        .annotate(
+            counter_price=Subquery(price),
+            counter_available=Coalesce(Subquery(free), Value(0), output_field=IntegerField()),
+        )
+        .filter(counter_price__isnull=False)
+        .order_by("product__name", "sort_order", "pk")
+    )
+
+
+def counter_item_by_barcode(*, supermarket: RedSupermarket, barcode: str) -> ProductVariant:
+    code = ean13_clean(barcode)
+    variant = counter_items(supermarket=supermarket).filter(barcode=code).first()
+    if variant is None:
+        raise refuse(
+            "barcode", f"{code}: 本店没有这件商品 / not sold here.", CounterErrorCode.UNKNOWN_ITEM
+        )
+    return variant
+
+
+def counter_items_search(*, supermarket: RedSupermarket, text: str) -> list[ProductVariant]:
+    query = search.build_query(text.strip()[:64])
+    if query is None:
+        raise refuse("search", "输入商品名称 / type a name to search.", CounterErrorCode.REQUIRED)
+    return list(
+        counter_items(supermarket=supermarket).filter(product__search_vector=query)[:SEARCH_LIMIT]
+    )
+
+
+def counter_quick_keys(*, supermarket: RedSupermarket) -> list[tuple[QuickKey, ProductVariant]]:
+    """The grid in position order, each key with its priced variant (unpriced keys left out)."""
+    keys = list(QuickKey.objects.filter(supermarket=supermarket).order_by("position"))
+    variants = {
+        v.pk: v
+        for v in counter_items(supermarket=supermarket).filter(pk__in=[k.variant_id for k in keys])
+    }
+    return [(k, variants[k.variant_id]) for k in keys if k.variant_id in variants]
+
+
+def till_shift_open_at(*, supermarket: RedSupermarket) -> TillShift | None:
+    return TillShift.objects.filter(supermarket=supermarket, status=TillShiftStatus.OPEN).first()
+
+
+def receipts_of(*, supermarket: RedSupermarket) -> QuerySet[Receipt]:
+    return Receipt.objects.filter(supermarket=supermarket).order_by("-issued_at", "-pk")
+
+
+def receipt_by_number(*, number: str) -> Receipt | None:
+    return (
+        Receipt.objects.select_related("supermarket__shop__village", "operator")
+        .filter(number=number.strip())
+        .first()
+    )
+
+
+def counter_sale_get(*, sale_id: int) -> CounterSale | None:
+    return (
+        CounterSale.objects.select_related("supermarket__shop__village", "operator")
+        .filter(pk=sale_id)
+        .first()
+    )

@@ -1,0 +1,273 @@
+"""Counter types. Relations load through DataLoaders; a member household shows through the
+shared `Household` type, masked as everywhere else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import graphene
+from django.urls import reverse
+
+from marketplace.catalog.models import ProductVariant
+from marketplace.red_supermarket.models import (
+    CounterPaymentMethod,
+    CounterSaleStatus,
+    ReceiptKind,
+    TillShiftStatus,
+)
+from marketplace.red_supermarket.models import (
+    CounterSale as CounterSaleModel,
+)
+from marketplace.red_supermarket.models import (
+    CounterSaleLine as CounterSaleLineModel,
+)
+from marketplace.red_supermarket.models import (
+    QuickKey as QuickKeyModel,
+)
+from marketplace.red_supermarket.models import (
+    Receipt as ReceiptModel,
+)
+from marketplace.red_supermarket.models import (
+    RedSupermarket as RedSupermarketModel,
+)
+from marketplace.red_supermarket.models import (
+    TillShift as TillShiftModel,
+)
+from storefront_api.core.connection import CountableConnection
+from storefront_api.core.dataloaders import get_loader
+from storefront_api.core.enums import domain_enum
+from storefront_api.core.ids import to_global_id
+from storefront_api.core.types import Money, as_money
+from storefront_api.organisations.dataloaders import HouseholdByIdLoader, VillageByIdLoader
+from storefront_api.red_supermarket import dataloaders as loaders
+from storefront_api.shops.types import Household_, Village_
+
+CounterPaymentMethodEnum = domain_enum(CounterPaymentMethod, name="CounterPaymentMethodEnum")
+CounterSaleStatusEnum = domain_enum(CounterSaleStatus, name="CounterSaleStatusEnum")
+TillShiftStatusEnum = domain_enum(TillShiftStatus, name="TillShiftStatusEnum")
+ReceiptKindEnum = domain_enum(ReceiptKind, name="ReceiptKindEnum")
+
+
+class RedSupermarket(graphene.ObjectType):
+    """Ruralmart extension: a village's Red Supermarket (红色超市)."""
+
+    class Meta:
+        interfaces = (graphene.relay.Node,)
+
+    name = graphene.String(required=True)
+    address = graphene.String(required=True)
+    opening_hours = graphene.String(required=True)
+    is_active = graphene.Boolean(required=True)
+    village = graphene.Field(Village_, required=True)
+    open_till_shift = graphene.Field(lambda: TillShift, description="The shift open now, if any.")
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, RedSupermarketModel)
+
+    @staticmethod
+    def resolve_village(root: RedSupermarketModel, info: Any) -> Any:
+        return get_loader(info.context, VillageByIdLoader).load(root.shop.village_id)
+
+    @staticmethod
+    def resolve_open_till_shift(root: RedSupermarketModel, info: Any) -> Any:
+        return get_loader(info.context, loaders.OpenShiftBySupermarketIdLoader).load(root.pk)
+
+
+class CounterItem(graphene.ObjectType):
+    """Ruralmart extension: a variant as the counter sells it."""
+
+    variant_id = graphene.ID(required=True, description="The ProductVariant's global ID.")
+    name = graphene.String(required=True)
+    variant_name = graphene.String(required=True)
+    barcode = graphene.String()
+    price = graphene.Field(Money, required=True)
+    available = graphene.Int(required=True, description="Free units in the supermarket.")
+
+    @staticmethod
+    def resolve_variant_id(root: ProductVariant, info: Any) -> str:
+        return to_global_id("ProductVariant", root.pk)
+
+    @staticmethod
+    def resolve_name(root: ProductVariant, info: Any) -> str:
+        return root.product.name
+
+    @staticmethod
+    def resolve_variant_name(root: ProductVariant, info: Any) -> str:
+        return root.name
+
+    @staticmethod
+    def resolve_price(root: ProductVariant, info: Any) -> Any:
+        return as_money(root.counter_price, "CNY")  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_available(root: ProductVariant, info: Any) -> int:
+        return int(root.counter_available)  # type: ignore[attr-defined]
+
+
+class QuickKey(graphene.ObjectType):
+    position = graphene.Int(required=True)
+    label = graphene.String(required=True)
+    item = graphene.Field(CounterItem, required=True)
+
+
+def quick_key_of(key: QuickKeyModel, variant: ProductVariant) -> QuickKey:
+    return QuickKey(position=key.position, label=key.label or variant.product.name, item=variant)
+
+
+class TillShift(graphene.ObjectType):
+    class Meta:
+        interfaces = (graphene.relay.Node,)
+
+    status = graphene.Field(TillShiftStatusEnum, required=True)
+    opened_at = graphene.DateTime(required=True)
+    closed_at = graphene.DateTime()
+    float_amount = graphene.Field(Money, required=True)
+    expected = graphene.Field(Money, description="Set when closed: the ledger's cash.")
+    counted = graphene.Field(Money)
+    variance = graphene.Field(Money, description="Counted − expected (negative: short).")
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, TillShiftModel)
+
+    @staticmethod
+    def resolve_float_amount(root: TillShiftModel, info: Any) -> Any:
+        return as_money(root.float_amount, "CNY")
+
+    @staticmethod
+    def resolve_expected(root: TillShiftModel, info: Any) -> Any:
+        return None if root.expected_amount is None else as_money(root.expected_amount, "CNY")
+
+    @staticmethod
+    def resolve_counted(root: TillShiftModel, info: Any) -> Any:
+        return None if root.counted_amount is None else as_money(root.counted_amount, "CNY")
+
+    @staticmethod
+    def resolve_variance(root: TillShiftModel, info: Any) -> Any:
+        return None if root.variance is None else Money.of(root.variance, "CNY")
+
+
+class Receipt(graphene.ObjectType):
+    """Ruralmart extension: a receipt (回执) as printed."""
+
+    class Meta:
+        interfaces = (graphene.relay.Node,)
+
+    number = graphene.String(required=True)
+    kind = graphene.Field(ReceiptKindEnum, required=True)
+    issued_at = graphene.DateTime(required=True)
+    total = graphene.Field(Money, required=True)
+    payment_method = graphene.String(required=True)
+    reprint_count = graphene.Int(required=True)
+    print_url = graphene.String(required=True, description="The 58 mm printable page.")
+    pdf_url = graphene.String(required=True)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, ReceiptModel)
+
+    @staticmethod
+    def resolve_total(root: ReceiptModel, info: Any) -> Any:
+        return as_money(root.total, root.currency)
+
+    @staticmethod
+    def resolve_print_url(root: ReceiptModel, info: Any) -> str:
+        return reverse("counter:receipt", kwargs={"number": root.number})
+
+    @staticmethod
+    def resolve_pdf_url(root: ReceiptModel, info: Any) -> str:
+        return reverse("counter:receipt-pdf", kwargs={"number": root.number})
+
+
+class CounterSaleLine(graphene.ObjectType):
+    product_name = graphene.String(required=True)
+    variant_name = graphene.String(required=True)
+    barcode = graphene.String(required=True)
+    quantity = graphene.Int(required=True)
+    unit_price = graphene.Field(Money, required=True)
+    total_price = graphene.Field(Money, required=True)
+
+    @staticmethod
+    def resolve_unit_price(root: CounterSaleLineModel, info: Any) -> Any:
+        return as_money(root.unit_price, "CNY")
+
+    @staticmethod
+    def resolve_total_price(root: CounterSaleLineModel, info: Any) -> Any:
+        return as_money(root.total_price, "CNY")
+
+
+class CounterSale(graphene.ObjectType):
+    """Ruralmart extension: a sale over the counter and where its payment stands."""
+
+    class Meta:
+        interfaces = (graphene.relay.Node,)
+
+    request_id = graphene.String(required=True)
+    status = graphene.Field(CounterSaleStatusEnum, required=True)
+    payment_method = graphene.Field(CounterPaymentMethodEnum, required=True)
+    total = graphene.Field(Money, required=True)
+    cash_received = graphene.Field(Money)
+    change = graphene.Field(Money)
+    qr_code = graphene.String(description="For ALIPAY_QR: what the buyer scans.")
+    failure_code = graphene.String()
+    failure_reason = graphene.String()
+    created_at = graphene.DateTime(required=True)
+    paid_at = graphene.DateTime()
+    lines = graphene.List(graphene.NonNull(CounterSaleLine), required=True)
+    member = graphene.Field(Household_)
+    receipt = graphene.Field(Receipt)
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, CounterSaleModel)
+
+    @staticmethod
+    def resolve_total(root: CounterSaleModel, info: Any) -> Any:
+        return as_money(root.total, root.currency)
+
+    @staticmethod
+    def resolve_cash_received(root: CounterSaleModel, info: Any) -> Any:
+        return None if root.cash_received is None else as_money(root.cash_received, "CNY")
+
+    @staticmethod
+    def resolve_change(root: CounterSaleModel, info: Any) -> Any:
+        return None if root.change_given is None else as_money(root.change_given, "CNY")
+
+    @staticmethod
+    def resolve_qr_code(root: CounterSaleModel, info: Any) -> str | None:
+        return root.qr_code or None
+
+    @staticmethod
+    def resolve_failure_code(root: CounterSaleModel, info: Any) -> str | None:
+        return root.failure_code or None
+
+    @staticmethod
+    def resolve_failure_reason(root: CounterSaleModel, info: Any) -> str | None:
+        return root.failure_reason or None
+
+    @staticmethod
+    def resolve_lines(root: CounterSaleModel, info: Any) -> Any:
+        return get_loader(info.context, loaders.LinesBySaleIdLoader).load(root.pk)
+
+    @staticmethod
+    def resolve_member(root: CounterSaleModel, info: Any) -> Any:
+        if root.member_id is None:
+            return None
+        return get_loader(info.context, HouseholdByIdLoader).load(root.member_id)
+
+    @staticmethod
+    def resolve_receipt(root: CounterSaleModel, info: Any) -> Any:
+        return get_loader(info.context, loaders.SaleReceiptBySaleIdLoader).load(root.pk)
+
+
+class RedSupermarketCountableConnection(CountableConnection):
+    class Meta:
+        node = RedSupermarket
+        strict_types = True
+
+
+class ReceiptCountableConnection(CountableConnection):
+    class Meta:
+        node = Receipt
+        strict_types = True
