@@ -31,6 +31,13 @@ browser:
 		else echo "The browser tests need Debian's chromium: apt-get install chromium" >&2; exit 1; fi; \
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; \
 	}
+	@# A CJK font, so the pages' Chinese renders in the screenshots the tests keep.
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+		else echo "No CJK font: screenshots will show boxes (apt-get install fonts-wqy-microhei)"; exit 0; fi; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q fonts-wqy-microhei || \
+		echo "No CJK font installed: screenshots will show boxes"; \
+	}
 
 ## Migrate, load the demo data (idempotent) and serve on 127.0.0.1:$(PORT).
 demo: $(STAMP)

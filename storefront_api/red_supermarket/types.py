@@ -60,6 +60,10 @@ class RedSupermarket(graphene.ObjectType):
     is_active = graphene.Boolean(required=True)
     village = graphene.Field(Village_, required=True)
     open_till_shift = graphene.Field(lambda: TillShift, description="The shift open now, if any.")
+    station_id = graphene.ID(
+        description="The VillageStation it hosts (global ID), where parcels are logged in and "
+        "handed over; null when it hosts none."
+    )
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
@@ -72,6 +76,10 @@ class RedSupermarket(graphene.ObjectType):
     @staticmethod
     def resolve_open_till_shift(root: RedSupermarketModel, info: Any) -> Any:
         return get_loader(info.context, loaders.OpenShiftBySupermarketIdLoader).load(root.pk)
+
+    @staticmethod
+    def resolve_station_id(root: RedSupermarketModel, info: Any) -> str | None:
+        return to_global_id("VillageStation", root.station_id) if root.station_id else None
 
 
 class CounterItem(graphene.ObjectType):

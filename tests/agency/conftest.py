@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from marketplace.agency.providers.sandbox.server import AgencySandbox
-from tests.agency.world import Counter, make_counter, put_cash_in_till
+from tests.agency.world import Counter, agency_sandbox_running, make_counter, put_cash_in_till
 
 # Short enough to keep the timeout tests quick, long enough for a loaded 2-core machine.
 CLIENT_TIMEOUT = 1.0
@@ -17,18 +17,8 @@ CLIENT_TIMEOUT = 1.0
 
 @pytest.fixture
 def sandbox(settings) -> Iterator[AgencySandbox]:
-    merchants = {conf["merchant_id"]: conf["key"] for conf in settings.AGENCY_PROVIDERS.values()}
-    server = AgencySandbox(
-        merchants=merchants, timeout_delay=CLIENT_TIMEOUT + 1.0, auto_callback=False
-    ).start()
-    settings.AGENCY_PROVIDERS = {
-        code: {**conf, "url": server.url} for code, conf in settings.AGENCY_PROVIDERS.items()
-    }
-    settings.AGENCY_PROVIDER_TIMEOUT_SECONDS = CLIENT_TIMEOUT
-    try:
+    with agency_sandbox_running(settings, client_timeout=CLIENT_TIMEOUT) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

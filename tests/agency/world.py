@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,6 +27,7 @@ from marketplace.agency.models import (
     WithdrawalCardDay,
     WithdrawalStatus,
 )
+from marketplace.agency.providers.sandbox.server import AgencySandbox
 from marketplace.agency.validation import id_number_with_check
 from marketplace.red_supermarket.models import RedSupermarket
 from tests import factories
@@ -40,6 +43,26 @@ ID_NUMBER = id_number_with_check("53352519800101123")
 class Counter:
     supermarket: RedSupermarket
     operator: User
+
+
+@contextmanager
+def agency_sandbox_running(
+    settings: Any, *, client_timeout: float, auto_callback: bool = False
+) -> Iterator[AgencySandbox]:
+    """The providers' sandbox on 127.0.0.1 with every adapter pointed at it; its timeouts
+    outlast the client's, so a "timeout" account really times the client out."""
+    merchants = {conf["merchant_id"]: conf["key"] for conf in settings.AGENCY_PROVIDERS.values()}
+    server = AgencySandbox(
+        merchants=merchants, timeout_delay=client_timeout + 1.0, auto_callback=auto_callback
+    ).start()
+    settings.AGENCY_PROVIDERS = {
+        code: {**conf, "url": server.url} for code, conf in settings.AGENCY_PROVIDERS.items()
+    }
+    settings.AGENCY_PROVIDER_TIMEOUT_SECONDS = client_timeout
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def ensure_catalogue() -> None:

@@ -1,8 +1,11 @@
-"""The counter page in headless Chromium (Debian's), against the live server and the
-Alipay sandbox on 127.0.0.1: log in as an operator, open the till, sell by barcode (typed
-fast and ended with Enter, as a keyboard-wedge scanner does) paid with an Alipay payment
-code, sell for cash with the change shown, reprint a receipt, close the till with its
-variance shown. The first load's transfer size is recorded for the bench, not asserted."""
+"""A full day at the counter in headless Chromium (Debian's), against the live server and
+the Alipay, agency-provider and SMS sandboxes on 127.0.0.1: log in as an operator, open
+the till, sell by barcode (typed fast and ended with Enter, as a keyboard-wedge scanner
+does) paid with an Alipay payment code, sell for cash with the change shown, pay an
+electricity bill, a phone top-up the carrier refuses (refunded), a cash withdrawal over
+the card's daily limit (refused), hand a parcel over against the code the villager got by
+SMS, reprint a receipt, close the till with its variance shown. The first load's transfer
+size is recorded for the bench, not asserted."""
 
 from __future__ import annotations
 
@@ -12,8 +15,14 @@ from typing import Any
 
 import pytest
 
-from marketplace.red_supermarket.models import Receipt
+from marketplace.agency.models import AgencyOrder
+from marketplace.agency.models import OrderStatus as AgencyStatus
+from marketplace.red_supermarket.models import Receipt, RedSupermarket
+from tests.agency.world import agency_sandbox_running, ensure_catalogue
 from tests.browser import artefacts_dir, chromium, chromium_page, keep_screenshot  # noqa: F401
+from tests.logistics.conftest import station_in
+from tests.notifications.conftest import _notification_settings, sms  # noqa: F401
+from tests.parcels.conftest import last_code
 from tests.red_supermarket.counter_world import PASSWORD, counter_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,8 +42,25 @@ def first_load_bytes(page: Any, url: str) -> int:
     return sum(sizes)
 
 
-def test_a_day_at_the_counter(live_server: Any, chromium_page: Any, sandbox: Any) -> None:  # noqa: F811
+@pytest.fixture
+def agency(settings: Any) -> Any:
+    ensure_catalogue()
+    with agency_sandbox_running(settings, client_timeout=2.0) as server:
+        yield server
+
+
+def test_a_day_at_the_counter(
+    live_server: Any,
+    chromium_page: Any,  # noqa: F811
+    sandbox: Any,
+    agency: Any,
+    sms: Any,  # noqa: F811
+    settings: Any,
+) -> None:
+    settings.AGENCY_WITHDRAWAL_CARD_DAILY_LIMIT = "500"
     world = counter_world(goods=3)
+    station = station_in(world.supermarket.shop.village)
+    RedSupermarket.objects.filter(pk=world.supermarket.pk).update(station=station)
     page = chromium_page
     size = first_load_bytes(page, f"{live_server.url}/counter/")
     (artefacts_dir() / "counter-page-first-load.json").write_text(json.dumps({"bytes": size}))
@@ -79,6 +105,57 @@ def test_a_day_at_the_counter(live_server: Any, chromium_page: Any, sandbox: Any
     cash_receipt = page.inner_text("#receipt-number")
     keep_screenshot(page, "counter-cash-sale")
 
+    # An electricity bill, paid in cash: the provider accepts it and the page polls until
+    # the result is in.
+    page.click("#tabs button[data-panel=agency]")
+    page.click("#agency-categories button[data-category=UTILITY]")
+    page.click("#agency-items button[data-item=electricity-sgcc]")
+    page.fill("#agency-form [data-field=account]", "3100012345")
+    page.fill("#agency-amount", "50.00")
+    page.click("#agency-submit")
+    page.wait_for_selector("#agency-order[data-status=SUCCESS]", timeout=30_000)
+    assert "办理成功" in page.inner_text("#agency-status")
+    assert page.inner_text("#agency-receipt").startswith("RS")
+    keep_screenshot(page, "counter-electricity-bill")
+
+    # A top-up the carrier refuses: the order fails and the cash goes back to the villager.
+    page.click("#agency-categories button[data-category=TELECOM]")
+    page.click("#agency-items button[data-item=topup-cmcc]")
+    page.fill("#agency-form [data-field=phone]", "13900004444")
+    page.fill("#agency-amount", "30.00")
+    page.click("#agency-submit")
+    page.wait_for_selector("#agency-order[data-status=FAILED]", timeout=30_000)
+    assert "已退款" in page.inner_text("#agency-status")
+    refused = AgencyOrder.objects.get(item__code="topup-cmcc")
+    assert refused.status == AgencyStatus.FAILED
+    keep_screenshot(page, "counter-topup-refunded")
+
+    # A cash withdrawal over the card's daily limit is refused, with the reason shown.
+    page.fill("#withdrawal-card", "6222020200112233446")
+    page.fill("#withdrawal-amount", "800.00")
+    page.click("#withdrawal-submit")
+    page.wait_for_selector("#withdrawal-error")
+    assert page.get_attribute("#withdrawal-error", "data-code") == "CARD_DAILY_LIMIT"
+    keep_screenshot(page, "counter-withdrawal-refused")
+
+    # A parcel logged in; the villager gets the code by SMS and collects it.
+    page.click("#tabs button[data-panel=parcels]")
+    page.fill("#parcel-waybill", "73100012345678")
+    page.fill("#parcel-phone", "13800138000")
+    page.fill("#parcel-slot", "A-01")
+    page.click("#parcel-login-submit")
+    row = page.locator("#parcel-shelf tr[data-waybill='73100012345678']")
+    row.wait_for()
+    # Sent after the log-in committed, before the page got its answer (tasks run inline).
+    row.locator("input.pickup-code").fill(last_code(sms))
+    row.locator("button.hand-over").click()
+    page.wait_for_function(
+        "document.querySelector('#parcel-message')?.textContent.includes('已交付')"
+    )
+    # Off the shelf once the list has been read again.
+    page.locator("#parcel-shelf tr[data-waybill='73100012345678']").wait_for(state="detached")
+    keep_screenshot(page, "counter-parcel-handed-over")
+
     # Reprint the cash sale's receipt.
     page.click("#tabs button[data-panel=receipts]")
     row = page.locator(f"#receipt-list tr[data-number='{cash_receipt}']")
@@ -92,13 +169,14 @@ def test_a_day_at_the_counter(live_server: Any, chromium_page: Any, sandbox: Any
     assert Receipt.objects.get(number=cash_receipt).reprint_count == 1
     keep_screenshot(page, "counter-receipt-reprint")
 
-    # Close the till: 100 float + 9.50 cash expected, 109.00 counted: 0.50 short.
+    # Close the till: 100 float + 9.50 cash sale + 50.00 electricity (the refused top-up
+    # was handed back) expected, 159.00 counted: 0.50 short.
     page.click("#tabs button[data-panel=till]")
     page.wait_for_selector("#counted-amount")
-    page.fill("#counted-amount", "109.00")
+    page.fill("#counted-amount", "159.00")
     page.click("#till-close")
     page.wait_for_selector("#till-variance")
-    assert "应有现金 ¥109.50" in page.inner_text("#till-summary")
+    assert "应有现金 ¥159.50" in page.inner_text("#till-summary")
     assert "差额 -0.50（短款）" in page.inner_text("#till-variance")
     keep_screenshot(page, "counter-till-closed")
 

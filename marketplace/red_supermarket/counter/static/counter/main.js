@@ -7,7 +7,7 @@ const login = document.getElementById("login");
 const app = document.getElementById("app");
 
 async function start() {
-  const data = await gql(`{ redSupermarkets(first: 10) { edges { node { id name village { name } } } } }`);
+  const data = await gql(`{ redSupermarkets(first: 10) { edges { node { id name stationId village { name } } } } }`);
   const first = data.redSupermarkets.edges[0];
   if (!first) throw new ApiError("这个账号不是红色超市收银员 / not an operator here", "NONE");
   counter.supermarket = first.node;

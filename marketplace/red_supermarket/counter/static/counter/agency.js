@@ -1,0 +1,146 @@
+// Agency services (代办): pick a category and an item, type the villager's details, take
+// the money in cash, and see the provider's answer. Cash withdrawals (助农取款) have their
+// own small form. Every submit carries a request id kept until the server answers, so a
+// retried submit over a dropped connection is the same order and never pays twice.
+import { bus, counter, el, gql, requestAnswered, requestIdFor, yuan } from "./api.js";
+
+const ITEM = `code name category flow providerName description amountMin { amount } amountMax { amount }
+  feeRule feeValue inputFields { name label kind required pattern hint }`;
+const ORDER = `id requestId status failureReason amount { amount } fee { amount } receiptNumber
+  item { code name }`;
+const WITHDRAWAL = "id requestId status failureReason amount { amount } commission { amount } receiptNumber";
+const CATEGORIES = [
+  ["UTILITY", "水电燃气"], ["TELECOM", "话费宽带"], ["CABLE_TV", "有线电视"],
+  ["SOCIAL_INSURANCE", "城乡社保"], ["COMMERCIAL_INSURANCE", "车险财产险"], ["GOVERNMENT", "政务代办"],
+];
+const STATUS_TEXT = {
+  SUBMITTING: "提交中", PROCESSING: "处理中，稍后查询", UNKNOWN: "结果未知，正在查询",
+  SUCCESS: "办理成功", FAILED: "办理失败，已退款", MANUAL_REVIEW: "转人工核查", TASK_OPEN: "已登记，待办理",
+};
+const POLL_MS = 2000;
+
+let items = [];
+let list, form, outcome;
+
+export async function mount(section) {
+  const tabs = el("div", { class: "agency-categories", id: "agency-categories" },
+    CATEGORIES.map(([code, label]) =>
+      el("button", { type: "button", class: "key", "data-category": code, onclick: () => showCategory(code) }, label)));
+  list = el("div", { class: "agency-items", id: "agency-items" });
+  form = el("form", { class: "card agency-form", id: "agency-form", hidden: true });
+  outcome = el("div", { class: "outcome", id: "agency-outcome", role: "status" });
+  section.append(
+    el("div", { class: "agency" }, tabs, list, form, outcome, withdrawalForm()));
+  const data = await gql(`query { agencyServiceItems(first: 100) { edges { node { ${ITEM} } } } }`);
+  items = data.agencyServiceItems.edges.map((edge) => edge.node);
+  bus.on("shown", (id) => { if (id === "agency") outcome.replaceChildren(); });
+}
+
+function showCategory(category) {
+  list.replaceChildren(...items.filter((item) => item.category === category && item.flow !== "TICKET").map((item) =>
+    el("button", { type: "button", class: "key", "data-item": item.code, onclick: () => showItem(item) }, item.name)));
+  form.hidden = true;
+}
+
+function showItem(item) {
+  const fields = item.inputFields.map((field) =>
+    el("label", {}, `${field.label} `,
+      el("input", { name: field.name, "data-field": field.name, required: field.required, placeholder: field.hint || "", autocomplete: "off" })));
+  const amount = el("input", { name: "amount", id: "agency-amount", inputmode: "decimal",
+    placeholder: `${yuan(item.amountMin)}–${yuan(item.amountMax)}` });
+  form.replaceChildren(
+    el("h2", { id: "agency-item-name" }, item.name),
+    el("p", { class: "hint" }, item.description),
+    ...fields,
+    item.flow === "TASK" ? el("span") : el("label", {}, "金额 ", amount),
+    el("button", { type: "submit", id: "agency-submit" }, item.flow === "TASK" ? "登记" : "收现金并办理"));
+  form.onsubmit = (event) => { event.preventDefault(); submit(item, form); };
+  form.hidden = false;
+}
+
+async function submit(item, formNode) {
+  const fields = {};
+  for (const input of formNode.querySelectorAll("[data-field]")) fields[input.dataset.field] = input.value.trim();
+  const amountInput = formNode.querySelector("#agency-amount");
+  const key = `agency:${item.code}`;
+  say("正在提交…", "");
+  try {
+    const data = await gql(
+      `mutation($input: AgencyOrderCreateInput!) { agencyOrderCreate(input: $input) { agencyOrder { ${ORDER} } errors { field code message } } }`,
+      { input: { supermarket: counter.supermarket.id, requestId: requestIdFor(key), item: item.code,
+        fields, amount: amountInput ? amountInput.value.trim() : "0", paymentMethod: "CASH" } },
+    );
+    const answer = data.agencyOrderCreate;
+    requestAnswered(key);
+    if (answer.errors.length) return say(answer.errors.map((e) => e.message).join("；"), "error", answer.errors[0].code);
+    showOrder(answer.agencyOrder);
+    bus.emit("cash-moved");
+  } catch (e) {
+    // Not answered: the request id stays, so pressing again resubmits the same order.
+    say(`${e.message}（可再按一次，不会重复扣款）`, "error");
+  }
+}
+
+function showOrder(order) {
+  const tone = order.status === "SUCCESS" || order.status === "TASK_OPEN" ? "ok" : order.status === "FAILED" ? "error" : "";
+  outcome.replaceChildren(el("div", { class: `order ${tone}`, id: "agency-order", "data-status": order.status },
+    el("p", { id: "agency-status" }, `${order.item.name}：${STATUS_TEXT[order.status] || order.status}`),
+    el("p", {}, `金额 ${yuan(order.amount)}，手续费 ${yuan(order.fee)}`),
+    order.failureReason ? el("p", { class: "error", id: "agency-failure" }, order.failureReason) : el("span"),
+    order.receiptNumber ? receiptLinks(order.receiptNumber, "agency-receipt") : el("span")));
+  if (["SUBMITTING", "PROCESSING", "UNKNOWN"].includes(order.status)) setTimeout(() => refresh(order.id), POLL_MS);
+}
+
+async function refresh(id) {
+  try {
+    const data = await gql(`mutation($id: ID!) { agencyOrderRefresh(id: $id) { agencyOrder { ${ORDER} } errors { message } } }`, { id });
+    const answer = data.agencyOrderRefresh;
+    if (answer.agencyOrder) showOrder(answer.agencyOrder);
+  } catch (e) {
+    setTimeout(() => refresh(id), POLL_MS * 2);
+  }
+}
+
+function withdrawalForm() {
+  const card = el("input", { id: "withdrawal-card", inputmode: "numeric", autocomplete: "off", placeholder: "银行卡号" });
+  const amount = el("input", { id: "withdrawal-amount", inputmode: "decimal", placeholder: "取款金额" });
+  const box = el("div", { id: "withdrawal-outcome", class: "outcome", role: "status" });
+  const node = el("form", { class: "card withdrawal", id: "withdrawal-form" },
+    el("h2", {}, "助农取款"),
+    el("label", {}, "卡号 ", card), el("label", {}, "金额 ", amount),
+    el("button", { type: "submit", id: "withdrawal-submit" }, "取款"), box);
+  node.onsubmit = async (event) => {
+    event.preventDefault();
+    const key = "withdrawal";
+    try {
+      const data = await gql(
+        `mutation($input: CashWithdrawalCreateInput!) { cashWithdrawalCreate(input: $input) { cashWithdrawal { ${WITHDRAWAL} } errors { field code message } } }`,
+        { input: { supermarket: counter.supermarket.id, requestId: requestIdFor(key), cardNumber: card.value.replace(/\s+/g, ""), amount: amount.value.trim() } },
+      );
+      const answer = data.cashWithdrawalCreate;
+      requestAnswered(key);
+      if (answer.errors.length) {
+        box.replaceChildren(el("p", { class: "error", id: "withdrawal-error", "data-code": answer.errors[0].code }, answer.errors.map((e) => e.message).join("；")));
+        return;
+      }
+      const w = answer.cashWithdrawal;
+      box.replaceChildren(el("p", { class: w.status === "SUCCESS" ? "ok" : "error", id: "withdrawal-status", "data-status": w.status },
+        w.status === "SUCCESS" ? `请付给村民现金 ${yuan(w.amount)}` : (w.failureReason || w.status)),
+        w.receiptNumber ? receiptLinks(w.receiptNumber, "withdrawal-receipt") : el("span"));
+      bus.emit("cash-moved");
+    } catch (e) {
+      box.replaceChildren(el("p", { class: "error" }, `${e.message}（可再按一次，不会重复取款）`));
+    }
+  };
+  return node;
+}
+
+// Receipts of agency orders are printed from the receipts panel, like every other one.
+function receiptLinks(number, id) {
+  bus.emit("sale", { receipt: { number } });
+  return el("p", {}, "回执 ", el("span", { id }, number));
+}
+
+function say(text, tone, code) {
+  outcome.replaceChildren(el("p", { class: tone, id: "agency-message", "data-code": code || "" }, text));
+}
