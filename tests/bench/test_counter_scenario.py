@@ -1,6 +1,7 @@
 """The `counter` scenario at a tiny size: it opens a supermarket on the first approved
 shop, sells 5-line sales through the Alipay sandbox, times the sandbox alone, counts
-statements and the page's bytes; the report's checks read those figures."""
+statements and the page's bytes, then pays electricity bills against the agency sandbox;
+the report's checks read those figures."""
 
 from __future__ import annotations
 
@@ -25,9 +26,13 @@ def test_a_tiny_counter_run_measures_sales_sandbox_and_page(tmp_path: Path) -> N
         "sale p50 without the sandbox",
         "statements per sale",
         "page first load",
+        "agency bill payment statements",
     ]
+    (bill,) = result["extras"]
+    assert bill["summary"]["count"] == 3 and bill["check"]["passed"], bill
     text = "\n".join(counter.render(result, checks))
     assert "Counter sale, 5 lines" in text and "sandbox round trip alone" in text
+    assert "Agency electricity bill" in text
     # A second run on the same database reuses the supermarket and tops the stock up.
     again = counter.measure(sales=1, warmup=0, say=said.append, data_dir=tmp_path)
     assert again["sale"]["count"] == 1

@@ -19,6 +19,7 @@ from marketplace.agency.orders import agency_order_create
 from marketplace.agency.providers.base import OrderRequest, ProviderAdapter, SubmitResult
 from marketplace.agency.providers.http import adapter_for
 from marketplace.red_supermarket.models import RedSupermarket
+from tooling.bench.browse import Check
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,48 @@ def agency_bill_payment_once(
         sql_statements=len(queries.captured_queries),
         status=order.status,
     )
+
+
+def agency_bill_figure(bench: Any, options: dict[str, Any]) -> tuple[str, dict[str, Any], Check]:
+    """`ruralmart bench counter`'s second figure: as many electricity bills as timed sales,
+    paid at the bench's supermarket against a local agency sandbox. No target is set for it
+    in the issue beyond reporting; the check is that its statements stay constant."""
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    from marketplace.agency.catalogue import agency_catalogue_sync
+    from marketplace.agency.models import ServiceItem
+    from marketplace.agency.providers.sandbox.server import AgencySandbox
+    from tooling.bench.stats import summarize
+
+    if not ServiceItem.objects.filter(code="electricity-sgcc").exists():
+        agency_catalogue_sync()
+    merchants = {c["merchant_id"]: c["key"] for c in settings.AGENCY_PROVIDERS.values()}
+    runs = options["warmup"] + options["sales"]
+    stamp = f"{time.time_ns() % 10**12:012d}"
+    totals: list[float] = []
+    own: list[float] = []
+    statements: set[int] = set()
+    with AgencySandbox(merchants=merchants, auto_callback=False) as sandbox:
+        pointed = {code: {**c, "url": sandbox.url} for code, c in settings.AGENCY_PROVIDERS.items()}
+        with override_settings(AGENCY_PROVIDERS=pointed):
+            for n in range(runs):
+                timing = agency_bill_payment_once(
+                    supermarket=bench.supermarket,
+                    operator=bench.operator,
+                    request_id=f"bench-bill-{stamp}-{n:06d}",
+                )
+                if n >= options["warmup"]:
+                    totals.append(timing.total_ms / 1000)
+                    own.append(timing.own_ms / 1000)
+                    statements.add(timing.sql_statements)
+    summary: dict[str, Any] = dict(summarize(totals).as_dict())
+    summary["own_p50_ms"] = summarize(own).as_dict()["p50_ms"]
+    summary["statements"] = sorted(statements)
+    check = Check(
+        "agency bill payment statements",
+        "constant",
+        ", ".join(str(s) for s in sorted(statements)),
+        len(statements) == 1,
+    )
+    return "Agency electricity bill, end to end against the sandbox", summary, check

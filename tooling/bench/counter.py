@@ -15,8 +15,8 @@ whole run (idempotent), starts the sandbox on an ephemeral port, measures and wr
 for the parent to print.
 
 Other counter-side figures join through `EXTRA_FIGURES`: a function taking the prepared
-`CounterBench` and the options, returning `(name, summary dict, Check)`. wt-agency's
-"agency bill payment end to end" registers there.
+`CounterBench` and the options, returning `(name, summary dict, Check)`. The agency bill
+payment end to end (`tooling.bench.agency.agency_bill_figure`) is one.
 """
 
 from __future__ import annotations
@@ -66,6 +66,15 @@ class CounterBench:
 EXTRA_FIGURES: list[
     Callable[[CounterBench, dict[str, Any]], tuple[str, dict[str, Any], Check]]
 ] = []
+
+
+def _register_extra_figures() -> None:
+    # Imported here, not at the top: the agency hook reaches into Django models, which only
+    # exist once the child process has set Django up.
+    from tooling.bench.agency import agency_bill_figure
+
+    if agency_bill_figure not in EXTRA_FIGURES:
+        EXTRA_FIGURES.append(agency_bill_figure)
 
 
 def add_arguments(parser: ArgumentParser) -> None:
@@ -241,6 +250,7 @@ def measure(*, sales: int, warmup: int, say: Say, data_dir: Path) -> dict[str, A
                 raise ScenarioFailed(f"Sandbox round trip {n}: {result}")
             if n >= warmup:
                 sandbox_seconds.append(elapsed)
+        _register_extra_figures()
         extras = [figure(bench, {"sales": sales, "warmup": warmup}) for figure in EXTRA_FIGURES]
     timed = summarize(sale_seconds).as_dict()
     round_trip = summarize(sandbox_seconds).as_dict()
