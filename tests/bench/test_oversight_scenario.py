@@ -1,5 +1,6 @@
 """`ruralmart bench oversight` at a tiny size: the seed is consistent with the services'
-rows, the precompute runs, and a small and a large township cost the same statements."""
+rows, the precompute runs, a small and a large township cost the same statements, and the
+monthly periodic report is generated and timed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db.models import Sum
 
 from marketplace.orders.models import OrderLine
 from marketplace.oversight.models import VillageMonthFigures
+from marketplace.supervision.models import PeriodicReport, PeriodKind
 from tooling.bench import oversight
 from tooling.bench.seed import _silent
 
@@ -28,7 +30,7 @@ def test_the_tiny_scenario_seeds_precomputes_and_measures():
     assert result["large"]["villages"] == 4 and result["small"]["villages"] == 2
     assert result["small"]["statements"] == result["large"]["statements"]
     assert len(result["large"]["statements"]) == 1
-    assert result["monthly_report_seconds"] is None
+    assert result["monthly_report_seconds"] > 0
     total = VillageMonthFigures.objects.aggregate(s=Sum("sales_total"))["s"]
     assert total == OrderLine.objects.aggregate(s=Sum("total_price_amount"))["s"] > Decimal(0)
 
@@ -36,18 +38,11 @@ def test_the_tiny_scenario_seeds_precomputes_and_measures():
     assert [c.name for c in checks] == [
         "township dashboard p50",
         "statements, small vs large township",
+        "monthly report",
     ]
     assert checks[1].passed
     text = oversight.render(result, checks)
-    assert "Monthly report: not wired" in text and "small (2 villages)" in text
-
-
-def test_the_monthly_report_hook_is_timed_when_wired(monkeypatch):
-    oversight.seed_oversight(
-        counties=1, townships=1, villages=2, orders=1, months=1, progress=_silent
-    )
-    seen = []
-    monkeypatch.setattr(oversight, "MONTHLY_REPORT_HOOK", lambda *args: seen.append(args))
-    result = oversight.measure(calls=1, warmup=0, months=1)
-    assert len(seen) == 1 and result["monthly_report_seconds"] is not None
-    assert "monthly report" in [c.name for c in oversight.checks_for(result)]
+    assert "small (2 villages)" in text and "monthly report" in text
+    # Every township and county of the tree has its report for the month, stored once.
+    month = PeriodicReport.objects.filter(period_kind=PeriodKind.MONTH)
+    assert month.filter(township__isnull=False).count() >= 3
