@@ -19,6 +19,7 @@ from marketplace.agency.providers.base import ProviderError
 from marketplace.agency.record_sources import SETTLED, Record, day_bounds, register_record_source
 from marketplace.payments.alipay.gateway import AlipayError, gateway_from_settings
 from marketplace.payments.models import GatewayId, TransactionEvent, TransactionEventType
+from marketplace.red_supermarket.models import CounterSale, CounterSaleStatus
 
 BILL_METHOD = "alipay.data.dataservice.bill.downloadurl.query"
 SOURCE_NAME = "alipay:trade"
@@ -83,7 +84,18 @@ class AlipayTradeBillSource:
             created_at__gte=start,
             created_at__lt=end,
         ).values_list("transaction__psp_reference", "transaction__amount")
-        return {ref: Record(ref, amount, SETTLED) for ref, amount in charges}
+        found = {ref: Record(ref, amount, SETTLED) for ref, amount in charges}
+        # The Red Supermarkets' face-to-face sales are trades on the same Alipay account,
+        # listed in the same bill under their out_trade_no.
+        counter = CounterSale.objects.filter(
+            status=CounterSaleStatus.PAID,
+            out_trade_no__isnull=False,
+            paid_at__gte=start,
+            paid_at__lt=end,
+        ).values_list("out_trade_no", "total", "supermarket_id")
+        for out_trade_no, total, supermarket_id in counter:
+            found[out_trade_no] = Record(out_trade_no, total, SETTLED, supermarket_id)
+        return found
 
 
 register_record_source(SOURCE_NAME, AlipayTradeBillSource)

@@ -17,10 +17,18 @@ from marketplace.agency.reconciliation import (
     reconciliation_run,
 )
 from marketplace.core.errors import PermissionRefused
+from marketplace.payments.alipay.gateway import gateway_from_settings
 from marketplace.payments.models import GatewayId, TransactionItem, TransactionStatus
+from marketplace.red_supermarket.counter.services import (
+    PaymentInput,
+    SaleLineInput,
+    counter_sale_create,
+)
+from marketplace.red_supermarket.models import CounterSaleStatus
 from tests import factories
 from tests.agency.test_orders import pay
 from tests.payments.conftest import pay_and_complete, ready_checkout
+from tests.red_supermarket.counter_world import counter_world
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +139,32 @@ def test_alipays_bill_is_compared_with_our_alipay_charges(alipay_sandbox, channe
         refs["mismatched"]: DiscrepancyKind.MISMATCHED,
         "elsewhere-0001": DiscrepancyKind.MISSING,
     }
+
+
+def test_the_counters_alipay_sales_are_reconciled_with_the_same_bill(alipay_sandbox):
+    world = counter_world(goods=1)
+    gateway = gateway_from_settings()
+    sales = [
+        counter_sale_create(
+            supermarket=world.supermarket,
+            operator=world.operator,
+            request_id=f"recon-counter-{n}",
+            lines=[SaleLineInput(variant_id=world.goods[0].pk, quantity=1)],
+            payment=PaymentInput(
+                method="ALIPAY_CODE", auth_code=alipay_sandbox.face_to_face.new_auth_code(n)
+            ),
+            gateway=gateway,
+        )
+        for n in (1, 2)
+    ]
+    assert [sale.status for sale in sales] == [CounterSaleStatus.PAID] * 2
+    # Alipay never settled the second one: our sale is the extra side.
+    with alipay_sandbox.book._lock:
+        del alipay_sandbox.book._trades[sales[1].out_trade_no]
+
+    [run] = reconciliation_run(day=timezone.localdate(), source=ALIPAY_SOURCE)
+
+    assert not run.error, run.error
+    assert kinds(ALIPAY_SOURCE) == {sales[1].out_trade_no: DiscrepancyKind.EXTRA}
+    item = ReconciliationItem.objects.get()
+    assert item.supermarket_id == world.supermarket.pk and item.ours_amount == sales[1].total
