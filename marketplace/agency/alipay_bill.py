@@ -94,7 +94,8 @@ class AlipayTradeBillSource:
             paid_at__lt=end,
         ).values_list("out_trade_no", "total", "supermarket_id")
         for out_trade_no, total, supermarket_id in counter:
-            found[out_trade_no] = Record(out_trade_no, total, SETTLED, supermarket_id)
+            if out_trade_no:
+                found[out_trade_no] = Record(out_trade_no, total, SETTLED, supermarket_id)
         return found
 
 
