@@ -122,7 +122,8 @@ def test_demo_runs_and_stops_a_worker_when_a_broker_is_configured(fake_run, sett
     call_command("demo", "--port", "9001", stdout=io.StringIO())
 
     assert calls[1][1]["args"] == ("127.0.0.1:9001",)
-    assert len(workers) == 4 and all(w.terminated for w in workers)
+    # The worker, then the Alipay, carrier, SMS and agency sandboxes.
+    assert len(workers) == 5 and all(w.terminated for w in workers)
     assert workers[0].argv[1:] == [
         "-m",
         "celery",

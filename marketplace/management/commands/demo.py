@@ -76,6 +76,8 @@ def demo_banner(
         rule,
         f"  GraphQL API (GraphiQL in a browser): {base}/graphql/",
         f"  Back office (Django admin):          {base}/admin/",
+        f"  Red Supermarket counter (operators): {base}/counter/",
+        f"  Township and county dashboards:      {base}/admin/bureau/",
         "",
         "  A first query to paste into GraphiQL:",
         f"    {FIRST_QUERY}",
