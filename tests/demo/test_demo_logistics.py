@@ -92,7 +92,9 @@ def test_demo_orders_cover_every_shipment_status_with_both_carriers(demo):
     exceptions = {ShipmentStatus.LOST, ShipmentStatus.DAMAGED, ShipmentStatus.RETURNED}
     assert statuses & exceptions
     assert {p.carrier for p in parcels} == {"zhongtong", "youzhengguonei"}
-    for parcel in parcels:
+    # The dashboards' back-dated history has guest buyers of its own; the logistics orders
+    # are the demo buyer's.
+    for parcel in parcels.exclude(shop_order__order__user_email__startswith="history-"):
         assert parcel.shop_order.order.user.email == "buyer@ruralmart.example"
         assert parcel.shop_order.order.charge_status in ("FULL", "OVERCHARGED")
         assert parcel.subscribed_at is not None

@@ -19,7 +19,7 @@ from marketplace.agency.models import AgencyOrder
 from marketplace.agency.models import OrderStatus as AgencyStatus
 from marketplace.red_supermarket.models import Receipt, RedSupermarket
 from tests.agency.world import agency_sandbox_running, ensure_catalogue
-from tests.browser import artefacts_dir, chromium, chromium_page, keep_screenshot  # noqa: F401
+from tests.browser import artefacts_dir, keep_screenshot
 from tests.logistics.conftest import station_in
 from tests.notifications.conftest import _notification_settings, sms  # noqa: F401
 from tests.parcels.conftest import last_code
@@ -51,7 +51,7 @@ def agency(settings: Any) -> Any:
 
 def test_a_day_at_the_counter(
     live_server: Any,
-    chromium_page: Any,  # noqa: F811
+    chromium_page: Any,
     sandbox: Any,
     agency: Any,
     sms: Any,  # noqa: F811

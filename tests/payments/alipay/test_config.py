@@ -184,7 +184,7 @@ def test_unknown_methods_get_alipays_error_response(gateway, sandbox: AlipaySand
 
     url = gateway.page_pay_url(out_trade_no="T-m", total_amount=Decimal("1.00"), subject="x")
     params = dict(parse_qsl(urlsplit(url).query))
-    params["method"] = "alipay.trade.pay"
+    params["method"] = "alipay.trade.no.such.method"
     from urllib.parse import urlencode
 
     body = json.loads(fetch(f"{sandbox.gateway_url}?{urlencode(params)}").body)
