@@ -190,7 +190,4 @@ def world(db: Any) -> World:
     from tests.red_supermarket.counter_world import add_counter
 
     add_counter(built)
-    from tests.parcels.world import add_parcels
-
-    add_parcels(built)
     return built
