@@ -30,7 +30,13 @@ from collective_econ.distribution.selectors import (
 )
 from collective_econ.error_codes import DistributionErrorCode
 from collective_econ.ledger.selectors import account_balances
-from collective_econ.ledger.services import Leg, account_get_or_create, journal_post, parse_amount
+from collective_econ.ledger.services import (
+    Leg,
+    account_get_or_create,
+    journal_post,
+    lock_account_creation,
+    parse_amount,
+)
 from collective_econ.models import (
     Account,
     AccountKind,
@@ -419,6 +425,7 @@ def member_accounts(*, household_ids: list[int]) -> dict[int, Account]:
     missing = wanted - set(found)
     if missing:
         # A concurrent creator may win one of them: its row stands (partial UNIQUE index).
+        lock_account_creation()
         Account.objects.bulk_create(
             [Account(kind=AccountKind.MEMBER, household_id=pk) for pk in sorted(missing)],
             ignore_conflicts=True,

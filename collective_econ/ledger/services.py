@@ -39,6 +39,20 @@ if TYPE_CHECKING:
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
 
+# "ledger-accounts" as a number: the advisory lock every creator of accounts holds.
+_ACCOUNT_CREATION_LOCK_KEY = 0x4C454447
+
+
+def lock_account_creation() -> None:
+    """Hold, until the caller's transaction ends, the one lock under which accounts are
+    created. Settlers create a line's accounts inside the transaction that posts it, in
+    whatever order its legs name them; two settlers creating two new accounts in opposite
+    orders would each wait on the other's uncommitted index entry and deadlock. Creating
+    accounts is rare (once per household, village and kind), so queueing the creators
+    costs nothing while the common path, reading existing accounts, takes no lock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ACCOUNT_CREATION_LOCK_KEY])
+
 
 @dataclass(frozen=True)
 class Leg:
@@ -88,6 +102,7 @@ def account_get_or_create(*, kind: str, owner: Model | None = None) -> Account:
     account = Account.objects.filter(**lookup).first()
     if account is not None:
         return account
+    lock_account_creation()
     try:
         with transaction.atomic():
             return Account.objects.create(**{k: v for k, v in lookup.items() if v is not None})

@@ -35,7 +35,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from collective_econ.ledger.services import Leg, check_legs
+from collective_econ.ledger.services import Leg, check_legs, lock_account_creation
 from collective_econ.models import (
     Account,
     AccountKind,
@@ -115,6 +115,7 @@ class _Accounts:
         if missing:
             # ON CONFLICT DO NOTHING covers the partial UNIQUE indexes: a concurrent creator
             # wins and the read below finds its row.
+            lock_account_creation()
             Account.objects.bulk_create(
                 [Account(kind=kind, **self._owner(kind, owner)) for kind, owner in missing],
                 ignore_conflicts=True,
