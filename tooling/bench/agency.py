@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-
 from marketplace.accounts.models import User
 from marketplace.agency.models import OrderStatus
 from marketplace.agency.orders import agency_order_create
@@ -20,6 +17,7 @@ from marketplace.agency.providers.base import OrderRequest, ProviderAdapter, Sub
 from marketplace.agency.providers.http import adapter_for
 from marketplace.red_supermarket.models import RedSupermarket
 from tooling.bench.browse import Check
+from tooling.bench.stats import statements_captured
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ def agency_bill_payment_once(
 ) -> BillPaymentTiming:
     timed = _TimedAdapter(adapter or adapter_for("utility"))
     started = time.perf_counter()
-    with CaptureQueriesContext(connection) as queries:
+    with statements_captured() as queries:
         order = agency_order_create(
             supermarket=supermarket,
             operator=operator,

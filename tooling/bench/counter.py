@@ -44,7 +44,7 @@ from tooling.bench.dataset import (
     prepare,
     require_bench_database,
 )
-from tooling.bench.stats import query_count_label, summarize
+from tooling.bench.stats import query_count_label, statements_captured, summarize
 
 LINES = 5
 SALE_P50_TARGET_MS = 40.0
@@ -185,8 +185,7 @@ def page_bytes() -> dict[str, int]:
 def measure(*, sales: int, warmup: int, say: Say, data_dir: Path) -> dict[str, Any]:
     """Prepare, time `sales` sales after `warmup` untimed ones, and the sandbox alone."""
     from django.conf import settings
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.test.utils import override_settings
 
     from marketplace.payments.alipay import keys
     from marketplace.payments.alipay.gateway import gateway_from_settings
@@ -219,7 +218,7 @@ def measure(*, sales: int, warmup: int, say: Say, data_dir: Path) -> dict[str, A
         sale_seconds: list[float] = []
         statements: set[int] = set()
         for n in range(warmup + sales):
-            with CaptureQueriesContext(connection) as captured:
+            with statements_captured() as captured:
                 started = time.perf_counter()
                 sale = counter_sale_create(
                     supermarket=supermarket,

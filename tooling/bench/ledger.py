@@ -41,7 +41,7 @@ from tooling.bench.dataset import (
     require_bench_database,
 )
 from tooling.bench.seed import ProgressBar, ProgressFactory
-from tooling.bench.stats import query_count_label, summarize
+from tooling.bench.stats import query_count_label, statements_captured, summarize
 
 LINES_PER_SECOND_TARGET = 2000.0
 HOUSEHOLD_P50_TARGET_MS = 20.0
@@ -246,12 +246,10 @@ def seed_due_lines(*, lines: int, progress: ProgressFactory, seed: int = 8) -> i
 
 
 def _statements_of_one_batch(size: int) -> tuple[int, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from collective_econ.settlement.batch import order_lines_settle_batch
 
-    with CaptureQueriesContext(connection) as captured:
+    with statements_captured() as captured:
         batch = order_lines_settle_batch(limit=size)
     if len(batch.settled) != size:
         raise ScenarioFailed(f"A batch of {size} settled {len(batch.settled)} lines.")

@@ -37,7 +37,7 @@ from tooling.bench.dataset import (
     prepare,
     require_bench_database,
 )
-from tooling.bench.stats import query_count_label, summarize
+from tooling.bench.stats import query_count_label, statements_captured, summarize
 
 SHOPS = 10
 LINES_PER_SHOP = 3
@@ -127,8 +127,6 @@ def _ensure_rates() -> dict[int, list[Any]]:
 
 def run_measure(options: dict[str, Any], say: Say) -> None:
     """Runs in the child connected to the bench database (started by `run`)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     from logistics.selectors import delivery_quotes, parcel_items
 
@@ -139,7 +137,7 @@ def run_measure(options: dict[str, Any], say: Say) -> None:
     seconds: list[float] = []
     counts: set[int] = set()
     for call in range(options["warmup"] + options["calls"]):
-        with CaptureQueriesContext(connection) as captured:
+        with statements_captured() as captured:
             started = time.perf_counter()
             quotes = delivery_quotes(
                 shop_items=shop_items, shop_subtotals=subtotals, address=ADDRESS

@@ -29,7 +29,6 @@ from typing import Any
 from unittest import mock
 
 from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from collective_econ.models import Account, AccountKind, JournalKind, JournalTransaction, Posting
@@ -65,7 +64,7 @@ from tooling.bench.dataset import (
     require_bench_database,
 )
 from tooling.bench.seed import ProgressFactory, tqdm_progress
-from tooling.bench.stats import query_count_label, summarize
+from tooling.bench.stats import query_count_label, statements_captured, summarize
 from tooling.bench.supervision import generate_monthly_report
 
 P50_TARGET_MS = 100.0
@@ -411,7 +410,7 @@ def _timed(scope: DashboardScope, period: Period, *, calls: int, warmup: int) ->
     seconds: list[float] = []
     counts: set[int] = set()
     for call in range(warmup + calls):
-        with CaptureQueriesContext(connection) as captured:
+        with statements_captured() as captured:
             started = time.perf_counter()
             dashboard_build(scope=scope, period=period)
             elapsed = time.perf_counter() - started

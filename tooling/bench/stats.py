@@ -4,8 +4,29 @@ SQL query counts per request read in a table."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.test.utils import CaptureQueriesContext
+
+
+@contextmanager
+def statements_captured() -> Iterator[CaptureQueriesContext]:
+    """The SQL statements run inside the block, on the default connection.
+
+    Django keeps only a connection's last 9,000 statements; once that log is full,
+    CaptureQueriesContext counts a shrinking or empty slice of it. A bench runs far more
+    than that, so the log is emptied first and every count is whole.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as captured:
+        yield captured
 
 
 def percentile(values: Sequence[float], q: float) -> float:

@@ -14,8 +14,7 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 from django.utils import timezone
 
 from marketplace.channels.models import Channel
@@ -25,6 +24,7 @@ from marketplace.organisations.models import PartyOrganisation, Shop, ShopStatus
 from marketplace.supervision.models import PeriodKind
 from marketplace.supervision.periods import Period, last_completed
 from marketplace.supervision.reports import reports_generate_all
+from tooling.bench.stats import statements_captured
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def generate_monthly_report(*, period: Period | None = None) -> ReportTiming:
     """Generate (or find stored) every report of `period` (default: last month) and time it."""
     period = period or last_completed(PeriodKind.MONTH)
     started = time.perf_counter()
-    with CaptureQueriesContext(connection) as queries:
+    with statements_captured() as queries:
         reports = reports_generate_all(period=period)
     return ReportTiming(
         period=period.label,
