@@ -233,3 +233,18 @@ def test_a_rolled_back_savepoint_takes_its_check_with_it_and_later_ones_still_ru
         "raw:kept"
     ]
     assert _pending_rows() == 0
+
+
+def test_the_commit_check_finds_postings_by_index_whatever_the_statistics_say() -> None:
+    """Stale statistics once made the check scan the whole ledger at every COMMIT; the
+    function now plans index lookups only (migration 0021)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT proconfig FROM pg_proc WHERE proname = 'collective_econ_check_noted'"
+        )
+        (config,) = cursor.fetchone()
+    assert sorted(config) == [
+        "enable_hashjoin=off",
+        "enable_mergejoin=off",
+        "enable_seqscan=off",
+    ]
