@@ -304,7 +304,15 @@ def render(result: dict[str, Any], checks: list[Check]) -> list[str]:
         f"{page['after_login'] / 1024:.1f} KB with every panel",
     ]
     for extra in result["extras"]:
-        lines.append(f"{extra['name']}: p50 {extra['summary'].get('p50_ms', 0):.2f} ms")
+        figures = extra["summary"]
+        line = f"{extra['name']}: p50 {figures.get('p50_ms', 0):.2f} ms"
+        if "p95_ms" in figures:
+            line += f"  p95 {figures['p95_ms']:.2f} ms"
+        if "own_p50_ms" in figures:
+            line += f"  (without the provider's answer: p50 {figures['own_p50_ms']:.2f} ms)"
+        if "statements" in figures:
+            line += f"  statements {query_count_label(figures['statements'])}"
+        lines.append(line)
     for check in checks:
         verdict = "ok" if check.passed else "MISSED"
         lines.append(f"  [{verdict}] {check.name}: {check.actual} (target {check.target})")
