@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 import graphene
-from django.core.exceptions import ValidationError
 
 from marketplace.accounts.permissions import role_scopes
 from marketplace.agency import orders, reconciliation, tickets, withdrawals
@@ -34,9 +33,6 @@ from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
-    error_code,
-    error_message,
-    validation_entries,
 )
 from storefront_api.payment.types import JSON
 
@@ -95,16 +91,8 @@ class AgencyMutation(ErrorsMutation):
     class Meta:
         abstract = True
 
-    @classmethod
-    def errors_from(cls, exc: ValidationError) -> list[AgencyError]:
-        return [
-            AgencyError(
-                field=field,
-                message=error_message(error),
-                code=error_code(error, AgencyErrorCodeDomain, AgencyErrorCodeDomain.INVALID),
-            )
-            for field, error in validation_entries(exc)
-        ]
+    error_type = AgencyError
+    error_codes = AgencyErrorCodeDomain
 
     @classmethod
     def mutate(cls, root: Any, info: Any, **arguments: Any) -> Any:

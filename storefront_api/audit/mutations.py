@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import graphene
-from django.core.exceptions import ValidationError
 
 from marketplace.accounts.permissions import can_file_data_request, role_scopes
 from marketplace.audit import services
@@ -26,9 +25,6 @@ from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
-    error_code,
-    error_message,
-    validation_entries,
 )
 
 
@@ -39,16 +35,8 @@ class DataRequestMutation(ErrorsMutation):
     data_access_request = graphene.Field(DataAccessRequest_)
     errors = graphene.List(graphene.NonNull(DataRequestError), required=True)
 
-    @classmethod
-    def errors_from(cls, exc: ValidationError) -> list[DataRequestError]:
-        return [
-            DataRequestError(
-                field=field,
-                message=error_message(error),
-                code=error_code(error, Code, Code.INVALID),
-            )
-            for field, error in validation_entries(exc)
-        ]
+    error_type = DataRequestError
+    error_codes = Code
 
 
 @contextmanager

@@ -16,7 +16,6 @@ from decimal import Decimal
 from typing import Any
 
 import graphene
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from collective_econ.distribution import services
@@ -46,9 +45,6 @@ from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
-    error_code,
-    error_message,
-    validation_entries,
 )
 from storefront_api.core.types import Money, as_money
 from storefront_api.organisations.dataloaders import HouseholdByIdLoader, VillageByIdLoader
@@ -340,16 +336,8 @@ class DistributionMutation(ErrorsMutation):
     distribution = graphene.Field(Distribution)
     errors = graphene.List(graphene.NonNull(DistributionError), required=True)
 
-    @classmethod
-    def errors_from(cls, exc: ValidationError) -> list[DistributionError]:
-        return [
-            DistributionError(
-                field=field,
-                message=error_message(error),
-                code=error_code(error, DistributionErrorCode, DistributionErrorCode.INVALID),
-            )
-            for field, error in validation_entries(exc)
-        ]
+    error_type = DistributionError
+    error_codes = DistributionErrorCode
 
 
 def require_books_staff(info: Any) -> Any:

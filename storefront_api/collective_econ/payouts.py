@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.core.exceptions import ValidationError
 
 from collective_econ.error_codes import PayoutErrorCode
 from collective_econ.models import Payout as PayoutModel
@@ -26,9 +25,6 @@ from storefront_api.core.errors import ApiError
 from storefront_api.core.ids import decode_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
-    error_code,
-    error_message,
-    validation_entries,
 )
 from storefront_api.core.types import Money, as_money
 from storefront_api.organisations.dataloaders import HouseholdByIdLoader
@@ -105,16 +101,8 @@ class PayoutMutation(ErrorsMutation):
     payout = graphene.Field(Payout)
     errors = graphene.List(graphene.NonNull(PayoutError), required=True)
 
-    @classmethod
-    def errors_from(cls, exc: ValidationError) -> list[PayoutError]:
-        return [
-            PayoutError(
-                field=field,
-                message=error_message(error),
-                code=error_code(error, PayoutErrorCode, PayoutErrorCode.INVALID),
-            )
-            for field, error in validation_entries(exc)
-        ]
+    error_type = PayoutError
+    error_codes = PayoutErrorCode
 
 
 def _require_payer(info: Any) -> Any:

@@ -1,17 +1,19 @@
 """What every mutation with an `errors` list shares: run one `perform`, and turn the
 domain's `ValidationError` into the payload's typed error entries instead of a failed request.
 
-Each domain subclasses `ErrorsMutation` once (account, checkout, …), declares its `errors`
-field with its own error type and implements `errors_from`. Refusals are raised by the
-services before anything is written (or inside their transaction), so an `errors` answer
-never leaves half a change behind.
+Each domain subclasses `ErrorsMutation` once (account, checkout, …) and declares its `errors`
+field with its own error type. A domain whose error entries are `field`, `message` and
+`code` names that type and its codes' enum (`error_type`, `error_codes`) and inherits
+`errors_from`; one whose entries carry more implements `errors_from` itself. Refusals are
+raised by the services before anything is written (or inside their transaction), so an
+`errors` answer never leaves half a change behind.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import graphene
 from django.core.exceptions import ValidationError
@@ -59,9 +61,22 @@ class ErrorsMutation(graphene.Mutation):
     # it: the payload field, in snake case, that repeats `errors`.
     legacy_errors_field: str | None = None
 
+    # The payload's error entry type and the domain's code enum; a code the enum lacks
+    # becomes its INVALID, so a new service refusal never turns into a failed request.
+    error_type: ClassVar[type[Any] | None] = None
+    error_codes: ClassVar[type[Enum] | None] = None
+
     @classmethod
     def errors_from(cls, exc: ValidationError) -> list[Any]:
-        raise NotImplementedError
+        if cls.error_type is None or cls.error_codes is None:
+            raise NotImplementedError(f"{cls.__name__} names no error_type and error_codes")
+        codes, fallback = cls.error_codes, cls.error_codes["INVALID"]
+        return [
+            cls.error_type(
+                field=field, message=error_message(error), code=error_code(error, codes, fallback)
+            )
+            for field, error in validation_entries(exc)
+        ]
 
     @classmethod
     def mutate(cls, root: Any, info: Any, **arguments: Any) -> Any:

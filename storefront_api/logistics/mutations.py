@@ -31,7 +31,6 @@ from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
-    error_code,
     error_message,
     validation_entries,
 )
@@ -52,16 +51,8 @@ class LogisticsMutation(ErrorsMutation):
     class Meta:
         abstract = True
 
-    @classmethod
-    def errors_from(cls, exc: ValidationError) -> list[LogisticsError]:
-        return [
-            LogisticsError(
-                field=field,
-                message=error_message(error),
-                code=error_code(error, TrackingErrorCode, TrackingErrorCode.INVALID),
-            )
-            for field, error in validation_entries(exc)
-        ]
+    error_type = LogisticsError
+    error_codes = TrackingErrorCode
 
 
 @contextmanager

@@ -18,9 +18,6 @@ from storefront_api.core.errors import PermissionDenied
 from storefront_api.core.ids import decode_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
-    error_code,
-    error_message,
-    validation_entries,
 )
 from storefront_api.core.types import ObjectWithMetadata
 
@@ -100,16 +97,8 @@ class UpdateMetadata(ErrorsMutation):
 
     legacy_errors_field = "metadata_errors"
 
-    @classmethod
-    def errors_from(cls, exc: ValidationError) -> list[MetadataError]:
-        return [
-            MetadataError(
-                field=field,
-                message=error_message(error),
-                code=error_code(error, DomainMetadataErrorCode, DomainMetadataErrorCode.INVALID),
-            )
-            for field, error in validation_entries(exc)
-        ]
+    error_type = MetadataError
+    error_codes = DomainMetadataErrorCode
 
     @classmethod
     def perform(cls, info: Any, id: str, input: list[Any]) -> UpdateMetadata:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.core.exceptions import ValidationError
 
 from marketplace.notifications.error_codes import NotificationErrorCode
 from marketplace.notifications.selectors import inbox_of, inbox_unread_count
@@ -17,9 +16,6 @@ from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
-    error_code,
-    error_message,
-    validation_entries,
 )
 from storefront_api.notifications.types import (
     InboxNotification,
@@ -77,16 +73,8 @@ class NotificationMarkRead(ErrorsMutation):
     unread_count = graphene.Int()
     errors = graphene.List(graphene.NonNull(NotificationError), required=True)
 
-    @classmethod
-    def errors_from(cls, exc: ValidationError) -> list[NotificationError]:
-        return [
-            NotificationError(
-                field=field,
-                message=error_message(error),
-                code=error_code(error, NotificationErrorCode, NotificationErrorCode.INVALID),
-            )
-            for field, error in validation_entries(exc)
-        ]
+    error_type = NotificationError
+    error_codes = NotificationErrorCode
 
     @classmethod
     def perform(cls, info: Any, ids: list[str]) -> NotificationMarkRead:

@@ -32,8 +32,6 @@ from storefront_api.core.ids import decode_id, decode_uuid_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
     error_code,
-    error_message,
-    validation_entries,
 )
 from storefront_api.payment.types import TransactionItem
 from storefront_api.red_supermarket.types import (
@@ -55,16 +53,8 @@ class CounterMutation(ErrorsMutation):
     class Meta:
         abstract = True
 
-    @classmethod
-    def errors_from(cls, exc: ValidationError) -> list[CounterError]:
-        return [
-            CounterError(
-                field=field,
-                message=error_message(error),
-                code=error_code(error, DomainCode, DomainCode.INVALID),
-            )
-            for field, error in validation_entries(exc)
-        ]
+    error_type = CounterError
+    error_codes = DomainCode
 
 
 @contextmanager

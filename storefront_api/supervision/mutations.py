@@ -30,7 +30,6 @@ from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
-    error_code,
     error_message,
     validation_entries,
 )
@@ -51,16 +50,8 @@ class SupervisionMutation(ErrorsMutation):
     class Meta:
         abstract = True
 
-    @classmethod
-    def errors_from(cls, exc: ValidationError) -> list[SupervisionError]:
-        return [
-            SupervisionError(
-                field=field,
-                message=error_message(error),
-                code=error_code(error, Code, Code.INVALID),
-            )
-            for field, error in validation_entries(exc)
-        ]
+    error_type = SupervisionError
+    error_codes = Code
 
 
 @contextmanager
