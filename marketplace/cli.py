@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         # The demo serves Saleor's own storefront too, whose checkout pays through Saleor's
         # dummy payment app: offer its flow (no money moves; see payments.demo_gateway).
         os.environ.setdefault("DEMO_PAYMENT_GATEWAY", "1")
+        # Loading the demo's history sends dozens of order notices; on the console they
+        # would bury the banner, so the demo's e-mails go to files the banner names.
+        os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 
     if command in _NO_DATABASE_COMMANDS:
         return _run(command, argv)

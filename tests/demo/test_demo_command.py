@@ -40,6 +40,14 @@ def test_banner_mentions_the_worker_when_one_runs():
     assert "Celery worker is running" in banner and "eagerly" not in banner
 
 
+def test_banner_names_the_folder_the_demo_mails_go_to():
+    assert "E-mails" not in demo_command.demo_banner(port=8000, logins=LOGINS, worker_running=True)
+    banner = demo_command.demo_banner(
+        port=8000, logins=LOGINS, worker_running=True, mail_folder="/tmp/rm/mail"
+    )
+    assert "files in /tmp/rm/mail/" in banner
+
+
 class _FakeWorker:
     def __init__(self, argv: list[str]) -> None:
         self.argv = argv

@@ -66,6 +66,7 @@ def demo_banner(
     alipay_sandbox_url: str | None = None,
     carrier_sandbox_url: str | None = None,
     sms_sandbox_url: str | None = None,
+    mail_folder: str | None = None,
 ) -> str:
     """What to open, what to paste and who to log in as; printed before the server starts."""
     base = f"http://127.0.0.1:{port}"
@@ -113,6 +114,10 @@ def demo_banner(
             f"  SMS sandbox (Aliyun Dysmsapi): SMS sent at {sms_sandbox_url}/sms/ "
             "— receipts go to /notifications/aliyun/sms-report/."
         )
+    if mail_folder:
+        lines.append(
+            f"  E-mails (order notices, sign-up and password links): files in {mail_folder}/"
+        )
     lines += ["  Press Ctrl-C to stop.", rule]
     return "\n".join(lines)
 
@@ -153,6 +158,11 @@ class Command(BaseCommand):
                 alipay_sandbox_url=sandbox_url,
                 carrier_sandbox_url=carrier_url,
                 sms_sandbox_url=sms_url,
+                mail_folder=(
+                    settings.EMAIL_FILE_PATH
+                    if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend")
+                    else None
+                ),
             )
         )
         try:
