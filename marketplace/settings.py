@@ -185,6 +185,9 @@ if not _static_collected:
     warnings.filterwarnings("ignore", message=re.escape(f"No directory at: {STATIC_ROOT}"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("RURALMART_MEDIA_ROOT", DATA_DIR / "media"))
+# Letters and evidence with personal data: never under MEDIA_ROOT, never served by a URL of
+# their own; only through the back office's checked, audited download view.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("RURALMART_PRIVATE_MEDIA_ROOT", DATA_DIR / "private"))
 
 # --- Celery -------------------------------------------------------------------------------
 # With no broker configured, tasks run eagerly in the calling process (as Saleor does).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 
 from django.core.files.base import ContentFile
 
@@ -64,4 +65,6 @@ def letter_from_base64(*, encoded: str, field: str = "letter") -> bytes:
 def letter_file(*, content: bytes, request_id: int) -> tuple[ContentFile[bytes], str]:
     """The checked letter as a file to store, and its content type."""
     content_type, extension = letter_check(content=content)
-    return ContentFile(content, name=f"request-{request_id}.{extension}"), content_type
+    # A random part: a letter's name must not be guessable from the request's number.
+    name = f"request-{request_id}-{secrets.token_hex(8)}.{extension}"
+    return ContentFile(content, name=name), content_type

@@ -13,6 +13,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Q
 
+from marketplace.core.private_files import private_files
+
 GENESIS_HASH = "0" * 64
 
 
@@ -49,7 +51,7 @@ class DataAccessRequest(models.Model):
     period_from = models.DateField(help_text="First day of the data period that may be read.")
     period_to = models.DateField(help_text="Last day of the data period that may be read.")
     expires_at = models.DateTimeField(help_text="The grant ends here, approved or not.")
-    letter = models.FileField(upload_to="audit/letters/%Y/%m/", blank=True)
+    letter = models.FileField(upload_to="audit/letters/%Y/%m/", storage=private_files, blank=True)
     letter_content_type = models.CharField(max_length=32, blank=True)
     status = models.CharField(
         max_length=16, choices=DataRequestStatus.choices, default=DataRequestStatus.DRAFT

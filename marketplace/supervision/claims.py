@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from marketplace.accounts.models import User
-from marketplace.accounts.permissions import can_manage_shop
+from marketplace.accounts.permissions import can_manage_shop, role_scopes
 from marketplace.activity.services import activity_record_update
 from marketplace.catalog.models import CertificationKind, Product
 from marketplace.catalog.services import certification_add
@@ -201,3 +202,16 @@ def claim_decide(
     )
     activity_record_update(user_id=officer.pk)
     return locked
+
+
+def claim_evidence_visible_to(*, user: User | None) -> QuerySet[ClaimEvidence]:
+    """Evidence a reader may open: their own shop's, their townships' (officers, the county
+    over them), everything for platform admins; none for anyone else."""
+    scopes = role_scopes(user)
+    rows = ClaimEvidence.objects.select_related("claim__shop__village")
+    if scopes.is_platform_admin:
+        return rows
+    return rows.filter(
+        Q(claim__shop_id__in=scopes.managed_shop_ids)
+        | Q(claim__shop__village__township_id__in=scopes.overseen_township_ids)
+    )

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from marketplace.catalog.models import CertificationKind
+from marketplace.core.private_files import private_files
 
 
 class ClaimStatus(models.TextChoices):
@@ -88,7 +89,7 @@ class CertificationClaim(models.Model):
 
 class ClaimEvidence(models.Model):
     claim = models.ForeignKey(CertificationClaim, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(upload_to="supervision/claims/%Y/%m/")
+    file = models.FileField(upload_to="supervision/claims/%Y/%m/", storage=private_files)
     original_name = models.CharField(max_length=255)
     # Decided from the file's first bytes, never from its name or the client's header.
     content_type = models.CharField(max_length=64)

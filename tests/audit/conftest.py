@@ -41,6 +41,7 @@ class Place:
 @pytest.fixture(autouse=True)
 def _letters_in_a_temporary_media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
 
 
 @pytest.fixture

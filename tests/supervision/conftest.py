@@ -17,6 +17,7 @@ def fast_password_hashing(settings: Any) -> None:
 @pytest.fixture
 def town(db: Any, settings: Any, tmp_path: Any) -> Town:
     settings.MEDIA_ROOT = tmp_path
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return build_town()
 
 
