@@ -11,6 +11,7 @@ settings.TIME_ZONE, by when the ledger posted the entry.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -408,6 +409,20 @@ def poverty_line_for(*, township: Township, year: int) -> Decimal:
         .first()
     )
     return line if line is not None else Decimal(settings.POVERTY_MONITORING_LINE_DEFAULT)
+
+
+def poverty_lines_for_townships(*, township_ids: Iterable[int], year: int) -> dict[int, Decimal]:
+    """`poverty_line_for` of many townships in two statements, however many there are."""
+    counties = dict(
+        Township.objects.filter(pk__in=list(township_ids)).values_list("pk", "county__code")
+    )
+    by_province = dict(
+        PovertyMonitoringLine.objects.filter(
+            province__code__in={code[:2] for code in counties.values()}, year=year
+        ).values_list("province__code", "annual_per_capita_income")
+    )
+    default = Decimal(settings.POVERTY_MONITORING_LINE_DEFAULT)
+    return {pk: by_province.get(code[:2], default) for pk, code in counties.items()}
 
 
 _MONTHLY_INCOME = f"""

@@ -9,13 +9,14 @@ never disagree about who is near the line.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 
-from collective_econ.statements.selectors import poverty_line_for
+from collective_econ.statements.selectors import poverty_line_for, poverty_lines_for_townships
 from marketplace.divisions.models import Township
 
 
@@ -44,3 +45,15 @@ def poverty_monitoring_line(*, on: date, township_id: int | None = None) -> Moni
         yearly_per_capita=line,
         near_factor=1 + Decimal(str(settings.POVERTY_MONITORING_MARGIN)),
     )
+
+
+def poverty_monitoring_lines(*, on: date, township_ids: Iterable[int]) -> dict[int, MonitoringLine]:
+    """Each township's line (its province's for `on`'s year), in a fixed number of
+    statements: a county dashboard spans townships that may sit in different provinces."""
+    near_factor = 1 + Decimal(str(settings.POVERTY_MONITORING_MARGIN))
+    return {
+        township_id: MonitoringLine(yearly_per_capita=line, near_factor=near_factor)
+        for township_id, line in poverty_lines_for_townships(
+            township_ids=township_ids, year=on.year
+        ).items()
+    }

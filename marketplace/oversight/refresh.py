@@ -209,10 +209,12 @@ def _household_income(months: list[date]) -> list[HouseholdMonthIncome]:
             income=-credited,
         )
         for household_id, village_id, members, month, credited in (
+            # The same postings as the township's poverty watch: settlements and their
+            # clawbacks, on the household's account and its receivable, so the dashboard
+            # and the watch never disagree about a household's income.
             Posting.objects.filter(
-                account__kind=AccountKind.HOUSEHOLD,
-                transaction__kind=JournalKind.SETTLEMENT,
-                amount__lt=0,
+                account__kind__in=[AccountKind.HOUSEHOLD, AccountKind.HOUSEHOLD_RECEIVABLE],
+                transaction__kind__in=[JournalKind.SETTLEMENT, JournalKind.CLAWBACK],
             )
             .filter(in_months(posted, months))
             .annotate(m=_month(posted))

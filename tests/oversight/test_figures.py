@@ -219,3 +219,32 @@ def test_a_county_dashboard_sums_its_townships():
     assert len(board.panel("sales_by_village").rows) == 3
     total = {label: value for label, value, _ in board.sections[0].headline}["销售额"]
     assert total == Decimal("25.00")
+
+
+def test_households_are_compared_with_their_provinces_line_and_clawbacks_count():
+    from collective_econ.models import PovertyMonitoringLine
+    from marketplace.divisions.models import Province
+
+    built = oversight_township(villages=2)
+    buyers = [factories.user() for _ in range(3)]
+    _history(built, buyers)
+    province = Province.objects.get(code=built.township.county.code[:2])
+    # A line of ¥10 a year per person: the tens of yuan each household earned in the
+    # quarter, annualised, clear it, so nobody is below; the default line of thousands
+    # would have put both below.
+    PovertyMonitoringLine.objects.create(
+        province=province, year=2026, annual_per_capita_income=Decimal("10.00")
+    )
+    figures_refresh()
+    officer = factories.user(role=Role.TOWNSHIP_OFFICER, township_obj=built.township)
+    households = dict(_dashboard(built, officer).panel("households_summary").rows)
+    assert households["监测线（元/人/年）"] == Decimal("10.00")
+    assert households["低于监测线户数"] == 0
+    # The income is the watch's: settlements less their clawbacks, household and receivable.
+    net = -sum(
+        Posting.objects.filter(
+            account__kind__in=[AccountKind.HOUSEHOLD, AccountKind.HOUSEHOLD_RECEIVABLE],
+            transaction__kind__in=[JournalKind.SETTLEMENT, JournalKind.CLAWBACK],
+        ).values_list("amount", flat=True)
+    )
+    assert households["农户结算收入（元）"] == net

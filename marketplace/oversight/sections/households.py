@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Max, Sum
 
 from marketplace.oversight.models import HouseholdMonthIncome
-from marketplace.oversight.poverty_line import poverty_monitoring_line
+from marketplace.oversight.poverty_line import MonitoringLine, poverty_monitoring_lines
 from marketplace.oversight.sections.base import Panel, SectionQuery, SectionResult, money
 
 
@@ -21,8 +22,22 @@ def _per(amount: Decimal, count: int) -> Decimal:
     return money(amount / count) if count else money(0)
 
 
+def _line_label(lines: list[MonitoringLine]) -> Decimal | str:
+    """The line shown in the summary: one figure, or the range over the scope's provinces."""
+    values = sorted({line.yearly_per_capita for line in lines})
+    if not values:
+        return money(0)
+    if len(values) == 1:
+        return money(values[0])
+    return f"{money(values[0])}–{money(values[-1])}"
+
+
 def households_section(query: SectionQuery) -> SectionResult:
-    line = poverty_monitoring_line(on=query.period.last_month, township_id=None)
+    lines = poverty_monitoring_lines(
+        on=query.period.last_month, township_ids=query.scope.township_ids
+    )
+    township_of = {village.id: village.township_id for village in query.scope.villages}
+    near_factor = 1 + Decimal(str(settings.POVERTY_MONITORING_MARGIN))
     incomes = (
         HouseholdMonthIncome.objects.filter(
             village_id__in=query.scope.village_ids, month__in=query.period.months
@@ -35,9 +50,14 @@ def households_section(query: SectionQuery) -> SectionResult:
     below = near = 0
     for village_id, income, members in incomes:
         figures = per_village[village_id]
-        figures[0] += 1
         figures[1] += income
+        if income <= 0:
+            # Its sales were all clawed back: the money leaves the totals, but the
+            # household benefited from nothing and has no income to compare.
+            continue
+        figures[0] += 1
         figures[2] += members
+        line = lines[township_of[village_id]]
         yearly = income / members * 12 / query.period.month_count
         if yearly < line.yearly_per_capita:
             below += 1
@@ -89,11 +109,12 @@ def households_section(query: SectionQuery) -> SectionResult:
                     ["人均收入（元）", per_capita],
                     ["低于监测线户数", below],
                     ["接近监测线户数", near],
-                    ["监测线（元/人/年）", money(line.yearly_per_capita)],
+                    ["监测线（元/人/年）", _line_label(list(lines.values()))],
                 ],
                 note=(
                     "收入为结算记入农户账户的金额；与监测线比较时按期间月数折算为全年人均。"
-                    f"“接近”指低于监测线的 {line.near_factor} 倍。"
+                    f"“接近”指低于监测线的 {near_factor} 倍；"
+                    "监测线按各乡镇所在省份当年标准。"
                 ),
             ),
         ],
