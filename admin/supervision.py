@@ -276,6 +276,8 @@ class PeriodicReportAdmin(TownshipScopedAdmin):
     list_display = ("__str__", "scope_kind", "period_kind", "period_start", "filed", "downloads")
     list_filter = ("period_kind", "scope_kind")
     list_select_related = ("township", "county", "filing")
+    # On the report's own page too, beside its values.
+    readonly_fields = ("filed", "downloads")
     inlines = (ReportValueInline,)
     actions = (
         reason_action(
