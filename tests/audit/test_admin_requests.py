@@ -17,18 +17,12 @@ from marketplace.accounts.models import Role
 from marketplace.audit.error_codes import DataRequestErrorCode
 from marketplace.audit.models import AuditAction, AuditEntry, DataAccessRequest
 from tests import factories
-from tests.audit.conftest import PDF, file_request, submitted
+from tests.audit.conftest import PDF, file_request, staff, submitted
 
 pytestmark = pytest.mark.django_db
 
 ADD = "admin:audit_dataaccessrequest_add"
 CHANGELIST = "admin:audit_dataaccessrequest_changelist"
-
-
-def _staff(user: Any) -> Any:
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    return user
 
 
 def _form(place: Any, **overrides: Any) -> dict[str, Any]:
@@ -50,9 +44,7 @@ def _form(place: Any, **overrides: Any) -> dict[str, Any]:
 
 def _second_officer(place: Any) -> Any:
     """Another officer of township 1, who may decide on what officer_own files."""
-    return _staff(
-        factories.user(role=Role.TOWNSHIP_OFFICER, township_obj=place.hx.village.township)
-    )
+    return staff(factories.user(role=Role.TOWNSHIP_OFFICER, township_obj=place.hx.village.township))
 
 
 def _act(client: Any, action: str, rows: list[Any], reason: str | None = None) -> str:
@@ -63,7 +55,7 @@ def _act(client: Any, action: str, rows: list[Any], reason: str | None = None) -
 
 
 def test_an_officer_files_submits_and_finds_their_request_with_its_status(client, place):
-    client.force_login(_staff(place.officer_own))
+    client.force_login(staff(place.officer_own))
     assert client.get(reverse(ADD)).status_code == 200
     filed_response = client.post(reverse(ADD), _form(place))
     assert filed_response.status_code == 302, filed_response.content.decode()[:3000]
@@ -91,16 +83,16 @@ def test_an_officer_files_submits_and_finds_their_request_with_its_status(client
 def test_the_letter_is_served_to_those_who_see_the_request_only(client, place):
     filed = file_request(requester=place.officer_own, households=[place.hx])
     url = reverse("admin:audit_dataaccessrequest_letter", args=[filed.pk])
-    client.force_login(_staff(place.officer_own))
+    client.force_login(staff(place.officer_own))
     served = client.get(url)
     assert served.status_code == 200 and served["Content-Type"] == "application/pdf"
     assert b"".join(served.streaming_content) == PDF
-    client.force_login(_staff(place.officer_other))
+    client.force_login(staff(place.officer_other))
     assert client.get(url).status_code == 404
 
 
 def test_bad_input_on_the_form_is_shown_and_nothing_is_written(client, place):
-    client.force_login(_staff(place.officer_own))
+    client.force_login(staff(place.officer_own))
     today = timezone.localdate()
     reversed_period = client.post(
         reverse(ADD),
@@ -117,7 +109,7 @@ def test_bad_input_on_the_form_is_shown_and_nothing_is_written(client, place):
 
 def test_deciding_ones_own_request_is_refused_with_the_apis_code(client, place):
     own = submitted(requester=place.officer_own, households=[place.hx])
-    client.force_login(_staff(place.officer_own))
+    client.force_login(staff(place.officer_own))
     shown = _act(client, "approve", [own], reason="I checked my own letter.")
     assert f"{DataRequestErrorCode.OWN_REQUEST.name}: Nobody may decide" in shown
     own.refresh_from_db()
@@ -141,7 +133,7 @@ def test_another_officer_approves_with_a_reason_and_the_grant_unmasks(client, pl
     entry = AuditEntry.objects.get(action=AuditAction.DATA_REQUEST_APPROVE)
     assert entry.details["reason"] == "公函与名单一致" and entry.request_id == own.pk
 
-    client.force_login(_staff(place.officer_own))
+    client.force_login(staff(place.officer_own))
     page = client.get(reverse("admin:organisations_household_change", args=[place.hx.pk]))
     assert "李小梅" in page.content.decode()
     read = AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_READ).get()
@@ -163,7 +155,7 @@ def test_refusing_needs_a_reason_and_is_recorded(client, place):
 def test_a_request_reaching_beyond_the_officers_township_is_refused_coded(client, place):
     # hz lies in township 2: officer_own may not decide for it.
     wide = submitted(requester=place.manager_own, households=[place.hx, place.hz])
-    client.force_login(_staff(place.officer_own))
+    client.force_login(staff(place.officer_own))
     shown = _act(client, "approve", [wide], reason="Looks fine.")
     assert f"{DataRequestErrorCode.NOT_OVERSEER.name}:" in shown
     wide.refresh_from_db()
@@ -172,7 +164,7 @@ def test_a_request_reaching_beyond_the_officers_township_is_refused_coded(client
 
 def test_an_officer_of_another_township_cannot_see_or_decide_it(client, place):
     own = submitted(requester=place.officer_own, households=[place.hx])
-    client.force_login(_staff(place.officer_other))
+    client.force_login(staff(place.officer_other))
     assert client.get(reverse(CHANGELIST)).context["cl"].result_count == 0
     _act(client, "approve", [own], reason="Not mine to approve.")
     own.refresh_from_db()
@@ -182,6 +174,6 @@ def test_an_officer_of_another_township_cannot_see_or_decide_it(client, place):
 def test_roles_without_the_back_office_cannot_file(client, place):
     client.force_login(place.buyer)
     assert client.get(reverse(ADD)).status_code == 302  # to the admin login
-    client.force_login(_staff(place.buyer))
+    client.force_login(staff(place.buyer))
     assert client.get(reverse(ADD)).status_code == 403
     assert not DataAccessRequest.objects.exists()

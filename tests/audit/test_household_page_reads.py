@@ -12,15 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace.audit.models import AuditAction, AuditEntry, DataAccessRequest
-from tests.audit.conftest import approved
+from tests.audit.conftest import approved, staff
 
 pytestmark = pytest.mark.django_db
-
-
-def _staff(user: Any) -> Any:
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    return user
 
 
 def _reads() -> list[AuditEntry]:
@@ -34,7 +28,7 @@ def _page(household: Any) -> str:
 
 
 def test_the_village_manager_opening_the_page_is_logged_once_per_view(client, place):
-    client.force_login(_staff(place.manager_own))
+    client.force_login(staff(place.manager_own))
     first = client.get(_page(place.hx))
     assert first.status_code == 200
     assert "李小梅" in first.content.decode() and "13812345678" in first.content.decode()
@@ -55,7 +49,7 @@ def test_an_officer_with_an_approved_request_is_logged_under_that_request(client
     grant = approved(
         officer=place.platform_admin, requester=place.officer_own, households=[place.hx]
     )
-    client.force_login(_staff(place.officer_own))
+    client.force_login(staff(place.officer_own))
     before = len(_reads())
     shown = client.get(_page(place.hx)).content.decode()
     assert "李小梅" in shown
@@ -68,7 +62,7 @@ def test_an_officer_with_an_approved_request_is_logged_under_that_request(client
 def test_an_officer_without_a_grant_sees_masked_values_and_nothing_is_logged(client, place):
     # The officer's grant covers hx only: hy, in the same village, stays masked.
     approved(officer=place.platform_admin, requester=place.officer_own, households=[place.hx])
-    client.force_login(_staff(place.officer_own))
+    client.force_login(staff(place.officer_own))
     before = len(_reads())
     response = client.get(_page(place.hy))
     assert response.status_code == 200
@@ -85,7 +79,7 @@ def test_an_expired_grant_unmasks_nothing_and_logs_nothing(client, place):
     DataAccessRequest.objects.filter(pk=grant.pk).update(
         expires_at=timezone.now() - datetime.timedelta(minutes=1)
     )
-    client.force_login(_staff(place.officer_own))
+    client.force_login(staff(place.officer_own))
     before = len(_reads())
     shown = client.get(_page(place.hx)).content.decode()
     assert "李小梅" not in shown and "李**" in shown
@@ -93,7 +87,7 @@ def test_an_expired_grant_unmasks_nothing_and_logs_nothing(client, place):
 
 
 def test_the_platform_admin_is_logged_with_their_role(client, place):
-    client.force_login(_staff(place.platform_admin))
+    client.force_login(staff(place.platform_admin))
     client.get(_page(place.hz))
     (entry,) = _reads()
     assert (entry.actor_id, entry.basis, entry.household_ids) == (
@@ -107,7 +101,7 @@ def test_the_list_logs_only_the_rows_it_shows_unmasked(client, place):
     grant = approved(
         officer=place.platform_admin, requester=place.officer_own, households=[place.hx]
     )
-    client.force_login(_staff(place.officer_own))
+    client.force_login(staff(place.officer_own))
     before = len(_reads())
     shown = client.get(reverse("admin:organisations_household_changelist")).content.decode()
     assert "李小梅" in shown and "王大山" not in shown and "王**" in shown
@@ -120,7 +114,7 @@ def test_the_list_logs_only_the_rows_it_shows_unmasked(client, place):
 
 
 def test_a_saved_change_is_logged_when_the_page_is_shown_again(client, place):
-    client.force_login(_staff(place.manager_own))
+    client.force_login(staff(place.manager_own))
     page = _page(place.hx)
     saved = client.post(
         page,
