@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 
 from django.core.files.base import ContentFile
 
@@ -62,6 +63,11 @@ def letter_from_base64(*, encoded: str, field: str = "letter") -> bytes:
 
 
 def letter_file(*, content: bytes, request_id: int) -> tuple[ContentFile[bytes], str]:
-    """The checked letter as a file to store, and its content type."""
+    """The checked letter as a file to store, and its content type.
+
+    The name carries a random token: uploaded media is served by path (see
+    `marketplace.urls`), and a name made of the request's id alone could be guessed. The
+    back office hands letters out through a view that checks who asks."""
     content_type, extension = letter_check(content=content)
-    return ContentFile(content, name=f"request-{request_id}.{extension}"), content_type
+    name = f"request-{request_id}-{secrets.token_urlsafe(18)}.{extension}"
+    return ContentFile(content, name=name), content_type

@@ -177,3 +177,17 @@ def test_roles_without_the_back_office_cannot_file(client, place):
     client.force_login(staff(place.buyer))
     assert client.get(reverse(ADD)).status_code == 403
     assert not DataAccessRequest.objects.exists()
+
+
+def test_a_letters_stored_name_cannot_be_guessed_from_its_request(place):
+    first = file_request(requester=place.officer_own, households=[place.hx])
+    second = file_request(requester=place.officer_own, households=[place.hx])
+    for filed in (first, second):
+        name = filed.letter.name.rsplit("/", 1)[-1]
+        assert name.startswith(f"request-{filed.pk}-") and name.endswith(".pdf")
+        assert len(name) > len(f"request-{filed.pk}-.pdf") + 20
+    tokens = {
+        filed.letter.name.rsplit("/", 1)[-1].removeprefix(f"request-{filed.pk}-")
+        for filed in (first, second)
+    }
+    assert len(tokens) == 2
