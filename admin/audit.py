@@ -14,6 +14,7 @@ services, which decide who may do what; a refusal shows the code the API answers
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -21,6 +22,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.db.models.functions import Upper
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -33,6 +35,7 @@ from marketplace.accounts.permissions import (
     role_scopes,
 )
 from marketplace.audit import services
+from marketplace.audit.error_codes import DataRequestErrorCode
 from marketplace.audit.letters import MAX_LETTER_BYTES
 from marketplace.audit.models import AuditEntry, DataAccessRequest
 from marketplace.audit.selectors import audit_entries_visible_to, data_requests_visible_to
@@ -96,7 +99,19 @@ class AuditEntryAdmin(ReadOnlyMixin, ScopedModelAdmin):
         return ", ".join(str(pk) for pk in obj.household_ids)
 
 
+# Letters list references with Latin or Chinese punctuation between them.
+REFERENCE_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
 class DataAccessRequestForm(forms.ModelForm):
+    # The household picker offers only the households the requester may already see
+    # (masked); a letter from outside names others by their public reference.
+    household_references = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
+        help_text="Or the households' references as the letter lists them (e.g. HT00000066), "
+        "separated by spaces, commas or new lines.",
+    )
     letter_upload = forms.FileField(
         required=False,
         help_text=f"The letter (公函): PDF, JPEG or PNG, at most {MAX_LETTER_BYTES // 2**20} MiB.",
@@ -114,6 +129,30 @@ class DataAccessRequestForm(forms.ModelForm):
             "period_to",
             "expires_at",
         )
+
+    def clean_household_references(self) -> list[Household]:
+        text = self.cleaned_data.get("household_references", "")
+        wanted = {reference.upper() for reference in REFERENCE_SEPARATORS.split(text) if reference}
+        if not wanted:
+            return []
+        found = list(
+            Household.objects.annotate(upper_reference=Upper("reference")).filter(
+                upper_reference__in=wanted
+            )
+        )
+        unknown = sorted(wanted - {household.reference.upper() for household in found})
+        if unknown:
+            code = DataRequestErrorCode.NOT_FOUND.name
+            raise ValidationError(f"{code}: no household has the reference {', '.join(unknown)}.")
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        named = data.get("household_references") or []
+        if named:
+            picked = [*(data.get("households") or ()), *named]
+            data["households"] = list({household.pk: household for household in picked}.values())
+        return data
 
     def clean_letter_upload(self) -> bytes | None:
         upload = self.cleaned_data.get("letter_upload")

@@ -191,3 +191,20 @@ def test_a_letters_stored_name_cannot_be_guessed_from_its_request(place):
         for filed in (first, second)
     }
     assert len(tokens) == 2
+
+
+def test_a_requester_names_households_outside_their_view_by_reference(client, place):
+    # manager_other's picker offers only their own village's households; the letter
+    # names township 1's by reference.
+    client.force_login(staff(place.manager_other))
+    references = f"{place.hx.reference.lower()}、{place.hy.reference}\n"
+    unknown = client.post(
+        reverse(ADD), _form(place, households=[], household_references=references + "HT-NONE")
+    )
+    assert unknown.status_code == 200
+    assert "NOT_FOUND: no household has the reference HT-NONE." in unknown.content.decode()
+    assert not DataAccessRequest.objects.exists()
+
+    filed = client.post(reverse(ADD), _form(place, households=[], household_references=references))
+    assert filed.status_code == 302, filed.content.decode()[:3000]
+    assert set(DataAccessRequest.objects.get().households.all()) == {place.hx, place.hy}
