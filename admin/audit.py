@@ -147,7 +147,8 @@ class DataAccessRequestForm(forms.ModelForm):
         return found
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         named = data.get("household_references") or []
         if named:
             picked = [*(data.get("households") or ()), *named]
