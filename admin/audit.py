@@ -135,7 +135,7 @@ class DataAccessRequestForm(forms.ModelForm):
         wanted = {reference.upper() for reference in REFERENCE_SEPARATORS.split(text) if reference}
         if not wanted:
             return []
-        found = list(
+        found: list[Household] = list(
             Household.objects.annotate(upper_reference=Upper("reference")).filter(
                 upper_reference__in=wanted
             )
