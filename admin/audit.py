@@ -5,13 +5,16 @@ township officer sees entries about their township's households and objects, a c
 officer their county's, platform admins all (`marketplace.audit.selectors`). Nobody edits
 or deletes an entry; the database refuses it anyway.
 
-Data requests are filed here by shop staff with their letter uploaded (PDF, JPEG or PNG,
-checked by its bytes), and submitted, decided or revoked by admin actions that call the
-services, which decide who may do what.
+Data requests are filed here by staff (shop managers, township and county officers) with
+their letter uploaded (PDF, JPEG or PNG, checked by its bytes) and served back only to
+those who may see the request. "Filed by me" lists one's own with their status. They are
+submitted, and approved, refused or revoked with a reason, by admin actions that call the
+services, which decide who may do what; a refusal shows the code the API answers.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -19,11 +22,19 @@ from django.contrib import admin, messages
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
+from django.db.models.functions import Upper
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from admin.scoping import ReadOnlyMixin, ScopedModelAdmin, acting_user, adopt
-from marketplace.accounts.permissions import can_search_audit_log, role_scopes
+from admin.supervision import reason_action, refusal_text
+from marketplace.accounts.permissions import (
+    can_file_data_request,
+    can_search_audit_log,
+    role_scopes,
+)
 from marketplace.audit import services
+from marketplace.audit.error_codes import DataRequestErrorCode
 from marketplace.audit.letters import MAX_LETTER_BYTES
 from marketplace.audit.models import AuditEntry, DataAccessRequest
 from marketplace.audit.selectors import audit_entries_visible_to, data_requests_visible_to
@@ -87,7 +98,19 @@ class AuditEntryAdmin(ReadOnlyMixin, ScopedModelAdmin):
         return ", ".join(str(pk) for pk in obj.household_ids)
 
 
+# Letters list references with Latin or Chinese punctuation between them.
+REFERENCE_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
 class DataAccessRequestForm(forms.ModelForm):
+    # The household picker offers only the households the requester may already see
+    # (masked); a letter from outside names others by their public reference.
+    household_references = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 40}),
+        help_text="Or the households' references as the letter lists them (e.g. HT00000066), "
+        "separated by spaces, commas or new lines.",
+    )
     letter_upload = forms.FileField(
         required=False,
         help_text=f"The letter (公函): PDF, JPEG or PNG, at most {MAX_LETTER_BYTES // 2**20} MiB.",
@@ -106,6 +129,31 @@ class DataAccessRequestForm(forms.ModelForm):
             "expires_at",
         )
 
+    def clean_household_references(self) -> list[Household]:
+        text = self.cleaned_data.get("household_references", "")
+        wanted = {reference.upper() for reference in REFERENCE_SEPARATORS.split(text) if reference}
+        if not wanted:
+            return []
+        found: list[Household] = list(
+            Household.objects.annotate(upper_reference=Upper("reference")).filter(
+                upper_reference__in=wanted
+            )
+        )
+        unknown = sorted(wanted - {household.reference.upper() for household in found})
+        if unknown:
+            code = DataRequestErrorCode.NOT_FOUND.name
+            raise ValidationError(f"{code}: no household has the reference {', '.join(unknown)}.")
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        named = data.get("household_references") or []
+        if named:
+            picked = [*(data.get("households") or ()), *named]
+            data["households"] = list({household.pk: household for household in picked}.values())
+        return data
+
     def clean_letter_upload(self) -> bytes | None:
         upload = self.cleaned_data.get("letter_upload")
         if upload is None:
@@ -115,20 +163,36 @@ class DataAccessRequestForm(forms.ModelForm):
         return upload.read()
 
 
-def _each(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any], run: Any
-) -> None:
-    for data_request in queryset:
-        try:
-            run(data_request)
-        except PermissionRefused as exc:
-            modeladmin.message_user(request, f"{data_request}: {exc.message}", messages.ERROR)
-        except ValidationError as exc:
-            modeladmin.message_user(
-                request, f"{data_request}: {' '.join(exc.messages)}", messages.ERROR
-            )
-        else:
-            modeladmin.message_user(request, f"{data_request}: done.", messages.SUCCESS)
+class FiledByFilter(admin.SimpleListFilter):
+    """ "My requests": what the viewer filed, beside what reaches their townships."""
+
+    title = "filed by"
+    parameter_name = "filed_by"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("me", "Me"), ("others", "Others")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "me":
+            return queryset.filter(requester=request.user)
+        if self.value() == "others":
+            return queryset.exclude(requester=request.user)
+        return queryset
+
+
+def _decision(*, approve: bool) -> Any:
+    def run(request: HttpRequest, data_request: DataAccessRequest, reason: str) -> Any:
+        return services.data_request_decide(
+            data_request=data_request, officer=acting_user(request), approve=approve, reason=reason
+        )
+
+    return run
+
+
+def _revocation(request: HttpRequest, data_request: DataAccessRequest, reason: str) -> Any:
+    return services.data_request_revoke(
+        data_request=data_request, actor=acting_user(request), reason=reason
+    )
 
 
 @admin.register(DataAccessRequest)
@@ -145,14 +209,16 @@ class DataAccessRequestAdmin(ScopedModelAdmin):
         "period_to",
         "expires_at",
         "decided_by",
+        "decision_reason",
+        "letter_link",
     )
-    list_filter = ("status",)
+    list_filter = (FiledByFilter, "status")
     search_fields = ("requesting_unit", "requester__email", "purpose")
     list_select_related = ("requester", "village", "township", "decided_by")
     readonly_fields = (
         "status",
         "requester",
-        "letter",
+        "letter_link",
         "letter_content_type",
         "submitted_at",
         "decided_by",
@@ -163,11 +229,16 @@ class DataAccessRequestAdmin(ScopedModelAdmin):
         "created_at",
     )
     autocomplete_fields = ("households", "village", "township")
-    actions = ("submit", "approve", "refuse", "revoke")
+    # Deciding and revoking ask for the reason, which the services record on the request
+    # and in the audit log; a refusal names its code as the API does (OWN_REQUEST, ...).
+    actions = (
+        "submit",
+        reason_action(name="approve", label="Approve request", run=_decision(approve=True)),
+        reason_action(name="refuse", label="Refuse request", run=_decision(approve=False)),
+        reason_action(name="revoke", label="Revoke grant", run=_revocation),
+    )
 
-    # Officers read and decide here but file nothing: in the back office a bureau role
-    # writes only through actions (their own requests go through the API); a station
-    # operator's back office is their station's, so they file through the API too.
+    # A station operator's back office is their station's, so they file through the API.
     def has_module_permission(self, request: HttpRequest) -> bool:
         if not request.user.is_staff:
             return False
@@ -184,11 +255,12 @@ class DataAccessRequestAdmin(ScopedModelAdmin):
             return False
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
 
+    # Officers file too: a township officer sees their own households masked like anyone
+    # else and asks, and another officer of the township decides.
     def has_add_permission(self, request: HttpRequest) -> bool:
-        scopes = role_scopes(acting_user(request))
-        if scopes.is_platform_admin:
-            return True
-        return self.has_module_permission(request) and not scopes.is_bureau_officer
+        return self.has_module_permission(request) and can_file_data_request(
+            user=acting_user(request)
+        )
 
     # A request changes only through its actions: what was asked for stays as asked.
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
@@ -232,13 +304,17 @@ class DataAccessRequestAdmin(ScopedModelAdmin):
         modeladmin = self
 
         class ServiceCheckedForm(form_class):  # type: ignore[misc,valid-type]
-            """Runs the service's checks at validation, so refusals show on the form."""
+            """Runs the service's checks at validation, so refusals show on the form.
 
-            def _post_clean(self) -> None:
-                super()._post_clean()
-                if self.errors or self.instance.pk is not None:
-                    return
-                data = self.cleaned_data
+            In `clean`, before the model's own constraints are validated: a field the
+            service refused is then left out of them, and the page says what is wrong in
+            the service's words rather than naming a violated constraint."""
+
+            def clean(self) -> dict[str, Any]:
+                data = super().clean()
+                needed = ("period_from", "period_to", "expires_at")
+                if self.instance.pk is not None or any(data.get(k) is None for k in needed):
+                    return data
                 try:
                     services.check_data_request(
                         households=list(data.get("households") or ()),
@@ -251,37 +327,28 @@ class DataAccessRequestAdmin(ScopedModelAdmin):
                     )
                 except ValidationError as exc:
                     modeladmin._form_errors(self, exc)
+                return data
 
         return ServiceCheckedForm
 
-    def _run(self, request: HttpRequest, queryset: QuerySet[Any], step: str) -> None:
-        user = acting_user(request)
-        steps = {
-            "submit": lambda r: services.data_request_submit(data_request=r, actor=user),
-            "approve": lambda r: services.data_request_decide(
-                data_request=r, officer=user, approve=True, reason="Approved in the back office."
-            ),
-            "refuse": lambda r: services.data_request_decide(
-                data_request=r, officer=user, approve=False, reason="Refused in the back office."
-            ),
-            "revoke": lambda r: services.data_request_revoke(
-                data_request=r, actor=user, reason="Revoked in the back office."
-            ),
-        }
-        _each(self, request, queryset, steps[step])
+    @admin.display(description="Letter")
+    def letter_link(self, obj: DataAccessRequest) -> str:
+        if not obj.letter:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            # The one checked, audited download of private files (admin.private_files).
+            obj.letter.url,
+            obj.letter_content_type or "letter",
+        )
 
     @admin.action(description="Submit the selected drafts")
     def submit(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        self._run(request, queryset, "submit")
-
-    @admin.action(description="Approve the selected requests")
-    def approve(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        self._run(request, queryset, "approve")
-
-    @admin.action(description="Refuse the selected requests")
-    def refuse(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        self._run(request, queryset, "refuse")
-
-    @admin.action(description="Revoke the selected grants")
-    def revoke(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        self._run(request, queryset, "revoke")
+        user = acting_user(request)
+        for data_request in queryset.order_by("pk"):
+            try:
+                services.data_request_submit(data_request=data_request, actor=user)
+            except (PermissionRefused, ValidationError) as exc:
+                self.message_user(request, f"{data_request}: {refusal_text(exc)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{data_request}: submitted.", messages.SUCCESS)

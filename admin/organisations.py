@@ -244,6 +244,22 @@ class HouseholdAdmin(CreatesThroughServiceMixin, ScopedModelAdmin):
             readonly += ("masked_head_name", "masked_id_number", "masked_phone")
         return readonly
 
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Household | None = None,
+    ) -> Any:
+        # The form shows the model's fields themselves, not `household_personal_data`'s
+        # answer, so the read is noted here: once per rendered page, with the basis (role
+        # or data request) that unmasked it. A masked page notes nothing.
+        if obj is not None and obj.pk is not None:
+            household_personal_data(household=obj, viewer=acting_user(request))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if obj is not None and not self._entitled(request, obj):  # type: ignore[arg-type]
             return False

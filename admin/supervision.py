@@ -74,8 +74,20 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), max_length=2000)
 
 
-def _refusal_text(error: ValidationError | PermissionRefused) -> str:
-    return error.message if isinstance(error, PermissionRefused) else " ".join(error.messages)
+def refusal_text(error: ValidationError | PermissionRefused) -> str:
+    """A service's refusal as the back office shows it: each message led by its code as
+    the API names it (OWN_REQUEST, EXPIRED, ...), so a page and a client say the same."""
+    if isinstance(error, PermissionRefused):
+        return error.message
+    entries = (
+        [e for errors in error.error_dict.values() for e in errors]
+        if hasattr(error, "error_dict")
+        else error.error_list
+    )
+    return " ".join(
+        f"{e.code.upper()}: {' '.join(e.messages)}" if e.code else " ".join(e.messages)
+        for e in entries
+    )
 
 
 def reason_action(
@@ -94,7 +106,7 @@ def reason_action(
                 try:
                     run(request, row, form.cleaned_data["reason"])
                 except (ValidationError, PermissionRefused) as error:
-                    messages.error(request, f"{row}: {_refusal_text(error)}")
+                    messages.error(request, f"{row}: {refusal_text(error)}")
                 else:
                     done += 1
             if done:
@@ -264,6 +276,8 @@ class PeriodicReportAdmin(TownshipScopedAdmin):
     list_display = ("__str__", "scope_kind", "period_kind", "period_start", "filed", "downloads")
     list_filter = ("period_kind", "scope_kind")
     list_select_related = ("township", "county", "filing")
+    # On the report's own page too, beside its values.
+    readonly_fields = ("filed", "downloads")
     inlines = (ReportValueInline,)
     actions = (
         reason_action(

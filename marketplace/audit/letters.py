@@ -63,8 +63,11 @@ def letter_from_base64(*, encoded: str, field: str = "letter") -> bytes:
 
 
 def letter_file(*, content: bytes, request_id: int) -> tuple[ContentFile[bytes], str]:
-    """The checked letter as a file to store, and its content type."""
+    """The checked letter as a file to store, and its content type.
+
+    Letters are kept in the private storage (`marketplace.core.private_files`), which no
+    URL serves; the name still carries a random token, so that it says nothing a reader
+    could guess from the request's id alone."""
     content_type, extension = letter_check(content=content)
-    # A random part: a letter's name must not be guessable from the request's number.
-    name = f"request-{request_id}-{secrets.token_hex(8)}.{extension}"
+    name = f"request-{request_id}-{secrets.token_urlsafe(18)}.{extension}"
     return ContentFile(content, name=name), content_type

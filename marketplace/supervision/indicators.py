@@ -15,7 +15,7 @@ whatever the number of villages.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -353,6 +353,131 @@ def unanswered_orders(w: Window) -> Decimal:
         shipments__isnull=True,
     )
     return _d(rows.count())
+
+
+# --- the same figures for every village of a window at once ---------------------------------
+#
+# The red flag scores each village of a township apart. Asking the selectors above once per
+# village would cost statements in proportion to the villages; these group by village
+# instead, in a fixed number of statements, and answer {village id: figure} for every
+# village of the window (a village with no rows gets what its selector would answer alone).
+# Each reads the same base rows as its namesake above, so the definitions cannot drift.
+
+ByVillage = dict[int, Decimal]
+
+
+def _per_village(w: Window, rows: Iterable[tuple[int, object]]) -> ByVillage:
+    found = dict(rows)
+    return {v: _d(found.get(v)) for v in w.village_ids}
+
+
+def sales_amount_by_village(w: Window) -> ByVillage:
+    rows = (
+        _sales(w)
+        .values("shop__village_id")
+        .annotate(total=Sum("total_amount"))
+        .values_list("shop__village_id", "total")
+    )
+    return _per_village(w, rows)
+
+
+def households_benefiting_by_village(w: Window) -> ByVillage:
+    rows = (
+        _lines(w)
+        .filter(beneficiary_household__isnull=False)
+        .values("shop_order__shop__village_id")
+        .annotate(n=Count("beneficiary_household_id", distinct=True))
+        .values_list("shop_order__shop__village_id", "n")
+    )
+    return _per_village(w, rows)
+
+
+@dataclass(frozen=True)
+class ComplaintFigures:
+    received: ByVillage
+    resolution_rate: dict[int, Decimal | None]
+
+
+def complaints_by_village(w: Window) -> ComplaintFigures:
+    """`complaints_received` and `complaint_resolution_rate`, per village, in one statement."""
+    in_window = Q(filed_at__gte=w.start, filed_at__lt=w.end)
+    rows = {
+        village_id: (received, resolved)
+        for village_id, received, resolved in _complaints(w)
+        .values("shop__village_id")
+        .annotate(
+            received=Count("pk", filter=in_window),
+            resolved=Count(
+                "pk", filter=in_window & Q(status=ComplaintStatus.RESOLVED, resolved_at__lt=w.end)
+            ),
+        )
+        .values_list("shop__village_id", "received", "resolved")
+    }
+    received = {v: _d(rows.get(v, (0, 0))[0]) for v in w.village_ids}
+    rate = {
+        v: _ratio(Decimal(rows.get(v, (0, 0))[1]), Decimal(rows.get(v, (0, 0))[0]))
+        for v in w.village_ids
+    }
+    return ComplaintFigures(received=received, resolution_rate=rate)
+
+
+def administrator_logins_by_village(w: Window) -> ByVillage:
+    """Three statements: who administers which village (managers and the open roster
+    terms), then those people's logins in the window. A person counts once per village
+    however many ways they are its administrator, as in `administrator_logins`."""
+    people: dict[int, set[int]] = {v: set() for v in w.village_ids}
+    managers = RoleAssignment.objects.filter(
+        role=Role.SHOP_MANAGER, shop__village_id__in=w.village_ids
+    ).values_list("shop__village_id", "user_id")
+    rostered = AdministratorAppointment.objects.filter(
+        village_id__in=w.village_ids, effective_until__isnull=True
+    ).values_list("village_id", "administrator_id")
+    for village_id, user_id in [*managers, *rostered]:
+        people[village_id].add(user_id)
+    everyone = set().union(*people.values())
+    logins = dict(
+        AdministratorActivityDay.objects.filter(
+            user_id__in=everyone, day__gte=w.start.date(), day__lte=w.end_day
+        )
+        .values("user_id")
+        .annotate(total=Sum("logins"))
+        .values_list("user_id", "total")
+    )
+    return {v: _d(sum(logins.get(u) or 0 for u in users)) for v, users in people.items()}
+
+
+def data_timeliness_by_village(w: Window) -> dict[int, Decimal | None]:
+    """One row per open shop: its village and its listings' last change."""
+    since = _timely_since(w)
+    shops: dict[int, int] = {}
+    timely: dict[int, int] = {}
+    for village_id, last_change in (
+        _open_shops(w)
+        .annotate(last_change=Max("products__variants__updated_at"))
+        .values_list("village_id", "last_change")
+    ):
+        shops[village_id] = shops.get(village_id, 0) + 1
+        if last_change is not None and since <= last_change < w.end:
+            timely[village_id] = timely.get(village_id, 0) + 1
+    return {v: _ratio(Decimal(timely.get(v, 0)), Decimal(shops.get(v, 0))) for v in w.village_ids}
+
+
+def agency_services_by_village(w: Window) -> ByVillage:
+    """`agency_services` per village: one grouped count per source, three statements."""
+    village = "supermarket__shop__village_id"
+    at = {f"{village}__in": w.village_ids, "created_at__gte": w.start, "created_at__lt": w.end}
+    sources = (
+        AgencyOrder.objects.filter(
+            status__in=[AgencyOrderStatus.SUCCESS, AgencyOrderStatus.TASK_DONE], **at
+        ),
+        CashWithdrawal.objects.filter(status=WithdrawalStatus.SUCCESS, **at),
+        TicketBooking.objects.filter(status__in=[TicketStatus.ISSUED, TicketStatus.REFUNDED], **at),
+    )
+    counts: dict[int, int] = {}
+    for rows in sources:
+        for village_id, n in rows.values(village).annotate(n=Count("pk")).values_list(village, "n"):
+            counts[village_id] = counts.get(village_id, 0) + n
+    return _per_village(w, counts.items())
 
 
 _TIMELY = "{days} days (SUPERVISION_TIMELY_DAYS)"

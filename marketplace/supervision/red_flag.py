@@ -37,14 +37,14 @@ from marketplace.core.errors import refuse
 from marketplace.divisions.models import Township, Village
 from marketplace.supervision.error_codes import SupervisionErrorCode
 from marketplace.supervision.indicators import (
+    ByVillage,
     Window,
-    administrator_logins,
-    agency_services,
-    complaint_resolution_rate,
-    complaints_received,
-    data_timeliness,
-    households_benefiting,
-    sales_amount,
+    administrator_logins_by_village,
+    agency_services_by_village,
+    complaints_by_village,
+    data_timeliness_by_village,
+    households_benefiting_by_village,
+    sales_amount_by_village,
 )
 from marketplace.supervision.models import (
     AdministratorAppointment,
@@ -72,21 +72,35 @@ DEFAULT_WEIGHTS = {
 }
 
 
-def _complaints_component(w: Window) -> Decimal | None:
-    if complaints_received(w) == 0:
-        return Decimal("100.00")
-    return complaint_resolution_rate(w)
+@dataclass(frozen=True)
+class _VillageFigures:
+    components: dict[str, dict[int, Decimal | None]]
+    # The tie-breaks.
+    households: ByVillage
+    complaints_received: ByVillage
 
 
-def _component_selectors() -> dict[str, object]:
-    return {
-        "activity": administrator_logins,
-        "sales": sales_amount,
-        "households": households_benefiting,
-        "timeliness": data_timeliness,
-        "service": agency_services,
-        "complaints": _complaints_component,
+def _village_figures(w: Window) -> _VillageFigures:
+    """Every component for every village of the window, and the tie-breaks, each read
+    grouped by village: a township costs the same statements whatever its number of
+    villages."""
+    complaints = complaints_by_village(w)
+    households = households_benefiting_by_village(w)
+    components: dict[str, dict[int, Decimal | None]] = {
+        "activity": dict(administrator_logins_by_village(w)),
+        "sales": dict(sales_amount_by_village(w)),
+        "households": dict(households),
+        "timeliness": data_timeliness_by_village(w),
+        "service": dict(agency_services_by_village(w)),
+        # A village with no complaint in the quarter scores 100: nothing went unresolved.
+        "complaints": {
+            v: Decimal("100.00") if not complaints.received[v] else rate
+            for v, rate in complaints.resolution_rate.items()
+        },
     }
+    return _VillageFigures(
+        components=components, households=households, complaints_received=complaints.received
+    )
 
 
 @transaction.atomic
@@ -163,22 +177,20 @@ def ranking_compute(
     """The ranked villages (pure: reads, never writes)."""
     villages = list(Village.objects.filter(township=township).order_by("code"))
     weights = {k: Decimal(v) for k, v in formula.weights.items()}
-    start, end = quarter.start_at(), quarter.end_at()
-    raw: dict[str, dict[int, Decimal | None]] = {c: {} for c in COMPONENTS}
-    households: dict[int, Decimal] = {}
-    complaints: dict[int, Decimal] = {}
+    w = Window(
+        village_ids=tuple(v.pk for v in villages), start=quarter.start_at(), end=quarter.end_at()
+    )
+    figures = _village_figures(w)
     has_shop = set(
         Village.objects.filter(township=township, shops__isnull=False).values_list("pk", flat=True)
     )
-    for village in villages:
-        w = Window(village_ids=(village.pk,), start=start, end=end)
-        for component, selector in _component_selectors().items():
-            if selector is None or village.pk not in has_shop:
-                raw[component][village.pk] = None
-            else:
-                raw[component][village.pk] = selector(w)  # type: ignore[operator]
-        households[village.pk] = households_benefiting(w)
-        complaints[village.pk] = complaints_received(w)
+    # A village without a shop has no data for any component (scored 0 and listed missing).
+    raw: dict[str, dict[int, Decimal | None]] = {
+        c: {v.pk: figures.components[c][v.pk] if v.pk in has_shop else None for v in villages}
+        for c in COMPONENTS
+    }
+    households = figures.households
+    complaints = figures.complaints_received
     normalised = {c: _normalise(raw[c]) for c in COMPONENTS}
     scored = []
     for village in villages:

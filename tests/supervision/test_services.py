@@ -16,7 +16,6 @@ from logistics.parcels.models import StationParcel
 from logistics.stations.models import VillageStation
 from marketplace.activity.models import AdministratorActivityDay
 from marketplace.activity.services import activity_record_login
-from marketplace.agency.models import AgencyOrder, ServiceItem
 from marketplace.agency.models import OrderStatus as AgencyStatus
 from marketplace.catalog.models import Certification
 from marketplace.core.errors import PermissionRefused
@@ -35,7 +34,7 @@ from marketplace.supervision.models import (
 from marketplace.supervision.periods import Period, last_completed, period_parse
 from tests import factories
 from tests.agency.world import ensure_catalogue
-from tests.supervision.world import PDF, PNG, evidence, file_claim, sell
+from tests.supervision.world import PDF, PNG, electricity_bill_paid, evidence, file_claim, sell
 
 pytestmark = pytest.mark.django_db
 
@@ -419,21 +418,14 @@ def test_agency_services_and_parcels_count_what_the_red_supermarket_did(town):
     shop = town.shops[0]
     supermarket = factories.red_supermarket(shop_obj=shop)
     ensure_catalogue()
-    electricity = ServiceItem.objects.get(code="electricity-sgcc")
     for request_id, status in (("done", AgencyStatus.SUCCESS), ("refunded", AgencyStatus.FAILED)):
-        order = AgencyOrder.objects.create(
-            request_id=f"indicator-{request_id}",
-            supermarket=supermarket,
-            item=electricity,
-            fields={"account": "1234567890"},
-            account="1234567890",
-            amount=Decimal("50.00"),
-            commission=Decimal("0.10"),
-            payment_method="CASH",
-            status=status,
+        electricity_bill_paid(
+            supermarket,
             operator=town.managers[0],
+            request_id=f"indicator-{request_id}",
+            when=when,
+            status=status,
         )
-        AgencyOrder.objects.filter(pk=order.pk).update(created_at=when)
     station = VillageStation.objects.create(
         village=shop.village, name="服务站", address="村委会", opening_hours="8-20", capacity=50
     )

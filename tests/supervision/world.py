@@ -164,3 +164,26 @@ def sell(
     )
     ShopOrder.objects.filter(pk=shop_order.pk).update(created_at=when)
     return shop_order
+
+
+def electricity_bill_paid(
+    supermarket: Any, *, operator: User, request_id: str, when: datetime.datetime, status: str
+) -> Any:
+    """One agency order (an electricity bill paid at the counter) in `status`, dated
+    `when` (rows written directly: no provider call)."""
+    from marketplace.agency.models import AgencyOrder, ServiceItem
+
+    order = AgencyOrder.objects.create(
+        request_id=request_id,
+        supermarket=supermarket,
+        item=ServiceItem.objects.get(code="electricity-sgcc"),
+        fields={"account": "1234567890"},
+        account="1234567890",
+        amount=Decimal("50.00"),
+        commission=Decimal("0.10"),
+        payment_method="CASH",
+        status=status,
+        operator=operator,
+    )
+    AgencyOrder.objects.filter(pk=order.pk).update(created_at=when)
+    return order
