@@ -279,6 +279,14 @@ class HouseholdAdmin(CreatesThroughServiceMixin, ScopedModelAdmin):
 
     # A change is the form's own save: no household_update service exists yet, and the
     # form's fields are single-row data whose rules are the model's CHECK constraints.
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            assert isinstance(obj, Household)
+            services.household_edit_audit(
+                actor=acting_user(request), household=obj, fields=form.changed_data
+            )
+
     def create(self, request: HttpRequest, data: dict[str, Any]) -> Household:
         return services.household_register(
             actor=acting_user(request),

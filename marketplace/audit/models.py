@@ -115,6 +115,12 @@ class AuditAction(models.TextChoices):
     ROLE_REMOVE = "ROLE_REMOVE", "Role removed"
     LEDGER_MANUAL_ENTRY = "LEDGER_MANUAL_ENTRY", "Manual ledger entry"
     LEDGER_REVERSAL = "LEDGER_REVERSAL", "Ledger transaction reversed"
+    CLAIM_DECIDE = "CLAIM_DECIDE", "Certification claim decided"
+    ADMINISTRATOR_APPOINT = "ADMINISTRATOR_APPOINT", "Administrator appointed"
+    REPORT_FILE = "REPORT_FILE", "Periodic report filed upwards"
+    COMPLAINT_RESOLVE = "COMPLAINT_RESOLVE", "Complaint resolved"
+    HOUSEHOLD_REGISTER = "HOUSEHOLD_REGISTER", "Household registered"
+    HOUSEHOLD_EDIT = "HOUSEHOLD_EDIT", "Household edited"
 
 
 class AuditEntry(models.Model):

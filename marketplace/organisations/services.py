@@ -8,6 +8,7 @@ reviewer. Every step records actor, time and reason in `ShopStatusEvent`.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -199,12 +200,36 @@ def household_register(
         raise refuse(
             "head_name", "The head of household's name is required.", HouseholdErrorCode.REQUIRED
         )
-    return Household.objects.create(
-        village=village,
-        reference=_new_household_reference(village),
-        category=category,
-        member_count=member_count,
-        head_name=head_name.strip(),
-        id_number=id_number.strip().upper(),
-        phone=phone.strip(),
+    with transaction.atomic():
+        household = Household.objects.create(
+            village=village,
+            reference=_new_household_reference(village),
+            category=category,
+            member_count=member_count,
+            head_name=head_name.strip(),
+            id_number=id_number.strip().upper(),
+            phone=phone.strip(),
+        )
+        # Personal data is written here (name, ID number, phone): the log says by whom;
+        # the values themselves stay out of it.
+        audit_record(
+            actor=actor,
+            action=AuditAction.HOUSEHOLD_REGISTER,
+            target=household,
+            household_ids=[household.pk],
+            township_ids=[village.township_id],
+        )
+    return household
+
+
+def household_edit_audit(*, actor: User, household: Household, fields: Iterable[str]) -> None:
+    """Log an edit of a household's row (made by the back office's form, which the model's
+    constraints guard): who changed which fields, never the values, which are personal."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.HOUSEHOLD_EDIT,
+        target=household,
+        details={"fields": sorted(fields)},
+        household_ids=[household.pk],
+        township_ids=[household.village.township_id],
     )

@@ -18,6 +18,8 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_manage_shop, role_scopes
 from marketplace.activity.services import activity_record_update
+from marketplace.audit.models import AuditAction
+from marketplace.audit.services import audit_record
 from marketplace.catalog.models import CertificationKind, Product
 from marketplace.catalog.services import certification_add
 from marketplace.core.errors import PermissionRefused, refuse
@@ -201,6 +203,13 @@ def claim_decide(
         reason=reason,
     )
     activity_record_update(user_id=officer.pk)
+    audit_record(
+        actor=officer,
+        action=AuditAction.CLAIM_DECIDE,
+        target=locked,
+        details={"to": to_status, "reason": reason},
+        township_ids=[township.pk],
+    )
     return locked
 
 

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_manage_shop, role_scopes
+from marketplace.audit.models import AuditAction
+from marketplace.audit.services import audit_record
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.orders.models import ShopOrder
 from marketplace.organisations.models import Shop
@@ -75,4 +77,10 @@ def complaint_resolve(*, actor: User, complaint: Complaint, resolution: str) -> 
     locked.resolved_by = actor
     locked.resolution = resolution.strip()
     locked.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMPLAINT_RESOLVE,
+        target=locked,
+        township_ids=[locked.shop.village.township_id],
+    )
     return locked

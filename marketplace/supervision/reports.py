@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from marketplace.accounts.models import User
+from marketplace.audit.models import AuditAction
+from marketplace.audit.services import audit_record
 from marketplace.core.errors import refuse
 from marketplace.divisions.models import County, Township, Village
 from marketplace.supervision.access import require_township_officer
@@ -140,11 +142,18 @@ def report_file(*, officer: User, report: PeriodicReport, note: str = "") -> Rep
     require_township_officer(officer, report.township, doing="file its report")
     try:
         with transaction.atomic():
-            return ReportFiling.objects.create(report=report, filed_by=officer, note=note.strip())
+            filing = ReportFiling.objects.create(report=report, filed_by=officer, note=note.strip())
     except IntegrityError:
         raise refuse(
             "id", "This report has already been filed.", SupervisionErrorCode.ALREADY_FILED
         ) from None
+    audit_record(
+        actor=officer,
+        action=AuditAction.REPORT_FILE,
+        target=report,
+        township_ids=[report.township.pk],
+    )
+    return filing
 
 
 def reports_visible(

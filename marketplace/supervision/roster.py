@@ -13,6 +13,8 @@ import datetime
 from django.db import transaction
 
 from marketplace.accounts.models import User
+from marketplace.audit.models import AuditAction
+from marketplace.audit.services import audit_record
 from marketplace.core.errors import refuse
 from marketplace.divisions.models import Village
 from marketplace.supervision.access import require_township_officer
@@ -101,7 +103,7 @@ def administrator_appoint(
         current.effective_until = effective_from - datetime.timedelta(days=1)
         current.replacement_reason = replacement_reason.strip()
         current.save(update_fields=["effective_until", "replacement_reason"])
-    return AdministratorAppointment.objects.create(
+    appointment = AdministratorAppointment.objects.create(
         village=village,
         post=post,
         administrator=administrator,
@@ -114,6 +116,21 @@ def administrator_appoint(
         effective_from=effective_from,
         appointed_by=officer,
     )
+    # The entry holds personal data (birth date, Party membership): who set it down, and
+    # whether the criteria were waived, is the kind of write the log exists for.
+    audit_record(
+        actor=officer,
+        action=AuditAction.ADMINISTRATOR_APPOINT,
+        target=appointment,
+        details={
+            "post": post,
+            "administrator_id": administrator.pk,
+            "criteria_waived": failed,
+            "replaced_id": current.pk if current is not None else None,
+        },
+        township_ids=[village.township_id],
+    )
+    return appointment
 
 
 def roster_for_village(*, village: Village) -> list[AdministratorAppointment]:
