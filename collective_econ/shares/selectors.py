@@ -6,9 +6,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
-from collective_econ.models import InvestorAgreement, MemberShare, ShareRegisterChange
+from collective_econ.models import (
+    Distribution,
+    DistributionStatus,
+    InvestorAgreement,
+    MemberShare,
+    ShareRegisterChange,
+)
 from marketplace.divisions.models import Village
 
 
@@ -60,3 +66,17 @@ def investor_agreements_in(
 
 def register_history(*, village: Village) -> QuerySet[ShareRegisterChange]:
     return ShareRegisterChange.objects.filter(village=village).select_related("actor")
+
+
+def register_closed_through(*, village: Village) -> date | None:
+    """The last day the village's register is closed on: a distribution past its draft
+    read members' shares on its record date and investors' agreements over its whole
+    year, so neither may change on or before the later of the two (None: nothing closed)."""
+    latest = (
+        Distribution.objects.filter(village=village)
+        .exclude(status=DistributionStatus.DRAFT)
+        .aggregate(year=Max("year"), record_date=Max("record_date"))
+    )
+    if latest["year"] is None:
+        return None
+    return max(date(latest["year"], 12, 31), latest["record_date"])
