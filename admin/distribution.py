@@ -18,6 +18,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -49,6 +50,7 @@ from collective_econ.models import (
 )
 from collective_econ.reports.income_distribution import as_xlsx, income_distribution_statement
 from collective_econ.shares import services as register_services
+from collective_econ.shares.selectors import investor_balances
 from marketplace.accounts.permissions import can_read_village_books, role_scopes
 from marketplace.divisions.models import Village
 from marketplace.organisations.models import Household
@@ -308,12 +310,22 @@ class InvestorAgreementInline(ReadOnlyInline):
     ordering = ("valid_from",)
 
 
+class InvestorChangeList(ChangeList):
+    """What the collective owes each investor of the page, in one pass."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        owed = investor_balances(investor_ids=[investor.pk for investor in self.result_list])
+        for investor in self.result_list:
+            investor.page_balance = owed[investor.pk]
+
+
 @admin.register(Investor)
 class InvestorAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
     scope = VILLAGE_BOOKS
-    list_display = ("name", "village", "created_at")
+    list_display = ("name", "village", "balance", "created_at")
     list_select_related = ("village",)
-    readonly_fields = ("village", "name", "created_at", "change", "history")
+    readonly_fields = ("village", "name", "balance", "created_at", "change", "history")
     inlines = (InvestorAgreementInline,)
     change_list_template = "backoffice/register_change_list.html"
 
@@ -324,6 +336,14 @@ class InvestorAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
             else []
         }
         return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return InvestorChangeList
+
+    @admin.display(description="Owed (¥)")
+    def balance(self, obj: Investor) -> Any:
+        owed = getattr(obj, "page_balance", None)
+        return owed if owed is not None else investor_balances(investor_ids=[obj.pk])[obj.pk]
 
     @admin.display(description="Change")
     def change(self, obj: Investor) -> str:

@@ -29,7 +29,12 @@ from collective_econ.models import (
     ShareRegisterChange,
 )
 from collective_econ.shares import services
-from collective_econ.shares.selectors import Holding, register_history, share_register
+from collective_econ.shares.selectors import (
+    Holding,
+    investor_balances,
+    register_history,
+    share_register,
+)
 from marketplace.accounts.permissions import can_view_household_personal_data
 from marketplace.organisations.models import Household
 from marketplace.organisations.privacy import mask_name
@@ -59,6 +64,12 @@ class AgreementsByInvestorIdLoader(DataLoader[int, list[InvestorAgreement]]):
             "investor_id", "valid_from"
         )
         return grouped(keys, rows, lambda a: a.investor_id)
+
+
+class InvestorBalanceLoader(DataLoader[int, Decimal]):
+    def batch_load(self, keys: Sequence[int]) -> list[Decimal]:
+        owed = investor_balances(investor_ids=list(keys))
+        return [owed[key] for key in keys]
 
 
 class InvestorsByVillageIdLoader(DataLoader[int, list[Investor]]):
@@ -98,6 +109,11 @@ class Investor_(graphene.ObjectType):
     name = graphene.String(required=True)
     village = graphene.Field(Village_, required=True)
     agreements = graphene.List(graphene.NonNull(InvestorAgreement_), required=True)
+    balance = graphene.Field(
+        Money,
+        required=True,
+        description="What the collective owes the investor: the credit of its own account.",
+    )
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
@@ -110,6 +126,13 @@ class Investor_(graphene.ObjectType):
     @staticmethod
     def resolve_agreements(root: Investor, info: Any) -> Any:
         return get_loader(info.context, AgreementsByInvestorIdLoader).load(root.pk)
+
+    @staticmethod
+    def resolve_balance(root: Investor, info: Any) -> Any:
+        return then(
+            get_loader(info.context, InvestorBalanceLoader).load(root.pk),
+            lambda owed: as_money(owed, "CNY"),
+        )
 
 
 class ShareRegisterChange_(graphene.ObjectType):
