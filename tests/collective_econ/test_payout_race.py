@@ -13,11 +13,23 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from collective_econ.ledger.selectors import unbalanced_transaction_ids
-from collective_econ.models import JournalTransaction, Payout, PayoutMethod, PayoutStatus
+from collective_econ.ledger.selectors import account_balance, unbalanced_transaction_ids
+from collective_econ.ledger.services import account_get_or_create
+from collective_econ.models import (
+    AccountKind,
+    JournalTransaction,
+    Payout,
+    PayoutMethod,
+    PayoutStatus,
+)
 from collective_econ.payouts.alipay_transfer import TransferOutcome, TransferState
 from collective_econ.payouts.services import payout_create, payout_record_outcome
-from tests.api_distribution.books import filed_distribution, make_books, post_collective_income
+from tests.api_distribution.books import (
+    filed_distribution,
+    make_books,
+    post_collective_income,
+    stock_till,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,6 +91,7 @@ def test_two_threads_completing_the_same_payout_post_once() -> None:
 
 def test_two_clerks_cannot_both_pay_the_last_of_a_balance() -> None:
     books = _books()
+    stock_till(books.village, "1000.00")
 
     def pay(i: int) -> Any:
         return payout_create(
@@ -96,3 +109,34 @@ def test_two_clerks_cannot_both_pay_the_last_of_a_balance() -> None:
     assert len(results) == 1 and len(errors) == 1
     assert isinstance(errors[0], ValidationError)
     assert Payout.objects.filter(status=PayoutStatus.SUCCEEDED).get().amount == Decimal("70.00")
+
+
+def test_two_cash_payouts_at_once_cannot_both_empty_the_till() -> None:
+    """Two households, each owed 100, paid 70 each at once from a till holding 100: the
+    balances allow both, the till only one; the other is refused with a coded error."""
+    books = make_books(households=2, shares=["1", "1"])
+    post_collective_income(books.village, "200.00")
+    filed_distribution(books, reserve="0", welfare="0")
+    stock_till(books.village, "100.00")
+
+    def pay(i: int) -> Any:
+        return payout_create(
+            actor=books.manager,
+            village=books.village,
+            household=books.households[i],
+            account_kind="MEMBER",
+            amount="70.00",
+            method=PayoutMethod.CASH,
+            request_id=f"till-{i}",
+            receipt_number=f"TILL-{i}",
+        )
+
+    results, errors = _race(pay)
+    assert len(results) == 1 and len(errors) == 1
+    assert isinstance(errors[0], ValidationError)
+    assert errors[0].error_dict["amount"][0].code == "insufficient_till_cash"
+    assert Payout.objects.filter(status=PayoutStatus.SUCCEEDED).count() == 1
+    assert JournalTransaction.objects.filter(kind="PAYOUT").count() == 1
+    till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=books.village)
+    assert account_balance(account=till) == Decimal("30.00")
+    assert unbalanced_transaction_ids() == []
