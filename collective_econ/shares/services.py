@@ -20,6 +20,7 @@ from collective_econ.ledger.services import parse_amount
 from collective_econ.models import (
     AgreementKind,
     CollectiveMember,
+    Distribution,
     Investor,
     InvestorAgreement,
     MemberShare,
@@ -49,6 +50,9 @@ def check_register_open(*, village: Village, valid_from: date) -> None:
     """Refuse a change from a day an approved (or filed, or paid) distribution has read:
     its parts were computed from the register as it stood, and rewriting that would leave
     the books disagreeing with the register."""
+    # Lock the village's distributions (a handful: one a year): an approval in flight
+    # commits before this reads their statuses, or waits for this change to commit.
+    list(Distribution.objects.filter(village=village).select_for_update().values_list("pk"))
     closed = register_closed_through(village=village)
     if closed is not None and valid_from <= closed:
         raise refuse(
