@@ -51,10 +51,14 @@ from collective_econ.models import (
 from collective_econ.reports.income_distribution import as_xlsx, income_distribution_statement
 from collective_econ.shares import services as register_services
 from collective_econ.shares.selectors import investor_balances
-from marketplace.accounts.permissions import can_read_village_books, role_scopes
+from marketplace.accounts.permissions import (
+    can_read_village_books,
+    can_view_household_personal_data,
+    role_scopes,
+)
 from marketplace.divisions.models import Village
 from marketplace.organisations.models import Household
-from marketplace.organisations.privacy import household_personal_data
+from marketplace.organisations.privacy import household_personal_data, mask_name
 
 VILLAGE_BOOKS = Scope(village_path="village", manager=Access.VIEW, officer=Access.VIEW)
 
@@ -214,15 +218,40 @@ def _may_keep_some_books(request: HttpRequest) -> bool:
     return ids is None or bool(ids)
 
 
+def _masked_snapshot(data: Any) -> Any:
+    if isinstance(data, dict) and data.get("person_name"):
+        return {**data, "person_name": mask_name(data["person_name"])}
+    return data
+
+
 @admin.register(CollectiveMember)
 class CollectiveMemberAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
+    """A member's person name is personal data: masked in the list, and on the member's
+    page (and its history) unless the viewer is entitled to the household's data."""
+
     scope = VILLAGE_BOOKS
-    list_display = ("pk", "village", "household", "person_name", "created_at")
+    list_display = ("pk", "village", "household", "masked_person_name", "created_at")
     list_select_related = ("village", "household")
     search_fields = ("household__reference",)
-    readonly_fields = ("village", "household", "person_name", "created_at", "change", "history")
     inlines = (MemberShareInline,)
     change_list_template = "backoffice/register_change_list.html"
+
+    def _entitled(self, request: HttpRequest, obj: CollectiveMember | None) -> bool:
+        return obj is not None and can_view_household_personal_data(
+            user=acting_user(request), household=obj.household
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.get_readonly_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if self._entitled(request, obj):
+            return ("village", "household", "person_name", "created_at", "change", "history")
+        return ("village", "household", "masked_person_name", "created_at", "change")
+
+    @admin.display(description="Person")
+    def masked_person_name(self, obj: CollectiveMember) -> str:
+        return mask_name(obj.person_name)
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         extra = {
@@ -243,6 +272,7 @@ class CollectiveMemberAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
 
     @admin.display(description="History")
     def history(self, obj: CollectiveMember) -> str:
+        """Shown to viewers entitled to the household's data only (see get_fields)."""
         share_ids = list(obj.shares.values_list("pk", flat=True))
         rows = ShareRegisterChange.objects.filter(village_id=obj.village_id).filter(
             Q(entity="MEMBER", entity_id=obj.pk) | Q(entity="MEMBER_SHARE", entity_id__in=share_ids)
@@ -408,11 +438,28 @@ class InvestorAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
 
 @admin.register(ShareRegisterChange)
 class ShareRegisterChangeAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """The whole register's log; a member's person name is masked in it (the member's own
+    page shows it unmasked to those entitled)."""
+
     scope = VILLAGE_BOOKS
     list_display = ("at", "village", "entity", "entity_id", "action", "actor", "reason")
     list_select_related = ("village", "actor")
     list_filter = ("entity", "action")
-    readonly_fields = [f.name for f in ShareRegisterChange._meta.fields]
+    readonly_fields = (
+        *(f.name for f in ShareRegisterChange._meta.fields if f.name not in ("before", "after")),
+        "before_shown",
+        "after_shown",
+    )
+    # Viewers without change rights would see every model field, raw snapshots included.
+    fields = readonly_fields
+
+    @admin.display(description="Before")
+    def before_shown(self, obj: ShareRegisterChange) -> Any:
+        return _masked_snapshot(obj.before)
+
+    @admin.display(description="After")
+    def after_shown(self, obj: ShareRegisterChange) -> Any:
+        return _masked_snapshot(obj.after)
 
 
 class AllocationInline(ReadOnlyInline):

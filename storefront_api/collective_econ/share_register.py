@@ -151,8 +151,40 @@ class ShareRegisterChange_(graphene.ObjectType):
     date = graphene.DateTime(required=True)
 
     @staticmethod
+    def resolve_before(root: ShareRegisterChange, info: Any) -> Any:
+        return _snapshot_shown(info, root.before)
+
+    @staticmethod
+    def resolve_after(root: ShareRegisterChange, info: Any) -> Any:
+        return _snapshot_shown(info, root.after)
+
+    @staticmethod
     def resolve_date(root: ShareRegisterChange, info: Any) -> Any:
         return root.at
+
+
+def _name_shown(info: Any, *, household_id: int, name: str) -> Any:
+    """A member's person name as the viewer may see it: masked unless entitled to the
+    household's personal data (its village's manager, a platform admin, a granted request)."""
+
+    def shown(household: Any) -> str:
+        if household is not None and can_view_household_personal_data(
+            user=info.context.user, household=household
+        ):
+            return name
+        return mask_name(name)
+
+    return then(get_loader(info.context, HouseholdByIdLoader).load(household_id), shown)
+
+
+def _snapshot_shown(info: Any, data: Any) -> Any:
+    """A history snapshot with the member's person name masked like the register's."""
+    if not isinstance(data, dict) or not data.get("person_name"):
+        return data
+    return then(
+        _name_shown(info, household_id=data["household"], name=data["person_name"]),
+        lambda name: {**data, "person_name": name},
+    )
 
 
 class ShareHolding(graphene.ObjectType):
@@ -174,14 +206,7 @@ class ShareHolding(graphene.ObjectType):
     def resolve_person_name(root: Holding, info: Any) -> Any:
         if not root.person_name:
             return ""
-
-        def shown(household: Any) -> str:
-            user = info.context.user
-            if can_view_household_personal_data(user=user, household=household):
-                return root.person_name
-            return mask_name(root.person_name)
-
-        return then(get_loader(info.context, HouseholdByIdLoader).load(root.household_id), shown)
+        return _name_shown(info, household_id=root.household_id, name=root.person_name)
 
 
 class ShareRegister(graphene.ObjectType):

@@ -160,3 +160,27 @@ def test_investor_and_agreement_forms(client: Any) -> None:
     assert client.get(agreement).status_code == 404
     assert client.post(agreement, {**fields, "valid_from": "2030-01-01"}).status_code == 404
     assert InvestorAgreement.objects.count() == 1
+
+
+def test_a_members_person_name_is_masked_for_readers_not_entitled(client: Any) -> None:
+    books = make_books(households=1)
+    client.force_login(books.manager)
+    client.post(reverse(SET_SHARES), _shares_post(books.households[0], person_name="王小明"))
+    member = CollectiveMember.objects.get()
+    change = reverse("admin:collective_econ_collectivemember_change", args=[member.pk])
+    log = reverse(
+        "admin:collective_econ_shareregisterchange_change",
+        args=[ShareRegisterChange.objects.get(entity="MEMBER").pk],
+    )
+    assert "王小明" in client.get(change).content.decode()
+    client.force_login(books.officer)
+    for url in (
+        change,
+        reverse("admin:collective_econ_collectivemember_changelist"),
+        reverse("admin:collective_econ_membershare_changelist"),
+        log,
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        text = page.content.decode()
+        assert "王小明" not in text and "王**" in text, url

@@ -5,6 +5,7 @@ history) costs the same number of queries however many members it has."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -391,3 +392,15 @@ def test_share_register_query_count_is_flat_as_members_grow(gql: GraphQLClient) 
     many, holdings_many = count()
     assert (holdings_one, holdings_many) == (1, 6)
     assert one == many
+
+
+def test_history_masks_a_persons_name_for_readers_not_entitled(gql: GraphQLClient) -> None:
+    books = make_books(households=1)
+    _as(gql, books.manager)
+    gql.data(MEMBER_SET, {"input": _member_input(books, personName="王小明")})
+    village = gid("Village", books.village.pk)
+    own = gql.data(REGISTER, {"village": village})["shareRegister"]["history"]
+    assert json.loads(own[-1]["after"])["person_name"] == "王小明"
+    officer = _as(gql, books.officer).data(REGISTER, {"village": village})["shareRegister"]
+    assert json.loads(officer["history"][-1]["after"])["person_name"] == "王**"
+    assert "王小明" not in json.dumps(officer, ensure_ascii=False)
