@@ -70,6 +70,25 @@ def _books() -> Any:
     return books
 
 
+def _pay_cash(books: Any, household: Any, key: str, amount: str = "70.00") -> Any:
+    return payout_create(
+        actor=books.manager,
+        village=books.village,
+        household=household,
+        account_kind="MEMBER",
+        amount=amount,
+        method=PayoutMethod.CASH,
+        request_id=key,
+        receipt_number=f"RC-{key}",
+    )
+
+
+def _till_is(books: Any, cash: str) -> None:
+    till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=books.village)
+    assert account_balance(account=till) == Decimal(cash)
+    assert unbalanced_transaction_ids() == []
+
+
 def test_two_threads_completing_the_same_payout_post_once() -> None:
     books = _books()
     payout = payout_create(
@@ -100,19 +119,7 @@ def test_two_clerks_cannot_both_pay_the_last_of_a_balance() -> None:
     books = _books()
     stock_till(books.village, "1000.00")
 
-    def pay(i: int) -> Any:
-        return payout_create(
-            actor=books.manager,
-            village=books.village,
-            household=books.households[0],
-            account_kind="MEMBER",
-            amount="70.00",
-            method=PayoutMethod.CASH,
-            request_id=f"clerk-{i}",
-            receipt_number=f"RC-{i}",
-        )
-
-    results, errors = _race(pay)
+    results, errors = _race(lambda i: _pay_cash(books, books.households[0], f"clerk-{i}"))
     assert len(results) == 1 and len(errors) == 1
     assert isinstance(errors[0], ValidationError)
     assert Payout.objects.filter(status=PayoutStatus.SUCCEEDED).get().amount == Decimal("70.00")
@@ -126,27 +133,13 @@ def test_two_cash_payouts_at_once_cannot_both_empty_the_till() -> None:
     filed_distribution(books, reserve="0", welfare="0")
     stock_till(books.village, "100.00")
 
-    def pay(i: int) -> Any:
-        return payout_create(
-            actor=books.manager,
-            village=books.village,
-            household=books.households[i],
-            account_kind="MEMBER",
-            amount="70.00",
-            method=PayoutMethod.CASH,
-            request_id=f"till-{i}",
-            receipt_number=f"TILL-{i}",
-        )
-
-    results, errors = _race(pay)
+    results, errors = _race(lambda i: _pay_cash(books, books.households[i], f"till-{i}"))
     assert len(results) == 1 and len(errors) == 1
     assert isinstance(errors[0], ValidationError)
     assert errors[0].error_dict["amount"][0].code == "insufficient_till_cash"
     assert Payout.objects.filter(status=PayoutStatus.SUCCEEDED).count() == 1
     assert JournalTransaction.objects.filter(kind="PAYOUT").count() == 1
-    till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=books.village)
-    assert account_balance(account=till) == Decimal("30.00")
-    assert unbalanced_transaction_ids() == []
+    _till_is(books, "30.00")
 
 
 @pytest.fixture
@@ -169,16 +162,7 @@ def test_a_cash_payout_and_a_cash_withdrawal_at_once_cannot_both_empty_the_till(
 
     def take_cash(i: int) -> Any:
         if i == 0:
-            return payout_create(
-                actor=books.manager,
-                village=books.village,
-                household=books.households[0],
-                account_kind="MEMBER",
-                amount="70.00",
-                method=PayoutMethod.CASH,
-                request_id="till-payout",
-                receipt_number="TILL-PAYOUT",
-            )
+            return _pay_cash(books, books.households[0], "till-payout")
         return cash_withdrawal_create(
             supermarket=supermarket,
             operator=operator,
@@ -194,6 +178,4 @@ def test_a_cash_payout_and_a_cash_withdrawal_at_once_cannot_both_empty_the_till(
         "insufficient_till_cash",
         AgencyErrorCode.NOT_ENOUGH_CASH.value,
     }
-    till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=books.village)
-    assert account_balance(account=till) == Decimal("30.00")
-    assert unbalanced_transaction_ids() == []
+    _till_is(books, "30.00")
