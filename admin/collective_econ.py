@@ -52,8 +52,9 @@ from marketplace.accounts.permissions import RoleScopes, can_read_household_stat
 from marketplace.organisations.models import Household
 from marketplace.organisations.privacy import household_personal_data
 
-# An account's village is one of three columns, by its kind (a CHECK keeps exactly one set).
-_VILLAGE_OF_ACCOUNT = ("village", "household__village", "shop__village")
+# An account's village is reached through one of four columns, by its kind (a CHECK keeps
+# exactly one set).
+_VILLAGE_OF_ACCOUNT = ("village", "household__village", "shop__village", "investor__village")
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,19 @@ class AccountChangeList(ChangeList):
 @admin.register(Account)
 class AccountAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = ACCOUNT_SCOPE
-    list_display = ("pk", "kind", "household", "village", "shop", "balance", "statement")
+    list_display = (
+        "pk",
+        "kind",
+        "household",
+        "village",
+        "shop",
+        "investor",
+        "balance",
+        "statement",
+    )
     list_filter = ("kind",)
-    list_select_related = ("household", "village", "shop")
-    search_fields = ("=pk", "household__reference", "village__name", "shop__name")
+    list_select_related = ("household", "village", "shop", "investor")
+    search_fields = ("=pk", "household__reference", "village__name", "shop__name", "investor__name")
     readonly_fields = [f.name for f in Account._meta.fields]
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:

@@ -1,7 +1,10 @@
 """The share register, distributions and payouts in the back office.
 
-The register (members, shares, investors, agreements and its history) is read-only here:
-it changes through `collective_econ.shares.services`, which audits every change. A
+The register (members, shares, investors, agreements) is never edited row by row here:
+its pages carry small forms (set a household's shares from a day on, register an investor,
+set an investor's agreement) that call `collective_econ.shares.services`, which checks the
+caller keeps the village's books and audits every change; refusals come back on the form.
+Each member's and investor's page shows its history (who, when, why, before and after). A
 distribution's change page carries its workflow steps (approve with the members'
 assembly, file, mark paid) as buttons to small forms that call the distribution services,
 whose refusals come back as messages, and links to the 收益及收益分配表 as a page and as
@@ -15,7 +18,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,6 +37,7 @@ from admin.scoping import (
 )
 from collective_econ.distribution import services
 from collective_econ.models import (
+    AgreementKind,
     CollectiveMember,
     Distribution,
     DistributionAllocation,
@@ -43,9 +49,16 @@ from collective_econ.models import (
     ShareRegisterChange,
 )
 from collective_econ.reports.income_distribution import as_xlsx, income_distribution_statement
-from marketplace.accounts.permissions import can_read_village_books
+from collective_econ.shares import services as register_services
+from collective_econ.shares.selectors import investor_balances
+from marketplace.accounts.permissions import (
+    can_read_village_books,
+    can_view_household_personal_data,
+    role_scopes,
+)
 from marketplace.divisions.models import Village
-from marketplace.organisations.privacy import household_personal_data
+from marketplace.organisations.models import Household
+from marketplace.organisations.privacy import household_personal_data, mask_name
 
 VILLAGE_BOOKS = Scope(village_path="village", manager=Access.VIEW, officer=Access.VIEW)
 
@@ -57,14 +70,259 @@ class MemberShareInline(ReadOnlyInline):
     ordering = ("valid_from",)
 
 
+class HouseholdChoice(forms.ModelChoiceField):
+    """Households by reference only: the head's name is personal data."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.reference)
+
+
+def kept_village_ids(request: HttpRequest) -> frozenset[int] | None:
+    """Villages whose register the user keeps; None: every village (platform admin)."""
+    scopes = role_scopes(acting_user(request))
+    return None if scopes.is_platform_admin else scopes.managed_village_ids
+
+
+def _in_kept_villages(rows: Any, request: HttpRequest, path: str) -> Any:
+    ids = kept_village_ids(request)
+    return rows if ids is None else rows.filter(**{f"{path}__in": ids})
+
+
+_PERIOD_HELP = "YYYY-MM-DD"
+
+
+class RegisterForm(forms.Form):
+    """A register form; its choices follow the villages the requesting user keeps."""
+
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+
+class MemberSharesForm(RegisterForm):
+    household = HouseholdChoice(queryset=Household.objects.none())
+    person_name = forms.CharField(
+        max_length=32, required=False, help_text="One person of the household; empty: all of it."
+    )
+    shares = forms.CharField(max_length=32, help_text='Up to 4 decimals; "0" ends the holding.')
+    valid_from = forms.DateField(label="Effective from", help_text=_PERIOD_HELP)
+    valid_to = forms.DateField(
+        label="Effective to", required=False, help_text="Exclusive; empty for an open period."
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
+
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(*args, request=request, **kwargs)
+        households = _in_kept_villages(
+            Household.objects.select_related("village").order_by("village_id", "reference"),
+            request,
+            "village_id",
+        )
+        self.fields["household"].queryset = households  # type: ignore[attr-defined]
+
+
+class InvestorForm(RegisterForm):
+    village = forms.ModelChoiceField(queryset=Village.objects.none())
+    name = forms.CharField(max_length=128)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
+
+    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(*args, request=request, **kwargs)
+        villages = _in_kept_villages(Village.objects.order_by("code"), request, "pk")
+        self.fields["village"].queryset = villages  # type: ignore[attr-defined]
+
+
+class AgreementForm(RegisterForm):
+    kind = forms.ChoiceField(choices=AgreementKind.choices)
+    capital_amount = forms.CharField(max_length=32, help_text="Yuan, e.g. 20000.00")
+    rate = forms.CharField(max_length=16, help_text="A fraction 0–1, e.g. 0.05")
+    valid_from = forms.DateField(label="Effective from", help_text=_PERIOD_HELP)
+    valid_to = forms.DateField(
+        label="Effective to", required=False, help_text="Exclusive; empty for an open agreement."
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
+
+
+def _refusal_onto(form: forms.Form, error: ValidationError) -> None:
+    """A service's refusal shown on the field it names (or above the form)."""
+    entries = error.error_dict.items() if hasattr(error, "error_dict") else [(None, error)]
+    for field, problem in entries:
+        form.add_error(field if field in form.fields else None, problem)
+
+
+def history_table(rows: Any) -> str:
+    """The register's changes of one member or investor, newest first."""
+    if not rows:
+        return "No changes recorded."
+    return format_html(
+        "<table><tr><th>When</th><th>What</th><th>Action</th><th>Before</th><th>After</th>"
+        "<th>By</th><th>Why</th></tr>{}</table>",
+        format_html_join(
+            "",
+            "<tr><td>{}</td><td>{} #{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M"),
+                    row.entity,
+                    row.entity_id,
+                    row.action,
+                    row.before or "",
+                    row.after or "",
+                    row.actor or "",
+                    row.reason,
+                )
+                for row in rows
+            ),
+        ),
+    )
+
+
+class RegisterFormPages:
+    """A register form page: GET shows it, POST calls the service and goes back to the
+    member's or investor's page (or shows the refusal on the form)."""
+
+    def register_form_view(
+        self: Any,
+        request: HttpRequest,
+        *,
+        form_class: type[RegisterForm],
+        title: str,
+        run: Any,
+        initial: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        form = form_class(
+            request.POST if request.method == "POST" else None, request=request, initial=initial
+        )
+        if form.is_valid():
+            try:
+                done = run(acting_user(request), form.cleaned_data)
+            except ValidationError as error:
+                _refusal_onto(form, error)
+            else:
+                messages.success(request, f"{title}: done.")
+                return HttpResponseRedirect(
+                    reverse(f"admin:collective_econ_{done._meta.model_name}_change", args=[done.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "form": form,
+        }
+        return TemplateResponse(request, "backoffice/register_change.html", context)
+
+
+def _may_keep_some_books(request: HttpRequest) -> bool:
+    ids = kept_village_ids(request)
+    return ids is None or bool(ids)
+
+
+def _masked_snapshot(data: Any) -> Any:
+    if isinstance(data, dict) and data.get("person_name"):
+        return {**data, "person_name": mask_name(data["person_name"])}
+    return data
+
+
 @admin.register(CollectiveMember)
-class CollectiveMemberAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class CollectiveMemberAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
+    """A member's person name is personal data: masked in the list, and on the member's
+    page (and its history) unless the viewer is entitled to the household's data."""
+
     scope = VILLAGE_BOOKS
-    list_display = ("pk", "village", "household", "person_name", "created_at")
+    list_display = ("pk", "village", "household", "masked_person_name", "created_at")
     list_select_related = ("village", "household")
     search_fields = ("household__reference",)
-    readonly_fields = ("village", "household", "person_name", "created_at")
     inlines = (MemberShareInline,)
+    change_list_template = "backoffice/register_change_list.html"
+
+    def _entitled(self, request: HttpRequest, obj: CollectiveMember | None) -> bool:
+        return obj is not None and can_view_household_personal_data(
+            user=acting_user(request), household=obj.household
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.get_readonly_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if self._entitled(request, obj):
+            return ("village", "household", "person_name", "created_at", "change", "history")
+        return ("village", "household", "masked_person_name", "created_at", "change")
+
+    @admin.display(description="Person")
+    def masked_person_name(self, obj: CollectiveMember) -> str:
+        return mask_name(obj.person_name)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra = {
+            "register_links": [
+                (reverse("admin:backoffice_member_shares_set"), "Set a household's shares")
+            ]
+            if _may_keep_some_books(request)
+            else []
+        }
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    @admin.display(description="Change")
+    def change(self, obj: CollectiveMember) -> str:
+        url = reverse("admin:backoffice_member_shares_set")
+        return format_html(
+            '<a class="button" href="{}?member={}">Set shares from a day on</a>', url, obj.pk
+        )
+
+    @admin.display(description="History")
+    def history(self, obj: CollectiveMember) -> str:
+        """Shown to viewers entitled to the household's data only (see get_fields)."""
+        share_ids = list(obj.shares.values_list("pk", flat=True))
+        rows = ShareRegisterChange.objects.filter(village_id=obj.village_id).filter(
+            Q(entity="MEMBER", entity_id=obj.pk) | Q(entity="MEMBER_SHARE", entity_id__in=share_ids)
+        )
+        return history_table(list(rows.select_related("actor")))
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "set-shares/",
+                self.admin_site.admin_view(self.shares_set_view),
+                name="backoffice_member_shares_set",
+            )
+        ]
+        return own + super().get_urls()
+
+    def shares_set_view(self, request: HttpRequest) -> HttpResponse:
+        initial: dict[str, Any] = {}
+        member = self.get_queryset(request).filter(pk=_int(request.GET.get("member"))).first()
+        if member is not None:
+            initial = {"household": member.household_id, "person_name": member.person_name}
+
+        def run(actor: Any, data: dict[str, Any]) -> CollectiveMember:
+            household = data["household"]
+            changed, _ = register_services.household_shares_set(
+                actor=actor,
+                village=household.village,
+                household=household,
+                person_name=data["person_name"],
+                shares=data["shares"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+                reason=data["reason"],
+            )
+            return changed
+
+        return self.register_form_view(
+            request,
+            form_class=MemberSharesForm,
+            title="Set a household's shares",
+            run=run,
+            initial=initial,
+        )
+
+
+def _int(raw: str | None) -> int:
+    try:
+        return int(raw or 0)
+    except ValueError:
+        return 0
 
 
 @admin.register(MemberShare)
@@ -82,22 +340,126 @@ class InvestorAgreementInline(ReadOnlyInline):
     ordering = ("valid_from",)
 
 
+class InvestorChangeList(ChangeList):
+    """What the collective owes each investor of the page, in one pass."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        owed = investor_balances(investor_ids=[investor.pk for investor in self.result_list])
+        for investor in self.result_list:
+            investor.page_balance = owed[investor.pk]
+
+
 @admin.register(Investor)
-class InvestorAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class InvestorAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
     scope = VILLAGE_BOOKS
-    list_display = ("name", "village", "created_at")
+    list_display = ("name", "village", "balance", "created_at")
     list_select_related = ("village",)
-    readonly_fields = ("village", "name", "created_at")
+    readonly_fields = ("village", "name", "balance", "created_at", "change", "history")
     inlines = (InvestorAgreementInline,)
+    change_list_template = "backoffice/register_change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra = {
+            "register_links": [(reverse("admin:backoffice_investor_register"), "Add an investor")]
+            if _may_keep_some_books(request)
+            else []
+        }
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return InvestorChangeList
+
+    @admin.display(description="Owed (¥)")
+    def balance(self, obj: Investor) -> Any:
+        owed = getattr(obj, "page_balance", None)
+        return owed if owed is not None else investor_balances(investor_ids=[obj.pk])[obj.pk]
+
+    @admin.display(description="Change")
+    def change(self, obj: Investor) -> str:
+        url = reverse("admin:backoffice_investor_agreement_set", args=[obj.pk])
+        return format_html('<a class="button" href="{}">Set the agreement from a day on</a>', url)
+
+    @admin.display(description="History")
+    def history(self, obj: Investor) -> str:
+        agreement_ids = list(obj.agreements.values_list("pk", flat=True))
+        rows = ShareRegisterChange.objects.filter(village_id=obj.village_id).filter(
+            Q(entity="INVESTOR", entity_id=obj.pk)
+            | Q(entity="INVESTOR_AGREEMENT", entity_id__in=agreement_ids)
+        )
+        return history_table(list(rows.select_related("actor")))
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "register/",
+                self.admin_site.admin_view(self.investor_register_view),
+                name="backoffice_investor_register",
+            ),
+            path(
+                "<int:pk>/agreement/",
+                self.admin_site.admin_view(self.agreement_set_view),
+                name="backoffice_investor_agreement_set",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def investor_register_view(self, request: HttpRequest) -> HttpResponse:
+        def run(actor: Any, data: dict[str, Any]) -> Investor:
+            return register_services.investor_register(
+                actor=actor, village=data["village"], name=data["name"], reason=data["reason"]
+            )
+
+        return self.register_form_view(
+            request, form_class=InvestorForm, title="Add an investor", run=run
+        )
+
+    def agreement_set_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        investor = self.get_object(request, str(pk))
+        assert isinstance(investor, Investor)
+
+        def run(actor: Any, data: dict[str, Any]) -> Investor:
+            register_services.investor_agreement_set(
+                actor=actor,
+                investor=investor,
+                kind=data["kind"],
+                capital_amount=data["capital_amount"],
+                rate=data["rate"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+                reason=data["reason"],
+            )
+            return investor
+
+        return self.register_form_view(
+            request, form_class=AgreementForm, title=f"Agreement of {investor.name}", run=run
+        )
 
 
 @admin.register(ShareRegisterChange)
 class ShareRegisterChangeAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """The whole register's log; a member's person name is masked in it (the member's own
+    page shows it unmasked to those entitled)."""
+
     scope = VILLAGE_BOOKS
     list_display = ("at", "village", "entity", "entity_id", "action", "actor", "reason")
     list_select_related = ("village", "actor")
     list_filter = ("entity", "action")
-    readonly_fields = [f.name for f in ShareRegisterChange._meta.fields]
+    readonly_fields = (
+        *(f.name for f in ShareRegisterChange._meta.fields if f.name not in ("before", "after")),
+        "before_shown",
+        "after_shown",
+    )
+    # Viewers without change rights would see every model field, raw snapshots included.
+    fields = readonly_fields
+
+    @admin.display(description="Before")
+    def before_shown(self, obj: ShareRegisterChange) -> Any:
+        return _masked_snapshot(obj.before)
+
+    @admin.display(description="After")
+    def after_shown(self, obj: ShareRegisterChange) -> Any:
+        return _masked_snapshot(obj.after)
 
 
 class AllocationInline(ReadOnlyInline):

@@ -55,6 +55,10 @@ class DistributionErrorCode(Enum):
     INVALID_PERIOD = "invalid_period"
     # A share or agreement period overlapping another of the same member or investor.
     OVERLAPPING_PERIOD = "overlapping_period"
+    # A register change effective on a day an approved distribution has already read.
+    PERIOD_CLOSED = "period_closed"
+    # A household (or investor) that is not of the village named.
+    WRONG_VILLAGE = "wrong_village"
     # Nobody holds shares on the record date.
     NO_MEMBERS = "no_members"
     NOTHING_TO_DISTRIBUTE = "nothing_to_distribute"
@@ -83,3 +87,7 @@ class PayoutErrorCode(Enum):
     RECEIPT_TAKEN = "receipt_taken"
     # Alipay refused the transfer; `message` carries Alipay's sub-code.
     TRANSFER_FAILED = "transfer_failed"
+    # A cash payout larger than the cash in the village's Red Supermarket till.
+    INSUFFICIENT_TILL_CASH = "insufficient_till_cash"
+    # A cash payout in a village with no Red Supermarket to pay it at.
+    NO_SUPERMARKET = "no_supermarket"

@@ -378,7 +378,7 @@ def distribution_approve(
 
 
 def distribution_legs(distribution: Distribution) -> list[Leg]:
-    """Dr the collective's income; Cr the funds, the investors' control account and each
+    """Dr the collective's income; Cr the funds, each investor's INVESTOR account and each
     member household's MEMBER account."""
     village = distribution.village
     total = (
@@ -397,43 +397,52 @@ def distribution_legs(distribution: Distribution) -> list[Leg]:
             account_get_or_create(kind=AccountKind.WELFARE_FUND, owner=village),
             -distribution.welfare_amount,
         ),
-        Leg(
-            account_get_or_create(kind=AccountKind.INVESTOR, owner=village),
-            -distribution.investor_amount,
-        ),
     ]
-    per_household: dict[int, Decimal] = defaultdict(Decimal)
-    for household_id, amount in distribution.allocations.filter(
-        kind=AllocationKind.MEMBER
-    ).values_list("member__household_id", "amount"):
-        per_household[household_id] += amount
-    accounts = member_accounts(household_ids=list(per_household))
-    for household_id, amount in sorted(per_household.items()):
-        legs.append(Leg(accounts[household_id], -amount))
+    for kind, owner_path, owner_field in (
+        (AllocationKind.INVESTOR, "investor_id", "investor_id"),
+        (AllocationKind.MEMBER, "member__household_id", "household_id"),
+    ):
+        per_owner: dict[int, Decimal] = defaultdict(Decimal)
+        for owner_id, amount in distribution.allocations.filter(kind=kind).values_list(
+            owner_path, "amount"
+        ):
+            per_owner[owner_id] += amount
+        accounts = owned_accounts(
+            kind=AccountKind(kind), owner_field=owner_field, owner_ids=list(per_owner)
+        )
+        for owner_id, amount in sorted(per_owner.items()):
+            legs.append(Leg(accounts[owner_id], -amount))
     return [leg for leg in legs if leg.amount != 0]
 
 
-def member_accounts(*, household_ids: list[int]) -> dict[int, Account]:
-    """Each household's MEMBER account, created where missing, in a fixed number of
-    queries however many members a collective has."""
-    wanted = set(household_ids)
+def owned_accounts(
+    *, kind: AccountKind, owner_field: str, owner_ids: list[int]
+) -> dict[int, Account]:
+    """Each owner's account of `kind` (MEMBER by household_id, INVESTOR by investor_id),
+    created where missing, in a fixed number of queries however many owners there are."""
+    wanted = set(owner_ids)
     found = {
-        a.household_id: a
-        for a in Account.objects.filter(kind=AccountKind.MEMBER, household_id__in=wanted)
-        if a.household_id is not None
+        getattr(a, owner_field): a
+        for a in Account.objects.filter(kind=kind, **{f"{owner_field}__in": wanted})
     }
     missing = wanted - set(found)
     if missing:
         # A concurrent creator may win one of them: its row stands (partial UNIQUE index).
         lock_account_creation()
         Account.objects.bulk_create(
-            [Account(kind=AccountKind.MEMBER, household_id=pk) for pk in sorted(missing)],
+            [Account(kind=kind, **{owner_field: pk}) for pk in sorted(missing)],
             ignore_conflicts=True,
         )
-        for account in Account.objects.filter(kind=AccountKind.MEMBER, household_id__in=missing):
-            if account.household_id is not None:
-                found[account.household_id] = account
+        for account in Account.objects.filter(kind=kind, **{f"{owner_field}__in": missing}):
+            found[getattr(account, owner_field)] = account
     return found
+
+
+def member_accounts(*, household_ids: list[int]) -> dict[int, Account]:
+    """Each household's MEMBER account, created where missing."""
+    return owned_accounts(
+        kind=AccountKind.MEMBER, owner_field="household_id", owner_ids=household_ids
+    )
 
 
 @transaction.atomic

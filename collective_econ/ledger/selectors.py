@@ -76,12 +76,13 @@ def journal_transactions_for_line(*, order_line_id: int) -> QuerySet[JournalTran
 
 
 def _in_villages(village_ids: Any, prefix: str = "") -> Q:
-    """An account whose village (its own, its household's or its shop's) is in
-    `village_ids` (ids or a subquery)."""
+    """An account whose village (its own, its household's, its shop's or its investor's)
+    is in `village_ids` (ids or a subquery)."""
     return (
         Q(**{f"{prefix}village__in": village_ids})
         | Q(**{f"{prefix}household__village__in": village_ids})
         | Q(**{f"{prefix}shop__village__in": village_ids})
+        | Q(**{f"{prefix}investor__village__in": village_ids})
     )
 
 
@@ -151,11 +152,13 @@ def transaction_list(
 
 def account_village_id(account: Account) -> int | None:
     """The village whose books hold `account` (None for a platform account); needs the
-    account's household and shop loaded."""
+    account's household, shop and investor loaded."""
     if account.village_id is not None:
         return account.village_id
     if account.household is not None:
         return account.household.village_id
     if account.shop is not None:
         return account.shop.village_id
+    if account.investor is not None:
+        return account.investor.village_id
     return None

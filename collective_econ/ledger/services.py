@@ -18,6 +18,7 @@ from collective_econ.error_codes import LedgerErrorCode
 from collective_econ.ledger.selectors import ZERO, period_close_latest
 from collective_econ.models import (
     HOUSEHOLD_OWNED_KINDS,
+    INVESTOR_OWNED_KINDS,
     PLATFORM_OWNED_KINDS,
     SHOP_OWNED_KINDS,
     VILLAGE_OWNED_KINDS,
@@ -86,7 +87,7 @@ def parse_amount(value: Any, *, field: str = "amount", positive: bool = False) -
 
 
 def account_get_or_create(*, kind: str, owner: Model | None = None) -> Account:
-    """The one account of `kind` for `owner` (a Household, Village or Shop, or None for a
+    """The one account of `kind` for `owner` (a Household, Village, Shop or Investor, or None for a
     platform-wide kind), created on first use. Safe under concurrency: the partial UNIQUE
     indexes make a second creator fail, and it then reads the winner's row."""
     owner_field = _owner_field(kind)
@@ -94,11 +95,17 @@ def account_get_or_create(*, kind: str, owner: Model | None = None) -> Account:
         raise refuse(
             "owner", f"An account of kind {kind} needs its owner.", LedgerErrorCode.UNKNOWN_ACCOUNT
         )
+    if owner is not None and owner._meta.model_name != owner_field:
+        raise refuse(
+            "owner",
+            f"An account of kind {kind} is owned by a {owner_field}.",
+            LedgerErrorCode.UNKNOWN_ACCOUNT,
+        )
     lookup: dict[str, Any] = {"kind": kind}
     if owner_field is not None:
         lookup[owner_field] = owner
     else:
-        lookup.update(household=None, village=None, shop=None)
+        lookup.update(household=None, village=None, shop=None, investor=None)
     account = Account.objects.filter(**lookup).first()
     if account is not None:
         return account
@@ -117,6 +124,8 @@ def _owner_field(kind: str) -> str | None:
         return "village"
     if kind in SHOP_OWNED_KINDS:
         return "shop"
+    if kind in INVESTOR_OWNED_KINDS:
+        return "investor"
     if kind in PLATFORM_OWNED_KINDS:
         return None
     raise refuse("kind", f"{kind!r} is not an account kind.", LedgerErrorCode.UNKNOWN_ACCOUNT)

@@ -11,6 +11,7 @@ from collective_econ.models.distribution import (
 )
 from collective_econ.models.ledger import (
     HOUSEHOLD_OWNED_KINDS,
+    INVESTOR_OWNED_KINDS,
     PLATFORM_OWNED_KINDS,
     SHOP_OWNED_KINDS,
     VILLAGE_OWNED_KINDS,
@@ -36,6 +37,7 @@ from collective_econ.models.statements import PovertyMonitoringLine
 
 __all__ = [
     "HOUSEHOLD_OWNED_KINDS",
+    "INVESTOR_OWNED_KINDS",
     "PLATFORM_OWNED_KINDS",
     "SHOP_OWNED_KINDS",
     "VILLAGE_OWNED_KINDS",

@@ -32,8 +32,9 @@ class AccountKind(models.TextChoices):
     CASH_TILL = "CASH_TILL", "Cash till"
     RESERVE_FUND = "RESERVE_FUND", "Reserve fund (公积公益金)"
     WELFARE_FUND = "WELFARE_FUND", "Welfare fund (福利费)"
-    # One control account per village until the share register (issue 8 §4) names investors.
-    INVESTOR = "INVESTOR", "Investors"
+    # What the collective owes one outside investor (its parts of distributions): one
+    # account per Investor of the share register.
+    INVESTOR = "INVESTOR", "Investor"
     MEMBER = "MEMBER", "Member"
     # What the village owes bill-payment, top-up and ticket providers for agency orders
     # taken at the counter (代办), until their statement is settled.
@@ -55,9 +56,9 @@ VILLAGE_OWNED_KINDS = (
     AccountKind.CASH_TILL,
     AccountKind.RESERVE_FUND,
     AccountKind.WELFARE_FUND,
-    AccountKind.INVESTOR,
     AccountKind.TILL_VARIANCE,
 )
+INVESTOR_OWNED_KINDS = (AccountKind.INVESTOR,)
 SHOP_OWNED_KINDS = (AccountKind.SHOP,)
 PLATFORM_OWNED_KINDS = (
     AccountKind.PLATFORM_FEES,
@@ -68,16 +69,18 @@ PLATFORM_OWNED_KINDS = (
 )
 
 
-def _owner_is(household: bool, village: bool, shop: bool) -> Q:
+def _owner_is(household: bool, village: bool, shop: bool, investor: bool = False) -> Q:
     return (
         Q(household__isnull=not household)
         & Q(village__isnull=not village)
         & Q(shop__isnull=not shop)
+        & Q(investor__isnull=not investor)
     )
 
 
 class Account(models.Model):
-    """One ledger account. Exactly the owner its kind calls for is set (CHECK), and there
+    """One ledger account. Exactly the owner its kind calls for (a household, village,
+    shop or investor, or none) is set (CHECK), and there
     is at most one account per kind and owner (partial UNIQUE indexes, one per owner
     column, since NULLs are distinct in a plain UNIQUE)."""
 
@@ -103,6 +106,13 @@ class Account(models.Model):
         blank=True,
         related_name="ledger_accounts",
     )
+    investor = models.ForeignKey(
+        "collective_econ.Investor",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_accounts",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -113,6 +123,11 @@ class Account(models.Model):
                 condition=(Q(kind__in=HOUSEHOLD_OWNED_KINDS) & _owner_is(True, False, False))
                 | (Q(kind__in=VILLAGE_OWNED_KINDS) & _owner_is(False, True, False))
                 | (Q(kind__in=SHOP_OWNED_KINDS) & _owner_is(False, False, True))
+                | (Q(kind__in=INVESTOR_OWNED_KINDS) & _owner_is(False, False, False, True))
+                # The village's one investors' control account of before per-investor
+                # accounts: kept for its history, emptied by migration 0021, never
+                # created again (the services own INVESTOR accounts by investor).
+                | (Q(kind=AccountKind.INVESTOR) & _owner_is(False, True, False))
                 | (Q(kind__in=PLATFORM_OWNED_KINDS) & _owner_is(False, False, False)),
             ),
             models.UniqueConstraint(
@@ -131,14 +146,24 @@ class Account(models.Model):
                 name="account_once_per_kind_shop",
             ),
             models.UniqueConstraint(
+                fields=["kind", "investor"],
+                condition=Q(investor__isnull=False),
+                name="account_once_per_kind_investor",
+            ),
+            models.UniqueConstraint(
                 fields=["kind"],
-                condition=Q(household__isnull=True, village__isnull=True, shop__isnull=True),
+                condition=Q(
+                    household__isnull=True,
+                    village__isnull=True,
+                    shop__isnull=True,
+                    investor__isnull=True,
+                ),
                 name="account_once_per_platform_kind",
             ),
         ]
 
     def __str__(self) -> str:
-        owner = self.household_id or self.village_id or self.shop_id
+        owner = self.household_id or self.village_id or self.shop_id or self.investor_id
         return f"{self.get_kind_display()}" + (f" #{owner}" if owner else "")
 
 

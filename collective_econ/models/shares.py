@@ -39,7 +39,13 @@ class CollectiveMember(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household_id}{'/' + self.person_name if self.person_name else ''}"
+        # Shown in lists and choices to every reader of the books: the person's name is
+        # personal data, so it is masked here (the member's own page unmasks it for those
+        # entitled).
+        from marketplace.organisations.privacy import mask_name
+
+        person = f"/{mask_name(self.person_name)}" if self.person_name else ""
+        return f"{self.household_id}{person}"
 
 
 class MemberShare(models.Model):

@@ -5,6 +5,11 @@ commission) or MEMBER account (its distribution parts), less payouts still in fl
 (PENDING or UNKNOWN). The account row is locked while a payout is weighed against it, so
 two clerks paying the same household queue up and cannot both pay the last yuan.
 
+A cash payout is also weighed against the cash in the village's Red Supermarket till
+(`marketplace.agency.ledger.till_balance`), under the lock every taker of cash from the
+till holds, the supermarket row (small cash withdrawals take it too): two cash payouts,
+or a payout and a withdrawal, at once cannot both hand out the till's last yuan.
+
 A payout posts its PAYOUT journal transaction once (key "payout:<pk>"), when it succeeds:
 cash at once; an Alipay transfer when Alipay answers success, for the first time. A
 replayed or concurrent success finds the payout locked and already SUCCEEDED and changes
@@ -41,9 +46,11 @@ from collective_econ.payouts.alipay_transfer import (
     TransferState,
 )
 from marketplace.accounts.permissions import can_keep_village_books
+from marketplace.agency.ledger import till_balance
 from marketplace.core.errors import refuse
 from marketplace.divisions.models import Village
 from marketplace.organisations.models import Household
+from marketplace.red_supermarket.models import RedSupermarket
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -90,6 +97,32 @@ def _over_balance(amount: Decimal, due: Decimal) -> ValidationError:
 
 def _lock_account(account: Account) -> None:
     Account.objects.select_for_update().filter(pk=account.pk).first()
+
+
+def check_till_holds(*, village_id: int, amount: Decimal) -> None:
+    """Lock the village's till (its Red Supermarket row, the lock cash withdrawals hold)
+    until the caller's transaction ends, and refuse a cash payout larger than the cash in
+    it. Read after the lock, the balance includes every payout that held it before."""
+    supermarket = (
+        RedSupermarket.objects.select_for_update(of=("self",))
+        .select_related("shop__village")
+        .filter(shop__village_id=village_id)
+        .order_by("pk")
+        .first()
+    )
+    if supermarket is None:
+        raise refuse(
+            "method",
+            "This village has no Red Supermarket to pay cash at; pay by Alipay.",
+            PayoutErrorCode.NO_SUPERMARKET,
+        )
+    cash = till_balance(supermarket=supermarket)
+    if cash < amount:
+        raise refuse(
+            "amount",
+            f"The till at {supermarket.name} holds {cash} yuan, not enough for {amount}.",
+            PayoutErrorCode.INSUFFICIENT_TILL_CASH,
+        )
 
 
 def _post(payout: Payout, *, actor: User | None) -> None:
@@ -148,6 +181,8 @@ def _payout_open(
     due = balance_due(household=household, account_kind=account_kind)
     if amount > due:
         raise _over_balance(amount, due)
+    if method == PayoutMethod.CASH:
+        check_till_holds(village_id=household.village_id, amount=amount)
     if receipt_number and Payout.objects.filter(receipt_number=receipt_number).exists():
         raise refuse(
             "receipt_number",

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
-from collective_econ.models import InvestorAgreement, MemberShare, ShareRegisterChange
+from collective_econ.ledger.selectors import ZERO, account_balances
+from collective_econ.models import (
+    Account,
+    AccountKind,
+    Distribution,
+    DistributionStatus,
+    InvestorAgreement,
+    MemberShare,
+    ShareRegisterChange,
+)
 from marketplace.divisions.models import Village
 
 
@@ -60,3 +70,27 @@ def investor_agreements_in(
 
 def register_history(*, village: Village) -> QuerySet[ShareRegisterChange]:
     return ShareRegisterChange.objects.filter(village=village).select_related("actor")
+
+
+def register_closed_through(*, village: Village) -> date | None:
+    """The last day the village's register is closed on: a distribution past its draft
+    read members' shares on its record date and investors' agreements over its whole
+    year, so neither may change on or before the later of the two (None: nothing closed)."""
+    latest = (
+        Distribution.objects.filter(village=village)
+        .exclude(status=DistributionStatus.DRAFT)
+        .aggregate(year=Max("year"), record_date=Max("record_date"))
+    )
+    if latest["year"] is None:
+        return None
+    return max(date(latest["year"], 12, 31), latest["record_date"])
+
+
+def investor_balances(*, investor_ids: Sequence[int]) -> dict[int, Decimal]:
+    """What the collective owes each investor: the credit balance of its own INVESTOR
+    account (its distribution parts, less anything paid), zero before its first part.
+    Three queries, however many investors."""
+    accounts = list(Account.objects.filter(kind=AccountKind.INVESTOR, investor_id__in=investor_ids))
+    balances = account_balances(accounts=accounts)
+    owed = {a.investor_id: -balances[a.pk] for a in accounts if a.investor_id is not None}
+    return {pk: owed.get(pk, ZERO) for pk in investor_ids}

@@ -20,12 +20,14 @@ from collective_econ.ledger.services import parse_amount
 from collective_econ.models import (
     AgreementKind,
     CollectiveMember,
+    Distribution,
     Investor,
     InvestorAgreement,
     MemberShare,
     ShareRegisterChange,
 )
 from collective_econ.shares.parsing import parse_rate, parse_shares
+from collective_econ.shares.selectors import register_closed_through
 from marketplace.accounts.permissions import can_keep_village_books
 from marketplace.core.errors import refuse
 from marketplace.divisions.models import Village
@@ -41,6 +43,23 @@ def check_keeps_books(*, actor: User | None, village: Village) -> None:
             None,
             "Only the village's shop manager or a platform admin keeps its collective's books.",
             DistributionErrorCode.NOT_PERMITTED,
+        )
+
+
+def check_register_open(*, village: Village, valid_from: date) -> None:
+    """Refuse a change from a day an approved (or filed, or paid) distribution has read:
+    its parts were computed from the register as it stood, and rewriting that would leave
+    the books disagreeing with the register."""
+    # Lock the village's distributions (a handful: one a year): an approval in flight
+    # commits before this reads their statuses, or waits for this change to commit.
+    list(Distribution.objects.filter(village=village).select_for_update().values_list("pk"))
+    closed = register_closed_through(village=village)
+    if closed is not None and valid_from <= closed:
+        raise refuse(
+            "valid_from",
+            f"The register is closed through {closed} (an approved distribution read it); "
+            "make the change from a later day.",
+            DistributionErrorCode.PERIOD_CLOSED,
         )
 
 
@@ -179,6 +198,7 @@ def member_shares_set(
     check_keeps_books(actor=actor, village=village)
     why = _reason(reason)
     count = parse_shares(shares)
+    check_register_open(village=village, valid_from=valid_from)
     _lock(member)
     periods = MemberShare.objects.filter(member=member)
     if count == 0:
@@ -221,6 +241,42 @@ def member_shares_set(
         actor=actor,
     )
     return row
+
+
+@transaction.atomic
+def household_shares_set(
+    *,
+    actor: User | None,
+    village: Village,
+    household: Household,
+    person_name: str = "",
+    shares: Any,
+    valid_from: date,
+    valid_to: date | None = None,
+    reason: str,
+) -> tuple[CollectiveMember, MemberShare | None]:
+    """The household (or one person in it) holds `shares` in `village`'s collective from
+    `valid_from`, registered as a member first when it is not one yet. One transaction: a
+    refused share change leaves no new member behind."""
+    check_keeps_books(actor=actor, village=village)
+    if household.village_id != village.pk:
+        raise refuse(
+            "household",
+            "That household is not of this village.",
+            DistributionErrorCode.WRONG_VILLAGE,
+        )
+    member = collective_member_register(
+        actor=actor, household=household, person_name=person_name, reason=reason
+    )
+    row = member_shares_set(
+        actor=actor,
+        member=member,
+        shares=shares,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        reason=reason,
+    )
+    return member, row
 
 
 @transaction.atomic
@@ -270,6 +326,7 @@ def investor_agreement_set(
             "capital_amount", "Capital cannot be negative.", DistributionErrorCode.INVALID_AMOUNT
         )
     fraction = parse_rate(rate)
+    check_register_open(village=village, valid_from=valid_from)
     _lock(investor)
     _make_room(
         InvestorAgreement.objects.filter(investor=investor),

@@ -11,12 +11,10 @@ unchanged as `DistributionErrorCode`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
-from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import graphene
-from django.utils import timezone
+from django.db.models import Model
 
 from collective_econ.distribution import services
 from collective_econ.distribution.selectors import distribution_list
@@ -29,10 +27,8 @@ from collective_econ.models import (
 )
 from collective_econ.models import Distribution as DistributionModel
 from collective_econ.models import DistributionStatus as DistributionStatusModel
-from collective_econ.shares.selectors import Holding, share_register
 from marketplace.accounts.permissions import (
     can_read_village_books,
-    can_view_household_personal_data,
     role_scopes,
 )
 from marketplace.core.errors import refuse
@@ -127,48 +123,6 @@ def readable_village_ids(info: Any) -> list[int] | None:
 
 
 # --- types --------------------------------------------------------------------------------
-
-
-class ShareHolding(graphene.ObjectType):
-    """Ruralmart extension: one member's shares (成员份额) on the register's day."""
-
-    household = graphene.Field(Household_, required=True)
-    person_name = graphene.String(
-        required=True, description="Empty: the household as a whole. Masked like the head's name."
-    )
-    shares = graphene.Decimal(required=True)
-    valid_from = graphene.Date(required=True)
-    valid_to = graphene.Date(description="Exclusive; null while open.")
-
-    @staticmethod
-    def resolve_household(root: Holding, info: Any) -> Any:
-        return get_loader(info.context, HouseholdByIdLoader).load(root.household_id)
-
-    @staticmethod
-    def resolve_person_name(root: Holding, info: Any) -> Any:
-        if not root.person_name:
-            return ""
-
-        def shown(household: Any) -> str:
-            user = info.context.user
-            if can_view_household_personal_data(user=user, household=household):
-                return root.person_name
-            return mask_name(root.person_name)
-
-        return then(get_loader(info.context, HouseholdByIdLoader).load(root.household_id), shown)
-
-
-class ShareRegister(graphene.ObjectType):
-    """Ruralmart extension: a village collective's members and shares on one day."""
-
-    village = graphene.Field(Village_, required=True)
-    on = graphene.Date(required=True)
-    holdings = graphene.List(graphene.NonNull(ShareHolding), required=True)
-    total_shares = graphene.Decimal(required=True)
-
-    @staticmethod
-    def resolve_total_shares(root: Any, info: Any) -> Decimal:
-        return sum((h.shares for h in root["holdings"]), Decimal(0))
 
 
 class DistributionAllocation_(graphene.ObjectType):
@@ -301,12 +255,6 @@ class DistributionCountableConnection(CountableConnection):
 # --- read resolvers -----------------------------------------------------------------------
 
 
-def resolve_share_register(info: Any, *, village: str, on: date | None) -> dict[str, Any]:
-    found = readable_village(info, village)
-    day = on or timezone.localdate()
-    return {"village": found, "on": day, "holdings": share_register(village=found, on=day)}
-
-
 def resolve_distribution(info: Any, *, id: str) -> DistributionModel | None:
     """Another village's distribution answers null, as an unknown one does."""
     ids = readable_village_ids(info)
@@ -355,15 +303,23 @@ def require_books_staff(info: Any) -> Any:
     return user
 
 
-def found_village(global_id: str, *, field: str = "village") -> Village:
+M = TypeVar("M", bound=Model)
+
+
+def found_row(model: type[M], global_id: str, *, type_name: str, field: str) -> M:
+    """The row a global ID names, or a coded refusal (INVALID, NOT_FOUND) on `field`."""
     try:
-        pk = decode_id(global_id, expected_type="Village", field=field)
+        pk = decode_id(global_id, expected_type=type_name, field=field)
     except ApiError as exc:
         raise refuse(field, exc.message, DistributionErrorCode.INVALID) from None
-    village = Village.objects.filter(pk=pk).first()
-    if village is None:
-        raise refuse(field, "No such village.", DistributionErrorCode.NOT_FOUND)
-    return village
+    row = model._default_manager.filter(pk=pk).first()
+    if row is None:
+        raise refuse(field, f"No such {type_name.lower()}.", DistributionErrorCode.NOT_FOUND)
+    return row
+
+
+def found_village(global_id: str, *, field: str = "village") -> Village:
+    return found_row(Village, global_id, type_name="Village", field=field)
 
 
 def _found_distribution(global_id: str) -> DistributionModel:

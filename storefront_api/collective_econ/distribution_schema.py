@@ -8,13 +8,13 @@ from typing import Any
 import graphene
 
 from storefront_api.collective_econ import distribution as api
-from storefront_api.collective_econ import payouts
+from storefront_api.collective_econ import payouts, share_register
 from storefront_api.core.connection import connection_args, paginate
 
 
 class DistributionQueries(graphene.ObjectType):
     share_register = graphene.Field(
-        api.ShareRegister,
+        share_register.ShareRegister,
         village=graphene.ID(required=True),
         on=graphene.Date(description="Default: today."),
         description="A village collective's members and their shares on a day (staff only).",
@@ -34,7 +34,7 @@ class DistributionQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_share_register(root: Any, info: Any, village: str, on: Any = None) -> Any:
-        return api.resolve_share_register(info, village=village, on=on)
+        return share_register.resolve_share_register(info, village=village, on=on)
 
     @staticmethod
     def resolve_distribution(root: Any, info: Any, id: str) -> Any:
@@ -58,5 +58,8 @@ class DistributionMutations(graphene.ObjectType):
     distribution_approve = api.DistributionApprove.Field()
     distribution_file = api.DistributionFile.Field()
     distribution_pay = api.DistributionPay.Field()
+    share_register_member_set = share_register.ShareRegisterMemberSet.Field()
+    investor_register = share_register.InvestorRegister.Field()
+    investor_agreement_set = share_register.InvestorAgreementSet.Field()
     payout_create = payouts.PayoutCreate.Field()
     payout_retry = payouts.PayoutRetry.Field()

@@ -23,6 +23,7 @@ from collective_econ.statements.selectors import (
 from collective_econ.statements.selectors import HouseholdStatement as HouseholdStatementData
 from collective_econ.statements.selectors import HouseholdWatch, IncomeSource, ProductSales
 from collective_econ.statements.selectors import PovertyWatch as PovertyWatchData
+from storefront_api.collective_econ.distribution import InvestorByIdLoader
 from storefront_api.core.connection import CountableConnection
 from storefront_api.core.dataloaders import DataLoader, by_key, get_loader, grouped, then
 from storefront_api.core.enums import api_enum, domain_enum
@@ -63,7 +64,7 @@ def _line_ids(ids: Sequence[int]) -> list[str]:
 
 class AccountByIdLoader(DataLoader[int, Account]):
     def batch_load(self, keys: Sequence[int]) -> list[Account | None]:
-        rows = Account.objects.filter(pk__in=keys).select_related("household", "shop")
+        rows = Account.objects.filter(pk__in=keys).select_related("household", "shop", "investor")
         return by_key(keys, rows, lambda a: a.pk)
 
 
@@ -80,7 +81,7 @@ class PostingsByTransactionIdLoader(DataLoader[int, list[Posting]]):
     def batch_load(self, keys: Sequence[int]) -> list[list[Posting]]:
         rows = list(
             Posting.objects.filter(transaction_id__in=keys)
-            .select_related("account__household", "account__shop")
+            .select_related("account__household", "account__shop", "account__investor")
             .order_by("transaction_id", "pk")
         )
         visible = getattr(self.context, "_ledger_village_ids", None)
@@ -103,6 +104,10 @@ class LedgerAccount(graphene.ObjectType):
     household = graphene.Field(Household_)
     village = graphene.Field(Village_)
     shop = graphene.Field(Shop)
+    investor = graphene.Field(
+        "storefront_api.collective_econ.share_register.Investor_",
+        description="For an INVESTOR account: the investor it owes.",
+    )
     balance = graphene.Field(
         Money, required=True, description="Debits minus credits: negative is owed by the books."
     )
@@ -133,6 +138,12 @@ class LedgerAccount(graphene.ObjectType):
         if root.shop_id is None:
             return None
         return get_loader(info.context, ShopByIdLoader).load(root.shop_id)
+
+    @staticmethod
+    def resolve_investor(root: Account, info: Any) -> Any:
+        if root.investor_id is None:
+            return None
+        return get_loader(info.context, InvestorByIdLoader).load(root.investor_id)
 
     @staticmethod
     def resolve_balance(root: Account, info: Any) -> Any:

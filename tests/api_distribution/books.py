@@ -35,6 +35,7 @@ from collective_econ.shares.services import (
     member_shares_set,
 )
 from marketplace.accounts.models import Role
+from marketplace.red_supermarket.models import RedSupermarket
 from tests import factories
 
 _keys = itertools.count(1)
@@ -110,6 +111,24 @@ def post_collective_income(village: Any, amount: str, *, year: int = THIS_YEAR) 
         )
 
 
+def stock_till(village: Any, amount: str = "10000.00") -> Any:
+    """The village's Red Supermarket (made for its first shop when it has none), with
+    `amount` yuan of cash brought into its till, so cash payouts have cash to pay from."""
+    supermarket = RedSupermarket.objects.filter(shop__village=village).first()
+    if supermarket is None:
+        shop = village.shops.order_by("pk").first() or factories.shop(village_obj=village)
+        supermarket = factories.red_supermarket(shop_obj=shop)
+    till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
+    clearing = account_get_or_create(kind=AccountKind.ALIPAY_CLEARING)
+    journal_post(
+        kind=JournalKind.MANUAL,
+        idempotency_key=f"test-till:{next(_keys)}:{village.pk}",
+        legs=[Leg(till, Decimal(amount)), Leg(clearing, -Decimal(amount))],
+        memo="cash brought to the till from the bank",
+    )
+    return supermarket
+
+
 def filed_distribution(books: Books, *, year: int = THIS_YEAR, **kw: Any) -> Distribution:
     draft = distribution_create(
         actor=books.manager,
@@ -152,6 +171,7 @@ def seed_every_distribution_row(village: Any) -> None:
     post_collective_income(village, "100.00")
     books = Books(village=village, shop=None, manager=admin, officer=admin, admin=admin)
     filed_distribution(books)
+    stock_till(village, "1.00")
     payout_create(
         actor=admin,
         village=village,

@@ -23,6 +23,7 @@ from tests.api_distribution.books import (
     filed_distribution,
     make_books,
     post_collective_income,
+    stock_till,
 )
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +96,7 @@ def _as(gql: GraphQLClient, user: Any) -> GraphQLClient:
 
 
 def test_the_whole_workflow_through_the_api(gql: GraphQLClient, books: Books) -> None:
+    stock_till(books.village, "850.00")
     body = _as(gql, books.manager).data(CREATE, {"input": _input(books)})["distributionCreate"]
     assert body["errors"] == []
     created = body["distribution"]
@@ -178,6 +180,7 @@ def test_every_mutation_refuses_the_wrong_callers(gql: GraphQLClient, books: Boo
     other = make_books(households=1)
     buyer = factories.user(role=Role.BUYER)
     draft = filed_distribution(books, reserve="0", welfare="0")
+    stock_till(books.village, "1.00")
     existing = payout_create(
         actor=books.manager,
         village=books.village,
@@ -234,12 +237,14 @@ def test_payout_to_another_villages_household_and_bad_amounts(
         "receiptNumber": "X-1",
         "amount": "1.00",
     }
+    stock_till(books.village, "1.99")
     cases = [
         ({"household": gid("Household", other.households[0].pk)}, "WRONG_VILLAGE"),
         ({"amount": "-3"}, "INVALID_AMOUNT"),
         ({"amount": "0.00"}, "INVALID_AMOUNT"),
         ({"amount": "abc"}, "INVALID_AMOUNT"),
         ({"amount": "100000.00"}, "EXCEEDS_BALANCE"),
+        ({"amount": "2.00"}, "INSUFFICIENT_TILL_CASH"),
     ]
     _as(gql, books.manager)
     for change, code in cases:

@@ -22,6 +22,7 @@ from marketplace.orders.models import (
 )
 from marketplace.payments.models import GatewayId, PaymentMethod, TransactionItem, TransactionStatus
 from tests import factories
+from tests.api.conftest import gql  # noqa: F401  (fixture: the register API tests)
 
 
 @dataclass

@@ -35,6 +35,7 @@ from tests.api_distribution.books import (
     filed_distribution,
     make_books,
     post_collective_income,
+    stock_till,
 )
 
 pytestmark = pytest.mark.django_db
@@ -258,6 +259,7 @@ def test_paid_once_every_member_is_paid_out() -> None:
     with pytest.raises(ValidationError) as exc:
         distribution_pay(actor=books.manager, distribution=filed, reason="paid")
     assert _code(exc) == "payouts_outstanding"
+    stock_till(books.village, "200.00")
     for i, household in enumerate(books.households):
         payout_create(
             actor=books.manager,

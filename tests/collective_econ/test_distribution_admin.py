@@ -19,6 +19,7 @@ from tests.api_distribution.books import (
     filed_distribution,
     make_books,
     post_collective_income,
+    stock_till,
 )
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +90,7 @@ def test_receipt_prints_and_scoping_hides_other_villages(client) -> None:
     books = make_books(households=1, shares=["1"])
     post_collective_income(books.village, "50.00")
     filed = filed_distribution(books, reserve="0", welfare="0")
+    stock_till(books.village, "50.00")
     payout = payout_create(
         actor=books.manager,
         village=books.village,

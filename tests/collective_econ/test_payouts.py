@@ -14,11 +14,17 @@ from django.core.exceptions import ValidationError
 
 from collective_econ.ledger.selectors import account_balance, unbalanced_transaction_ids
 from collective_econ.ledger.services import account_get_or_create
-from collective_econ.models import AccountKind, JournalTransaction, PayoutMethod, PayoutStatus
+from collective_econ.models import (
+    AccountKind,
+    JournalTransaction,
+    Payout,
+    PayoutMethod,
+    PayoutStatus,
+)
 from collective_econ.payouts.alipay_transfer import AlipayTransferAdapter
 from collective_econ.payouts.services import balance_due, payout_create, payout_retry
 from marketplace.payments.alipay.sandbox import AlipaySandbox
-from tests.api_distribution.books import Books, filed_distribution, make_books
+from tests.api_distribution.books import Books, filed_distribution, make_books, stock_till
 from tests.api_distribution.books import post_collective_income as income
 from tests.payments.alipay.conftest import APP_ID, SELLER_ID, make_gateway
 
@@ -154,6 +160,7 @@ def test_cash_payout_of_a_household_balance_posts_to_the_till(books: Books) -> N
             Leg(account_get_or_create(kind=AccountKind.HOUSEHOLD, owner=household), D("-80.00")),
         ],
     )
+    stock_till(books.village, "100.00")
     payout = payout_create(
         actor=books.manager,
         village=books.village,
@@ -166,7 +173,7 @@ def test_cash_payout_of_a_household_balance_posts_to_the_till(books: Books) -> N
     )
     assert payout.status == PayoutStatus.SUCCEEDED
     till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=books.village)
-    assert account_balance(account=till) == D("-80.00")
+    assert account_balance(account=till) == D("20.00")
     with pytest.raises(ValidationError) as exc:
         payout_create(
             actor=books.manager,
@@ -215,3 +222,54 @@ def test_another_villages_household_and_other_people_are_refused(
         with pytest.raises(ValidationError) as exc:
             _pay(books, adapter, actor=actor)
         assert _code(exc) == "not_permitted"
+
+
+def _cash(books: Books, amount: str, i: int = 0) -> Any:
+    return payout_create(
+        actor=books.manager,
+        village=books.village,
+        household=books.households[i],
+        account_kind="MEMBER",
+        amount=amount,
+        method=PayoutMethod.CASH,
+        request_id=f"till-{i}-{amount}",
+        receipt_number=f"TILL-{i}-{amount}",
+    )
+
+
+def test_cash_payout_beyond_the_till_is_refused_and_writes_nothing(books: Books) -> None:
+    stock_till(books.village, "100.00")
+    with pytest.raises(ValidationError) as exc:
+        _cash(books, "100.01")
+    assert _code(exc) == "insufficient_till_cash"
+    assert not Payout.objects.exists()
+    assert not JournalTransaction.objects.filter(kind="PAYOUT").exists()
+    # Exactly what the till holds is paid; then the till is empty for the next household.
+    assert _cash(books, "100.00").status == PayoutStatus.SUCCEEDED
+    with pytest.raises(ValidationError) as exc:
+        _cash(books, "0.01", i=1)
+    assert _code(exc) == "insufficient_till_cash"
+    till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=books.village)
+    assert account_balance(account=till) == D("0.00")
+
+
+def test_alipay_payouts_do_not_need_the_till(books: Books, adapter: Any) -> None:
+    payout = payout_create(
+        actor=books.manager,
+        village=books.village,
+        household=books.households[0],
+        account_kind="MEMBER",
+        amount="150.00",
+        method=PayoutMethod.ALIPAY,
+        request_id="ali-no-till",
+        payee_logon_id="payee@example.cn",
+        adapter=adapter,
+    )
+    assert payout.status == PayoutStatus.SUCCEEDED
+
+
+def test_a_village_without_a_red_supermarket_cannot_pay_cash(books: Books) -> None:
+    with pytest.raises(ValidationError) as exc:
+        _cash(books, "1.00")
+    assert _code(exc) == "no_supermarket"
+    assert not Payout.objects.exists()

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from collective_econ.distribution import services as distribution
 from collective_econ.ledger.selectors import account_balance
-from collective_econ.ledger.services import account_get_or_create
+from collective_econ.ledger.services import account_get_or_create, journal_entry_manual
 from collective_econ.models import (
     AccountKind,
     AgreementKind,
@@ -43,6 +43,7 @@ from collective_econ.settlement.selectors import lines_due
 from collective_econ.settlement.services import order_line_settle
 from collective_econ.shares import services as shares
 from marketplace.accounts.models import Role, RoleAssignment, User
+from marketplace.agency.ledger import till_balance
 from marketplace.divisions.models import Village
 from marketplace.orders.models import Order, OrderChargeStatus
 from marketplace.organisations.models import Household
@@ -52,6 +53,7 @@ from marketplace.payments.models import (
     TransactionItem,
     TransactionStatus,
 )
+from marketplace.red_supermarket.models import RedSupermarket
 
 INVESTOR_NAME = "临沧冰岛茶业有限公司"
 REASON = "演示数据 / demo data"
@@ -180,6 +182,7 @@ def load_distribution(*, village: Village, manager: User, officer: User, year: i
     if row.status == DistributionStatus.APPROVED:
         row = distribution.distribution_file(actor=officer, distribution=row, reason=REASON)
     if row.status == DistributionStatus.FILED:
+        _bring_cash_to_the_till(village, manager, row)
         for household_id in distribution.unpaid_member_households(row):
             household = Household.objects.get(pk=household_id)
             request_id = f"demo-distribution-{row.pk}-{household.pk}"
@@ -193,6 +196,33 @@ def load_distribution(*, village: Village, manager: User, officer: User, year: i
             _pay_in_cash(village, manager, household, owed, request_id)
         row = distribution.distribution_pay(actor=manager, distribution=row, reason=REASON)
     return row
+
+
+def _bring_cash_to_the_till(village: Village, manager: User, row: Distribution) -> None:
+    """Cash payouts are refused beyond what the Red Supermarket's till holds, so before
+    paying its members the village draws the missing cash from its Alipay settlement
+    balance into the till (once per distribution: the entry's key is its own)."""
+    supermarket = RedSupermarket.objects.filter(shop__village=village).order_by("pk").first()
+    if supermarket is None:
+        return
+    owed = -sum(
+        (
+            account_balance(account=account_get_or_create(kind=AccountKind.MEMBER, owner=h))
+            for h in Household.objects.filter(pk__in=distribution.unpaid_member_households(row))
+        ),
+        Decimal("0.00"),
+    )
+    short = owed - till_balance(supermarket=supermarket)
+    if short <= 0:
+        return
+    till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
+    clearing = account_get_or_create(kind=AccountKind.ALIPAY_CLEARING)
+    journal_entry_manual(
+        idempotency_key=f"demo-till-cash:{row.pk}",
+        postings=[(till, short), (clearing, -short)],
+        memo="提现备付 cash drawn into the till for the distribution (demo)",
+        actor=manager,
+    )
 
 
 def _pay_in_cash(
