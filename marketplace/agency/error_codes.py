@@ -32,4 +32,9 @@ class AgencyErrorCode(Enum):
     INVALID_STATUS = "invalid_status"
     NOT_FOUND = "not_found"
     NOT_PERMITTED = "not_permitted"
+    # Manual review: the order is not (or no longer) waiting for one.
+    NOT_IN_REVIEW = "not_in_review"
+    ALREADY_RESOLVED = "already_resolved"
+    # Asked again before resolving, the provider gave a settled answer other than staff's.
+    PROVIDER_DISAGREES = "provider_disagrees"
     INVALID = "invalid"

@@ -383,3 +383,54 @@ class ReconciliationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.business_day} {self.source} {self.external_id} {self.kind}"
+
+
+class ReviewOutcome(models.TextChoices):
+    SUCCESS = "SUCCESS", "Resolved as succeeded"
+    FAILED = "FAILED", "Resolved as failed (refunded)"
+
+
+class ManualReviewResolution(models.Model):
+    """How staff settled one order or withdrawal left in MANUAL_REVIEW: who, when, why, and
+    what the provider said when asked once more. One-to-one with its subject, so the
+    database itself refuses a second resolution (and with it a second refund)."""
+
+    order = models.OneToOneField(
+        AgencyOrder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_resolution",
+    )
+    withdrawal = models.OneToOneField(
+        CashWithdrawal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_resolution",
+    )
+    outcome = models.CharField(max_length=8, choices=ReviewOutcome.choices)
+    reason = models.CharField(max_length=255)
+    # The provider's answer to the query made just before resolving (PROCESSING, UNKNOWN…).
+    provider_status = models.CharField(max_length=16, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-resolved_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(order__isnull=False, withdrawal__isnull=True)
+                | Q(order__isnull=True, withdrawal__isnull=False),
+                name="manual_review_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=ReviewOutcome.values), name="manual_review_outcome_valid"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="manual_review_reason_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id or self.withdrawal_id} {self.outcome}"

@@ -213,7 +213,7 @@ def _order_open(
     return order, True
 
 
-def _adapter(order: AgencyOrder, adapter: ProviderAdapter | None) -> ProviderAdapter:
+def provider_adapter(order: AgencyOrder, adapter: ProviderAdapter | None) -> ProviderAdapter:
     if adapter is not None:
         return adapter
     assert order.item.provider is not None
@@ -225,7 +225,7 @@ def agency_order_submit(
 ) -> AgencyOrder:
     """Send a SUBMITTING order to its provider, once. Only the creator calls this."""
     outcome = submit_outcome(
-        _adapter(order, adapter),
+        provider_adapter(order, adapter),
         OrderRequest(
             request_id=order.request_id,
             item_code=order.item.code,
@@ -350,7 +350,7 @@ def agency_order_query(*, order_pk: int, adapter: ProviderAdapter | None = None)
     order = AgencyOrder.objects.select_related("item__provider").get(pk=order_pk)
     if order.status not in OPEN_ORDER_STATUSES:
         return order
-    outcome = query_outcome(_adapter(order, adapter), request_id=order.request_id)
+    outcome = query_outcome(provider_adapter(order, adapter), request_id=order.request_id)
     if outcome.settled:
         return agency_order_resolve(
             order_pk=order.pk,

@@ -22,6 +22,7 @@ from marketplace.agency.models import (
     FeeRule,
     ItemFlow,
     OrderStatus,
+    ReviewOutcome,
     ServiceCategory,
     TicketStatus,
     WithdrawalStatus,
@@ -52,6 +53,7 @@ AgencyOrderStatusEnum = domain_enum(OrderStatus, name="AgencyOrderStatusEnum")
 CashWithdrawalStatusEnum = domain_enum(WithdrawalStatus, name="CashWithdrawalStatusEnum")
 TicketStatusEnum = domain_enum(TicketStatus, name="TicketStatusEnum")
 ReconciliationKindEnum = domain_enum(DiscrepancyKind, name="ReconciliationKindEnum")
+AgencyReviewOutcomeEnum = domain_enum(ReviewOutcome, name="AgencyReviewOutcomeEnum")
 
 
 def operates(info: Any, supermarket_id: int) -> bool:
@@ -273,6 +275,17 @@ class CashWithdrawal(graphene.ObjectType):
         return get_loader(info.context, loaders.ReceiptNumberByReferenceLoader).load(
             f"agency-withdrawal:{root.pk}"
         )
+
+
+class AgencyManualReviewResolution(graphene.ObjectType):
+    """Ruralmart extension: how staff settled an order or withdrawal left in manual review."""
+
+    outcome = graphene.Field(AgencyReviewOutcomeEnum, required=True)
+    reason = graphene.String(required=True)
+    provider_status = graphene.String(
+        required=True, description="The provider's answer when asked just before resolving."
+    )
+    resolved_at = graphene.DateTime(required=True)
 
 
 class TicketTrip(graphene.ObjectType):
