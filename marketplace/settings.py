@@ -226,6 +226,11 @@ CELERY_BEAT_SCHEDULE = {
     "agency-sweep-unknown": {"task": "agency.sweep_unknown", "schedule": 60.0},
     # Yesterday's provider statements and Alipay bill against our records (idempotent).
     "agency-reconcile-yesterday": {"task": "agency.reconcile_yesterday", "schedule": 3600.0},
+    # Ticket holds that ran out unpaid: released at the provider, marked CANCELLED.
+    "agency-release-expired-ticket-holds": {
+        "task": "agency.release_expired_ticket_holds",
+        "schedule": 60.0,
+    },
     # Counter sales left PENDING past COUNTER_STALE_PENDING_SECONDS: settle or cancel them.
     "counter-settle-stale-pending": {"task": "counter.settle_stale_pending", "schedule": 60.0},
     "logistics-remind-or-return-uncollected": {

@@ -29,6 +29,8 @@ class AgencyErrorCode(Enum):
     PROVIDER_UNAVAILABLE = "provider_unavailable"
     NO_SEATS = "no_seats"
     NOT_REFUNDABLE = "not_refundable"
+    # The seat's hold ran out before the ticket was issued: the seat is released.
+    HOLD_EXPIRED = "hold_expired"
     INVALID_STATUS = "invalid_status"
     NOT_FOUND = "not_found"
     NOT_PERMITTED = "not_permitted"

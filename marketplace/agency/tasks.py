@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from marketplace.agency.orders import agency_order_query, open_orders_due
 from marketplace.agency.reconciliation import reconciliation_run
+from marketplace.agency.tickets import expired_hold_ids, ticket_hold_release_expired
 from marketplace.agency.withdrawals import cash_withdrawal_query, open_withdrawals_due
 
 
@@ -38,3 +39,14 @@ def sweep_unknown_task() -> int:
 def reconcile_yesterday_task() -> int:
     runs = reconciliation_run(day=timezone.localdate() - timedelta(days=1))
     return sum(run.new_items_count for run in runs)
+
+
+@shared_task(name="agency.release_expired_ticket_holds")
+def release_expired_ticket_holds_task() -> int:
+    """Give back the seats of holds that ran out unpaid; returns how many were released."""
+    released = 0
+    for pk in expired_hold_ids():
+        booking = ticket_hold_release_expired(booking_pk=pk)
+        if booking is not None and booking.status == "CANCELLED":
+            released += 1
+    return released
