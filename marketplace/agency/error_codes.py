@@ -22,6 +22,9 @@ class AgencyErrorCode(Enum):
     # The same requestId was sent before with a different item, amount or input.
     REQUEST_ID_REUSED = "request_id_reused"
     UNSUPPORTED_PAYMENT_METHOD = "unsupported_payment_method"
+    # Alipay refused the payment code (used, expired, or not a code at all).
+    PAYMENT_CODE_INVALID = "payment_code_invalid"
+    PAYMENT_FAILED = "payment_failed"
     CARD_DAILY_LIMIT = "card_daily_limit"
     STATION_DAILY_LIMIT = "station_daily_limit"
     NOT_ENOUGH_CASH = "not_enough_cash"

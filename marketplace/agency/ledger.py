@@ -3,8 +3,10 @@
 A cash bill payment: Dr CASH_TILL (amount + fee) / Cr AGENCY_PROVIDER_PAYABLE (amount less
 the provider's commission) / Cr VILLAGE_COLLECTIVE (fee + commission). A cash withdrawal:
 Dr WITHDRAWAL_RECEIVABLE (amount + commission) / Cr CASH_TILL (amount) / Cr
-VILLAGE_COLLECTIVE (commission). A failure reverses the entry; a ticket refund pays the
-villager back out of the till against what is owed to the provider.
+VILLAGE_COLLECTIVE (commission). A bill paid by Alipay payment code debits ALIPAY_CLEARING
+instead of the till, and only once Alipay confirmed the payment. A failure reverses the
+entry; a ticket refund pays the villager back out of the till against what is owed to the
+provider.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def till_balance(*, supermarket: RedSupermarket) -> Decimal:
     )
 
 
-def post_cash_payment(
+def post_payment(
     *,
     key: str,
     supermarket: RedSupermarket,
@@ -35,12 +37,19 @@ def post_cash_payment(
     commission: Decimal,
     memo: str,
     actor: User,
+    by_alipay: bool = False,
 ) -> JournalTransaction:
-    """The villager pays `amount + fee` in cash for a provider's service; the village keeps
+    """The villager pays `amount + fee` for a provider's service, in cash (into the till) or
+    by Alipay (into ALIPAY_CLEARING, where Alipay settles it); the village keeps
     `commission` (the fee plus the provider's commission)."""
     village = supermarket.shop.village
+    received = (
+        _account(kind=AccountKind.ALIPAY_CLEARING)
+        if by_alipay
+        else _account(kind=AccountKind.CASH_TILL, owner=village)
+    )
     legs = [
-        Leg(_account(kind=AccountKind.CASH_TILL, owner=village), amount + fee),
+        Leg(received, amount + fee),
         Leg(_account(kind=AccountKind.AGENCY_PROVIDER_PAYABLE), -(amount + fee - commission)),
     ]
     if commission:

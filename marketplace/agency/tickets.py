@@ -22,7 +22,7 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.agency.catalogue import service_item_get
 from marketplace.agency.error_codes import AgencyErrorCode
-from marketplace.agency.ledger import post_cash_payment, post_cash_refund
+from marketplace.agency.ledger import post_cash_refund, post_payment
 from marketplace.agency.models import ItemFlow, ServiceItem, TicketBooking, TicketStatus
 from marketplace.agency.orders import require_operator
 from marketplace.agency.providers.base import ProviderError, ProviderTimeout, TicketAdapter, Trip
@@ -224,7 +224,7 @@ def ticket_issue(
             timezone.now(),
         )
         locked.save(update_fields=["status", "ticket_no", "issued_at"])
-        post_cash_payment(
+        post_payment(
             key=f"agency-ticket:{locked.pk}",
             supermarket=locked.supermarket,
             amount=locked.price,

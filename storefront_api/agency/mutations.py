@@ -127,6 +127,9 @@ class AgencyOrderCreateInput(graphene.InputObjectType):
     fields = graphene.Field(JSON, description="The item's input fields, name: value.")
     amount = graphene.String(required=True, description='Yuan as a string, e.g. "120.00".')
     payment_method = graphene.Field(AgencyPaymentMethodEnum, description="Cash by default.")
+    auth_code = graphene.String(
+        description="ALIPAY_CODE only: the villager's Alipay payment code, as scanned."
+    )
 
 
 class AgencyOrderCreate(AgencyMutation):
@@ -135,8 +138,9 @@ class AgencyOrderCreate(AgencyMutation):
 
     class Meta:
         description = (
-            "Ruralmart extension: take the villager's cash for an agency service and carry it "
-            "out through the provider (or open a task for services done by hand)."
+            "Ruralmart extension: take the villager's cash (or Alipay payment code) for an "
+            "agency service and carry it out through the provider once paid (or open a task "
+            "for services done by hand)."
         )
 
     agency_order = graphene.Field(AgencyOrder)
@@ -154,6 +158,7 @@ class AgencyOrderCreate(AgencyMutation):
             fields=input.get("fields"),
             amount=input["amount"],
             payment_method=getattr(method, "value", method) or PaymentMethod.CASH,
+            auth_code=input.get("auth_code") or "",
         )
         return cls(agency_order=order)
 
@@ -163,7 +168,10 @@ class AgencyOrderRefresh(AgencyMutation):
         id = graphene.ID(required=True)
 
     class Meta:
-        description = "Ruralmart extension: ask the provider now how an open order ended."
+        description = (
+            "Ruralmart extension: ask the provider now how an open order ended (or Alipay "
+            "how a PAYING order's payment stands)."
+        )
 
     agency_order = graphene.Field(AgencyOrder)
     errors = graphene.List(graphene.NonNull(AgencyError), required=True)

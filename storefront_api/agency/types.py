@@ -174,6 +174,13 @@ class AgencyOrder(graphene.ObjectType):
         Money, required=True, description="Collective income from this order."
     )
     payment_method = graphene.String(required=True)
+    alipay_trade_no = graphene.String(
+        required=True, description="Alipay's trade number once the payment code paid."
+    )
+    paid_at = graphene.DateTime(description="When the payment came in (Alipay orders).")
+    alipay_refunded_at = graphene.DateTime(
+        description="When Alipay confirmed the refund of a failed order paid by Alipay."
+    )
     status = graphene.Field(AgencyOrderStatusEnum, required=True)
     provider_order_no = graphene.String(required=True)
     failure_reason = graphene.String(required=True)

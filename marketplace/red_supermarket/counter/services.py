@@ -60,7 +60,6 @@ MAX_LINE_QUANTITY = 999
 MAX_LINES = 100
 MAX_CASH = Decimal("100000.00")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
-_AUTH_CODE_RE = re.compile(r"^\d{16,24}$")
 
 
 def counter_channel_slug() -> str:
@@ -175,7 +174,7 @@ def _check_payment(payment: PaymentInput) -> tuple[str, Decimal | None, str]:
         received = parse_cash(payment.cash_received, field="cash_received")
     elif payment.method == CounterPaymentMethod.ALIPAY_CODE:
         auth_code = (payment.auth_code or "").strip()
-        if not _AUTH_CODE_RE.match(auth_code):
+        if not f2f.is_payment_code(auth_code):
             raise refuse(
                 "auth_code",
                 "付款码应为 16–24 位数字 / scan the buyer's Alipay payment code.",
