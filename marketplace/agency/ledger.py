@@ -13,19 +13,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from collective_econ.ledger.selectors import account_balance
 from collective_econ.ledger.services import Leg, journal_post, transaction_reverse
 from collective_econ.ledger.services import account_get_or_create as _account
 from collective_econ.models import AccountKind, JournalKind, JournalTransaction
 from marketplace.accounts.models import User
+from marketplace.red_supermarket.counter.ledger import till_account, till_cash_balance
 from marketplace.red_supermarket.models import RedSupermarket
 
 
 def till_balance(*, supermarket: RedSupermarket) -> Decimal:
-    """The cash in the supermarket's till: its village's CASH_TILL balance."""
-    return account_balance(
-        account=_account(kind=AccountKind.CASH_TILL, owner=supermarket.shop.village)
-    )
+    """The cash in the supermarket's till (the counter's ledger owns the rule)."""
+    return till_cash_balance(village=supermarket.shop.village)
 
 
 def post_payment(
@@ -44,9 +42,7 @@ def post_payment(
     `commission` (the fee plus the provider's commission)."""
     village = supermarket.shop.village
     received = (
-        _account(kind=AccountKind.ALIPAY_CLEARING)
-        if by_alipay
-        else _account(kind=AccountKind.CASH_TILL, owner=village)
+        _account(kind=AccountKind.ALIPAY_CLEARING) if by_alipay else till_account(village=village)
     )
     legs = [
         Leg(received, amount + fee),
@@ -72,7 +68,7 @@ def post_withdrawal(
     village = supermarket.shop.village
     legs = [
         Leg(_account(kind=AccountKind.WITHDRAWAL_RECEIVABLE), amount + commission),
-        Leg(_account(kind=AccountKind.CASH_TILL, owner=village), -amount),
+        Leg(till_account(village=village), -amount),
     ]
     if commission:
         legs.append(Leg(_account(kind=AccountKind.VILLAGE_COLLECTIVE, owner=village), -commission))
@@ -92,7 +88,7 @@ def post_cash_refund(
         idempotency_key=key,
         legs=[
             Leg(_account(kind=AccountKind.AGENCY_PROVIDER_PAYABLE), amount),
-            Leg(_account(kind=AccountKind.CASH_TILL, owner=village), -amount),
+            Leg(till_account(village=village), -amount),
         ],
         memo=memo,
         actor=actor,

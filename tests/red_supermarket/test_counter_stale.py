@@ -156,8 +156,11 @@ def test_two_sweepers_and_the_operators_poll_at_once_settle_a_paid_sale_once(san
 
     results = race(3, work)
     assert not [r for r in results if isinstance(r, Exception)], results
-    assert status(sales[0]) == CounterSaleStatus.PAID
-    assert [status(s) for s in sales[1:]] == [CounterSaleStatus.CANCELLED] * 2
+    assert status(sales[0]) == CounterSaleStatus.PAID, results
+    assert [status(s) for s in sales[1:]] == [CounterSaleStatus.CANCELLED] * 2, (
+        results,
+        [CounterSale.objects.get(pk=s.pk).failure_reason for s in sales],
+    )
     assert postings(sales[0]) == 1
     # The paid trade was never cancelled (which would have refunded the buyer).
     assert sandbox.trade(sales[0].out_trade_no).refunded_total == 0

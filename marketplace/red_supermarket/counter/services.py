@@ -486,9 +486,11 @@ def _fail(
 
 def _lock_pending(sale_pk: int, *, wait: bool) -> CounterSale | None:
     """The sale, row-locked, if it is still PENDING. With `wait=False` a sale another caller
-    is settling right now counts as not ours to touch (None)."""
+    is settling right now counts as not ours to touch (None). Only the sale's row is
+    locked (`of`): locking the joined supermarket too would make every other sale of that
+    supermarket look busy to a skip-locked sweeper."""
     return (
-        CounterSale.objects.select_for_update(skip_locked=not wait)
+        CounterSale.objects.select_for_update(skip_locked=not wait, of=("self",))
         .select_related("supermarket__shop__village", "operator")
         .filter(pk=sale_pk, status=CounterSaleStatus.PENDING)
         .first()
