@@ -111,11 +111,13 @@ class ResolvesManualReviewMixin:
 class AgencyOrderAdmin(ResolvesManualReviewMixin, ReadOnlyMixin, ScopedModelAdmin):
     scope = SUPERMARKET_ROWS
     list_display = (
-        "request_id", "supermarket", "item", "amount", "fee", "commission", "status",
-        "query_attempts", "created_at",
+        "request_id", "supermarket", "item", "amount", "fee", "commission", "payment_method",
+        "status", "query_attempts", "created_at",
     )  # fmt: skip
-    list_filter = ("status", "item__category")
-    search_fields = ("request_id", "provider_order_no")
+    list_filter = ("status", "payment_method", "item__category")
+    search_fields = ("request_id", "provider_order_no", "out_trade_no")
+    # The payment code is a one-time bearer token: kept off the back office.
+    exclude = ("auth_code",)
     list_select_related = ("supermarket", "item")
     date_hierarchy = "created_at"
     actions = ("refresh_selected", "resolve_as_succeeded", "resolve_as_failed")

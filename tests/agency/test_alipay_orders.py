@@ -8,14 +8,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from graphql_relay import to_global_id
 
 from collective_econ.ledger.selectors import account_balance
 from collective_econ.ledger.services import account_get_or_create
 from collective_econ.models import AccountKind, JournalTransaction
+from marketplace.agency.alipay_bill import SOURCE_NAME as ALIPAY_SOURCE
 from marketplace.agency.error_codes import AgencyErrorCode
-from marketplace.agency.models import AgencyOrder, OrderStatus
+from marketplace.agency.models import AgencyOrder, OrderStatus, ReconciliationItem
 from marketplace.agency.orders import agency_order_refresh
+from marketplace.agency.reconciliation import reconciliation_run
 from marketplace.agency.tasks import sweep_unknown_task
 from marketplace.red_supermarket.models import Receipt, ReceiptKind
 from tests.agency.test_orders import MERCHANT, balances, codes, pay
@@ -208,3 +211,24 @@ def test_the_same_request_pressed_in_many_threads_charges_the_code_once(sandbox,
     assert clearing() == Decimal("88.00")
     assert JournalTransaction.objects.count() == 1
     assert sum(1 for key in sandbox.orders if key[1] == "ali-race-00001") == 1
+
+
+@pytest.mark.django_db
+def test_alipay_orders_are_in_the_alipay_bill_and_unpaid_ones_not_in_the_provider_statement(
+    sandbox, alipay_sandbox, counter
+):
+    paid = pay_by_code(counter, alipay_sandbox, request_id="ali-recon-0001", amount="66.00")
+    alipay_sandbox.face_to_face.require_password()
+    waiting = pay_by_code(counter, alipay_sandbox, request_id="ali-recon-0002")
+    assert (paid.status, waiting.status) == (OrderStatus.SUCCESS, OrderStatus.PAYING)
+    runs = {
+        run.source: run
+        for source in (ALIPAY_SOURCE, "provider:utility")
+        for run in reconciliation_run(day=timezone.localdate(), source=source)
+    }
+    assert not any(run.error for run in runs.values()), runs
+    # Alipay's bill lists the paid order's trade (the waiting one is not paid yet) and the
+    # provider's statement its order: both sides agree, nothing is flagged.
+    assert runs[ALIPAY_SOURCE].ours_count == 1 and runs[ALIPAY_SOURCE].theirs_count >= 1
+    assert runs["provider:utility"].ours_count == 1
+    assert not ReconciliationItem.objects.exists()
