@@ -6,6 +6,7 @@ through those services."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -152,9 +153,22 @@ class WithdrawalCardDayAdmin(ReadOnlyMixin, ScopedModelAdmin):
     exclude = ("card_number",)
 
 
+class ReviewSubjectScope(Scope):
+    """A resolution hangs off an order or a withdrawal (one of the two): it is in a user's
+    scope when its subject is, whichever of the two it is."""
+
+    def filter(self, queryset: QuerySet[Any], user: Any, *, for_edit: bool) -> QuerySet[Any]:
+        of_withdrawal = replace(self, shop_path="withdrawal__supermarket__shop")
+        return Scope.filter(self, queryset, user, for_edit=for_edit) | Scope.filter(
+            of_withdrawal, queryset, user, for_edit=for_edit
+        )
+
+
 @admin.register(ManualReviewResolution)
 class ManualReviewResolutionAdmin(ReadOnlyMixin, ScopedModelAdmin):
-    scope = Scope(officer=Access.VIEW)
+    scope = ReviewSubjectScope(
+        shop_path="order__supermarket__shop", manager=Access.VIEW, officer=Access.VIEW
+    )
     list_display = ("pk", "order", "withdrawal", "outcome", "reason", "resolved_by", "resolved_at")
     list_filter = ("outcome",)
     list_select_related = ("order", "withdrawal", "resolved_by")

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from graphql_relay import to_global_id
 
+from admin.agency import ManualReviewResolutionAdmin
 from collective_econ.models import JournalTransaction
 from marketplace.accounts.models import Role, RoleAssignment
 from marketplace.agency.error_codes import AgencyErrorCode
@@ -164,13 +165,22 @@ def test_a_withdrawal_in_review_resolved_failed_puts_the_cash_back_in_the_till(
     CashWithdrawal.objects.filter(pk=withdrawal.pk).update(status=WithdrawalStatus.MANUAL_REVIEW)
     withdrawal.refresh_from_db()
     assert balances(counter)[0] == Decimal("4700.00")
+    officer = officer_of(counter, is_staff=True)
     resolution = manual_review_resolve(
-        subject=withdrawal, user=officer_of(counter), outcome="FAILED", reason="银行未扣款"
+        subject=withdrawal, user=officer, outcome="FAILED", reason="银行未扣款"
     )
     withdrawal.refresh_from_db()
     assert withdrawal.status == WithdrawalStatus.FAILED
     assert resolution.withdrawal == withdrawal
     assert balances(counter)[0] == Decimal("5000.00")
+    # The back office lists a withdrawal's resolution to the township's staff too.
+    scope = ManualReviewResolutionAdmin.scope
+    rows = ManualReviewResolution.objects.all()
+    assert list(scope.filter(rows, officer, for_edit=False)) == [resolution]
+    stranger = factories.user(
+        role=Role.TOWNSHIP_OFFICER, township_obj=factories.township(), is_staff=True
+    )
+    assert not scope.filter(rows, stranger, for_edit=False).exists()
 
 
 RESOLVE = """
@@ -230,6 +240,14 @@ def test_the_back_office_action_resolves_with_the_reason_typed_in_the_action_bar
     assert order.status == OrderStatus.FAILED
     assert ManualReviewResolution.objects.get().reason == "柜台核实"
     assert "already resolved" in act("resolve_as_succeeded", "再试")[0]
+    # The resolution is listed to its township's staff, not to another township's.
+    resolutions = "/admin/agency/manualreviewresolution/"
+    assert client.get(resolutions).context["cl"].result_count == 1
+    stranger = factories.user(
+        role=Role.TOWNSHIP_OFFICER, township_obj=factories.township(), is_staff=True
+    )
+    client.force_login(stranger)
+    assert client.get(resolutions).context["cl"].result_count == 0
 
 
 @pytest.mark.django_db(transaction=True)
