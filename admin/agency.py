@@ -6,22 +6,28 @@ through those services."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from admin.scoping import Access, ReadOnlyMixin, Scope, ScopedModelAdmin, acting_user
+from marketplace.agency.manual_review import manual_review_resolve
 from marketplace.agency.models import (
     AgencyOrder,
     AgencyProvider,
     CashWithdrawal,
+    ManualReviewResolution,
     ReconciliationItem,
     ReconciliationRun,
+    ReviewOutcome,
     ServiceItem,
     TicketBooking,
     WithdrawalCardDay,
@@ -67,18 +73,55 @@ def _report(modeladmin: admin.ModelAdmin, request: HttpRequest, label: str, call
         modeladmin.message_user(request, f"{label}: done.")
 
 
+class ManualReviewActionForm(ActionForm):
+    """The action bar with the reason a manual-review resolution must carry."""
+
+    reason = forms.CharField(
+        required=False, max_length=255, label="Reason (manual review)", strip=True
+    )
+
+
+class ResolvesManualReviewMixin:
+    """Back-office actions settling rows in MANUAL_REVIEW through `manual_review_resolve`
+    (which checks the role and the provider, and refuses a second resolution)."""
+
+    action_form = ManualReviewActionForm
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[Any], outcome: str) -> None:
+        reason = str(request.POST.get("reason") or "")
+        for subject in queryset.select_related("supermarket__shop__village"):
+            _report(
+                self,  # type: ignore[arg-type]
+                request,
+                subject.request_id,
+                lambda subject=subject: manual_review_resolve(
+                    subject=subject, user=acting_user(request), outcome=outcome, reason=reason
+                ),
+            )
+
+    @admin.action(description="Manual review: resolve the selected as succeeded")
+    def resolve_as_succeeded(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._resolve(request, queryset, ReviewOutcome.SUCCESS)
+
+    @admin.action(description="Manual review: resolve the selected as failed (refund)")
+    def resolve_as_failed(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._resolve(request, queryset, ReviewOutcome.FAILED)
+
+
 @admin.register(AgencyOrder)
-class AgencyOrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class AgencyOrderAdmin(ResolvesManualReviewMixin, ReadOnlyMixin, ScopedModelAdmin):
     scope = SUPERMARKET_ROWS
     list_display = (
-        "request_id", "supermarket", "item", "amount", "fee", "commission", "status",
-        "query_attempts", "created_at",
+        "request_id", "supermarket", "item", "amount", "fee", "commission", "payment_method",
+        "status", "query_attempts", "created_at",
     )  # fmt: skip
-    list_filter = ("status", "item__category")
-    search_fields = ("request_id", "provider_order_no")
+    list_filter = ("status", "payment_method", "item__category")
+    search_fields = ("request_id", "provider_order_no", "out_trade_no")
+    # The payment code is a one-time bearer token: kept off the back office.
+    exclude = ("auth_code",)
     list_select_related = ("supermarket", "item")
     date_hierarchy = "created_at"
-    actions = ("refresh_selected",)
+    actions = ("refresh_selected", "resolve_as_succeeded", "resolve_as_failed")
 
     @admin.action(description="Ask the provider again about the selected open orders")
     def refresh_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -92,8 +135,9 @@ class AgencyOrderAdmin(ReadOnlyMixin, ScopedModelAdmin):
 
 
 @admin.register(CashWithdrawal)
-class CashWithdrawalAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class CashWithdrawalAdmin(ResolvesManualReviewMixin, ReadOnlyMixin, ScopedModelAdmin):
     scope = SUPERMARKET_ROWS
+    actions = ("resolve_as_succeeded", "resolve_as_failed")
     # The card number itself stays off the back office: the mask is enough to find a row.
     list_display = ("request_id", "supermarket", "card_masked", "amount", "status", "business_day")
     list_filter = ("status", "business_day")
@@ -107,6 +151,27 @@ class WithdrawalCardDayAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = Scope()
     list_display = ("business_day", "pk")
     exclude = ("card_number",)
+
+
+class ReviewSubjectScope(Scope):
+    """A resolution hangs off an order or a withdrawal (one of the two): it is in a user's
+    scope when its subject is, whichever of the two it is."""
+
+    def filter(self, queryset: QuerySet[Any], user: Any, *, for_edit: bool) -> QuerySet[Any]:
+        of_withdrawal = replace(self, shop_path="withdrawal__supermarket__shop")
+        return Scope.filter(self, queryset, user, for_edit=for_edit) | Scope.filter(
+            of_withdrawal, queryset, user, for_edit=for_edit
+        )
+
+
+@admin.register(ManualReviewResolution)
+class ManualReviewResolutionAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    scope = ReviewSubjectScope(
+        shop_path="order__supermarket__shop", manager=Access.VIEW, officer=Access.VIEW
+    )
+    list_display = ("pk", "order", "withdrawal", "outcome", "reason", "resolved_by", "resolved_at")
+    list_filter = ("outcome",)
+    list_select_related = ("order", "withdrawal", "resolved_by")
 
 
 @admin.register(TicketBooking)

@@ -229,6 +229,13 @@ CELERY_BEAT_SCHEDULE = {
     "agency-sweep-unknown": {"task": "agency.sweep_unknown", "schedule": 60.0},
     # Yesterday's provider statements and Alipay bill against our records (idempotent).
     "agency-reconcile-yesterday": {"task": "agency.reconcile_yesterday", "schedule": 3600.0},
+    # Ticket holds that ran out unpaid: released at the provider, marked CANCELLED.
+    "agency-release-expired-ticket-holds": {
+        "task": "agency.release_expired_ticket_holds",
+        "schedule": 60.0,
+    },
+    # Counter sales left PENDING past COUNTER_STALE_PENDING_SECONDS: settle or cancel them.
+    "counter-settle-stale-pending": {"task": "counter.settle_stale_pending", "schedule": 60.0},
     "logistics-remind-or-return-uncollected": {
         "task": "logistics.remind_or_return_uncollected",
         "schedule": 3600.0,
@@ -297,6 +304,9 @@ RED_SUPERMARKET_COUNTER_CHANNEL = os.environ.get(
 )
 COUNTER_ALIPAY_POLL_SECONDS = float(os.environ.get("COUNTER_ALIPAY_POLL_SECONDS", "2"))
 COUNTER_ALIPAY_TIMEOUT_SECONDS = float(os.environ.get("COUNTER_ALIPAY_TIMEOUT_SECONDS", "60"))
+# Alipay counter sales still PENDING this long (the page was closed before the buyer paid)
+# are settled by the beat sweep: finished if Alipay says paid, else cancelled there.
+COUNTER_STALE_PENDING_SECONDS = float(os.environ.get("COUNTER_STALE_PENDING_SECONDS", "120"))
 
 # --- Collective economy: settlement -------------------------------------------------------
 # Days after fulfilment (or after a stay or experience ends) during which a buyer may still

@@ -15,6 +15,7 @@ import zipfile
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from marketplace.agency.models import AgencyOrder
 from marketplace.agency.providers.base import ProviderError
 from marketplace.agency.record_sources import SETTLED, Record, day_bounds, register_record_source
 from marketplace.payments.alipay.gateway import AlipayError, gateway_from_settings
@@ -96,6 +97,14 @@ class AlipayTradeBillSource:
         for out_trade_no, total, supermarket_id in counter:
             if out_trade_no:
                 found[out_trade_no] = Record(out_trade_no, total, SETTLED, supermarket_id)
+        # Agency orders paid by payment code: a trade line even if later refunded (the
+        # refund is a line of its own).
+        agency = AgencyOrder.objects.filter(
+            out_trade_no__isnull=False, paid_at__gte=start, paid_at__lt=end
+        ).values_list("out_trade_no", "amount", "fee", "supermarket_id")
+        for out_trade_no, amount, fee, supermarket_id in agency:
+            if out_trade_no:
+                found[out_trade_no] = Record(out_trade_no, amount + fee, SETTLED, supermarket_id)
         return found
 
 

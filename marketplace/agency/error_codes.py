@@ -22,6 +22,9 @@ class AgencyErrorCode(Enum):
     # The same requestId was sent before with a different item, amount or input.
     REQUEST_ID_REUSED = "request_id_reused"
     UNSUPPORTED_PAYMENT_METHOD = "unsupported_payment_method"
+    # Alipay refused the payment code (used, expired, or not a code at all).
+    PAYMENT_CODE_INVALID = "payment_code_invalid"
+    PAYMENT_FAILED = "payment_failed"
     CARD_DAILY_LIMIT = "card_daily_limit"
     STATION_DAILY_LIMIT = "station_daily_limit"
     NOT_ENOUGH_CASH = "not_enough_cash"
@@ -29,7 +32,14 @@ class AgencyErrorCode(Enum):
     PROVIDER_UNAVAILABLE = "provider_unavailable"
     NO_SEATS = "no_seats"
     NOT_REFUNDABLE = "not_refundable"
+    # The seat's hold ran out before the ticket was issued: the seat is released.
+    HOLD_EXPIRED = "hold_expired"
     INVALID_STATUS = "invalid_status"
     NOT_FOUND = "not_found"
     NOT_PERMITTED = "not_permitted"
+    # Manual review: the order is not (or no longer) waiting for one.
+    NOT_IN_REVIEW = "not_in_review"
+    ALREADY_RESOLVED = "already_resolved"
+    # Asked again before resolving, the provider gave a settled answer other than staff's.
+    PROVIDER_DISAGREES = "provider_disagrees"
     INVALID = "invalid"

@@ -109,6 +109,11 @@ class ServiceItem(models.Model):
 
 
 class OrderStatus(models.TextChoices):
+    # Paid by Alipay payment code: waiting for the buyer to confirm (or for Alipay to
+    # answer). Nothing is posted and the provider is not asked until the payment is in.
+    PAYING = "PAYING", "Waiting for the Alipay payment"
+    # The Alipay payment was refused, closed or cancelled: no money moved, nothing to undo.
+    NOT_PAID = "NOT_PAID", "Payment not taken"
     # Written and paid at the counter; the provider has not answered yet.
     SUBMITTING = "SUBMITTING", "Submitting"
     PROCESSING = "PROCESSING", "Accepted, result pending"
@@ -128,6 +133,8 @@ OPEN_ORDER_STATUSES = (OrderStatus.SUBMITTING, OrderStatus.PROCESSING, OrderStat
 
 class PaymentMethod(models.TextChoices):
     CASH = "CASH", "Cash"
+    # The villager shows an Alipay payment code; the operator scans it (alipay.trade.pay).
+    ALIPAY_CODE = "ALIPAY_CODE", "Alipay payment code"
 
 
 class AgencyOrder(models.Model):
@@ -153,6 +160,13 @@ class AgencyOrder(models.Model):
     operator_note = models.TextField(blank=True)
     query_attempts = models.PositiveIntegerField(default=0)
     next_query_at = models.DateTimeField(null=True, blank=True)
+    # Alipay payment code orders only. The code is UNIQUE: a code pays once, anywhere.
+    auth_code = models.CharField(max_length=32, null=True, blank=True, unique=True)
+    out_trade_no = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    alipay_trade_no = models.CharField(max_length=64, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    # Set once Alipay confirmed the refund of a failed order (alipay.trade.refund).
+    alipay_refunded_at = models.DateTimeField(null=True, blank=True)
     operator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -166,6 +180,15 @@ class AgencyOrder(models.Model):
             models.Index(fields=["status", "next_query_at"]),
         ]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(payment_method="ALIPAY_CODE", out_trade_no__isnull=False)
+                | (~Q(payment_method="ALIPAY_CODE") & Q(out_trade_no__isnull=True)),
+                name="agency_order_alipay_has_trade",
+            ),
+            models.CheckConstraint(
+                condition=Q(alipay_refunded_at__isnull=True) | Q(paid_at__isnull=False),
+                name="agency_order_refund_after_payment",
+            ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0) & Q(fee__gte=0) & Q(commission__gte=0),
                 name="agency_order_amounts_nonnegative",
@@ -383,3 +406,54 @@ class ReconciliationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.business_day} {self.source} {self.external_id} {self.kind}"
+
+
+class ReviewOutcome(models.TextChoices):
+    SUCCESS = "SUCCESS", "Resolved as succeeded"
+    FAILED = "FAILED", "Resolved as failed (refunded)"
+
+
+class ManualReviewResolution(models.Model):
+    """How staff settled one order or withdrawal left in MANUAL_REVIEW: who, when, why, and
+    what the provider said when asked once more. One-to-one with its subject, so the
+    database itself refuses a second resolution (and with it a second refund)."""
+
+    order = models.OneToOneField(
+        AgencyOrder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_resolution",
+    )
+    withdrawal = models.OneToOneField(
+        CashWithdrawal,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_resolution",
+    )
+    outcome = models.CharField(max_length=8, choices=ReviewOutcome.choices)
+    reason = models.CharField(max_length=255)
+    # The provider's answer to the query made just before resolving (PROCESSING, UNKNOWN…).
+    provider_status = models.CharField(max_length=16, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-resolved_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(order__isnull=False, withdrawal__isnull=True)
+                | Q(order__isnull=True, withdrawal__isnull=False),
+                name="manual_review_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=ReviewOutcome.values), name="manual_review_outcome_valid"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="manual_review_reason_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id or self.withdrawal_id} {self.outcome}"

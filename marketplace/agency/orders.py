@@ -11,6 +11,15 @@ The life of an order:
    says SUCCESS or FAILED, or it goes to MANUAL_REVIEW after AGENCY_QUERY_MAX_ATTEMPTS.
 3. Every resolution runs under the order's row lock and only from an open status, so a
    replayed callback, a query and a callback racing each other change it once.
+
+Paid by Alipay payment code instead of cash, step 1 writes the order PAYING with nothing
+posted and asks Alipay (`alipay.trade.pay`, the counter's face-to-face adapter). Only once
+Alipay confirms the payment (at once, or by a later query while the villager types the
+password) is the payment posted (to ALIPAY_CLEARING, not the till), the receipt printed,
+and the order submitted, by whoever moved it from PAYING to SUBMITTING. A refused, closed
+or timed-out payment ends NOT_PAID with nothing to undo. A FAILED order paid by Alipay is
+refunded at Alipay (`alipay.trade.refund`, one out_request_no per order, so retries never
+refund twice); a refund Alipay did not confirm is retried by the beat sweep.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.agency.catalogue import service_item_get
 from marketplace.agency.error_codes import AgencyErrorCode
-from marketplace.agency.ledger import post_cash_payment, reverse_posting
+from marketplace.agency.ledger import post_payment, reverse_posting
 from marketplace.agency.models import (
     OPEN_ORDER_STATUSES,
     AgencyOrder,
@@ -49,6 +58,9 @@ from marketplace.agency.validation import (
     provider_commission_for,
 )
 from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.payments.alipay.gateway import AlipayError, AlipayGateway, gateway_from_settings
+from marketplace.red_supermarket.counter import alipay_face_to_face as f2f
+from marketplace.red_supermarket.counter.services import alipay_timeout, stale_after
 from marketplace.red_supermarket.models import ReceiptKind, RedSupermarket
 from marketplace.red_supermarket.receipts import receipt_issue
 from marketplace.red_supermarket.selectors import can_operate_supermarket
@@ -76,23 +88,45 @@ def query_backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(10 * 2 ** max(attempts, 0), 3600))
 
 
-def _check_payment_method(value: str) -> str:
+def _check_payment(value: str, *, item: ServiceItem, auth_code: str) -> tuple[str, str]:
+    """The payment method and, for Alipay, the payment code as scanned."""
     if value not in PaymentMethod.values:
         raise refuse(
             "payment_method",
-            f"{value!r}: agency services are paid in cash at the counter.",
+            f"{value!r}: agency services are paid in cash or by Alipay payment code.",
             AgencyErrorCode.UNSUPPORTED_PAYMENT_METHOD,
         )
-    return value
+    if value == PaymentMethod.CASH:
+        return value, ""
+    if item.flow == ItemFlow.TASK:
+        raise refuse(
+            "payment_method",
+            "Tasks done by hand are not paid by Alipay.",
+            AgencyErrorCode.UNSUPPORTED_PAYMENT_METHOD,
+        )
+    code = (auth_code or "").strip()
+    if not f2f.is_payment_code(code):
+        raise refuse(
+            "auth_code",
+            "扫描顾客的支付宝付款码 / scan the villager's Alipay payment code.",
+            AgencyErrorCode.PAYMENT_CODE_INVALID,
+        )
+    return value, code
 
 
 def _same_request(
-    order: AgencyOrder, *, supermarket: RedSupermarket, item: ServiceItem, amount: Decimal
+    order: AgencyOrder,
+    *,
+    supermarket: RedSupermarket,
+    item: ServiceItem,
+    amount: Decimal,
+    payment_method: str | None = None,
 ) -> bool:
     return (
         order.supermarket_id == supermarket.pk
         and order.item_id == item.pk
         and order.amount == amount
+        and payment_method in (None, order.payment_method)
     )
 
 
@@ -105,10 +139,13 @@ def agency_order_create(
     fields: Any,
     amount: Any,
     payment_method: str = PaymentMethod.CASH,
+    auth_code: str = "",
     adapter: ProviderAdapter | None = None,
+    gateway: AlipayGateway | None = None,
 ) -> AgencyOrder:
-    """Take the villager's cash for `item_code` and carry the service out (see module doc).
-    Returns the order as it stands after the provider's synchronous answer."""
+    """Take the villager's payment for `item_code` and carry the service out (see module
+    doc). Returns the order as it stands after the provider's synchronous answer (or, paid
+    by Alipay, PAYING while the villager confirms, or NOT_PAID)."""
     require_operator(user=operator, supermarket=supermarket)
     request_id = check_request_id(request_id)
     item = service_item_get(code=item_code)
@@ -121,7 +158,13 @@ def agency_order_create(
     value = parse_amount(amount)
     existing = AgencyOrder.objects.filter(request_id=request_id).first()
     if existing is not None:
-        if not _same_request(existing, supermarket=supermarket, item=item, amount=value):
+        if not _same_request(
+            existing,
+            supermarket=supermarket,
+            item=item,
+            amount=value,
+            payment_method=payment_method,
+        ):
             raise refuse_reused("agency order")
         return existing
     cleaned = check_fields(item=item, raw=fields)
@@ -130,7 +173,7 @@ def agency_order_create(
             check_amount(item=item, amount=value)
     else:
         check_amount(item=item, amount=value)
-    method = _check_payment_method(payment_method)
+    method, code = _check_payment(payment_method, item=item, auth_code=auth_code)
     order, created = _order_open(
         supermarket=supermarket,
         operator=operator,
@@ -139,13 +182,20 @@ def agency_order_create(
         fields=cleaned,
         amount=value,
         payment_method=method,
+        auth_code=code,
     )
     if not created:
-        if not _same_request(order, supermarket=supermarket, item=item, amount=value):
+        if not _same_request(
+            order, supermarket=supermarket, item=item, amount=value, payment_method=method
+        ):
             raise refuse_reused("agency order")
         return order
     if item.flow == ItemFlow.TASK:
         return order
+    if order.status == OrderStatus.PAYING:
+        return _take_code_payment(
+            order, gateway=gateway or gateway_from_settings(), adapter=adapter
+        )
     return agency_order_submit(order=order, adapter=adapter)
 
 
@@ -159,10 +209,21 @@ def _order_open(
     fields: dict[str, str],
     amount: Decimal,
     payment_method: str,
+    auth_code: str = "",
 ) -> tuple[AgencyOrder, bool]:
     fee = fee_for(item=item, amount=amount)
     commission = fee + provider_commission_for(item=item, amount=amount)
     is_task = item.flow == ItemFlow.TASK
+    by_alipay = payment_method == PaymentMethod.ALIPAY_CODE
+    if is_task:
+        status, next_query_at = OrderStatus.TASK_OPEN, None
+    elif by_alipay:
+        # Left PAYING (the page closed), the beat sweep settles it with Alipay.
+        status, next_query_at = OrderStatus.PAYING, timezone.now() + stale_after()
+    else:
+        # If this process dies before the provider answers, the sweep asks later.
+        status = OrderStatus.SUBMITTING
+        next_query_at = timezone.now() + _submit_grace()
     try:
         with transaction.atomic():
             order = AgencyOrder.objects.create(
@@ -175,45 +236,195 @@ def _order_open(
                 fee=fee,
                 commission=commission,
                 payment_method=payment_method,
-                status=OrderStatus.TASK_OPEN if is_task else OrderStatus.SUBMITTING,
+                status=status,
                 operator=operator,
-                # If this process dies before the provider answers, the sweep asks later.
-                next_query_at=None
-                if is_task
-                else timezone.now()
-                + timedelta(seconds=2 * settings.AGENCY_PROVIDER_TIMEOUT_SECONDS + 5),
+                next_query_at=next_query_at,
+                auth_code=auth_code if by_alipay else None,
+                out_trade_no=f"RSA{supermarket.pk}{request_id}"[:64] if by_alipay else None,
             )
     except IntegrityError:
         # Another press with the same request id committed first: that one stands.
-        return AgencyOrder.objects.get(request_id=request_id), False
+        twin = AgencyOrder.objects.filter(request_id=request_id).first()
+        if twin is None:
+            # Not a twin: the payment code was used by another order meanwhile.
+            raise refuse(
+                "auth_code",
+                "付款码已使用 / payment code already used.",
+                AgencyErrorCode.PAYMENT_CODE_INVALID,
+            ) from None
+        return twin, False
+    if not by_alipay:
+        _record_payment(order)
+    return order, True
+
+
+def _submit_grace() -> timedelta:
+    return timedelta(seconds=2 * settings.AGENCY_PROVIDER_TIMEOUT_SECONDS + 5)
+
+
+def _record_payment(order: AgencyOrder) -> None:
+    """Post the villager's payment and print the receipt (inside the caller's transaction),
+    once the money is in: at once for cash, on Alipay's confirmation for a payment code."""
+    by_alipay = order.payment_method == PaymentMethod.ALIPAY_CODE
+    item, amount, fee = order.item, order.amount, order.fee
     total = amount + fee
     if total > 0:
-        post_cash_payment(
+        post_payment(
             key=payment_key(order),
-            supermarket=supermarket,
+            supermarket=order.supermarket,
             amount=amount,
             fee=fee,
-            commission=commission,
+            commission=order.commission,
             memo=f"{item.name} {order.account}",
-            actor=operator,
+            actor=order.operator,
+            by_alipay=by_alipay,
         )
     lines = [{"name": item.name, "quantity": 1, "unit_price": str(amount), "amount": str(amount)}]
     if fee:
         lines.append({"name": "手续费", "quantity": 1, "unit_price": str(fee), "amount": str(fee)})
+    details = {"account": order.account, "request_id": order.request_id}
+    if by_alipay:
+        details["alipay_trade_no"] = order.alipay_trade_no
     receipt_issue(
-        supermarket=supermarket,
+        supermarket=order.supermarket,
         kind=ReceiptKind.AGENCY_ORDER,
         reference=f"agency-order:{order.pk}",
         lines=lines,
         total=total,
-        payment_method=payment_method,
-        operator=operator,
-        payment_details={"account": order.account, "request_id": request_id},
+        payment_method=order.payment_method,
+        operator=order.operator,
+        payment_details=details,
     )
-    return order, True
 
 
-def _adapter(order: AgencyOrder, adapter: ProviderAdapter | None) -> ProviderAdapter:
+# --- Alipay payment code ------------------------------------------------------------------
+
+
+def _lock_paying(order_pk: int, *, wait: bool) -> AgencyOrder | None:
+    return (
+        AgencyOrder.objects.select_for_update(skip_locked=not wait, of=("self",))
+        .select_related("item__provider", "supermarket__shop__village", "operator")
+        .filter(pk=order_pk, status=OrderStatus.PAYING)
+        .first()
+    )
+
+
+def _mark_paid(order: AgencyOrder, *, trade_no: str) -> None:
+    """PAYING → SUBMITTING with the payment posted (the caller holds the row lock); the
+    caller then submits, being the one who moved it."""
+    now = timezone.now()
+    order.status, order.alipay_trade_no, order.paid_at = OrderStatus.SUBMITTING, trade_no, now
+    order.next_query_at = now + _submit_grace()
+    order.save(update_fields=["status", "alipay_trade_no", "paid_at", "next_query_at"])
+    _record_payment(order)
+
+
+def _mark_not_paid(order: AgencyOrder, *, reason: str) -> None:
+    order.status, order.failure_reason = OrderStatus.NOT_PAID, reason[:255]
+    order.resolved_at, order.next_query_at = timezone.now(), None
+    order.save(update_fields=["status", "failure_reason", "resolved_at", "next_query_at"])
+
+
+def _take_code_payment(
+    order: AgencyOrder, *, gateway: AlipayGateway, adapter: ProviderAdapter | None
+) -> AgencyOrder:
+    assert order.out_trade_no
+    result = f2f.trade_pay(
+        gateway,
+        out_trade_no=order.out_trade_no,
+        auth_code=order.auth_code or "",
+        total_amount=order.amount + order.fee,
+        subject=f"{order.supermarket.name} {order.item.name}",
+    )
+    if result.state in (f2f.CodePayState.USER_PAYING, f2f.CodePayState.UNKNOWN):
+        return order  # the operator's refresh, or the sweep, asks Alipay how it ended
+    with transaction.atomic():
+        locked = _lock_paying(order.pk, wait=True)
+        if locked is None:
+            return AgencyOrder.objects.get(pk=order.pk)
+        if result.state is f2f.CodePayState.REFUSED:
+            _mark_not_paid(locked, reason=result.message or result.sub_code or "refused")
+            return locked
+        _mark_paid(locked, trade_no=result.trade_no)
+    return agency_order_submit(order=locked, adapter=adapter)
+
+
+def agency_order_payment_check(
+    *,
+    order_pk: int,
+    give_up: bool = False,
+    gateway: AlipayGateway | None = None,
+    adapter: ProviderAdapter | None = None,
+) -> AgencyOrder:
+    """Ask Alipay how a PAYING order's payment stands: paid → posted and submitted; closed →
+    NOT_PAID; still waiting → cancelled at Alipay and NOT_PAID when `give_up` (or past
+    COUNTER_ALIPAY_TIMEOUT_SECONDS), else left PAYING.
+
+    The row lock is held across the Alipay calls, as for counter sales, so a cancel never
+    races a query that found the payment in; a caller finding the row locked leaves it."""
+    gateway = gateway or gateway_from_settings()
+    with transaction.atomic():
+        order = _lock_paying(order_pk, wait=False)
+        if order is None:
+            return AgencyOrder.objects.get(pk=order_pk)
+        assert order.out_trade_no
+        try:
+            trade = gateway.query(out_trade_no=order.out_trade_no)
+        except AlipayError:
+            return order
+        if trade.is_paid:
+            _mark_paid(order, trade_no=trade.trade_no or "")
+        elif trade.trade_status == "TRADE_CLOSED":
+            _mark_not_paid(order, reason="交易已关闭 / trade closed")
+            return order
+        elif give_up or timezone.now() - order.created_at > alipay_timeout():
+            try:
+                f2f.trade_cancel(gateway, out_trade_no=order.out_trade_no)
+            except AlipayError:
+                return order  # not confirmed: asked again on the next check
+            _mark_not_paid(order, reason="超时未支付 / timed out")
+            return order
+        else:
+            return order
+    return agency_order_submit(order=order, adapter=adapter)
+
+
+def agency_order_alipay_refund(
+    *, order_pk: int, gateway: AlipayGateway | None = None
+) -> AgencyOrder:
+    """Refund a FAILED order paid by Alipay at Alipay. Idempotent: one out_request_no per
+    order, and the order remembers Alipay's confirmation; an unconfirmed refund is left
+    for the sweep to try again with the same number."""
+    order = AgencyOrder.objects.get(pk=order_pk)
+    if not refund_due(order):
+        return order
+    assert order.out_trade_no
+    try:
+        (gateway or gateway_from_settings()).refund(
+            out_trade_no=order.out_trade_no,
+            out_request_no=f"agency-refund-{order.pk}",
+            refund_amount=order.amount + order.fee,
+            reason="代办失败退款 / agency service failed",
+        )
+    except AlipayError as exc:
+        logger.warning("Alipay refund of agency order %s not confirmed: %s", order.pk, exc)
+        return order
+    AgencyOrder.objects.filter(pk=order.pk, alipay_refunded_at__isnull=True).update(
+        alipay_refunded_at=timezone.now()
+    )
+    order.refresh_from_db()
+    return order
+
+
+def refund_due(order: AgencyOrder) -> bool:
+    return (
+        order.status == OrderStatus.FAILED
+        and order.paid_at is not None
+        and order.alipay_refunded_at is None
+    )
+
+
+def provider_adapter(order: AgencyOrder, adapter: ProviderAdapter | None) -> ProviderAdapter:
     if adapter is not None:
         return adapter
     assert order.item.provider is not None
@@ -225,7 +436,7 @@ def agency_order_submit(
 ) -> AgencyOrder:
     """Send a SUBMITTING order to its provider, once. Only the creator calls this."""
     outcome = submit_outcome(
-        _adapter(order, adapter),
+        provider_adapter(order, adapter),
         OrderRequest(
             request_id=order.request_id,
             item_code=order.item.code,
@@ -289,7 +500,23 @@ def agency_order_resolve(
     actor: User | None = None,
 ) -> AgencyOrder:
     """Settle an open order to SUCCESS or FAILED (refunding the villager). Idempotent: an
-    order already settled is returned unchanged, whoever asks and however often."""
+    order already settled is returned unchanged, whoever asks and however often. A FAILED
+    order paid by Alipay is then refunded at Alipay (retried by later calls until done)."""
+    order = _resolve(
+        order_pk=order_pk,
+        status=status,
+        provider_order_no=provider_order_no,
+        reason=reason,
+        actor=actor,
+    )
+    if refund_due(order):
+        return agency_order_alipay_refund(order_pk=order.pk)
+    return order
+
+
+def _resolve(
+    *, order_pk: int, status: str, provider_order_no: str, reason: str, actor: User | None
+) -> AgencyOrder:
     with transaction.atomic():
         order = (
             AgencyOrder.objects.select_for_update(of=("self",))
@@ -350,7 +577,7 @@ def agency_order_query(*, order_pk: int, adapter: ProviderAdapter | None = None)
     order = AgencyOrder.objects.select_related("item__provider").get(pk=order_pk)
     if order.status not in OPEN_ORDER_STATUSES:
         return order
-    outcome = query_outcome(_adapter(order, adapter), request_id=order.request_id)
+    outcome = query_outcome(provider_adapter(order, adapter), request_id=order.request_id)
     if outcome.settled:
         return agency_order_resolve(
             order_pk=order.pk,
@@ -381,9 +608,34 @@ def _query_again_later(*, order_pk: int) -> AgencyOrder:
 def agency_order_refresh(
     *, order: AgencyOrder, user: User, adapter: ProviderAdapter | None = None
 ) -> AgencyOrder:
-    """The operator's "check again" button: query an open order now."""
+    """The operator's "check again" button: ask Alipay about a PAYING order, the provider
+    about an open one."""
     require_operator(user=user, supermarket=order.supermarket)
+    if order.status == OrderStatus.PAYING:
+        return agency_order_payment_check(order_pk=order.pk, adapter=adapter)
     return agency_order_query(order_pk=order.pk, adapter=adapter)
+
+
+def paying_orders_due(*, now: Any = None) -> list[int]:
+    """PAYING orders left past COUNTER_STALE_PENDING_SECONDS (the sweep settles them)."""
+    return list(
+        AgencyOrder.objects.filter(
+            status=OrderStatus.PAYING, next_query_at__lte=now or timezone.now()
+        )
+        .order_by("next_query_at")
+        .values_list("pk", flat=True)[:200]
+    )
+
+
+def alipay_refunds_due() -> list[int]:
+    """FAILED orders paid by Alipay whose refund Alipay has not confirmed yet."""
+    return list(
+        AgencyOrder.objects.filter(
+            status=OrderStatus.FAILED, paid_at__isnull=False, alipay_refunded_at__isnull=True
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:200]
+    )
 
 
 def open_orders_due(*, now: Any = None) -> list[int]:

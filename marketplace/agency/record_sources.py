@@ -20,6 +20,7 @@ from marketplace.agency.models import (
     AgencyOrder,
     CashWithdrawal,
     ItemFlow,
+    OrderStatus,
     TicketBooking,
     TicketStatus,
 )
@@ -78,6 +79,8 @@ class ProviderStatementSource:
             created_at__gte=start,
             created_at__lt=end,
         ).exclude(item__flow=ItemFlow.TASK)
+        # Alipay orders whose payment never came in were never sent to the provider.
+        orders = orders.exclude(status__in=(OrderStatus.PAYING, OrderStatus.NOT_PAID))
         for row in orders.values("request_id", "amount", "status", "supermarket_id"):
             found[row["request_id"]] = Record(
                 row["request_id"], row["amount"], row["status"], row["supermarket_id"]

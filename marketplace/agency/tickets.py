@@ -1,13 +1,20 @@
 """Tickets: search the provider's seats, hold one, issue it once paid, refund it within the
 provider's rules. The villager's cash is posted only once the provider has issued the
 ticket (issuing the same hold again is safe: the provider answers with the same ticket),
-and a refund pays back what the provider returns, keeping its refund fee."""
+and a refund pays back what the provider returns, keeping its refund fee.
+
+A hold past its expiry is not issued (HOLD_EXPIRED); the beat sweep releases it at the
+provider and marks it CANCELLED. The sweep asks the provider first and cancels only once
+the provider confirms the seat is not issued, so an issue racing the expiry either wins
+at the provider (and is recorded by the issuer) or is refused there."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,7 +22,7 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.agency.catalogue import service_item_get
 from marketplace.agency.error_codes import AgencyErrorCode
-from marketplace.agency.ledger import post_cash_payment, post_cash_refund
+from marketplace.agency.ledger import post_cash_refund, post_payment
 from marketplace.agency.models import ItemFlow, ServiceItem, TicketBooking, TicketStatus
 from marketplace.agency.orders import require_operator
 from marketplace.agency.providers.base import ProviderError, ProviderTimeout, TicketAdapter, Trip
@@ -26,6 +33,8 @@ from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.red_supermarket.models import ReceiptKind, RedSupermarket
 from marketplace.red_supermarket.receipts import receipt_issue
 from marketplace.red_supermarket.selectors import can_view_supermarket
+
+logger = logging.getLogger("ruralmart.agency")
 
 _MODES = {"ticket-bus": "bus", "ticket-train": "train", "ticket-air": "air"}
 
@@ -182,6 +191,12 @@ def ticket_issue(
         )
     if booking.departure_at <= timezone.now():
         raise refuse("id", "That trip has left already.", AgencyErrorCode.DATE_IN_PAST)
+    if booking.hold_expires_at is not None and booking.hold_expires_at <= timezone.now():
+        raise refuse(
+            "id",
+            "座位保留已过期，请重新订票 / the seat's hold has expired: book again.",
+            AgencyErrorCode.HOLD_EXPIRED,
+        )
     try:
         result = _adapter(booking.item, adapter).issue(
             request_id=booking.request_id, booking_no=booking.booking_no
@@ -209,7 +224,7 @@ def ticket_issue(
             timezone.now(),
         )
         locked.save(update_fields=["status", "ticket_no", "issued_at"])
-        post_cash_payment(
+        post_payment(
             key=f"agency-ticket:{locked.pk}",
             supermarket=locked.supermarket,
             amount=locked.price,
@@ -309,3 +324,43 @@ def ticket_refund(
             payment_details={"ticket_no": locked.ticket_no},
         )
         return locked
+
+
+def expired_hold_ids(*, now: Any = None, limit: int = 200) -> list[int]:
+    """HELD bookings whose hold has run out (the release sweep's work list)."""
+    return list(
+        TicketBooking.objects.filter(
+            status=TicketStatus.HELD, hold_expires_at__lte=now or timezone.now()
+        )
+        .order_by("hold_expires_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def ticket_hold_release_expired(
+    *, booking_pk: int, adapter: TicketAdapter | None = None
+) -> TicketBooking | None:
+    """Release one expired hold at the provider, then mark it CANCELLED. None when it is
+    not this call's (issued, released already, or another sweeper holds it). The row stays
+    locked across the provider call, so a concurrent issue records its answer after ours."""
+    with transaction.atomic():
+        booking = (
+            TicketBooking.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("item__provider")
+            .filter(pk=booking_pk, status=TicketStatus.HELD, hold_expires_at__lte=timezone.now())
+            .first()
+        )
+        if booking is None:
+            return None
+        try:
+            released = _adapter(booking.item, adapter).release_hold(booking_no=booking.booking_no)
+        except (ProviderTimeout, ProviderError) as exc:
+            # Left HELD (it cannot be issued here, being expired); the next sweep asks again.
+            logger.warning("ticket hold %s not released: %s", booking.booking_no, exc)
+            return booking
+        if not released:
+            logger.warning("ticket hold %s was issued at the provider", booking.booking_no)
+            return booking
+        booking.status = TicketStatus.CANCELLED
+        booking.save(update_fields=["status"])
+        return booking

@@ -182,13 +182,13 @@ def _withdrawal_open(
     return withdrawal, True
 
 
-def _adapter(adapter: ProviderAdapter | None) -> ProviderAdapter:
+def provider_adapter(adapter: ProviderAdapter | None) -> ProviderAdapter:
     return adapter or adapter_for(service_item_get(code=ITEM_CODE).provider.code)  # type: ignore[union-attr]
 
 
 def _submit(*, withdrawal: CashWithdrawal, adapter: ProviderAdapter | None) -> CashWithdrawal:
     outcome = submit_outcome(
-        _adapter(adapter),
+        provider_adapter(adapter),
         OrderRequest(
             request_id=withdrawal.request_id,
             item_code=ITEM_CODE,
@@ -219,7 +219,12 @@ def _mark_unknown(*, withdrawal_pk: int, note: str) -> CashWithdrawal:
 
 
 def cash_withdrawal_resolve(
-    *, withdrawal_pk: int, status: str, provider_order_no: str = "", reason: str = ""
+    *,
+    withdrawal_pk: int,
+    status: str,
+    provider_order_no: str = "",
+    reason: str = "",
+    actor: User | None = None,
 ) -> CashWithdrawal:
     """SUCCESS: the cash goes out with a receipt. FAILED: the till posting is reversed.
     Settled withdrawals are returned unchanged (callbacks and queries may repeat)."""
@@ -261,7 +266,7 @@ def cash_withdrawal_resolve(
             reverse_posting(
                 key=withdrawal_key(withdrawal),
                 memo=f"Declined {withdrawal.request_id}",
-                actor=withdrawal.operator,
+                actor=actor or withdrawal.operator,
             )
         withdrawal.resolved_at, withdrawal.next_query_at = timezone.now(), None
         withdrawal.save(
@@ -282,7 +287,7 @@ def cash_withdrawal_query(
     withdrawal = CashWithdrawal.objects.get(pk=withdrawal_pk)
     if withdrawal.status not in OPEN_WITHDRAWALS:
         return withdrawal
-    outcome = query_outcome(_adapter(adapter), request_id=withdrawal.request_id)
+    outcome = query_outcome(provider_adapter(adapter), request_id=withdrawal.request_id)
     if outcome.settled:
         return cash_withdrawal_resolve(
             withdrawal_pk=withdrawal.pk,

@@ -11,9 +11,10 @@ from typing import Any
 import graphene
 
 from marketplace.accounts.permissions import role_scopes
-from marketplace.agency import orders, reconciliation, tickets, withdrawals
+from marketplace.agency import manual_review, orders, reconciliation, tickets, withdrawals
 from marketplace.agency.error_codes import AgencyErrorCode as AgencyErrorCodeDomain
 from marketplace.agency.models import AgencyOrder as AgencyOrderModel
+from marketplace.agency.models import CashWithdrawal as CashWithdrawalModel
 from marketplace.agency.models import PaymentMethod
 from marketplace.agency.models import ReconciliationItem as ReconciliationItemModel
 from marketplace.agency.models import TicketBooking as TicketBookingModel
@@ -21,8 +22,10 @@ from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.red_supermarket.models import RedSupermarket
 from marketplace.red_supermarket.selectors import can_view_supermarket, supermarket_get
 from storefront_api.agency.types import (
+    AgencyManualReviewResolution,
     AgencyOrder,
     AgencyOrderStatusEnum,
+    AgencyReviewOutcomeEnum,
     CashWithdrawal,
     ReconciliationItem,
     ReconciliationRunResult,
@@ -30,7 +33,7 @@ from storefront_api.agency.types import (
 )
 from storefront_api.core.enums import domain_enum
 from storefront_api.core.errors import ApiError, PermissionDenied
-from storefront_api.core.ids import decode_id
+from storefront_api.core.ids import decode_id, decode_int_id
 from storefront_api.core.mutations import (
     ErrorsMutation,
 )
@@ -112,6 +115,9 @@ class AgencyOrderCreateInput(graphene.InputObjectType):
     fields = graphene.Field(JSON, description="The item's input fields, name: value.")
     amount = graphene.String(required=True, description='Yuan as a string, e.g. "120.00".')
     payment_method = graphene.Field(AgencyPaymentMethodEnum, description="Cash by default.")
+    auth_code = graphene.String(
+        description="ALIPAY_CODE only: the villager's Alipay payment code, as scanned."
+    )
 
 
 class AgencyOrderCreate(AgencyMutation):
@@ -120,8 +126,9 @@ class AgencyOrderCreate(AgencyMutation):
 
     class Meta:
         description = (
-            "Ruralmart extension: take the villager's cash for an agency service and carry it "
-            "out through the provider (or open a task for services done by hand)."
+            "Ruralmart extension: take the villager's cash (or Alipay payment code) for an "
+            "agency service and carry it out through the provider once paid (or open a task "
+            "for services done by hand)."
         )
 
     agency_order = graphene.Field(AgencyOrder)
@@ -139,6 +146,7 @@ class AgencyOrderCreate(AgencyMutation):
             fields=input.get("fields"),
             amount=input["amount"],
             payment_method=getattr(method, "value", method) or PaymentMethod.CASH,
+            auth_code=input.get("auth_code") or "",
         )
         return cls(agency_order=order)
 
@@ -148,7 +156,10 @@ class AgencyOrderRefresh(AgencyMutation):
         id = graphene.ID(required=True)
 
     class Meta:
-        description = "Ruralmart extension: ask the provider now how an open order ended."
+        description = (
+            "Ruralmart extension: ask the provider now how an open order ended (or Alipay "
+            "how a PAYING order's payment stands)."
+        )
 
     agency_order = graphene.Field(AgencyOrder)
     errors = graphene.List(graphene.NonNull(AgencyError), required=True)
@@ -342,3 +353,49 @@ class ReconciliationItemClear(AgencyMutation):
             item=item, user=info.context.user, note=note
         )
         return cls(reconciliation_item=cleared)
+
+
+class AgencyManualReviewResolve(AgencyMutation):
+    class Arguments:
+        id = graphene.ID(required=True, description="The AgencyOrder or CashWithdrawal.")
+        outcome = graphene.Argument(AgencyReviewOutcomeEnum, required=True)
+        reason = graphene.String(required=True, description="Why; kept with the resolution.")
+
+    class Meta:
+        description = (
+            "Ruralmart extension: township staff or a platform admin (never the order's own "
+            "operator) settle an order or withdrawal in manual review, after the provider is "
+            "asked once more. FAILED refunds the villager; resolving twice is an error."
+        )
+
+    agency_order = graphene.Field(AgencyOrder)
+    cash_withdrawal = graphene.Field(CashWithdrawal)
+    resolution = graphene.Field(AgencyManualReviewResolution)
+    errors = graphene.List(graphene.NonNull(AgencyError), required=True)
+
+    @classmethod
+    def perform(cls, info: Any, id: str, outcome: Any, reason: str) -> AgencyManualReviewResolve:
+        if decode_int_id(id, expected_type="CashWithdrawal") is not None:
+            subject = _row_in_scope(
+                info, CashWithdrawalModel.objects, id, type_name="CashWithdrawal"
+            )
+        else:
+            subject = _row_in_scope(
+                info,
+                AgencyOrderModel.objects.select_related("item__provider"),
+                id,
+                type_name="AgencyOrder",
+            )
+        resolution = manual_review.manual_review_resolve(
+            subject=subject,
+            user=info.context.user,
+            outcome=getattr(outcome, "value", outcome),
+            reason=reason,
+        )
+        subject.refresh_from_db()
+        is_order = isinstance(subject, AgencyOrderModel)
+        return cls(
+            agency_order=subject if is_order else None,
+            cash_withdrawal=None if is_order else subject,
+            resolution=resolution,
+        )

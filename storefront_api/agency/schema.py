@@ -168,6 +168,7 @@ class AgencyQueries(graphene.ObjectType):
 class AgencyMutations(graphene.ObjectType):
     agency_order_create = mutations.AgencyOrderCreate.Field()
     agency_order_refresh = mutations.AgencyOrderRefresh.Field()
+    agency_manual_review_resolve = mutations.AgencyManualReviewResolve.Field()
     agency_task_update = mutations.AgencyTaskUpdate.Field()
     cash_withdrawal_create = mutations.CashWithdrawalCreate.Field()
     ticket_book = mutations.TicketBook.Field()

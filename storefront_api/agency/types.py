@@ -22,6 +22,7 @@ from marketplace.agency.models import (
     FeeRule,
     ItemFlow,
     OrderStatus,
+    ReviewOutcome,
     ServiceCategory,
     TicketStatus,
     WithdrawalStatus,
@@ -52,6 +53,7 @@ AgencyOrderStatusEnum = domain_enum(OrderStatus, name="AgencyOrderStatusEnum")
 CashWithdrawalStatusEnum = domain_enum(WithdrawalStatus, name="CashWithdrawalStatusEnum")
 TicketStatusEnum = domain_enum(TicketStatus, name="TicketStatusEnum")
 ReconciliationKindEnum = domain_enum(DiscrepancyKind, name="ReconciliationKindEnum")
+AgencyReviewOutcomeEnum = domain_enum(ReviewOutcome, name="AgencyReviewOutcomeEnum")
 
 
 def operates(info: Any, supermarket_id: int) -> bool:
@@ -172,6 +174,13 @@ class AgencyOrder(graphene.ObjectType):
         Money, required=True, description="Collective income from this order."
     )
     payment_method = graphene.String(required=True)
+    alipay_trade_no = graphene.String(
+        required=True, description="Alipay's trade number once the payment code paid."
+    )
+    paid_at = graphene.DateTime(description="When the payment came in (Alipay orders).")
+    alipay_refunded_at = graphene.DateTime(
+        description="When Alipay confirmed the refund of a failed order paid by Alipay."
+    )
     status = graphene.Field(AgencyOrderStatusEnum, required=True)
     provider_order_no = graphene.String(required=True)
     failure_reason = graphene.String(required=True)
@@ -273,6 +282,17 @@ class CashWithdrawal(graphene.ObjectType):
         return get_loader(info.context, loaders.ReceiptNumberByReferenceLoader).load(
             f"agency-withdrawal:{root.pk}"
         )
+
+
+class AgencyManualReviewResolution(graphene.ObjectType):
+    """Ruralmart extension: how staff settled an order or withdrawal left in manual review."""
+
+    outcome = graphene.Field(AgencyReviewOutcomeEnum, required=True)
+    reason = graphene.String(required=True)
+    provider_status = graphene.String(
+        required=True, description="The provider's answer when asked just before resolving."
+    )
+    resolved_at = graphene.DateTime(required=True)
 
 
 class TicketTrip(graphene.ObjectType):

@@ -18,6 +18,7 @@ from marketplace.agency.models import (
     AgencyOrder,
     CashWithdrawal,
     DiscrepancyKind,
+    ManualReviewResolution,
     OrderStatus,
     ReconciliationItem,
     ReconciliationRun,
@@ -99,7 +100,7 @@ def add_agency(built: Any) -> None:
     supermarket = RedSupermarket.objects.get(shop=built.shop_a)
     admin = built.platform_admin
     electricity = ServiceItem.objects.get(code="electricity-sgcc")
-    AgencyOrder.objects.create(
+    order = AgencyOrder.objects.create(
         request_id="world-order-0001",
         supermarket=supermarket,
         item=electricity,
@@ -110,6 +111,9 @@ def add_agency(built: Any) -> None:
         payment_method="CASH",
         status=OrderStatus.SUCCESS,
         operator=admin,
+    )
+    ManualReviewResolution.objects.create(
+        order=order, outcome="SUCCESS", reason="provider's receipt checked", resolved_by=admin
     )
     CashWithdrawal.objects.create(
         request_id="world-withdrawal-0001",

@@ -201,6 +201,14 @@ class HttpProviderAdapter:
             refund_amount=Decimal(str(answer["refund_amount"])),
         )
 
+    def release_hold(self, *, booking_no: str) -> bool:
+        answer = self._call("/api/ticket/release", {"booking_no": booking_no})
+        if answer.get("code") == "OK":
+            return True
+        if answer.get("code") == "REJECTED":
+            return False
+        raise ProviderError(str(answer.get("reason") or "release not understood"))
+
 
 def _query_result(answer: dict[str, Any]) -> QueryResult:
     amount = answer.get("amount")

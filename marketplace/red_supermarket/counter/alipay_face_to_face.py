@@ -9,6 +9,7 @@ is a state to poll, not an error.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -22,6 +23,13 @@ CANCEL_METHOD = cast(Method, "alipay.trade.cancel")
 USER_PAYING_CODE = "10003"
 # Alipay's answers that mean "this payment code cannot pay", used or expired.
 AUTH_CODE_REFUSALS = frozenset({"ACQ.PAYMENT_AUTH_CODE_INVALID", "ACQ.AUTH_CODE_INVALID"})
+_PAYMENT_CODE_RE = re.compile(r"^\d{16,24}$")
+
+
+def is_payment_code(value: str) -> bool:
+    """Whether `value` looks like a scanned payment code (16 to 24 digits); Alipay has the
+    last word on whether it pays."""
+    return bool(_PAYMENT_CODE_RE.match(value))
 
 
 class CodePayState(StrEnum):

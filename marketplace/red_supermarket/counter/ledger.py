@@ -13,6 +13,10 @@ the till. So:
   the shift's takings, counted, until they are banked.
 The shift's expected cash is the sum of CASH_TILL postings since it opened (its float
 included), whoever posted them: counter sales, agency bill payments, cash withdrawals.
+This module owns that rule for everyone: `till_account` is the till, `till_cash_balance`
+is all the cash in it (what a withdrawal may pay out), `till_cash_since` what moved
+through it since a moment (a shift's expected cash). Agency services read and post the
+till through these.
 """
 
 from __future__ import annotations
@@ -22,19 +26,30 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from collective_econ.ledger.selectors import account_balance
 from collective_econ.ledger.services import Leg, account_get_or_create, journal_post
-from collective_econ.models import AccountKind, JournalKind, Posting
+from collective_econ.models import Account, AccountKind, JournalKind, Posting
 from marketplace.accounts.models import User
 from marketplace.divisions.models import Village
 
 ZERO = Decimal("0.00")
 
 
+def till_account(*, village: Village) -> Account:
+    """The Red Supermarket's till: its village's CASH_TILL account."""
+    return account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
+
+
+def till_cash_balance(*, village: Village) -> Decimal:
+    """All the cash in the till (the account's balance, read from the latest close on)."""
+    return account_balance(account=till_account(village=village))
+
+
 def post_counter_sale(
     *, sale_id: int, village: Village, total: Decimal, cash: bool, actor: User
 ) -> None:
     debit = (
-        account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
+        till_account(village=village)
         if cash
         else account_get_or_create(kind=AccountKind.ALIPAY_CLEARING)
     )
@@ -55,7 +70,7 @@ def post_till_float(*, shift_id: int, village: Village, amount: Decimal, actor: 
         kind=JournalKind.MANUAL,
         idempotency_key=f"till-float:{shift_id}",
         legs=[
-            Leg(account_get_or_create(kind=AccountKind.CASH_TILL, owner=village), amount),
+            Leg(till_account(village=village), amount),
             Leg(account_get_or_create(kind=AccountKind.VILLAGE_COLLECTIVE, owner=village), -amount),
         ],
         memo=f"Till float for shift {shift_id}",
@@ -64,7 +79,8 @@ def post_till_float(*, shift_id: int, village: Village, amount: Decimal, actor: 
 
 
 def till_cash_since(*, village: Village, since: datetime) -> Decimal:
-    till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
+    """The cash that went into the till less what came out, from `since` on."""
+    till = till_account(village=village)
     total = Posting.objects.filter(account=till, transaction__posted_at__gte=since).aggregate(
         total=Sum("amount")
     )["total"]
@@ -74,7 +90,7 @@ def till_cash_since(*, village: Village, since: datetime) -> Decimal:
 def post_till_close(
     *, shift_id: int, village: Village, float_amount: Decimal, variance: Decimal, actor: User
 ) -> None:
-    till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
+    till = till_account(village=village)
     legs = []
     if variance:
         legs += [

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -59,7 +60,6 @@ MAX_LINE_QUANTITY = 999
 MAX_LINES = 100
 MAX_CASH = Decimal("100000.00")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
-_AUTH_CODE_RE = re.compile(r"^\d{16,24}$")
 
 
 def counter_channel_slug() -> str:
@@ -174,7 +174,7 @@ def _check_payment(payment: PaymentInput) -> tuple[str, Decimal | None, str]:
         received = parse_cash(payment.cash_received, field="cash_received")
     elif payment.method == CounterPaymentMethod.ALIPAY_CODE:
         auth_code = (payment.auth_code or "").strip()
-        if not _AUTH_CODE_RE.match(auth_code):
+        if not f2f.is_payment_code(auth_code):
             raise refuse(
                 "auth_code",
                 "付款码应为 16–24 位数字 / scan the buyer's Alipay payment code.",
@@ -484,15 +484,30 @@ def _fail(
     return locked
 
 
-def counter_sale_poll(
-    *, sale: CounterSale, operator: User | None, gateway: AlipayGateway | None = None
+def _lock_pending(sale_pk: int, *, wait: bool) -> CounterSale | None:
+    """The sale, row-locked, if it is still PENDING. With `wait=False` a sale another caller
+    is settling right now counts as not ours to touch (None). Only the sale's row is
+    locked (`of`): locking the joined supermarket too would make every other sale of that
+    supermarket look busy to a skip-locked sweeper."""
+    return (
+        CounterSale.objects.select_for_update(skip_locked=not wait, of=("self",))
+        .select_related("supermarket__shop__village", "operator")
+        .filter(pk=sale_pk, status=CounterSaleStatus.PENDING)
+        .first()
+    )
+
+
+def _settle_with_alipay(
+    sale: CounterSale, *, gateway: AlipayGateway, give_up_reason: str | None
 ) -> CounterSale:
-    """Ask Alipay about a PENDING sale: paid → finished; still waiting past the timeout
-    (COUNTER_ALIPAY_TIMEOUT_SECONDS) → cancelled at Alipay and the stock given back."""
-    require_operator(user=operator, supermarket=sale.supermarket)
-    if sale.status != CounterSaleStatus.PENDING:
-        return sale
-    gateway = gateway or _default_gateway()
+    """Ask Alipay about a PENDING sale the caller holds locked: paid → finished; closed →
+    failed; still waiting → cancelled at Alipay when `give_up_reason` is given, else left
+    as it is. An unanswered query leaves it PENDING: nothing is cancelled blind.
+
+    The caller keeps the sale's row lock across these Alipay calls, on purpose: a cancel
+    that raced a query answering "paid" could refund the buyer at Alipay while the sale is
+    finished here. Holding one sale row costs nothing else, and a poller that finds it
+    locked skips it."""
     assert sale.out_trade_no
     try:
         status = gateway.query(out_trade_no=sale.out_trade_no)
@@ -502,9 +517,30 @@ def counter_sale_poll(
         return _mark_paid(sale, trade_no=status.trade_no or "")
     if status.trade_status == "TRADE_CLOSED":
         return _fail(sale, code=CounterErrorCode.PAYMENT_FAILED, reason="交易已关闭 / trade closed")
-    if timezone.now() - sale.created_at > alipay_timeout():
-        return _cancel_at_alipay(sale, gateway=gateway, reason="超时未支付 / timed out")
-    return sale
+    if give_up_reason is None:
+        return sale
+    return _cancel_at_alipay(sale, gateway=gateway, reason=give_up_reason)
+
+
+def counter_sale_poll(
+    *, sale: CounterSale, operator: User | None, gateway: AlipayGateway | None = None
+) -> CounterSale:
+    """Ask Alipay about a PENDING sale: paid → finished; still waiting past the timeout
+    (COUNTER_ALIPAY_TIMEOUT_SECONDS) → cancelled at Alipay and the stock given back."""
+    require_operator(user=operator, supermarket=sale.supermarket)
+    if sale.status != CounterSaleStatus.PENDING:
+        return sale
+    with transaction.atomic():
+        locked = _lock_pending(sale.pk, wait=False)
+        if locked is None:
+            # Settled already, or the stale-sale sweep is on it: the page polls again.
+            return CounterSale.objects.get(pk=sale.pk)
+        timed_out = timezone.now() - locked.created_at > alipay_timeout()
+        return _settle_with_alipay(
+            locked,
+            gateway=gateway or _default_gateway(),
+            give_up_reason="超时未支付 / timed out" if timed_out else None,
+        )
 
 
 def _cancel_at_alipay(sale: CounterSale, *, gateway: AlipayGateway, reason: str) -> CounterSale:
@@ -531,13 +567,55 @@ def counter_sale_cancel(
     """The operator gives up on a PENDING sale (the buyer walked away): Alipay's trade is
     cancelled (closed, or refunded should the buyer have paid meanwhile), stock given back."""
     require_operator(user=operator, supermarket=sale.supermarket)
-    if sale.status != CounterSaleStatus.PENDING:
-        raise refuse(
-            "id", f"This sale is already {sale.status.lower()}.", CounterErrorCode.SALE_FINISHED
+    with transaction.atomic():
+        # Waits for a poll or the sweep holding the sale, then sees what they decided.
+        locked = _lock_pending(sale.pk, wait=True)
+        if locked is None:
+            current = CounterSale.objects.get(pk=sale.pk).status
+            raise refuse(
+                "id", f"This sale is already {current.lower()}.", CounterErrorCode.SALE_FINISHED
+            )
+        return _cancel_at_alipay(
+            locked, gateway=gateway or _default_gateway(), reason="操作员撤销 / cancelled"
         )
-    return _cancel_at_alipay(
-        sale, gateway=gateway or _default_gateway(), reason="操作员撤销 / cancelled"
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "COUNTER_STALE_PENDING_SECONDS", 120)))
+
+
+def stale_pending_sale_ids(*, now: Any = None, limit: int = 200) -> list[int]:
+    """PENDING Alipay sales older than COUNTER_STALE_PENDING_SECONDS (the sweep's work
+    list): their page was closed, or lost its connection, before the buyer decided."""
+    cutoff = (now or timezone.now()) - stale_after()
+    return list(
+        CounterSale.objects.filter(status=CounterSaleStatus.PENDING, created_at__lte=cutoff)
+        .exclude(payment_method=CounterPaymentMethod.CASH)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
+
+
+def counter_sale_settle_stale(
+    *, sale_pk: int, gateway: AlipayGateway | None = None
+) -> CounterSale | None:
+    """Settle one stale PENDING sale with nobody at the till: paid at Alipay → finished;
+    otherwise cancelled at Alipay and its held stock released. None when the sale is not
+    this call's to settle (settled already, or another sweeper or poll holds it). Alipay
+    not answering leaves it PENDING for the next sweep."""
+    try:
+        with transaction.atomic():
+            locked = _lock_pending(sale_pk, wait=False)
+            if locked is None or timezone.now() - locked.created_at < stale_after():
+                return None
+            return _settle_with_alipay(
+                locked,
+                gateway=gateway or _default_gateway(),
+                give_up_reason="页面关闭后超时 / timed out with no one at the till",
+            )
+    except ValidationError:
+        # Only the cancel refuses (Alipay did not confirm it); nothing was written.
+        return None
 
 
 # --- till shifts ----------------------------------------------------------------------------

@@ -14,6 +14,8 @@ Routes:
   line `#checksum=<HMAC of the lines above>`.
 - `POST /api/ticket/search|hold|issue|refund`: seats by route and date, a hold, issuing
   the held seat, a refund with the fee by hours before departure (none after departure).
+- `POST /api/ticket/release`: give a held seat back (OK, also when released before or
+  unknown; REJECTED once issued).
 - `POST /control/outcome`: tests and the demo say what the next submits answer.
 
 Outcomes by account-number convention (the last four digits), when no control says
@@ -138,6 +140,8 @@ class AgencySandbox:
         self.holds: dict[str, SandboxHold] = {}
         self.callbacks: list[tuple[str, dict[str, Any]]] = []
         self.statement_extra: dict[tuple[str, str], list[dict[str, str]]] = {}
+        # How many release calls arrived (tests check a sweep asks once per hold).
+        self.release_calls = 0
         self._forced: dict[str, list[str]] = {}
         self.lock = threading.Lock()
         self._numbers = itertools.count(1)
@@ -279,6 +283,7 @@ class AgencySandbox:
             "/api/ticket/hold": self._ticket_hold,
             "/api/ticket/issue": self._ticket_issue,
             "/api/ticket/refund": self._ticket_refund,
+            "/api/ticket/release": self._ticket_release,
         }
         route = routes.get(path)
         if route is None:
@@ -567,6 +572,21 @@ class AgencySandbox:
                 "provider_order_no": hold.ticket_no,
                 "booking_no": hold.booking_no,
             }, 0.0
+
+    def _ticket_release(
+        self, merchant_id: str, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], float]:
+        with self.lock:
+            self.release_calls += 1
+            hold = self.holds.get(str(payload["booking_no"]))
+            if hold is None:
+                return {"code": "OK", "status": "NOT_FOUND"}, 0.0
+            if hold.status == "HELD":
+                hold.status = "RELEASED"
+                self.trips[hold.trip_id].seats_left += 1
+            if hold.status != "RELEASED":
+                return {"code": "REJECTED", "reason": hold.status, "detail": "已出票"}, 0.0
+            return {"code": "OK", "status": "RELEASED", "booking_no": hold.booking_no}, 0.0
 
     def _ticket_refund(
         self, merchant_id: str, payload: dict[str, Any]

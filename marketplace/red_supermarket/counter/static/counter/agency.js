@@ -1,13 +1,14 @@
 // Agency services (代办): pick a category and an item, type the villager's details, take
-// the money in cash, and see the provider's answer. Cash withdrawals (助农取款) have their
+// the money in cash or by scanning the villager's Alipay payment code, and see the
+// provider's answer (asked only once the payment is in). Cash withdrawals (助农取款) have their
 // own small form. Every submit carries a request id kept until the server answers, so a
 // retried submit over a dropped connection is the same order and never pays twice.
 import { bus, counter, el, gql, requestAnswered, requestIdFor, yuan } from "./api.js";
 
 const ITEM = `code name category flow providerName description amountMin { amount } amountMax { amount }
   feeRule feeValue inputFields { name label kind required pattern hint }`;
-const ORDER = `id requestId status failureReason amount { amount } fee { amount } receiptNumber
-  item { code name }`;
+const ORDER = `id requestId status failureReason paymentMethod amount { amount } fee { amount }
+  receiptNumber item { code name }`;
 const WITHDRAWAL = "id requestId status failureReason amount { amount } commission { amount } receiptNumber";
 const CATEGORIES = [
   ["UTILITY", "水电燃气"], ["TELECOM", "话费宽带"], ["CABLE_TV", "有线电视"],
@@ -16,7 +17,9 @@ const CATEGORIES = [
 const STATUS_TEXT = {
   SUBMITTING: "提交中", PROCESSING: "处理中，稍后查询", UNKNOWN: "结果未知，正在查询",
   SUCCESS: "办理成功", FAILED: "办理失败，已退款", MANUAL_REVIEW: "转人工核查", TASK_OPEN: "已登记，待办理",
+  PAYING: "等待村民在手机上确认付款", NOT_PAID: "未收到付款，未办理",
 };
+const OPEN = ["PAYING", "SUBMITTING", "PROCESSING", "UNKNOWN"];
 const POLL_MS = 2000;
 
 let items = [];
@@ -48,12 +51,17 @@ function showItem(item) {
       el("input", { name: field.name, "data-field": field.name, required: field.required, placeholder: field.hint || "", autocomplete: "off" })));
   const amount = el("input", { name: "amount", id: "agency-amount", inputmode: "decimal",
     placeholder: `${yuan(item.amountMin)}–${yuan(item.amountMax)}` });
+  // Left empty, the villager pays cash; a scanned code (the scanner types it and Enter)
+  // pays by Alipay.
+  const authCode = el("input", { name: "auth_code", id: "agency-auth-code", inputmode: "numeric",
+    autocomplete: "off", placeholder: "扫付款码（不扫则收现金）" });
   form.replaceChildren(
     el("h2", { id: "agency-item-name" }, item.name),
     el("p", { class: "hint" }, item.description),
     ...fields,
     item.flow === "TASK" ? el("span") : el("label", {}, "金额 ", amount),
-    el("button", { type: "submit", id: "agency-submit" }, item.flow === "TASK" ? "登记" : "收现金并办理"));
+    item.flow === "TASK" ? el("span") : el("label", {}, "支付宝付款码 ", authCode),
+    el("button", { type: "submit", id: "agency-submit" }, item.flow === "TASK" ? "登记" : "收款并办理"));
   form.onsubmit = (event) => { event.preventDefault(); submit(item, form); };
   form.hidden = false;
 }
@@ -62,17 +70,21 @@ async function submit(item, formNode) {
   const fields = {};
   for (const input of formNode.querySelectorAll("[data-field]")) fields[input.dataset.field] = input.value.trim();
   const amountInput = formNode.querySelector("#agency-amount");
+  const codeInput = formNode.querySelector("#agency-auth-code");
+  const authCode = codeInput ? codeInput.value.replace(/\s+/g, "") : "";
+  const payment = authCode ? { paymentMethod: "ALIPAY_CODE", authCode } : { paymentMethod: "CASH" };
   const key = `agency:${item.code}`;
   say("正在提交…", "");
   try {
     const data = await gql(
       `mutation($input: AgencyOrderCreateInput!) { agencyOrderCreate(input: $input) { agencyOrder { ${ORDER} } errors { field code message } } }`,
       { input: { supermarket: counter.supermarket.id, requestId: requestIdFor(key), item: item.code,
-        fields, amount: amountInput ? amountInput.value.trim() : "0", paymentMethod: "CASH" } },
+        fields, amount: amountInput ? amountInput.value.trim() : "0", ...payment } },
     );
     const answer = data.agencyOrderCreate;
     requestAnswered(key);
     if (answer.errors.length) return say(answer.errors.map((e) => e.message).join("；"), "error", answer.errors[0].code);
+    if (codeInput) codeInput.value = "";  // a payment code pays once
     showOrder(answer.agencyOrder);
     bus.emit("cash-moved");
   } catch (e) {
@@ -82,13 +94,14 @@ async function submit(item, formNode) {
 }
 
 function showOrder(order) {
-  const tone = order.status === "SUCCESS" || order.status === "TASK_OPEN" ? "ok" : order.status === "FAILED" ? "error" : "";
+  const tone = order.status === "SUCCESS" || order.status === "TASK_OPEN" ? "ok"
+    : order.status === "FAILED" || order.status === "NOT_PAID" ? "error" : "";
   outcome.replaceChildren(el("div", { class: `order ${tone}`, id: "agency-order", "data-status": order.status },
     el("p", { id: "agency-status" }, `${order.item.name}：${STATUS_TEXT[order.status] || order.status}`),
     el("p", {}, `金额 ${yuan(order.amount)}，手续费 ${yuan(order.fee)}`),
     order.failureReason ? el("p", { class: "error", id: "agency-failure" }, order.failureReason) : el("span"),
     order.receiptNumber ? receiptLinks(order.receiptNumber, "agency-receipt") : el("span")));
-  if (["SUBMITTING", "PROCESSING", "UNKNOWN"].includes(order.status)) setTimeout(() => refresh(order.id), POLL_MS);
+  if (OPEN.includes(order.status)) setTimeout(() => refresh(order.id), POLL_MS);
 }
 
 async function refresh(id) {
