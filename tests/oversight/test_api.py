@@ -109,3 +109,71 @@ def test_county_officers_read_their_county_only(gql):  # noqa: F811
     other = factories.county()
     body = gql(COUNTY, {"county": to_global_id("County", other.pk)})
     assert body["errors"][0]["extensions"]["exception"]["code"] == "NOT_PERMITTED"
+
+
+# Every role of the project against both dashboards: only the township's officers, the
+# county's officers and platform admins read; everyone else is refused with the same code.
+MATRIX_ROLES = {
+    "anonymous": (False, False),
+    "buyer": (False, False),
+    "household_seller": (False, False),
+    "shop_manager": (False, False),
+    "supermarket_operator": (False, False),
+    "station_operator": (False, False),
+    "township_officer": (True, False),
+    "other_township_officer": (False, False),
+    "county_officer": (True, True),
+    "other_county_officer": (False, False),
+    "platform_admin": (True, True),
+}
+
+
+def _matrix_user(role: str, built):  # type: ignore[no-untyped-def]
+    shop = built.villages[0].shop
+    township = built.township
+    makers = {
+        "anonymous": lambda: None,
+        "buyer": lambda: factories.user(role=Role.BUYER),
+        "household_seller": lambda: factories.user(
+            role=Role.HOUSEHOLD_SELLER, household_obj=factories.household(village_obj=shop.village)
+        ),
+        "shop_manager": lambda: factories.user(role=Role.SHOP_MANAGER, shop_obj=shop),
+        "supermarket_operator": lambda: factories.user(
+            role=Role.SUPERMARKET_OPERATOR, shop_obj=shop
+        ),
+        "station_operator": lambda: factories.user(role=Role.STATION_OPERATOR),
+        "township_officer": lambda: factories.user(
+            role=Role.TOWNSHIP_OFFICER, township_obj=township
+        ),
+        "other_township_officer": lambda: factories.user(
+            role=Role.TOWNSHIP_OFFICER, township_obj=factories.township()
+        ),
+        "county_officer": lambda: factories.user(
+            role=Role.COUNTY_OFFICER, county_obj=township.county
+        ),
+        "other_county_officer": lambda: factories.user(
+            role=Role.COUNTY_OFFICER, county_obj=factories.county()
+        ),
+        "platform_admin": factories.platform_admin,
+    }
+    return makers[role]()
+
+
+@pytest.mark.parametrize("role", sorted(MATRIX_ROLES))
+def test_permission_matrix_over_both_dashboards(gql, role):  # noqa: F811
+    built = _built(1)
+    user = _matrix_user(role, built)
+    if user is not None:
+        gql.login(user)
+    may_read_township, may_read_county = MATRIX_ROLES[role]
+    township = gql(QUERY, {"township": to_global_id("Township", built.township.pk), "period": Q4})
+    county = gql(COUNTY, {"county": to_global_id("County", built.township.county.pk)})
+    for body, allowed, field in (
+        (township, may_read_township, "townshipDashboard"),
+        (county, may_read_county, "countyDashboard"),
+    ):
+        if allowed:
+            assert "errors" not in body and body["data"][field]["sections"]
+        else:
+            assert body["data"][field] is None
+            assert body["errors"][0]["extensions"]["exception"]["code"] == "NOT_PERMITTED"
