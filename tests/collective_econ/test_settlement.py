@@ -219,3 +219,39 @@ def test_a_batch_costs_the_same_statements_for_5_lines_as_for_50(
 
     run(3)  # the accounts are created once
     assert run(5) == run(50)
+
+
+@pytest.mark.parametrize(
+    ("stay_ended_days_ago", "due"),
+    [(-2, False), (3, False), (8, True)],  # ahead; inside the 7-day window; past it
+)
+def test_a_stay_settles_once_it_has_taken_place_and_its_refund_window_passed(
+    village: Any, settings: Any, stay_ended_days_ago: int, due: bool
+) -> None:
+    """Tourism is never 'fulfilled' by a parcel: its line is due once the stay or
+    experience has ended and the refund window after it has passed."""
+    settings.SETTLEMENT_REFUND_WINDOW_DAYS = 7
+    sold = sell(
+        shop=village.shop, lines=[("300.00", 1, village.household)], fulfilled_days_ago=None
+    )
+    line = sold.lines[0]
+    line.offering_kind = "HOMESTAY"
+    line.booking_end_date = timezone.localdate() - timedelta(days=stay_ended_days_ago)
+    line.booking_start_date = line.booking_end_date - timedelta(days=2)
+    line.booking_guests = 2
+    line.save(
+        update_fields=["offering_kind", "booking_start_date", "booking_end_date", "booking_guests"]
+    )
+    if not due:
+        with pytest.raises(ValidationError) as exc:
+            order_line_settle(line=line)
+        assert _code(exc) == SettlementErrorCode.NOT_DUE.value
+        settle_due()
+        assert not JournalTransaction.objects.exists()
+        return
+    settle_due()
+    settled = JournalTransaction.objects.get(kind="SETTLEMENT")
+    assert settled.order_line_id == line.pk
+    household = account_get_or_create(kind=AccountKind.HOUSEHOLD, owner=village.household)
+    assert account_balance(account=household) < 0  # credited
+    assert unbalanced_transaction_ids() == []
