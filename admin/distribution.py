@@ -148,10 +148,24 @@ def _pay(request: HttpRequest, row: Distribution, data: dict[str, Any]) -> Distr
     )
 
 
+def _return(request: HttpRequest, row: Distribution, data: dict[str, Any]) -> Distribution:
+    return services.distribution_return(
+        actor=acting_user(request), distribution=row, reason=data["reason"]
+    )
+
+
+def _cancel(request: HttpRequest, row: Distribution, data: dict[str, Any]) -> Distribution:
+    return services.distribution_cancel(
+        actor=acting_user(request), distribution=row, reason=data["reason"]
+    )
+
+
 STEPS: dict[str, tuple[str, type[forms.Form], Any]] = {
     "approve": ("Record the members' assembly approval", AssemblyForm, _approve),
     "file": ("Review and file (township)", ReasonForm, _file),
     "pay": ("Mark paid", ReasonForm, _pay),
+    "return": ("Send back to the village (township)", ReasonForm, _return),
+    "cancel": ("Cancel this draft", ReasonForm, _cancel),
 }
 
 

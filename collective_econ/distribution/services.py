@@ -48,6 +48,7 @@ from collective_econ.models import (
     DistributionStatus,
     JournalKind,
 )
+from collective_econ.models.distribution import LIVE_DISTRIBUTION_STATUSES
 from collective_econ.settlement.services import split_by_weight
 from collective_econ.shares.parsing import parse_percent
 from collective_econ.shares.selectors import investor_agreements_in, share_register
@@ -256,7 +257,9 @@ def distribution_create(
             )
     on = record_date or date(the_year, 12, 31)
     why = _reason(reason)
-    if Distribution.objects.filter(village=village, year=the_year).exists():
+    if Distribution.objects.filter(
+        village=village, year=the_year, status__in=LIVE_DISTRIBUTION_STATUSES
+    ).exists():
         raise refuse(
             "year",
             f"{village} already has a distribution for {the_year}.",
@@ -498,4 +501,50 @@ def distribution_pay(
     row.status = DistributionStatus.PAID
     row.save(update_fields=["status"])
     _event(row, action="pay", from_status=DistributionStatus.FILED, actor=actor, reason=why)
+    return row
+
+
+@transaction.atomic
+def distribution_return(
+    *, actor: User | None, distribution: Distribution, reason: str
+) -> Distribution:
+    """The township's reviewer sends an approved distribution back (say why). It is kept
+    as RETURNED, posts nothing, and no longer holds the village's year, so the
+    book-keeper may draft the year again with corrected figures."""
+    if not can_file_for_village(user=actor, village=distribution.village):
+        raise refuse(
+            None,
+            "Only an officer of the village's township (or a platform admin) "
+            "returns its distribution.",
+            DistributionErrorCode.NOT_PERMITTED,
+        )
+    why = _reason(reason)
+    row = _locked(distribution, expected=DistributionStatus.APPROVED, step="return")
+    row.status = DistributionStatus.RETURNED
+    row.save(update_fields=["status"])
+    _event(row, action="return", from_status=DistributionStatus.APPROVED, actor=actor, reason=why)
+    return row
+
+
+@transaction.atomic
+def distribution_cancel(
+    *, actor: User | None, distribution: Distribution, reason: str
+) -> Distribution:
+    """The village's book-keeper discards a draft or a returned distribution (say why).
+    It is kept as CANCELLED; nothing was posted, so nothing is reversed."""
+    check_keeps_books(actor=actor, village=distribution.village)
+    why = _reason(reason)
+    row = Distribution.objects.select_for_update().select_related("village").get(pk=distribution.pk)
+    cancellable = (DistributionStatus.DRAFT, DistributionStatus.RETURNED)
+    if row.status not in cancellable:
+        raise refuse(
+            "id",
+            f"Cannot cancel a distribution that is {row.get_status_display().lower()} "
+            "(only a draft or a returned one is cancelled).",
+            DistributionErrorCode.INVALID_TRANSITION,
+        )
+    from_status = row.status
+    row.status = DistributionStatus.CANCELLED
+    row.save(update_fields=["status"])
+    _event(row, action="cancel", from_status=from_status, actor=actor, reason=why)
     return row

@@ -479,3 +479,43 @@ class DistributionPay(DistributionMutation):
             actor=user, distribution=_found_distribution(id), reason=reason
         )
         return cls(distribution=distribution, errors=[])
+
+
+class DistributionReturn(DistributionMutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+
+    class Meta:
+        description = (
+            "Ruralmart extension: the township sends an approved distribution back (it is "
+            "kept as RETURNED and the village may draft the year again)."
+        )
+
+    @classmethod
+    def perform(cls, info: Any, id: str, reason: str) -> DistributionReturn:
+        user = require_books_staff(info)
+        distribution = services.distribution_return(
+            actor=user, distribution=_found_distribution(id), reason=reason
+        )
+        return cls(distribution=distribution, errors=[])
+
+
+class DistributionCancel(DistributionMutation):
+    class Arguments:
+        id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+
+    class Meta:
+        description = (
+            "Ruralmart extension: the village's book-keeper discards a draft or returned "
+            "distribution (it is kept as CANCELLED)."
+        )
+
+    @classmethod
+    def perform(cls, info: Any, id: str, reason: str) -> DistributionCancel:
+        user = require_books_staff(info)
+        distribution = services.distribution_cancel(
+            actor=user, distribution=_found_distribution(id), reason=reason
+        )
+        return cls(distribution=distribution, errors=[])

@@ -58,5 +58,7 @@ class DistributionMutations(graphene.ObjectType):
     distribution_approve = api.DistributionApprove.Field()
     distribution_file = api.DistributionFile.Field()
     distribution_pay = api.DistributionPay.Field()
+    distribution_return = api.DistributionReturn.Field()
+    distribution_cancel = api.DistributionCancel.Field()
     payout_create = payouts.PayoutCreate.Field()
     payout_retry = payouts.PayoutRetry.Field()
