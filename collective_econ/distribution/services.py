@@ -20,6 +20,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -215,9 +216,19 @@ def _reason(reason: str) -> str:
 def _year(year: Any) -> int:
     if isinstance(year, bool) or not isinstance(year, int):
         raise refuse("year", f"{year!r} is not a year.", DistributionErrorCode.INVALID)
-    if not FIRST_YEAR <= year <= timezone.localdate().year:
+    if year < FIRST_YEAR:
         raise refuse(
-            "year", f"{year} is not a year that has happened.", DistributionErrorCode.INVALID
+            "year",
+            f"{year} is before the books begin ({FIRST_YEAR}).",
+            DistributionErrorCode.INVALID,
+        )
+    current = timezone.localdate().year
+    if year >= current:
+        # Income keeps arriving until 31 December: only a closed year's figures are final.
+        raise refuse(
+            "year",
+            f"{year} is not closed yet: only years up to {current - 1} are distributed.",
+            DistributionErrorCode.YEAR_NOT_CLOSED,
         )
     return year
 
@@ -454,6 +465,7 @@ def distribution_file(
         )
     why = _reason(reason)
     row = _locked(distribution, expected=DistributionStatus.APPROVED, step="file")
+    check_plan_still_holds(row)
     entry, _ = journal_post(
         kind=JournalKind.DISTRIBUTION,
         idempotency_key=f"distribution:{row.pk}",
@@ -466,6 +478,60 @@ def distribution_file(
     row.save(update_fields=["status", "journal_transaction"])
     _event(row, action="file", from_status=DistributionStatus.APPROVED, actor=actor, reason=why)
     return row
+
+
+_Part = tuple[str, int | None, int | None, Decimal]
+
+
+def _in_order(parts: list[_Part]) -> list[_Part]:
+    return sorted(parts, key=lambda part: (part[0], part[1] or 0, part[2] or 0))
+
+
+def check_plan_still_holds(distribution: Distribution) -> None:
+    """Filing posts the amounts frozen at drafting; refuse (STALE_PLAN) when the plan run
+    again today, with the same percentages and members' amount, would give other figures:
+    income or clawbacks posted to the year since, an earlier year filed, the register or
+    an agreement changed. The assembly approved those figures, not new ones."""
+    try:
+        plan = distribution_plan(
+            village=distribution.village,
+            year=distribution.year,
+            reserve_fund_percent=distribution.reserve_fund_percent,
+            welfare_fund_percent=distribution.welfare_fund_percent,
+            member_amount=distribution.member_amount,
+            record_date=distribution.record_date,
+        )
+    except ValidationError as error:
+        raise refuse(
+            "id",
+            "The books no longer allow this distribution (" + " ".join(error.messages) + "); "
+            "return it so the village drafts it again.",
+            DistributionErrorCode.STALE_PLAN,
+        ) from None
+    if plan.distributable != distribution.distributable:
+        raise refuse(
+            "id",
+            f"The distributable income of {distribution.year} is now {plan.distributable}, "
+            f"not the {distribution.distributable} approved; return it so the village "
+            "drafts it again.",
+            DistributionErrorCode.STALE_PLAN,
+        )
+    planned: list[_Part] = [
+        (part.kind, part.member_id, part.investor_id, part.amount) for part in plan.parts
+    ]
+    stored: list[_Part] = [
+        (kind, member_id, investor_id, amount)
+        for kind, member_id, investor_id, amount in distribution.allocations.values_list(
+            "kind", "member_id", "investor_id", "amount"
+        )
+    ]
+    if _in_order(planned) != _in_order(stored):
+        raise refuse(
+            "id",
+            "The share register or an investor's agreement changed since the draft: its "
+            "parts no longer match; return it so the village drafts it again.",
+            DistributionErrorCode.STALE_PLAN,
+        )
 
 
 def unpaid_member_households(distribution: Distribution) -> list[int]:

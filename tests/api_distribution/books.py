@@ -1,7 +1,8 @@
 """Builders for the distribution and payout tests: a village with its manager, township
-officer and member households, collective income posted into the ledger (in the current
+officer and member households, collective income posted into the ledger (by default in
+BOOK_YEAR, the last closed year, since only closed years are distributed; in the current
 year through the ledger service, in earlier years by raw SQL, because `posted_at` is set
-by the database and the ledger refuses UPDATE), and the register filled in."""
+at posting and the ledger refuses UPDATE), and the register filled in."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ from tests import factories
 
 _keys = itertools.count(1)
 THIS_YEAR = timezone.localdate().year
+# The last closed year: only a closed year is distributed, so the books are kept there.
+BOOK_YEAR = THIS_YEAR - 1
 
 
 @dataclass
@@ -82,7 +85,7 @@ def make_books(*, households: int = 3, shares: list[str] | None = None) -> Books
     return books
 
 
-def post_collective_income(village: Any, amount: str, *, year: int = THIS_YEAR) -> None:
+def post_collective_income(village: Any, amount: str, *, year: int = BOOK_YEAR) -> None:
     """Income (positive) or a loss (negative) on the collective's account, against
     Alipay clearing, posted in `year`."""
     value = Decimal(amount)
@@ -110,7 +113,7 @@ def post_collective_income(village: Any, amount: str, *, year: int = THIS_YEAR) 
         )
 
 
-def filed_distribution(books: Books, *, year: int = THIS_YEAR, **kw: Any) -> Distribution:
+def filed_distribution(books: Books, *, year: int = BOOK_YEAR, **kw: Any) -> Distribution:
     draft = distribution_create(
         actor=books.manager,
         village=books.village,

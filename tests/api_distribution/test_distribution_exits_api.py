@@ -15,14 +15,14 @@ from marketplace.accounts.models import Role
 from tests import factories
 from tests.api.conftest import GraphQLClient
 from tests.api_distribution.books import (
-    THIS_YEAR,
+    BOOK_YEAR,
     Books,
     make_books,
     post_collective_income,
 )
 
 pytestmark = pytest.mark.django_db
-YEAR = THIS_YEAR
+YEAR = BOOK_YEAR
 
 RETURN = """
 mutation($id: ID!, $reason: String!) { distributionReturn(id: $id, reason: $reason) {

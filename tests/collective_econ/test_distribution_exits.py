@@ -26,7 +26,7 @@ from collective_econ.models import (
     JournalTransaction,
 )
 from tests.api_distribution.books import (
-    THIS_YEAR,
+    BOOK_YEAR,
     Books,
     filed_distribution,
     make_books,
@@ -34,7 +34,7 @@ from tests.api_distribution.books import (
 )
 
 pytestmark = pytest.mark.django_db
-YEAR = THIS_YEAR
+YEAR = BOOK_YEAR
 
 
 def _code(exc: pytest.ExceptionInfo[ValidationError]) -> str:
