@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from collective_econ.distribution.services import (
@@ -99,7 +99,9 @@ def post_collective_income(village: Any, amount: str, *, year: int = BOOK_YEAR) 
             legs=[Leg(clearing, value), Leg(collective, -value)],
         )
         return
-    with connection.cursor() as cursor:
+    # One transaction: the deferred balance check runs at its commit, legs and all (in a
+    # transactional test each statement would otherwise commit on its own).
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO collective_econ_journaltransaction (kind, idempotency_key, memo, "
             "posted_at) VALUES ('MANUAL', %s, '', %s) RETURNING id",
