@@ -586,10 +586,7 @@ def distribution_return(
         )
     why = _reason(reason)
     row = _locked(distribution, expected=DistributionStatus.APPROVED, step="return")
-    row.status = DistributionStatus.RETURNED
-    row.save(update_fields=["status"])
-    _event(row, action="return", from_status=DistributionStatus.APPROVED, actor=actor, reason=why)
-    return row
+    return _move(row, to=DistributionStatus.RETURNED, action="return", actor=actor, reason=why)
 
 
 @transaction.atomic
@@ -609,8 +606,15 @@ def distribution_cancel(
             "(only a draft or a returned one is cancelled).",
             DistributionErrorCode.INVALID_TRANSITION,
         )
+    return _move(row, to=DistributionStatus.CANCELLED, action="cancel", actor=actor, reason=why)
+
+
+def _move(
+    row: Distribution, *, to: str, action: str, actor: User | None, reason: str
+) -> Distribution:
+    """A step that only changes the (locked) row's status, recorded as its event."""
     from_status = row.status
-    row.status = DistributionStatus.CANCELLED
+    row.status = to
     row.save(update_fields=["status"])
-    _event(row, action="cancel", from_status=from_status, actor=actor, reason=why)
+    _event(row, action=action, from_status=from_status, actor=actor, reason=reason)
     return row

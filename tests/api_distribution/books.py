@@ -27,6 +27,7 @@ from collective_econ.models import (
     CollectiveMember,
     Distribution,
     JournalKind,
+    Payout,
 )
 from collective_econ.payouts.services import payout_create
 from collective_econ.shares.services import (
@@ -115,8 +116,13 @@ def post_collective_income(village: Any, amount: str, *, year: int = BOOK_YEAR) 
         )
 
 
-def filed_distribution(books: Books, *, year: int = BOOK_YEAR, **kw: Any) -> Distribution:
-    draft = distribution_create(
+def error_code(exc: Any) -> str:
+    """The code of a service refusal caught by `pytest.raises(ValidationError)`."""
+    return next(iter(exc.value.error_dict.values()))[0].code
+
+
+def draft_distribution(books: Books, *, year: int = BOOK_YEAR, **kw: Any) -> Distribution:
+    return distribution_create(
         actor=books.manager,
         village=books.village,
         year=year,
@@ -125,14 +131,35 @@ def filed_distribution(books: Books, *, year: int = BOOK_YEAR, **kw: Any) -> Dis
         reason="plan",
         **kw,
     )
-    distribution_approve(
+
+
+def approve_distribution(books: Books, draft: Distribution) -> Distribution:
+    return distribution_approve(
         actor=books.manager,
         distribution=draft,
         assembly_date=timezone.localdate(),
         attendance=30,
         resolution="全体成员大会通过",
     )
+
+
+def filed_distribution(books: Books, *, year: int = BOOK_YEAR, **kw: Any) -> Distribution:
+    draft = approve_distribution(books, draft_distribution(books, year=year, **kw))
     return distribution_file(actor=books.officer, distribution=draft, reason="reviewed")
+
+
+def member_cash_payout(books: Books, *, household: Any, amount: str, key: str) -> Payout:
+    """Pay `household` `amount` of its dividends in cash at the counter."""
+    return payout_create(
+        actor=books.manager,
+        village=books.village,
+        household=household,
+        account_kind="MEMBER",
+        amount=amount,
+        method="CASH",
+        request_id=key,
+        receipt_number=f"R-{key}",
+    )
 
 
 def seed_every_distribution_row(village: Any) -> None:

@@ -6,17 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from graphql_relay import to_global_id
 
-from collective_econ.distribution.services import distribution_approve, distribution_create
-from collective_econ.models import Distribution, DistributionStatus
+from collective_econ.models import DistributionStatus
 from marketplace.accounts.models import Role
 from tests import factories
 from tests.api.conftest import GraphQLClient
 from tests.api_distribution.books import (
     BOOK_YEAR,
     Books,
+    approve_distribution,
+    draft_distribution,
     make_books,
     post_collective_income,
 )
@@ -32,27 +32,6 @@ CANCEL = """
 mutation($id: ID!, $reason: String!) { distributionCancel(id: $id, reason: $reason) {
   distribution { status events { action toStatus reason } }
   errors { field message code } } }"""
-
-
-def _draft(books: Books) -> Distribution:
-    return distribution_create(
-        actor=books.manager,
-        village=books.village,
-        year=YEAR,
-        reserve_fund_percent="10",
-        welfare_fund_percent="5",
-        reason="plan",
-    )
-
-
-def _approve(books: Books, draft: Distribution) -> None:
-    distribution_approve(
-        actor=books.manager,
-        distribution=draft,
-        assembly_date=timezone.localdate(),
-        attendance=5,
-        resolution="通过",
-    )
 
 
 def _as(gql: GraphQLClient, user: Any) -> GraphQLClient:
@@ -72,8 +51,8 @@ def books() -> Books:
 def test_township_returns_and_village_cancels_through_the_api(
     gql: GraphQLClient, books: Books
 ) -> None:
-    draft = _draft(books)
-    _approve(books, draft)
+    draft = draft_distribution(books, year=YEAR)
+    approve_distribution(books, draft)
     gid = to_global_id("Distribution", str(draft.pk))
     by_manager = _as(gql, books.manager).data(RETURN, {"id": gid, "reason": "mine"})
     assert [e["code"] for e in by_manager["distributionReturn"]["errors"]] == ["NOT_PERMITTED"]
@@ -96,12 +75,12 @@ def test_township_returns_and_village_cancels_through_the_api(
     assert [e["code"] for e in by_officer["errors"]] == ["NOT_PERMITTED"]
     cancelled = _as(gql, books.manager).data(CANCEL, {"id": gid, "reason": "redrafting"})
     assert cancelled["distributionCancel"]["distribution"]["status"] == "CANCELLED"
-    assert _draft(books).status == DistributionStatus.DRAFT
+    assert draft_distribution(books, year=YEAR).status == DistributionStatus.DRAFT
 
 
 def test_exits_refuse_strangers_before_any_lookup(gql: GraphQLClient, books: Books) -> None:
     other = make_books(households=1)
-    draft = _draft(books)
+    draft = draft_distribution(books, year=YEAR)
     gid = to_global_id("Distribution", str(draft.pk))
     for caller in (None, factories.user(role=Role.BUYER), other.manager, other.officer):
         for query, name in ((RETURN, "distributionReturn"), (CANCEL, "distributionCancel")):

@@ -10,15 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from graphql_relay import to_global_id
 
-from collective_econ.models import PayoutMethod
-from collective_econ.payouts.services import payout_create
 from tests.api.conftest import GraphQLClient
 from tests.api_distribution.books import (
     BOOK_YEAR,
     THIS_YEAR,
-    Books,
     filed_distribution,
     make_books,
+    member_cash_payout,
     post_collective_income,
 )
 
@@ -29,19 +27,6 @@ query($h: ID!, $y: Int!) { householdStatement(household: $h, year: $y) {
   dividends { amount } dividendTransactionIds dividendPayouts { amount }
   dividendPayoutTransactionIds memberOpeningBalance { amount } memberBalanceDue { amount }
   netIncome { amount } totalIncome { amount } perCapitaIncome { amount } } }"""
-
-
-def _cash(books: Books, amount: str, key: str) -> Any:
-    return payout_create(
-        actor=books.manager,
-        village=books.village,
-        household=books.households[0],
-        account_kind="MEMBER",
-        amount=amount,
-        method=PayoutMethod.CASH,
-        request_id=key,
-        receipt_number=f"R-{key}",
-    )
 
 
 def _as(gql: GraphQLClient, user: Any) -> GraphQLClient:
@@ -55,7 +40,7 @@ def test_statement_dividends_through_the_api_and_flat_query_count(gql: GraphQLCl
     books = make_books(households=2, shares=["3", "1"])
     post_collective_income(books.village, "800.00")
     filed = filed_distribution(books, reserve="0", welfare="0")  # 600.00 and 200.00
-    first = _cash(books, "100.00", "p1")
+    first = member_cash_payout(books, household=books.households[0], amount="100.00", key="p1")
     variables = {"h": to_global_id("Household", str(books.households[0].pk)), "y": THIS_YEAR}
     _as(gql, books.officer)
     with CaptureQueriesContext(connection) as one:
@@ -76,7 +61,7 @@ def test_statement_dividends_through_the_api_and_flat_query_count(gql: GraphQLCl
     post_collective_income(books.village, "400.00", year=BOOK_YEAR - 1)
     filed_distribution(books, year=BOOK_YEAR - 1, reserve="0", welfare="0")
     for i in range(3):
-        _cash(books, "50.00", f"more-{i}")
+        member_cash_payout(books, household=books.households[0], amount="50.00", key=f"more-{i}")
     with CaptureQueriesContext(connection) as many:
         more = gql.data(STATEMENT, variables)["householdStatement"]
     assert more["dividends"]["amount"] == 900.0

@@ -38,6 +38,7 @@ from collective_econ.shares.services import (
 from tests.api_distribution.books import (
     BOOK_YEAR,
     THIS_YEAR,
+    approve_distribution,
     filed_distribution,
     make_books,
     post_collective_income,
@@ -291,13 +292,7 @@ def test_the_current_year_is_not_distributed_even_with_income() -> None:
 
 
 def _approved(books: Any) -> Any:
-    return distribution_approve(
-        actor=books.manager,
-        distribution=_create(books),
-        assembly_date=timezone.localdate(),
-        attendance=5,
-        resolution="通过",
-    )
+    return approve_distribution(books, _create(books))
 
 
 @pytest.mark.parametrize("late_posting", ["250.00", "-40.00"])

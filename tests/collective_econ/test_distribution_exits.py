@@ -11,14 +11,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
-from collective_econ.distribution.services import (
-    distribution_approve,
-    distribution_cancel,
-    distribution_create,
-    distribution_return,
-)
+from collective_econ.distribution.services import distribution_cancel, distribution_return
 from collective_econ.models import (
     Distribution,
     DistributionEvent,
@@ -28,6 +22,9 @@ from collective_econ.models import (
 from tests.api_distribution.books import (
     BOOK_YEAR,
     Books,
+    approve_distribution,
+    draft_distribution,
+    error_code,
     filed_distribution,
     make_books,
     post_collective_income,
@@ -37,29 +34,12 @@ pytestmark = pytest.mark.django_db
 YEAR = BOOK_YEAR
 
 
-def _code(exc: pytest.ExceptionInfo[ValidationError]) -> str:
-    return next(iter(exc.value.error_dict.values()))[0].code
-
-
 def _draft(books: Books, *, reserve: str = "10") -> Distribution:
-    return distribution_create(
-        actor=books.manager,
-        village=books.village,
-        year=YEAR,
-        reserve_fund_percent=reserve,
-        welfare_fund_percent="5",
-        reason="plan",
-    )
+    return draft_distribution(books, year=YEAR, reserve=reserve)
 
 
 def _approved(books: Books) -> Distribution:
-    return distribution_approve(
-        actor=books.manager,
-        distribution=_draft(books),
-        assembly_date=timezone.localdate(),
-        attendance=9,
-        resolution="通过",
-    )
+    return approve_distribution(books, _draft(books))
 
 
 @pytest.fixture
@@ -112,7 +92,7 @@ def test_book_keeper_cancels_a_draft_and_may_draft_again(books: Books) -> None:
     # Still one live distribution a year: a second live draft is refused.
     with pytest.raises(ValidationError) as exc:
         _draft(books)
-    assert _code(exc) == "already_exists"
+    assert error_code(exc) == "already_exists"
 
 
 def test_return_is_refused_to_the_village_and_other_townships_and_out_of_order(
@@ -122,21 +102,15 @@ def test_return_is_refused_to_the_village_and_other_townships_and_out_of_order(
     draft = _draft(books)
     with pytest.raises(ValidationError) as exc:
         distribution_return(actor=books.officer, distribution=draft, reason="early")
-    assert _code(exc) == "invalid_transition"
-    distribution_approve(
-        actor=books.manager,
-        distribution=draft,
-        assembly_date=timezone.localdate(),
-        attendance=3,
-        resolution="x",
-    )
+    assert error_code(exc) == "invalid_transition"
+    approve_distribution(books, draft)
     for actor in (books.manager, other.officer, other.manager, None):
         with pytest.raises(ValidationError) as exc:
             distribution_return(actor=actor, distribution=draft, reason="no")
-        assert _code(exc) == "not_permitted"
+        assert error_code(exc) == "not_permitted"
     with pytest.raises(ValidationError) as exc:
         distribution_return(actor=books.officer, distribution=draft, reason="  ")
-    assert _code(exc) == "invalid"
+    assert error_code(exc) == "invalid"
     draft.refresh_from_db()
     assert draft.status == DistributionStatus.APPROVED
     assert not DistributionEvent.objects.filter(distribution=draft, action="return").exists()
@@ -146,10 +120,10 @@ def test_filed_distributions_are_neither_returned_nor_cancelled(books: Books) ->
     filed = filed_distribution(books, year=YEAR)
     with pytest.raises(ValidationError) as exc:
         distribution_return(actor=books.officer, distribution=filed, reason="late")
-    assert _code(exc) == "invalid_transition"
+    assert error_code(exc) == "invalid_transition"
     with pytest.raises(ValidationError) as exc:
         distribution_cancel(actor=books.manager, distribution=filed, reason="late")
-    assert _code(exc) == "invalid_transition"
+    assert error_code(exc) == "invalid_transition"
     filed.refresh_from_db()
     assert filed.status == DistributionStatus.FILED
 
@@ -162,18 +136,18 @@ def test_cancel_is_refused_to_the_township_and_for_approved_or_cancelled_rows(
     for actor in (books.officer, other.manager, None):
         with pytest.raises(ValidationError) as exc:
             distribution_cancel(actor=actor, distribution=draft, reason="no")
-        assert _code(exc) == "not_permitted"
+        assert error_code(exc) == "not_permitted"
     with pytest.raises(ValidationError) as exc:
         distribution_cancel(actor=books.manager, distribution=draft, reason="")
-    assert _code(exc) == "invalid"
+    assert error_code(exc) == "invalid"
     distribution_cancel(actor=books.admin, distribution=draft, reason="county discards it")
     with pytest.raises(ValidationError) as exc:
         distribution_cancel(actor=books.manager, distribution=draft, reason="twice")
-    assert _code(exc) == "invalid_transition"
+    assert error_code(exc) == "invalid_transition"
     approved = _approved(books)
     with pytest.raises(ValidationError) as exc:
         distribution_cancel(actor=books.manager, distribution=approved, reason="after vote")
-    assert _code(exc) == "invalid_transition"
+    assert error_code(exc) == "invalid_transition"
 
 
 def test_the_database_holds_one_live_distribution_a_year(books: Books) -> None:

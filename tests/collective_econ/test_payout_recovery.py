@@ -8,10 +8,8 @@ the local sandbox, by two sweeps racing on real PostgreSQL, and by a real worker
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,31 +38,10 @@ from tests.api_distribution.books import Books, filed_distribution, make_books
 from tests.api_distribution.books import post_collective_income as income
 from tests.api_distribution.conftest import settings_sandbox  # noqa: F401  (fixture)
 from tests.celery_worker import wait_for
-from tests.payments.alipay.conftest import APP_ID, SELLER_ID, make_gateway
+from tests.collective_econ.test_payouts import adapter, alipay_keys, sandbox  # noqa: F401
 
 D = Decimal
 STUCK_FOR = timedelta(minutes=settings.PAYOUT_PENDING_RECOVER_AFTER_MINUTES + 1)
-
-
-@pytest.fixture(scope="module")
-def alipay_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from marketplace.payments.alipay import keys
-
-    directory = tmp_path_factory.mktemp("alipay-recovery")
-    keys.ensure_key_pair(directory, keys.APP_KEY_NAME)
-    keys.ensure_key_pair(directory, keys.SANDBOX_KEY_NAME)
-    return directory
-
-
-@pytest.fixture
-def sandbox(alipay_keys: Path) -> Iterator[AlipaySandbox]:
-    with AlipaySandbox(data_dir=alipay_keys, app_id=APP_ID, seller_id=SELLER_ID, port=0) as box:
-        yield box
-
-
-@pytest.fixture
-def adapter(alipay_keys: Path, sandbox: AlipaySandbox) -> AlipayTransferAdapter:
-    return AlipayTransferAdapter(make_gateway(alipay_keys, sandbox.gateway_url))
 
 
 def _books() -> Books:
@@ -75,7 +52,7 @@ def _books() -> Books:
 
 
 def _stuck(
-    books: Books, adapter: AlipayTransferAdapter | None, *, i: int = 0, amount: str = "100.00"
+    books: Books, sent_with: AlipayTransferAdapter | None, *, i: int = 0, amount: str = "100.00"
 ) -> Payout:
     """A payout whose process died during the transfer call: sent (to Alipay when an
     adapter is given, else lost on the way), its answer never recorded, quiet since."""
@@ -89,8 +66,8 @@ def _stuck(
         request_id=f"stuck-{books.village.pk}-{i}",
         payee_logon_id=f"member{i}@example.cn",
     )
-    if adapter is not None:
-        adapter.transfer(
+    if sent_with is not None:
+        sent_with.transfer(
             out_biz_no=payout.out_biz_no,
             amount=payout.amount,
             payee_logon_id=payout.payee_logon_id,
@@ -109,7 +86,8 @@ def _payout_entries() -> int:
 
 @pytest.mark.django_db
 def test_a_transfer_that_went_through_is_recorded_once(
-    adapter: AlipayTransferAdapter, sandbox: AlipaySandbox
+    adapter: AlipayTransferAdapter,  # noqa: F811  (fixture)
+    sandbox: AlipaySandbox,  # noqa: F811  (fixture)
 ) -> None:
     books = _books()
     payout = _stuck(books, adapter)
@@ -127,7 +105,8 @@ def test_a_transfer_that_went_through_is_recorded_once(
 
 @pytest.mark.django_db
 def test_a_transfer_that_never_arrived_becomes_unknown_and_a_retry_sends_it(
-    adapter: AlipayTransferAdapter, sandbox: AlipaySandbox
+    adapter: AlipayTransferAdapter,  # noqa: F811  (fixture)
+    sandbox: AlipaySandbox,  # noqa: F811  (fixture)
 ) -> None:
     books = _books()
     payout = _stuck(books, None)
@@ -144,7 +123,8 @@ def test_a_transfer_that_never_arrived_becomes_unknown_and_a_retry_sends_it(
 
 @pytest.mark.django_db
 def test_fresh_cash_and_already_answered_payouts_are_left_alone(
-    adapter: AlipayTransferAdapter, sandbox: AlipaySandbox
+    adapter: AlipayTransferAdapter,  # noqa: F811  (fixture)
+    sandbox: AlipaySandbox,  # noqa: F811  (fixture)
 ) -> None:
     books = _books()
     fresh = payout_create(
@@ -183,7 +163,8 @@ def test_fresh_cash_and_already_answered_payouts_are_left_alone(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_record_each_payout_once(
-    adapter: AlipayTransferAdapter, sandbox: AlipaySandbox
+    adapter: AlipayTransferAdapter,  # noqa: F811  (fixture)
+    sandbox: AlipaySandbox,  # noqa: F811  (fixture)
 ) -> None:
     books = _books()
     stuck = [_stuck(books, adapter, i=i) for i in range(2)]
@@ -211,7 +192,10 @@ def test_two_sweeps_at_once_record_each_payout_once(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_recovers_a_stuck_payout(settings_sandbox: Any, celery_worker: Any) -> None:  # noqa: F811
+def test_the_worker_recovers_a_stuck_payout(
+    settings_sandbox: Any,  # noqa: F811  (fixture)
+    celery_worker: Any,
+) -> None:
     books = _books()
     payout = _stuck(books, transfer_adapter_from_settings())
     result = tasks.recover_stuck_payouts.delay()

@@ -11,8 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from collective_econ.models import Distribution, PayoutMethod
-from collective_econ.payouts.services import payout_create
+from collective_econ.models import Distribution
 from collective_econ.statements.selectors import (
     PovertyStatus,
     household_statement,
@@ -25,6 +24,7 @@ from tests.api_distribution.books import (
     Books,
     filed_distribution,
     make_books,
+    member_cash_payout,
     post_collective_income,
 )
 
@@ -38,15 +38,8 @@ def _paid_books() -> tuple[Books, Distribution, Any]:
     books = make_books(households=3, shares=["1", "1"])
     post_collective_income(books.village, "4000.00")
     filed = filed_distribution(books, reserve="0", welfare="0")
-    payout = payout_create(
-        actor=books.manager,
-        village=books.village,
-        household=books.households[0],
-        account_kind="MEMBER",
-        amount="1500.00",
-        method=PayoutMethod.CASH,
-        request_id="dividend-cash",
-        receipt_number="DV-1",
+    payout = member_cash_payout(
+        books, household=books.households[0], amount="1500.00", key="dividend-cash"
     )
     return books, filed, payout
 
