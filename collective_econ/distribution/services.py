@@ -9,7 +9,10 @@ parts always sum to the distributable income exactly (a CHECK on the row says so
 Workflow steps lock the distribution row, refuse a step that does not follow from its
 status (INVALID_TRANSITION: approving twice is refused, not repeated) and record actor,
 time and reason. Approval posts nothing; filing posts the DISTRIBUTION journal
-transaction once (key "distribution:<pk>").
+transaction once (key "distribution:<pk>"), after running the plan again: figures that
+moved since the draft are STALE_PLAN. Only closed years are distributed (YEAR_NOT_CLOSED).
+Before filing there are two exits, both kept as history: the township returns an approved
+distribution, the book-keeper cancels a draft or a returned one; either frees the year.
 """
 
 from __future__ import annotations

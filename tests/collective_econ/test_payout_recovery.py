@@ -206,5 +206,8 @@ def test_the_worker_recovers_a_stuck_payout(
 
 
 def test_beat_sweeps_stuck_payouts() -> None:
+    from marketplace.celery import app
+
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "collective_econ.recover_stuck_payouts" in schedule
+    assert "collective_econ.recover_stuck_payouts" in app.tasks
