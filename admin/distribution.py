@@ -510,10 +510,25 @@ def _pay(request: HttpRequest, row: Distribution, data: dict[str, Any]) -> Distr
     )
 
 
+def _with_reason(service: Any) -> Any:
+    """A step form that asks only why, run by `service(actor, distribution, reason)`."""
+
+    def run(request: HttpRequest, row: Distribution, data: dict[str, Any]) -> Distribution:
+        return service(actor=acting_user(request), distribution=row, reason=data["reason"])
+
+    return run
+
+
 STEPS: dict[str, tuple[str, type[forms.Form], Any]] = {
     "approve": ("Record the members' assembly approval", AssemblyForm, _approve),
     "file": ("Review and file (township)", ReasonForm, _file),
     "pay": ("Mark paid", ReasonForm, _pay),
+    "return": (
+        "Send back to the village (township)",
+        ReasonForm,
+        _with_reason(services.distribution_return),
+    ),
+    "cancel": ("Cancel this draft", ReasonForm, _with_reason(services.distribution_cancel)),
 }
 
 

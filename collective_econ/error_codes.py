@@ -69,6 +69,11 @@ class DistributionErrorCode(Enum):
     INVALID_TRANSITION = "invalid_transition"
     # Paid is recorded only once members' distribution balances have been paid out.
     PAYOUTS_OUTSTANDING = "payouts_outstanding"
+    # The current or a future year: its income is not final, so it is not distributed.
+    YEAR_NOT_CLOSED = "year_not_closed"
+    # At filing, the plan run again no longer gives the figures the assembly approved
+    # (income or clawbacks posted since, the register changed): return it and redraft.
+    STALE_PLAN = "stale_plan"
 
 
 class PayoutErrorCode(Enum):

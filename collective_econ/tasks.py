@@ -1,4 +1,5 @@
-"""Background settlement (beat: collective-econ-settle-due). Thin: find, call, count."""
+"""Background settlement (beat: collective-econ-settle-due) and the recovery of payouts
+stuck PENDING (beat: collective-econ-recover-stuck-payouts). Thin: find, call, count."""
 
 from __future__ import annotations
 
@@ -40,3 +41,12 @@ def settle_due_lines(*, batch_size: int | None = None, max_batches: int = 50) ->
 @shared_task(name="collective_econ.settle_due", acks_late=True)
 def settle_due() -> dict[str, int]:
     return settle_due_lines()
+
+
+@shared_task(name="collective_econ.recover_stuck_payouts", acks_late=True)
+def recover_stuck_payouts() -> dict[str, int]:
+    # Imported here: the adapter pulls in the Alipay SDK, which settlement does not need.
+    from collective_econ.payouts.alipay_transfer import transfer_adapter_from_settings
+    from collective_econ.payouts.services import payouts_recover_stuck
+
+    return payouts_recover_stuck(adapter=transfer_adapter_from_settings())

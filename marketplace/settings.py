@@ -243,6 +243,12 @@ CELERY_BEAT_SCHEDULE = {
     # Fulfilled lines past the refund window settle into the ledger; refunds after
     # settlement are clawed back. Idempotent per line and refund, so any cadence is safe.
     "collective-econ-settle-due": {"task": "collective_econ.settle_due", "schedule": 600.0},
+    # Alipay payouts left PENDING by a process that died mid-transfer: ask Alipay, record
+    # its answer once (never sends money).
+    "collective-econ-recover-stuck-payouts": {
+        "task": "collective_econ.recover_stuck_payouts",
+        "schedule": 300.0,
+    },
     # Notifications whose task never ran (broker down) or whose quiet hours ended; SMS with
     # no delivery receipt yet are asked about (QuerySendDetails).
     "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 60.0},
@@ -313,6 +319,11 @@ COUNTER_STALE_PENDING_SECONDS = float(os.environ.get("COUNTER_STALE_PENDING_SECO
 # get a refund; a line settles only once they have passed.
 SETTLEMENT_REFUND_WINDOW_DAYS = int(os.environ.get("SETTLEMENT_REFUND_WINDOW_DAYS", "7"))
 SETTLEMENT_BATCH_SIZE = int(os.environ.get("SETTLEMENT_BATCH_SIZE", "200"))
+# An Alipay payout still PENDING this long after its transfer was sent is treated as of
+# unknown outcome and asked about (a live transfer call answers within seconds).
+PAYOUT_PENDING_RECOVER_AFTER_MINUTES = int(
+    os.environ.get("PAYOUT_PENDING_RECOVER_AFTER_MINUTES", "15")
+)
 # The platform's fee per channel slug, as a fraction of the line's price ("0.00" is valid:
 # the 832 platform charges none). JSON, e.g. {"urban-retail": "0.02"}; channels not listed
 # pay PLATFORM_FEE_DEFAULT_RATE.

@@ -9,7 +9,10 @@ parts always sum to the distributable income exactly (a CHECK on the row says so
 Workflow steps lock the distribution row, refuse a step that does not follow from its
 status (INVALID_TRANSITION: approving twice is refused, not repeated) and record actor,
 time and reason. Approval posts nothing; filing posts the DISTRIBUTION journal
-transaction once (key "distribution:<pk>").
+transaction once (key "distribution:<pk>"), after running the plan again: figures that
+moved since the draft are STALE_PLAN. Only closed years are distributed (YEAR_NOT_CLOSED).
+Before filing there are two exits, both kept as history: the township returns an approved
+distribution, the book-keeper cancels a draft or a returned one; either frees the year.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -48,6 +52,7 @@ from collective_econ.models import (
     DistributionStatus,
     JournalKind,
 )
+from collective_econ.models.distribution import LIVE_DISTRIBUTION_STATUSES
 from collective_econ.settlement.services import split_by_weight
 from collective_econ.shares.parsing import parse_percent
 from collective_econ.shares.selectors import investor_agreements_in, share_register
@@ -214,9 +219,19 @@ def _reason(reason: str) -> str:
 def _year(year: Any) -> int:
     if isinstance(year, bool) or not isinstance(year, int):
         raise refuse("year", f"{year!r} is not a year.", DistributionErrorCode.INVALID)
-    if not FIRST_YEAR <= year <= timezone.localdate().year:
+    if year < FIRST_YEAR:
         raise refuse(
-            "year", f"{year} is not a year that has happened.", DistributionErrorCode.INVALID
+            "year",
+            f"{year} is before the books begin ({FIRST_YEAR}).",
+            DistributionErrorCode.INVALID,
+        )
+    current = timezone.localdate().year
+    if year >= current:
+        # Income keeps arriving until 31 December: only a closed year's figures are final.
+        raise refuse(
+            "year",
+            f"{year} is not closed yet: only years up to {current - 1} are distributed.",
+            DistributionErrorCode.YEAR_NOT_CLOSED,
         )
     return year
 
@@ -256,7 +271,9 @@ def distribution_create(
             )
     on = record_date or date(the_year, 12, 31)
     why = _reason(reason)
-    if Distribution.objects.filter(village=village, year=the_year).exists():
+    if Distribution.objects.filter(
+        village=village, year=the_year, status__in=LIVE_DISTRIBUTION_STATUSES
+    ).exists():
         raise refuse(
             "year",
             f"{village} already has a distribution for {the_year}.",
@@ -460,6 +477,7 @@ def distribution_file(
         )
     why = _reason(reason)
     row = _locked(distribution, expected=DistributionStatus.APPROVED, step="file")
+    check_plan_still_holds(row)
     entry, _ = journal_post(
         kind=JournalKind.DISTRIBUTION,
         idempotency_key=f"distribution:{row.pk}",
@@ -472,6 +490,60 @@ def distribution_file(
     row.save(update_fields=["status", "journal_transaction"])
     _event(row, action="file", from_status=DistributionStatus.APPROVED, actor=actor, reason=why)
     return row
+
+
+_Part = tuple[str, int | None, int | None, Decimal]
+
+
+def _in_order(parts: list[_Part]) -> list[_Part]:
+    return sorted(parts, key=lambda part: (part[0], part[1] or 0, part[2] or 0))
+
+
+def check_plan_still_holds(distribution: Distribution) -> None:
+    """Filing posts the amounts frozen at drafting; refuse (STALE_PLAN) when the plan run
+    again today, with the same percentages and members' amount, would give other figures:
+    income or clawbacks posted to the year since, an earlier year filed, the register or
+    an agreement changed. The assembly approved those figures, not new ones."""
+    try:
+        plan = distribution_plan(
+            village=distribution.village,
+            year=distribution.year,
+            reserve_fund_percent=distribution.reserve_fund_percent,
+            welfare_fund_percent=distribution.welfare_fund_percent,
+            member_amount=distribution.member_amount,
+            record_date=distribution.record_date,
+        )
+    except ValidationError as error:
+        raise refuse(
+            "id",
+            "The books no longer allow this distribution (" + " ".join(error.messages) + "); "
+            "return it so the village drafts it again.",
+            DistributionErrorCode.STALE_PLAN,
+        ) from None
+    if plan.distributable != distribution.distributable:
+        raise refuse(
+            "id",
+            f"The distributable income of {distribution.year} is now {plan.distributable}, "
+            f"not the {distribution.distributable} approved; return it so the village "
+            "drafts it again.",
+            DistributionErrorCode.STALE_PLAN,
+        )
+    planned: list[_Part] = [
+        (part.kind, part.member_id, part.investor_id, part.amount) for part in plan.parts
+    ]
+    stored: list[_Part] = [
+        (kind, member_id, investor_id, amount)
+        for kind, member_id, investor_id, amount in distribution.allocations.values_list(
+            "kind", "member_id", "investor_id", "amount"
+        )
+    ]
+    if _in_order(planned) != _in_order(stored):
+        raise refuse(
+            "id",
+            "The share register or an investor's agreement changed since the draft: its "
+            "parts no longer match; return it so the village drafts it again.",
+            DistributionErrorCode.STALE_PLAN,
+        )
 
 
 def unpaid_member_households(distribution: Distribution) -> list[int]:
@@ -507,4 +579,54 @@ def distribution_pay(
     row.status = DistributionStatus.PAID
     row.save(update_fields=["status"])
     _event(row, action="pay", from_status=DistributionStatus.FILED, actor=actor, reason=why)
+    return row
+
+
+@transaction.atomic
+def distribution_return(
+    *, actor: User | None, distribution: Distribution, reason: str
+) -> Distribution:
+    """The township's reviewer sends an approved distribution back (say why). It is kept
+    as RETURNED, posts nothing, and no longer holds the village's year, so the
+    book-keeper may draft the year again with corrected figures."""
+    if not can_file_for_village(user=actor, village=distribution.village):
+        raise refuse(
+            None,
+            "Only an officer of the village's township (or a platform admin) "
+            "returns its distribution.",
+            DistributionErrorCode.NOT_PERMITTED,
+        )
+    why = _reason(reason)
+    row = _locked(distribution, expected=DistributionStatus.APPROVED, step="return")
+    return _move(row, to=DistributionStatus.RETURNED, action="return", actor=actor, reason=why)
+
+
+@transaction.atomic
+def distribution_cancel(
+    *, actor: User | None, distribution: Distribution, reason: str
+) -> Distribution:
+    """The village's book-keeper discards a draft or a returned distribution (say why).
+    It is kept as CANCELLED; nothing was posted, so nothing is reversed."""
+    check_keeps_books(actor=actor, village=distribution.village)
+    why = _reason(reason)
+    row = Distribution.objects.select_for_update().select_related("village").get(pk=distribution.pk)
+    cancellable = (DistributionStatus.DRAFT, DistributionStatus.RETURNED)
+    if row.status not in cancellable:
+        raise refuse(
+            "id",
+            f"Cannot cancel a distribution that is {row.get_status_display().lower()} "
+            "(only a draft or a returned one is cancelled).",
+            DistributionErrorCode.INVALID_TRANSITION,
+        )
+    return _move(row, to=DistributionStatus.CANCELLED, action="cancel", actor=actor, reason=why)
+
+
+def _move(
+    row: Distribution, *, to: str, action: str, actor: User | None, reason: str
+) -> Distribution:
+    """A step that only changes the (locked) row's status, recorded as its event."""
+    from_status = row.status
+    row.status = to
+    row.save(update_fields=["status"])
+    _event(row, action=action, from_status=from_status, actor=actor, reason=reason)
     return row

@@ -4,7 +4,8 @@ The amounts are computed by `collective_econ.distribution.services` when the dra
 and frozen on the row; CHECKs keep the parts within the whole, so the statement
 (收益及收益分配表) always adds up. Workflow: DRAFT → APPROVED (members' assembly) → FILED
 (township; posts the DISTRIBUTION journal transaction) → PAID; every step is a
-`DistributionEvent`.
+`DistributionEvent`. Exits before filing: APPROVED → RETURNED (the township sends it back),
+DRAFT or RETURNED → CANCELLED (the book-keeper discards it); only live rows hold the year.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ class DistributionStatus(models.TextChoices):
     APPROVED = "APPROVED", "Approved by the members' assembly"
     FILED = "FILED", "Reviewed and filed by the township"
     PAID = "PAID", "Paid"
+    # Exits: the township sent an approved distribution back, or the book-keeper
+    # discarded a draft or a returned one. The rows stay as history; the village may
+    # draft the year again.
+    RETURNED = "RETURNED", "Returned by the township"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+# A live distribution holds its village's year; returned and cancelled ones do not.
+LIVE_DISTRIBUTION_STATUSES = ["DRAFT", "APPROVED", "FILED", "PAID"]
 
 
 def _money(**kw: object) -> models.DecimalField:
@@ -69,7 +79,11 @@ class Distribution(models.Model):
     class Meta:
         ordering = ["-year", "village_id"]
         constraints = [
-            models.UniqueConstraint(fields=["village", "year"], name="distribution_once_a_year"),
+            models.UniqueConstraint(
+                fields=["village", "year"],
+                condition=Q(status__in=LIVE_DISTRIBUTION_STATUSES),
+                name="distribution_once_a_year",
+            ),
             models.CheckConstraint(
                 name="distribution_percents_valid",
                 condition=Q(reserve_fund_percent__gte=0, welfare_fund_percent__gte=0)
@@ -103,7 +117,7 @@ class Distribution(models.Model):
             ),
             models.CheckConstraint(
                 name="distribution_filed_has_journal",
-                condition=Q(status__in=["DRAFT", "APPROVED"])
+                condition=Q(status__in=["DRAFT", "APPROVED", "RETURNED", "CANCELLED"])
                 | Q(journal_transaction__isnull=False),
             ),
         ]

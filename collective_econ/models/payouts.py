@@ -54,6 +54,9 @@ class Payout(models.Model):
     failure_code = models.CharField(max_length=64, blank=True)
     failure_message = models.CharField(max_length=255, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # When the last transfer was sent: a PENDING payout quiet for longer than
+    # PAYOUT_PENDING_RECOVER_AFTER_MINUTES lost its process mid-call and is asked about.
+    last_sent_at = models.DateTimeField(null=True, blank=True)
     journal_transaction = models.OneToOneField(
         "collective_econ.JournalTransaction",
         on_delete=models.PROTECT,

@@ -20,12 +20,14 @@ the same `out_biz_no`; an unknown outcome is asked about before being sent again
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from collective_econ.error_codes import PayoutErrorCode
@@ -291,7 +293,9 @@ def payout_create(
 def payout_send(*, payout: Payout, adapter: AlipayTransferAdapter) -> Payout:
     """One transfer attempt with the payout's own `out_biz_no`, then its outcome recorded.
     Not inside a transaction: nothing is locked while Alipay is asked."""
-    Payout.objects.filter(pk=payout.pk).update(attempts=payout.attempts + 1)
+    Payout.objects.filter(pk=payout.pk).update(
+        attempts=payout.attempts + 1, last_sent_at=timezone.now()
+    )
     outcome = adapter.transfer(
         out_biz_no=payout.out_biz_no,
         amount=payout.amount,
@@ -377,3 +381,56 @@ def payout_retry(
             payout = locked
     payout.refresh_from_db()
     return payout_send(payout=payout, adapter=adapter)
+
+
+def stuck_payout_ids(*, older_than: datetime) -> list[int]:
+    """Alipay payouts still PENDING whose last send (or creation, if never sent) is
+    before `older_than`: the process that sent them died before recording the answer."""
+    return list(
+        Payout.objects.filter(method=PayoutMethod.ALIPAY, status=PayoutStatus.PENDING)
+        .filter(
+            Q(last_sent_at__lt=older_than) | Q(last_sent_at__isnull=True, created_at__lt=older_than)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def payout_recover_stuck(
+    *, payout_id: int, adapter: AlipayTransferAdapter, older_than: datetime
+) -> Payout:
+    """Treat a stuck PENDING payout as UNKNOWN: ask Alipay what became of its
+    `out_biz_no` and record the answer once. Gone through: posted (once, as any success).
+    Refused: FAILED, retryable. Never arrived, or Alipay cannot say: UNKNOWN, so it stays
+    reserved against the balance and `payout_retry` asks again before sending. Sends no
+    money itself. A payout that moved on meanwhile (its own process answered, another
+    sweep got there first, it was sent again) is returned unchanged."""
+    outcome = adapter.query(out_biz_no=Payout.objects.get(pk=payout_id).out_biz_no)
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        sent_at = payout.last_sent_at or payout.created_at
+        if payout.status != PayoutStatus.PENDING or sent_at >= older_than:
+            return payout
+        if outcome.state in (TransferState.SUCCEEDED, TransferState.FAILED):
+            return payout_record_outcome(payout_id=payout_id, outcome=outcome)
+        if outcome.state == TransferState.NOT_EXIST:
+            outcome = TransferOutcome(
+                TransferState.UNKNOWN,
+                code=outcome.code,
+                message="The process sending it stopped; Alipay has no such transfer.",
+            )
+        return payout_record_outcome(payout_id=payout_id, outcome=outcome)
+
+
+def payouts_recover_stuck(
+    *, adapter: AlipayTransferAdapter, now: datetime | None = None
+) -> dict[str, int]:
+    """Every stuck PENDING payout asked about once (see `payout_recover_stuck`); counts
+    of the statuses they ended in."""
+    minutes = settings.PAYOUT_PENDING_RECOVER_AFTER_MINUTES
+    older_than = (now or timezone.now()) - timedelta(minutes=minutes)
+    counts: dict[str, int] = {}
+    for payout_id in stuck_payout_ids(older_than=older_than):
+        payout = payout_recover_stuck(payout_id=payout_id, adapter=adapter, older_than=older_than)
+        counts[payout.status] = counts.get(payout.status, 0) + 1
+    return counts

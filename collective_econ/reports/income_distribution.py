@@ -75,7 +75,15 @@ def income_distribution_statement(*, village: Village, year: int) -> Statement:
     net = income - expense
     distribution = (
         Distribution.objects.filter(village=village, year=year)
-        .exclude(status=DistributionStatus.DRAFT)
+        # Drafts and the returned or cancelled rows the year's history keeps are not
+        # the year's distribution.
+        .filter(
+            status__in=[
+                DistributionStatus.APPROVED,
+                DistributionStatus.FILED,
+                DistributionStatus.PAID,
+            ]
+        )
         .first()
     )
     opening = opening_undistributed(village=village, year=year)

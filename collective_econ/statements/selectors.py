@@ -1,7 +1,8 @@
 """Income statements read from the ledger, never from orders: what a household earned in a
 month or a year (sales by product, commission, fees, clawbacks, payouts, what is still
-owed to it), what a village collective earned by source, and which households of a
-township are below or heading towards the poverty-monitoring line.
+owed to it; dividends from the collective and their payouts), what a village collective
+earned by source, and which households of a township are below or heading towards the
+poverty-monitoring line.
 
 Every figure is an aggregate in SQL over postings (a household statement is two
 statements, a village's one is two, a township's watch is three), and every figure
@@ -124,6 +125,14 @@ class HouseholdStatement:
     balance_due: Decimal
     # What the household owes back (clawed back after it was paid out), at the end.
     receivable: Decimal
+    # Its MEMBER account: dividends of the collective's distributions filed in the period,
+    # what was paid out of them, and what they still owe the household.
+    dividends: Decimal = ZERO
+    dividend_transaction_ids: list[int] = field(default_factory=list)
+    dividend_payouts: Decimal = ZERO
+    dividend_payout_transaction_ids: list[int] = field(default_factory=list)
+    member_opening_balance: Decimal = ZERO
+    member_balance_due: Decimal = ZERO
 
     @property
     def gross(self) -> Decimal:
@@ -146,12 +155,17 @@ class HouseholdStatement:
         return self.net_sales - self.clawbacks
 
     @property
+    def total_income(self) -> Decimal:
+        """Sales income and dividends: what the poverty-monitoring line is measured by."""
+        return self.net_income + self.dividends
+
+    @property
     def member_count(self) -> int:
         return self.household.member_count
 
     @property
     def per_capita_income(self) -> Decimal:
-        return (self.net_income / self.member_count).quantize(CENT, rounding=ROUND_HALF_UP)
+        return (self.total_income / self.member_count).quantize(CENT, rounding=ROUND_HALF_UP)
 
     @property
     def order_line_ids(self) -> list[int]:
@@ -211,8 +225,11 @@ def household_statement(*, household: Household, period: Period) -> HouseholdSta
         )
     ]
     opening = closing = receivable = clawbacks = payouts = ZERO
+    dividends = dividend_payouts = member_opening = member_closing = ZERO
     clawback_lines: set[int] = set()
     payout_ids: set[int] = set()
+    dividend_ids: set[int] = set()
+    dividend_payout_ids: set[int] = set()
     start = period.start
     for account_kind, journal_kind, before, during, line_ids, txn_ids in _rows(
         _HOUSEHOLD_MOVEMENTS, [start, start, start, start, household.pk, period.end]
@@ -231,6 +248,15 @@ def household_statement(*, household: Household, period: Period) -> HouseholdSta
         elif journal_kind == JournalKind.PAYOUT and account_kind == AccountKind.HOUSEHOLD:
             payouts += during
             payout_ids.update(txn_ids or [])
+        if account_kind == AccountKind.MEMBER:
+            member_opening -= before
+            member_closing -= before + during
+            if journal_kind == JournalKind.DISTRIBUTION:
+                dividends -= during
+                dividend_ids.update(txn_ids or [])
+            elif journal_kind == JournalKind.PAYOUT:
+                dividend_payouts += during
+                dividend_payout_ids.update(txn_ids or [])
     return HouseholdStatement(
         household=household,
         period=period,
@@ -242,6 +268,12 @@ def household_statement(*, household: Household, period: Period) -> HouseholdSta
         opening_balance=opening,
         balance_due=closing,
         receivable=receivable,
+        dividends=dividends,
+        dividend_transaction_ids=sorted(dividend_ids),
+        dividend_payouts=dividend_payouts,
+        dividend_payout_transaction_ids=sorted(dividend_payout_ids),
+        member_opening_balance=member_opening,
+        member_balance_due=member_closing,
     )
 
 
@@ -433,8 +465,8 @@ SELECT a.household_id,
   FROM {_A} a
   JOIN {_P} p ON p.account_id = a.id
   JOIN {_T} t ON t.id = p.transaction_id
- WHERE a.kind IN ('HOUSEHOLD', 'HOUSEHOLD_RECEIVABLE')
-   AND t.kind IN ('SETTLEMENT', 'CLAWBACK')
+ WHERE ((a.kind IN ('HOUSEHOLD', 'HOUSEHOLD_RECEIVABLE') AND t.kind IN ('SETTLEMENT', 'CLAWBACK'))
+        OR (a.kind = 'MEMBER' AND t.kind = 'DISTRIBUTION'))
    AND a.household_id IN (SELECT h.id FROM {_HH} h JOIN {_V} v ON v.id = h.village_id
                            WHERE v.township_id = %s)
    AND t.posted_at >= %s AND t.posted_at < %s
@@ -448,8 +480,10 @@ def households_near_poverty_line(
     """Households of `township` to watch in `year`, worst first.
 
     The rule. Income is what the ledger credited the household for sales, less clawbacks,
-    over the 12 calendar months ending with December of `year` (or with the current month
-    while `year` is this year). Per-capita income is that sum over the household's members.
+    plus the dividends the collective's filed distributions credited its members (by the
+    month they were filed), over the 12 calendar months ending with December of `year` (or
+    with the current month while `year` is this year). Per-capita income is that sum over
+    the household's members.
     With L the province's line for `year` and m = settings.POVERTY_MONITORING_MARGIN:
 
     - BELOW_LINE: per-capita income < L;

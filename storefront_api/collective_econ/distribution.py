@@ -435,3 +435,42 @@ class DistributionPay(DistributionMutation):
             actor=user, distribution=_found_distribution(id), reason=reason
         )
         return cls(distribution=distribution, errors=[])
+
+
+class DistributionReasonStep(DistributionMutation):
+    """A workflow step that needs only the distribution and why."""
+
+    class Meta:
+        abstract = True
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        reason = graphene.String(required=True)
+
+    service: Any = None
+
+    @classmethod
+    def perform(cls, info: Any, id: str, reason: str) -> DistributionReasonStep:
+        user = require_books_staff(info)
+        distribution = cls.service(actor=user, distribution=_found_distribution(id), reason=reason)
+        return cls(distribution=distribution, errors=[])
+
+
+class DistributionReturn(DistributionReasonStep):
+    class Meta:
+        description = (
+            "Ruralmart extension: the township sends an approved distribution back (it is "
+            "kept as RETURNED and the village may draft the year again)."
+        )
+
+    service = staticmethod(services.distribution_return)
+
+
+class DistributionCancel(DistributionReasonStep):
+    class Meta:
+        description = (
+            "Ruralmart extension: the village's book-keeper discards a draft or returned "
+            "distribution (it is kept as CANCELLED)."
+        )
+
+    service = staticmethod(services.distribution_cancel)

@@ -58,6 +58,8 @@ class DistributionMutations(graphene.ObjectType):
     distribution_approve = api.DistributionApprove.Field()
     distribution_file = api.DistributionFile.Field()
     distribution_pay = api.DistributionPay.Field()
+    distribution_return = api.DistributionReturn.Field()
+    distribution_cancel = api.DistributionCancel.Field()
     share_register_member_set = share_register.ShareRegisterMemberSet.Field()
     investor_register = share_register.InvestorRegister.Field()
     investor_agreement_set = share_register.InvestorAgreementSet.Field()

@@ -280,8 +280,27 @@ class HouseholdStatement(graphene.ObjectType):
     balance_due = _money_field("balance_due", "Owed to the household at the end.")
     receivable = _money_field("receivable", "Owed back by the household at the end.")
     net_income = _money_field("net_income", "Net sales less clawbacks.")
+    dividends = _money_field(
+        "dividends", "Dividends of the collective's distributions filed in the period."
+    )
+    dividend_transaction_ids = graphene.List(
+        graphene.NonNull(graphene.ID),
+        required=True,
+        description="The distributions' journal transactions behind `dividends`.",
+    )
+    dividend_payouts = _money_field("dividend_payouts", "Paid out of the dividends.")
+    dividend_payout_transaction_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
+    member_opening_balance = _money_field(
+        "member_opening_balance", "Dividends owed to the household at the start."
+    )
+    member_balance_due = _money_field(
+        "member_balance_due", "Dividends owed to the household at the end."
+    )
+    total_income = _money_field(
+        "total_income", "Net income plus dividends: measured against the poverty line."
+    )
     member_count = graphene.Int(required=True)
-    per_capita_income = _money_field("per_capita_income")
+    per_capita_income = _money_field("per_capita_income", "Total income per member.")
     order_line_ids = graphene.List(
         graphene.NonNull(graphene.ID), required=True, description="Every line behind a figure."
     )
@@ -313,6 +332,18 @@ class HouseholdStatement(graphene.ObjectType):
     @staticmethod
     def resolve_order_line_ids(root: HouseholdStatementData, info: Any) -> list[str]:
         return _line_ids(root.order_line_ids)
+
+    @staticmethod
+    def resolve_dividend_transaction_ids(root: HouseholdStatementData, info: Any) -> list[str]:
+        return [to_global_id("LedgerTransaction", pk) for pk in root.dividend_transaction_ids]
+
+    @staticmethod
+    def resolve_dividend_payout_transaction_ids(
+        root: HouseholdStatementData, info: Any
+    ) -> list[str]:
+        return [
+            to_global_id("LedgerTransaction", pk) for pk in root.dividend_payout_transaction_ids
+        ]
 
 
 class CollectiveIncomeSource(graphene.ObjectType):

@@ -1,7 +1,8 @@
 """Builders for the distribution and payout tests: a village with its manager, township
-officer and member households, collective income posted into the ledger (in the current
+officer and member households, collective income posted into the ledger (by default in
+BOOK_YEAR, the last closed year, since only closed years are distributed; in the current
 year through the ledger service, in earlier years by raw SQL, because `posted_at` is set
-by the database and the ledger refuses UPDATE), and the register filled in."""
+at posting and the ledger refuses UPDATE), and the register filled in."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from collective_econ.distribution.services import (
@@ -26,6 +27,7 @@ from collective_econ.models import (
     CollectiveMember,
     Distribution,
     JournalKind,
+    Payout,
 )
 from collective_econ.payouts.services import payout_create
 from collective_econ.shares.services import (
@@ -40,6 +42,8 @@ from tests import factories
 
 _keys = itertools.count(1)
 THIS_YEAR = timezone.localdate().year
+# The last closed year: only a closed year is distributed, so the books are kept there.
+BOOK_YEAR = THIS_YEAR - 1
 
 
 @dataclass
@@ -83,7 +87,7 @@ def make_books(*, households: int = 3, shares: list[str] | None = None) -> Books
     return books
 
 
-def post_collective_income(village: Any, amount: str, *, year: int = THIS_YEAR) -> None:
+def post_collective_income(village: Any, amount: str, *, year: int = BOOK_YEAR) -> None:
     """Income (positive) or a loss (negative) on the collective's account, against
     Alipay clearing, posted in `year`."""
     value = Decimal(amount)
@@ -97,7 +101,9 @@ def post_collective_income(village: Any, amount: str, *, year: int = THIS_YEAR) 
             legs=[Leg(clearing, value), Leg(collective, -value)],
         )
         return
-    with connection.cursor() as cursor:
+    # One transaction: the deferred balance check runs at its commit, legs and all (in a
+    # transactional test each statement would otherwise commit on its own).
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO collective_econ_journaltransaction (kind, idempotency_key, memo, "
             "posted_at) VALUES ('MANUAL', %s, '', %s) RETURNING id",
@@ -129,8 +135,13 @@ def stock_till(village: Any, amount: str = "10000.00") -> Any:
     return supermarket
 
 
-def filed_distribution(books: Books, *, year: int = THIS_YEAR, **kw: Any) -> Distribution:
-    draft = distribution_create(
+def error_code(exc: Any) -> str:
+    """The code of a service refusal caught by `pytest.raises(ValidationError)`."""
+    return next(iter(exc.value.error_dict.values()))[0].code
+
+
+def draft_distribution(books: Books, *, year: int = BOOK_YEAR, **kw: Any) -> Distribution:
+    return distribution_create(
         actor=books.manager,
         village=books.village,
         year=year,
@@ -139,14 +150,37 @@ def filed_distribution(books: Books, *, year: int = THIS_YEAR, **kw: Any) -> Dis
         reason="plan",
         **kw,
     )
-    distribution_approve(
+
+
+def approve_distribution(books: Books, draft: Distribution) -> Distribution:
+    return distribution_approve(
         actor=books.manager,
         distribution=draft,
         assembly_date=timezone.localdate(),
         attendance=30,
         resolution="全体成员大会通过",
     )
+
+
+def filed_distribution(books: Books, *, year: int = BOOK_YEAR, **kw: Any) -> Distribution:
+    draft = approve_distribution(books, draft_distribution(books, year=year, **kw))
     return distribution_file(actor=books.officer, distribution=draft, reason="reviewed")
+
+
+def member_cash_payout(books: Books, *, household: Any, amount: str, key: str) -> Payout:
+    """Pay `household` `amount` of its dividends in cash at the counter, whose till is
+    first given that cash."""
+    stock_till(books.village, amount)
+    return payout_create(
+        actor=books.manager,
+        village=books.village,
+        household=household,
+        account_kind="MEMBER",
+        amount=amount,
+        method="CASH",
+        request_id=key,
+        receipt_number=f"R-{key}",
+    )
 
 
 def seed_every_distribution_row(village: Any) -> None:

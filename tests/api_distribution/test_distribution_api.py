@@ -18,6 +18,7 @@ from marketplace.accounts.models import Role
 from tests import factories
 from tests.api.conftest import GraphQLClient
 from tests.api_distribution.books import (
+    BOOK_YEAR,
     THIS_YEAR,
     Books,
     filed_distribution,
@@ -73,7 +74,7 @@ query { distributions(first: 50) { totalCount edges { node {
 def _input(books: Books, **kw: Any) -> dict[str, Any]:
     return {
         "village": gid("Village", books.village.pk),
-        "year": THIS_YEAR,
+        "year": BOOK_YEAR,
         "reserveFundPercent": "10",
         "welfareFundPercent": "5",
         "reason": "annual plan",
@@ -157,6 +158,7 @@ def test_the_whole_workflow_through_the_api(gql: GraphQLClient, books: Books) ->
         ({"memberAmount": "100000.00"}, "EXCEEDS_DISTRIBUTABLE", "memberAmount"),
         ({"village": "bm90IGFuIGlk"}, "INVALID", "village"),
         ({"year": 1999}, "INVALID", "year"),
+        ({"year": THIS_YEAR}, "YEAR_NOT_CLOSED", "year"),
     ],
 )
 def test_bad_input_gets_coded_errors_and_writes_nothing(
@@ -201,7 +203,7 @@ def test_every_mutation_refuses_the_wrong_callers(gql: GraphQLClient, books: Boo
         "receiptNumber": "X-1",
     }
     calls = [
-        (CREATE, {"input": _input(books, year=THIS_YEAR - 1)}, "distributionCreate"),
+        (CREATE, {"input": _input(books, year=BOOK_YEAR - 1)}, "distributionCreate"),
         (
             APPROVE,
             {

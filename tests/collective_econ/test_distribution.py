@@ -16,6 +16,7 @@ from collective_econ.distribution.services import (
     distribution_create,
     distribution_file,
     distribution_pay,
+    distribution_return,
 )
 from collective_econ.ledger.selectors import account_balance, unbalanced_transaction_ids
 from collective_econ.ledger.services import account_get_or_create
@@ -29,9 +30,15 @@ from collective_econ.models import (
     PayoutMethod,
 )
 from collective_econ.payouts.services import payout_create
-from collective_econ.shares.services import investor_agreement_set, investor_register
+from collective_econ.shares.services import (
+    investor_agreement_set,
+    investor_register,
+    member_shares_set,
+)
 from tests.api_distribution.books import (
+    BOOK_YEAR,
     THIS_YEAR,
+    approve_distribution,
     filed_distribution,
     make_books,
     post_collective_income,
@@ -51,14 +58,14 @@ def _create(books: Any, **kw: Any) -> Any:
     return distribution_create(
         actor=kw.pop("actor", books.manager),
         village=books.village,
-        year=kw.pop("year", THIS_YEAR),
+        year=kw.pop("year", BOOK_YEAR),
         **{**args, **kw},
     )
 
 
 def test_the_order_is_losses_funds_investors_members() -> None:
     books = make_books(households=3, shares=["1", "1", "1"])
-    post_collective_income(books.village, "-1000.00", year=THIS_YEAR - 1)
+    post_collective_income(books.village, "-1000.00", year=BOOK_YEAR - 1)
     post_collective_income(books.village, "11000.00")
     investor = investor_register(
         actor=books.manager, village=books.village, name="合作社", reason="capital"
@@ -123,7 +130,9 @@ def test_profit_share_investor_takes_its_rate_of_what_the_funds_leave() -> None:
         ({"member_amount": "-5.00"}, "invalid_amount"),
         ({"member_amount": "12.345"}, "invalid_amount"),
         ({"member_amount": "99999.00"}, "exceeds_distributable"),
-        ({"year": THIS_YEAR + 1}, "invalid"),
+        ({"year": THIS_YEAR}, "year_not_closed"),
+        ({"year": THIS_YEAR + 1}, "year_not_closed"),
+        ({"year": 1999}, "invalid"),
         ({"year": "soon"}, "invalid"),
         ({"reason": " "}, "invalid"),
     ],
@@ -147,7 +156,7 @@ def test_a_share_table_with_no_members_is_refused() -> None:
 
 def test_nothing_to_distribute_after_losses() -> None:
     books = make_books(households=1, shares=["1"])
-    post_collective_income(books.village, "-500.00", year=THIS_YEAR - 2)
+    post_collective_income(books.village, "-500.00", year=BOOK_YEAR - 2)
     post_collective_income(books.village, "300.00")
     with pytest.raises(ValidationError) as exc:
         _create(books)
@@ -273,3 +282,72 @@ def test_paid_once_every_member_is_paid_out() -> None:
         )
     paid = distribution_pay(actor=books.manager, distribution=filed, reason="all paid in cash")
     assert paid.status == DistributionStatus.PAID
+
+
+def test_the_current_year_is_not_distributed_even_with_income() -> None:
+    books = make_books(households=1, shares=["1"])
+    post_collective_income(books.village, "100.00", year=THIS_YEAR)
+    with pytest.raises(ValidationError) as exc:
+        _create(books, year=THIS_YEAR)
+    assert _code(exc) == "year_not_closed"
+    assert not books.village.distributions.exists()
+
+
+def _approved(books: Any) -> Any:
+    return approve_distribution(books, _create(books))
+
+
+@pytest.mark.parametrize("late_posting", ["250.00", "-40.00"])
+def test_filing_refuses_a_plan_the_books_have_moved_under(late_posting: str) -> None:
+    books = make_books(households=2, shares=["1", "1"])
+    post_collective_income(books.village, "1000.00")
+    approved = _approved(books)
+    # New income, or a clawback, posted to the year after the assembly approved it.
+    post_collective_income(books.village, late_posting)
+    with pytest.raises(ValidationError) as exc:
+        distribution_file(actor=books.officer, distribution=approved, reason="reviewed")
+    assert _code(exc) == "stale_plan"
+    approved.refresh_from_db()
+    assert approved.status == DistributionStatus.APPROVED
+    assert not JournalTransaction.objects.filter(kind="DISTRIBUTION").exists()
+
+
+def test_filing_refuses_when_the_losses_leave_nothing_to_distribute() -> None:
+    books = make_books(households=1, shares=["1"])
+    post_collective_income(books.village, "100.00")
+    approved = _approved(books)
+    post_collective_income(books.village, "-300.00")
+    with pytest.raises(ValidationError) as exc:
+        distribution_file(actor=books.officer, distribution=approved, reason="reviewed")
+    assert _code(exc) == "stale_plan"
+
+
+def test_filing_refuses_when_the_register_changed_since_the_draft() -> None:
+    books = make_books(households=2, shares=["1", "1"])
+    post_collective_income(books.village, "1000.00")
+    draft = _create(books)
+    # Allowed while the plan is a draft (the register closes at approval); the draft's
+    # figures are then out of date, which filing must notice.
+    member_shares_set(
+        actor=books.manager,
+        member=books.members[0],
+        shares="3",
+        valid_from=date(BOOK_YEAR, 6, 1),
+        reason="register corrected",
+    )
+    approved = approve_distribution(books, draft)
+    with pytest.raises(ValidationError) as exc:
+        distribution_file(actor=books.officer, distribution=approved, reason="reviewed")
+    assert _code(exc) == "stale_plan"
+
+
+def test_a_stale_plan_is_returned_and_redrafted_then_files() -> None:
+    books = make_books(households=2, shares=["1", "1"])
+    post_collective_income(books.village, "1000.00")
+    approved = _approved(books)
+    post_collective_income(books.village, "200.00")
+    distribution_return(actor=books.officer, distribution=approved, reason="figures moved")
+    redrafted = _approved(books)
+    assert redrafted.distributable == D("1200.00")
+    filed = distribution_file(actor=books.officer, distribution=redrafted, reason="reviewed")
+    assert filed.status == DistributionStatus.FILED

@@ -15,7 +15,7 @@ from collective_econ.distribution.services import distribution_create
 from collective_econ.models import DistributionStatus, PayoutMethod
 from collective_econ.payouts.services import payout_create
 from tests.api_distribution.books import (
-    THIS_YEAR,
+    BOOK_YEAR,
     filed_distribution,
     make_books,
     post_collective_income,
@@ -31,7 +31,7 @@ def test_workflow_buttons_run_the_services(client) -> None:
     draft = distribution_create(
         actor=books.manager,
         village=books.village,
-        year=THIS_YEAR,
+        year=BOOK_YEAR,
         reserve_fund_percent="10",
         welfare_fund_percent="10",
         reason="plan",
@@ -57,10 +57,10 @@ def test_workflow_buttons_run_the_services(client) -> None:
 def test_statement_page_and_xlsx(client) -> None:
     books = make_books(households=2, shares=["1", "3"])
     post_collective_income(books.village, "1000.00")
-    post_collective_income(books.village, "-200.00", year=THIS_YEAR - 1)
+    post_collective_income(books.village, "-200.00", year=BOOK_YEAR - 1)
     filed_distribution(books, reserve="10", welfare="5")
     client.force_login(books.officer)
-    url = reverse("admin:backoffice_income_statement", args=[books.village.pk, THIS_YEAR])
+    url = reverse("admin:backoffice_income_statement", args=[books.village.pk, BOOK_YEAR])
     page = client.get(url).content.decode()
     for label in (
         "本年收益",

@@ -18,7 +18,7 @@ from collective_econ.distribution.services import (
     distribution_file,
     distribution_pay,
 )
-from tests.api_distribution.books import THIS_YEAR, make_books, post_collective_income
+from tests.api_distribution.books import BOOK_YEAR, make_books, post_collective_income
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def _workflow_queries(members: int) -> list[int]:
         lambda: distribution_create(
             actor=books.manager,
             village=books.village,
-            year=THIS_YEAR,
+            year=BOOK_YEAR,
             reserve_fund_percent="10",
             welfare_fund_percent="5",
             reason="plan",

@@ -17,7 +17,7 @@ from collective_econ.models import (
     ShareRegisterChange,
 )
 from tests.api_distribution.books import (
-    THIS_YEAR,
+    BOOK_YEAR,
     filed_distribution,
     make_books,
     post_collective_income,
@@ -152,7 +152,7 @@ def test_investor_and_agreement_forms(client: Any) -> None:
     # Once a distribution has read the year, its days are closed to changes.
     post_collective_income(books.village, "30000.00")
     filed_distribution(books)
-    closed = client.post(agreement, {**fields, "valid_from": f"{THIS_YEAR}-03-01"})
+    closed = client.post(agreement, {**fields, "valid_from": f"{BOOK_YEAR}-03-01"})
     assert "closed through" in closed.content.decode()
     assert InvestorAgreement.objects.count() == 1
     # Another village's manager does not reach the investor at all.

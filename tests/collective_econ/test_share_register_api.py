@@ -25,7 +25,7 @@ from marketplace.accounts.models import Role
 from tests import factories
 from tests.api.conftest import GraphQLClient
 from tests.api_distribution.books import (
-    THIS_YEAR,
+    BOOK_YEAR,
     Books,
     filed_distribution,
     make_books,
@@ -202,7 +202,7 @@ def test_a_change_in_a_period_a_filed_distribution_read_is_refused(gql: GraphQLC
     filed_distribution(books)
     _as(gql, books.manager)
     before = _register_rows()
-    closed_day = f"{THIS_YEAR}-06-30"
+    closed_day = f"{BOOK_YEAR}-06-30"
     body = gql.data(MEMBER_SET, {"input": _member_input(books, effectiveFrom=closed_day)})
     errors = body["shareRegisterMemberSet"]["errors"]
     assert [(e["code"], e["field"]) for e in errors] == [("PERIOD_CLOSED", "effectiveFrom")]
@@ -222,7 +222,7 @@ def test_a_change_in_a_period_a_filed_distribution_read_is_refused(gql: GraphQLC
     assert body["investorAgreementSet"]["errors"][0]["code"] == "PERIOD_CLOSED"
     assert _register_rows() == before
     # From the next year on, the register is open again.
-    next_year = _member_input(books, effectiveFrom=f"{THIS_YEAR + 1}-01-01", shares="5")
+    next_year = _member_input(books, effectiveFrom=f"{BOOK_YEAR + 1}-01-01", shares="5")
     assert gql.data(MEMBER_SET, {"input": next_year})["shareRegisterMemberSet"]["errors"] == []
 
 

@@ -2,8 +2,9 @@
 and paid.
 
 The demo's sold lines are settled with `order_line_settle` as of the end of their refund
-window (the demo orders are fresh, and nobody will refund them in a demo), so their
-income lands in the collective's ledger this year. Every household of the village with
+window (the demo orders are fresh, and nobody will refund them in a demo), with their
+postings dated on the last day of last year: only a closed year is distributed, so the
+demo's distribution is last year's. Every household of the village with
 the most collective income joins its collective (shares = household members), a tea
 company invests on a fixed 5% return, and the year's distribution goes through the whole
 workflow: the shop manager drafts it and records the members' assembly, the township
@@ -14,8 +15,9 @@ rerun adds nothing.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +26,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from collective_econ.distribution import services as distribution
+from collective_econ.distribution.selectors import year_bounds
 from collective_econ.ledger.selectors import account_balance
 from collective_econ.ledger.services import account_get_or_create, journal_entry_manual
 from collective_econ.models import (
@@ -38,6 +41,7 @@ from collective_econ.models import (
     PayoutMethod,
     Posting,
 )
+from collective_econ.models.distribution import LIVE_DISTRIBUTION_STATUSES
 from collective_econ.payouts.services import payout_create
 from collective_econ.settlement.selectors import lines_due
 from collective_econ.settlement.services import order_line_settle
@@ -79,15 +83,25 @@ def _record_demo_charges() -> None:
         )
 
 
+def demo_year() -> int:
+    """The year the demo distributes: the last closed one."""
+    return timezone.localdate().year - 1
+
+
 def settle_demo_year() -> int:
-    """Settle every sold line that will be due once its refund window has passed.
-    Returns how many were settled now (0 on a rerun)."""
+    """Settle every sold line that will be due once its refund window has passed, posted
+    on the last day of the demo year. Returns how many were settled now (0 on a rerun)."""
     _record_demo_charges()
     later = timezone.now() + timedelta(days=settings.SETTLEMENT_REFUND_WINDOW_DAYS + 1)
+    year_end = datetime(demo_year(), 12, 31, 18, tzinfo=timezone.get_default_timezone())
     settled = 0
     for line in lines_due(now=later).order_by("pk"):
         try:
-            with transaction.atomic():
+            # Posted rows can never be changed, so the posting time is set by the clock.
+            with (
+                transaction.atomic(),
+                mock.patch("django.utils.timezone.now", return_value=year_end),
+            ):
                 _, created = order_line_settle(line=line, now=later)
         except ValidationError:
             # Not payable yet (e.g. a demo order still waiting for its payment).
@@ -96,11 +110,16 @@ def settle_demo_year() -> int:
     return settled
 
 
-def _richest_village() -> Village | None:
+def _richest_village(year: int) -> Village | None:
     # Earned, not what is left: after the distribution the richest village has spent its
     # income, and a rerun must pick the same village again.
+    start, end = year_bounds(year)
     row = (
-        Posting.objects.filter(account__kind=AccountKind.VILLAGE_COLLECTIVE)
+        Posting.objects.filter(
+            account__kind=AccountKind.VILLAGE_COLLECTIVE,
+            transaction__posted_at__gte=start,
+            transaction__posted_at__lt=end,
+        )
         .exclude(transaction__kind=JournalKind.DISTRIBUTION)
         .values("account__village")
         .annotate(total=Sum("amount"))
@@ -161,7 +180,9 @@ def load_register(*, village: Village, manager: User, year: int) -> None:
 
 
 def load_distribution(*, village: Village, manager: User, officer: User, year: int) -> Distribution:
-    row = Distribution.objects.filter(village=village, year=year).first()
+    row = Distribution.objects.filter(
+        village=village, year=year, status__in=LIVE_DISTRIBUTION_STATUSES
+    ).first()
     if row is None:
         row = distribution.distribution_create(
             actor=manager,
@@ -244,10 +265,10 @@ def _pay_in_cash(
 def load(*, admin: User) -> Distribution | None:
     """The settled year and its distribution; None when no village earned anything."""
     settle_demo_year()
-    village = _richest_village()
+    year = demo_year()
+    village = _richest_village(year)
     if village is None or not Household.objects.filter(village=village).exists():
         return None
-    year = timezone.localdate().year
     manager = _manager_of(village, admin)
     load_register(village=village, manager=manager, year=year)
     return load_distribution(
