@@ -31,6 +31,7 @@ from logistics.stations.selectors import station_get
 from logistics.stations.services import is_station_operator
 from marketplace.accounts.permissions import role_scopes
 from marketplace.organisations.privacy import mask_name, mask_phone
+from marketplace.red_supermarket.counter.parcels import parcel_dispatch_at_counter
 from storefront_api.core.connection import CountableConnection, connection_args, paginate
 from storefront_api.core.dataloaders import get_loader
 from storefront_api.core.errors import ApiError, PermissionDenied
@@ -375,7 +376,7 @@ class StationParcelDispatch(LogisticsMutation):
         user = _require_counter_staff(info)
         station = _station(station_id)
         with _refusals_as_permission_denied():
-            dispatch = parcel_services.station_parcel_dispatch(
+            dispatch = parcel_dispatch_at_counter(
                 station=station,
                 operator=user,
                 request_id=request_id,

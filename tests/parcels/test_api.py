@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -156,3 +157,31 @@ def test_list_masks_for_officers_and_costs_the_same_for_1_and_many(gql, counter)
         "node"
     ]
     assert (node["recipientPhone"], node["recipientName"]) == ("138****8000", "李**")
+
+
+def test_a_dispatch_fee_goes_into_the_till_once_with_a_receipt(gql, counter):
+    from collective_econ.ledger.selectors import account_balance
+    from collective_econ.ledger.services import account_get_or_create
+    from collective_econ.models import AccountKind, JournalTransaction
+    from marketplace.red_supermarket.models import Receipt
+
+    gql.login(counter.supermarket_operator)
+    village = counter.station.red_supermarket.shop.village
+    till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
+    variables = {
+        "station": gid("VillageStation", counter.station.pk),
+        "request": str(uuid.uuid4()),
+        "waybill": "ZT5500000002",
+        "fee": "12.50",
+    }
+    for _ in range(2):  # the counter's retried submit repeats neither cash nor receipt
+        body = gql.data(DISPATCH, variables)["stationParcelDispatch"]
+        assert body["errors"] == []
+    assert account_balance(account=till) == Decimal("12.50")
+    assert JournalTransaction.objects.filter(kind="AGENCY_SERVICE").count() == 1
+    (receipt,) = Receipt.objects.filter(reference__startswith="parcel-dispatch:")
+    assert receipt.total == Decimal("12.50") and receipt.payment_method == "CASH"
+    # A refused dispatch takes no money.
+    refused = gql.data(DISPATCH, {**variables, "request": str(uuid.uuid4()), "fee": "-1"})
+    assert refused["stationParcelDispatch"]["errors"][0]["code"] == "INVALID_FEE"
+    assert account_balance(account=till) == Decimal("12.50")

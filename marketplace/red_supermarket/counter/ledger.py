@@ -114,3 +114,20 @@ def post_till_close(
         memo=f"Till shift {shift_id} closed, variance {variance}",
         actor=actor,
     )
+
+
+def post_parcel_dispatch_fee(
+    *, dispatch_id: int, village: Village, fee: Decimal, actor: User
+) -> None:
+    """The fee a villager pays in cash to send a parcel: into the till, owed to the carrier
+    (logistics payable) until its bill is paid. Once per dispatch."""
+    journal_post(
+        kind=JournalKind.AGENCY_SERVICE,
+        idempotency_key=f"parcel-dispatch-fee:{dispatch_id}",
+        legs=[
+            Leg(till_account(village=village), fee),
+            Leg(account_get_or_create(kind=AccountKind.LOGISTICS_PAYABLE), -fee),
+        ],
+        memo=f"Parcel dispatch {dispatch_id}: fee taken in cash",
+        actor=actor,
+    )
