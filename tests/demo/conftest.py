@@ -21,8 +21,9 @@ from tooling.demo import DemoSummary, load_demo_data
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[DemoSummary]:  # type: ignore[no-untyped-def]
     media = tmp_path_factory.mktemp("demo-media")
-    with django_db_blocker.unblock(), override_settings(
-        MEDIA_ROOT=str(media), PRIVATE_MEDIA_ROOT=str(media / "private")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=str(media), PRIVATE_MEDIA_ROOT=str(media / "private")),
     ):
         outer = transaction.atomic()
         outer.__enter__()
