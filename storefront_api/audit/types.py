@@ -71,6 +71,10 @@ class DataAccessRequest_(graphene.ObjectType):
     )
     has_letter = graphene.Boolean(required=True)
     letter_content_type = graphene.String()
+    letter_url = graphene.String(
+        description="Where the letter downloads, for a signed-in back-office user who may see "
+        "this request; every download is written to the audit log."
+    )
     submitted_at = graphene.DateTime()
     decided_by_email = graphene.String()
     decided_at = graphene.DateTime()
@@ -117,6 +121,10 @@ class DataAccessRequest_(graphene.ObjectType):
     @staticmethod
     def resolve_letter_content_type(root: DataAccessRequest, info: Any) -> str | None:
         return root.letter_content_type or None
+
+    @staticmethod
+    def resolve_letter_url(root: DataAccessRequest, info: Any) -> str | None:
+        return root.letter.url if root.letter else None
 
 
 class AuditEntry_(graphene.ObjectType):

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 CREATE = """
 mutation($input: DataAccessRequestCreateInput!) {
   dataAccessRequestCreate(input: $input) {
-    dataAccessRequest { id status hasLetter letterContentType requesterEmail
+    dataAccessRequest { id status hasLetter letterContentType letterUrl requesterEmail
       households { reference } village { name } township { name } }
     errors { field message code }
   }
@@ -80,6 +80,8 @@ def test_file_submit_approve_read_and_revoke_through_the_api(place):
     node = created["dataAccessRequest"]
     assert node["status"] == "DRAFT" and node["hasLetter"]
     assert node["letterContentType"] == "application/pdf"
+    stored = DataAccessRequest.objects.get(requester=place.requester)
+    assert node["letterUrl"] == f"/admin/private-files/{stored.letter.name}"
     assert node["households"] == [{"reference": place.hx.reference}]
 
     submitted_ = requester.data(SUBMIT, {"id": node["id"]})["dataAccessRequestSubmit"]
