@@ -49,6 +49,7 @@ from marketplace.agency.validation import (
     provider_commission_for,
 )
 from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.core.fingerprint import request_fingerprint
 from marketplace.red_supermarket.models import ReceiptKind, RedSupermarket
 from marketplace.red_supermarket.receipts import receipt_issue
 from marketplace.red_supermarket.selectors import can_operate_supermarket
@@ -86,14 +87,21 @@ def _check_payment_method(value: str) -> str:
     return value
 
 
-def _same_request(
-    order: AgencyOrder, *, supermarket: RedSupermarket, item: ServiceItem, amount: Decimal
-) -> bool:
-    return (
-        order.supermarket_id == supermarket.pk
-        and order.item_id == item.pk
-        and order.amount == amount
-    )
+def _order_fingerprint(
+    *,
+    supermarket: RedSupermarket,
+    item: ServiceItem,
+    fields: dict[str, str],
+    amount: Decimal,
+    payment_method: str,
+) -> str:
+    return request_fingerprint(supermarket.pk, item.pk, fields, str(amount), payment_method)
+
+
+def _same_request(order: AgencyOrder, *, fingerprint: str) -> bool:
+    # The whole cleaned request, not just item and amount: after a network drop the
+    # operator may retype another villager's account under the pending request id.
+    return order.request_fingerprint == fingerprint
 
 
 def agency_order_create(
@@ -119,12 +127,19 @@ def agency_order_create(
             AgencyErrorCode.WRONG_FLOW,
         )
     value = parse_amount(amount)
+    cleaned = check_fields(item=item, raw=fields)
+    fingerprint = _order_fingerprint(
+        supermarket=supermarket,
+        item=item,
+        fields=cleaned,
+        amount=value,
+        payment_method=payment_method,
+    )
     existing = AgencyOrder.objects.filter(request_id=request_id).first()
     if existing is not None:
-        if not _same_request(existing, supermarket=supermarket, item=item, amount=value):
+        if not _same_request(existing, fingerprint=fingerprint):
             raise refuse_reused("agency order")
         return existing
-    cleaned = check_fields(item=item, raw=fields)
     if item.flow == ItemFlow.TASK:
         if value != 0:
             check_amount(item=item, amount=value)
@@ -135,13 +150,14 @@ def agency_order_create(
         supermarket=supermarket,
         operator=operator,
         request_id=request_id,
+        fingerprint=fingerprint,
         item=item,
         fields=cleaned,
         amount=value,
         payment_method=method,
     )
     if not created:
-        if not _same_request(order, supermarket=supermarket, item=item, amount=value):
+        if not _same_request(order, fingerprint=fingerprint):
             raise refuse_reused("agency order")
         return order
     if item.flow == ItemFlow.TASK:
@@ -155,6 +171,7 @@ def _order_open(
     supermarket: RedSupermarket,
     operator: User,
     request_id: str,
+    fingerprint: str,
     item: ServiceItem,
     fields: dict[str, str],
     amount: Decimal,
@@ -167,6 +184,7 @@ def _order_open(
         with transaction.atomic():
             order = AgencyOrder.objects.create(
                 request_id=request_id,
+                request_fingerprint=fingerprint,
                 supermarket=supermarket,
                 item=item,
                 fields=fields,

@@ -17,7 +17,11 @@ from marketplace.agency.catalogue import agency_catalogue_sync
 from marketplace.agency.catalogue_data import ITEMS
 from marketplace.agency.error_codes import AgencyErrorCode
 from marketplace.agency.models import AgencyOrder, OrderStatus, ServiceCategory, ServiceItem
-from marketplace.agency.orders import agency_order_create, agency_order_query, agency_task_update
+from marketplace.agency.orders import (
+    agency_order_create,
+    agency_order_query,
+    agency_task_update,
+)
 from marketplace.agency.tasks import sweep_unknown_task
 from marketplace.core.errors import PermissionRefused
 from marketplace.red_supermarket.models import Receipt, ReceiptKind
@@ -119,6 +123,29 @@ def test_a_request_id_reused_for_another_amount_is_refused(sandbox, counter):
     with pytest.raises(ValidationError) as caught:
         pay(counter, amount="99.00")
     assert codes(caught.value) == {AgencyErrorCode.REQUEST_ID_REUSED.value}
+
+
+def test_a_request_id_reused_for_another_villagers_account_is_refused_not_handed_back(
+    sandbox, counter
+):
+    # After a network drop the operator types the next villager's account, same item and
+    # amount, under the pending request id: that is not the first order, paid.
+    first = pay(counter, account="3100012345")
+    with pytest.raises(ValidationError) as caught:
+        pay(counter, account="3100054321")
+    assert codes(caught.value) == {AgencyErrorCode.REQUEST_ID_REUSED.value}
+    assert list(AgencyOrder.objects.values_list("pk", "account")) == [(first.pk, "3100012345")]
+    assert balances(counter)[0] == Decimal("120.00")
+
+
+def test_a_request_id_reused_with_another_optional_field_is_refused(sandbox, counter):
+    pay(counter, fields={"account": "3100012345"})
+    with pytest.raises(ValidationError) as caught:
+        pay(counter, fields={"account": "3100012345", "period": "202601"})
+    assert codes(caught.value) == {AgencyErrorCode.REQUEST_ID_REUSED.value}
+    # The same input retyped with stray spaces cleans to the same request.
+    again = pay(counter, fields={"account": " 3100012345 "})
+    assert AgencyOrder.objects.get().pk == again.pk
 
 
 def test_a_rejected_bill_is_failed_and_the_cash_given_back_with_a_refund_receipt(sandbox, counter):

@@ -13,8 +13,6 @@ every cash sale), the sale row, then the warehouse's stock rows in pk order.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.catalog.models import ProductVariant, ProductVariantChannelListing
 from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.core.fingerprint import request_fingerprint
 from marketplace.organisations.models import Household
 from marketplace.payments.alipay.gateway import AlipayError, AlipayGateway, gateway_from_settings
 from marketplace.red_supermarket.counter import alipay_face_to_face as f2f
@@ -115,17 +114,14 @@ def _fingerprint(
     payment: PaymentInput,
     member_id: int | None,
 ) -> str:
-    body = json.dumps(
-        [
-            supermarket.pk,
-            sorted((line.variant_id, line.quantity) for line in lines),
-            payment.method,
-            payment.auth_code,
-            str(payment.cash_received),
-            member_id,
-        ],
+    return request_fingerprint(
+        supermarket.pk,
+        sorted((line.variant_id, line.quantity) for line in lines),
+        payment.method,
+        payment.auth_code,
+        str(payment.cash_received),
+        member_id,
     )
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def _merged(lines: Sequence[SaleLineInput]) -> list[SaleLineInput]:

@@ -62,13 +62,19 @@ async function submit(item, formNode) {
   const fields = {};
   for (const input of formNode.querySelectorAll("[data-field]")) fields[input.dataset.field] = input.value.trim();
   const amountInput = formNode.querySelector("#agency-amount");
+  const amount = amountInput ? amountInput.value.trim() : "0";
   const key = `agency:${item.code}`;
+  // A pending request id belongs to what was typed when it was made: the same form again
+  // is a retry, but another account or amount is the next villager and gets a new id.
+  const typed = JSON.stringify([fields, amount]);
+  if (sessionStorage.getItem(`agency-typed:${key}`) !== typed) requestAnswered(key);
+  sessionStorage.setItem(`agency-typed:${key}`, typed);
   say("正在提交…", "");
   try {
     const data = await gql(
       `mutation($input: AgencyOrderCreateInput!) { agencyOrderCreate(input: $input) { agencyOrder { ${ORDER} } errors { field code message } } }`,
       { input: { supermarket: counter.supermarket.id, requestId: requestIdFor(key), item: item.code,
-        fields, amount: amountInput ? amountInput.value.trim() : "0", paymentMethod: "CASH" } },
+        fields, amount, paymentMethod: "CASH" } },
     );
     const answer = data.agencyOrderCreate;
     requestAnswered(key);
