@@ -362,9 +362,13 @@ def _refund_to_villager(*, order: AgencyOrder, actor: User) -> None:
     )
 
 
-def agency_order_query(*, order_pk: int, adapter: ProviderAdapter | None = None) -> AgencyOrder:
+def agency_order_query(
+    *, order_pk: int, adapter: ProviderAdapter | None = None, counts_as_attempt: bool = True
+) -> AgencyOrder:
     """Ask the provider how an open order ended, and act on the answer. NOT_FOUND means the
-    request never arrived: nothing was paid there, so the villager is refunded."""
+    request never arrived: nothing was paid there, so the villager is refunded. A query
+    that `counts_as_attempt` (the task and the sweep) and finds it still open spends one
+    of the backoff's attempts and queues the next."""
     order = AgencyOrder.objects.select_related("item__provider").get(pk=order_pk)
     if order.status not in OPEN_ORDER_STATUSES:
         return order
@@ -376,6 +380,8 @@ def agency_order_query(*, order_pk: int, adapter: ProviderAdapter | None = None)
             provider_order_no=outcome.provider_order_no,
             reason=outcome.reason,
         )
+    if not counts_as_attempt:
+        return order
     return _query_again_later(order_pk=order.pk)
 
 
@@ -399,9 +405,12 @@ def _query_again_later(*, order_pk: int) -> AgencyOrder:
 def agency_order_refresh(
     *, order: AgencyOrder, user: User, adapter: ProviderAdapter | None = None
 ) -> AgencyOrder:
-    """The operator's "check again" button: query an open order now."""
+    """The operator's "check again" button (and the page's polling): query an open order
+    now and record the answer if it is final. It leaves the schedule alone: however often
+    the page asks a slow provider, it neither spends the backoff's attempts (which would
+    send the order to MANUAL_REVIEW within seconds) nor queues more query tasks."""
     require_operator(user=user, supermarket=order.supermarket)
-    return agency_order_query(order_pk=order.pk, adapter=adapter)
+    return agency_order_query(order_pk=order.pk, adapter=adapter, counts_as_attempt=False)
 
 
 def open_orders_due(*, now: Any = None) -> list[int]:

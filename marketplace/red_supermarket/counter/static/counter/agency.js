@@ -17,7 +17,11 @@ const STATUS_TEXT = {
   SUBMITTING: "提交中", PROCESSING: "处理中，稍后查询", UNKNOWN: "结果未知，正在查询",
   SUCCESS: "办理成功", FAILED: "办理失败，已退款", MANUAL_REVIEW: "转人工核查", TASK_OPEN: "已登记，待办理",
 };
-const POLL_MS = 2000;
+// The page's "check again" backs off (3 s, 6 s, 12 s … 30 s): a slow provider is asked
+// a few times a minute, not every 2 s, while the server's own query schedule carries on.
+const POLL_MS = 3000;
+const POLL_MAX_MS = 30000;
+const pollDelay = (polls) => Math.min(POLL_MS * 2 ** polls, POLL_MAX_MS);
 
 let items = [];
 let list, form, outcome;
@@ -87,23 +91,25 @@ async function submit(item, formNode) {
   }
 }
 
-function showOrder(order) {
+function showOrder(order, polls = 0) {
   const tone = order.status === "SUCCESS" || order.status === "TASK_OPEN" ? "ok" : order.status === "FAILED" ? "error" : "";
   outcome.replaceChildren(el("div", { class: `order ${tone}`, id: "agency-order", "data-status": order.status },
     el("p", { id: "agency-status" }, `${order.item.name}：${STATUS_TEXT[order.status] || order.status}`),
     el("p", {}, `金额 ${yuan(order.amount)}，手续费 ${yuan(order.fee)}`),
     order.failureReason ? el("p", { class: "error", id: "agency-failure" }, order.failureReason) : el("span"),
     order.receiptNumber ? receiptLinks(order.receiptNumber, "agency-receipt") : el("span")));
-  if (["SUBMITTING", "PROCESSING", "UNKNOWN"].includes(order.status)) setTimeout(() => refresh(order.id), POLL_MS);
+  if (["SUBMITTING", "PROCESSING", "UNKNOWN"].includes(order.status)) {
+    setTimeout(() => refresh(order.id, polls + 1), pollDelay(polls));
+  }
 }
 
-async function refresh(id) {
+async function refresh(id, polls) {
   try {
     const data = await gql(`mutation($id: ID!) { agencyOrderRefresh(id: $id) { agencyOrder { ${ORDER} } errors { message } } }`, { id });
     const answer = data.agencyOrderRefresh;
-    if (answer.agencyOrder) showOrder(answer.agencyOrder);
+    if (answer.agencyOrder) showOrder(answer.agencyOrder, polls);
   } catch (e) {
-    setTimeout(() => refresh(id), POLL_MS * 2);
+    setTimeout(() => refresh(id, polls + 1), pollDelay(polls + 1));
   }
 }
 
