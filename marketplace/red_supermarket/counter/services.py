@@ -13,6 +13,7 @@ every cash sale), the sale row, then the warehouse's stock rows in pk order.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ from marketplace.red_supermarket.models import (
 from marketplace.red_supermarket.receipts import receipt_issue
 from marketplace.red_supermarket.selectors import can_operate_supermarket
 
+logger = logging.getLogger("ruralmart.counter")
 CENT = Decimal("0.01")
 MAX_LINE_QUANTITY = 999
 MAX_LINES = 100
@@ -500,6 +502,32 @@ def counter_sale_poll(
         return _fail(sale, code=CounterErrorCode.PAYMENT_FAILED, reason="交易已关闭 / trade closed")
     if timezone.now() - sale.created_at > alipay_timeout():
         return _cancel_at_alipay(sale, gateway=gateway, reason="超时未支付 / timed out")
+    return sale
+
+
+def counter_sale_notified(
+    *, out_trade_no: str, trade_no: str, total_amount: Decimal, is_paid: bool, is_closed: bool
+) -> CounterSale | None:
+    """Act on Alipay's verified notification for a counter trade (the QR's notify_url): paid
+    → finished by the same path as a poll; closed → failed, the stock given back. None when
+    `out_trade_no` is no counter sale's. Idempotent: a replay finds the sale finished."""
+    sale = CounterSale.objects.filter(out_trade_no=out_trade_no).first()
+    if sale is None or sale.status != CounterSaleStatus.PENDING:
+        return sale
+    if is_paid:
+        if total_amount != sale.total:
+            # Never finish a sale on an amount it was not sold for; the poll's query or
+            # the operator's cancel settles it, and a person looks at the log.
+            logger.error(
+                "Counter sale %s notified paid %s for a total of %s: not finished",
+                sale.pk,
+                total_amount,
+                sale.total,
+            )
+            return sale
+        return _mark_paid(sale, trade_no=trade_no)
+    if is_closed:
+        return _fail(sale, code=CounterErrorCode.PAYMENT_FAILED, reason="交易已关闭 / trade closed")
     return sale
 
 
