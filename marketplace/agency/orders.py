@@ -41,6 +41,7 @@ from marketplace.agency.outcomes import UNKNOWN, query_outcome, submit_outcome
 from marketplace.agency.providers.base import OrderRequest, ProviderAdapter, ProviderStatus
 from marketplace.agency.providers.http import adapter_for
 from marketplace.agency.requests import check_request_id, refuse_reused
+from marketplace.agency.till import require_open_till
 from marketplace.agency.validation import (
     check_amount,
     check_fields,
@@ -180,6 +181,8 @@ def _order_open(
     fee = fee_for(item=item, amount=amount)
     commission = fee + provider_commission_for(item=item, amount=amount)
     is_task = item.flow == ItemFlow.TASK
+    if amount + fee > 0:
+        require_open_till(supermarket=supermarket)
     try:
         with transaction.atomic():
             order = AgencyOrder.objects.create(

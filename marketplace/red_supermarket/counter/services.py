@@ -280,11 +280,7 @@ def _sale_write(
                 "The member is not a household of this village.",
                 CounterErrorCode.MEMBER_NOT_OF_VILLAGE,
             )
-    shift = (
-        TillShift.objects.select_for_update()
-        .filter(supermarket=supermarket, status=TillShiftStatus.OPEN)
-        .first()
-    )
+    shift = till_shift_lock_open(supermarket=supermarket)
     if method == CounterPaymentMethod.CASH and shift is None:
         raise refuse(
             "payment",
@@ -565,6 +561,17 @@ def counter_sale_cancel(
 
 
 # --- till shifts ----------------------------------------------------------------------------
+
+
+def till_shift_lock_open(*, supermarket: RedSupermarket) -> TillShift | None:
+    """The supermarket's open till shift, locked FOR UPDATE (inside the caller's
+    transaction), or None when the till is closed. Whoever takes or pays out cash holds it,
+    so a close waits for them and counts their cash (counter sales, agency services)."""
+    return (
+        TillShift.objects.select_for_update()
+        .filter(supermarket=supermarket, status=TillShiftStatus.OPEN)
+        .first()
+    )
 
 
 @transaction.atomic
