@@ -20,8 +20,10 @@ from marketplace.agency.models import (
     WithdrawalStatus,
 )
 from marketplace.agency.tickets import ticket_issue, ticket_refund
+from marketplace.red_supermarket.counter.error_codes import CounterErrorCode
 from marketplace.red_supermarket.counter.services import till_shift_close, till_shift_open
 from marketplace.red_supermarket.models import Receipt, TillShift, TillShiftStatus
+from tests.agency.test_api import ORDER_CREATE, WITHDRAW, order_input, sid
 from tests.agency.test_orders import balances, codes, pay
 from tests.agency.test_withdrawals_and_tickets import book, search, withdraw
 from tests.agency.world import ID_NUMBER, make_counter, put_cash_in_till
@@ -41,9 +43,7 @@ def closed_counter(db):
     return make_counter(till_open=False)
 
 
-def test_the_no_open_shift_code_is_the_counters(closed_counter):
-    from marketplace.red_supermarket.counter.error_codes import CounterErrorCode
-
+def test_the_no_open_shift_code_is_the_counters():
     assert AgencyErrorCode.NO_OPEN_SHIFT.value == CounterErrorCode.NO_OPEN_SHIFT.value
 
 
@@ -128,3 +128,24 @@ def test_a_ticket_is_neither_issued_nor_refunded_in_cash_with_the_till_closed(sa
 def test_a_withdrawal_with_the_till_open_still_pays_out(sandbox, counter):
     put_cash_in_till(counter.supermarket, Decimal("1000.00"))
     assert withdraw(counter, "100.00", request_id="wd-00000002").status == WithdrawalStatus.SUCCESS
+
+
+def test_the_api_answers_no_open_shift_as_a_coded_error(gql, sandbox, closed_counter):
+    gql.login(closed_counter.operator)
+    order = gql.data(ORDER_CREATE, {"input": order_input(closed_counter)})["agencyOrderCreate"]
+    withdrawal = gql.data(
+        WITHDRAW,
+        {
+            "input": {
+                "supermarket": sid(closed_counter),
+                "requestId": "api-wd-00000001",
+                "cardNumber": "6222020200112233446",
+                "amount": "100.00",
+            }
+        },
+    )["cashWithdrawalCreate"]
+    for answer in (order, withdrawal):
+        assert [(e["code"], e["field"]) for e in answer["errors"]] == [
+            ("NO_OPEN_SHIFT", "supermarket")
+        ]
+    assert not AgencyOrder.objects.exists() and not CashWithdrawal.objects.exists()

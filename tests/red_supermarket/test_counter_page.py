@@ -42,6 +42,15 @@ def first_load_bytes(page: Any, url: str) -> int:
     return sum(sizes)
 
 
+def pay_an_electricity_bill(page: Any, *, account: str, amount: str) -> None:
+    page.click("#tabs button[data-panel=agency]")
+    page.click("#agency-categories button[data-category=UTILITY]")
+    page.click("#agency-items button[data-item=electricity-sgcc]")
+    page.fill("#agency-form [data-field=account]", account)
+    page.fill("#agency-amount", amount)
+    page.click("#agency-submit")
+
+
 @pytest.fixture
 def agency(settings: Any) -> Any:
     ensure_catalogue()
@@ -107,12 +116,7 @@ def test_a_day_at_the_counter(
 
     # An electricity bill, paid in cash: the provider accepts it and the page polls until
     # the result is in.
-    page.click("#tabs button[data-panel=agency]")
-    page.click("#agency-categories button[data-category=UTILITY]")
-    page.click("#agency-items button[data-item=electricity-sgcc]")
-    page.fill("#agency-form [data-field=account]", "3100012345")
-    page.fill("#agency-amount", "50.00")
-    page.click("#agency-submit")
+    pay_an_electricity_bill(page, account="3100012345", amount="50.00")
     page.wait_for_selector("#agency-order[data-status=SUCCESS]", timeout=30_000)
     assert "办理成功" in page.inner_text("#agency-status")
     assert page.inner_text("#agency-receipt").startswith("RS")
@@ -216,12 +220,7 @@ def test_a_bill_retyped_for_another_villager_after_a_lost_answer_is_a_new_order(
         route.continue_()
 
     page.route("**/graphql/", drop_the_answers)
-    page.click("#tabs button[data-panel=agency]")
-    page.click("#agency-categories button[data-category=UTILITY]")
-    page.click("#agency-items button[data-item=electricity-sgcc]")
-    page.fill("#agency-form [data-field=account]", "3100012345")
-    page.fill("#agency-amount", "50.00")
-    page.click("#agency-submit")
+    pay_an_electricity_bill(page, account="3100012345", amount="50.00")
     page.wait_for_selector("#agency-message.error", timeout=30_000)
     network_down[0] = False
     assert len(set(dropped)) == 1 and AgencyOrder.objects.count() == 1
