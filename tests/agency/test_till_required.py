@@ -5,7 +5,9 @@ written; a task that takes no money needs no till."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -27,6 +29,7 @@ from tests.agency.test_api import ORDER_CREATE, WITHDRAW, order_input, sid
 from tests.agency.test_orders import balances, codes, pay
 from tests.agency.test_withdrawals_and_tickets import book, search, withdraw
 from tests.agency.world import ID_NUMBER, make_counter, put_cash_in_till
+from tests.payments.test_races import race as payments_race
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +152,26 @@ def test_the_api_answers_no_open_shift_as_a_coded_error(gql, sandbox, closed_cou
             ("NO_OPEN_SHIFT", "supermarket")
         ]
     assert not AgencyOrder.objects.exists() and not CashWithdrawal.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_till_closed_while_bills_are_paid_counts_every_bill_it_let_through(sandbox):
+    counter = make_counter()
+    shift = TillShift.objects.get(supermarket=counter.supermarket, status=TillShiftStatus.OPEN)
+
+    def work(i: int) -> Any:
+        if i == 0:
+            time.sleep(0.02)  # let some bills in first
+            return till_shift_close(shift=shift, operator=counter.operator, counted_amount="0")
+        return pay(counter, request_id=f"race-till-{i:04d}", amount="10.00")
+
+    results = payments_race(8, work)
+    closed = results[0]
+    assert isinstance(closed, TillShift), closed
+    paid = [r for r in results[1:] if isinstance(r, AgencyOrder)]
+    refused = [r for r in results[1:] if isinstance(r, ValidationError)]
+    assert len(paid) + len(refused) == 7, results
+    assert all(codes(r) == NO_OPEN_SHIFT for r in refused)
+    # Each bill the till let through is in the close's count; none slipped in after it.
+    assert closed.expected_amount == Decimal("10.00") * len(paid)
+    assert AgencyOrder.objects.count() == len(paid)
