@@ -62,6 +62,7 @@ def alipay_notification_handle(*, params: Mapping[str, str]) -> str:
     authentic one we have recorded, including a replay (a no-op), a refund or close
     notice (never a new payment) and an amount mismatch: that one is held for review and
     never accepted, and answering "fail" would only make Alipay repeat it for a day.
+    A trade that is a Red Supermarket counter sale's (QR) goes to the counter.
     """
     note = alipay_gateway().verify_notification(params)  # logs why it rejects one
     if note is None:
