@@ -195,6 +195,8 @@ def _log_in_and_open_the_till(page: Any, url: str, world: Any) -> None:
     page.fill("input[name=email]", world.operator.email)
     page.fill("input[name=password]", PASSWORD)
     page.click("#login button[type=submit]")
+    # A selected tab means every panel has mounted (the page then shows the first one).
+    page.wait_for_selector("#tabs button[aria-selected=true]")
     page.click("#tabs button[data-panel=till]")
     page.fill("#float-amount", "0.00")
     page.click("#till-open")
