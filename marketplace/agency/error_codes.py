@@ -28,6 +28,8 @@ class AgencyErrorCode(Enum):
     CARD_DAILY_LIMIT = "card_daily_limit"
     STATION_DAILY_LIMIT = "station_daily_limit"
     NOT_ENOUGH_CASH = "not_enough_cash"
+    # Cash taken or paid out with the till closed: the counter's own code, same value.
+    NO_OPEN_SHIFT = "no_open_shift"
     PROVIDER_REJECTED = "provider_rejected"
     PROVIDER_UNAVAILABLE = "provider_unavailable"
     NO_SEATS = "no_seats"

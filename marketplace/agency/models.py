@@ -142,6 +142,10 @@ class AgencyOrder(models.Model):
     press or a retried submit finds this row, never a second payment."""
 
     request_id = models.CharField(max_length=64, unique=True)
+    # `request_fingerprint` of the whole cleaned request: a retry under the same request id
+    # must match it, or it is another villager's payment and is refused. Blank on orders
+    # taken before it existed, which a retry therefore cannot match.
+    request_fingerprint = models.CharField(max_length=64, blank=True)
     supermarket = models.ForeignKey(
         "red_supermarket.RedSupermarket", on_delete=models.PROTECT, related_name="agency_orders"
     )

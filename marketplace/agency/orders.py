@@ -50,6 +50,7 @@ from marketplace.agency.outcomes import UNKNOWN, query_outcome, submit_outcome
 from marketplace.agency.providers.base import OrderRequest, ProviderAdapter, ProviderStatus
 from marketplace.agency.providers.http import adapter_for
 from marketplace.agency.requests import check_request_id, refuse_reused
+from marketplace.agency.till import require_open_till
 from marketplace.agency.validation import (
     check_amount,
     check_fields,
@@ -58,6 +59,7 @@ from marketplace.agency.validation import (
     provider_commission_for,
 )
 from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.core.fingerprint import request_fingerprint
 from marketplace.payments.alipay.gateway import AlipayError, AlipayGateway, gateway_from_settings
 from marketplace.red_supermarket.counter import alipay_face_to_face as f2f
 from marketplace.red_supermarket.counter.services import alipay_timeout, stale_after
@@ -114,20 +116,21 @@ def _check_payment(value: str, *, item: ServiceItem, auth_code: str) -> tuple[st
     return value, code
 
 
-def _same_request(
-    order: AgencyOrder,
+def _order_fingerprint(
     *,
     supermarket: RedSupermarket,
     item: ServiceItem,
+    fields: dict[str, str],
     amount: Decimal,
-    payment_method: str | None = None,
-) -> bool:
-    return (
-        order.supermarket_id == supermarket.pk
-        and order.item_id == item.pk
-        and order.amount == amount
-        and payment_method in (None, order.payment_method)
-    )
+    payment_method: str,
+) -> str:
+    return request_fingerprint(supermarket.pk, item.pk, fields, str(amount), payment_method)
+
+
+def _same_request(order: AgencyOrder, *, fingerprint: str) -> bool:
+    # The whole cleaned request, not just item and amount: after a network drop the
+    # operator may retype another villager's account under the pending request id.
+    return order.request_fingerprint == fingerprint
 
 
 def agency_order_create(
@@ -156,18 +159,19 @@ def agency_order_create(
             AgencyErrorCode.WRONG_FLOW,
         )
     value = parse_amount(amount)
+    cleaned = check_fields(item=item, raw=fields)
+    fingerprint = _order_fingerprint(
+        supermarket=supermarket,
+        item=item,
+        fields=cleaned,
+        amount=value,
+        payment_method=payment_method,
+    )
     existing = AgencyOrder.objects.filter(request_id=request_id).first()
     if existing is not None:
-        if not _same_request(
-            existing,
-            supermarket=supermarket,
-            item=item,
-            amount=value,
-            payment_method=payment_method,
-        ):
+        if not _same_request(existing, fingerprint=fingerprint):
             raise refuse_reused("agency order")
         return existing
-    cleaned = check_fields(item=item, raw=fields)
     if item.flow == ItemFlow.TASK:
         if value != 0:
             check_amount(item=item, amount=value)
@@ -178,6 +182,7 @@ def agency_order_create(
         supermarket=supermarket,
         operator=operator,
         request_id=request_id,
+        fingerprint=fingerprint,
         item=item,
         fields=cleaned,
         amount=value,
@@ -185,9 +190,7 @@ def agency_order_create(
         auth_code=code,
     )
     if not created:
-        if not _same_request(
-            order, supermarket=supermarket, item=item, amount=value, payment_method=method
-        ):
+        if not _same_request(order, fingerprint=fingerprint):
             raise refuse_reused("agency order")
         return order
     if item.flow == ItemFlow.TASK:
@@ -205,6 +208,7 @@ def _order_open(
     supermarket: RedSupermarket,
     operator: User,
     request_id: str,
+    fingerprint: str,
     item: ServiceItem,
     fields: dict[str, str],
     amount: Decimal,
@@ -224,10 +228,14 @@ def _order_open(
         # If this process dies before the provider answers, the sweep asks later.
         status = OrderStatus.SUBMITTING
         next_query_at = timezone.now() + _submit_grace()
+    if not by_alipay and amount + fee > 0:
+        # Cash goes into the till: only while a shift is open to count it.
+        require_open_till(supermarket=supermarket)
     try:
         with transaction.atomic():
             order = AgencyOrder.objects.create(
                 request_id=request_id,
+                request_fingerprint=fingerprint,
                 supermarket=supermarket,
                 item=item,
                 fields=fields,
@@ -571,9 +579,13 @@ def _refund_to_villager(*, order: AgencyOrder, actor: User) -> None:
     )
 
 
-def agency_order_query(*, order_pk: int, adapter: ProviderAdapter | None = None) -> AgencyOrder:
+def agency_order_query(
+    *, order_pk: int, adapter: ProviderAdapter | None = None, counts_as_attempt: bool = True
+) -> AgencyOrder:
     """Ask the provider how an open order ended, and act on the answer. NOT_FOUND means the
-    request never arrived: nothing was paid there, so the villager is refunded."""
+    request never arrived: nothing was paid there, so the villager is refunded. A query
+    that `counts_as_attempt` (the task and the sweep) and finds it still open spends one
+    of the backoff's attempts and queues the next."""
     order = AgencyOrder.objects.select_related("item__provider").get(pk=order_pk)
     if order.status not in OPEN_ORDER_STATUSES:
         return order
@@ -585,6 +597,8 @@ def agency_order_query(*, order_pk: int, adapter: ProviderAdapter | None = None)
             provider_order_no=outcome.provider_order_no,
             reason=outcome.reason,
         )
+    if not counts_as_attempt:
+        return order
     return _query_again_later(order_pk=order.pk)
 
 
@@ -608,12 +622,15 @@ def _query_again_later(*, order_pk: int) -> AgencyOrder:
 def agency_order_refresh(
     *, order: AgencyOrder, user: User, adapter: ProviderAdapter | None = None
 ) -> AgencyOrder:
-    """The operator's "check again" button: ask Alipay about a PAYING order, the provider
-    about an open one."""
+    """The operator's "check again" button (and the page's polling): ask Alipay about a
+    PAYING order; query an open one now and record the answer if it is final. It leaves
+    the schedule alone: however often the page asks a slow provider, it neither spends the
+    backoff's attempts (which would send the order to MANUAL_REVIEW within seconds) nor
+    queues more query tasks."""
     require_operator(user=user, supermarket=order.supermarket)
     if order.status == OrderStatus.PAYING:
         return agency_order_payment_check(order_pk=order.pk, adapter=adapter)
-    return agency_order_query(order_pk=order.pk, adapter=adapter)
+    return agency_order_query(order_pk=order.pk, adapter=adapter, counts_as_attempt=False)
 
 
 def paying_orders_due(*, now: Any = None) -> list[int]:

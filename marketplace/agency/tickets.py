@@ -28,8 +28,10 @@ from marketplace.agency.orders import require_operator
 from marketplace.agency.providers.base import ProviderError, ProviderTimeout, TicketAdapter, Trip
 from marketplace.agency.providers.http import adapter_for
 from marketplace.agency.requests import check_request_id, refuse_reused
+from marketplace.agency.till import require_open_till
 from marketplace.agency.validation import fee_for, id_number_is_valid
 from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.red_supermarket.counter.services import till_shift_lock_open
 from marketplace.red_supermarket.models import ReceiptKind, RedSupermarket
 from marketplace.red_supermarket.receipts import receipt_issue
 from marketplace.red_supermarket.selectors import can_view_supermarket
@@ -197,6 +199,7 @@ def ticket_issue(
             "座位保留已过期，请重新订票 / the seat's hold has expired: book again.",
             AgencyErrorCode.HOLD_EXPIRED,
         )
+    require_open_till(supermarket=booking.supermarket, lock=False)
     try:
         result = _adapter(booking.item, adapter).issue(
             request_id=booking.request_id, booking_no=booking.booking_no
@@ -218,6 +221,8 @@ def ticket_issue(
         )
         if locked.status != TicketStatus.HELD:
             return locked
+        # Closed since the check above: refused, and issuing the hold again is safe.
+        require_open_till(supermarket=locked.supermarket)
         locked.status, locked.ticket_no, locked.issued_at = (
             TicketStatus.ISSUED,
             result.provider_order_no,
@@ -276,6 +281,7 @@ def ticket_refund(
         raise refuse(
             "id", "The trip has left: no refund after departure.", AgencyErrorCode.NOT_REFUNDABLE
         )
+    require_open_till(supermarket=booking.supermarket, lock=False)
     try:
         refund = _adapter(booking.item, adapter).refund_ticket(booking_no=booking.booking_no)
     except ProviderTimeout as exc:
@@ -290,6 +296,9 @@ def ticket_refund(
         )
         if locked.status != TicketStatus.ISSUED:
             return locked
+        # The provider has refunded: the cash is owed even if the till closed meanwhile,
+        # so this only waits for (and is counted by) a close under way.
+        till_shift_lock_open(supermarket=locked.supermarket)
         locked.status, locked.refunded_at = TicketStatus.REFUNDED, timezone.now()
         locked.refund_fee, locked.refund_amount = refund.refund_fee, refund.refund_amount
         locked.save(update_fields=["status", "refunded_at", "refund_fee", "refund_amount"])

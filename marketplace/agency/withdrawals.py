@@ -33,6 +33,7 @@ from marketplace.agency.outcomes import query_outcome, submit_outcome
 from marketplace.agency.providers.base import OrderRequest, ProviderAdapter, ProviderStatus
 from marketplace.agency.providers.http import adapter_for
 from marketplace.agency.requests import check_request_id, refuse_reused
+from marketplace.agency.till import require_open_till
 from marketplace.agency.validation import (
     check_amount,
     luhn_is_valid,
@@ -133,6 +134,7 @@ def _withdrawal_open(
     twin = CashWithdrawal.objects.filter(request_id=request_id).first()
     if twin is not None:
         return twin, False
+    require_open_till(supermarket=supermarket)
     card_limit = _limit("AGENCY_WITHDRAWAL_CARD_DAILY_LIMIT")
     if _counted(card_number=card, business_day=day) + amount > card_limit:
         raise refuse(

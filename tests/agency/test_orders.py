@@ -13,11 +13,17 @@ from collective_econ.ledger.selectors import account_balance, unbalanced_transac
 from collective_econ.ledger.services import account_get_or_create
 from collective_econ.models import AccountKind
 from marketplace.accounts.models import Role
+from marketplace.agency import orders
 from marketplace.agency.catalogue import agency_catalogue_sync
 from marketplace.agency.catalogue_data import ITEMS
 from marketplace.agency.error_codes import AgencyErrorCode
 from marketplace.agency.models import AgencyOrder, OrderStatus, ServiceCategory, ServiceItem
-from marketplace.agency.orders import agency_order_create, agency_order_query, agency_task_update
+from marketplace.agency.orders import (
+    agency_order_create,
+    agency_order_query,
+    agency_order_refresh,
+    agency_task_update,
+)
 from marketplace.agency.tasks import sweep_unknown_task
 from marketplace.core.errors import PermissionRefused
 from marketplace.red_supermarket.models import Receipt, ReceiptKind
@@ -121,6 +127,29 @@ def test_a_request_id_reused_for_another_amount_is_refused(sandbox, counter):
     assert codes(caught.value) == {AgencyErrorCode.REQUEST_ID_REUSED.value}
 
 
+def test_a_request_id_reused_for_another_villagers_account_is_refused_not_handed_back(
+    sandbox, counter
+):
+    # After a network drop the operator types the next villager's account, same item and
+    # amount, under the pending request id: that is not the first order, paid.
+    first = pay(counter, account="3100012345")
+    with pytest.raises(ValidationError) as caught:
+        pay(counter, account="3100054321")
+    assert codes(caught.value) == {AgencyErrorCode.REQUEST_ID_REUSED.value}
+    assert list(AgencyOrder.objects.values_list("pk", "account")) == [(first.pk, "3100012345")]
+    assert balances(counter)[0] == Decimal("120.00")
+
+
+def test_a_request_id_reused_with_another_optional_field_is_refused(sandbox, counter):
+    pay(counter, fields={"account": "3100012345"})
+    with pytest.raises(ValidationError) as caught:
+        pay(counter, fields={"account": "3100012345", "period": "202601"})
+    assert codes(caught.value) == {AgencyErrorCode.REQUEST_ID_REUSED.value}
+    # The same input retyped with stray spaces cleans to the same request.
+    again = pay(counter, fields={"account": " 3100012345 "})
+    assert AgencyOrder.objects.get().pk == again.pk
+
+
 def test_a_rejected_bill_is_failed_and_the_cash_given_back_with_a_refund_receipt(sandbox, counter):
     order = pay(counter, account="3100014444")
     assert order.status == OrderStatus.FAILED
@@ -200,6 +229,44 @@ def test_an_outcome_that_stays_unknown_goes_to_manual_review(sandbox, counter, s
     assert order.query_attempts == 3
     # The till still holds the money: the operator sorts it out with the provider.
     assert balances(counter)[0] == Decimal("120.00")
+
+
+def test_refreshing_a_slow_order_often_never_sends_it_to_review_nor_queues_tasks(
+    sandbox, counter, settings, monkeypatch
+):
+    settings.AGENCY_QUERY_MAX_ATTEMPTS = 3
+    sandbox.pending_polls = 100
+    queued: list[int] = []
+    monkeypatch.setattr(orders, "schedule_query", lambda name, pk, countdown: queued.append(pk))
+    order = pay(counter, account="3100017777")
+    assert order.status == OrderStatus.PROCESSING
+    schedule = (order.query_attempts, order.next_query_at)
+    # The page polls while the provider is slow: far more often than the backoff allows.
+    for _ in range(10):
+        order = agency_order_refresh(order=order, user=counter.operator)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PROCESSING
+    assert (order.query_attempts, order.next_query_at) == schedule
+    assert queued == []
+    # The schedule's own query still spends an attempt and queues the next one.
+    assert agency_order_query(order_pk=order.pk).query_attempts == 1
+    assert queued == [order.pk]
+
+
+def test_a_refresh_records_a_final_answer(sandbox, counter):
+    order = pay(counter, account="3100017777")
+    assert order.status == OrderStatus.PROCESSING
+    for _ in range(3):
+        order = agency_order_refresh(order=order, user=counter.operator)
+    assert order.status == OrderStatus.SUCCESS
+    assert AgencyOrder.objects.get(pk=order.pk).status == OrderStatus.SUCCESS
+
+
+def test_only_the_supermarkets_operator_may_refresh_an_order(sandbox, counter):
+    order = pay(counter, account="3100017777")
+    other = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=factories.shop())
+    with pytest.raises(PermissionRefused):
+        agency_order_refresh(order=order, user=other)
 
 
 def test_the_sweep_queries_orders_that_are_due(sandbox, counter):

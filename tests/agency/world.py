@@ -30,6 +30,7 @@ from marketplace.agency.models import (
 )
 from marketplace.agency.providers.sandbox.server import AgencySandbox
 from marketplace.agency.validation import id_number_with_check
+from marketplace.red_supermarket.counter.services import till_shift_open
 from marketplace.red_supermarket.models import RedSupermarket
 from tests import factories
 
@@ -72,11 +73,15 @@ def ensure_catalogue() -> None:
         agency_catalogue_sync()
 
 
-def make_counter(**village: Any) -> Counter:
+def make_counter(*, till_open: bool = True, **village: Any) -> Counter:
+    """A supermarket with its operator and, unless `till_open` is False, a till shift open
+    with no float (agency cash needs one; the till's balance starts at 0)."""
     ensure_catalogue()
     shop = factories.shop(village_obj=factories.village(**village)) if village else factories.shop()
     supermarket = factories.red_supermarket(shop_obj=shop)
     operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=shop)
+    if till_open:
+        till_shift_open(supermarket=supermarket, operator=operator, float_amount="0.00")
     return Counter(supermarket=supermarket, operator=operator)
 
 

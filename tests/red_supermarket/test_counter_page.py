@@ -42,6 +42,15 @@ def first_load_bytes(page: Any, url: str) -> int:
     return sum(sizes)
 
 
+def pay_an_electricity_bill(page: Any, *, account: str, amount: str) -> None:
+    page.click("#tabs button[data-panel=agency]")
+    page.click("#agency-categories button[data-category=UTILITY]")
+    page.click("#agency-items button[data-item=electricity-sgcc]")
+    page.fill("#agency-form [data-field=account]", account)
+    page.fill("#agency-amount", amount)
+    page.click("#agency-submit")
+
+
 @pytest.fixture
 def agency(settings: Any) -> Any:
     ensure_catalogue()
@@ -107,12 +116,7 @@ def test_a_day_at_the_counter(
 
     # An electricity bill, paid in cash: the provider accepts it and the page polls until
     # the result is in.
-    page.click("#tabs button[data-panel=agency]")
-    page.click("#agency-categories button[data-category=UTILITY]")
-    page.click("#agency-items button[data-item=electricity-sgcc]")
-    page.fill("#agency-form [data-field=account]", "3100012345")
-    page.fill("#agency-amount", "50.00")
-    page.click("#agency-submit")
+    pay_an_electricity_bill(page, account="3100012345", amount="50.00")
     page.wait_for_selector("#agency-order[data-status=SUCCESS]", timeout=30_000)
     assert "办理成功" in page.inner_text("#agency-status")
     assert page.inner_text("#agency-receipt").startswith("RS")
@@ -184,3 +188,49 @@ def test_a_day_at_the_counter(
     page.set_viewport_size({"width": 390, "height": 844})
     page.click("#tabs button[data-panel=sales]")
     keep_screenshot(page, "counter-phone")
+
+
+def _log_in_and_open_the_till(page: Any, url: str, world: Any) -> None:
+    page.goto(f"{url}/counter/")
+    page.fill("input[name=email]", world.operator.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login button[type=submit]")
+    # A selected tab means every panel has mounted (the page then shows the first one).
+    page.wait_for_selector("#tabs button[aria-selected=true]")
+    page.click("#tabs button[data-panel=till]")
+    page.fill("#float-amount", "0.00")
+    page.click("#till-open")
+    page.wait_for_selector("#till-state")
+
+
+def test_a_bill_retyped_for_another_villager_after_a_lost_answer_is_a_new_order(
+    live_server: Any, chromium_page: Any, agency: Any
+) -> None:
+    world = counter_world(goods=0)
+    page = chromium_page
+    _log_in_and_open_the_till(page, live_server.url, world)
+    dropped: list[str] = []
+    network_down = [True]
+
+    def drop_the_answers(route: Any) -> None:
+        # The server takes the order, but no answer (nor the page's retries') gets back.
+        if network_down[0] and "agencyOrderCreate" in (route.request.post_data or ""):
+            dropped.append(json.loads(route.request.post_data)["variables"]["input"]["requestId"])
+            route.fetch()
+            route.abort()
+            return
+        route.continue_()
+
+    page.route("**/graphql/", drop_the_answers)
+    pay_an_electricity_bill(page, account="3100012345", amount="50.00")
+    page.wait_for_selector("#agency-message.error", timeout=30_000)
+    network_down[0] = False
+    assert len(set(dropped)) == 1 and AgencyOrder.objects.count() == 1
+    # The operator gives up on that answer and serves the next villager: same bill, same
+    # amount, another account. It must be an order of its own, not the first one "paid".
+    page.fill("#agency-form [data-field=account]", "3100054321")
+    page.click("#agency-submit")
+    page.wait_for_selector("#agency-order[data-status=SUCCESS]", timeout=30_000)
+    accounts = dict(AgencyOrder.objects.values_list("account", "request_id"))
+    assert set(accounts) == {"3100012345", "3100054321"}
+    assert accounts["3100012345"] == dropped[0] != accounts["3100054321"]

@@ -14,6 +14,7 @@ from collective_econ.ledger.services import account_get_or_create
 from collective_econ.models import AccountKind, JournalTransaction
 from marketplace.accounts.models import Role
 from marketplace.core.errors import PermissionRefused
+from marketplace.payments.alipay.gateway import gateway_from_settings
 from marketplace.red_supermarket.counter.error_codes import CounterErrorCode
 from marketplace.red_supermarket.counter.services import (
     PaymentInput,
@@ -222,6 +223,86 @@ def test_qr_sale_is_paid_when_the_buyer_scans_and_pays(counter, sandbox, gateway
         counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway).status
         == CounterSaleStatus.PAID
     )
+
+
+def _scanned_qr_sale(counter, settings, sandbox, url: str):  # type: ignore[no-untyped-def]
+    """A QR sale whose precreate carried the live server's notify_url, scanned by the
+    buyer: (gateway, sale, out_trade_no)."""
+    settings.ALIPAY_NOTIFY_URL = f"{url}/payments/alipay/notify/"
+    gateway = gateway_from_settings()
+    sale = sell(counter, PaymentInput(method="ALIPAY_QR"), gateway=gateway)
+    return gateway, sale, sandbox.scan(sale.qr_code)
+
+
+def _settled_once(sale: CounterSale) -> None:
+    assert JournalTransaction.objects.filter(idempotency_key=f"counter-sale:{sale.pk}").count() == 1
+    assert Receipt.objects.filter(reference=sale.receipt_reference).count() == 1
+
+
+def _still_pending(sale: CounterSale) -> None:
+    sale.refresh_from_db()
+    assert sale.status == CounterSaleStatus.PENDING
+    assert not Receipt.objects.filter(reference=sale.receipt_reference).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_qr_sale_is_paid_by_alipays_notification_alone(
+    counter, sandbox, settings, live_server
+) -> None:
+    gateway, sale, out_trade_no = _scanned_qr_sale(counter, settings, sandbox, live_server.url)
+    # The sandbox posts the signed notification to the QR's notify_url; no one polls.
+    params = sandbox.pay(out_trade_no)
+    sale.refresh_from_db()
+    assert sale.status == CounterSaleStatus.PAID
+    assert sale.alipay_trade_no == params["trade_no"]
+    assert counter.stock(counter.goods[0]).quantity == 18
+    assert counter.stock(counter.goods[0]).quantity_allocated == 0
+    _settled_once(sale)
+    # Alipay repeating itself changes nothing, and is answered "success" so it stops.
+    assert sandbox.replay_notification(out_trade_no).body == "success"
+    assert counter.stock(counter.goods[0]).quantity == 18
+    _settled_once(sale)
+    # Nor does a poll that comes after.
+    assert counter_sale_poll(sale=sale, operator=counter.operator, gateway=gateway).pk == sale.pk
+    _settled_once(sale)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tampered_notification_for_a_counter_trade_is_refused_and_changes_nothing(
+    counter, sandbox, settings, live_server
+) -> None:
+    _, sale, out_trade_no = _scanned_qr_sale(counter, settings, sandbox, live_server.url)
+    sandbox.pay(out_trade_no, deliver=False)
+    attempt = sandbox.send_tampered_notification(out_trade_no, total_amount="0.01")
+    assert attempt.body == "fail"
+    _still_pending(sale)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signed_notification_for_another_amount_does_not_finish_the_sale(
+    counter, sandbox, settings, live_server
+) -> None:
+    _, sale, out_trade_no = _scanned_qr_sale(counter, settings, sandbox, live_server.url)
+    sandbox.pay(out_trade_no, deliver=False)
+    short = sandbox.build_notification(out_trade_no, changes={"total_amount": "0.01"})
+    # Authentic, so answered "success" (repeating it would change nothing), but not paid.
+    assert sandbox.send(out_trade_no, short).body == "success"
+    _still_pending(sale)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_of_a_closed_counter_trade_gives_the_stock_back(
+    counter, sandbox, settings, live_server
+) -> None:
+    _, sale, out_trade_no = _scanned_qr_sale(counter, settings, sandbox, live_server.url)
+    closed = sandbox.build_notification(out_trade_no, changes={"trade_status": "TRADE_CLOSED"})
+    assert sandbox.send(out_trade_no, closed).body == "success"
+    sale.refresh_from_db()
+    assert (sale.status, sale.failure_code) == (
+        CounterSaleStatus.FAILED,
+        CounterErrorCode.PAYMENT_FAILED.value,
+    )
+    assert counter.stock(counter.goods[0]).quantity_allocated == 0
 
 
 def test_the_operator_cancels_a_waiting_qr_sale(counter, sandbox, gateway) -> None:

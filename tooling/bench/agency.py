@@ -94,10 +94,15 @@ def agency_bill_figure(bench: Any, options: dict[str, Any]) -> tuple[str, dict[s
     from marketplace.agency.catalogue import agency_catalogue_sync
     from marketplace.agency.models import ServiceItem
     from marketplace.agency.providers.sandbox.server import AgencySandbox
+    from marketplace.red_supermarket.counter.selectors import till_shift_open_at
+    from marketplace.red_supermarket.counter.services import till_shift_open
     from tooling.bench.stats import summarize
 
     if not ServiceItem.objects.filter(code="electricity-sgcc").exists():
         agency_catalogue_sync()
+    # Agency cash needs an open till, as at the counter.
+    if till_shift_open_at(supermarket=bench.supermarket) is None:
+        till_shift_open(supermarket=bench.supermarket, operator=bench.operator, float_amount="0")
     merchants = {c["merchant_id"]: c["key"] for c in settings.AGENCY_PROVIDERS.values()}
     runs = options["warmup"] + options["sales"]
     stamp = f"{time.time_ns() % 10**12:012d}"

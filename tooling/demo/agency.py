@@ -26,6 +26,8 @@ from marketplace.agency.validation import id_number_with_check
 from marketplace.agency.withdrawals import cash_withdrawal_create
 from marketplace.inventory.models import Warehouse
 from marketplace.organisations.models import Shop
+from marketplace.red_supermarket.counter.selectors import till_shift_open_at
+from marketplace.red_supermarket.counter.services import till_shift_open
 from marketplace.red_supermarket.models import RedSupermarket
 from marketplace.red_supermarket.services import red_supermarket_create
 
@@ -174,6 +176,10 @@ def load_agency(*, shops: dict[str, Shop], person: Callable[..., User]) -> int:
     try:
         adapters = _adapters(sandbox)
         for supermarket, operator in counters:
+            # Agency cash goes through an open till, as at the counter (no float: the
+            # till's cash is the orders' own).
+            if till_shift_open_at(supermarket=supermarket) is None:
+                till_shift_open(supermarket=supermarket, operator=operator, float_amount="0.00")
             _orders(supermarket, operator, adapters, sandbox)
             _withdrawal(supermarket, operator, adapters)
             _ticket(supermarket, operator, adapters)

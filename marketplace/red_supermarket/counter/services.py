@@ -13,8 +13,7 @@ every cash sale), the sale row, then the warehouse's stock rows in pk order.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from django.utils import timezone
 from marketplace.accounts.models import User
 from marketplace.catalog.models import ProductVariant, ProductVariantChannelListing
 from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.core.fingerprint import request_fingerprint
 from marketplace.organisations.models import Household
 from marketplace.payments.alipay.gateway import AlipayError, AlipayGateway, gateway_from_settings
 from marketplace.red_supermarket.counter import alipay_face_to_face as f2f
@@ -55,6 +55,7 @@ from marketplace.red_supermarket.models import (
 from marketplace.red_supermarket.receipts import receipt_issue
 from marketplace.red_supermarket.selectors import can_operate_supermarket
 
+logger = logging.getLogger("ruralmart.counter")
 CENT = Decimal("0.01")
 MAX_LINE_QUANTITY = 999
 MAX_LINES = 100
@@ -115,17 +116,14 @@ def _fingerprint(
     payment: PaymentInput,
     member_id: int | None,
 ) -> str:
-    body = json.dumps(
-        [
-            supermarket.pk,
-            sorted((line.variant_id, line.quantity) for line in lines),
-            payment.method,
-            payment.auth_code,
-            str(payment.cash_received),
-            member_id,
-        ],
+    return request_fingerprint(
+        supermarket.pk,
+        sorted((line.variant_id, line.quantity) for line in lines),
+        payment.method,
+        payment.auth_code,
+        str(payment.cash_received),
+        member_id,
     )
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def _merged(lines: Sequence[SaleLineInput]) -> list[SaleLineInput]:
@@ -282,11 +280,7 @@ def _sale_write(
                 "The member is not a household of this village.",
                 CounterErrorCode.MEMBER_NOT_OF_VILLAGE,
             )
-    shift = (
-        TillShift.objects.select_for_update()
-        .filter(supermarket=supermarket, status=TillShiftStatus.OPEN)
-        .first()
-    )
+    shift = till_shift_lock_open(supermarket=supermarket)
     if method == CounterPaymentMethod.CASH and shift is None:
         raise refuse(
             "payment",
@@ -543,6 +537,32 @@ def counter_sale_poll(
         )
 
 
+def counter_sale_notified(
+    *, out_trade_no: str, trade_no: str, total_amount: Decimal, is_paid: bool, is_closed: bool
+) -> CounterSale | None:
+    """Act on Alipay's verified notification for a counter trade (the QR's notify_url): paid
+    → finished by the same path as a poll; closed → failed, the stock given back. None when
+    `out_trade_no` is no counter sale's. Idempotent: a replay finds the sale finished."""
+    sale = CounterSale.objects.filter(out_trade_no=out_trade_no).first()
+    if sale is None or sale.status != CounterSaleStatus.PENDING:
+        return sale
+    if is_paid:
+        if total_amount != sale.total:
+            # Never finish a sale on an amount it was not sold for; the poll's query or
+            # the operator's cancel settles it, and a person looks at the log.
+            logger.error(
+                "Counter sale %s notified paid %s for a total of %s: not finished",
+                sale.pk,
+                total_amount,
+                sale.total,
+            )
+            return sale
+        return _mark_paid(sale, trade_no=trade_no)
+    if is_closed:
+        return _fail(sale, code=CounterErrorCode.PAYMENT_FAILED, reason="交易已关闭 / trade closed")
+    return sale
+
+
 def _cancel_at_alipay(sale: CounterSale, *, gateway: AlipayGateway, reason: str) -> CounterSale:
     assert sale.out_trade_no
     try:
@@ -619,6 +639,17 @@ def counter_sale_settle_stale(
 
 
 # --- till shifts ----------------------------------------------------------------------------
+
+
+def till_shift_lock_open(*, supermarket: RedSupermarket) -> TillShift | None:
+    """The supermarket's open till shift, locked FOR UPDATE (inside the caller's
+    transaction), or None when the till is closed. Whoever takes or pays out cash holds it,
+    so a close waits for them and counts their cash (counter sales, agency services)."""
+    return (
+        TillShift.objects.select_for_update()
+        .filter(supermarket=supermarket, status=TillShiftStatus.OPEN)
+        .first()
+    )
 
 
 @transaction.atomic

@@ -20,7 +20,11 @@ const STATUS_TEXT = {
   PAYING: "等待村民在手机上确认付款", NOT_PAID: "未收到付款，未办理",
 };
 const OPEN = ["PAYING", "SUBMITTING", "PROCESSING", "UNKNOWN"];
-const POLL_MS = 2000;
+// The page's "check again" backs off (3 s, 6 s, 12 s … 30 s): a slow provider is asked
+// a few times a minute, not every 2 s, while the server's own query schedule carries on.
+const POLL_MS = 3000;
+const POLL_MAX_MS = 30000;
+const pollDelay = (polls) => Math.min(POLL_MS * 2 ** polls, POLL_MAX_MS);
 
 let items = [];
 let list, form, outcome;
@@ -73,13 +77,19 @@ async function submit(item, formNode) {
   const codeInput = formNode.querySelector("#agency-auth-code");
   const authCode = codeInput ? codeInput.value.replace(/\s+/g, "") : "";
   const payment = authCode ? { paymentMethod: "ALIPAY_CODE", authCode } : { paymentMethod: "CASH" };
+  const amount = amountInput ? amountInput.value.trim() : "0";
   const key = `agency:${item.code}`;
+  // A pending request id belongs to what was typed when it was made: the same form again
+  // is a retry, but another account or amount is the next villager and gets a new id.
+  const typed = JSON.stringify([fields, amount, payment.paymentMethod]);
+  if (sessionStorage.getItem(`agency-typed:${key}`) !== typed) requestAnswered(key);
+  sessionStorage.setItem(`agency-typed:${key}`, typed);
   say("正在提交…", "");
   try {
     const data = await gql(
       `mutation($input: AgencyOrderCreateInput!) { agencyOrderCreate(input: $input) { agencyOrder { ${ORDER} } errors { field code message } } }`,
       { input: { supermarket: counter.supermarket.id, requestId: requestIdFor(key), item: item.code,
-        fields, amount: amountInput ? amountInput.value.trim() : "0", ...payment } },
+        fields, amount, ...payment } },
     );
     const answer = data.agencyOrderCreate;
     requestAnswered(key);
@@ -93,7 +103,7 @@ async function submit(item, formNode) {
   }
 }
 
-function showOrder(order) {
+function showOrder(order, polls = 0) {
   const tone = order.status === "SUCCESS" || order.status === "TASK_OPEN" ? "ok"
     : order.status === "FAILED" || order.status === "NOT_PAID" ? "error" : "";
   outcome.replaceChildren(el("div", { class: `order ${tone}`, id: "agency-order", "data-status": order.status },
@@ -101,16 +111,16 @@ function showOrder(order) {
     el("p", {}, `金额 ${yuan(order.amount)}，手续费 ${yuan(order.fee)}`),
     order.failureReason ? el("p", { class: "error", id: "agency-failure" }, order.failureReason) : el("span"),
     order.receiptNumber ? receiptLinks(order.receiptNumber, "agency-receipt") : el("span")));
-  if (OPEN.includes(order.status)) setTimeout(() => refresh(order.id), POLL_MS);
+  if (OPEN.includes(order.status)) setTimeout(() => refresh(order.id, polls + 1), pollDelay(polls));
 }
 
-async function refresh(id) {
+async function refresh(id, polls) {
   try {
     const data = await gql(`mutation($id: ID!) { agencyOrderRefresh(id: $id) { agencyOrder { ${ORDER} } errors { message } } }`, { id });
     const answer = data.agencyOrderRefresh;
-    if (answer.agencyOrder) showOrder(answer.agencyOrder);
+    if (answer.agencyOrder) showOrder(answer.agencyOrder, polls);
   } catch (e) {
-    setTimeout(() => refresh(id), POLL_MS * 2);
+    setTimeout(() => refresh(id, polls + 1), pollDelay(polls + 1));
   }
 }
 
