@@ -119,11 +119,6 @@ def ticket_book(
     require_operator(user=operator, supermarket=supermarket)
     request_id = check_request_id(request_id)
     item = _ticket_item(item_code)
-    existing = TicketBooking.objects.filter(request_id=request_id).first()
-    if existing is not None:
-        if existing.trip_id != trip_id or existing.supermarket_id != supermarket.pk:
-            raise refuse_reused("ticket")
-        return existing
     name = passenger_name.strip()
     if not name or len(name) > 32:
         raise refuse(
@@ -136,6 +131,20 @@ def ticket_book(
             "The ID number's check character or birth date is wrong.",
             AgencyErrorCode.INVALID_ID_NUMBER,
         )
+    existing = TicketBooking.objects.filter(request_id=request_id).first()
+    if existing is not None:
+        # The whole request, passenger included: after a dropped answer the operator may
+        # book the next villager under the pending id, who must not get the first's seat.
+        same = (
+            existing.supermarket_id == supermarket.pk
+            and existing.trip_id == trip_id
+            and existing.item_id == item.pk
+            and existing.passenger_name == name
+            and existing.passenger_id_number == id_number
+        )
+        if not same:
+            raise refuse_reused("ticket")
+        return existing
     try:
         hold = _adapter(item, adapter).hold(
             request_id=request_id, trip_id=trip_id, passenger_name=name, id_number=id_number

@@ -181,3 +181,17 @@ def test_a_bad_passenger_id_is_refused(sandbox, counter):
             passenger_id_number="533525198001011230" if ID_NUMBER[-1] != "0" else "533525198001011231",
         )  # fmt: skip
     assert codes(caught.value) == {AgencyErrorCode.INVALID_ID_NUMBER.value}
+
+
+def test_a_reused_request_id_for_another_passenger_is_refused(sandbox, counter):
+    offer = search(counter)[0]
+    first = book(counter, offer, request_id="tk-00000009")
+    assert book(counter, offer, request_id="tk-00000009").pk == first.pk  # a true retry
+    with pytest.raises(ValidationError) as caught:
+        ticket_book(
+            supermarket=counter.supermarket, operator=counter.operator, request_id="tk-00000009",
+            item_code="ticket-bus", trip_id=offer.trip.trip_id, passenger_name="王五",
+            passenger_id_number=ID_NUMBER,
+        )  # fmt: skip
+    assert codes(caught.value) == {AgencyErrorCode.REQUEST_ID_REUSED.value}
+    assert TicketBooking.objects.filter(request_id="tk-00000009").count() == 1
