@@ -50,7 +50,7 @@ from collective_econ.models import (
 from collective_econ.statements.selectors import household_statement, statement_period
 from marketplace.accounts.permissions import RoleScopes, can_read_household_statement
 from marketplace.organisations.models import Household
-from marketplace.organisations.privacy import household_personal_data
+from marketplace.organisations.privacy import household_incomes_read, household_personal_data
 
 # An account's village is reached through one of four columns, by its kind (a CHECK keeps
 # exactly one set).
@@ -168,6 +168,8 @@ class AccountAdmin(ReadOnlyMixin, ScopedModelAdmin):
             period = statement_period(year=year)
             self.message_user(request, "That is not a period: showing this year.", "warning")
         statement = household_statement(household=household, period=period)
+        if user is not None:
+            household_incomes_read(households=[household], viewer=user)
         return TemplateResponse(
             request,
             "backoffice/household_statement.html",

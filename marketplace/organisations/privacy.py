@@ -8,6 +8,7 @@ anyone but the household itself is written to the audit log (`marketplace.audit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -76,3 +77,25 @@ def household_personal_data(*, household: Household, viewer: User | None) -> Hou
         phone=mask_phone(household.phone),
         is_masked=True,
     )
+
+
+INCOME_FIELDS = ("income",)
+
+
+def household_incomes_read(*, households: Iterable[Household], viewer: User) -> None:
+    """Note that `viewer` was shown these households' incomes (a statement, the poverty
+    watch). Incomes are personal data: whoever may read them by role (the village's book
+    readers, the township's officers) still leaves a trace of each read; the household
+    reading its own statement does not."""
+    for household in households:
+        basis = personal_data_basis(user=viewer, household=household)
+        if basis is not None and basis.is_the_household:
+            continue
+        personal_data_read(
+            actor=viewer,
+            household_id=household.pk,
+            village_id=household.village_id,
+            fields=INCOME_FIELDS,
+            basis=basis.role if basis is not None else "BOOKS_READER",
+            request_id=basis.request_id if basis is not None else None,
+        )

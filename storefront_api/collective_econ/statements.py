@@ -34,6 +34,7 @@ from marketplace.accounts.permissions import (
 )
 from marketplace.divisions.models import Township, Village
 from marketplace.organisations.models import Household
+from marketplace.organisations.privacy import household_incomes_read
 from storefront_api.collective_econ.ledger import refused
 from storefront_api.core.ids import decode_id
 
@@ -76,6 +77,7 @@ def resolve_household_statement(
         raise _not_found("household", "household")
     if not can_read_household_statement(user=info.context.user, household=found):
         raise _denied("this household's statement")
+    household_incomes_read(households=[found], viewer=info.context.user)
     return household_statement(household=found, period=period)
 
 
@@ -104,4 +106,8 @@ def resolve_households_near_poverty_line(info: Any, *, township: str, year: int)
         raise _not_found("township", "township")
     if not can_read_township_watch(user=info.context.user, township_id=found.pk):
         raise _denied("this township's poverty-monitoring watch")
-    return households_near_poverty_line(township=found, year=period.year)
+    watch = households_near_poverty_line(township=found, year=period.year)
+    household_incomes_read(
+        households=[flagged.household for flagged in watch.flagged], viewer=info.context.user
+    )
+    return watch

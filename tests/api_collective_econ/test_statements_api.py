@@ -193,3 +193,36 @@ def test_statement_queries_do_not_grow_with_the_data(gql: GraphQLClient, books: 
     for _ in range(4):
         factories.household(village_obj=books.village)
     assert [_count(gql, q, v) for q, v in cases] == before
+
+
+@pytest.mark.parametrize(
+    ("who", "basis"),
+    [("officer", "BOOKS_READER"), ("manager", "SHOP_MANAGER"), ("household", None)],
+)
+def test_reading_a_households_income_is_audited_except_by_the_household(
+    gql: GraphQLClient, books: Books, who: str, basis: str | None
+) -> None:
+    from marketplace.audit.models import AuditAction, AuditEntry
+
+    _as(gql, books, who).data(HOUSEHOLD_STATEMENT, {"h": books.gid(books.household), "y": YEAR})
+    reads = AuditEntry.objects.filter(
+        action=AuditAction.PERSONAL_DATA_READ, household_ids__contains=[books.household.pk]
+    )
+    incomes = [entry for entry in reads if "income" in entry.fields]
+    if basis is None:
+        assert incomes == []
+    else:
+        (entry,) = incomes
+        assert entry.actor_id == books.users[who].pk
+        assert entry.basis == basis
+
+
+def test_the_poverty_watch_leaves_a_trace_of_each_household_shown(
+    gql: GraphQLClient, books: Books
+) -> None:
+    from marketplace.audit.models import AuditAction, AuditEntry
+
+    _as(gql, books, "officer").data(WATCH, {"t": books.gid(books.township), "y": YEAR})
+    (entry,) = AuditEntry.objects.filter(action=AuditAction.PERSONAL_DATA_READ)
+    assert entry.household_ids == [books.household.pk]
+    assert "income" in entry.fields
