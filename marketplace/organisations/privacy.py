@@ -99,3 +99,24 @@ def household_incomes_read(*, households: Iterable[Household], viewer: User) -> 
             basis=basis.role if basis is not None else "BOOKS_READER",
             request_id=basis.request_id if basis is not None else None,
         )
+
+
+def household_value_shown(
+    *, household: Household, viewer: User | None, value: str, field: str
+) -> str:
+    """Another personal value of a household (a member's own name in the share register),
+    shown the way `household_personal_data` shows the head's: unmasked only to those
+    entitled, and then written to the audit log unless the household reads its own."""
+    basis = personal_data_basis(user=viewer, household=household) if viewer is not None else None
+    if basis is None or viewer is None:
+        return mask_name(value)
+    if not basis.is_the_household:
+        personal_data_read(
+            actor=viewer,
+            household_id=household.pk,
+            village_id=household.village_id,
+            fields=(field,),
+            basis=basis.role,
+            request_id=basis.request_id,
+        )
+    return value

@@ -35,9 +35,8 @@ from collective_econ.shares.selectors import (
     register_history,
     share_register,
 )
-from marketplace.accounts.permissions import can_view_household_personal_data
 from marketplace.organisations.models import Household
-from marketplace.organisations.privacy import mask_name
+from marketplace.organisations.privacy import household_value_shown, mask_name
 from storefront_api.collective_econ.distribution import (
     DistributionError,
     DistributionMutation,
@@ -165,14 +164,17 @@ class ShareRegisterChange_(graphene.ObjectType):
 
 def _name_shown(info: Any, *, household_id: int, name: str) -> Any:
     """A member's person name as the viewer may see it: masked unless entitled to the
-    household's personal data (its village's manager, a platform admin, a granted request)."""
+    household's personal data (its village's manager, a platform admin, a granted request),
+    and each unmasked showing logged."""
+
+    user = info.context.user if info.context.user.is_authenticated else None
 
     def shown(household: Any) -> str:
-        if household is not None and can_view_household_personal_data(
-            user=info.context.user, household=household
-        ):
-            return name
-        return mask_name(name)
+        if household is None:
+            return mask_name(name)
+        return household_value_shown(
+            household=household, viewer=user, value=name, field="person_name"
+        )
 
     return then(get_loader(info.context, HouseholdByIdLoader).load(household_id), shown)
 

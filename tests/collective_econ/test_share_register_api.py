@@ -130,11 +130,19 @@ def test_one_person_of_a_household_is_a_member_of_its_own(gql: GraphQLClient) ->
         REGISTER, {"village": gid("Village", books.village.pk), "on": "2024-06-01"}
     )["shareRegister"]
     assert register["totalShares"] == "3.0000"
-    # The officer reads the register but not the person's name.
+    assert sorted(h["personName"] for h in register["holdings"]) == ["", "李四"]
+    # The manager saw the name unmasked: that showing is in the audit log.
+    from marketplace.audit.models import AuditEntry
+
+    shown = AuditEntry.objects.filter(actor_id=books.manager.pk, fields__contains=["person_name"])
+    assert shown.exists()
+    before = AuditEntry.objects.count()
+    # The officer reads the register but not the person's name (and nothing is logged).
     officer = _as(gql, books.officer).data(
         REGISTER, {"village": gid("Village", books.village.pk), "on": "2024-06-01"}
     )["shareRegister"]
     assert sorted(h["personName"] for h in officer["holdings"]) == ["", "李*"]
+    assert AuditEntry.objects.count() == before
 
 
 @pytest.mark.parametrize(
