@@ -1,10 +1,15 @@
 """Read-only root fields for the counter's history: counter sales and till shifts, each by
 ID and as a filtered connection. Scoped like every Red Supermarket read: operators and shop
 managers see their own, township and county officers their area, platform admins all;
-anyone without a staff role is refused rather than shown an empty page."""
+anyone without a staff role is refused rather than shown an empty page.
+
+`history_fields` builds such a pair of fields from a selector; the agency's withdrawals
+and tickets use it too."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import graphene
@@ -31,117 +36,117 @@ from storefront_api.red_supermarket.types import (
 )
 
 
-def enum_value(member: Any) -> Any:
-    return getattr(member, "value", member)
+def _as_given(info: Any, value: Any) -> Any:
+    return getattr(value, "value", value)  # graphene enums arrive as members
 
 
-def visible_node(visible: QuerySet[Any], model: type[Model], global_id: str, type_name: str) -> Any:
-    """One row by global ID: None when it does not exist, PermissionDenied when it exists
-    outside the caller's scope (staff learn nothing about other supermarkets' rows)."""
-    pk = decode_id(global_id, expected_type=type_name)
-    if not model._default_manager.filter(pk=pk).exists():
-        return None
-    row = visible.filter(pk=pk).first()
-    if row is None:
-        raise PermissionDenied(f"That {type_name} belongs to another Red Supermarket.")
-    return row
+@dataclass(frozen=True)
+class Filter:
+    """A connection argument narrowing the rows: `column` equals the argument's value as
+    `to_value` turns it into one (and refuses what the caller may not name)."""
+
+    argument: Any
+    column: str
+    to_value: Callable[[Any, Any], Any] = _as_given
 
 
-def filtered_page(
-    rows: QuerySet[Any],
-    connection_type: type[CountableConnection],
+def supermarket_filter() -> Filter:
+    return Filter(
+        graphene.ID(description="One RedSupermarket (global ID)."),
+        "supermarket",
+        lambda info, global_id: _supermarket(info, global_id, operate=False),
+    )
+
+
+def history_fields(
     *,
-    connection_name: str,
-    filters: dict[str, Any],
-    page: dict[str, Any],
-) -> CountableConnection:
-    """`rows` narrowed by the filters given (None means "any") and paginated."""
-    given = {name: enum_value(value) for name, value in filters.items() if value is not None}
-    return paginate(rows.filter(**given), connection_type, connection_name=connection_name, **page)
+    type_name: str,
+    node: type[graphene.ObjectType],
+    connection: type[CountableConnection],
+    model: type[Model],
+    visible: Callable[..., QuerySet[Any]],
+    plural: str,
+    what: str,
+    filters: dict[str, Filter],
+    staff: Callable[[Any], Any] = _staff,
+) -> dict[str, graphene.Field]:
+    """`<type>(id)` and `<plural>(filters, first/after...)` over `visible(user=...)`. By ID,
+    a row that does not exist is null and one outside the caller's scope is refused, so
+    staff learn nothing about other supermarkets' rows."""
+
+    def resolve_one(root: Any, info: Any, id: str) -> Any:
+        user = staff(info)
+        pk = decode_id(id, expected_type=type_name)
+        if not model._default_manager.filter(pk=pk).exists():
+            return None
+        row = visible(user=user).filter(pk=pk).first()
+        if row is None:
+            raise PermissionDenied(f"That {type_name} belongs to another Red Supermarket.")
+        return row
+
+    def resolve_page(root: Any, info: Any, **arguments: Any) -> Any:
+        rows = visible(user=staff(info))
+        for name, narrowing in filters.items():
+            value = arguments.pop(name, None)
+            if value is not None:
+                rows = rows.filter(**{narrowing.column: narrowing.to_value(info, value)})
+        return paginate(rows, connection, connection_name=plural, **arguments)
+
+    single = type_name[0].lower() + type_name[1:]
+    return {
+        single: graphene.Field(
+            node,
+            id=graphene.ID(required=True),
+            resolver=resolve_one,
+            description=f"Ruralmart extension: one {what} of a supermarket in your scope.",
+        ),
+        plural: graphene.Field(
+            connection,
+            resolver=resolve_page,
+            description=f"Ruralmart extension: {what}s in your scope, newest first.",
+            **{name: narrowing.argument for name, narrowing in filters.items()},
+            **connection_args(),
+        ),
+    }
 
 
-class CounterHistoryQueries(graphene.ObjectType):
-    counter_sale = graphene.Field(
-        CounterSale,
-        id=graphene.ID(required=True),
-        description="Ruralmart extension: one counter sale of a supermarket in your scope.",
-    )
-    counter_sales = graphene.Field(
-        CounterSaleCountableConnection,
-        supermarket=graphene.ID(description="One RedSupermarket (global ID)."),
-        status=graphene.Argument(CounterSaleStatusEnum),
-        payment_method=graphene.Argument(CounterPaymentMethodEnum),
-        shift=graphene.ID(description="Only the sales rung up in this TillShift."),
-        description="Ruralmart extension: counter sales in your scope, newest first.",
-        **connection_args(),
-    )
-    till_shift = graphene.Field(
-        TillShift,
-        id=graphene.ID(required=True),
-        description="Ruralmart extension: one till shift of a supermarket in your scope.",
-    )
-    till_shifts = graphene.Field(
-        TillShiftCountableConnection,
-        supermarket=graphene.ID(description="One RedSupermarket (global ID)."),
-        status=graphene.Argument(TillShiftStatusEnum),
-        description="Ruralmart extension: till shifts in your scope, newest first.",
-        **connection_args(),
-    )
-
-    @staticmethod
-    def resolve_counter_sale(root: Any, info: Any, id: str) -> Any:
-        user = _staff(info)
-        return visible_node(
-            counter_sales_visible_to(user=user), CounterSaleModel, id, "CounterSale"
-        )
-
-    @staticmethod
-    def resolve_counter_sales(
-        root: Any,
-        info: Any,
-        supermarket: str | None = None,
-        status: Any = None,
-        payment_method: Any = None,
-        shift: str | None = None,
-        **page: Any,
-    ) -> Any:
-        user = _staff(info)
-        return filtered_page(
-            counter_sales_visible_to(user=user),
-            CounterSaleCountableConnection,
-            connection_name="counterSales",
+CounterHistoryQueries: Any = type(
+    "CounterHistoryQueries",
+    (graphene.ObjectType,),
+    {
+        **history_fields(
+            type_name="CounterSale",
+            node=CounterSale,
+            connection=CounterSaleCountableConnection,
+            model=CounterSaleModel,
+            visible=counter_sales_visible_to,
+            plural="counterSales",
+            what="counter sale",
             filters={
-                "supermarket": _supermarket(info, supermarket, operate=False)
-                if supermarket
-                else None,
-                "status": status,
-                "payment_method": payment_method,
-                "shift_id": decode_id(shift, expected_type="TillShift", field="shift")
-                if shift
-                else None,
+                "supermarket": supermarket_filter(),
+                "status": Filter(graphene.Argument(CounterSaleStatusEnum), "status"),
+                "payment_method": Filter(
+                    graphene.Argument(CounterPaymentMethodEnum), "payment_method"
+                ),
+                "shift": Filter(
+                    graphene.ID(description="Only the sales rung up in this TillShift."),
+                    "shift_id",
+                    lambda info, gid: decode_id(gid, expected_type="TillShift", field="shift"),
+                ),
             },
-            page=page,
-        )
-
-    @staticmethod
-    def resolve_till_shift(root: Any, info: Any, id: str) -> Any:
-        user = _staff(info)
-        return visible_node(till_shifts_visible_to(user=user), TillShiftModel, id, "TillShift")
-
-    @staticmethod
-    def resolve_till_shifts(
-        root: Any, info: Any, supermarket: str | None = None, status: Any = None, **page: Any
-    ) -> Any:
-        user = _staff(info)
-        return filtered_page(
-            till_shifts_visible_to(user=user),
-            TillShiftCountableConnection,
-            connection_name="tillShifts",
+        ),
+        **history_fields(
+            type_name="TillShift",
+            node=TillShift,
+            connection=TillShiftCountableConnection,
+            model=TillShiftModel,
+            visible=till_shifts_visible_to,
+            plural="tillShifts",
+            what="till shift",
             filters={
-                "supermarket": _supermarket(info, supermarket, operate=False)
-                if supermarket
-                else None,
-                "status": status,
+                "supermarket": supermarket_filter(),
+                "status": Filter(graphene.Argument(TillShiftStatusEnum), "status"),
             },
-            page=page,
-        )
+        ),
+    },
+)
