@@ -15,7 +15,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path as url_path
+from django.urls import reverse
 from django.utils import timezone
 
 from admin.scoping import Access, ReadOnlyMixin, Scope, ScopedModelAdmin, acting_user
@@ -216,6 +218,59 @@ class ReconciliationRunAdmin(ReadOnlyMixin, ScopedModelAdmin):
         _report(
             self, request, str(day), lambda: reconciliation_run(day=day, user=acting_user(request))
         )
+
+    # The "button" of the daily reconciliation: a day picker above the list, so a fresh
+    # install with no runs yet (nothing to tick) can still be reconciled.
+    change_list_template = "backoffice/reconciliation_run_change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        today = timezone.localdate()
+        return super().changelist_view(
+            request,
+            {
+                **(extra_context or {}),
+                "reconcile_form": ReconcileDayForm(initial={"day": today - timedelta(days=1)}),
+                "reconcile_today": today,
+            },
+        )
+
+    def get_urls(self) -> list[Any]:
+        return [
+            url_path(
+                "run-day/",
+                self.admin_site.admin_view(self.run_day_view),
+                name="agency_reconciliationrun_run_day",
+            ),
+            *super().get_urls(),
+        ]
+
+    def run_day_view(self, request: HttpRequest) -> HttpResponse:
+        """POST a day: every source reconciled for it, the outcome as messages."""
+        back = HttpResponseRedirect(reverse("admin:agency_reconciliationrun_changelist"))
+        if request.method != "POST":
+            return back
+        form = ReconcileDayForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, "Choose a day to reconcile.", messages.ERROR)
+            return back
+        day = form.cleaned_data["day"]
+        try:
+            runs = reconciliation_run(day=day, user=acting_user(request))
+        except PermissionRefused as exc:
+            self.message_user(request, f"{day}: {exc.message}", messages.ERROR)
+        except ValidationError as exc:
+            self.message_user(request, f"{day}: {exc.messages[0]}", messages.ERROR)
+        else:
+            failed = [run for run in runs if run.error]
+            summary = ", ".join(f"{run.source} {run.flagged_count}" for run in runs)
+            self.message_user(request, f"{day} reconciled; differences per source: {summary}.")
+            for run in failed:
+                self.message_user(request, f"{run.source}: {run.error}", messages.WARNING)
+        return back
+
+
+class ReconcileDayForm(forms.Form):
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
 
 @admin.register(ReconciliationItem)

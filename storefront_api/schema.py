@@ -12,6 +12,7 @@ from marketplace.catalog.selectors import shop_list
 from marketplace.channels.models import Channel as ChannelModel
 from marketplace.organisations.selectors import households_visible_to
 from storefront_api.account.schema import AccountMutations, AccountQueries
+from storefront_api.agency.reads import AgencyHistoryQueries
 from storefront_api.agency.schema import AgencyMutations, AgencyQueries
 from storefront_api.audit.schema import AuditMutations, AuditQueries
 from storefront_api.catalog import resolvers as catalog
@@ -53,6 +54,7 @@ from storefront_api.notifications.schema import NotificationMutations, Notificat
 from storefront_api.order.schema import OrderMutations, OrderQueries
 from storefront_api.oversight.schema import OversightQueries
 from storefront_api.payment.schema import PaymentMutations, PaymentQueries
+from storefront_api.red_supermarket.reads import CounterHistoryQueries
 from storefront_api.red_supermarket.schema import RedSupermarketMutations, RedSupermarketQueries
 from storefront_api.shops import resolvers as shop_resolvers
 from storefront_api.shops.types import Household_, Shop, TraceBatch_
@@ -327,7 +329,9 @@ class Query(
     NotificationQueries,
     AuditQueries,
     SupervisionQueries,
+    AgencyHistoryQueries,
     AgencyQueries,
+    CounterHistoryQueries,
     RedSupermarketQueries,
     LogisticsQueries,
     AccountQueries,

@@ -30,6 +30,7 @@ from marketplace.agency.models import (
     WithdrawalStatus,
 )
 from marketplace.agency.providers.base import ProviderError, ProviderTimeout
+from marketplace.agency.reconciliation_places import supermarkets_of_external_ids
 from marketplace.agency.record_sources import RECORD_SOURCES, SETTLED, Record
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.red_supermarket.models import RedSupermarket
@@ -106,10 +107,14 @@ def _run_one(
         )
     ours = source.ours(day=day)
     flagged = _compare(theirs, ours)
+    # MISSING items have no record of ours that day; place them where their id allows.
+    placed = supermarkets_of_external_ids([row[0] for row in flagged if row[2] is None])
+
+    def supermarket_of(external_id: str, our: Record | None) -> int | None:
+        return our.supermarket_id if our is not None else placed.get(external_id)
+
     if supermarket is not None:
-        flagged = [
-            row for row in flagged if row[2] is not None and row[2].supermarket_id == supermarket.pk
-        ]
+        flagged = [row for row in flagged if supermarket_of(row[0], row[2]) == supermarket.pk]
     with transaction.atomic():
         run = ReconciliationRun.objects.create(
             business_day=day,
@@ -128,7 +133,7 @@ def _run_one(
                     source=name,
                     external_id=external_id,
                     kind=kind,
-                    supermarket_id=our.supermarket_id if our else None,
+                    supermarket_id=supermarket_of(external_id, our),
                     ours_amount=our.amount if our else None,
                     theirs_amount=their.amount if their else None,
                     ours_status=our.status if our else "",

@@ -176,3 +176,4 @@ class AgencyMutations(graphene.ObjectType):
     ticket_refund = mutations.TicketRefund.Field()
     reconciliation_run = mutations.ReconciliationRunMutation.Field()
     reconciliation_item_clear = mutations.ReconciliationItemClear.Field()
+    agency_reconciliation_run = mutations.AgencyReconciliationRun.Field()

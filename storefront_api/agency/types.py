@@ -453,3 +453,15 @@ class ReconciliationItemCountableConnection(CountableConnection):
     class Meta:
         node = ReconciliationItem
         strict_types = True
+
+
+class CashWithdrawalCountableConnection(CountableConnection):
+    class Meta:
+        node = CashWithdrawal
+        strict_types = True
+
+
+class TicketBookingCountableConnection(CountableConnection):
+    class Meta:
+        node = TicketBooking
+        strict_types = True

@@ -82,6 +82,10 @@ class RedSupermarket(graphene.ObjectType):
         return to_global_id("VillageStation", root.station_id) if root.station_id else None
 
 
+def _supermarket_of(root: TillShiftModel | CounterSaleModel, info: Any) -> Any:
+    return get_loader(info.context, loaders.SupermarketByIdLoader).load(root.supermarket_id)
+
+
 class CounterItem(graphene.ObjectType):
     """Ruralmart extension: a variant as the counter sells it."""
 
@@ -134,10 +138,15 @@ class TillShift(graphene.ObjectType):
     expected = graphene.Field(Money, description="Set when closed: the ledger's cash.")
     counted = graphene.Field(Money)
     variance = graphene.Field(Money, description="Counted − expected (negative: short).")
+    supermarket = graphene.Field(lambda: RedSupermarket, required=True)
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
         return isinstance(root, TillShiftModel)
+
+    @staticmethod
+    def resolve_supermarket(root: TillShiftModel, info: Any) -> Any:
+        return _supermarket_of(root, info)
 
     @staticmethod
     def resolve_float_amount(root: TillShiftModel, info: Any) -> Any:
@@ -225,10 +234,15 @@ class CounterSale(graphene.ObjectType):
     lines = graphene.List(graphene.NonNull(CounterSaleLine), required=True)
     member = graphene.Field(Household_)
     receipt = graphene.Field(Receipt)
+    supermarket = graphene.Field(RedSupermarket, required=True)
 
     @classmethod
     def is_type_of(cls, root: Any, info: Any) -> bool:
         return isinstance(root, CounterSaleModel)
+
+    @staticmethod
+    def resolve_supermarket(root: CounterSaleModel, info: Any) -> Any:
+        return _supermarket_of(root, info)
 
     @staticmethod
     def resolve_total(root: CounterSaleModel, info: Any) -> Any:
@@ -278,4 +292,16 @@ class RedSupermarketCountableConnection(CountableConnection):
 class ReceiptCountableConnection(CountableConnection):
     class Meta:
         node = Receipt
+        strict_types = True
+
+
+class CounterSaleCountableConnection(CountableConnection):
+    class Meta:
+        node = CounterSale
+        strict_types = True
+
+
+class TillShiftCountableConnection(CountableConnection):
+    class Meta:
+        node = TillShift
         strict_types = True

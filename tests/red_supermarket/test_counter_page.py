@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from marketplace.agency.models import AgencyOrder
+from marketplace.agency.models import AgencyOrder, TicketBooking, TicketStatus
 from marketplace.agency.models import OrderStatus as AgencyStatus
 from marketplace.red_supermarket.models import Receipt, RedSupermarket
-from tests.agency.world import agency_sandbox_running, ensure_catalogue
+from tests.agency.world import ID_NUMBER, agency_sandbox_running, ensure_catalogue
 from tests.browser import artefacts_dir, keep_screenshot
 from tests.logistics.conftest import station_in
 from tests.notifications.conftest import _notification_settings, sms  # noqa: F401
@@ -234,3 +234,55 @@ def test_a_bill_retyped_for_another_villager_after_a_lost_answer_is_a_new_order(
     accounts = dict(AgencyOrder.objects.values_list("account", "request_id"))
     assert set(accounts) == {"3100012345", "3100054321"}
     assert accounts["3100012345"] == dropped[0] != accounts["3100054321"]
+
+
+def test_a_ticket_is_searched_booked_issued_and_refunded_at_the_counter(
+    live_server: Any, chromium_page: Any, agency: Any
+) -> None:
+    world = counter_world(goods=0)
+    page = chromium_page
+    page.goto(f"{live_server.url}/counter/")
+    page.fill("input[name=email]", world.operator.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#tabs button[data-panel=tickets]")
+    # The ticket's money goes through the till: open it first.
+    page.click("#tabs button[data-panel=till]")
+    page.fill("#float-amount", "0")
+    page.click("#till-open")
+    page.wait_for_selector("#till-state")
+
+    page.click("#tabs button[data-panel=tickets]")
+    page.select_option("#ticket-mode", "ticket-train")
+    page.fill("#ticket-origin", "临沧")
+    page.fill("#ticket-destination", "昆明")
+    page.fill("#ticket-passenger-name", "李四")
+    page.fill("#ticket-passenger-id", ID_NUMBER)
+    page.click("#ticket-search-submit")
+    first_trip = page.locator("#ticket-trips tr").first
+    first_trip.wait_for()
+    assert "临沧→昆明" in first_trip.inner_text()
+    first_trip.locator("button.ticket-book").click()
+
+    page.wait_for_selector("#ticket-booking[data-status=HELD]")
+    assert "已占座" in page.inner_text("#ticket-status")
+    booking_no = page.inner_text("#ticket-booking-no")
+    page.click("#ticket-issue")
+    page.wait_for_selector("#ticket-booking[data-status=ISSUED]", timeout=30_000)
+    assert page.inner_text("#ticket-status") == "已出票"
+    ticket_no = page.inner_text("#ticket-no")
+    booking = TicketBooking.objects.get(booking_no=booking_no)
+    assert (booking.status, booking.ticket_no, booking.passenger_name) == (
+        TicketStatus.ISSUED,
+        ticket_no,
+        "李四",
+    )
+    # The recent bookings list (the ticketBookings connection) shows it issued.
+    page.wait_for_selector(f"#ticket-bookings tr[data-booking='{booking_no}'][data-status=ISSUED]")
+    keep_screenshot(page, "counter-ticket-issued")
+
+    page.click("#ticket-refund")
+    page.wait_for_selector("#ticket-booking[data-status=REFUNDED]", timeout=30_000)
+    assert "退还 ¥" in page.inner_text("#ticket-refund-amount")
+    booking.refresh_from_db()
+    assert booking.status == TicketStatus.REFUNDED

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from marketplace.accounts.models import User
 from marketplace.catalog import search
 from marketplace.catalog.models import ProductVariant, ProductVariantChannelListing
 from marketplace.core.errors import refuse
@@ -22,6 +23,7 @@ from marketplace.red_supermarket.models import (
     TillShift,
     TillShiftStatus,
 )
+from marketplace.red_supermarket.selectors import supermarkets_visible_to
 
 SEARCH_LIMIT = 20
 
@@ -102,3 +104,17 @@ def counter_sale_get(*, sale_id: int) -> CounterSale | None:
         .filter(pk=sale_id)
         .first()
     )
+
+
+def counter_sales_visible_to(*, user: User | None) -> QuerySet[CounterSale]:
+    """The counter sales of every supermarket `user` may read, newest first."""
+    return CounterSale.objects.filter(
+        supermarket__in=supermarkets_visible_to(user=user).values("pk")
+    ).order_by("-created_at", "-pk")
+
+
+def till_shifts_visible_to(*, user: User | None) -> QuerySet[TillShift]:
+    """The till shifts (open and closed) of every supermarket `user` may read, newest first."""
+    return TillShift.objects.filter(
+        supermarket__in=supermarkets_visible_to(user=user).values("pk")
+    ).order_by("-opened_at", "-pk")

@@ -32,6 +32,7 @@ PANELS = [
     {"id": "sales", "title": "收银", "module": "sales.js"},
     {"id": "till", "title": "钱箱", "module": "till.js"},
     {"id": "agency", "title": "代办", "module": "agency.js"},
+    {"id": "tickets", "title": "票务", "module": "tickets.js"},
     {"id": "parcels", "title": "快递", "module": "parcels.js"},
     {"id": "receipts", "title": "回执", "module": "receipts.js"},
 ]
