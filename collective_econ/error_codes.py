@@ -15,6 +15,11 @@ class LedgerErrorCode(Enum):
     CANNOT_REVERSE_REVERSAL = "cannot_reverse_reversal"
     INVALID_KEY = "invalid_key"
     NOT_FOUND = "not_found"
+    # A period close for a period that has not ended (or ended within the grace).
+    PERIOD_NOT_ENDED = "period_not_ended"
+    # A period close before the latest one: the books are closed past it already.
+    PERIOD_CLOSED = "period_closed"
+    INVALID_PERIOD = "invalid_period"
 
 
 class SettlementErrorCode(Enum):
