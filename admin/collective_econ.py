@@ -14,13 +14,15 @@ the head's name is masked unless the viewer is entitled to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, reverse
 from django.urls import path as url_path
@@ -37,6 +39,7 @@ from admin.scoping import (
     acting_user,
 )
 from collective_econ.ledger.selectors import account_balances
+from collective_econ.ledger.services import month_end_before, period_close_create
 from collective_econ.models import (
     Account,
     AccountKind,
@@ -48,7 +51,11 @@ from collective_econ.models import (
     PovertyMonitoringLine,
 )
 from collective_econ.statements.selectors import household_statement, statement_period
-from marketplace.accounts.permissions import RoleScopes, can_read_household_statement
+from marketplace.accounts.permissions import (
+    RoleScopes,
+    can_read_household_statement,
+    role_scopes,
+)
 from marketplace.organisations.models import Household
 from marketplace.organisations.privacy import household_personal_data
 
@@ -213,12 +220,71 @@ class BalanceSnapshotInline(ReadOnlyInline):
     ordering = ("account_id",)
 
 
+class MonthCloseForm(forms.Form):
+    month = forms.DateField(
+        label="Month to close",
+        input_formats=["%Y-%m"],
+        help_text="YYYY-MM; closed once, after it has ended, and only after the last close.",
+    )
+
+
 @admin.register(PeriodClose)
 class PeriodCloseAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """Closes are made by the hourly beat after each month; a platform admin can close a
+    month from here too (the same service, so once per month and never out of order)."""
+
     scope = PLATFORM_ONLY
-    list_display = ("pk", "closed_at", "through_posting_id", "closed_by")
+    list_display = ("pk", "period_end", "closed_at", "through_posting_id", "closed_by")
     readonly_fields = [f.name for f in PeriodClose._meta.fields]
     inlines = (BalanceSnapshotInline,)
+    change_list_template = "backoffice/register_change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        links = [(reverse("admin:backoffice_period_close_month"), "Close a month")]
+        return super().changelist_view(request, {**(extra_context or {}), "register_links": links})
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            url_path(
+                "close-month/",
+                self.admin_site.admin_view(self.close_month_view),
+                name="backoffice_period_close_month",
+            ),
+            *super().get_urls(),
+        ]
+
+    def close_month_view(self, request: HttpRequest) -> HttpResponse:
+        user = acting_user(request)
+        if not role_scopes(user).is_platform_admin:
+            raise PermissionDenied("Only platform admins close the books.")
+        last = month_end_before(timezone.now()) - timedelta(days=1)
+        form = MonthCloseForm(
+            request.POST if request.method == "POST" else None,
+            initial={"month": f"{last:%Y-%m}"},
+        )
+        if form.is_valid():
+            first = form.cleaned_data["month"]
+            tz = timezone.get_current_timezone()
+            period_end = datetime(
+                first.year + first.month // 12, first.month % 12 + 1, 1, tzinfo=tz
+            )
+            try:
+                close = period_close_create(period_end=period_end, actor=user)
+            except ValidationError as error:
+                for problem in error.messages:
+                    form.add_error("month", problem)
+            else:
+                messages.success(request, f"{first:%Y-%m} closed.")
+                return HttpResponseRedirect(
+                    reverse("admin:collective_econ_periodclose_change", args=[close.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Close a month",
+            "opts": self.opts,
+            "form": form,
+        }
+        return TemplateResponse(request, "backoffice/period_close.html", context)
 
 
 @admin.register(BalanceSnapshot)

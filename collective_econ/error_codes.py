@@ -20,6 +20,8 @@ class LedgerErrorCode(Enum):
     # A period close before the latest one: the books are closed past it already.
     PERIOD_CLOSED = "period_closed"
     INVALID_PERIOD = "invalid_period"
+    # Only platform admins (and the beat) close the books: a close spans every village.
+    NOT_PERMITTED = "not_permitted"
 
 
 class SettlementErrorCode(Enum):

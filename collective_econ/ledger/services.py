@@ -32,6 +32,7 @@ from collective_econ.models import (
     PeriodClose,
     Posting,
 )
+from marketplace.accounts.permissions import role_scopes
 from marketplace.audit.models import AuditAction
 from marketplace.audit.services import audit_record
 from marketplace.core.errors import refuse
@@ -301,7 +302,16 @@ def month_end_before(moment: datetime) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def check_period_close(*, period_end: datetime, now: datetime | None = None) -> None:
+def check_period_close(
+    *, period_end: datetime, actor: User | None = None, now: datetime | None = None
+) -> None:
+    """`actor` None: the beat task. A person closing must be a platform admin."""
+    if actor is not None and not role_scopes(actor).is_platform_admin:
+        raise refuse(
+            "period_end",
+            "Only platform admins close the books (a close covers every village).",
+            LedgerErrorCode.NOT_PERMITTED,
+        )
     if timezone.is_naive(period_end):
         raise refuse(
             "period_end",
@@ -329,7 +339,7 @@ def period_close_create(
 
     Locks: closes in SHARE ROW EXCLUSIVE (one closer at a time), then postings in SHARE so
     that writers in flight commit first; the grace keeps late-dated entries out."""
-    check_period_close(period_end=period_end, now=now)
+    check_period_close(period_end=period_end, actor=actor, now=now)
     with connection.cursor() as cursor:
         cursor.execute(f'LOCK TABLE "{PeriodClose._meta.db_table}" IN SHARE ROW EXCLUSIVE MODE')
         cursor.execute(f'LOCK TABLE "{Posting._meta.db_table}" IN SHARE MODE')

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from collective_econ import tasks
@@ -35,6 +36,8 @@ from collective_econ.models import (
     PeriodClose,
 )
 from collective_econ.statements.selectors import household_statement, statement_period
+from marketplace.accounts.models import Role
+from tests import factories
 from tests.celery_worker import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -307,3 +310,50 @@ def test_other_account_columns_stay_editable(village: Any) -> None:
         [moment, account.pk],
     )
     assert Account.objects.get(pk=account.pk).created_at == moment
+
+
+# --- the back office ---------------------------------------------------------------------
+
+
+def test_a_platform_admin_closes_a_month_from_the_back_office(client: Any, village: Any) -> None:
+    _seed_history(village, years=[timezone.localtime().year - 1])
+    admin_user = factories.platform_admin()
+    client.force_login(admin_user)
+    listing = client.get(reverse("admin:collective_econ_periodclose_changelist"))
+    url = reverse("admin:backoffice_period_close_month")
+    assert url in listing.content.decode()
+    assert client.get(url).status_code == 200
+    year = timezone.localtime().year - 1
+    done = client.post(url, {"month": f"{year}-05"})
+    close = PeriodClose.objects.get()
+    assert done.status_code == 302
+    assert close.period_end == _month_start(year, 6)
+    assert close.closed_by == admin_user
+    # Again: the same close, nothing new.
+    client.post(url, {"month": f"{year}-05"})
+    assert PeriodClose.objects.count() == 1
+
+    # A month before the last close, a month not ended, not a month: refused on the form.
+    for month in (f"{year}-02", f"{timezone.localtime().year + 1}-01", "May"):
+        refused = client.post(url, {"month": month})
+        assert refused.status_code == 200
+        assert refused.context["form"].errors["month"]
+    assert PeriodClose.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", [Role.SHOP_MANAGER, Role.TOWNSHIP_OFFICER])
+def test_other_staff_cannot_close_the_books(client: Any, village: Any, role: str) -> None:
+    staff = factories.user(
+        role=role,
+        shop_obj=village.shop if role == Role.SHOP_MANAGER else None,
+        township_obj=village.village.township if role == Role.TOWNSHIP_OFFICER else None,
+        is_staff=True,
+    )
+    client.force_login(staff)
+    year = timezone.localtime().year - 1
+    response = client.post(reverse("admin:backoffice_period_close_month"), {"month": f"{year}-05"})
+    assert response.status_code == 403
+    with pytest.raises(ValidationError) as exc:
+        period_close_create(period_end=_month_start(year, 6), actor=staff)
+    assert _code(exc) == LedgerErrorCode.NOT_PERMITTED.value
+    assert not PeriodClose.objects.exists()
