@@ -13,6 +13,7 @@ the head's name is masked unless the viewer is entitled to it.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +40,12 @@ from admin.scoping import (
     acting_user,
 )
 from collective_econ.ledger.selectors import account_balances
-from collective_econ.ledger.services import month_end_before, period_close_create
+from collective_econ.ledger.services import (
+    journal_entry_manual,
+    month_end_before,
+    period_close_create,
+    transaction_reverse,
+)
 from collective_econ.models import (
     Account,
     AccountKind,
@@ -193,14 +199,154 @@ class AccountAdmin(ReadOnlyMixin, ScopedModelAdmin):
         )
 
 
+MANUAL_ENTRY_ROWS = 6
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=255,
+        help_text="Kept as the reversal's memo and in the audit log.",
+    )
+
+
+class ManualEntryForm(forms.Form):
+    """A balanced entry typed in: up to MANUAL_ENTRY_ROWS (account id, signed amount)
+    rows; the ledger service checks every account and amount and that they balance."""
+
+    memo = forms.CharField(max_length=255, help_text="Why this entry is needed.")
+    # Drawn when the form is shown: posting the same form twice posts once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(MANUAL_ENTRY_ROWS):
+            self.fields[f"account_{i}"] = forms.CharField(
+                label=f"Account id {i + 1}", max_length=20, required=False
+            )
+            self.fields[f"amount_{i}"] = forms.CharField(
+                label=f"Amount {i + 1}",
+                max_length=20,
+                required=False,
+                help_text="Positive debits, negative credits." if i == 0 else "",
+            )
+
+    def postings(self) -> list[tuple[str, str]]:
+        data = self.cleaned_data
+        return [
+            (data[f"account_{i}"], data[f"amount_{i}"])
+            for i in range(MANUAL_ENTRY_ROWS)
+            if data[f"account_{i}"] or data[f"amount_{i}"]
+        ]
+
+
+def _require_platform_admin(request: HttpRequest) -> Any:
+    """Corrections and closes span every village's books: platform admins only."""
+    user = acting_user(request)
+    if not role_scopes(user).is_platform_admin:
+        raise PermissionDenied("Only platform admins correct or close the books.")
+    return user
+
+
 @admin.register(JournalTransaction)
 class JournalTransactionAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """Read-only like every ledger row; platform admins correct the books from here with a
+    reversing transaction (a reason required) or a balanced manual entry. Both go through
+    the ledger services, which audit them; nothing posted is ever edited."""
+
     scope = TRANSACTION_SCOPE
     list_display = ("pk", "kind", "idempotency_key", "posted_at", "order_line", "memo")
     list_filter = ("kind",)
     search_fields = ("=idempotency_key", "memo")
     readonly_fields = [f.name for f in JournalTransaction._meta.fields]
     inlines = (PostingInline,)
+    change_list_template = "backoffice/register_change_list.html"
+    change_form_template = "backoffice/journal_transaction_change.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        links = (
+            [(reverse("admin:backoffice_journal_manual_entry"), "Post a manual entry")]
+            if role_scopes(acting_user(request)).is_platform_admin
+            else []
+        )
+        return super().changelist_view(request, {**(extra_context or {}), "register_links": links})
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        extra = {}
+        if role_scopes(acting_user(request)).is_platform_admin:
+            extra["reverse_url"] = reverse("admin:backoffice_journal_reverse", args=[object_id])
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            url_path(
+                "manual-entry/",
+                self.admin_site.admin_view(self.manual_entry_view),
+                name="backoffice_journal_manual_entry",
+            ),
+            url_path(
+                "<int:pk>/reverse/",
+                self.admin_site.admin_view(self.reverse_view),
+                name="backoffice_journal_reverse",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _form_page(self, request: HttpRequest, title: str, form: forms.Form) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "form": form,
+        }
+        return TemplateResponse(request, "backoffice/ledger_correction.html", context)
+
+    def reverse_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = _require_platform_admin(request)
+        original = JournalTransaction.objects.filter(pk=pk).first()
+        if original is None:
+            raise Http404("No such journal transaction.")
+        form = ReversalForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                entry = transaction_reverse(
+                    journal_transaction=original, memo=form.cleaned_data["reason"], actor=user
+                )
+            except ValidationError as error:
+                for problem in error.messages:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, f"{original.idempotency_key} reversed.")
+                return HttpResponseRedirect(
+                    reverse("admin:collective_econ_journaltransaction_change", args=[entry.pk])
+                )
+        return self._form_page(request, f"Reverse {original.idempotency_key}", form)
+
+    def manual_entry_view(self, request: HttpRequest) -> HttpResponse:
+        user = _require_platform_admin(request)
+        form = ManualEntryForm(
+            request.POST if request.method == "POST" else None,
+            initial={"idempotency_key": f"backoffice:{uuid.uuid4().hex}"},
+        )
+        if form.is_valid():
+            try:
+                entry = journal_entry_manual(
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    postings=form.postings(),
+                    memo=form.cleaned_data["memo"],
+                    actor=user,
+                )
+            except ValidationError as error:
+                for problem in error.messages:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, "Manual entry posted.")
+                return HttpResponseRedirect(
+                    reverse("admin:collective_econ_journaltransaction_change", args=[entry.pk])
+                )
+        return self._form_page(request, "Post a manual entry", form)
 
 
 @admin.register(Posting)
@@ -254,9 +400,7 @@ class PeriodCloseAdmin(ReadOnlyMixin, ScopedModelAdmin):
         ]
 
     def close_month_view(self, request: HttpRequest) -> HttpResponse:
-        user = acting_user(request)
-        if not role_scopes(user).is_platform_admin:
-            raise PermissionDenied("Only platform admins close the books.")
+        user = _require_platform_admin(request)
         last = month_end_before(timezone.now()) - timedelta(days=1)
         form = MonthCloseForm(
             request.POST if request.method == "POST" else None,
