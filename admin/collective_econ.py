@@ -300,8 +300,11 @@ class JournalTransactionAdmin(ReadOnlyMixin, ScopedModelAdmin):
             "title": title,
             "opts": self.opts,
             "form": form,
+            "intro": "Posted entries are never edited: a mistake is corrected by a new entry, "
+            "recorded with your name in the audit log. A manual entry's amounts must sum to "
+            "zero.",
         }
-        return TemplateResponse(request, "backoffice/ledger_correction.html", context)
+        return TemplateResponse(request, "backoffice/register_change.html", context)
 
     def reverse_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         user = _require_platform_admin(request)
@@ -427,8 +430,11 @@ class PeriodCloseAdmin(ReadOnlyMixin, ScopedModelAdmin):
             "title": "Close a month",
             "opts": self.opts,
             "form": form,
+            "intro": "A month's books are closed once, after it has ended: every account's "
+            "balance is kept as of its end, and statements and reports start from it. The "
+            "hourly beat closes each month soon after its end; this does the same by hand.",
         }
-        return TemplateResponse(request, "backoffice/period_close.html", context)
+        return TemplateResponse(request, "backoffice/register_change.html", context)
 
 
 @admin.register(BalanceSnapshot)

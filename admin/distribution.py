@@ -15,6 +15,7 @@ their village's rows, a township officer the township's, a platform admin all.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -114,17 +115,10 @@ class RegisterForm(forms.Form):
         self.request = request
 
 
-class MemberSharesForm(RegisterForm):
+class KeptHouseholdForm(RegisterForm):
+    """A form about one household of the villages whose books the user keeps."""
+
     household = HouseholdChoice(queryset=Household.objects.none())
-    person_name = forms.CharField(
-        max_length=32, required=False, help_text="One person of the household; empty: all of it."
-    )
-    shares = forms.CharField(max_length=32, help_text='Up to 4 decimals; "0" ends the holding.')
-    valid_from = forms.DateField(label="Effective from", help_text=_PERIOD_HELP)
-    valid_to = forms.DateField(
-        label="Effective to", required=False, help_text="Exclusive; empty for an open period."
-    )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
 
     def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
@@ -136,15 +130,32 @@ class MemberSharesForm(RegisterForm):
         self.fields["household"].queryset = households  # type: ignore[attr-defined]
 
 
-class InvestorForm(RegisterForm):
-    village = forms.ModelChoiceField(queryset=Village.objects.none())
-    name = forms.CharField(max_length=128)
+class MemberSharesForm(KeptHouseholdForm):
+    person_name = forms.CharField(
+        max_length=32, required=False, help_text="One person of the household; empty: all of it."
+    )
+    shares = forms.CharField(max_length=32, help_text='Up to 4 decimals; "0" ends the holding.')
+    valid_from = forms.DateField(label="Effective from", help_text=_PERIOD_HELP)
+    valid_to = forms.DateField(
+        label="Effective to", required=False, help_text="Exclusive; empty for an open period."
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
+
+
+class KeptVillageForm(RegisterForm):
+    """A form about one of the villages whose books the user keeps."""
+
+    village = forms.ModelChoiceField(queryset=Village.objects.none())
 
     def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
         villages = _in_kept_villages(Village.objects.order_by("code"), request, "pk")
         self.fields["village"].queryset = villages  # type: ignore[attr-defined]
+
+
+class InvestorForm(KeptVillageForm):
+    name = forms.CharField(max_length=128)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
 
 
 class AgreementForm(RegisterForm):
@@ -158,8 +169,7 @@ class AgreementForm(RegisterForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
 
 
-class DistributionDraftForm(RegisterForm):
-    village = forms.ModelChoiceField(queryset=Village.objects.none())
+class DistributionDraftForm(KeptVillageForm):
     year = forms.IntegerField(help_text="A closed accounting year.")
     reserve_fund_percent = forms.CharField(max_length=8, help_text="公积公益金, 0–100")
     welfare_fund_percent = forms.CharField(max_length=8, help_text="福利费, 0–100")
@@ -171,14 +181,8 @@ class DistributionDraftForm(RegisterForm):
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
 
-    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
-        super().__init__(*args, request=request, **kwargs)
-        villages = _in_kept_villages(Village.objects.order_by("code"), request, "pk")
-        self.fields["village"].queryset = villages  # type: ignore[attr-defined]
 
-
-class PayoutForm(RegisterForm):
-    household = HouseholdChoice(queryset=Household.objects.none())
+class PayoutForm(KeptHouseholdForm):
     account_kind = forms.ChoiceField(
         choices=[
             (AccountKind.HOUSEHOLD, "Sales owed to the household"),
@@ -193,15 +197,6 @@ class PayoutForm(RegisterForm):
     memo = forms.CharField(max_length=255, required=False)
     # Drawn when the form is shown: posting the same form twice pays once.
     request_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
-        super().__init__(*args, request=request, **kwargs)
-        households = _in_kept_villages(
-            Household.objects.select_related("village").order_by("village_id", "reference"),
-            request,
-            "village_id",
-        )
-        self.fields["household"].queryset = households  # type: ignore[attr-defined]
 
 
 class PayoutRetryForm(forms.Form):
@@ -787,37 +782,28 @@ class DistributionAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
         return TemplateResponse(request, "backoffice/poverty_watch.html", context)
 
     def get_urls(self) -> list[Any]:
-        own = [
-            path(
-                "draft/",
-                self.admin_site.admin_view(self.draft_view),
-                name="backoffice_distribution_draft",
-            ),
-            path(
-                "books/",
-                self.admin_site.admin_view(self.books_index_view),
-                name="backoffice_books_index",
-            ),
-            path(
+        pages: list[tuple[str, Callable[..., HttpResponse], str]] = [
+            ("draft/", self.draft_view, "backoffice_distribution_draft"),
+            ("books/", self.books_index_view, "backoffice_books_index"),
+            (
                 "income/<int:village_id>/<int:year>/",
-                self.admin_site.admin_view(self.income_view),
-                name="backoffice_collective_income",
+                self.income_view,
+                "backoffice_collective_income",
             ),
-            path(
+            (
                 "poverty-watch/<int:township_id>/<int:year>/",
-                self.admin_site.admin_view(self.poverty_watch_view),
-                name="backoffice_poverty_watch",
+                self.poverty_watch_view,
+                "backoffice_poverty_watch",
             ),
-            path(
-                "<int:pk>/step/<str:step>/",
-                self.admin_site.admin_view(self.step_view),
-                name="backoffice_distribution_step",
-            ),
-            path(
+            ("<int:pk>/step/<str:step>/", self.step_view, "backoffice_distribution_step"),
+            (
                 "statement/<int:village_id>/<int:year>/",
-                self.admin_site.admin_view(self.statement_view),
-                name="backoffice_income_statement",
+                self.statement_view,
+                "backoffice_income_statement",
             ),
+        ]
+        own = [
+            path(route, self.admin_site.admin_view(view), name=name) for route, view, name in pages
         ]
         return own + super().get_urls()
 

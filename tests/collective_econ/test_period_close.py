@@ -89,43 +89,26 @@ def _seed_history(village: Any, *, years: list[int]) -> dict[str, Account]:
         ),
         "clearing": account_get_or_create(kind=AccountKind.ALIPAY_CLEARING),
     }
-    b = books
     for year in years:
         for month in range(1, 13):
             day = datetime(year, month, 10 + month % 7, 12, tzinfo=TZ)
-            n = year * 100 + month
             sale = f"{month * 3 + 0.45:.2f}"
-            _post(
-                JournalKind.SETTLEMENT,
-                day,
-                [(b["clearing"], sale), (b["payable"], f"-{sale}")],
-                f"s{n}",
-            )
-            _post(
-                JournalKind.MANUAL,
-                day + timedelta(hours=3),
-                [(b["clearing"], "7.10"), (b["collective"], "-7.10")],
-                f"c{n}",
-            )
+            # (kind, days after `day`, debited, credited, amount)
+            entries = [
+                (JournalKind.SETTLEMENT, 0, "clearing", "payable", sale),
+                (JournalKind.MANUAL, 0.125, "clearing", "collective", "7.10"),
+            ]
             if month % 3 == 0:
+                entries.append((JournalKind.PAYOUT, 5, "payable", "clearing", "5.00"))
+                entries.append((JournalKind.CLAWBACK, 6, "receivable", "clearing", "1.20"))
+            if month == 3:  # the collective distributes to a member
+                entries.append((JournalKind.DISTRIBUTION, 1, "collective", "member", "30.00"))
+            for i, (kind, days, debited, credited, amount) in enumerate(entries):
                 _post(
-                    JournalKind.PAYOUT,
-                    day + timedelta(days=5),
-                    [(b["payable"], "5.00"), (b["clearing"], "-5.00")],
-                    f"p{n}",
-                )
-                _post(
-                    JournalKind.CLAWBACK,
-                    day + timedelta(days=6),
-                    [(b["receivable"], "1.20"), (b["clearing"], "-1.20")],
-                    f"r{n}",
-                )
-            if month == 3:  # the collective distributes: to a member and its funds
-                _post(
-                    JournalKind.DISTRIBUTION,
-                    day + timedelta(days=1),
-                    [(b["collective"], "30.00"), (b["member"], "-30.00")],
-                    f"d{n}",
+                    kind,
+                    day + timedelta(days=days),
+                    [(books[debited], amount), (books[credited], f"-{amount}")],
+                    f"{year}-{month}-{i}",
                 )
     return books
 
