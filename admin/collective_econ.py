@@ -53,15 +53,18 @@ from collective_econ.models import (
     ConsignmentAgreement,
     JournalTransaction,
     PeriodClose,
+    PlatformFeeRate,
     Posting,
     PovertyMonitoringLine,
 )
+from collective_econ.settlement.services import platform_fee_rate_set
 from collective_econ.statements.selectors import household_statement, statement_period
 from marketplace.accounts.permissions import (
     RoleScopes,
     can_read_household_statement,
     role_scopes,
 )
+from marketplace.channels.models import Channel
 from marketplace.organisations.models import Household
 from marketplace.organisations.privacy import household_personal_data
 
@@ -452,6 +455,71 @@ class ConsignmentAgreementAdmin(ScopedModelAdmin):
     list_select_related = ("shop", "household")
     autocomplete_fields = ()
     raw_id_fields = ("shop", "household")
+
+
+class PlatformFeeForm(forms.Form):
+    channel = forms.ModelChoiceField(
+        queryset=Channel.objects.order_by("slug"), to_field_name="slug"
+    )
+    rate = forms.CharField(max_length=16, help_text="A fraction 0–1, e.g. 0.0175; 0 is valid.")
+    effective_from = forms.DateField(help_text="YYYY-MM-DD, today or later.")
+
+
+@admin.register(PlatformFeeRate)
+class PlatformFeeRateAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """The fee schedule: rows are added (never edited) through `platform_fee_rate_set`,
+    which audits them; a channel without a row uses PLATFORM_FEE_RATES."""
+
+    scope = PLATFORM_ONLY
+    list_display = ("channel", "rate", "effective_from", "created_by", "created_at")
+    list_select_related = ("channel", "created_by")
+    list_filter = ("channel",)
+    readonly_fields = [f.name for f in PlatformFeeRate._meta.fields]
+    change_list_template = "backoffice/register_change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        links = [(reverse("admin:backoffice_platform_fee_set"), "Set a channel's fee")]
+        return super().changelist_view(request, {**(extra_context or {}), "register_links": links})
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            url_path(
+                "set/",
+                self.admin_site.admin_view(self.fee_set_view),
+                name="backoffice_platform_fee_set",
+            ),
+            *super().get_urls(),
+        ]
+
+    def fee_set_view(self, request: HttpRequest) -> HttpResponse:
+        user = _require_platform_admin(request)
+        form = PlatformFeeForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                platform_fee_rate_set(
+                    actor=user,
+                    channel_slug=data["channel"].slug,
+                    rate=data["rate"],
+                    effective_from=data["effective_from"],
+                )
+            except ValidationError as error:
+                for problem in error.messages:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, f"Fee of {data['channel'].slug} set.")
+                return HttpResponseRedirect(
+                    reverse("admin:collective_econ_platformfeerate_changelist")
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Set a channel's fee",
+            "opts": self.opts,
+            "form": form,
+            "intro": "A line settles at the fee in force on the day it was ordered; a new fee "
+            "takes effect today or later, so lines already settled keep theirs.",
+        }
+        return TemplateResponse(request, "backoffice/register_change.html", context)
 
 
 @admin.register(PovertyMonitoringLine)

@@ -33,6 +33,12 @@ class SettlementErrorCode(Enum):
     INVALID_RATE = "invalid_rate"
     # A clawback larger than what is left of the line after earlier clawbacks.
     EXCEEDS_SETTLED = "exceeds_settled"
+    # Only platform admins set the fee schedule.
+    NOT_PERMITTED = "not_permitted"
+    # A fee schedule dated before today (settled lines would change) or unknown channel.
+    INVALID_PERIOD = "invalid_period"
+    NOT_FOUND = "not_found"
+    ALREADY_EXISTS = "already_exists"
 
 
 class StatementErrorCode(Enum):

@@ -21,6 +21,7 @@ from collective_econ.models import (
     Account,
     AccountKind,
     ConsignmentAgreement,
+    PlatformFeeRate,
     PovertyMonitoringLine,
 )
 from collective_econ.settlement.services import order_line_settle
@@ -53,6 +54,9 @@ def books(village: Any) -> Any:
     period_close_create(period_end=closed_at, now=closed_at + timedelta(hours=1))
     PovertyMonitoringLine.objects.create(
         province=Province.objects.first(), year=2025, annual_per_capita_income="7000"
+    )
+    PlatformFeeRate.objects.create(
+        channel=factories.channel("urban-retail"), rate="0.02", effective_from="2020-01-01"
     )
     other = factories.shop()
     other_household = factories.household(village_obj=other.village)
