@@ -1,9 +1,12 @@
 """The ledger in the back office: accounts, journal transactions with their postings,
 period closes and snapshots, read-only for everyone (money moves only through the
-collective_econ services). A platform admin sees everything; a shop manager sees the
-accounts of their village (its collective, funds, till, shop and households) and the
-transactions touching them; a township officer those of the township's villages.
-Consignment agreements and poverty-monitoring lines are set by platform admins.
+collective_econ services). Platform admins alone get the services' forms: close a month,
+reverse a transaction with a reason, post a balanced manual entry, set a channel's
+platform fee (each audited or recorded with its author). A platform admin sees
+everything; a shop manager sees the accounts of their village (its collective, funds,
+till, shop and households) and the transactions touching them; a township officer
+those of the township's villages. Consignment agreements and poverty-monitoring lines
+are set by platform admins.
 
 Accounts list with their balances (one query per page, from the period-close snapshot),
 and a household account links to the household's statement page (per year or month):

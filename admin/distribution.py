@@ -8,7 +8,11 @@ Each member's and investor's page shows its history (who, when, why, before and 
 distribution's change page carries its workflow steps (approve with the members'
 assembly, file, mark paid) as buttons to small forms that call the distribution services,
 whose refusals come back as messages, and links to the 收益及收益分配表 as a page and as
-XLSX. Payouts are listed read-only with a printable receipt. Scoping: a shop manager sees
+XLSX. Book-keepers draft a distribution, pay a household and retry a failed Alipay
+transfer through forms calling the services; a books page links every visible village's
+collective income statement and 收益及收益分配表 by year (with a distribution or not) and
+every visible township's poverty-monitoring watch. Payouts are listed read-only with a
+printable receipt. Scoping: a shop manager sees
 their village's rows, a township officer the township's, a platform admin all.
 """
 
