@@ -1,9 +1,12 @@
 """The ledger in the back office: accounts, journal transactions with their postings,
 period closes and snapshots, read-only for everyone (money moves only through the
-collective_econ services). A platform admin sees everything; a shop manager sees the
-accounts of their village (its collective, funds, till, shop and households) and the
-transactions touching them; a township officer those of the township's villages.
-Consignment agreements and poverty-monitoring lines are set by platform admins.
+collective_econ services). Platform admins alone get the services' forms: close a month,
+reverse a transaction with a reason, post a balanced manual entry, set a channel's
+platform fee (each audited or recorded with its author). A platform admin sees
+everything; a shop manager sees the accounts of their village (its collective, funds,
+till, shop and households) and the transactions touching them; a township officer
+those of the township's villages. Consignment agreements and poverty-monitoring lines
+are set by platform admins.
 
 Accounts list with their balances (one query per page, from the period-close snapshot),
 and a household account links to the household's statement page (per year or month):
@@ -13,14 +16,17 @@ the head's name is masked unless the viewer is entitled to it.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, reverse
 from django.urls import path as url_path
@@ -37,6 +43,12 @@ from admin.scoping import (
     acting_user,
 )
 from collective_econ.ledger.selectors import account_balances
+from collective_econ.ledger.services import (
+    journal_entry_manual,
+    month_end_before,
+    period_close_create,
+    transaction_reverse,
+)
 from collective_econ.models import (
     Account,
     AccountKind,
@@ -44,11 +56,18 @@ from collective_econ.models import (
     ConsignmentAgreement,
     JournalTransaction,
     PeriodClose,
+    PlatformFeeRate,
     Posting,
     PovertyMonitoringLine,
 )
+from collective_econ.settlement.services import platform_fee_rate_set
 from collective_econ.statements.selectors import household_statement, statement_period
-from marketplace.accounts.permissions import RoleScopes, can_read_household_statement
+from marketplace.accounts.permissions import (
+    RoleScopes,
+    can_read_household_statement,
+    role_scopes,
+)
+from marketplace.channels.models import Channel
 from marketplace.organisations.models import Household
 from marketplace.organisations.privacy import household_incomes_read, household_personal_data
 
@@ -188,14 +207,157 @@ class AccountAdmin(ReadOnlyMixin, ScopedModelAdmin):
         )
 
 
+MANUAL_ENTRY_ROWS = 6
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=255,
+        help_text="Kept as the reversal's memo and in the audit log.",
+    )
+
+
+class ManualEntryForm(forms.Form):
+    """A balanced entry typed in: up to MANUAL_ENTRY_ROWS (account id, signed amount)
+    rows; the ledger service checks every account and amount and that they balance."""
+
+    memo = forms.CharField(max_length=255, help_text="Why this entry is needed.")
+    # Drawn when the form is shown: posting the same form twice posts once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(MANUAL_ENTRY_ROWS):
+            self.fields[f"account_{i}"] = forms.CharField(
+                label=f"Account id {i + 1}", max_length=20, required=False
+            )
+            self.fields[f"amount_{i}"] = forms.CharField(
+                label=f"Amount {i + 1}",
+                max_length=20,
+                required=False,
+                help_text="Positive debits, negative credits." if i == 0 else "",
+            )
+
+    def postings(self) -> list[tuple[str, str]]:
+        data = self.cleaned_data
+        return [
+            (data[f"account_{i}"], data[f"amount_{i}"])
+            for i in range(MANUAL_ENTRY_ROWS)
+            if data[f"account_{i}"] or data[f"amount_{i}"]
+        ]
+
+
+def _require_platform_admin(request: HttpRequest) -> Any:
+    """Corrections and closes span every village's books: platform admins only."""
+    user = acting_user(request)
+    if not role_scopes(user).is_platform_admin:
+        raise PermissionDenied("Only platform admins correct or close the books.")
+    return user
+
+
 @admin.register(JournalTransaction)
 class JournalTransactionAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """Read-only like every ledger row; platform admins correct the books from here with a
+    reversing transaction (a reason required) or a balanced manual entry. Both go through
+    the ledger services, which audit them; nothing posted is ever edited."""
+
     scope = TRANSACTION_SCOPE
     list_display = ("pk", "kind", "idempotency_key", "posted_at", "order_line", "memo")
     list_filter = ("kind",)
     search_fields = ("=idempotency_key", "memo")
     readonly_fields = [f.name for f in JournalTransaction._meta.fields]
     inlines = (PostingInline,)
+    change_list_template = "backoffice/register_change_list.html"
+    change_form_template = "backoffice/journal_transaction_change.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        links = (
+            [(reverse("admin:backoffice_journal_manual_entry"), "Post a manual entry")]
+            if role_scopes(acting_user(request)).is_platform_admin
+            else []
+        )
+        return super().changelist_view(request, {**(extra_context or {}), "register_links": links})
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        extra = {}
+        if role_scopes(acting_user(request)).is_platform_admin:
+            extra["reverse_url"] = reverse("admin:backoffice_journal_reverse", args=[object_id])
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            url_path(
+                "manual-entry/",
+                self.admin_site.admin_view(self.manual_entry_view),
+                name="backoffice_journal_manual_entry",
+            ),
+            url_path(
+                "<int:pk>/reverse/",
+                self.admin_site.admin_view(self.reverse_view),
+                name="backoffice_journal_reverse",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _form_page(self, request: HttpRequest, title: str, form: forms.Form) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "form": form,
+            "intro": "Posted entries are never edited: a mistake is corrected by a new entry, "
+            "recorded with your name in the audit log. A manual entry's amounts must sum to "
+            "zero.",
+        }
+        return TemplateResponse(request, "backoffice/register_change.html", context)
+
+    def reverse_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        user = _require_platform_admin(request)
+        original = JournalTransaction.objects.filter(pk=pk).first()
+        if original is None:
+            raise Http404("No such journal transaction.")
+        form = ReversalForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                entry = transaction_reverse(
+                    journal_transaction=original, memo=form.cleaned_data["reason"], actor=user
+                )
+            except ValidationError as error:
+                for problem in error.messages:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, f"{original.idempotency_key} reversed.")
+                return HttpResponseRedirect(
+                    reverse("admin:collective_econ_journaltransaction_change", args=[entry.pk])
+                )
+        return self._form_page(request, f"Reverse {original.idempotency_key}", form)
+
+    def manual_entry_view(self, request: HttpRequest) -> HttpResponse:
+        user = _require_platform_admin(request)
+        form = ManualEntryForm(
+            request.POST if request.method == "POST" else None,
+            initial={"idempotency_key": f"backoffice:{uuid.uuid4().hex}"},
+        )
+        if form.is_valid():
+            try:
+                entry = journal_entry_manual(
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    postings=form.postings(),
+                    memo=form.cleaned_data["memo"],
+                    actor=user,
+                )
+            except ValidationError as error:
+                for problem in error.messages:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, "Manual entry posted.")
+                return HttpResponseRedirect(
+                    reverse("admin:collective_econ_journaltransaction_change", args=[entry.pk])
+                )
+        return self._form_page(request, "Post a manual entry", form)
 
 
 @admin.register(Posting)
@@ -215,12 +377,72 @@ class BalanceSnapshotInline(ReadOnlyInline):
     ordering = ("account_id",)
 
 
+class MonthCloseForm(forms.Form):
+    month = forms.DateField(
+        label="Month to close",
+        input_formats=["%Y-%m"],
+        help_text="YYYY-MM; closed once, after it has ended, and only after the last close.",
+    )
+
+
 @admin.register(PeriodClose)
 class PeriodCloseAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """Closes are made by the hourly beat after each month; a platform admin can close a
+    month from here too (the same service, so once per month and never out of order)."""
+
     scope = PLATFORM_ONLY
-    list_display = ("pk", "closed_at", "through_posting_id", "closed_by")
+    list_display = ("pk", "period_end", "closed_at", "through_posting_id", "closed_by")
     readonly_fields = [f.name for f in PeriodClose._meta.fields]
     inlines = (BalanceSnapshotInline,)
+    change_list_template = "backoffice/register_change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        links = [(reverse("admin:backoffice_period_close_month"), "Close a month")]
+        return super().changelist_view(request, {**(extra_context or {}), "register_links": links})
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            url_path(
+                "close-month/",
+                self.admin_site.admin_view(self.close_month_view),
+                name="backoffice_period_close_month",
+            ),
+            *super().get_urls(),
+        ]
+
+    def close_month_view(self, request: HttpRequest) -> HttpResponse:
+        user = _require_platform_admin(request)
+        last = month_end_before(timezone.now()) - timedelta(days=1)
+        form = MonthCloseForm(
+            request.POST if request.method == "POST" else None,
+            initial={"month": f"{last:%Y-%m}"},
+        )
+        if form.is_valid():
+            first = form.cleaned_data["month"]
+            tz = timezone.get_current_timezone()
+            period_end = datetime(
+                first.year + first.month // 12, first.month % 12 + 1, 1, tzinfo=tz
+            )
+            try:
+                close = period_close_create(period_end=period_end, actor=user)
+            except ValidationError as error:
+                for problem in error.messages:
+                    form.add_error("month", problem)
+            else:
+                messages.success(request, f"{first:%Y-%m} closed.")
+                return HttpResponseRedirect(
+                    reverse("admin:collective_econ_periodclose_change", args=[close.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Close a month",
+            "opts": self.opts,
+            "form": form,
+            "intro": "A month's books are closed once, after it has ended: every account's "
+            "balance is kept as of its end, and statements and reports start from it. The "
+            "hourly beat closes each month soon after its end; this does the same by hand.",
+        }
+        return TemplateResponse(request, "backoffice/register_change.html", context)
 
 
 @admin.register(BalanceSnapshot)
@@ -238,6 +460,71 @@ class ConsignmentAgreementAdmin(ScopedModelAdmin):
     list_select_related = ("shop", "household")
     autocomplete_fields = ()
     raw_id_fields = ("shop", "household")
+
+
+class PlatformFeeForm(forms.Form):
+    channel = forms.ModelChoiceField(
+        queryset=Channel.objects.order_by("slug"), to_field_name="slug"
+    )
+    rate = forms.CharField(max_length=16, help_text="A fraction 0–1, e.g. 0.0175; 0 is valid.")
+    effective_from = forms.DateField(help_text="YYYY-MM-DD, today or later.")
+
+
+@admin.register(PlatformFeeRate)
+class PlatformFeeRateAdmin(ReadOnlyMixin, ScopedModelAdmin):
+    """The fee schedule: rows are added (never edited) through `platform_fee_rate_set`,
+    which audits them; a channel without a row uses PLATFORM_FEE_RATES."""
+
+    scope = PLATFORM_ONLY
+    list_display = ("channel", "rate", "effective_from", "created_by", "created_at")
+    list_select_related = ("channel", "created_by")
+    list_filter = ("channel",)
+    readonly_fields = [f.name for f in PlatformFeeRate._meta.fields]
+    change_list_template = "backoffice/register_change_list.html"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        links = [(reverse("admin:backoffice_platform_fee_set"), "Set a channel's fee")]
+        return super().changelist_view(request, {**(extra_context or {}), "register_links": links})
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            url_path(
+                "set/",
+                self.admin_site.admin_view(self.fee_set_view),
+                name="backoffice_platform_fee_set",
+            ),
+            *super().get_urls(),
+        ]
+
+    def fee_set_view(self, request: HttpRequest) -> HttpResponse:
+        user = _require_platform_admin(request)
+        form = PlatformFeeForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                platform_fee_rate_set(
+                    actor=user,
+                    channel_slug=data["channel"].slug,
+                    rate=data["rate"],
+                    effective_from=data["effective_from"],
+                )
+            except ValidationError as error:
+                for problem in error.messages:
+                    form.add_error(None, problem)
+            else:
+                messages.success(request, f"Fee of {data['channel'].slug} set.")
+                return HttpResponseRedirect(
+                    reverse("admin:collective_econ_platformfeerate_changelist")
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Set a channel's fee",
+            "opts": self.opts,
+            "form": form,
+            "intro": "A line settles at the fee in force on the day it was ordered; a new fee "
+            "takes effect today or later, so lines already settled keep theirs.",
+        }
+        return TemplateResponse(request, "backoffice/register_change.html", context)
 
 
 @admin.register(PovertyMonitoringLine)

@@ -8,12 +8,18 @@ Each member's and investor's page shows its history (who, when, why, before and 
 distribution's change page carries its workflow steps (approve with the members'
 assembly, file, mark paid) as buttons to small forms that call the distribution services,
 whose refusals come back as messages, and links to the 收益及收益分配表 as a page and as
-XLSX. Payouts are listed read-only with a printable receipt. Scoping: a shop manager sees
+XLSX. Book-keepers draft a distribution, pay a household and retry a failed Alipay
+transfer through forms calling the services; a books page links every visible village's
+collective income statement and 收益及收益分配表 by year (with a distribution or not) and
+every visible township's poverty-monitoring watch. Payouts are listed read-only with a
+printable receipt. Scoping: a shop manager sees
 their village's rows, a township officer the township's, a platform admin all.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -37,28 +43,42 @@ from admin.scoping import (
 )
 from collective_econ.distribution import services
 from collective_econ.models import (
+    AccountKind,
     AgreementKind,
     CollectiveMember,
     Distribution,
     DistributionAllocation,
     DistributionEvent,
+    DistributionStatus,
     Investor,
     InvestorAgreement,
     MemberShare,
     Payout,
+    PayoutMethod,
+    PayoutStatus,
     ShareRegisterChange,
 )
+from collective_econ.payouts import services as payout_services
+from collective_econ.payouts.alipay_transfer import transfer_adapter_from_settings
 from collective_econ.reports.income_distribution import as_xlsx, income_distribution_statement
 from collective_econ.shares import services as register_services
 from collective_econ.shares.selectors import investor_balances
+from collective_econ.statements.selectors import (
+    collective_income_statement,
+    households_near_poverty_line,
+    statement_period,
+)
 from marketplace.accounts.permissions import (
+    can_read_township_watch,
     can_read_village_books,
     can_view_household_personal_data,
     role_scopes,
 )
-from marketplace.divisions.models import Village
+from marketplace.divisions.models import Township, Village
 from marketplace.organisations.models import Household
 from marketplace.organisations.privacy import household_personal_data, mask_name
+
+RETRYABLE = (PayoutStatus.FAILED, PayoutStatus.UNKNOWN)
 
 VILLAGE_BOOKS = Scope(village_path="village", manager=Access.VIEW, officer=Access.VIEW)
 
@@ -99,17 +119,10 @@ class RegisterForm(forms.Form):
         self.request = request
 
 
-class MemberSharesForm(RegisterForm):
+class KeptHouseholdForm(RegisterForm):
+    """A form about one household of the villages whose books the user keeps."""
+
     household = HouseholdChoice(queryset=Household.objects.none())
-    person_name = forms.CharField(
-        max_length=32, required=False, help_text="One person of the household; empty: all of it."
-    )
-    shares = forms.CharField(max_length=32, help_text='Up to 4 decimals; "0" ends the holding.')
-    valid_from = forms.DateField(label="Effective from", help_text=_PERIOD_HELP)
-    valid_to = forms.DateField(
-        label="Effective to", required=False, help_text="Exclusive; empty for an open period."
-    )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
 
     def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
@@ -121,15 +134,32 @@ class MemberSharesForm(RegisterForm):
         self.fields["household"].queryset = households  # type: ignore[attr-defined]
 
 
-class InvestorForm(RegisterForm):
-    village = forms.ModelChoiceField(queryset=Village.objects.none())
-    name = forms.CharField(max_length=128)
+class MemberSharesForm(KeptHouseholdForm):
+    person_name = forms.CharField(
+        max_length=32, required=False, help_text="One person of the household; empty: all of it."
+    )
+    shares = forms.CharField(max_length=32, help_text='Up to 4 decimals; "0" ends the holding.')
+    valid_from = forms.DateField(label="Effective from", help_text=_PERIOD_HELP)
+    valid_to = forms.DateField(
+        label="Effective to", required=False, help_text="Exclusive; empty for an open period."
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
+
+
+class KeptVillageForm(RegisterForm):
+    """A form about one of the villages whose books the user keeps."""
+
+    village = forms.ModelChoiceField(queryset=Village.objects.none())
 
     def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
         villages = _in_kept_villages(Village.objects.order_by("code"), request, "pk")
         self.fields["village"].queryset = villages  # type: ignore[attr-defined]
+
+
+class InvestorForm(KeptVillageForm):
+    name = forms.CharField(max_length=128)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
 
 
 class AgreementForm(RegisterForm):
@@ -141,6 +171,42 @@ class AgreementForm(RegisterForm):
         label="Effective to", required=False, help_text="Exclusive; empty for an open agreement."
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
+
+
+class DistributionDraftForm(KeptVillageForm):
+    year = forms.IntegerField(help_text="A closed accounting year.")
+    reserve_fund_percent = forms.CharField(max_length=8, help_text="公积公益金, 0–100")
+    welfare_fund_percent = forms.CharField(max_length=8, help_text="福利费, 0–100")
+    member_amount = forms.CharField(
+        max_length=32, required=False, help_text="Yuan to members; empty: all that is left."
+    )
+    record_date = forms.DateField(
+        required=False, help_text="Shares held on this day count; empty: the year's last day."
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
+
+
+class PayoutForm(KeptHouseholdForm):
+    account_kind = forms.ChoiceField(
+        choices=[
+            (AccountKind.HOUSEHOLD, "Sales owed to the household"),
+            (AccountKind.MEMBER, "Dividends owed to the member household"),
+        ]
+    )
+    amount = forms.CharField(max_length=32, help_text="Yuan, e.g. 120.00")
+    method = forms.ChoiceField(choices=PayoutMethod.choices)
+    payee_logon_id = forms.CharField(max_length=100, required=False, help_text="Alipay only")
+    payee_name = forms.CharField(max_length=64, required=False, help_text="Alipay only")
+    receipt_number = forms.CharField(max_length=32, required=False, help_text="Cash only")
+    memo = forms.CharField(max_length=255, required=False)
+    # Drawn when the form is shown: posting the same form twice pays once.
+    request_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class PayoutRetryForm(forms.Form):
+    payee_logon_id = forms.CharField(
+        max_length=100, required=False, help_text="A corrected Alipay login; empty: the same."
+    )
 
 
 def _refusal_onto(form: forms.Form, error: ValidationError) -> None:
@@ -190,6 +256,7 @@ class RegisterFormPages:
         title: str,
         run: Any,
         initial: dict[str, Any] | None = None,
+        intro: str = "",
     ) -> HttpResponse:
         form = form_class(
             request.POST if request.method == "POST" else None, request=request, initial=initial
@@ -209,6 +276,7 @@ class RegisterFormPages:
             "title": title,
             "opts": self.opts,
             "form": form,
+            "intro": intro,
         }
         return TemplateResponse(request, "backoffice/register_change.html", context)
 
@@ -556,9 +624,50 @@ class DistributionEventAdmin(ReadOnlyMixin, ScopedModelAdmin):
     readonly_fields = [f.name for f in DistributionEvent._meta.fields]
 
 
+def _visible_villages(request: HttpRequest) -> Any:
+    """Villages whose books the user reads (see can_read_village_books)."""
+    scopes = role_scopes(acting_user(request))
+    villages = Village.objects.select_related("township").order_by("township__name", "code")
+    if scopes.is_platform_admin:
+        return villages
+    return villages.filter(
+        Q(pk__in=scopes.managed_village_ids) | Q(township_id__in=scopes.overseen_township_ids)
+    )
+
+
+def _visible_townships(request: HttpRequest) -> Any:
+    scopes = role_scopes(acting_user(request))
+    townships = Township.objects.order_by("name")
+    if scopes.is_platform_admin:
+        return townships
+    return townships.filter(pk__in=scopes.overseen_township_ids)
+
+
+def _readable_village(request: HttpRequest, village_id: int) -> Village:
+    village = Village.objects.filter(pk=village_id).first()
+    if village is None or not can_read_village_books(
+        user=acting_user(request), village_id=village.pk, township_id=village.township_id
+    ):
+        raise Http404("No such village visible to you.")
+    return village
+
+
+def _year_period(year: int) -> Any:
+    try:
+        return statement_period(year=year)
+    except ValidationError as error:
+        raise Http404(" ".join(error.messages)) from error
+
+
 @admin.register(Distribution)
-class DistributionAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class DistributionAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
+    """Besides the workflow: a form to draft a distribution (book-keepers), and the books
+    of every visible village by year (its collective income statement, its
+    收益及收益分配表 with or without a distribution) and of every visible township (the
+    households near the poverty-monitoring line)."""
+
     scope = VILLAGE_BOOKS
+    change_list_template = "backoffice/register_change_list.html"
     list_display = ("village", "year", "status", "distributable", "member_amount", "created_at")
     list_select_related = ("village",)
     list_filter = ("status", "year")
@@ -581,18 +690,124 @@ class DistributionAdmin(ReadOnlyMixin, ScopedModelAdmin):
         url = reverse("admin:backoffice_income_statement", args=[obj.village_id, obj.year])
         return format_html('<a href="{}">page</a> · <a href="{}?format=xlsx">XLSX</a>', url, url)
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        links = [(reverse("admin:backoffice_books_index"), "Books by village and year")]
+        if _may_keep_some_books(request):
+            links.insert(
+                0, (reverse("admin:backoffice_distribution_draft"), "Draft a distribution")
+            )
+        return super().changelist_view(request, {**(extra_context or {}), "register_links": links})
+
+    def draft_view(self, request: HttpRequest) -> HttpResponse:
+        def run(actor: Any, data: dict[str, Any]) -> Distribution:
+            return services.distribution_create(
+                actor=actor,
+                village=data["village"],
+                year=data["year"],
+                reserve_fund_percent=data["reserve_fund_percent"],
+                welfare_fund_percent=data["welfare_fund_percent"],
+                member_amount=data["member_amount"] or None,
+                record_date=data["record_date"],
+                reason=data["reason"],
+            )
+
+        initial: dict[str, Any] = {"year": timezone.localdate().year - 1}
+        village = _visible_villages(request).filter(pk=_int(request.GET.get("village"))).first()
+        if village is not None:
+            initial["village"] = village.pk
+        if request.GET.get("year"):
+            initial["year"] = _int(request.GET.get("year"))
+        return self.register_form_view(
+            request,
+            form_class=DistributionDraftForm,
+            title="Draft a distribution",
+            run=run,
+            initial=initial,
+            intro="The draft is computed from the ledger and the share register: prior losses "
+            "made up, then the funds at the percentages given, investors by their agreements, "
+            "members by their shares. The members' assembly approves it next.",
+        )
+
+    def books_index_view(self, request: HttpRequest) -> HttpResponse:
+        this_year = timezone.localdate().year
+        years = list(range(this_year, this_year - 4, -1))
+        villages = list(_visible_villages(request))
+        drafted = set(
+            Distribution.objects.filter(village__in=villages, year__in=years)
+            .exclude(status=DistributionStatus.CANCELLED)
+            .values_list("village_id", "year")
+        )
+        rows = [
+            (village, [(year, (village.pk, year) in drafted) for year in years])
+            for village in villages
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Books by village and year",
+            "opts": self.opts,
+            "rows": rows,
+            "townships": list(_visible_townships(request)),
+            "years": years,
+            "may_draft": _may_keep_some_books(request),
+        }
+        return TemplateResponse(request, "backoffice/books_index.html", context)
+
+    def income_view(self, request: HttpRequest, village_id: int, year: int) -> HttpResponse:
+        village = _readable_village(request, village_id)
+        statement = collective_income_statement(village=village, period=_year_period(year))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Collective income {village.name} {year}",
+            "opts": self.opts,
+            "statement": statement,
+            "distribution_statement_url": reverse(
+                "admin:backoffice_income_statement", args=[village.pk, year]
+            ),
+        }
+        return TemplateResponse(request, "backoffice/collective_income.html", context)
+
+    def poverty_watch_view(self, request: HttpRequest, township_id: int, year: int) -> HttpResponse:
+        user = acting_user(request)
+        township = Township.objects.filter(pk=township_id).first()
+        if township is None or not can_read_township_watch(user=user, township_id=township.pk):
+            raise Http404("No such township visible to you.")
+        watch = households_near_poverty_line(township=township, year=_year_period(year).year)
+        flagged = [
+            (row, household_personal_data(household=row.household, viewer=user).head_name)
+            for row in watch.flagged
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Households near the poverty-monitoring line: {township.name} {year}",
+            "opts": self.opts,
+            "watch": watch,
+            "flagged": flagged,
+        }
+        return TemplateResponse(request, "backoffice/poverty_watch.html", context)
+
     def get_urls(self) -> list[Any]:
-        own = [
-            path(
-                "<int:pk>/step/<str:step>/",
-                self.admin_site.admin_view(self.step_view),
-                name="backoffice_distribution_step",
+        pages: list[tuple[str, Callable[..., HttpResponse], str]] = [
+            ("draft/", self.draft_view, "backoffice_distribution_draft"),
+            ("books/", self.books_index_view, "backoffice_books_index"),
+            (
+                "income/<int:village_id>/<int:year>/",
+                self.income_view,
+                "backoffice_collective_income",
             ),
-            path(
+            (
+                "poverty-watch/<int:township_id>/<int:year>/",
+                self.poverty_watch_view,
+                "backoffice_poverty_watch",
+            ),
+            ("<int:pk>/step/<str:step>/", self.step_view, "backoffice_distribution_step"),
+            (
                 "statement/<int:village_id>/<int:year>/",
-                self.admin_site.admin_view(self.statement_view),
-                name="backoffice_income_statement",
+                self.statement_view,
+                "backoffice_income_statement",
             ),
+        ]
+        own = [
+            path(route, self.admin_site.admin_view(view), name=name) for route, view, name in pages
         ]
         return own + super().get_urls()
 
@@ -624,11 +839,7 @@ class DistributionAdmin(ReadOnlyMixin, ScopedModelAdmin):
         return TemplateResponse(request, "backoffice/distribution_step.html", context)
 
     def statement_view(self, request: HttpRequest, village_id: int, year: int) -> HttpResponse:
-        village = Village.objects.filter(pk=village_id).first()
-        if village is None or not can_read_village_books(
-            user=acting_user(request), village_id=village.pk, township_id=village.township_id
-        ):
-            raise Http404("No such village visible to you.")
+        village = _readable_village(request, village_id)
         statement = income_distribution_statement(village=village, year=year)
         if request.GET.get("format") == "xlsx":
             response = HttpResponse(
@@ -650,8 +861,12 @@ class DistributionAdmin(ReadOnlyMixin, ScopedModelAdmin):
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class PayoutAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
+    """Payouts are made and retried here through the payout services (which check the
+    caller keeps the household's village's books); rows are never edited."""
+
     scope = Scope(village_path="household__village", manager=Access.VIEW, officer=Access.VIEW)
+    change_list_template = "backoffice/register_change_list.html"
     list_display = (
         "pk",
         "household",
@@ -666,7 +881,82 @@ class PayoutAdmin(ReadOnlyMixin, ScopedModelAdmin):
     list_select_related = ("household",)
     list_filter = ("status", "method", "account_kind")
     search_fields = ("=out_biz_no", "=receipt_number", "household__reference")
-    readonly_fields = [f.name for f in Payout._meta.fields]
+    readonly_fields = [f.name for f in Payout._meta.fields] + ["retry"]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        links = (
+            [(reverse("admin:backoffice_payout_create"), "Pay a household")]
+            if _may_keep_some_books(request)
+            else []
+        )
+        return super().changelist_view(request, {**(extra_context or {}), "register_links": links})
+
+    @admin.display(description="Retry")
+    def retry(self, obj: Payout) -> str:
+        if obj.method != PayoutMethod.ALIPAY or obj.status not in RETRYABLE:
+            return "—"
+        url = reverse("admin:backoffice_payout_retry", args=[obj.pk])
+        return format_html('<a class="button" href="{}">Retry the transfer</a>', url)
+
+    def create_view(self, request: HttpRequest) -> HttpResponse:
+        def run(actor: Any, data: dict[str, Any]) -> Payout:
+            household = data["household"]
+            alipay = data["method"] == PayoutMethod.ALIPAY
+            return payout_services.payout_create(
+                actor=actor,
+                village=household.village,
+                household=household,
+                account_kind=data["account_kind"],
+                amount=data["amount"],
+                method=data["method"],
+                request_id=data["request_id"],
+                adapter=transfer_adapter_from_settings() if alipay else None,
+                payee_logon_id=data["payee_logon_id"],
+                payee_name=data["payee_name"],
+                receipt_number=data["receipt_number"] or None,
+                memo=data["memo"],
+            )
+
+        return self.register_form_view(
+            request,
+            form_class=PayoutForm,
+            title="Pay a household",
+            run=run,
+            initial={"request_id": f"backoffice:{uuid.uuid4().hex}"},
+            intro="Paid from what the ledger owes the household, never more. Cash is paid "
+            "from the Red Supermarket's till with its receipt number; an Alipay transfer is "
+            "sent at once, and a failed one can be retried from its page.",
+        )
+
+    def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        payout = self.get_object(request, str(pk))
+        if not isinstance(payout, Payout):
+            raise Http404("No such payout visible to you.")
+        form = PayoutRetryForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                done = payout_services.payout_retry(
+                    actor=acting_user(request),
+                    payout=payout,
+                    adapter=transfer_adapter_from_settings(),
+                    payee_logon_id=form.cleaned_data["payee_logon_id"] or None,
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, f"Retried: {done.get_status_display()}.")
+            return HttpResponseRedirect(
+                reverse("admin:collective_econ_payout_change", args=[payout.pk])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Retry the transfer",
+            "opts": self.opts,
+            "form": form,
+            "intro": f"Payout of {payout.amount} 元 ({payout.get_status_display()}), sent again "
+            f"with the same out_biz_no {payout.out_biz_no}: Alipay pays it at most once.",
+        }
+        return TemplateResponse(request, "backoffice/register_change.html", context)
 
     @admin.display(description="Receipt")
     def receipt(self, obj: Payout) -> str:
@@ -679,7 +969,17 @@ class PayoutAdmin(ReadOnlyMixin, ScopedModelAdmin):
                 "<int:pk>/receipt/",
                 self.admin_site.admin_view(self.receipt_view),
                 name="backoffice_payout_receipt",
-            )
+            ),
+            path(
+                "pay/",
+                self.admin_site.admin_view(self.create_view),
+                name="backoffice_payout_create",
+            ),
+            path(
+                "<int:pk>/retry/",
+                self.admin_site.admin_view(self.retry_view),
+                name="backoffice_payout_retry",
+            ),
         ]
         return own + super().get_urls()
 

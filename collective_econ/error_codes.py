@@ -15,6 +15,13 @@ class LedgerErrorCode(Enum):
     CANNOT_REVERSE_REVERSAL = "cannot_reverse_reversal"
     INVALID_KEY = "invalid_key"
     NOT_FOUND = "not_found"
+    # A period close for a period that has not ended (or ended within the grace).
+    PERIOD_NOT_ENDED = "period_not_ended"
+    # A period close before the latest one: the books are closed past it already.
+    PERIOD_CLOSED = "period_closed"
+    INVALID_PERIOD = "invalid_period"
+    # Only platform admins (and the beat) close the books: a close spans every village.
+    NOT_PERMITTED = "not_permitted"
 
 
 class SettlementErrorCode(Enum):
@@ -26,6 +33,12 @@ class SettlementErrorCode(Enum):
     INVALID_RATE = "invalid_rate"
     # A clawback larger than what is left of the line after earlier clawbacks.
     EXCEEDS_SETTLED = "exceeds_settled"
+    # Only platform admins set the fee schedule.
+    NOT_PERMITTED = "not_permitted"
+    # A fee schedule dated before today (settled lines would change) or unknown channel.
+    INVALID_PERIOD = "invalid_period"
+    NOT_FOUND = "not_found"
+    ALREADY_EXISTS = "already_exists"
 
 
 class StatementErrorCode(Enum):

@@ -1,5 +1,6 @@
-"""Background settlement (beat: collective-econ-settle-due) and the recovery of payouts
-stuck PENDING (beat: collective-econ-recover-stuck-payouts). Thin: find, call, count."""
+"""Background settlement (beat: collective-econ-settle-due), the recovery of payouts
+stuck PENDING (beat: collective-econ-recover-stuck-payouts) and the monthly period close
+(beat: collective-econ-close-last-month). Thin: find, call, count."""
 
 from __future__ import annotations
 
@@ -50,3 +51,14 @@ def recover_stuck_payouts() -> dict[str, int]:
     from collective_econ.payouts.services import payouts_recover_stuck
 
     return payouts_recover_stuck(adapter=transfer_adapter_from_settings())
+
+
+@shared_task(name="collective_econ.close_last_month", acks_late=True)
+def close_last_month() -> int | None:
+    """Close the month that ended last; the id of its close (None: still in the grace).
+    Idempotent per month, so an hourly beat closes each month once, soon after its end,
+    even when the beat was down at midnight."""
+    from collective_econ.ledger.services import period_close_last_month
+
+    close = period_close_last_month()
+    return close.pk if close is not None else None

@@ -249,6 +249,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collective_econ.recover_stuck_payouts",
         "schedule": 300.0,
     },
+    # The last calendar month's period close (snapshots reports start from). Idempotent
+    # per month: hourly closes each month once, soon after it ends.
+    "collective-econ-close-last-month": {
+        "task": "collective_econ.close_last_month",
+        "schedule": 3600.0,
+    },
     # Notifications whose task never ran (broker down) or whose quiet hours ended; SMS with
     # no delivery receipt yet are asked about (QuerySendDetails).
     "notifications-dispatch-due": {"task": "notifications.dispatch_due", "schedule": 60.0},

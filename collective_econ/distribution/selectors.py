@@ -8,8 +8,10 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from collective_econ.ledger.selectors import period_close_latest
 from collective_econ.models import (
     AccountKind,
+    BalanceSnapshot,
     Distribution,
     DistributionStatus,
     JournalKind,
@@ -40,6 +42,28 @@ def _collective_credits(*, village: Village, since: datetime | None, until: date
     return -(total or ZERO)
 
 
+def _collective_credits_before(*, village: Village, until: datetime) -> Decimal:
+    """`_collective_credits` over all history before `until`, read from the latest
+    period close at or before it (its snapshot, distributions left out by their journal
+    kind) plus the postings from that close's end: closed history is not summed again."""
+    close = period_close_latest(at_or_before=until)
+    if close is None:
+        return _collective_credits(village=village, since=None, until=until)
+    snapshot = (
+        BalanceSnapshot.objects.filter(
+            period_close=close,
+            account__kind=AccountKind.VILLAGE_COLLECTIVE,
+            account__village=village,
+            currency="CNY",
+        )
+        .exclude(journal_kind=JournalKind.DISTRIBUTION)
+        .aggregate(t=Sum("balance"))["t"]
+    )
+    return -(snapshot or ZERO) + _collective_credits(
+        village=village, since=close.period_end, until=until
+    )
+
+
 def collective_net_income(*, village: Village, year: int) -> Decimal:
     """本年收益: the collective's net income in `year` (negative: a loss)."""
     start, end = year_bounds(year)
@@ -50,7 +74,7 @@ def opening_undistributed(*, village: Village, year: int) -> Decimal:
     """年初未分配收益: everything earned before `year` less what filed distributions of
     earlier years handed out. Negative: losses not yet made up."""
     start, _ = year_bounds(year)
-    earned = _collective_credits(village=village, since=None, until=start)
+    earned = _collective_credits_before(village=village, until=start)
     handed_out = Distribution.objects.filter(
         village=village,
         year__lt=year,

@@ -22,26 +22,30 @@ from collective_econ.models import (
 ZERO = Decimal("0.00")
 
 
-def period_close_latest() -> PeriodClose | None:
-    return PeriodClose.objects.order_by("-through_posting_id").first()
+def period_close_latest(*, at_or_before: datetime | None = None) -> PeriodClose | None:
+    """The latest close (of a period ending at or before `at_or_before`, when given)."""
+    closes = PeriodClose.objects.order_by("-period_end")
+    if at_or_before is not None:
+        closes = closes.filter(period_end__lte=at_or_before)
+    return closes.first()
 
 
 def account_balances(*, accounts: Iterable[Account]) -> dict[int, Decimal]:
     """Balance (debits minus credits, CNY) of each account: the latest snapshot plus the
-    postings after it. Two queries, whatever the number of accounts."""
+    postings dated from its period's end. Three queries, whatever the number of
+    accounts."""
     ids = [account.pk for account in accounts]
     balances = dict.fromkeys(ids, ZERO)
     close = period_close_latest()
-    after = 0
+    postings = Posting.objects.filter(account_id__in=ids, currency="CNY")
     if close is not None:
-        after = close.through_posting_id
+        postings = postings.filter(transaction__posted_at__gte=close.period_end)
         for account_id, balance in BalanceSnapshot.objects.filter(
             period_close=close, account_id__in=ids, currency="CNY"
         ).values_list("account_id", "balance"):
             balances[account_id] += balance
     for account_id, total in (
-        Posting.objects.filter(account_id__in=ids, currency="CNY", pk__gt=after)
-        .values("account_id")
+        postings.values("account_id")
         .annotate(total=Sum("amount"))
         .values_list("account_id", "total")
     ):

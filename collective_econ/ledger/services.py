@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Model, Sum
+from django.utils import timezone
 
 from collective_econ.error_codes import LedgerErrorCode
 from collective_econ.ledger.selectors import ZERO, period_close_latest
@@ -30,6 +32,7 @@ from collective_econ.models import (
     PeriodClose,
     Posting,
 )
+from marketplace.accounts.permissions import role_scopes
 from marketplace.audit.models import AuditAction
 from marketplace.audit.services import audit_record
 from marketplace.core.errors import refuse
@@ -288,38 +291,105 @@ def transaction_reverse(
     return entry
 
 
+# How long after a period's end it may be closed: an entry is dated (in Python) a moment
+# before its INSERT, so one dated just before the end can still be on its way in.
+PERIOD_CLOSE_GRACE = timedelta(minutes=10)
+
+
+def month_end_before(moment: datetime) -> datetime:
+    """The start of the local calendar month of `moment`: where the last month ended."""
+    local = timezone.localtime(moment)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def check_period_close(
+    *, period_end: datetime, actor: User | None = None, now: datetime | None = None
+) -> None:
+    """`actor` None: the beat task. A person closing must be a platform admin."""
+    if actor is not None and not role_scopes(actor).is_platform_admin:
+        raise refuse(
+            "period_end",
+            "Only platform admins close the books (a close covers every village).",
+            LedgerErrorCode.NOT_PERMITTED,
+        )
+    if timezone.is_naive(period_end):
+        raise refuse(
+            "period_end",
+            "Give the period's end with its time zone.",
+            LedgerErrorCode.INVALID_PERIOD,
+        )
+    if period_end > (now or timezone.now()) - PERIOD_CLOSE_GRACE:
+        raise refuse(
+            "period_end",
+            f"The period ending {period_end:%Y-%m-%d %H:%M} has not ended long enough ago"
+            f" to close (wait {PERIOD_CLOSE_GRACE} after its end).",
+            LedgerErrorCode.PERIOD_NOT_ENDED,
+        )
+
+
 @transaction.atomic
-def period_close_create(*, actor: User | None = None) -> PeriodClose:
-    """Snapshot every account's balance. A SHARE lock on postings waits for writers in
-    flight to commit and holds new ones back until this commits, so every posting id at or
-    below the checkpoint is committed and every later posting gets a higher id: nothing is
-    counted twice or missed. (Writers pause for the few statements this takes.)"""
+def period_close_create(
+    *, period_end: datetime, actor: User | None = None, now: datetime | None = None
+) -> PeriodClose:
+    """Snapshot, per account and journal kind, what the entries posted before `period_end`
+    moved: the previous close's snapshot plus the postings between the two ends. Once per
+    period: closing it again returns the same close. A period before the latest close is
+    PERIOD_CLOSED (its successor already holds it); one not yet ended (plus the grace) is
+    PERIOD_NOT_ENDED.
+
+    Locks: closes in SHARE ROW EXCLUSIVE (one closer at a time), then postings in SHARE so
+    that writers in flight commit first; the grace keeps late-dated entries out."""
+    check_period_close(period_end=period_end, actor=actor, now=now)
     with connection.cursor() as cursor:
+        cursor.execute(f'LOCK TABLE "{PeriodClose._meta.db_table}" IN SHARE ROW EXCLUSIVE MODE')
         cursor.execute(f'LOCK TABLE "{Posting._meta.db_table}" IN SHARE MODE')
+    existing = PeriodClose.objects.filter(period_end=period_end).first()
+    if existing is not None:
+        return existing
     previous = period_close_latest()
-    through = Posting.objects.aggregate(m=Max("pk"))["m"] or 0
-    if previous is not None and previous.through_posting_id == through:
-        return previous
-    close = PeriodClose.objects.create(through_posting_id=through, closed_by=actor)
-    start = previous.through_posting_id if previous is not None else 0
-    totals: dict[tuple[int, str], Decimal] = {}
+    if previous is not None and previous.period_end > period_end:
+        raise refuse(
+            "period_end",
+            f"The books are already closed to {previous.period_end:%Y-%m-%d %H:%M}, after"
+            " this period's end.",
+            LedgerErrorCode.PERIOD_CLOSED,
+        )
+    totals: dict[tuple[int, str, str], Decimal] = {}
+    through = 0
+    later = Posting.objects.filter(transaction__posted_at__lt=period_end)
     if previous is not None:
-        for account_id, currency, balance in previous.snapshots.values_list(
-            "account_id", "currency", "balance"
+        through = previous.through_posting_id
+        later = later.filter(transaction__posted_at__gte=previous.period_end)
+        for account_id, kind, currency, balance in previous.snapshots.values_list(
+            "account_id", "journal_kind", "currency", "balance"
         ):
-            totals[(account_id, currency)] = balance
-    for row in (
-        Posting.objects.filter(pk__gt=start, pk__lte=through)
-        .values("account_id", "currency")
-        .annotate(total=Sum("amount"))
+            totals[(account_id, kind, currency)] = balance
+    for row in later.values("account_id", "transaction__kind", "currency").annotate(
+        total=Sum("amount"), last=Max("pk")
     ):
-        key = (row["account_id"], row["currency"])
+        key = (row["account_id"], row["transaction__kind"], row["currency"])
         totals[key] = totals.get(key, ZERO) + row["total"]
+        through = max(through, row["last"])
+    close = PeriodClose.objects.create(
+        period_end=period_end, through_posting_id=through, closed_by=actor
+    )
     BalanceSnapshot.objects.bulk_create(
-        BalanceSnapshot(period_close=close, account_id=a, currency=c, balance=b)
-        for (a, c), b in totals.items()
+        BalanceSnapshot(period_close=close, account_id=a, journal_kind=k, currency=c, balance=b)
+        for (a, k, c), b in totals.items()
     )
     return close
+
+
+def period_close_last_month(
+    *, actor: User | None = None, now: datetime | None = None
+) -> PeriodClose | None:
+    """Close the calendar month that ended last (the beat task, and the back office's
+    button); None while that month's end is still within the grace. Idempotent."""
+    moment = now or timezone.now()
+    period_end = month_end_before(moment)
+    if period_end > moment - PERIOD_CLOSE_GRACE:
+        return None
+    return period_close_create(period_end=period_end, actor=actor, now=moment)
 
 
 __all__ = [
@@ -330,5 +400,6 @@ __all__ = [
     "journal_post",
     "parse_amount",
     "period_close_create",
+    "period_close_last_month",
     "transaction_reverse",
 ]

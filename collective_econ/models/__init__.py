@@ -24,7 +24,7 @@ from collective_econ.models.ledger import (
     Posting,
 )
 from collective_econ.models.payouts import Payout, PayoutAccountKind, PayoutMethod, PayoutStatus
-from collective_econ.models.settlement import ConsignmentAgreement
+from collective_econ.models.settlement import ConsignmentAgreement, PlatformFeeRate
 from collective_econ.models.shares import (
     AgreementKind,
     CollectiveMember,
@@ -62,6 +62,7 @@ __all__ = [
     "PayoutMethod",
     "PayoutStatus",
     "PeriodClose",
+    "PlatformFeeRate",
     "Posting",
     "PovertyMonitoringLine",
     "ShareRegisterChange",

@@ -249,11 +249,17 @@ class Posting(models.Model):
 
 
 class PeriodClose(models.Model):
-    """A checkpoint: balances of every account through `through_posting_id` are kept in
-    `BalanceSnapshot`, so a balance reads the snapshot plus the postings after it."""
+    """A checkpoint at the end of a period (a calendar month): the balance every account
+    had from the entries posted before `period_end`, kept in `BalanceSnapshot` per journal
+    kind, so a balance or an opening balance reads the latest snapshot at or before its
+    date plus the postings from `period_end` on. One close per period (UNIQUE), and the
+    database refuses UPDATE and DELETE of closes and snapshots (migration 0040)."""
 
+    period_end = models.DateTimeField(unique=True)
     closed_at = models.DateTimeField(auto_now_add=True)
-    through_posting_id = models.BigIntegerField(unique=True)
+    # The highest posting id the snapshot holds (0: none yet); for reconciliation only,
+    # since a month without postings repeats its predecessor's.
+    through_posting_id = models.BigIntegerField()
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -263,7 +269,7 @@ class PeriodClose(models.Model):
     )
 
     class Meta:
-        ordering = ["-through_posting_id"]
+        ordering = ["-period_end"]
         constraints = [
             models.CheckConstraint(
                 name="period_close_through_non_negative", condition=Q(through_posting_id__gte=0)
@@ -271,24 +277,31 @@ class PeriodClose(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"close through posting {self.through_posting_id}"
+        return f"close of the period ending {self.period_end:%Y-%m-%d %H:%M}"
 
 
 class BalanceSnapshot(models.Model):
+    """What the entries of one journal kind had moved on one account by a close. Kept
+    per kind because reports leave some kinds out (distributions do not lose income);
+    an account's balance is the sum over its kinds."""
+
     period_close = models.ForeignKey(
         PeriodClose, on_delete=models.PROTECT, related_name="snapshots"
     )
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="snapshots")
+    journal_kind = models.CharField(max_length=24, choices=JournalKind.choices)
     currency = models.CharField(max_length=3, default="CNY")
     balance = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0.00"))
 
     class Meta:
-        ordering = ["period_close_id", "account_id"]
+        ordering = ["period_close_id", "account_id", "journal_kind"]
+        indexes = [models.Index(fields=["account", "period_close"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["period_close", "account", "currency"], name="snapshot_once_per_account"
+                fields=["period_close", "account", "journal_kind", "currency"],
+                name="snapshot_once_per_account_kind",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id}: {self.balance}"
+        return f"{self.account_id} {self.journal_kind}: {self.balance}"

@@ -42,14 +42,15 @@ from collective_econ.models import (
     ConsignmentAgreement,
     JournalKind,
     JournalTransaction,
+    PlatformFeeRate,
     Posting,
 )
 from collective_econ.settlement.selectors import lines_due
 from collective_econ.settlement.services import (
     ZERO,
     default_commission_rate,
+    default_platform_fee_rate,
     line_split,
-    platform_fee_rate,
     settlement_key,
     split_by_weight,
     split_legs,
@@ -232,14 +233,35 @@ def _commission_rates(lines: list[_DueLine]) -> dict[int, Decimal]:
     return rates
 
 
-def _fee_rates(lines: list[_DueLine]) -> dict[str, Decimal | ValidationError]:
-    rates: dict[str, Decimal | ValidationError] = {}
-    for slug in {line.channel_slug for line in lines}:
+FeeKey = tuple[str, date]
+
+
+def _fee_rates(lines: list[_DueLine]) -> dict[FeeKey, Decimal | ValidationError]:
+    """The rate of each (channel, day ordered) of the batch: the schedule in one query,
+    the environment's default where a channel has no row in force."""
+    slugs = {line.channel_slug for line in lines}
+    schedule: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    for slug, since, rate in (
+        PlatformFeeRate.objects.filter(channel__slug__in=slugs)
+        .order_by("-effective_from")
+        .values_list("channel__slug", "effective_from", "rate")
+    ):
+        schedule[slug].append((since, rate))
+    rates: dict[FeeKey, Decimal | ValidationError] = {}
+    for slug, on in {_fee_key(line) for line in lines}:
+        scheduled = next((rate for since, rate in schedule[slug] if since <= on), None)
+        if scheduled is not None:
+            rates[(slug, on)] = scheduled
+            continue
         try:
-            rates[slug] = platform_fee_rate(channel_slug=slug)
+            rates[(slug, on)] = default_platform_fee_rate(channel_slug=slug)
         except ValidationError as exc:
-            rates[slug] = exc
+            rates[(slug, on)] = exc
     return rates
+
+
+def _fee_key(line: _DueLine) -> FeeKey:
+    return (line.channel_slug, timezone.localdate(line.ordered_at))
 
 
 def _insert_transactions(entries: list[tuple[_DueLine, list[Leg]]]) -> dict[int, int]:
@@ -301,7 +323,7 @@ def order_lines_settle_batch(
 
     settleable: list[_DueLine] = []
     for line in lines:
-        fee_rate = fee_rates[line.channel_slug]
+        fee_rate = fee_rates[_fee_key(line)]
         if isinstance(fee_rate, ValidationError):
             result.refused[line.pk] = " ".join(fee_rate.messages)
         elif line.order_id not in gateways:
@@ -330,7 +352,7 @@ def order_lines_settle_batch(
     entries: list[tuple[_DueLine, list[Leg]]] = []
     for line in settleable:
         price, shipping = prices[line.pk]
-        fee_rate = fee_rates[line.channel_slug]
+        fee_rate = fee_rates[_fee_key(line)]
         assert isinstance(fee_rate, Decimal)
         split = line_split(
             price=price,

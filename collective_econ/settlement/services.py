@@ -15,8 +15,9 @@ largest remainder, so the lines of a shop order add up to what the buyer paid to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,9 +34,14 @@ from collective_econ.models import (
     ConsignmentAgreement,
     JournalKind,
     JournalTransaction,
+    PlatformFeeRate,
     Posting,
 )
 from collective_econ.settlement.selectors import line_is_due
+from marketplace.accounts.permissions import role_scopes
+from marketplace.audit.models import AuditAction
+from marketplace.audit.services import audit_record
+from marketplace.channels.models import Channel
 from marketplace.core.errors import refuse
 from marketplace.orders.models import OrderLine, ShopOrder
 from marketplace.payments.models import (
@@ -45,6 +51,9 @@ from marketplace.payments.models import (
     TransactionItem,
     TransactionStatus,
 )
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -64,9 +73,71 @@ def _rate(raw: object, *, what: str) -> Decimal:
     return rate
 
 
-def platform_fee_rate(*, channel_slug: str) -> Decimal:
+def default_platform_fee_rate(*, channel_slug: str) -> Decimal:
+    """The environment's rate: the schedule's default while a channel has no row."""
     raw = settings.PLATFORM_FEE_RATES.get(channel_slug, settings.PLATFORM_FEE_DEFAULT_RATE)
     return _rate(raw, what=f"The platform fee of channel {channel_slug}")
+
+
+def platform_fee_rate(*, channel_slug: str, on: date | None = None) -> Decimal:
+    """The rate in force on `on` (the day the order was placed; default today)."""
+    scheduled = (
+        PlatformFeeRate.objects.filter(
+            channel__slug=channel_slug, effective_from__lte=on or timezone.localdate()
+        )
+        .order_by("-effective_from")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    if scheduled is not None:
+        return scheduled
+    return default_platform_fee_rate(channel_slug=channel_slug)
+
+
+@transaction.atomic
+def platform_fee_rate_set(
+    *, actor: User | None, channel_slug: Any, rate: Any, effective_from: date
+) -> PlatformFeeRate:
+    """A platform admin sets `channel`'s fee from `effective_from` (today or later: a line
+    already settled keeps the rate it settled at). Audited."""
+    if actor is None or not role_scopes(actor).is_platform_admin:
+        raise refuse(
+            "channel",
+            "Only platform admins set the fee schedule.",
+            SettlementErrorCode.NOT_PERMITTED,
+        )
+    channel = Channel.objects.filter(slug=str(channel_slug)).first()
+    if channel is None:
+        raise refuse(
+            "channel", f"There is no channel {channel_slug!r}.", SettlementErrorCode.NOT_FOUND
+        )
+    parsed = _rate(rate, what="The platform fee")
+    if effective_from < timezone.localdate():
+        raise refuse(
+            "effective_from",
+            "A fee takes effect today or later: lines already settled keep their rate.",
+            SettlementErrorCode.INVALID_PERIOD,
+        )
+    if PlatformFeeRate.objects.filter(channel=channel, effective_from=effective_from).exists():
+        raise refuse(
+            "effective_from",
+            f"Channel {channel.slug} already has a fee from {effective_from}.",
+            SettlementErrorCode.ALREADY_EXISTS,
+        )
+    row = PlatformFeeRate.objects.create(
+        channel=channel, rate=parsed, effective_from=effective_from, created_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.PLATFORM_FEE_SET,
+        target=row,
+        details={
+            "channel": channel.slug,
+            "rate": str(parsed),
+            "effective_from": effective_from.isoformat(),
+        },
+    )
+    return row
 
 
 def consignment_commission_rate(*, shop_id: int, household_id: int, on: datetime) -> Decimal:
@@ -191,7 +262,10 @@ def settlement_legs(*, line: OrderLine) -> list[Leg]:
     split = line_split(
         price=line.total_price_amount - discounts[index],
         shipping=shop_order.shipping_amount if index == 0 else ZERO,
-        fee_rate=platform_fee_rate(channel_slug=shop_order.order.channel.slug),
+        fee_rate=platform_fee_rate(
+            channel_slug=shop_order.order.channel.slug,
+            on=timezone.localdate(shop_order.order.created_at),
+        ),
         commission_rate=commission_rate,
     )
     return split_legs(

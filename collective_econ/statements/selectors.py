@@ -27,8 +27,10 @@ from collective_econ.error_codes import StatementErrorCode
 from collective_econ.models import (
     Account,
     AccountKind,
+    BalanceSnapshot,
     JournalKind,
     JournalTransaction,
+    PeriodClose,
     Posting,
     PovertyMonitoringLine,
 )
@@ -48,6 +50,8 @@ _SO = ShopOrder._meta.db_table
 _SHOP = Shop._meta.db_table
 _HH = Household._meta.db_table
 _V = Village._meta.db_table
+_PC = PeriodClose._meta.db_table
+_BS = BalanceSnapshot._meta.db_table
 
 
 @dataclass(frozen=True)
@@ -202,7 +206,13 @@ SELECT ol.product_name, SUM(ol.quantity), SUM(s.net + s.commission + s.fee),
  ORDER BY ol.product_name
 """
 
+# Opening balances start from the latest period close at or before the period's start
+# (its snapshot rows, journal kind NULL: they only open balances), plus what was posted
+# from that close's end on; history before it is not read again.
 _HOUSEHOLD_MOVEMENTS = f"""
+WITH close AS (
+    SELECT id, period_end FROM {_PC} WHERE period_end <= %s ORDER BY period_end DESC LIMIT 1
+)
 SELECT a.kind, t.kind,
        COALESCE(SUM(p.amount) FILTER (WHERE t.posted_at < %s), 0),
        COALESCE(SUM(p.amount) FILTER (WHERE t.posted_at >= %s), 0),
@@ -212,7 +222,15 @@ SELECT a.kind, t.kind,
   JOIN {_A} a ON a.id = p.account_id
   JOIN {_T} t ON t.id = p.transaction_id
  WHERE a.household_id = %s AND t.posted_at < %s
+   AND t.posted_at >= COALESCE((SELECT period_end FROM close), '-infinity')
  GROUP BY a.kind, t.kind
+UNION ALL
+SELECT a.kind, NULL, SUM(s.balance), 0, NULL, NULL
+  FROM close
+  JOIN {_BS} s ON s.period_close_id = close.id
+  JOIN {_A} a ON a.id = s.account_id
+ WHERE a.household_id = %s AND s.currency = 'CNY'
+ GROUP BY a.kind
 """
 
 
@@ -232,7 +250,8 @@ def household_statement(*, household: Household, period: Period) -> HouseholdSta
     dividend_payout_ids: set[int] = set()
     start = period.start
     for account_kind, journal_kind, before, during, line_ids, txn_ids in _rows(
-        _HOUSEHOLD_MOVEMENTS, [start, start, start, start, household.pk, period.end]
+        _HOUSEHOLD_MOVEMENTS,
+        [start, start, start, start, start, household.pk, period.end, household.pk],
     ):
         if account_kind == AccountKind.HOUSEHOLD:
             opening -= before

@@ -121,6 +121,7 @@ class AuditAction(models.TextChoices):
     COMPLAINT_RESOLVE = "COMPLAINT_RESOLVE", "Complaint resolved"
     HOUSEHOLD_REGISTER = "HOUSEHOLD_REGISTER", "Household registered"
     HOUSEHOLD_EDIT = "HOUSEHOLD_EDIT", "Household edited"
+    PLATFORM_FEE_SET = "PLATFORM_FEE_SET", "Platform fee schedule set"
 
 
 class AuditEntry(models.Model):

@@ -3,12 +3,14 @@ scoped (a village's manager sees its own village's books, never another village'
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from collective_econ.ledger.services import (
     account_get_or_create,
@@ -19,6 +21,7 @@ from collective_econ.models import (
     Account,
     AccountKind,
     ConsignmentAgreement,
+    PlatformFeeRate,
     PovertyMonitoringLine,
 )
 from collective_econ.settlement.services import order_line_settle
@@ -47,9 +50,13 @@ def books(village: Any) -> Any:
     )
     sold = sell(shop=village.shop, lines=[("10.00", 1, village.household)])
     order_line_settle(line=sold.lines[0])
-    period_close_create()
+    closed_at = timezone.now()
+    period_close_create(period_end=closed_at, now=closed_at + timedelta(hours=1))
     PovertyMonitoringLine.objects.create(
         province=Province.objects.first(), year=2025, annual_per_capita_income="7000"
+    )
+    PlatformFeeRate.objects.create(
+        channel=factories.channel("urban-retail"), rate="0.02", effective_from="2020-01-01"
     )
     other = factories.shop()
     other_household = factories.household(village_obj=other.village)

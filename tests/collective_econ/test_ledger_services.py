@@ -3,12 +3,14 @@ gets a coded error and writes nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from collective_econ.error_codes import LedgerErrorCode
 from collective_econ.ledger.selectors import (
@@ -134,14 +136,22 @@ def test_balances_read_the_period_close_then_later_postings(books: dict[str, Acc
             memo="",
         )
 
+    # Closes are of periods long ended: `now` says the reading is an hour after each end.
+    def close_now() -> Any:
+        end = timezone.now()
+        return period_close_create(period_end=end, now=end + timedelta(hours=1))
+
     post("1", "10.00")
     post("2", "5.25")
-    close = period_close_create()
+    close = close_now()
     assert close.snapshots.get(account=books["collective"]).balance == Decimal("-15.25")
     post("3", "1.10")
-    second = period_close_create()
+    second = close_now()
     assert second.snapshots.get(account=books["collective"]).balance == Decimal("-16.35")
-    assert period_close_create().pk == second.pk  # nothing new: the same checkpoint
+    again = period_close_create(
+        period_end=second.period_end, now=timezone.now() + timedelta(hours=1)
+    )
+    assert again.pk == second.pk  # the same period: the same close
     post("4", "0.01")
     balances = account_balances(accounts=books.values())
     assert balances[books["collective"].pk] == Decimal("-16.36")
@@ -160,6 +170,7 @@ def test_a_balance_after_a_close_reads_only_postings_after_it(
             postings=[(books["alipay"], "1.00"), (books["collective"], "-1.00")],
             memo="",
         )
-    period_close_create()
+    end = timezone.now()
+    period_close_create(period_end=end, now=end + timedelta(hours=1))
     with django_assert_num_queries(3):
         assert account_balances(accounts=list(books.values()))[books["alipay"].pk] == 5
