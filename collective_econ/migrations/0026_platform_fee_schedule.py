@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channels', '0001_initial'),
-        ('collective_econ', '0040_period_close_by_month'),
+        ('collective_econ', '0025_period_close_by_month'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
