@@ -9,7 +9,7 @@ other flows call when an open trade must stop being payable.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -30,7 +30,6 @@ from marketplace.payments.models import (
     TransactionStatus,
 )
 from marketplace.payments.records import ZERO, event_add, event_seen, record_paid, transaction_lock
-from marketplace.red_supermarket.counter.services import counter_sale_notified
 
 logger = logging.getLogger("ruralmart.payments")
 
@@ -73,7 +72,7 @@ def alipay_notification_handle(*, params: Mapping[str, str]) -> str:
             .filter(psp_reference=note.out_trade_no, gateway_id=GatewayId.ALIPAY)
             .first()
         )
-        if tx is None and _counter_sale_notified(note):
+        if tx is None and _foreign_trade_notified(note):
             return SUCCESS
         if tx is None:
             logger.warning(
@@ -111,17 +110,21 @@ def alipay_notification_handle(*, params: Mapping[str, str]) -> str:
     return SUCCESS
 
 
-def _counter_sale_notified(note: VerifiedNotification) -> bool:
-    """A Red Supermarket QR sale's trade (its precreate carries our notify_url): finished
-    by the counter's own "mark paid" path. False when the trade is no counter sale's."""
-    sale = counter_sale_notified(
-        out_trade_no=note.out_trade_no,
-        trade_no=note.trade_no,
-        total_amount=note.total_amount,
-        is_paid=note.trade_status.is_paid,
-        is_closed=note.trade_status is TradeState.TRADE_CLOSED,
-    )
-    return sale is not None
+# Trades that are not online payments (a Red Supermarket's QR counter sale) are claimed by
+# the app that opened them. It registers a handler when Django starts, so this module never
+# imports it (payments sits below the apps that take payments).
+ForeignTradeHandler = Callable[[VerifiedNotification], bool]
+_foreign_trade_handlers: list[ForeignTradeHandler] = []
+
+
+def foreign_trade_handler_register(handler: ForeignTradeHandler) -> None:
+    """`handler(note)` finishes a trade of its own and answers True, or answers False."""
+    if handler not in _foreign_trade_handlers:
+        _foreign_trade_handlers.append(handler)
+
+
+def _foreign_trade_notified(note: VerifiedNotification) -> bool:
+    return any(handler(note) for handler in _foreign_trade_handlers)
 
 
 def transaction_reconcile(*, transaction_id: int) -> str:

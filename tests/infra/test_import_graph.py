@@ -36,6 +36,11 @@ DEFERRED_IMPORTS: dict[tuple[str, str], str] = {
     "loaded only when the schema is exported",
     ("marketplace/management/commands/export_schema.py", "storefront_api.schema"): "the "
     "domain never imports the API at load time; this command is the API's own tool",
+    ("marketplace/red_supermarket/apps.py", "marketplace.payments.notify"): "an AppConfig "
+    "module is imported before the models are ready; ready() is where it may register",
+    ("marketplace/red_supermarket/apps.py", "marketplace.red_supermarket.counter.services"): (
+        "the counter's notification hook, registered with payments once the apps are ready"
+    ),
 }
 
 

@@ -32,7 +32,13 @@ from marketplace.catalog.models import ProductVariant, ProductVariantChannelList
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.core.fingerprint import request_fingerprint
 from marketplace.organisations.models import Household
-from marketplace.payments.alipay.gateway import AlipayError, AlipayGateway, gateway_from_settings
+from marketplace.payments.alipay.gateway import (
+    AlipayError,
+    AlipayGateway,
+    VerifiedNotification,
+    gateway_from_settings,
+)
+from marketplace.payments.alipay.protocol import TradeState
 from marketplace.red_supermarket.counter import alipay_face_to_face as f2f
 from marketplace.red_supermarket.counter import ledger
 from marketplace.red_supermarket.counter.error_codes import CounterErrorCode
@@ -757,3 +763,16 @@ def till_shift_close(*, shift: TillShift, operator: User | None, counted_amount:
         at=locked.closed_at,
     )
     return locked
+
+
+def counter_sale_notification(note: VerifiedNotification) -> bool:
+    """The payments notify handler's hook (registered at start-up): True when `note` is a
+    counter sale's trade, now acted on; False for anyone else's."""
+    sale = counter_sale_notified(
+        out_trade_no=note.out_trade_no,
+        trade_no=note.trade_no,
+        total_amount=note.total_amount,
+        is_paid=note.trade_status.is_paid,
+        is_closed=note.trade_status is TradeState.TRADE_CLOSED,
+    )
+    return sale is not None
