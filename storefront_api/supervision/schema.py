@@ -115,3 +115,4 @@ class SupervisionMutations(graphene.ObjectType):
     approval_queue_shop_decide = mutations.ApprovalQueueShopDecide.Field()
     periodic_report_submit = mutations.PeriodicReportSubmit.Field()
     administrator_appoint = mutations.AdministratorAppoint.Field()
+    complaint_create = mutations.ComplaintCreate.Field()

@@ -88,6 +88,20 @@ SUBMIT = """mutation($id: ID!) { periodicReportSubmit(id: $id, note: "按时") {
 APPOINT = """mutation($input: AdministratorAppointInput!) { administratorAppoint(input: $input) {
   term { post isCurrent criteriaFailed } errors { field code message } } }"""
 
+COMPLAINT_CREATE = """mutation($input: ComplaintCreateInput!) { complaintCreate(input: $input) {
+  complaint { status complainantKind subject shopOrderId shop { name } }
+  errors { field code message } } }"""
+
+
+def _complaint_input(town: Town, **kw: Any) -> dict[str, Any]:
+    values = {
+        "shop": _gid("Shop", town.shops[0].pk),
+        "complainantKind": "VILLAGER",
+        "subject": "秤不准",
+    }
+    values.update(kw)
+    return {"input": values}
+
 
 def _claim_input(town: Town, **kw: Any) -> dict[str, Any]:
     product = factories.product(shop_obj=town.shops[0])
@@ -207,6 +221,13 @@ OPERATIONS: dict[str, tuple[str, Callable[[Town], dict[str, Any]], set[str], str
         "periodicReportSubmit",
     ),
     "administratorAppoint": (APPOINT, _appoint_input, TOWNSHIP_WRITERS, "administratorAppoint"),
+    # A villager's complaint about shops[0], recorded by its staff or its township.
+    "complaintCreate": (
+        COMPLAINT_CREATE,
+        _complaint_input,
+        {"officer", "manager", "operator", "admin"},
+        "complaintCreate",
+    ),
 }
 
 

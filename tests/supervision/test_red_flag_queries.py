@@ -70,7 +70,7 @@ def _busy_village(
         activity_record(user_id=administrator.pk, logins=2, day=_in(quarter, 4).date())
     for n in range(index % 3):
         complaint = complaint_file(
-            filed_by=None, shop=shop, complainant_kind="VILLAGER", subject=f"投诉{n}"
+            filed_by=manager, shop=shop, complainant_kind="VILLAGER", subject=f"投诉{n}"
         )
         Complaint.objects.filter(pk=complaint.pk).update(filed_at=_in(quarter, 20))
         if n == 0:
