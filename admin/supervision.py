@@ -61,7 +61,7 @@ from marketplace.supervision.models import (
     ReportValue,
     ScoringFormula,
 )
-from marketplace.supervision.queues import approval_queue
+from marketplace.supervision.queues import approval_queue, platform_approval_queue
 from marketplace.supervision.reports import report_file
 
 SHOP_ROWS = Scope(shop_path="shop", manager=Access.VIEW, officer=Access.VIEW)
@@ -198,6 +198,8 @@ class CertificationClaimAdmin(ReadOnlyMixin, ScopedModelAdmin):
             "title": "Approval queue (待审批事项)",
             "opts": self.opts,
             "items": approval_queue(township_ids=township_ids),
+            # The platform admins' own step: recommended shops awaiting their approval.
+            "platform_items": platform_approval_queue() if scopes.is_platform_admin else [],
         }
         return TemplateResponse(request, "backoffice/supervision_queue.html", context)
 

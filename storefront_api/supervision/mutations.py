@@ -21,7 +21,7 @@ from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.divisions.models import Village
 from marketplace.orders.models import ShopOrder
 from marketplace.organisations.models import Shop as ShopModel
-from marketplace.organisations.services import shop_recommend, shop_reject
+from marketplace.organisations.services import shop_approve, shop_recommend, shop_reject
 from marketplace.supervision.claims import EvidenceUpload, claim_decide, claim_file
 from marketplace.supervision.complaints import complaint_file
 from marketplace.supervision.error_codes import SupervisionErrorCode as Code
@@ -180,6 +180,16 @@ class CertificationClaimDecide(SupervisionMutation):
         return cls(claim=decided)
 
 
+def _shop_decision(service: Any, **arguments: Any) -> ShopModel:
+    """Run a shop workflow service, its refusals answered in this domain's codes."""
+    try:
+        return service(**arguments)
+    except ValidationError as exc:
+        field, error = next(iter(validation_entries(exc)))
+        code = Code.INVALID_TRANSITION if error.code == "invalid_transition" else Code.REQUIRED
+        raise refuse(field, error_message(error), code) from None
+
+
 class ApprovalQueueShopDecide(SupervisionMutation):
     class Arguments:
         shop = graphene.ID(required=True)
@@ -202,18 +212,10 @@ class ApprovalQueueShopDecide(SupervisionMutation):
             ShopModel.objects.select_related("village"), shop, type_name="Shop", field="shop"
         )
         with _refusals_as_permission_denied():
-            try:
-                if recommend:
-                    decided = shop_recommend(shop=row, officer=user, reason=reason)
-                else:
-                    decided = shop_reject(shop=row, reviewer=user, reason=reason)
-            except ValidationError as exc:
-                # The shop workflow's own codes, in this domain's terms.
-                field, error = next(iter(validation_entries(exc)))
-                code = (
-                    Code.INVALID_TRANSITION if error.code == "invalid_transition" else Code.REQUIRED
-                )
-                raise refuse(field, error_message(error), code) from None
+            if recommend:
+                decided = _shop_decision(shop_recommend, shop=row, officer=user, reason=reason)
+            else:
+                decided = _shop_decision(shop_reject, shop=row, reviewer=user, reason=reason)
         return cls(shop=decided)
 
 
@@ -354,3 +356,36 @@ class ComplaintCreate(SupervisionMutation):
                 details=input.details or "",
             )
         return cls(complaint=complaint)
+
+
+class PlatformApprovalQueueShopDecide(SupervisionMutation):
+    class Arguments:
+        shop = graphene.ID(required=True)
+        approve = graphene.Boolean(required=True)
+        reason = graphene.String(required=True)
+
+    class Meta:
+        description = (
+            "Ruralmart extension: from the platform's approval queue, a platform admin "
+            "approves a shop the township recommended (it opens), or rejects it, with a reason."
+        )
+
+    shop = graphene.Field(Shop)
+    errors = graphene.List(graphene.NonNull(SupervisionError), required=True)
+
+    @classmethod
+    def perform(
+        cls, info: Any, shop: str, approve: bool, reason: str
+    ) -> PlatformApprovalQueueShopDecide:
+        user = info.context.user
+        if not user.is_authenticated or not role_scopes(user).is_platform_admin:
+            raise PermissionDenied("Recommended shops are approved by platform admins.")
+        row = _found(
+            ShopModel.objects.select_related("village"), shop, type_name="Shop", field="shop"
+        )
+        with _refusals_as_permission_denied():
+            if approve:
+                decided = _shop_decision(shop_approve, shop=row, admin=user, reason=reason)
+            else:
+                decided = _shop_decision(shop_reject, shop=row, reviewer=user, reason=reason)
+        return cls(shop=decided)
