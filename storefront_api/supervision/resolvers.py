@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from marketplace.accounts.permissions import can_approve_shop
 from marketplace.divisions.models import County, Township, Village
 from marketplace.supervision.access import may_read_county, may_read_township
 from marketplace.supervision.error_codes import SupervisionErrorCode
@@ -19,7 +20,6 @@ from marketplace.supervision.models import (
     RedFlagRanking,
 )
 from marketplace.supervision.periods import period_parse, period_range_parse
-from marketplace.accounts.permissions import can_approve_shop
 from marketplace.supervision.queues import QueueItem, approval_queue, platform_approval_queue
 from marketplace.supervision.roster import roster_for_village
 from storefront_api.core.errors import ApiError, PermissionDenied

@@ -20,6 +20,7 @@ from marketplace.agency.models import OrderStatus as AgencyStatus
 from marketplace.catalog.models import Certification
 from marketplace.core.errors import PermissionRefused
 from marketplace.supervision import cadence, claims, queues, red_flag, reports, roster
+from marketplace.supervision.deadlines import due_date_from
 from marketplace.supervision.exports import report_pdf, report_xlsx
 from marketplace.supervision.indicators import INDICATORS
 from marketplace.supervision.models import (
@@ -31,7 +32,6 @@ from marketplace.supervision.models import (
     ReportValue,
     ValueStatus,
 )
-from marketplace.supervision.deadlines import due_date_from
 from marketplace.supervision.periods import Period, last_completed, period_parse
 from tests import factories
 from tests.agency.world import ensure_catalogue
