@@ -1,4 +1,5 @@
-"""Supervision root fields: `approvalQueue`, `platformApprovalQueue`, `periodicReports`, `periodicReportFile`,
+"""Supervision root fields: `approvalQueue`, `platformApprovalQueue`,
+`periodicReports`, `periodicReportFile`,
 `redFlagRanking`, `redFlagHistory`, `administratorRoster`, and the claim, queue, filing
 and roster mutations."""
 

@@ -162,7 +162,9 @@ class Complaint_(graphene.ObjectType):
 class ApprovalQueueItem(graphene.ObjectType):
     kind = graphene.String(
         required=True,
-        description="SHOP_APPLICATION, CERTIFICATION_CLAIM or (the platform's) SHOP_RECOMMENDATION.",
+        description=(
+            "SHOP_APPLICATION, CERTIFICATION_CLAIM or (the platform's) SHOP_RECOMMENDATION."
+        ),
     )
     key = graphene.String(required=True)
     title = graphene.String(required=True)
