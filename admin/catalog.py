@@ -42,6 +42,7 @@ from admin.scoping import (
     adopt,
 )
 from marketplace.accounts.permissions import role_scopes
+from marketplace.activity.services import activity_record_update
 from marketplace.catalog import services
 from marketplace.catalog.models import (
     AssignedProductAttributeValue,
@@ -115,6 +116,8 @@ class RefreshesProductMixin:
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)  # type: ignore[misc]
         refresh_products([self._product_id(form.instance)])
+        # Variants, their prices and stock are edited here, not through a service.
+        activity_record_update(user_id=request.user.pk)
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         product_id = self._product_id(obj)
@@ -633,6 +636,7 @@ class ProductAdmin(ScopedModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         refresh_products([form.instance.pk])
+        activity_record_update(user_id=request.user.pk)
 
 
 # --- variants and their prices, stock and attributes ------------------------------------

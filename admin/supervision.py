@@ -27,6 +27,7 @@ from django.utils.html import format_html
 from admin.scoping import (
     PLATFORM_ONLY,
     Access,
+    CreatesThroughServiceMixin,
     ReadOnlyInline,
     ReadOnlyMixin,
     Scope,
@@ -37,14 +38,20 @@ from marketplace.accounts.permissions import role_scopes
 from marketplace.activity.models import AdministratorActivityDay
 from marketplace.activity.services import activity_record_login
 from marketplace.core.errors import PermissionRefused
+from marketplace.organisations.models import Shop
 from marketplace.supervision.claims import claim_decide
-from marketplace.supervision.complaints import complaint_resolve
+from marketplace.supervision.complaints import (
+    complaint_file,
+    complaint_resolve,
+    may_record_complaints_about,
+)
 from marketplace.supervision.exports import report_pdf, report_xlsx
 from marketplace.supervision.models import (
     AdministratorAppointment,
     CertificationClaim,
     ClaimEvent,
     ClaimEvidence,
+    ComplainantKind,
     Complaint,
     PeriodicReport,
     RedFlagEntry,
@@ -54,7 +61,7 @@ from marketplace.supervision.models import (
     ReportValue,
     ScoringFormula,
 )
-from marketplace.supervision.queues import approval_queue
+from marketplace.supervision.queues import approval_queue, platform_approval_queue
 from marketplace.supervision.reports import report_file
 
 SHOP_ROWS = Scope(shop_path="shop", manager=Access.VIEW, officer=Access.VIEW)
@@ -191,6 +198,8 @@ class CertificationClaimAdmin(ReadOnlyMixin, ScopedModelAdmin):
             "title": "Approval queue (待审批事项)",
             "opts": self.opts,
             "items": approval_queue(township_ids=township_ids),
+            # The platform admins' own step: recommended shops awaiting their approval.
+            "platform_items": platform_approval_queue() if scopes.is_platform_admin else [],
         }
         return TemplateResponse(request, "backoffice/supervision_queue.html", context)
 
@@ -212,8 +221,28 @@ class ClaimEventAdmin(ReadOnlyMixin, ScopedModelAdmin):
 # --- complaints -----------------------------------------------------------------------------
 
 
+class ComplaintAddForm(forms.ModelForm):
+    """An officer records a complaint a villager brought to the bureau about a shop of the
+    township; the shop list holds only those shops."""
+
+    class Meta:
+        model = Complaint
+        fields = ("shop", "complainant_kind", "subject", "details")
+
+    acting: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        shop = cleaned.get("shop")
+        if shop is not None and not may_record_complaints_about(self.acting, shop):
+            self.add_error(
+                "shop", f"PERMISSION_DENIED: you may not record complaints about {shop}."
+            )
+        return cleaned
+
+
 @admin.register(Complaint)
-class ComplaintAdmin(ReadOnlyMixin, ScopedModelAdmin):
+class ComplaintAdmin(CreatesThroughServiceMixin, ReadOnlyMixin, ScopedModelAdmin):
     scope = SHOP_ROWS
     list_display = ("subject", "shop", "complainant_kind", "status", "filed_at", "resolved_at")
     list_filter = ("status", "complainant_kind")
@@ -228,6 +257,48 @@ class ComplaintAdmin(ReadOnlyMixin, ScopedModelAdmin):
             ),
         ),
     )
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        # Township officers record villagers' complaints here; buyers use `complaintCreate`.
+        if not getattr(request.user, "is_staff", False):
+            return False
+        scopes = role_scopes(acting_user(request))
+        return scopes.is_platform_admin or bool(scopes.township_ids)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is not None:
+            return super().get_form(request, obj, change, **kwargs)
+        base = super().get_form(request, obj, change, form=ComplaintAddForm, **kwargs)
+        # A form class per request, so the acting officer never leaks into another request.
+        return type("ComplaintAddFormFor", (base,), {"acting": acting_user(request)})
+
+    def get_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        if obj is None:
+            return ComplaintAddForm.Meta.fields
+        return super().get_fields(request, obj)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"complainant_kind": ComplainantKind.VILLAGER}
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "shop":
+            scopes = role_scopes(acting_user(request))
+            shops = Shop.objects.select_related("village__township").order_by("name")
+            if not scopes.is_platform_admin:
+                shops = shops.filter(village__township_id__in=scopes.township_ids)
+            kwargs["queryset"] = shops
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def create(self, request: HttpRequest, data: dict[str, Any]) -> Model:
+        return complaint_file(
+            filed_by=acting_user(request),
+            shop=data["shop"],
+            complainant_kind=data["complainant_kind"],
+            subject=data["subject"],
+            details=data.get("details", ""),
+        )
 
 
 # --- reports and the red flag: scoped by township ---------------------------------------------

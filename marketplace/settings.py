@@ -432,7 +432,7 @@ ALIYUN_SMS_REPORT_URL = os.environ.get(
     "ALIYUN_SMS_REPORT_URL",
     f"http://127.0.0.1:{PORT}/notifications/aliyun/sms-report/?token={ALIYUN_SMS_REPORT_TOKEN}",
 )
-# SMS per number per rolling hour; the excess is recorded RATE_LIMITED.
+# SMS per number per rolling hour; the excess waits THROTTLED until the hour lets it through.
 NOTIFY_SMS_PER_PHONE_PER_HOUR = int(os.environ.get("NOTIFY_SMS_PER_PHONE_PER_HOUR", "5"))
 # Asia/Shanghai; non-urgent SMS asked for inside wait until the end. Empty: no quiet hours.
 NOTIFY_QUIET_HOURS = os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00")

@@ -36,5 +36,8 @@ def activity_record_login(*, user_id: int) -> None:
     activity_record(user_id=user_id, logins=1)
 
 
-def activity_record_update(*, user_id: int) -> None:
-    activity_record(user_id=user_id, updates=1)
+def activity_record_update(*, user_id: int | None) -> None:
+    """One change by the user; None is the system acting (a task), which is nobody's activity.
+    Called inside the writing service's transaction, so a refused write records nothing."""
+    if user_id is not None:
+        activity_record(user_id=user_id, updates=1)

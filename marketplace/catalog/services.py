@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_manage_shop, role_scopes
+from marketplace.activity.services import activity_record_update
 from marketplace.catalog import search
 from marketplace.catalog.error_codes import ProductErrorCode
 from marketplace.catalog.models import (
@@ -185,6 +186,7 @@ def product_update(*, actor: User | None, product: Product, changes: Mapping[str
         raise refuse("name", "A product needs a name.", ProductErrorCode.REQUIRED)
     locked.save()
     products_refresh_search_document(product_ids=[locked.pk])
+    activity_record_update(user_id=actor.pk if actor else None)
     return locked
 
 
@@ -312,6 +314,7 @@ def variant_set_price(
     _ensure_can_manage(actor, variant.product.shop)
     _set_variant_price(variant=variant, channel=channel, price=price)
     products_update_price_range(product_ids=[variant.product_id])
+    activity_record_update(user_id=actor.pk if actor else None)
 
 
 @transaction.atomic

@@ -26,7 +26,8 @@ PROVIDER_FLOW_CONTROL = "isv.BUSINESS_LIMIT_CONTROL"
 
 @dataclass(frozen=True)
 class Outcome:
-    # SENT, FAILED, RATE_LIMITED; PENDING means the outcome is unknown (try again later).
+    # SENT, FAILED, THROTTLED (the provider's flow control: try again after a while);
+    # PENDING means the outcome is unknown (try again later).
     status: str
     provider_id: str = ""
     error_code: str = ""
@@ -109,9 +110,7 @@ class AliyunSmsBackend:
         if result.accepted:
             return Outcome(OutboxStatus.SENT, provider_id=result.biz_id)
         status = (
-            OutboxStatus.RATE_LIMITED
-            if result.code == PROVIDER_FLOW_CONTROL
-            else OutboxStatus.FAILED
+            OutboxStatus.THROTTLED if result.code == PROVIDER_FLOW_CONTROL else OutboxStatus.FAILED
         )
         return Outcome(status, error_code=result.code[:64], error_message=result.message[:500])
 

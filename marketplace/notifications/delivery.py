@@ -4,7 +4,9 @@
 the whole delivery: a second run of the same task — a retry, a redelivered broker message,
 the periodic sweep — waits, then finds the row no longer waiting and sends nothing. The
 per-number SMS limit is counted under a transaction-scoped advisory lock on the number, so
-two messages to one phone cannot both slip under it.
+two messages to one phone cannot both slip under it; the one over the limit is THROTTLED,
+scheduled for when the rolling hour lets it through, and tried again then (by its task,
+re-queued with its secrets, or by the sweep).
 """
 
 from __future__ import annotations
@@ -40,17 +42,41 @@ MAX_ATTEMPTS = 5
 # The sweep leaves rows this young to the task scheduled for them after commit (which
 # alone carries their secrets).
 SWEEP_GRACE = timedelta(minutes=2)
+RATE_WINDOW = timedelta(hours=1)
+# The provider's flow control does not say when it lifts: try again after this long.
+PROVIDER_THROTTLE_RETRY = timedelta(minutes=30)
+# A notice throttled for longer than this is stale news: given up as FAILED.
+THROTTLED_GIVE_UP = timedelta(days=1)
 
 
-def _sms_sent_last_hour(phone: str, *, now: datetime) -> int:
+def _sms_rate_free_at(phone: str, *, now: datetime) -> datetime | None:
+    """None when another SMS to `phone` may go out now; else the moment the rolling hour
+    next has room (the oldest send that must leave the window, plus the window)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"sms-rate:{phone}"])
-    return OutboxMessage.objects.filter(
-        channel=Channel.SMS,
-        phone=phone,
-        status=OutboxStatus.SENT,
-        sent_at__gte=now - timedelta(hours=1),
-    ).count()
+    sent = list(
+        OutboxMessage.objects.filter(
+            channel=Channel.SMS,
+            phone=phone,
+            status=OutboxStatus.SENT,
+            sent_at__gt=now - RATE_WINDOW,
+        )
+        .order_by("sent_at")
+        .values_list("sent_at", flat=True)
+    )
+    limit = settings.NOTIFY_SMS_PER_PHONE_PER_HOUR
+    if limit <= 0:
+        return now + RATE_WINDOW  # SMS switched off: held until given up
+    if len(sent) < limit:
+        return None
+    leaving = sent[len(sent) - limit]
+    return (leaving or now) + RATE_WINDOW
+
+
+def _throttle(message: OutboxMessage, *, until: datetime, code: str, text: str) -> None:
+    message.status = OutboxStatus.THROTTLED
+    message.scheduled_for = until
+    message.error_code, message.error_message = code[:64], text[:512]
 
 
 def outbox_deliver(
@@ -78,21 +104,41 @@ def outbox_deliver(
             message.error_message = "The delivery task that carried this message's secret is gone."
             message.save(update_fields=fields)
             return message
-        if message.channel == Channel.SMS and (
-            _sms_sent_last_hour(message.phone, now=now) >= settings.NOTIFY_SMS_PER_PHONE_PER_HOUR
+        if message.status == OutboxStatus.THROTTLED and now - message.created_at > (
+            THROTTLED_GIVE_UP
         ):
-            message.status = OutboxStatus.RATE_LIMITED
+            message.status = OutboxStatus.FAILED
             message.error_code = "RATE_LIMITED"
-            message.error_message = (
-                f"{settings.NOTIFY_SMS_PER_PHONE_PER_HOUR} SMS to this number in the last hour."
-            )
+            message.error_message = "Held back by the rate limit for too long; not sent."
             message.save(update_fields=fields)
+            return message
+        free_at = (
+            _sms_rate_free_at(message.phone, now=now) if message.channel == Channel.SMS else None
+        )
+        if free_at is not None:
+            message.attempts -= 1  # nothing was tried
+            _throttle(
+                message,
+                until=free_at,
+                code="RATE_LIMITED",
+                text=f"{settings.NOTIFY_SMS_PER_PHONE_PER_HOUR} SMS to this number in the "
+                "last hour; tried again when the hour lets it through.",
+            )
+            message.save(update_fields=[*fields, "scheduled_for"])
             return message
         outcome = backend_for(message.channel).deliver(
             message=message, template=template, context=context
         )
         message.status = outcome.status
         message.error_code, message.error_message = outcome.error_code, outcome.error_message
+        if outcome.status == OutboxStatus.THROTTLED:
+            _throttle(
+                message,
+                until=now + PROVIDER_THROTTLE_RETRY,
+                code=outcome.error_code,
+                text=outcome.error_message,
+            )
+            fields.append("scheduled_for")
         if outcome.status == OutboxStatus.PENDING and message.attempts >= MAX_ATTEMPTS:
             message.status = OutboxStatus.FAILED
         if outcome.status == OutboxStatus.SENT:

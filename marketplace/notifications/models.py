@@ -4,7 +4,8 @@ in-app inbox.
 `OutboxMessage` is unique per (event_key, recipient_key, channel): whoever asks twice for
 the same notice — a retried task, a replayed callback, two workers at once — finds the row
 there and nothing is sent twice. Its status is the whole story of the message: queued,
-deferred to the end of quiet hours, rate-limited, sent (with the provider's id), failed,
+deferred to the end of quiet hours, throttled (the recipient's rate limit was reached: it
+waits for the window to pass and is tried again), sent (with the provider's id), failed,
 and for SMS the delivery receipt Aliyun reports later.
 """
 
@@ -26,11 +27,13 @@ class OutboxStatus(models.TextChoices):
     DEFERRED = "DEFERRED", "Deferred to the end of quiet hours"
     SENT = "SENT", "Sent"
     FAILED = "FAILED", "Failed"
-    RATE_LIMITED = "RATE_LIMITED", "Not sent: recipient's rate limit reached"
+    # Not sent yet: the number's limit (ours or the provider's) was reached; `scheduled_for`
+    # is when the window lets it through, and the delivery task or the sweep tries again.
+    THROTTLED = "THROTTLED", "Waiting: recipient's rate limit reached, retried after it"
 
 
 # Statuses still waiting for their delivery task.
-WAITING_STATUSES = (OutboxStatus.PENDING, OutboxStatus.DEFERRED)
+WAITING_STATUSES = (OutboxStatus.PENDING, OutboxStatus.DEFERRED, OutboxStatus.THROTTLED)
 
 
 class DeliveryStatus(models.TextChoices):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from marketplace.notifications.delivery import (
@@ -9,13 +11,25 @@ from marketplace.notifications.delivery import (
     outbox_dispatch_due,
     sms_delivery_poll,
 )
+from marketplace.notifications.models import OutboxStatus
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="notifications.deliver", acks_late=True)
 def deliver_outbox_message(message_id: int, secrets: dict[str, str] | None = None) -> str:
-    """Scheduled after commit. Secrets (codes, links with tokens) travel only here."""
+    """Scheduled after commit. Secrets (codes, links with tokens) travel only here, so a
+    message the rate limit held back is queued again, with them, for when it may go."""
     message = outbox_deliver(message_id=message_id, secrets=secrets)
-    return message.status if message is not None else "MISSING"
+    if message is None:
+        return "MISSING"
+    if message.status == OutboxStatus.THROTTLED:
+        try:
+            deliver_outbox_message.apply_async((message.pk, secrets), eta=message.scheduled_for)
+        except Exception:
+            # The periodic sweep (notifications.dispatch_due) tries it again later.
+            logger.exception("Could not re-queue throttled outbox message %s", message.pk)
+    return message.status
 
 
 @shared_task(name="notifications.dispatch_due", acks_late=True)

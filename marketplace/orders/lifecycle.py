@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import can_manage_shop, role_scopes
+from marketplace.activity.services import activity_record_update
 from marketplace.bookings.services import booking_cancel_many
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.core.on_commit import delay_on_commit
@@ -222,6 +223,7 @@ def shop_order_fulfil(
         shop=locked.shop,
         parameters={"tracking_number": tracking_number},
     )
+    activity_record_update(user_id=actor.pk)
     return locked
 
 

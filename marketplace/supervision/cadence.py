@@ -5,7 +5,16 @@ villages whose shops or stations are behind:
 - stale prices: no variant of the shop changed in SUPERVISION_TIMELY_DAYS days;
 - unanswered orders: unfulfilled shop orders with no parcel, older than
   SUPERVISION_UNANSWERED_ORDER_HOURS hours;
-- no login: the administrator has not logged in for SUPERVISION_NO_LOGIN_DAYS days.
+- no login: the administrator has not logged in for SUPERVISION_NO_LOGIN_DAYS days;
+
+and for the village's station (and the Red Supermarket hosting it):
+
+- parcels overdue: parcels still on the shelf past their return date (PICKUP_RETURN_AFTER_DAYS
+  after arriving), logged-in ones and our own shipments alike;
+- station unattended: its operator has not logged in for SUPERVISION_NO_LOGIN_DAYS days.
+
+The station's operator and the village's Red Supermarket operators are among the
+administrators reminded, with the shop managers and the rostered administrators.
 
 Recorded once per (kind, period, recipient), so the beat entry may fire more than once.
 """
@@ -16,9 +25,11 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from logistics.shipment_status import ShipmentStatus
+from logistics.stations.models import VillageStation
 from marketplace.accounts.models import Role, RoleAssignment, User
 from marketplace.activity.models import AdministratorActivityDay
 from marketplace.orders.models import OrderStatus
@@ -39,7 +50,8 @@ CADENCE_DAYS = {1: ReminderKind.EARLY_MONTH, 15: ReminderKind.MID_MONTH, 28: Rem
 
 
 def villages_behind(*, now: datetime.datetime | None = None) -> dict[int, list[str]]:
-    """Reasons each village's shop is behind, keyed by village id (two queries)."""
+    """Reasons each village's shop or station is behind, keyed by village id (two
+    queries, whatever the number of villages)."""
     now = now or timezone.now()
     stale_before = now - datetime.timedelta(days=settings.SUPERVISION_TIMELY_DAYS)
     unanswered_before = now - datetime.timedelta(hours=settings.SUPERVISION_UNANSWERED_ORDER_HOURS)
@@ -66,6 +78,56 @@ def villages_behind(*, now: datetime.datetime | None = None) -> dict[int, list[s
                 f"{shop['unanswered']} order(s) unanswered for over "
                 f"{settings.SUPERVISION_UNANSWERED_ORDER_HOURS} hours"
             )
+    for village_id, station_reasons in stations_behind(now=now).items():
+        reasons[village_id].extend(station_reasons)
+    return reasons
+
+
+def stations_behind(*, now: datetime.datetime) -> dict[int, list[str]]:
+    """Reasons each village's active station is behind, keyed by village id (one query)."""
+    return_before = now - datetime.timedelta(days=settings.PICKUP_RETURN_AFTER_DAYS)
+    absent_since = timezone.localdate(now) - datetime.timedelta(
+        days=settings.SUPERVISION_NO_LOGIN_DAYS
+    )
+    last_login = (
+        AdministratorActivityDay.objects.filter(user_id=OuterRef("operator_id"), logins__gt=0)
+        .order_by("-day")
+        .values("day")[:1]
+    )
+    stations = VillageStation.objects.filter(is_active=True).annotate(
+        overdue_parcels=Count(
+            "logged_parcels",
+            filter=Q(
+                logged_parcels__status=ShipmentStatus.AT_STATION,
+                logged_parcels__arrived_at__lte=return_before,
+            ),
+            distinct=True,
+        ),
+        overdue_shipments=Count(
+            "shipments",
+            filter=Q(
+                shipments__status=ShipmentStatus.AT_STATION,
+                shipments__arrived_at_station_at__lte=return_before,
+            ),
+            distinct=True,
+        ),
+        operator_last_login=Subquery(last_login),
+    )
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for station in stations.values(
+        "village_id", "operator_id", "overdue_parcels", "overdue_shipments", "operator_last_login"
+    ):
+        overdue = station["overdue_parcels"] + station["overdue_shipments"]
+        if overdue:
+            reasons[station["village_id"]].append(
+                f"{overdue} parcel(s) at the station past their return date "
+                f"({settings.PICKUP_RETURN_AFTER_DAYS} days)"
+            )
+        last = station["operator_last_login"]
+        if station["operator_id"] is not None and (last is None or last < absent_since):
+            reasons[station["village_id"]].append(
+                f"station operator has not logged in for {settings.SUPERVISION_NO_LOGIN_DAYS} days"
+            )
     return reasons
 
 
@@ -79,6 +141,14 @@ def _administrators() -> dict[int, dict[int, User]]:
         effective_until__isnull=True, administrator__is_active=True
     ).select_related("administrator"):
         people[term.village_id][term.administrator_id] = term.administrator
+    for assignment in RoleAssignment.objects.filter(
+        role=Role.SUPERMARKET_OPERATOR, user__is_active=True, shop__status=ShopStatus.APPROVED
+    ).select_related("user", "shop"):
+        people[assignment.shop.village_id][assignment.user_id] = assignment.user  # type: ignore[union-attr]
+    for station in VillageStation.objects.filter(
+        is_active=True, operator__isnull=False, operator__is_active=True
+    ).select_related("operator"):
+        people[station.village_id][station.operator_id] = station.operator  # type: ignore[index,assignment]
     return people
 
 

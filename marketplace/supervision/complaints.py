@@ -1,5 +1,6 @@
 """Complaints against a shop or one of its shop orders: filed by a buyer (about their own
-order) or a villager, resolved by the shop's manager or the township's officer."""
+order), or recorded for a villager by the shop's staff or the township's officer; resolved
+by the shop's manager or the township's officer."""
 
 from __future__ import annotations
 
@@ -16,6 +17,34 @@ from marketplace.organisations.models import Shop
 from marketplace.supervision.access import may_act_for_township
 from marketplace.supervision.error_codes import SupervisionErrorCode
 from marketplace.supervision.models import ComplainantKind, Complaint, ComplaintStatus
+
+
+def may_record_complaints_about(user: User | None, shop: Shop) -> bool:
+    """Shop staff (its managers and Red Supermarket operators) and the officers of the
+    shop's township record complaints people bring them in person."""
+    scopes = role_scopes(user)
+    return (
+        can_manage_shop(user=user, shop=shop)
+        or shop.pk in scopes.operated_shop_ids
+        or may_act_for_township(user, shop.village.township)
+    )
+
+
+def check_may_file_complaint(
+    *, filed_by: User | None, shop: Shop, shop_order: ShopOrder | None
+) -> None:
+    """A buyer files about one of their own shop orders; anyone else needs to be staff of
+    the shop or an officer of its township, recording the complaint for a villager."""
+    if filed_by is None or not filed_by.is_authenticated:
+        raise PermissionRefused("Log in to file a complaint.")
+    if may_record_complaints_about(filed_by, shop):
+        return
+    if shop_order is None:
+        raise PermissionRefused(
+            f"Only {shop}'s staff or its township's officers record complaints without an order."
+        )
+    if shop_order.order.user_id != filed_by.pk:
+        raise PermissionRefused("A buyer may complain only about their own orders.")
 
 
 @transaction.atomic
@@ -36,16 +65,11 @@ def complaint_file(
         )
     if not subject.strip():
         raise refuse("subject", "Say what the complaint is about.", SupervisionErrorCode.REQUIRED)
-    if shop_order is not None:
-        if shop_order.shop_id != shop.pk:
-            raise refuse(
-                "shop_order", "That order is not from this shop.", SupervisionErrorCode.INVALID
-            )
-        owner_id = shop_order.order.user_id
-        if not role_scopes(filed_by).is_staff_role and (
-            filed_by is None or owner_id != filed_by.pk
-        ):
-            raise PermissionRefused("A buyer may complain only about their own orders.")
+    if shop_order is not None and shop_order.shop_id != shop.pk:
+        raise refuse(
+            "shop_order", "That order is not from this shop.", SupervisionErrorCode.INVALID
+        )
+    check_may_file_complaint(filed_by=filed_by, shop=shop, shop_order=shop_order)
     return Complaint.objects.create(
         shop=shop,
         shop_order=shop_order,

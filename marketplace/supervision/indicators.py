@@ -243,7 +243,9 @@ def complaint_resolution_rate(w: Window) -> Decimal | None:
     return _ratio(Decimal(figures["resolved"]), Decimal(figures["received"]))
 
 
-def administrator_logins(w: Window) -> Decimal:
+def _administrator_activity(w: Window, counter: str) -> Decimal:
+    """The sum of `counter` ("logins" or "updates") over the window's days, for the
+    villages' shop managers and rostered administrators, each person counted once."""
     managers = RoleAssignment.objects.filter(
         role=Role.SHOP_MANAGER, shop__village_id__in=w.village_ids
     ).values("user_id")
@@ -254,8 +256,17 @@ def administrator_logins(w: Window) -> Decimal:
         Q(user_id__in=managers) | Q(user_id__in=rostered),
         day__gte=w.start.date(),
         day__lte=w.end_day,
-    ).aggregate(total=Sum("logins"))["total"]
+    ).aggregate(total=Sum(counter))["total"]
     return _d(total)
+
+
+def administrator_logins(w: Window) -> Decimal:
+    return _administrator_activity(w, "logins")
+
+
+def administrator_updates(w: Window) -> Decimal:
+    """Products, prices, stock and orders the administrators changed (one per change)."""
+    return _administrator_activity(w, "updates")
 
 
 def data_timeliness(w: Window) -> Decimal | None:
@@ -421,10 +432,17 @@ def complaints_by_village(w: Window) -> ComplaintFigures:
     return ComplaintFigures(received=received, resolution_rate=rate)
 
 
-def administrator_logins_by_village(w: Window) -> ByVillage:
+@dataclass(frozen=True)
+class ActivityFigures:
+    logins: ByVillage
+    updates: ByVillage
+
+
+def administrator_activity_by_village(w: Window) -> ActivityFigures:
     """Three statements: who administers which village (managers and the open roster
-    terms), then those people's logins in the window. A person counts once per village
-    however many ways they are its administrator, as in `administrator_logins`."""
+    terms), then those people's logins and updates in the window, summed in the same
+    statement. A person counts once per village however many ways they are its
+    administrator, as in `administrator_logins` and `administrator_updates`."""
     people: dict[int, set[int]] = {v: set() for v in w.village_ids}
     managers = RoleAssignment.objects.filter(
         role=Role.SHOP_MANAGER, shop__village_id__in=w.village_ids
@@ -435,15 +453,21 @@ def administrator_logins_by_village(w: Window) -> ByVillage:
     for village_id, user_id in [*managers, *rostered]:
         people[village_id].add(user_id)
     everyone = set().union(*people.values())
-    logins = dict(
-        AdministratorActivityDay.objects.filter(
+    totals = {
+        user_id: (logins or 0, updates or 0)
+        for user_id, logins, updates in AdministratorActivityDay.objects.filter(
             user_id__in=everyone, day__gte=w.start.date(), day__lte=w.end_day
         )
         .values("user_id")
-        .annotate(total=Sum("logins"))
-        .values_list("user_id", "total")
+        .annotate(logins=Sum("logins"), updates=Sum("updates"))
+        .values_list("user_id", "logins", "updates")
+    }
+    return ActivityFigures(
+        logins={v: _d(sum(totals.get(u, (0, 0))[0] for u in users)) for v, users in people.items()},
+        updates={
+            v: _d(sum(totals.get(u, (0, 0))[1] for u in users)) for v, users in people.items()
+        },
     )
-    return {v: _d(sum(logins.get(u) or 0 for u in users)) for v, users in people.items()}
 
 
 def data_timeliness_by_village(w: Window) -> dict[int, Decimal | None]:
@@ -617,6 +641,16 @@ INDICATORS: tuple[Indicator, ...] = (
         "Logins in the period by the villages' shop managers and rostered administrators.",
         "logins",
         administrator_logins,
+        additive=False,
+    ),
+    Indicator(
+        "administrator_updates",
+        "管理员更新次数",
+        "Administrator updates",
+        "Changes in the period by the villages' shop managers and rostered administrators: "
+        "products edited, prices and stock set, orders fulfilled, claims filed or decided.",
+        "updates",
+        administrator_updates,
         additive=False,
     ),
     Indicator(

@@ -3,7 +3,8 @@ township ranked by a published, versioned formula; the flag goes to the first.
 
 The rules, as published with each formula:
 - Components, each an indicator of the quarter for one village: activity (administrator
-  logins), sales (sales amount), households benefiting, timeliness (share of the shop's
+  logins plus updates: products edited, prices and stock set, orders fulfilled, claims),
+  sales (sales amount), households benefiting, timeliness (share of the shop's
   listings kept up to date), service handled (agency services), complaints resolved (share
   of the quarter's complaints resolved; a village with no complaint scores 100).
 - Normalisation: min-max within the township, (x − min) / (max − min); when every village
@@ -13,6 +14,9 @@ The rules, as published with each formula:
 - Score: Σ weight × normalised value, rounded half-up to 4 places.
 - Ties (equal score): more households benefiting first, then fewer complaints received,
   then the lower village code.
+
+Versions: 1 counted logins only as activity; 2 (these rules) counts logins and updates.
+A ranking keeps the version it was computed with, and a re-run recomputes by that version.
 
 A ranking is stored once. Running the same quarter again recomputes it and compares: an
 equal result returns the stored ranking, a different one is refused (RANKING_CHANGED),
@@ -39,7 +43,7 @@ from marketplace.supervision.error_codes import SupervisionErrorCode
 from marketplace.supervision.indicators import (
     ByVillage,
     Window,
-    administrator_logins_by_village,
+    administrator_activity_by_village,
     agency_services_by_village,
     complaints_by_village,
     data_timeliness_by_village,
@@ -58,6 +62,11 @@ from marketplace.supervision.periods import Period
 from marketplace.supervision.reminders import reminder_record
 
 logger = logging.getLogger(__name__)
+
+# The version the module's rules describe; formula_current() publishes it when missing.
+CURRENT_VERSION = 2
+# From this version on, activity is logins plus updates; before it, logins only.
+UPDATES_COUNT_FROM_VERSION = 2
 
 SCORE_PLACES = Decimal("0.0001")
 COMPONENTS = ("activity", "sales", "households", "timeliness", "service", "complaints")
@@ -80,14 +89,19 @@ class _VillageFigures:
     complaints_received: ByVillage
 
 
-def _village_figures(w: Window) -> _VillageFigures:
+def _village_figures(w: Window, *, formula_version: int) -> _VillageFigures:
     """Every component for every village of the window, and the tie-breaks, each read
     grouped by village: a township costs the same statements whatever its number of
     villages."""
     complaints = complaints_by_village(w)
+    activity = administrator_activity_by_village(w)
+    counts_updates = formula_version >= UPDATES_COUNT_FROM_VERSION
     households = households_benefiting_by_village(w)
     components: dict[str, dict[int, Decimal | None]] = {
-        "activity": dict(administrator_logins_by_village(w)),
+        "activity": {
+            v: logins + (activity.updates[v] if counts_updates else 0)
+            for v, logins in activity.logins.items()
+        },
         "sales": dict(sales_amount_by_village(w)),
         "households": dict(households),
         "timeliness": data_timeliness_by_village(w),
@@ -132,16 +146,21 @@ def formula_publish(*, version: int, weights: dict[str, str], description: str) 
 
 
 def formula_current() -> ScoringFormula:
-    """The latest published formula; version 1 (the module's rules and default weights)
-    is published the first time one is needed."""
+    """The latest published formula. While none is at CURRENT_VERSION yet, that version
+    (the module's rules, with the latest weights or the default ones) is published the
+    first time one is needed; older versions stay as published, for their rankings."""
     formula = ScoringFormula.objects.order_by("-version").first()
-    if formula is not None:
+    if formula is not None and formula.version >= CURRENT_VERSION:
         return formula
+    weights = formula.weights if formula is not None else DEFAULT_WEIGHTS
     try:
         with transaction.atomic():
-            return formula_publish(version=1, weights=DEFAULT_WEIGHTS, description=__doc__ or "")
-    except Exception:
-        return ScoringFormula.objects.get(version=1)
+            return formula_publish(
+                version=CURRENT_VERSION, weights=weights, description=__doc__ or ""
+            )
+    except (ValidationError, IntegrityError):
+        # Published meanwhile by a concurrent caller.
+        return ScoringFormula.objects.get(version=CURRENT_VERSION)
 
 
 @dataclass(frozen=True)
@@ -180,7 +199,7 @@ def ranking_compute(
     w = Window(
         village_ids=tuple(v.pk for v in villages), start=quarter.start_at(), end=quarter.end_at()
     )
-    figures = _village_figures(w)
+    figures = _village_figures(w, formula_version=formula.version)
     has_shop = set(
         Village.objects.filter(township=township, shops__isnull=False).values_list("pk", flat=True)
     )

@@ -19,9 +19,11 @@ from marketplace.accounts.permissions import role_scopes
 from marketplace.catalog.models import Product
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.divisions.models import Village
+from marketplace.orders.models import ShopOrder
 from marketplace.organisations.models import Shop as ShopModel
-from marketplace.organisations.services import shop_recommend, shop_reject
+from marketplace.organisations.services import shop_approve, shop_recommend, shop_reject
 from marketplace.supervision.claims import EvidenceUpload, claim_decide, claim_file
+from marketplace.supervision.complaints import complaint_file
 from marketplace.supervision.error_codes import SupervisionErrorCode as Code
 from marketplace.supervision.models import CertificationClaim, PeriodicReport
 from marketplace.supervision.reports import report_file
@@ -39,6 +41,8 @@ from storefront_api.supervision.types import (
     AdministratorTerm,
     CertificationClaim_,
     CertificationKindEnum,
+    ComplainantKindEnum,
+    Complaint_,
     EducationEnum,
     PeriodicReport_,
     ReportFiling_,
@@ -176,6 +180,16 @@ class CertificationClaimDecide(SupervisionMutation):
         return cls(claim=decided)
 
 
+def _shop_decision(service: Any, **arguments: Any) -> ShopModel:
+    """Run a shop workflow service, its refusals answered in this domain's codes."""
+    try:
+        return service(**arguments)
+    except ValidationError as exc:
+        field, error = next(iter(validation_entries(exc)))
+        code = Code.INVALID_TRANSITION if error.code == "invalid_transition" else Code.REQUIRED
+        raise refuse(field, error_message(error), code) from None
+
+
 class ApprovalQueueShopDecide(SupervisionMutation):
     class Arguments:
         shop = graphene.ID(required=True)
@@ -198,18 +212,10 @@ class ApprovalQueueShopDecide(SupervisionMutation):
             ShopModel.objects.select_related("village"), shop, type_name="Shop", field="shop"
         )
         with _refusals_as_permission_denied():
-            try:
-                if recommend:
-                    decided = shop_recommend(shop=row, officer=user, reason=reason)
-                else:
-                    decided = shop_reject(shop=row, reviewer=user, reason=reason)
-            except ValidationError as exc:
-                # The shop workflow's own codes, in this domain's terms.
-                field, error = next(iter(validation_entries(exc)))
-                code = (
-                    Code.INVALID_TRANSITION if error.code == "invalid_transition" else Code.REQUIRED
-                )
-                raise refuse(field, error_message(error), code) from None
+            if recommend:
+                decided = _shop_decision(shop_recommend, shop=row, officer=user, reason=reason)
+            else:
+                decided = _shop_decision(shop_reject, shop=row, reviewer=user, reason=reason)
         return cls(shop=decided)
 
 
@@ -292,3 +298,94 @@ class AdministratorAppoint(SupervisionMutation):
                 replacement_reason=input.replacement_reason or "",
             )
         return cls(term=term)
+
+
+class ComplaintCreateInput(graphene.InputObjectType):
+    shop = graphene.ID(description="The shop complained about; implied by `shopOrder`.")
+    shop_order = graphene.ID(description="The shop order complained about, if any.")
+    complainant_kind = graphene.InputField(ComplainantKindEnum, required=True)
+    subject = graphene.String(required=True)
+    details = graphene.String()
+
+
+class ComplaintCreate(SupervisionMutation):
+    class Arguments:
+        input = ComplaintCreateInput(required=True)
+
+    class Meta:
+        description = (
+            "Ruralmart extension: a buyer complains about one of their shop orders, or a "
+            "shop's staff or its township's officer records a villager's complaint about the "
+            "shop; the complaint counts in the report and the red flag until resolved."
+        )
+
+    complaint = graphene.Field(Complaint_)
+    errors = graphene.List(graphene.NonNull(SupervisionError), required=True)
+
+    @classmethod
+    def perform(cls, info: Any, input: Any) -> ComplaintCreate:
+        user = info.context.user
+        if not user.is_authenticated:
+            raise PermissionDenied("Complaints are filed by logged-in users: log in.")
+        shop_order = None
+        if input.shop_order:
+            shop_order = _found(
+                ShopOrder.objects.select_related("order", "shop__village__township"),
+                input.shop_order,
+                type_name="ShopOrder",
+                field="shopOrder",
+            )
+        if input.shop:
+            shop = _found(
+                ShopModel.objects.select_related("village__township"),
+                input.shop,
+                type_name="Shop",
+                field="shop",
+            )
+        elif shop_order is not None:
+            shop = shop_order.shop
+        else:
+            raise refuse("shop", "Name the shop or the shop order.", Code.REQUIRED)
+        with _refusals_as_permission_denied():
+            complaint = complaint_file(
+                filed_by=user,
+                shop=shop,
+                shop_order=shop_order,
+                complainant_kind=_value(input.complainant_kind),
+                subject=input.subject,
+                details=input.details or "",
+            )
+        return cls(complaint=complaint)
+
+
+class PlatformApprovalQueueShopDecide(SupervisionMutation):
+    class Arguments:
+        shop = graphene.ID(required=True)
+        approve = graphene.Boolean(required=True)
+        reason = graphene.String(required=True)
+
+    class Meta:
+        description = (
+            "Ruralmart extension: from the platform's approval queue, a platform admin "
+            "approves a shop the township recommended (it opens), or rejects it, with a reason."
+        )
+
+    shop = graphene.Field(Shop)
+    errors = graphene.List(graphene.NonNull(SupervisionError), required=True)
+
+    @classmethod
+    def perform(
+        cls, info: Any, shop: str, approve: bool, reason: str
+    ) -> PlatformApprovalQueueShopDecide:
+        user = info.context.user
+        if not user.is_authenticated or not role_scopes(user).is_platform_admin:
+            raise PermissionDenied("Recommended shops are approved by platform admins.")
+        row = _found(
+            ShopModel.objects.select_related("village"), shop, type_name="Shop", field="shop"
+        )
+        with _refusals_as_permission_denied():
+            if approve:
+                decided = _shop_decision(shop_approve, shop=row, admin=user, reason=reason)
+            else:
+                decided = _shop_decision(shop_reject, shop=row, reviewer=user, reason=reason)
+        return cls(shop=decided)

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from marketplace.accounts.permissions import can_approve_shop
 from marketplace.divisions.models import County, Township, Village
 from marketplace.supervision.access import may_read_county, may_read_township
 from marketplace.supervision.error_codes import SupervisionErrorCode
@@ -19,7 +20,7 @@ from marketplace.supervision.models import (
     RedFlagRanking,
 )
 from marketplace.supervision.periods import period_parse, period_range_parse
-from marketplace.supervision.queues import QueueItem, approval_queue
+from marketplace.supervision.queues import QueueItem, approval_queue, platform_approval_queue
 from marketplace.supervision.roster import roster_for_village
 from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id
@@ -61,6 +62,13 @@ def township_for_reader(info: Any, township_id: str) -> Township:
 def approval_queue_items(info: Any, *, township_id: str) -> list[QueueItem]:
     township = township_for_reader(info, township_id)
     return approval_queue(township_ids=[township.pk])
+
+
+def platform_approval_queue_items(info: Any) -> list[QueueItem]:
+    user = _require_staff(info)
+    if not can_approve_shop(user=user):
+        raise PermissionDenied("The platform's approval queue is for platform admins.")
+    return platform_approval_queue()
 
 
 def periodic_reports(

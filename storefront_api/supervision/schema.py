@@ -1,4 +1,5 @@
-"""Supervision root fields: `approvalQueue`, `periodicReports`, `periodicReportFile`,
+"""Supervision root fields: `approvalQueue`, `platformApprovalQueue`,
+`periodicReports`, `periodicReportFile`,
 `redFlagRanking`, `redFlagHistory`, `administratorRoster`, and the claim, queue, filing
 and roster mutations."""
 
@@ -28,6 +29,14 @@ class SupervisionQueries(graphene.ObjectType):
         township=graphene.ID(required=True),
         description=(
             "Ruralmart extension: a township's pending applications and claims, by due date."
+        ),
+    )
+    platform_approval_queue = graphene.List(
+        graphene.NonNull(ApprovalQueueItem),
+        required=True,
+        description=(
+            "Ruralmart extension: shops the townships recommended, awaiting a platform "
+            "admin's approval, by due date (platform admins only)."
         ),
     )
     periodic_reports = graphene.Field(
@@ -68,6 +77,10 @@ class SupervisionQueries(graphene.ObjectType):
     @staticmethod
     def resolve_approval_queue(root: Any, info: Any, township: str) -> Any:
         return resolvers.approval_queue_items(info, township_id=township)
+
+    @staticmethod
+    def resolve_platform_approval_queue(root: Any, info: Any) -> Any:
+        return resolvers.platform_approval_queue_items(info)
 
     @staticmethod
     def resolve_periodic_reports(
@@ -115,3 +128,5 @@ class SupervisionMutations(graphene.ObjectType):
     approval_queue_shop_decide = mutations.ApprovalQueueShopDecide.Field()
     periodic_report_submit = mutations.PeriodicReportSubmit.Field()
     administrator_appoint = mutations.AdministratorAppoint.Field()
+    complaint_create = mutations.ComplaintCreate.Field()
+    platform_approval_queue_shop_decide = mutations.PlatformApprovalQueueShopDecide.Field()

@@ -16,6 +16,9 @@ from marketplace.supervision.models import (
     AdministratorPost,
     CertificationClaim,
     ClaimStatus,
+    ComplainantKind,
+    Complaint,
+    ComplaintStatus,
     Education,
     PeriodicReport,
     PeriodKind,
@@ -54,6 +57,8 @@ ScopeKindEnum = domain_enum(ScopeKind, name="ReportScopeKind")
 ValueStatusEnum = domain_enum(ValueStatus, name="ReportValueStatus")
 AdministratorPostEnum = domain_enum(AdministratorPost, name="AdministratorPost")
 EducationEnum = domain_enum(Education, name="AdministratorEducation")
+ComplainantKindEnum = domain_enum(ComplainantKind, name="ComplainantKind")
+ComplaintStatusEnum = domain_enum(ComplaintStatus, name="ComplaintStatus")
 
 
 class SupervisionError(graphene.ObjectType):
@@ -127,8 +132,40 @@ class CertificationClaim_(graphene.ObjectType):
         return get_loader(info.context, EvidenceByClaimLoader).load(root.pk)
 
 
+class Complaint_(graphene.ObjectType):
+    class Meta:
+        name = "Complaint"
+        interfaces = (graphene.relay.Node,)
+
+    shop = graphene.Field(Shop, required=True)
+    shop_order_id = graphene.ID(description="The global ID of the shop order, if about one.")
+    complainant_kind = graphene.Field(ComplainantKindEnum, required=True)
+    subject = graphene.String(required=True)
+    details = graphene.String(required=True)
+    status = graphene.Field(ComplaintStatusEnum, required=True)
+    filed_at = graphene.DateTime(required=True)
+    resolved_at = graphene.DateTime()
+
+    @classmethod
+    def is_type_of(cls, root: Any, info: Any) -> bool:
+        return isinstance(root, Complaint)
+
+    @staticmethod
+    def resolve_shop(root: Complaint, info: Any) -> Any:
+        return get_loader(info.context, ShopByIdLoader).load(root.shop_id)
+
+    @staticmethod
+    def resolve_shop_order_id(root: Complaint, info: Any) -> str | None:
+        return None if root.shop_order_id is None else to_global_id("ShopOrder", root.shop_order_id)
+
+
 class ApprovalQueueItem(graphene.ObjectType):
-    kind = graphene.String(required=True, description="SHOP_APPLICATION or CERTIFICATION_CLAIM.")
+    kind = graphene.String(
+        required=True,
+        description=(
+            "SHOP_APPLICATION, CERTIFICATION_CLAIM or (the platform's) SHOP_RECOMMENDATION."
+        ),
+    )
     key = graphene.String(required=True)
     title = graphene.String(required=True)
     filed_at = graphene.DateTime(required=True)

@@ -38,13 +38,14 @@ def test_officer_is_offered_reading_only(client: Any, world: Any) -> None:
     names = {model["object_name"] for app in index.context["app_list"] for model in app["models"]}
     assert {"Shop", "Product", "Household"} <= names
     assert not names & {"ProductVariant", "Stock", "Warehouse", "User", "TraceBatch"}
-    # An officer changes nothing; the one thing they add is a data request (asking to read).
+    # An officer changes nothing; what they add is a data request (asking to read) and a
+    # complaint a villager brought to the bureau.
     assert {
         model["object_name"]
         for app in index.context["app_list"]
         for model in app["models"]
         if model["perms"]["add"] or model["perms"]["change"]
-    } == {"DataAccessRequest"}
+    } == {"DataAccessRequest", "Complaint"}
 
 
 def test_household_autocomplete_offers_only_the_managers_village(client: Any, world: Any) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from marketplace.notifications.delivery import (
     REDACTED,
@@ -156,7 +157,22 @@ def test_bad_input_is_refused_before_anything_is_written():
     assert not OutboxMessage.objects.exists()
 
 
-def test_rate_limit_per_number_is_recorded(sms, settings, django_capture_on_commit_callbacks):
+def test_rate_limited_sms_waits_for_the_window_and_is_sent_then(
+    sms, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from marketplace.notifications import tasks
+
+    requeued: list[tuple[tuple, object]] = []
+    queue_now = tasks.deliver_outbox_message.apply_async
+
+    def apply_async(args, kwargs=None, eta=None, **options):
+        # Deliveries queued for now run (eagerly); one queued for later is recorded.
+        if eta is None:
+            return queue_now(args, kwargs, **options)
+        requeued.append((tuple(args), eta))
+        return None
+
+    monkeypatch.setattr(tasks.deliver_outbox_message, "apply_async", apply_async)
     settings.NOTIFY_SMS_PER_PHONE_PER_HOUR = 2
     with django_capture_on_commit_callbacks(execute=True):
         rows = [
@@ -169,10 +185,53 @@ def test_rate_limit_per_number_is_recorded(sms, settings, django_capture_on_comm
             )[0]
             for n in range(3)
         ]
-    statuses = [OutboxMessage.objects.get(pk=r.pk).status for r in rows]
-    assert statuses == [OutboxStatus.SENT, OutboxStatus.SENT, OutboxStatus.RATE_LIMITED]
+    first, _, held = (OutboxMessage.objects.get(pk=r.pk) for r in rows)
+    assert [r.status for r in (first, _, held)] == [
+        OutboxStatus.SENT,
+        OutboxStatus.SENT,
+        OutboxStatus.THROTTLED,
+    ]
     assert len(sms.messages) == 2
-    # The provider's own flow control is recorded the same way.
+    # It waits until the first send leaves the rolling hour, and is not counted as tried.
+    assert held.scheduled_for == first.sent_at + timedelta(hours=1)
+    assert (held.attempts, held.error_code) == (0, "RATE_LIMITED")
+    # The task queued itself again for then, with the secret it alone carries.
+    assert requeued == [((held.pk, {"code": "482913"}), held.scheduled_for)]
+
+    # Too early: still waiting, nothing sent.
+    early = outbox_deliver(
+        message_id=held.pk,
+        secrets={"code": "482913"},
+        now=held.scheduled_for - timedelta(minutes=1),
+    )
+    assert early.status == OutboxStatus.THROTTLED and len(sms.messages) == 2
+    later = held.scheduled_for + timedelta(seconds=1)
+    sent = outbox_deliver(message_id=held.pk, secrets={"code": "482913"}, now=later)
+    assert sent.status == OutboxStatus.SENT and len(sms.messages) == 3
+    assert "482913" in str(sms.messages[-1])
+    # Once per (event, recipient): asking again or delivering again sends nothing more.
+    assert outbox_deliver(message_id=held.pk, secrets={"code": "482913"}, now=later).pk == held.pk
+    notification_send(
+        event_key="burst:2",
+        template="pickup_code",
+        context=PICKUP,
+        phone="13800138000",
+        channels=[Channel.SMS],
+    )
+    assert len(sms.messages) == 3
+
+
+def test_provider_flow_control_waits_and_stale_throttled_notices_are_given_up(
+    sms, django_capture_on_commit_callbacks, monkeypatch
+):
+    from marketplace.notifications import delivery, tasks
+
+    queue_now = tasks.deliver_outbox_message.apply_async
+    monkeypatch.setattr(
+        tasks.deliver_outbox_message,
+        "apply_async",
+        lambda args, kwargs=None, eta=None, **o: None if eta else queue_now(args, kwargs, **o),
+    )
     sms.limit_per_hour = 0
     with django_capture_on_commit_callbacks(execute=True):
         (row,) = notification_send(
@@ -183,19 +242,35 @@ def test_rate_limit_per_number_is_recorded(sms, settings, django_capture_on_comm
             channels=[Channel.SMS],
         )
     row.refresh_from_db()
-    assert (row.status, row.error_code) == (OutboxStatus.RATE_LIMITED, "isv.BUSINESS_LIMIT_CONTROL")
+    assert (row.status, row.error_code) == (OutboxStatus.THROTTLED, "isv.BUSINESS_LIMIT_CONTROL")
+    assert row.scheduled_for > row.updated_at + delivery.PROVIDER_THROTTLE_RETRY - timedelta(
+        seconds=5
+    )
+    stale = row.created_at + delivery.THROTTLED_GIVE_UP + timedelta(minutes=1)
+    given_up = outbox_deliver(message_id=row.pk, secrets={"code": "482913"}, now=stale)
+    assert (given_up.status, given_up.error_code) == (OutboxStatus.FAILED, "RATE_LIMITED")
 
 
 def test_quiet_hours_defer_reminders_not_pickup_codes(
     sms, settings, django_capture_on_commit_callbacks
 ):
     settings.NOTIFY_QUIET_HOURS = "21:00-08:00"
-    late = datetime(2026, 12, 3, 22, 30, tzinfo=CHINA)
-    assert quiet_hours_end(late) == datetime(2026, 12, 4, 8, 0, tzinfo=CHINA)
+    assert quiet_hours_end(datetime(2026, 12, 3, 22, 30, tzinfo=CHINA)) == datetime(
+        2026, 12, 4, 8, 0, tzinfo=CHINA
+    )
     assert quiet_hours_end(datetime(2026, 12, 4, 7, 59, tzinfo=CHINA)) == datetime(
         2026, 12, 4, 8, 0, tzinfo=CHINA
     )
     assert quiet_hours_end(datetime(2026, 12, 4, 12, 0, tzinfo=CHINA)) is None
+    # The delivery tasks run on the real clock, so the quiet hours are put around it: they
+    # began before the notices are asked for and are not over when the tasks run.
+    real = timezone.now().astimezone(CHINA).replace(second=0, microsecond=0)
+    settings.NOTIFY_QUIET_HOURS = (
+        f"{real - timedelta(hours=1):%H:%M}-{real + timedelta(hours=2):%H:%M}"
+    )
+    late = real - timedelta(minutes=30)
+    morning = real + timedelta(hours=2)
+    assert quiet_hours_end(late) == morning
     reminder = {"waybill": "ZT1", "station": "冰岛", "count": 1}
     with django_capture_on_commit_callbacks(execute=True):
         (deferred,) = notification_send(
@@ -216,11 +291,11 @@ def test_quiet_hours_defer_reminders_not_pickup_codes(
         )
     deferred.refresh_from_db(), urgent.refresh_from_db()
     assert deferred.status == OutboxStatus.DEFERRED
-    assert deferred.scheduled_for == datetime(2026, 12, 4, 8, 0, tzinfo=CHINA)
+    assert deferred.scheduled_for == morning
     assert urgent.status == OutboxStatus.SENT and len(sms.messages) == 1
     # Too early, the sweep leaves it; after the quiet hours it goes.
-    assert outbox_dispatch_due(now=datetime(2026, 12, 4, 7, 0, tzinfo=CHINA)) == 0
-    assert outbox_dispatch_due(now=datetime(2026, 12, 4, 8, 3, tzinfo=CHINA)) == 1
+    assert outbox_dispatch_due(now=morning - timedelta(hours=1)) == 0
+    assert outbox_dispatch_due(now=morning + timedelta(minutes=3)) == 1
     deferred.refresh_from_db()
     assert deferred.status == OutboxStatus.SENT and len(sms.messages) == 2
 

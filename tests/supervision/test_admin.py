@@ -62,3 +62,18 @@ def test_admin_login_records_activity(client, town):
         reverse("admin:login"), {"username": officer.email, "password": "Village-pass-2026"}
     )
     assert AdministratorActivityDay.objects.get(user=officer).logins == 1
+
+
+def test_platform_admin_sees_recommended_shops_awaiting_the_platform(client, town):
+    from marketplace.organisations.services import shop_recommend
+
+    shop = factories.shop(
+        village_obj=factories.village(township_obj=town.township), status="APPLIED"
+    )
+    shop_recommend(shop=shop, officer=town.officer, reason="推荐")
+    client.force_login(_staff(town.admin))
+    page = client.get(reverse("admin:supervision_approval_queue")).content.decode()
+    assert 'id="platform-approval-queue"' in page and shop.name in page
+    client.force_login(_staff(town.officer))
+    page = client.get(reverse("admin:supervision_approval_queue")).content.decode()
+    assert 'id="platform-approval-queue"' not in page

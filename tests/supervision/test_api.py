@@ -88,6 +88,35 @@ SUBMIT = """mutation($id: ID!) { periodicReportSubmit(id: $id, note: "按时") {
 APPOINT = """mutation($input: AdministratorAppointInput!) { administratorAppoint(input: $input) {
   term { post isCurrent criteriaFailed } errors { field code message } } }"""
 
+COMPLAINT_CREATE = """mutation($input: ComplaintCreateInput!) { complaintCreate(input: $input) {
+  complaint { status complainantKind subject shopOrderId shop { name } }
+  errors { field code message } } }"""
+
+
+def _complaint_input(town: Town, **kw: Any) -> dict[str, Any]:
+    values = {
+        "shop": _gid("Shop", town.shops[0].pk),
+        "complainantKind": "VILLAGER",
+        "subject": "秤不准",
+    }
+    values.update(kw)
+    return {"input": values}
+
+
+PLATFORM_QUEUE = "{ platformApprovalQueue { kind key title dueOn evidence shop { name } } }"
+PLATFORM_DECIDE = """mutation($s: ID!, $ok: Boolean!, $r: String!) {
+  platformApprovalQueueShopDecide(shop: $s, approve: $ok, reason: $r) { shop { name }
+    errors { field code message } } }"""
+
+
+def _recommended_shop(town: Town) -> Any:
+    from marketplace.organisations.services import shop_recommend
+
+    shop = factories.shop(
+        village_obj=factories.village(township_obj=town.township), status="APPLIED"
+    )
+    return shop_recommend(shop=shop, officer=town.officer, reason="材料齐全，推荐")
+
 
 def _claim_input(town: Town, **kw: Any) -> dict[str, Any]:
     product = factories.product(shop_obj=town.shops[0])
@@ -207,6 +236,20 @@ OPERATIONS: dict[str, tuple[str, Callable[[Town], dict[str, Any]], set[str], str
         "periodicReportSubmit",
     ),
     "administratorAppoint": (APPOINT, _appoint_input, TOWNSHIP_WRITERS, "administratorAppoint"),
+    "platformApprovalQueue": (PLATFORM_QUEUE, lambda t: {}, {"admin"}, ""),
+    "platformApprovalQueueShopDecide": (
+        PLATFORM_DECIDE,
+        lambda t: {"s": _gid("Shop", _recommended_shop(t).pk), "ok": True, "r": "同意开店"},
+        {"admin"},
+        "platformApprovalQueueShopDecide",
+    ),
+    # A villager's complaint about shops[0], recorded by its staff or its township.
+    "complaintCreate": (
+        COMPLAINT_CREATE,
+        _complaint_input,
+        {"officer", "manager", "operator", "admin"},
+        "complaintCreate",
+    ),
 }
 
 
@@ -379,3 +422,33 @@ def test_queue_ranking_and_roster_query_counts_are_constant(gql, town):
             replacement_reason="换届",
         )
     assert _count(gql, ROSTER, roster) == one
+
+
+def test_platform_queue_lists_recommended_shops_and_approving_empties_it(gql, town):
+    from marketplace.organisations.models import Shop as ShopRow
+
+    recommended = _recommended_shop(town)
+    factories.shop(village_obj=factories.village(township_obj=town.township), status="APPLIED")
+    gql.login(town.admin)
+    items = gql.data(PLATFORM_QUEUE)["platformApprovalQueue"]
+    assert [(i["kind"], i["key"]) for i in items] == [
+        ("SHOP_RECOMMENDATION", f"platform-shop:{recommended.pk}")
+    ]
+    assert "材料齐全，推荐" in items[0]["evidence"]
+    variables = {"s": _gid("Shop", recommended.pk), "ok": True, "r": "同意"}
+    assert gql.data(PLATFORM_DECIDE, variables)["platformApprovalQueueShopDecide"]["errors"] == []
+    assert ShopRow.objects.get(pk=recommended.pk).status == "APPROVED"
+    assert gql.data(PLATFORM_QUEUE)["platformApprovalQueue"] == []
+    again = gql.data(PLATFORM_DECIDE, variables)["platformApprovalQueueShopDecide"]["errors"]
+    assert again[0]["code"] == "INVALID_TRANSITION"
+    empty = gql.data(PLATFORM_DECIDE, {**variables, "r": " "})["platformApprovalQueueShopDecide"]
+    assert empty["errors"][0]["code"] in {"REQUIRED", "INVALID_TRANSITION"}
+
+
+def test_platform_queue_query_count_is_constant(gql, town):
+    gql.login(town.admin)
+    _recommended_shop(town)
+    one = _count(gql, PLATFORM_QUEUE, {})
+    for _ in range(4):
+        _recommended_shop(town)
+    assert _count(gql, PLATFORM_QUEUE, {}) == one

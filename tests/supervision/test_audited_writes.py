@@ -70,7 +70,7 @@ def test_filing_a_report_and_resolving_a_complaint_are_audited(town):
     )
     reports.report_file(officer=town.officer, report=report)
     complaint = complaints.complaint_file(
-        filed_by=town.buyer, shop=town.shops[0], complainant_kind="BUYER", subject="茶叶受潮"
+        filed_by=town.officer, shop=town.shops[0], complainant_kind="VILLAGER", subject="茶叶受潮"
     )
     complaints.complaint_resolve(actor=town.managers[0], complaint=complaint, resolution="已补发")
     assert [e.actor_id for e in _entries(AuditAction.REPORT_FILE)] == [town.officer.pk]

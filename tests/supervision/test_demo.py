@@ -3,12 +3,16 @@ red-flag rankings, added once."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from marketplace.supervision.models import (
     AdministratorAppointment,
     CertificationClaim,
     ClaimStatus,
+    Complaint,
+    ComplaintStatus,
     PeriodicReport,
     PeriodKind,
     RedFlagRanking,
@@ -41,6 +45,7 @@ def test_demo_supervision_rerun_adds_nothing(demo):  # noqa: F811
         CertificationClaim.objects.count(),
         PeriodicReport.objects.count(),
         RedFlagRanking.objects.count(),
+        Complaint.objects.count(),
     )
     admin = User.objects.filter(is_superuser=True).first()
     load_supervision(admin=admin, villages={v.code: v for v in Village.objects.all()})
@@ -49,4 +54,24 @@ def test_demo_supervision_rerun_adds_nothing(demo):  # noqa: F811
         CertificationClaim.objects.count(),
         PeriodicReport.objects.count(),
         RedFlagRanking.objects.count(),
+        Complaint.objects.count(),
     )
+
+
+def test_demo_complaints_move_the_indicators_and_the_red_flag(demo):  # noqa: F811
+    from marketplace.supervision.models import ReportValue
+
+    statuses = set(Complaint.objects.values_list("status", flat=True))
+    assert statuses == {ComplaintStatus.OPEN, ComplaintStatus.RESOLVED}
+    received = ReportValue.objects.filter(
+        indicator_code="complaints_received", report__period_kind=PeriodKind.QUARTER, value__gt=0
+    )
+    assert received.exists()
+    # An unresolved complaint pulls its village's component below the full 100.
+    raws = [
+        e.components["complaints"]["raw"]
+        for r in RedFlagRanking.objects.all()
+        for e in r.entries.all()
+        if e.components["complaints"]["raw"] is not None
+    ]
+    assert any(Decimal(raw) < 100 for raw in raws)

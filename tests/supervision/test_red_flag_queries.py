@@ -54,7 +54,9 @@ def _busy_village(
             email=f"buyer{n}@example.cn",
             household=factories.household(village_obj=shop.village) if n % 2 == 0 else None,
         )
-    activity_record(user_id=manager.pk, logins=1 + index, day=_in(quarter, 3).date())
+    activity_record(
+        user_id=manager.pk, logins=1 + index, updates=index % 2, day=_in(quarter, 3).date()
+    )
     if rostered:
         administrator = factories.user()
         administrator_appoint(
@@ -70,7 +72,7 @@ def _busy_village(
         activity_record(user_id=administrator.pk, logins=2, day=_in(quarter, 4).date())
     for n in range(index % 3):
         complaint = complaint_file(
-            filed_by=None, shop=shop, complainant_kind="VILLAGER", subject=f"投诉{n}"
+            filed_by=manager, shop=shop, complainant_kind="VILLAGER", subject=f"投诉{n}"
         )
         Complaint.objects.filter(pk=complaint.pk).update(filed_at=_in(quarter, 20))
         if n == 0:
@@ -140,7 +142,10 @@ def test_each_village_scores_what_the_one_window_selectors_give():
         township=township, quarter=quarter, formula=red_flag.formula_current()
     )
     one_by_one = {
-        "activity": indicators.administrator_logins,
+        # Formula v2: activity is logins plus updates.
+        "activity": lambda w: (
+            indicators.administrator_logins(w) + indicators.administrator_updates(w)
+        ),
         "sales": indicators.sales_amount,
         "households": indicators.households_benefiting,
         "timeliness": indicators.data_timeliness,

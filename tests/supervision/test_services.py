@@ -20,6 +20,7 @@ from marketplace.agency.models import OrderStatus as AgencyStatus
 from marketplace.catalog.models import Certification
 from marketplace.core.errors import PermissionRefused
 from marketplace.supervision import cadence, claims, queues, red_flag, reports, roster
+from marketplace.supervision.deadlines import due_date_from
 from marketplace.supervision.exports import report_pdf, report_xlsx
 from marketplace.supervision.indicators import INDICATORS
 from marketplace.supervision.models import (
@@ -140,6 +141,43 @@ def test_queue_holds_applications_and_claims_and_reminds_before_and_on_the_deadl
         (ReminderKind.QUEUE_DUE_SOON, town.officer.pk),
         (ReminderKind.QUEUE_DUE_TODAY, town.officer.pk),
     ]
+
+
+def test_platform_queue_has_deadlines_and_reminds_platform_admins(town, settings):
+    from marketplace.organisations.services import shop_approve, shop_recommend
+
+    settings.SUPERVISION_QUEUE_DUE_WORKING_DAYS = 5
+    settings.SUPERVISION_REMIND_DAYS_BEFORE = 2
+    applied = factories.shop(
+        village_obj=factories.village(township_obj=town.township), status="APPLIED"
+    )
+    assert queues.platform_approval_queue() == []  # the township's step comes first
+    shop_recommend(shop=applied, officer=town.officer, reason="推荐")
+    (item,) = queues.platform_approval_queue()
+    assert item.key == f"platform-shop:{applied.pk}" and item.kind == "SHOP_RECOMMENDATION"
+    assert item.due_on == due_date_from(timezone.localdate())
+    # No longer the township's to decide.
+    assert queues.approval_queue(township_ids=[town.township.pk]) == []
+
+    queues.queue_remind(today=item.due_on - datetime.timedelta(days=10))
+    queues.queue_remind(today=item.due_on - datetime.timedelta(days=1))
+    queues.queue_remind(today=item.due_on - datetime.timedelta(days=1))
+    queues.queue_remind(today=item.due_on + datetime.timedelta(days=1))
+    reminded = sorted(
+        Reminder.objects.filter(business_key=item.key).values_list("kind", "recipient")
+    )
+    assert reminded == [
+        (ReminderKind.QUEUE_DUE_SOON, town.admin.pk),
+        (ReminderKind.QUEUE_DUE_TODAY, town.admin.pk),
+    ]
+    assert (
+        "was due on"
+        in Reminder.objects.get(business_key=item.key, kind=ReminderKind.QUEUE_DUE_TODAY).subject
+    )
+    # Township officers are not reminded of the platform's step.
+    assert not Reminder.objects.filter(recipient=town.officer).exists()
+    shop_approve(shop=applied, admin=town.admin, reason="同意")
+    assert queues.platform_approval_queue() == []
 
 
 def test_reminders_are_delivered_once_after_commit(town, django_capture_on_commit_callbacks):
@@ -391,11 +429,14 @@ def test_cadence_reminds_administrators_who_are_behind_once_per_period(town):
     activity_record_login(user_id=town.managers[0].pk)
     first = cadence.cadence_send(kind=ReminderKind.EARLY_MONTH)
     again = cadence.cadence_send(kind=ReminderKind.EARLY_MONTH)
-    assert first == 3 and again == 0  # every shop is stale; the re-run records nothing
+    # Every shop is stale: its three managers and shops[0]'s Red Supermarket operator are
+    # reminded; the re-run records nothing.
+    assert first == 4 and again == 0
     reasons = dict(Reminder.objects.values_list("recipient", "reason"))
     assert "no login" not in reasons[town.managers[0].pk]
     assert "no login" in reasons[town.managers[1].pk]
-    assert cadence.cadence_send(kind=ReminderKind.QUARTERLY_BULLETIN) == 3
+    assert "no login" in reasons[town.operator.pk]
+    assert cadence.cadence_send(kind=ReminderKind.QUARTERLY_BULLETIN) == 4
 
 
 def test_login_recording_upserts_one_row_per_user_and_day(town):

@@ -51,7 +51,7 @@ def add_supervision(built: Any) -> None:
     officer = built.officer_1
     claim = file_claim(built.manager_a, built.product_a)
     complaint = complaint_file(
-        filed_by=built.buyer, shop=built.shop_a, complainant_kind="VILLAGER", subject="发货慢"
+        filed_by=built.manager_a, shop=built.shop_a, complainant_kind="VILLAGER", subject="发货慢"
     )
     complaint_resolve(actor=built.manager_a, complaint=complaint, resolution="已补发")
     reminder_record(

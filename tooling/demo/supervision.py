@@ -1,6 +1,7 @@
 """The supervision part of the demo: a roster (the shop's manager as the shop administrator,
 the station's operator as the station administrator) for every demo village, one pending
-certification claim, the reports of the last two quarters and the last month for every
+certification claim, complaints in the last two quarters (most resolved, some still open),
+the reports of the last two quarters and the last month for every
 township and county, and the red-flag rankings of those two quarters.
 
 Everything goes through the supervision services and is looked up first, so a rerun adds
@@ -17,11 +18,15 @@ from logistics.stations.models import VillageStation
 from marketplace.accounts.models import Role, RoleAssignment, User
 from marketplace.catalog.models import Product
 from marketplace.divisions.models import County, Township, Village
+from marketplace.organisations.models import Shop
 from marketplace.supervision.claims import EvidenceUpload, claim_file
+from marketplace.supervision.complaints import complaint_file, complaint_resolve
 from marketplace.supervision.models import (
     AdministratorAppointment,
     AdministratorPost,
     CertificationClaim,
+    Complaint,
+    ComplaintStatus,
     PeriodKind,
 )
 from marketplace.supervision.periods import last_completed
@@ -116,6 +121,42 @@ def load_pending_claim() -> None:
     )
 
 
+# (subject, days into the quarter it was filed, days it took to resolve or None if open),
+# filed in turn against the demo's approved shops, oldest quarter first.
+_COMPLAINTS = (
+    ("茶叶受潮，要求换货", 12, 3),
+    ("快递三天没送到村里", 30, 1),
+    ("价格标签和结账价不一致", 45, None),
+    ("蜂蜜瓶盖漏了", 20, 2),
+    ("客服电话打不通", 60, None),
+)
+
+
+def load_complaints(*, admin: User) -> None:
+    """Villagers' complaints recorded by their township's officer through the service; the
+    filing and resolving times are then moved into the two reported quarters (the service
+    stamps "now"), so the complaint indicators and the red flag's component have history."""
+    shops = list(Shop.objects.filter(status="APPROVED").select_related("village__township"))
+    if not shops or Complaint.objects.filter(subject=_COMPLAINTS[0][0]).exists():
+        return
+    last_quarter = last_completed(PeriodKind.QUARTER)
+    quarters = [last_quarter.previous(), last_quarter]
+    for index, (subject, filed_day, resolve_days) in enumerate(_COMPLAINTS):
+        shop = shops[index % len(shops)]
+        officer = _officer_for(shop.village.township, admin)
+        complaint = complaint_file(
+            filed_by=officer, shop=shop, complainant_kind="VILLAGER", subject=subject
+        )
+        quarter = quarters[index % 2]
+        filed_at = quarter.start_at() + datetime.timedelta(days=filed_day, hours=10)
+        Complaint.objects.filter(pk=complaint.pk).update(filed_at=filed_at)
+        if resolve_days is not None:
+            complaint_resolve(actor=officer, complaint=complaint, resolution="已联系店家处理")
+            Complaint.objects.filter(pk=complaint.pk, status=ComplaintStatus.RESOLVED).update(
+                resolved_at=filed_at + datetime.timedelta(days=resolve_days)
+            )
+
+
 def load_reports_and_rankings() -> None:
     last_quarter = last_completed(PeriodKind.QUARTER)
     # Oldest first, so each report's "previous" figures come from the stored one before it.
@@ -133,4 +174,5 @@ def load_reports_and_rankings() -> None:
 def load_supervision(*, admin: User, villages: dict[str, Village]) -> None:
     load_roster(admin=admin, villages=villages)
     load_pending_claim()
+    load_complaints(admin=admin)
     load_reports_and_rankings()
