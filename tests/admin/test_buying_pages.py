@@ -154,13 +154,14 @@ def test_officer_reads_their_township_only(client: Any, buying: Buying, world: A
     assert _pks(client, buying.shop_order_a) == {buying.shop_order_a.pk, buying.shop_order_b.pk}
     assert _pks(client, Voucher) == {buying.voucher_a.pk, buying.voucher_b.pk}
     index = client.get(reverse("admin:index"))
-    # An officer changes nothing; the one thing they add is a data request (asking to read).
+    # An officer changes nothing; they add only a data request (asking to read) and a
+    # villager's complaint about a shop of their township.
     assert {
         model["object_name"]
         for app in index.context["app_list"]
         for model in app["models"]
         if model["perms"]["add"] or model["perms"]["change"]
-    } == {"DataAccessRequest"}
+    } == {"Complaint", "DataAccessRequest"}
     data = changeform_data(client.get(_url(buying.voucher_a)))
     assert client.post(_url(buying.voucher_a), {**data, "name": "改"}).status_code == 403
     assert client.get(_url(Voucher, "add")).status_code == 403

@@ -43,6 +43,7 @@ def test_the_tiny_scenario_seeds_precomputes_and_measures():
     assert checks[1].passed
     text = oversight.render(result, checks)
     assert "small (2 villages)" in text and "monthly report" in text
-    # Every township and county of the tree has its report for the month, stored once.
-    month = PeriodicReport.objects.filter(period_kind=PeriodKind.MONTH)
-    assert month.filter(township__isnull=False).count() >= 3
+    # Every township and county of the tree had its report generated for the timing, and
+    # the bench kept none of them (it times a real generation each run).
+    assert result["monthly_reports_generated"] >= 3
+    assert not PeriodicReport.objects.filter(period_kind=PeriodKind.MONTH).exists()

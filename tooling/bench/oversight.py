@@ -465,6 +465,7 @@ def measure(*, calls: int, warmup: int, months: int) -> dict[str, Any]:
         "small": {"villages": small_villages, **small},
         "county": county,
         "monthly_report_seconds": report_s,
+        "monthly_reports_generated": report.reports,
     }
 
 
