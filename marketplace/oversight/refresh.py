@@ -25,7 +25,8 @@ from django.db.models import Count, DateField, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from collective_econ.models import AccountKind, JournalKind, JournalTransaction, Posting
+from collective_econ.benefit.selectors import settlement_credit_postings
+from collective_econ.models import JournalTransaction
 from logistics.shipment_status import ShipmentStatus
 from logistics.tracking_models import Shipment, ShipmentEvent
 from marketplace.catalog.models import OfferingKind
@@ -209,13 +210,9 @@ def _household_income(months: list[date]) -> list[HouseholdMonthIncome]:
             income=-credited,
         )
         for household_id, village_id, members, month, credited in (
-            # The same postings as the township's poverty watch: settlements and their
-            # clawbacks, on the household's account and its receivable, so the dashboard
-            # and the watch never disagree about a household's income.
-            Posting.objects.filter(
-                account__kind__in=[AccountKind.HOUSEHOLD, AccountKind.HOUSEHOLD_RECEIVABLE],
-                transaction__kind__in=[JournalKind.SETTLEMENT, JournalKind.CLAWBACK],
-            )
+            # The postings of the one definition the periodic report and the red flag
+            # read too (collective_econ.benefit), kept per month so any range sums.
+            settlement_credit_postings()
             .filter(in_months(posted, months))
             .annotate(m=_month(posted))
             .values_list(

@@ -31,8 +31,15 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import Coalesce
 
+from collective_econ.benefit.selectors import (
+    HOUSEHOLDS_BENEFITING_DEFINITION,
+    INCOME_PER_HOUSEHOLD_DEFINITION,
+    HouseholdCredit,
+    benefit_figures,
+    benefit_figures_by_village,
+    household_credits,
+)
 from logistics.parcels.models import ParcelDispatch, StationParcel
 from logistics.shipment_status import ShipmentStatus
 from logistics.shipments.models import Shipment, ShipmentEvent
@@ -172,9 +179,13 @@ def repeat_buyers(w: Window) -> Decimal:
     return _d(repeat.count())
 
 
+def _household_credits(w: Window) -> list[HouseholdCredit]:
+    return household_credits(village_ids=w.village_ids, start=w.start, end=w.end)
+
+
 def households_benefiting(w: Window) -> Decimal:
-    lines = _lines(w).filter(beneficiary_household__isnull=False)
-    return _d(lines.values("beneficiary_household_id").distinct().count())
+    """`collective_econ.benefit`'s definition, the one the bureau dashboard shows."""
+    return _d(benefit_figures(_household_credits(w)).households_benefiting)
 
 
 def consignment_sales(w: Window) -> Decimal:
@@ -183,15 +194,8 @@ def consignment_sales(w: Window) -> Decimal:
 
 
 def income_per_household(w: Window) -> Decimal | None:
-    figures = (
-        _lines(w)
-        .filter(beneficiary_household__isnull=False)
-        .aggregate(
-            total=Coalesce(Sum("total_price_amount"), ZERO),
-            households=Count("beneficiary_household_id", distinct=True),
-        )
-    )
-    return _ratio(_d(figures["total"]), Decimal(figures["households"]), scale=1)
+    """Net settlement credit over households benefiting (`collective_econ.benefit`)."""
+    return benefit_figures(_household_credits(w)).income_per_household
 
 
 def _refunds(w: Window) -> QuerySet[Refund]:
@@ -393,6 +397,15 @@ def sales_amount_by_village(w: Window) -> ByVillage:
 
 
 def households_benefiting_by_village(w: Window) -> ByVillage:
+    """`households_benefiting` of each village: the same one statement, grouped here."""
+    figures = benefit_figures_by_village(_household_credits(w), village_ids=w.village_ids)
+    return {v: _d(figures[v].households_benefiting) for v in w.village_ids}
+
+
+def households_named_on_sold_lines_by_village(w: Window) -> ByVillage:
+    """What red-flag formulas before version 3 counted as households benefiting: distinct
+    households named as beneficiary on the village shops' sold lines. Kept only so that a
+    ranking published under such a formula recomputes to what was published."""
     rows = (
         _lines(w)
         .filter(beneficiary_household__isnull=False)
@@ -570,7 +583,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "households_benefiting",
         "带动农户数",
         "Households benefiting",
-        "Distinct households named as beneficiary on a sold line in the period.",
+        HOUSEHOLDS_BENEFITING_DEFINITION,
         "households",
         households_benefiting,
         additive=False,
@@ -587,7 +600,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "income_per_household",
         "户均增收",
         "Income per household",
-        "Consignment sales divided by households benefiting (gross, before commission).",
+        INCOME_PER_HOUSEHOLD_DEFINITION,
         "CNY",
         income_per_household,
         additive=False,

@@ -15,7 +15,13 @@ The rules, as published with each formula:
 - Ties (equal score): more households benefiting first, then fewer complaints received,
   then the lower village code.
 
-Versions: 1 counted logins only as activity; 2 (these rules) counts logins and updates.
+Households benefiting is the ledger's definition (`collective_econ.benefit`: net of
+clawbacks, credited by the quarter's settlements, counted in the household's village), the
+figure the bureau dashboard and the periodic report show.
+
+Versions: 1 counted logins only as activity; 2 counts logins and updates; 3 (these rules)
+counts households benefiting by the ledger, where 1 and 2 counted the households named
+as beneficiary on the village shops' sold lines.
 A ranking keeps the version it was computed with, and a re-run recomputes by that version.
 
 A ranking is stored once. Running the same quarter again recomputes it and compares: an
@@ -48,6 +54,7 @@ from marketplace.supervision.indicators import (
     complaints_by_village,
     data_timeliness_by_village,
     households_benefiting_by_village,
+    households_named_on_sold_lines_by_village,
     sales_amount_by_village,
 )
 from marketplace.supervision.models import (
@@ -64,9 +71,12 @@ from marketplace.supervision.reminders import reminder_record
 logger = logging.getLogger(__name__)
 
 # The version the module's rules describe; formula_current() publishes it when missing.
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 # From this version on, activity is logins plus updates; before it, logins only.
 UPDATES_COUNT_FROM_VERSION = 2
+# From this version on, households benefiting is the ledger's definition; before it, the
+# households named on sold lines.
+LEDGER_HOUSEHOLDS_FROM_VERSION = 3
 
 SCORE_PLACES = Decimal("0.0001")
 COMPONENTS = ("activity", "sales", "households", "timeliness", "service", "complaints")
@@ -96,7 +106,11 @@ def _village_figures(w: Window, *, formula_version: int) -> _VillageFigures:
     complaints = complaints_by_village(w)
     activity = administrator_activity_by_village(w)
     counts_updates = formula_version >= UPDATES_COUNT_FROM_VERSION
-    households = households_benefiting_by_village(w)
+    households = (
+        households_benefiting_by_village(w)
+        if formula_version >= LEDGER_HOUSEHOLDS_FROM_VERSION
+        else households_named_on_sold_lines_by_village(w)
+    )
     components: dict[str, dict[int, Decimal | None]] = {
         "activity": {
             v: logins + (activity.updates[v] if counts_updates else 0)

@@ -117,7 +117,7 @@ def test_report_shows_updates_and_red_flag_v2_counts_them(town: Town):
     assert activity_v1[town.shops[0].village_id] == activity_v1[town.shops[1].village_id]
 
     current = red_flag.formula_current()
-    assert current.version == 2 and current.weights == v1.weights
+    assert current.version == red_flag.CURRENT_VERSION and current.weights == v1.weights
     assert ScoringFormula.objects.get(version=1).description == "v1"  # left as published
     by_v2 = red_flag.ranking_compute(township=town.township, quarter=quarter, formula=current)
     activity_v2 = {s.village_id: s.components["activity"]["raw"] for s in by_v2}

@@ -1,0 +1,1 @@
+"""Households benefiting and their income: the one definition every figure uses."""
