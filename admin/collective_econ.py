@@ -65,11 +65,16 @@ from collective_econ.statements.selectors import household_statement, statement_
 from marketplace.accounts.permissions import (
     RoleScopes,
     can_read_household_statement,
+    household_reached_by_grant,
     role_scopes,
 )
 from marketplace.channels.models import Channel
 from marketplace.organisations.models import Household
-from marketplace.organisations.privacy import household_incomes_read, household_personal_data
+from marketplace.organisations.privacy import (
+    IncomeReadRefused,
+    household_incomes_read,
+    household_personal_data,
+)
 
 # An account's village is reached through one of four columns, by its kind (a CHECK keeps
 # exactly one set).
@@ -175,7 +180,14 @@ class AccountAdmin(ReadOnlyMixin, ScopedModelAdmin):
             Household.objects.select_related("village__township").filter(pk=household_id).first()
         )
         user = acting_user(request)
-        if household is None or not can_read_household_statement(user=user, household=household):
+        if (
+            household is None
+            or user is None
+            or not (
+                can_read_household_statement(user=user, household=household)
+                or household_reached_by_grant(user=user, household=household)
+            )
+        ):
             raise Http404("No such household statement.")
         now = timezone.localtime()
         try:
@@ -186,9 +198,19 @@ class AccountAdmin(ReadOnlyMixin, ScopedModelAdmin):
             year, month = now.year, None
             period = statement_period(year=year)
             self.message_user(request, "That is not a period: showing this year.", "warning")
+        first_day, last_day = period.days_shown()
+        try:
+            household_incomes_read(
+                households=[household], viewer=user, first_day=first_day, last_day=last_day
+            )
+        except IncomeReadRefused:
+            # Only a data request's holder gets this far and is refused: its period does
+            # not hold the days asked.
+            raise PermissionDenied(
+                f"Your data request does not cover {first_day} to {last_day}: a statement is "
+                "read through a request only for months inside its data period."
+            ) from None
         statement = household_statement(household=household, period=period)
-        if user is not None:
-            household_incomes_read(households=[household], viewer=user)
         return TemplateResponse(
             request,
             "backoffice/household_statement.html",

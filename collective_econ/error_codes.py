@@ -50,6 +50,9 @@ class StatementErrorCode(Enum):
     NOT_FOUND = "not_found"
     # Anonymous, a buyer, or a staff role whose scope does not reach those books.
     PERMISSION_DENIED = "permission_denied"
+    # A household's income asked through a data request for days outside the request's
+    # data period (the request reaches the household; its period does not hold those days).
+    OUTSIDE_REQUEST_PERIOD = "outside_request_period"
     # A filter value that cannot be used (unknown kind, posted_from after posted_to).
     INVALID_FILTER = "invalid_filter"
     INVALID_AMOUNT = "invalid_amount"

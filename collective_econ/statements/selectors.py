@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from typing import Any
@@ -64,6 +64,13 @@ class Period:
     @property
     def months(self) -> int:
         return 1 if self.month else 12
+
+    def days_shown(self, *, now: datetime | None = None) -> tuple[date, date]:
+        """The first and last local day whose postings the statement can show: a period
+        still running ends today (what a data request's period must hold to read it)."""
+        today = timezone.localdate(now or timezone.now())
+        last = timezone.localtime(self.end - timedelta(microseconds=1)).date()
+        return timezone.localtime(self.start).date(), min(last, today)
 
 
 def statement_period(*, year: Any, month: Any = None, now: datetime | None = None) -> Period:

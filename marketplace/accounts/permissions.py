@@ -7,6 +7,7 @@ objects costs one query.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -154,12 +155,44 @@ def can_approve_shop(*, user: User | None) -> bool:
 
 
 @dataclass(frozen=True)
+class PersonalDataGrant:
+    """One approved, unexpired data request as it reaches a household: the request and the
+    data period (first and last day, inclusive) whose figures it may read."""
+
+    request_id: int
+    period_from: date
+    period_to: date
+
+    def covers(self, *, first_day: date, last_day: date) -> bool:
+        return self.period_from <= first_day and last_day <= self.period_to
+
+
+@dataclass(frozen=True)
 class PersonalDataGrants:
     """What a user's approved, unexpired data requests unmask: household or village id ->
-    the request granting it."""
+    the grants reaching it, newest request first."""
 
-    by_household: dict[int, int] = field(default_factory=dict)
-    by_village: dict[int, int] = field(default_factory=dict)
+    by_household: dict[int, tuple[PersonalDataGrant, ...]] = field(default_factory=dict)
+    by_village: dict[int, tuple[PersonalDataGrant, ...]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_household or self.by_village)
+
+    def reaching(self, household: Household) -> tuple[PersonalDataGrant, ...]:
+        """The grants that name the household, then those of its village or township: a
+        request scoped to households reaches only the households it lists."""
+        return self.by_household.get(household.pk, ()) + self.by_village.get(
+            household.village_id, ()
+        )
+
+    def covering(
+        self, household: Household, *, first_day: date, last_day: date
+    ) -> PersonalDataGrant | None:
+        """The first grant reaching the household whose period holds every day asked."""
+        for grant in self.reaching(household):
+            if grant.covers(first_day=first_day, last_day=last_day):
+                return grant
+        return None
 
 
 _GRANTS_ATTR = "_ruralmart_personal_data_grants"
@@ -170,24 +203,52 @@ def personal_data_grants(user: User | None) -> PersonalDataGrants:
 
     Expiry is judged here, at read time: a request past `expires_at` grants nothing even
     before the beat task marks it EXPIRED. The rows are `marketplace.audit`'s, reached
-    through their foreign key to the user ("APPROVED" is `DataRequestStatus.APPROVED`)."""
+    through their foreign key to the user ("APPROVED" is `DataRequestStatus.APPROVED`).
+    Each grant carries its request's data period: names, ID numbers and phones are not
+    time-bound, but incomes are read through a grant only for days inside it."""
     if user is None or not user.is_authenticated or not user.is_active:
         return PersonalDataGrants()
     cached = getattr(user, _GRANTS_ATTR, None)
     if cached is not None:
         return cached
-    grants = PersonalDataGrants()
-    rows = user.data_access_requests.filter(  # type: ignore[attr-defined]
-        status="APPROVED", expires_at__gt=timezone.now()
-    ).values_list("pk", "households__id", "village_id", "township__villages__id")
-    for request_id, household_id, village_id, township_village_id in rows:
+    by_household: dict[int, list[PersonalDataGrant]] = {}
+    by_village: dict[int, list[PersonalDataGrant]] = {}
+    rows = (
+        user.data_access_requests.filter(  # type: ignore[attr-defined]
+            status="APPROVED", expires_at__gt=timezone.now()
+        )
+        .order_by("-pk")
+        .values_list(
+            "pk",
+            "period_from",
+            "period_to",
+            "households__id",
+            "village_id",
+            "township__villages__id",
+        )
+    )
+    for request_id, period_from, period_to, household_id, village_id, township_village_id in rows:
+        grant = PersonalDataGrant(request_id, period_from, period_to)
         if household_id is not None:
-            grants.by_household.setdefault(household_id, request_id)
+            _add_grant(by_household, household_id, grant)
         for granted_village in (village_id, township_village_id):
             if granted_village is not None:
-                grants.by_village.setdefault(granted_village, request_id)
+                _add_grant(by_village, granted_village, grant)
+    grants = PersonalDataGrants(
+        by_household={k: tuple(v) for k, v in by_household.items()},
+        by_village={k: tuple(v) for k, v in by_village.items()},
+    )
     setattr(user, _GRANTS_ATTR, grants)
     return grants
+
+
+def _add_grant(
+    index: dict[int, list[PersonalDataGrant]], key: int, grant: PersonalDataGrant
+) -> None:
+    # One request joined to many households or villages comes back once per pair.
+    grants = index.setdefault(key, [])
+    if grant not in grants:
+        grants.append(grant)
 
 
 @dataclass(frozen=True)
@@ -207,13 +268,47 @@ def personal_data_basis(*, user: User | None, household: Household) -> PersonalD
         return PersonalDataBasis(role=Role.HOUSEHOLD_SELLER, is_the_household=True)
     if household.village_id in scopes.managed_village_ids:
         return PersonalDataBasis(role=Role.SHOP_MANAGER)
-    grants = personal_data_grants(user)
-    request_id = grants.by_household.get(household.pk) or grants.by_village.get(
-        household.village_id
-    )
-    if request_id is not None:
-        return PersonalDataBasis(role="DATA_REQUEST", request_id=request_id)
+    reaching = personal_data_grants(user).reaching(household)
+    if reaching:
+        return PersonalDataBasis(role=DATA_REQUEST_BASIS, request_id=reaching[0].request_id)
     return None
+
+
+# The basis the audit log names for reads by the village's or township's book readers and
+# for reads through a data request.
+BOOKS_READER_BASIS = "BOOKS_READER"
+DATA_REQUEST_BASIS = "DATA_REQUEST"
+
+
+def household_income_basis(
+    *, user: User | None, household: Household, first_day: date, last_day: date
+) -> PersonalDataBasis | None:
+    """Why `user` may read the household's income figures for the days `first_day` to
+    `last_day` (inclusive), or None.
+
+    By role, whatever the days: the household itself, the platform admin, its village's
+    shop manager, and the bureau officers of its township (or county), who read the books.
+    Anyone else only through an approved, unexpired data request that reaches the household
+    and whose data period holds every one of those days. `household.village` is read."""
+    scopes = role_scopes(user)
+    if household.pk in scopes.household_ids:
+        return PersonalDataBasis(role=Role.HOUSEHOLD_SELLER, is_the_household=True)
+    if scopes.is_platform_admin:
+        return PersonalDataBasis(role=Role.PLATFORM_ADMIN)
+    if household.village_id in scopes.managed_village_ids:
+        return PersonalDataBasis(role=Role.SHOP_MANAGER)
+    if household.village.township_id in scopes.overseen_township_ids:
+        return PersonalDataBasis(role=BOOKS_READER_BASIS)
+    grant = personal_data_grants(user).covering(household, first_day=first_day, last_day=last_day)
+    if grant is not None:
+        return PersonalDataBasis(role=DATA_REQUEST_BASIS, request_id=grant.request_id)
+    return None
+
+
+def household_reached_by_grant(*, user: User | None, household: Household) -> bool:
+    """Whether some live data request of `user` reaches the household, whatever its period:
+    an income read refused for its days is then told so, not told it is not allowed."""
+    return bool(personal_data_grants(user).reaching(household))
 
 
 def can_view_household_personal_data(*, user: User | None, household: Household) -> bool:
@@ -267,7 +362,8 @@ def can_read_village_books(*, user: User | None, village_id: int, township_id: i
 
 
 def can_read_household_statement(*, user: User | None, household: Household) -> bool:
-    """Those who read the household's village's books, and the household itself."""
+    """Those who read the household's village's books, and the household itself, by role.
+    A data request reads a statement only for its period: `household_income_basis`."""
     return household.pk in role_scopes(user).household_ids or can_read_village_books(
         user=user, village_id=household.village_id, township_id=household.village.township_id
     )

@@ -4,15 +4,25 @@ Every place that shows a household's name, ID number or phone goes through
 `household_personal_data(household=..., viewer=...)`; entitlement is decided by
 `marketplace.accounts.permissions.personal_data_basis`, and every unmasked answer to
 anyone but the household itself is written to the audit log (`marketplace.audit.reads`).
+
+Names, ID numbers and phones are not time-bound: a data request unmasks them for its
+scope until it expires. Incomes are: `household_incomes_read` lets a request read them
+only for days inside the request's data period, and names the request in the log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
-from marketplace.accounts.permissions import personal_data_basis
+from marketplace.accounts.permissions import (
+    PersonalDataBasis,
+    household_income_basis,
+    household_reached_by_grant,
+    personal_data_basis,
+)
 from marketplace.audit.reads import personal_data_read
 
 if TYPE_CHECKING:
@@ -82,22 +92,61 @@ def household_personal_data(*, household: Household, viewer: User | None) -> Hou
 INCOME_FIELDS = ("income",)
 
 
-def household_incomes_read(*, households: Iterable[Household], viewer: User) -> None:
-    """Note that `viewer` was shown these households' incomes (a statement, the poverty
-    watch). Incomes are personal data: whoever may read them by role (the village's book
-    readers, the township's officers) still leaves a trace of each read; the household
-    reading its own statement does not."""
-    for household in households:
-        basis = personal_data_basis(user=viewer, household=household)
-        if basis is not None and basis.is_the_household:
+class IncomeReadRefused(Exception):
+    """A household's income asked for days no role or data request of the viewer reaches."""
+
+    def __init__(self, household: Household, *, outside_request_period: bool) -> None:
+        super().__init__(f"income of household {household.pk} refused")
+        self.household = household
+        # True when a live request reaches the household, only not for those days.
+        self.outside_request_period = outside_request_period
+
+
+def household_income_access(
+    *, household: Household, viewer: User | None, first_day: date, last_day: date
+) -> PersonalDataBasis:
+    """Why `viewer` may read the household's income for `first_day`..`last_day`, or
+    IncomeReadRefused. Incomes are personal data: read by role (the household, its
+    village's book readers, its township's officers), or through a data request only for
+    days inside the request's data period. `household.village` is read."""
+    basis = household_income_basis(
+        user=viewer, household=household, first_day=first_day, last_day=last_day
+    )
+    if basis is None:
+        raise IncomeReadRefused(
+            household,
+            outside_request_period=household_reached_by_grant(user=viewer, household=household),
+        )
+    return basis
+
+
+def household_incomes_read(
+    *, households: Iterable[Household], viewer: User, first_day: date, last_day: date
+) -> None:
+    """Check, then note, that `viewer` is shown these households' incomes for the days
+    `first_day`..`last_day` (a statement, the poverty watch). Every read leaves a trace
+    naming its basis, and the request when a data request is that basis; the household
+    reading its own statement leaves none. Refuses (IncomeReadRefused) before noting
+    anything if one of the households is not readable for those days."""
+    bases = [
+        (
+            household,
+            household_income_access(
+                household=household, viewer=viewer, first_day=first_day, last_day=last_day
+            ),
+        )
+        for household in households
+    ]
+    for household, basis in bases:
+        if basis.is_the_household:
             continue
         personal_data_read(
             actor=viewer,
             household_id=household.pk,
             village_id=household.village_id,
             fields=INCOME_FIELDS,
-            basis=basis.role if basis is not None else "BOOKS_READER",
-            request_id=basis.request_id if basis is not None else None,
+            basis=basis.role,
+            request_id=basis.request_id,
         )
 
 

@@ -1,7 +1,9 @@
 """`householdStatement`, `collectiveIncomeStatement` and `householdsNearPovertyLine`:
 resolve the IDs, decide who may read, call the statement selectors.
 
-A household's statement: whoever reads its village's books, and the household itself. A
+A household's statement: whoever reads its village's books, and the household itself; and
+whoever holds an approved, unexpired data request reaching the household, for a month or
+year inside the request's data period only (outside it: OUTSIDE_REQUEST_PERIOD). A
 village's: the platform admin, its shop manager, its township's (or county's) officers.
 The watch: the platform admin and the township's (or county's) officers. Callers with no
 role that reads any books are refused before any lookup; a bad period is INVALID_PERIOD,
@@ -10,9 +12,11 @@ an unknown id NOT_FOUND.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from collective_econ.error_codes import StatementErrorCode
 from collective_econ.statements.selectors import (
@@ -27,21 +31,23 @@ from collective_econ.statements.selectors import (
 )
 from marketplace.accounts.permissions import (
     can_read_any_books,
-    can_read_household_statement,
     can_read_township_watch,
     can_read_village_books,
+    personal_data_grants,
     role_scopes,
 )
 from marketplace.divisions.models import Township, Village
 from marketplace.organisations.models import Household
-from marketplace.organisations.privacy import household_incomes_read
+from marketplace.organisations.privacy import IncomeReadRefused, household_incomes_read
 from storefront_api.collective_econ.ledger import refused
 from storefront_api.core.ids import decode_id
 
 
 def _require_reader(info: Any, *, households_too: bool = False) -> None:
     user = info.context.user
-    if can_read_any_books(user=user) or (households_too and role_scopes(user).household_ids):
+    if can_read_any_books(user=user) or (
+        households_too and (role_scopes(user).household_ids or personal_data_grants(user))
+    ):
         return
     raise refused(
         "Statements are for the household, its shop manager, bureau officers and platform "
@@ -75,9 +81,20 @@ def resolve_household_statement(
     found = Household.objects.select_related("village").filter(pk=pk).first()
     if found is None:
         raise _not_found("household", "household")
-    if not can_read_household_statement(user=info.context.user, household=found):
-        raise _denied("this household's statement")
-    household_incomes_read(households=[found], viewer=info.context.user)
+    first_day, last_day = period.days_shown()
+    try:
+        household_incomes_read(
+            households=[found], viewer=info.context.user, first_day=first_day, last_day=last_day
+        )
+    except IncomeReadRefused as refusal:
+        if refusal.outside_request_period:
+            raise refused(
+                f"Your data request does not cover {first_day} to {last_day}: a statement "
+                "is read through a request only for months inside its data period.",
+                StatementErrorCode.OUTSIDE_REQUEST_PERIOD,
+                "year",
+            ) from None
+        raise _denied("this household's statement") from None
     return household_statement(household=found, period=period)
 
 
@@ -107,7 +124,11 @@ def resolve_households_near_poverty_line(info: Any, *, township: str, year: int)
     if not can_read_township_watch(user=info.context.user, township_id=found.pk):
         raise _denied("this township's poverty-monitoring watch")
     watch = households_near_poverty_line(township=found, year=period.year)
+    # The watch is the township's officers' by role, so no household here is refused.
     household_incomes_read(
-        households=[flagged.household for flagged in watch.flagged], viewer=info.context.user
+        households=[flagged.household for flagged in watch.flagged],
+        viewer=info.context.user,
+        first_day=timezone.localtime(watch.window_start).date(),
+        last_day=timezone.localtime(watch.window_end - timedelta(microseconds=1)).date(),
     )
     return watch
