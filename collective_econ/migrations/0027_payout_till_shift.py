@@ -6,22 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('collective_econ', '0026_platform_fee_schedule'),
-        ('organisations', '0001_initial'),
-        ('red_supermarket', '0003_counter'),
+        ("collective_econ", "0026_platform_fee_schedule"),
+        ("organisations", "0001_initial"),
+        ("red_supermarket", "0003_counter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='payout',
-            name='till_shift',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cash_payouts', to='red_supermarket.tillshift'),
+            model_name="payout",
+            name="till_shift",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cash_payouts",
+                to="red_supermarket.tillshift",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payout',
-            constraint=models.CheckConstraint(condition=models.Q(('method', 'CASH'), ('till_shift__isnull', True), _connector='OR'), name='payout_alipay_has_no_till_shift'),
+            model_name="payout",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("method", "CASH"), ("till_shift__isnull", True), _connector="OR"
+                ),
+                name="payout_alipay_has_no_till_shift",
+            ),
         ),
     ]

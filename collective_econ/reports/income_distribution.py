@@ -262,17 +262,13 @@ def as_xlsx(statement: Statement) -> bytes:
     sheet.merge_cells("A1:D1")
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(
-        [f"编制单位：{statement.village.name}", f"{statement.year}年度", "", "单位：元"]
-    )
+    sheet.append([f"编制单位：{statement.village.name}", f"{statement.year}年度", "", "单位：元"])
     sheet.append(["项目", "行次", "本年金额", "上年金额"])
     thin = Side(style="thin")
     for cell in sheet[3]:
         cell.font = Font(bold=True)
     for row in statement.rows:
-        sheet.append(
-            [("    " * row.indent) + row.label, row.line, row.amount, row.prior_amount]
-        )
+        sheet.append([("    " * row.indent) + row.label, row.line, row.amount, row.prior_amount])
     for cells in sheet.iter_rows(min_row=3, max_row=sheet.max_row):
         for cell in cells:
             cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
