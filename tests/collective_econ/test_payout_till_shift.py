@@ -3,13 +3,15 @@ small cash withdrawals are: refused with NO_OPEN_SHIFT when the till is closed a
 INSUFFICIENT_TILL_CASH when it holds too little (nothing written either way); a payout
 names its shift and lowers that shift's expected cash, so counting float − payout at
 close is no variance. A payout and the shift's close at once: the close counts the payout
-or the payout is refused, never a payout the close missed (two PostgreSQL connections)."""
+after waiting for it, never misses it (two PostgreSQL connections)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -17,11 +19,14 @@ from django.db import IntegrityError, connection, transaction
 
 from collective_econ.ledger.services import Leg, account_get_or_create, journal_post
 from collective_econ.models import AccountKind, JournalTransaction, Payout, PayoutStatus
+from collective_econ.payouts import services as payout_services
 from collective_econ.payouts.services import payout_create
 from marketplace.accounts.models import Role
+from marketplace.agency.ledger import till_balance
+from marketplace.red_supermarket.counter import ledger as counter_ledger
 from marketplace.red_supermarket.counter.ledger import till_cash_since
 from marketplace.red_supermarket.counter.services import till_shift_close, till_shift_open
-from marketplace.red_supermarket.models import TillShift, TillShiftStatus
+from marketplace.red_supermarket.models import TillShift
 from tests import factories
 from tests.api_distribution.books import (
     Books,
@@ -144,49 +149,92 @@ def test_an_alipay_payout_cannot_name_a_till_shift() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("round_", range(4))
-def test_a_payout_and_the_close_at_once_never_leave_a_payout_the_close_missed(
-    round_: int,
-) -> None:
-    """Run a few times: which thread wins varies; the invariant holds for either."""
+def test_a_close_while_a_payout_is_weighed_waits_and_counts_it() -> None:
+    """The payout has found the shift open and is weighing the till's cash when the
+    operator closes the shift (the payout thread signals, then dawdles): the close must
+    wait for the payout's commit and count it. Without the shift lock it would count 100
+    and the payout would land on a closed shift."""
     books, supermarket, operator = _books()
     shift = till_shift_open(supermarket=supermarket, operator=operator, float_amount="100.00")
-    barrier = threading.Barrier(2)
+    weighing = threading.Event()
     errors: list[BaseException] = []
 
-    def run(work: Any) -> None:
+    def slow_till_balance(**kw: Any) -> Decimal:
+        weighing.set()
+        time.sleep(0.5)
+        return till_balance(**kw)
+
+    def pay() -> None:
         try:
-            barrier.wait()
-            work()
+            with mock.patch.object(payout_services, "till_balance", slow_till_balance):
+                _pay_cash(books, "60.00", key="race")
         except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [
-        threading.Thread(target=run, args=(lambda: _pay_cash(books, "60.00", key="race"),)),
-        threading.Thread(
-            target=run,
-            args=(
-                lambda: till_shift_close(shift=shift, operator=operator, counted_amount="40.00"),
-            ),
-        ),
-    ]
+    def close() -> None:
+        try:
+            assert weighing.wait(timeout=10)
+            till_shift_close(shift=shift, operator=operator, counted_amount="40.00")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=pay), threading.Thread(target=close)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert errors == []
+    payout = Payout.objects.get(request_id="race")
     closed = TillShift.objects.get(pk=shift.pk)
-    assert closed.status == TillShiftStatus.CLOSED
-    payout = Payout.objects.filter(request_id="race").first()
-    if payout is not None:
-        # Paid before the close: the close counted it.
-        assert not errors
-        assert payout.till_shift_id == shift.pk
-        assert closed.expected_amount == D("40.00") and closed.variance == D("0.00")
-    else:
-        # Closed first: the payout found no open shift and wrote nothing.
-        assert len(errors) == 1 and isinstance(errors[0], ValidationError)
-        assert errors[0].error_dict["method"][0].code == "no_open_shift"
-        assert closed.expected_amount == D("100.00")
-        assert not JournalTransaction.objects.filter(kind="PAYOUT").exists()
+    assert payout.till_shift_id == shift.pk and payout.completed_at < closed.closed_at
+    assert closed.expected_amount == D("40.00") and closed.variance == D("0.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payout_while_the_close_is_counting_waits_and_is_refused() -> None:
+    """The other order: the close holds the shift and is counting (it signals, then
+    dawdles) when the payout arrives. The payout waits for the close, then finds no open
+    shift: NO_OPEN_SHIFT, nothing written, and no deadlock (the close's receipt row
+    refers to the supermarket the payout has locked)."""
+    books, supermarket, operator = _books()
+    shift = till_shift_open(supermarket=supermarket, operator=operator, float_amount="100.00")
+    counting = threading.Event()
+    errors: list[BaseException] = []
+
+    def slow_till_cash_since(**kw: Any) -> Decimal:
+        counting.set()
+        time.sleep(0.5)
+        return till_cash_since(**kw)
+
+    def close() -> None:
+        try:
+            with mock.patch.object(counter_ledger, "till_cash_since", slow_till_cash_since):
+                till_shift_close(shift=shift, operator=operator, counted_amount="100.00")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def pay() -> None:
+        try:
+            assert counting.wait(timeout=10)
+            _pay_cash(books, "60.00", key="late")
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close), threading.Thread(target=pay)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(errors) == 1 and isinstance(errors[0], ValidationError), errors
+    assert errors[0].error_dict["method"][0].code == "no_open_shift"
+    closed = TillShift.objects.get(pk=shift.pk)
+    assert closed.expected_amount == D("100.00") and closed.variance == D("0.00")
+    assert _nothing_paid()
