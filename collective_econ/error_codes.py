@@ -112,3 +112,6 @@ class PayoutErrorCode(Enum):
     INSUFFICIENT_TILL_CASH = "insufficient_till_cash"
     # A cash payout in a village with no Red Supermarket to pay it at.
     NO_SUPERMARKET = "no_supermarket"
+    # A cash payout while the Red Supermarket's till is closed: cash moves only during a
+    # shift, so the shift's count includes it.
+    NO_OPEN_SHIFT = "no_open_shift"

@@ -65,6 +65,15 @@ class Payout(models.Model):
         related_name="payout",
     )
     memo = models.CharField(max_length=255, blank=True)
+    # The till shift a cash payout was handed out in: its cash left that shift's till, so
+    # the shift's expected cash at close is lower by it. Alipay payouts touch no till.
+    till_shift = models.ForeignKey(
+        "red_supermarket.TillShift",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cash_payouts",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -87,6 +96,12 @@ class Payout(models.Model):
             ),
             models.CheckConstraint(
                 name="payout_status_valid", condition=Q(status__in=PayoutStatus.values)
+            ),
+            # Not "every cash payout has a shift": cash payouts made before shifts were
+            # required have none; the service requires one for every new cash payout.
+            models.CheckConstraint(
+                name="payout_alipay_has_no_till_shift",
+                condition=Q(method="CASH") | Q(till_shift__isnull=True),
             ),
             models.CheckConstraint(
                 name="payout_account_kind_valid",

@@ -5,10 +5,13 @@ commission) or MEMBER account (its distribution parts), less payouts still in fl
 (PENDING or UNKNOWN). The account row is locked while a payout is weighed against it, so
 two clerks paying the same household queue up and cannot both pay the last yuan.
 
-A cash payout is also weighed against the cash in the village's Red Supermarket till
-(`marketplace.agency.ledger.till_balance`), under the lock every taker of cash from the
-till holds, the supermarket row (small cash withdrawals take it too): two cash payouts,
-or a payout and a withdrawal, at once cannot both hand out the till's last yuan.
+A cash payout is handed out of the village's Red Supermarket till, so, as for a small
+cash withdrawal, the till must have an open shift (NO_OPEN_SHIFT) and hold the cash
+(`marketplace.agency.ledger.till_balance`, INSUFFICIENT_TILL_CASH). Both are checked
+under the locks every taker of cash holds, in their order: the supermarket row, then the
+open shift's row. So two cash payouts, or a payout and a withdrawal, cannot both hand out
+the till's last yuan, and a shift closing meanwhile waits and counts the payout. The
+payout names its shift; its Cr CASH_TILL leg lowers the shift's expected cash.
 
 A payout posts its PAYOUT journal transaction once (key "payout:<pk>"), when it succeeds:
 cash at once; an Alipay transfer when Alipay answers success, for the first time. A
@@ -52,7 +55,8 @@ from marketplace.agency.ledger import till_balance
 from marketplace.core.errors import refuse
 from marketplace.divisions.models import Village
 from marketplace.organisations.models import Household
-from marketplace.red_supermarket.models import RedSupermarket
+from marketplace.red_supermarket.counter.services import till_shift_lock_open
+from marketplace.red_supermarket.models import RedSupermarket, TillShift
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -101,10 +105,11 @@ def _lock_account(account: Account) -> None:
     Account.objects.select_for_update().filter(pk=account.pk).first()
 
 
-def check_till_holds(*, village_id: int, amount: Decimal) -> None:
-    """Lock the village's till (its Red Supermarket row, the lock cash withdrawals hold)
-    until the caller's transaction ends, and refuse a cash payout larger than the cash in
-    it. Read after the lock, the balance includes every payout that held it before."""
+def check_till_holds(*, village_id: int, amount: Decimal) -> TillShift:
+    """Lock the village's till (its Red Supermarket row, then its open shift: the locks
+    and order cash withdrawals use) until the caller's transaction ends, and return the
+    open shift; refuse when no shift is open or the till holds less than `amount`. Read
+    after the locks, the balance includes every payout that held them before."""
     supermarket = (
         RedSupermarket.objects.select_for_update(of=("self",))
         .select_related("shop__village")
@@ -118,6 +123,13 @@ def check_till_holds(*, village_id: int, amount: Decimal) -> None:
             "This village has no Red Supermarket to pay cash at; pay by Alipay.",
             PayoutErrorCode.NO_SUPERMARKET,
         )
+    shift = till_shift_lock_open(supermarket=supermarket)
+    if shift is None:
+        raise refuse(
+            "method",
+            f"开钱箱后才能付现金 / open the till at {supermarket.name} before paying out cash.",
+            PayoutErrorCode.NO_OPEN_SHIFT,
+        )
     cash = till_balance(supermarket=supermarket)
     if cash < amount:
         raise refuse(
@@ -125,6 +137,7 @@ def check_till_holds(*, village_id: int, amount: Decimal) -> None:
             f"The till at {supermarket.name} holds {cash} yuan, not enough for {amount}.",
             PayoutErrorCode.INSUFFICIENT_TILL_CASH,
         )
+    return shift
 
 
 def _post(payout: Payout, *, actor: User | None) -> None:
@@ -183,8 +196,9 @@ def _payout_open(
     due = balance_due(household=household, account_kind=account_kind)
     if amount > due:
         raise _over_balance(amount, due)
+    shift = None
     if method == PayoutMethod.CASH:
-        check_till_holds(village_id=household.village_id, amount=amount)
+        shift = check_till_holds(village_id=household.village_id, amount=amount)
     if receipt_number and Payout.objects.filter(receipt_number=receipt_number).exists():
         raise refuse(
             "receipt_number",
@@ -202,6 +216,7 @@ def _payout_open(
         payee_name=payee_name,
         receipt_number=receipt_number,
         memo=memo[:255],
+        till_shift=shift,
         created_by=actor,
     )
     try:

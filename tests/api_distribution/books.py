@@ -37,7 +37,8 @@ from collective_econ.shares.services import (
     member_shares_set,
 )
 from marketplace.accounts.models import Role
-from marketplace.red_supermarket.models import RedSupermarket
+from marketplace.red_supermarket.counter.services import till_shift_open
+from marketplace.red_supermarket.models import RedSupermarket, TillShift, TillShiftStatus
 from tests import factories
 
 _keys = itertools.count(1)
@@ -118,12 +119,18 @@ def post_collective_income(village: Any, amount: str, *, year: int = BOOK_YEAR) 
 
 
 def stock_till(village: Any, amount: str = "10000.00") -> Any:
-    """The village's Red Supermarket (made for its first shop when it has none), with
-    `amount` yuan of cash brought into its till, so cash payouts have cash to pay from."""
+    """The village's Red Supermarket (made for its first shop when it has none), with a
+    till shift open (a float of 0, opened by an operator of its shop, when none is open)
+    and `amount` yuan of cash brought into its till, so cash payouts have cash to pay
+    from. The cash comes from the bank (Alipay clearing), not as a float from the
+    collective's account, so the collective's income stays what the test posted."""
     supermarket = RedSupermarket.objects.filter(shop__village=village).first()
     if supermarket is None:
         shop = village.shops.order_by("pk").first() or factories.shop(village_obj=village)
         supermarket = factories.red_supermarket(shop_obj=shop)
+    if not TillShift.objects.filter(supermarket=supermarket, status=TillShiftStatus.OPEN).exists():
+        operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=supermarket.shop)
+        till_shift_open(supermarket=supermarket, operator=operator, float_amount="0.00")
     till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
     clearing = account_get_or_create(kind=AccountKind.ALIPAY_CLEARING)
     journal_post(

@@ -40,7 +40,14 @@ def test_demo_has_a_paid_distribution_and_reloading_adds_nothing(demo: Any) -> N
         "file",
         "pay",
     ]
-    assert Payout.objects.filter(status="SUCCEEDED", method="CASH").exists()
+    cash = Payout.objects.filter(status="SUCCEEDED", method="CASH").select_related("till_shift")
+    assert cash.exists()
+    # Paid during a till shift at the village's Red Supermarket, which, once closed,
+    # counted exactly the cash the ledger expected.
+    for payout in cash:
+        shift = payout.till_shift
+        assert shift is not None and shift.supermarket.shop.village_id == paid.village_id
+        assert shift.status == "OPEN" or shift.variance == 0
     assert JournalTransaction.objects.filter(kind="SETTLEMENT").exists()
     assert unbalanced_transaction_ids() == []
     before = {model: model.objects.count() for model in TABLES}

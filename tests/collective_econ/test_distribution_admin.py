@@ -68,19 +68,26 @@ def test_statement_page_and_xlsx(client) -> None:
         "可分配收益",
         "提取公积公益金",
         "提取福利费",
-        "外来投资分利",
-        "成员分配",
+        "向投资者分配",
+        "向成员分配",
+        "本年金额",
+        "上年金额",
         "年末未分配收益",
     ):
         assert label in page
     download = client.get(url, {"format": "xlsx"})
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(download.content)).active
-    rows = {r[0].strip(): r[2] for r in sheet.iter_rows(min_row=4, values_only=True)}
-    assert Decimal(str(rows["四、可分配收益"])) == Decimal("800.00")
-    assert Decimal(str(rows["减：提取公积公益金"])) == Decimal("80.00")
-    assert Decimal(str(rows["成员分配"])) == Decimal("680.00")
-    assert Decimal(str(rows["五、年末未分配收益"])) == Decimal("0.00")
+    assert sheet["A1"].value == "收益及收益分配表"
+    assert [c.value for c in sheet[3]] == ["项目", "行次", "本年金额", "上年金额"]
+    rows = {r[0].strip(): r[2:] for r in sheet.iter_rows(min_row=4, values_only=True)}
+    assert Decimal(str(rows["五、可分配收益"][0])) == Decimal("800.00")
+    assert Decimal(str(rows["减：提取公积公益金"][0])) == Decimal("80.00")
+    assert Decimal(str(rows["向成员分配"][0])) == Decimal("680.00")
+    assert Decimal(str(rows["六、年末未分配收益"][0])) == Decimal("0.00")
+    # The year before: the loss, carried into this year's 年初未分配收益.
+    assert Decimal(str(rows["四、本年收益"][1])) == Decimal("-200.00")
+    assert Decimal(str(rows["加：年初未分配收益"][0])) == Decimal("-200.00")
     other = make_books(households=0)
     client.force_login(other.manager)
     assert client.get(url).status_code == 404

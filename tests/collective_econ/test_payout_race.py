@@ -29,7 +29,6 @@ from collective_econ.payouts.services import payout_create, payout_record_outcom
 from marketplace.accounts.models import Role
 from marketplace.agency.error_codes import AgencyErrorCode
 from marketplace.agency.withdrawals import cash_withdrawal_create
-from marketplace.red_supermarket.counter.services import till_shift_open
 from tests import factories
 from tests.agency.world import CARD, agency_sandbox_running, ensure_catalogue
 from tests.api_distribution.books import (
@@ -160,8 +159,7 @@ def test_a_cash_payout_and_a_cash_withdrawal_at_once_cannot_both_empty_the_till(
     filed_distribution(books, reserve="0", welfare="0")
     supermarket = stock_till(books.village, "100.00")
     operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=supermarket.shop)
-    # Cash withdrawals are paid only while a till shift is open to count them.
-    till_shift_open(supermarket=supermarket, operator=operator, float_amount="0.00")
+    # Cash goes out only while a till shift is open to count it: stock_till opened one.
 
     def take_cash(i: int) -> Any:
         if i == 0:

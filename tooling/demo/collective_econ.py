@@ -15,6 +15,8 @@ rerun adds nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from unittest import mock
@@ -57,6 +59,9 @@ from marketplace.payments.models import (
     TransactionItem,
     TransactionStatus,
 )
+from marketplace.red_supermarket.counter.ledger import till_cash_since
+from marketplace.red_supermarket.counter.selectors import till_shift_open_at
+from marketplace.red_supermarket.counter.services import till_shift_close, till_shift_open
 from marketplace.red_supermarket.models import RedSupermarket
 
 INVESTOR_NAME = "临沧冰岛茶业有限公司"
@@ -204,19 +209,50 @@ def load_distribution(*, village: Village, manager: User, officer: User, year: i
         row = distribution.distribution_file(actor=officer, distribution=row, reason=REASON)
     if row.status == DistributionStatus.FILED:
         _bring_cash_to_the_till(village, manager, row)
-        for household_id in distribution.unpaid_member_households(row):
-            household = Household.objects.get(pk=household_id)
-            request_id = f"demo-distribution-{row.pk}-{household.pk}"
-            if Payout.objects.filter(request_id=request_id).exists():
-                continue
-            owed = -account_balance(
-                account=account_get_or_create(kind=AccountKind.MEMBER, owner=household)
-            )
-            if owed <= Decimal("0.00"):
-                continue
-            _pay_in_cash(village, manager, household, owed, request_id)
+        with _till_shift_for_payouts(village, manager):
+            for household_id in distribution.unpaid_member_households(row):
+                household = Household.objects.get(pk=household_id)
+                request_id = f"demo-distribution-{row.pk}-{household.pk}"
+                if Payout.objects.filter(request_id=request_id).exists():
+                    continue
+                owed = -account_balance(
+                    account=account_get_or_create(kind=AccountKind.MEMBER, owner=household)
+                )
+                if owed <= Decimal("0.00"):
+                    continue
+                _pay_in_cash(village, manager, household, owed, request_id)
         row = distribution.distribution_pay(actor=manager, distribution=row, reason=REASON)
     return row
+
+
+@contextmanager
+def _till_shift_for_payouts(village: Village, manager: User) -> Iterator[None]:
+    """Cash is paid out only during an open till shift. The shift the counter demo left
+    open is used as it is; otherwise one is opened (no float: the cash was brought from
+    the bank) by an operator of the supermarket, and closed after the payouts counting
+    exactly what the ledger expects, so it closes with no variance."""
+    supermarket = RedSupermarket.objects.filter(shop__village=village).order_by("pk").first()
+    if supermarket is None or till_shift_open_at(supermarket=supermarket) is not None:
+        yield
+        return
+    assignment = (
+        RoleAssignment.objects.filter(role=Role.SUPERMARKET_OPERATOR, shop=supermarket.shop)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if assignment is not None:
+        operator = assignment.user
+    else:
+        # A village without a counter clerk: its shop manager works the till.
+        RoleAssignment.objects.get_or_create(
+            user=manager, role=Role.SUPERMARKET_OPERATOR, shop=supermarket.shop
+        )
+        operator = manager
+    shift = till_shift_open(supermarket=supermarket, operator=operator, float_amount="0.00")
+    yield
+    expected = till_cash_since(village=village, since=shift.opened_at)
+    till_shift_close(shift=shift, operator=operator, counted_amount=expected)
 
 
 def _bring_cash_to_the_till(village: Village, manager: User, row: Distribution) -> None:
