@@ -8,6 +8,7 @@ import pytest
 
 from marketplace.agency.models import OrderStatus
 from marketplace.agency.providers.sandbox.from_settings import (
+    point_providers_at,
     sandbox_from_settings,
     sandbox_timeout_delay,
 )
@@ -26,9 +27,7 @@ def test_the_delay_outlasts_the_client_timeout(settings, client_timeout):
 def test_a_timeout_account_times_the_adapter_out_against_the_demo_sandbox(settings, counter):
     settings.AGENCY_PROVIDER_TIMEOUT_SECONDS = 0.5
     server = sandbox_from_settings(host="127.0.0.1", port=0).start()
-    settings.AGENCY_PROVIDERS = {
-        code: {**conf, "url": server.url} for code, conf in settings.AGENCY_PROVIDERS.items()
-    }
+    settings.AGENCY_PROVIDERS = point_providers_at(server)
     try:
         slow = pay(counter, request_id="demo-timeout-01", account="3100019999")
         quick = pay(counter, request_id="demo-success-01", account="3100012345")

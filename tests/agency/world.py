@@ -28,6 +28,10 @@ from marketplace.agency.models import (
     WithdrawalCardDay,
     WithdrawalStatus,
 )
+from marketplace.agency.providers.sandbox.from_settings import (
+    point_providers_at,
+    sandbox_gateways,
+)
 from marketplace.agency.providers.sandbox.server import AgencySandbox
 from marketplace.agency.validation import id_number_with_check
 from marketplace.red_supermarket.counter.services import till_shift_open
@@ -53,13 +57,12 @@ def agency_sandbox_running(
 ) -> Iterator[AgencySandbox]:
     """The providers' sandbox on 127.0.0.1 with every adapter pointed at it; its timeouts
     outlast the client's, so a "timeout" account really times the client out."""
-    merchants = {conf["merchant_id"]: conf["key"] for conf in settings.AGENCY_PROVIDERS.values()}
     server = AgencySandbox(
-        merchants=merchants, timeout_delay=client_timeout + 1.0, auto_callback=auto_callback
+        gateways=sandbox_gateways(),
+        timeout_delay=client_timeout + 1.0,
+        auto_callback=auto_callback,
     ).start()
-    settings.AGENCY_PROVIDERS = {
-        code: {**conf, "url": server.url} for code, conf in settings.AGENCY_PROVIDERS.items()
-    }
+    settings.AGENCY_PROVIDERS = point_providers_at(server)
     settings.AGENCY_PROVIDER_TIMEOUT_SECONDS = client_timeout
     try:
         yield server
