@@ -157,6 +157,12 @@ class HttpProviderAdapter:
         try:
             with urllib.request.urlopen(url, timeout=self.timeout) as response:
                 text = response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            # 403: the provider could not verify our signed query.
+            raise ProviderError(
+                f"{self.code} refused the statement query: HTTP {exc.code}",
+                ProviderErrorCode.REFUSED if exc.code == 403 else ProviderErrorCode.UNREACHABLE,
+            ) from exc
         except (OSError, urllib.error.URLError) as exc:
             raise ProviderError(
                 f"{self.code}'s statement could not be fetched: {exc}",
