@@ -28,12 +28,19 @@ from marketplace.agency.models import (
     WithdrawalCardDay,
     WithdrawalStatus,
 )
+from marketplace.agency.providers.credentials import (
+    MERCHANT_KEY_NAME,
+    PROVIDER_KEY_NAME,
+    agency_key_dir,
+)
 from marketplace.agency.providers.sandbox.from_settings import (
     point_providers_at,
     sandbox_gateways,
 )
 from marketplace.agency.providers.sandbox.server import AgencySandbox
+from marketplace.agency.providers.signing import RSA2
 from marketplace.agency.validation import id_number_with_check
+from marketplace.payments.alipay import keys
 from marketplace.red_supermarket.counter.services import till_shift_open
 from marketplace.red_supermarket.models import RedSupermarket
 from tests import factories
@@ -62,12 +69,31 @@ def agency_sandbox_running(
         timeout_delay=client_timeout + 1.0,
         auto_callback=auto_callback,
     ).start()
-    settings.AGENCY_PROVIDERS = point_providers_at(server)
+    settings.AGENCY_PROVIDERS = _keys_pinned(point_providers_at(server))
     settings.AGENCY_PROVIDER_TIMEOUT_SECONDS = client_timeout
     try:
         yield server
     finally:
         server.stop()
+
+
+def _keys_pinned(providers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The RSA2 providers with the data dir's keys written into their settings: the sandbox
+    read them when it started, and a fixture that later moves DATA_DIR (the Alipay
+    sandbox's) must not hand the adapters a fresh pair the sandbox never heard of."""
+    pinned = {}
+    for code, conf in providers.items():
+        if conf["sign_type"] == RSA2 and not conf.get("private_key"):
+            directory = agency_key_dir(code)
+            conf = {
+                **conf,
+                "private_key": keys.ensure_key_pair(directory, MERCHANT_KEY_NAME).private_key_pem,
+                "provider_public_key": keys.ensure_key_pair(
+                    directory, PROVIDER_KEY_NAME
+                ).public_key_pem,
+            }
+        pinned[code] = conf
+    return pinned
 
 
 def ensure_catalogue() -> None:

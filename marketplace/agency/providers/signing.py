@@ -35,7 +35,8 @@ STATEMENT_SIGN_PREFIX = "#sign="
 
 
 class Signature(Protocol):
-    sign_type: str
+    @property
+    def sign_type(self) -> str: ...
 
     def sign(self, message: str) -> str: ...
 
