@@ -330,3 +330,28 @@ def test_a_providers_url_selects_its_gateway(sandbox, settings):
         reconfigure(settings, "utility", url=sandbox.gateway_url("nowhere"))
         adapter_for("utility").query(request_id="req-wrong-gw-02")
     assert missing.value.code == ProviderErrorCode.UNREACHABLE
+
+
+# --- callbacks delivered over HTTP to our running endpoint --------------------------------
+
+
+@BOTH
+@pytest.mark.django_db(transaction=True)
+def test_the_sandbox_delivers_its_callback_over_http_and_a_tampered_one_is_refused(
+    sandbox, counter, provider, settings, live_server
+):
+    settings.AGENCY_CALLBACK_BASE_URL = live_server.url
+    sandbox.force_outcome("pending")
+    order = pay(counter, provider, f"req-{provider.code}-live")
+    assert order.status == OrderStatus.PROCESSING
+    sandbox.finish_pending(provider.merchant_id, order.request_id)
+    sandbox.tamper("callback")
+    assert sandbox.deliver_callback(provider.merchant_id, order.request_id) == (400, "fail")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PROCESSING
+    assert sandbox.deliver_callback(provider.merchant_id, order.request_id) == (200, "success")
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SUCCESS
+    notify_url, delivered = sandbox.callbacks[-1]
+    assert notify_url == f"{live_server.url}/agency/callback/{provider.code}/"
+    assert delivered["sign_type"] == provider.sign_type

@@ -445,10 +445,12 @@ class AgencySandbox:
             self.merchants[order.merchant_id].signature,
         )
 
-    def _deliver(self, order: SandboxOrder) -> None:
+    def _deliver(self, order: SandboxOrder) -> tuple[int, str] | None:
+        """POST the order's signed result to its notify_url: (HTTP status, body) of the
+        answer, or None when there is nothing to send or no one answered."""
         with self.lock:
             if order.status not in ("SUCCESS", "FAILED") or not order.notify_url:
-                return
+                return None
             body = self._callback(order)
         if self._take_tamper("callback"):
             body = _altered(body)
@@ -462,9 +464,19 @@ class AgencySandbox:
         )
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
-                response.read()
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as refused:
+            return refused.code, refused.read().decode("utf-8", "replace")
         except (OSError, urllib.error.URLError):
-            pass  # our endpoint was down: the query and the statement still tell the outcome
+            # Our endpoint was down: the query and the statement still tell the outcome.
+            return None
+
+    def deliver_callback(self, merchant_id: str, request_id: str) -> tuple[int, str] | None:
+        """Send a settled order's notification now, as the timer would (tests and the demo
+        run without automatic callbacks), and say how our endpoint answered."""
+        with self.lock:
+            found = self.orders[(merchant_id, request_id)]
+        return self._deliver(found)
 
     def _query(self, merchant_id: str, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
         request_id = str(payload["request_id"])
