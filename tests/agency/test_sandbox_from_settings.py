@@ -4,6 +4,11 @@ the demo's timeout path is a real timeout and not merely a slow success."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import urllib.request
+
 import pytest
 
 from marketplace.agency.models import OrderStatus
@@ -37,3 +42,27 @@ def test_a_timeout_account_times_the_adapter_out_against_the_demo_sandbox(settin
     # twice; an ordinary account still answers within the wait.
     assert slow.status == OrderStatus.UNKNOWN
     assert quick.status == OrderStatus.SUCCESS
+
+
+def test_the_command_serves_every_provider_as_its_own_gateway_with_its_sign_type(settings):
+    # No database needed: the command runs as the demo starts it, in its own process.
+    command = [sys.executable, "-m", "marketplace.cli", "agency_sandbox", "--port", "0"]
+    child = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert child.stdout is not None
+        banner = [child.stdout.readline() for _ in range(6)]
+        base = banner[0].split(" on ")[1].strip().rstrip("/")
+        with urllib.request.urlopen(f"{base}/", timeout=5) as response:
+            listing = response.read().decode("utf-8")
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+    for code, conf in settings.AGENCY_PROVIDERS.items():
+        line = f"{base}/gw/{code}/  merchant {conf['merchant_id']}, {conf['sign_type']}"
+        assert any(line in row for row in banner[1:]), (line, banner)
+        assert f"/gw/{code}/ ({conf['merchant_id']}, {conf['sign_type']})" in listing
