@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from marketplace import settings as project_settings
 from marketplace.agency.models import AgencyOrder, OrderStatus
 from marketplace.agency.orders import agency_order_create, agency_order_query
 from marketplace.agency.providers.base import ProviderError, ProviderErrorCode
@@ -144,18 +145,31 @@ def test_rsa2_each_side_verifies_only_what_the_other_signed(settings):
     assert statement_verified(statement.replace("1.00", "9.00"), ours) is None
 
 
-def test_a_real_rsa2_provider_without_keys_fails_closed_and_never_uses_generated_ones(
-    settings, counter
+@BOTH
+def test_a_real_provider_without_keys_fails_closed_and_never_uses_generated_ones(
+    settings, counter, provider
 ):
-    reconfigure(settings, "insurance", url="http://127.0.0.1:9/gw", sandbox=False)
-    adapter = adapter_for("insurance")  # building it never fails: the call does, with a code
+    # A real URL: no sandbox keys to fall back on (and, for HMAC, no sandbox shared key).
+    reconfigure(settings, provider.code, url="http://127.0.0.1:9/gw", sandbox=False, key="")
+    adapter = adapter_for(provider.code)  # building it never fails: the call does, coded
     with pytest.raises(ProviderError) as refused:
-        adapter.query(request_id="req-real-0001")
+        adapter.query(request_id=f"req-{provider.code}-real1")
     assert refused.value.code == ProviderErrorCode.MISCONFIGURED
-    order = pay(counter, INSURANCE, "req-real-0002")
+    order = pay(counter, provider, f"req-{provider.code}-real2")
     assert order.status == OrderStatus.UNKNOWN
-    answer = post_callback(INSURANCE, {"merchant_id": "M-insurance", "sign": "x"})
+    answer = post_callback(provider, {"merchant_id": provider.merchant_id, "sign": "x"})
     assert (answer.status_code, answer.content) == (503, b"fail")
+
+
+def test_a_real_url_in_the_environment_leaves_the_sandbox_and_its_shared_key(monkeypatch):
+    monkeypatch.setenv("AGENCY_TELECOM_URL", "https://gateway.example.cn/agency")
+    monkeypatch.setenv("AGENCY_TELECOM_SIGN_TYPE", "rsa2")
+    monkeypatch.setenv("AGENCY_TELECOM_PRIVATE_KEY_PATH", "/etc/ruralmart/telecom.pem")
+    conf = project_settings._agency_provider("telecom")
+    assert conf["url"] == "https://gateway.example.cn/agency"
+    assert (conf["sandbox"], conf["key"], conf["sign_type"]) == (False, "", RSA2)
+    assert conf["private_key_path"] == "/etc/ruralmart/telecom.pem"
+    assert project_settings._agency_provider("utility")["sandbox"] is True
 
 
 # --- the paths, for both sign types ------------------------------------------------------
