@@ -27,8 +27,8 @@ otherwise: `4444` rejected, `5555` accepted then failed, `7777` pending then suc
 query answers PROCESSING a few times first), `9999` timeout (the order succeeds but the
 answer comes after the client gave up), `9990` timeout and lost (never recorded).
 Anything else succeeds at once. `tamper()` makes the next answer, callback or statement
-arrive altered after signing, as a man in the middle would. Standard library and the
-signing module only, like the other sandboxes.
+arrive altered after signing, as a man in the middle would. No Django: the standard
+library and the signing module (RSA through `cryptography`) only.
 """
 
 from __future__ import annotations
