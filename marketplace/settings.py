@@ -12,6 +12,7 @@ import re
 import secrets
 import warnings
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -437,17 +438,40 @@ NOTIFY_SMS_PER_PHONE_PER_HOUR = int(os.environ.get("NOTIFY_SMS_PER_PHONE_PER_HOU
 # Asia/Shanghai; non-urgent SMS asked for inside wait until the end. Empty: no quiet hours.
 NOTIFY_QUIET_HOURS = os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00")
 # --- Agency services (代办) ----------------------------------------------------------------
-# Each provider's adapter talks to AGENCY_<CODE>_URL with its merchant id and HMAC key; by
-# default all five point at the local sandbox (`ruralmart agency_sandbox`).
+# Each provider's adapter talks to AGENCY_<CODE>_URL with its merchant id, signing as
+# AGENCY_<CODE>_SIGN_TYPE says: "HMAC-SHA256" with AGENCY_<CODE>_KEY, or "RSA2" with our
+# AGENCY_<CODE>_PRIVATE_KEY(_PATH) and the provider's AGENCY_<CODE>_PROVIDER_PUBLIC_KEY(_PATH).
+# Without a URL a provider is its own gateway in the local sandbox (`ruralmart
+# agency_sandbox`, <AGENCY_SANDBOX_URL>/gw/<code>), whose RSA keys are generated under the
+# data dir; a real URL never falls back to generated keys.
 AGENCY_SANDBOX_URL = os.environ.get("AGENCY_SANDBOX_URL", "http://127.0.0.1:8006")
-AGENCY_PROVIDERS = {
-    code: {
-        "url": os.environ.get(f"AGENCY_{code.upper()}_URL", "") or AGENCY_SANDBOX_URL,
-        "merchant_id": os.environ.get(f"AGENCY_{code.upper()}_MERCHANT_ID", f"M-{code}"),
-        "key": os.environ.get(f"AGENCY_{code.upper()}_KEY", f"sandbox-{code}-key"),
-    }
-    for code in ("utility", "telecom", "insurance", "tickets", "acquirer")
+AGENCY_DEFAULT_SIGN_TYPES = {
+    "utility": "HMAC-SHA256",
+    "telecom": "HMAC-SHA256",
+    "insurance": "RSA2",
+    "tickets": "RSA2",
+    "acquirer": "HMAC-SHA256",
 }
+
+
+def _agency_provider(code: str) -> dict[str, Any]:
+    def env(name: str, default: str = "") -> str:
+        return os.environ.get(f"AGENCY_{code.upper()}_{name}", default)
+
+    return {
+        "url": env("URL") or f"{AGENCY_SANDBOX_URL.rstrip('/')}/gw/{code}",
+        "sandbox": not env("URL"),
+        "merchant_id": env("MERCHANT_ID", f"M-{code}"),
+        "sign_type": env("SIGN_TYPE", AGENCY_DEFAULT_SIGN_TYPES[code]).upper(),
+        "key": env("KEY", f"sandbox-{code}-key" if not env("URL") else ""),
+        "private_key": env("PRIVATE_KEY"),
+        "private_key_path": env("PRIVATE_KEY_PATH"),
+        "provider_public_key": env("PROVIDER_PUBLIC_KEY"),
+        "provider_public_key_path": env("PROVIDER_PUBLIC_KEY_PATH"),
+    }
+
+
+AGENCY_PROVIDERS = {code: _agency_provider(code) for code in AGENCY_DEFAULT_SIGN_TYPES}
 # Where providers POST results: <base>/agency/callback/<provider>/.
 AGENCY_CALLBACK_BASE_URL = os.environ.get("AGENCY_CALLBACK_BASE_URL", f"http://127.0.0.1:{PORT}")
 AGENCY_PROVIDER_TIMEOUT_SECONDS = float(os.environ.get("AGENCY_PROVIDER_TIMEOUT_SECONDS", "5"))

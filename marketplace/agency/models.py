@@ -30,8 +30,8 @@ class ProviderKind(models.TextChoices):
 
 
 class AgencyProvider(models.Model):
-    """One outside service the counter talks to through an adapter. Its URL, merchant id
-    and key come from settings (AGENCY_PROVIDERS), so production points the same adapter
+    """One outside service the counter talks to through an adapter. Its URL, merchant id,
+    sign type and keys come from settings (AGENCY_PROVIDERS), so production points the same adapter
     at a real aggregator; only what the operator may see is kept here."""
 
     code = models.SlugField(max_length=32, unique=True)

@@ -1,8 +1,10 @@
 """`/agency/callback/<provider>/`: providers' signed result notifications.
 
-The body is verified with that provider's key, the order (or withdrawal) it names is
-resolved through the same idempotent service a query uses, and the answer is the plain
-text "success" the protocol expects; anything unverifiable gets "fail" and changes nothing.
+The body is verified with that provider's signature (its HMAC key, or its RSA2 public
+key), the order (or withdrawal) it names is resolved through the same idempotent service a
+query uses, and the answer is the plain text "success" the protocol expects; anything
+unverifiable gets "fail" and changes nothing, and so does a provider whose credentials we
+cannot load (503: the provider retries once they are fixed).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from marketplace.agency.models import AgencyOrder, CashWithdrawal
 from marketplace.agency.orders import agency_order_resolve
-from marketplace.agency.providers.base import ProviderStatus
+from marketplace.agency.providers.base import ProviderError, ProviderStatus
 from marketplace.agency.providers.http import adapter_for
 from marketplace.agency.withdrawals import cash_withdrawal_resolve
 
@@ -33,7 +35,12 @@ def provider_callback(request: HttpRequest, provider: str) -> HttpResponse:
         body = json.loads(request.body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         body = None
-    if not isinstance(body, dict) or not adapter_for(provider).verify_callback(body):
+    try:
+        verified = isinstance(body, dict) and adapter_for(provider).verify_callback(body)
+    except ProviderError as exc:
+        logger.error("callback from %s not checked: %s", provider, exc.message)
+        return HttpResponse("fail", status=503, content_type="text/plain")
+    if not verified or not isinstance(body, dict):
         logger.warning("unverifiable callback from %s", provider)
         return HttpResponse("fail", status=400, content_type="text/plain")
     status = str(body.get("status") or "")

@@ -28,8 +28,19 @@ from marketplace.agency.models import (
     WithdrawalCardDay,
     WithdrawalStatus,
 )
+from marketplace.agency.providers.credentials import (
+    MERCHANT_KEY_NAME,
+    PROVIDER_KEY_NAME,
+    agency_key_dir,
+)
+from marketplace.agency.providers.sandbox.from_settings import (
+    point_providers_at,
+    sandbox_gateways,
+)
 from marketplace.agency.providers.sandbox.server import AgencySandbox
+from marketplace.agency.providers.signing import RSA2
 from marketplace.agency.validation import id_number_with_check
+from marketplace.payments.alipay import keys
 from marketplace.red_supermarket.counter.services import till_shift_open
 from marketplace.red_supermarket.models import RedSupermarket
 from tests import factories
@@ -53,18 +64,36 @@ def agency_sandbox_running(
 ) -> Iterator[AgencySandbox]:
     """The providers' sandbox on 127.0.0.1 with every adapter pointed at it; its timeouts
     outlast the client's, so a "timeout" account really times the client out."""
-    merchants = {conf["merchant_id"]: conf["key"] for conf in settings.AGENCY_PROVIDERS.values()}
     server = AgencySandbox(
-        merchants=merchants, timeout_delay=client_timeout + 1.0, auto_callback=auto_callback
+        gateways=sandbox_gateways(),
+        timeout_delay=client_timeout + 1.0,
+        auto_callback=auto_callback,
     ).start()
-    settings.AGENCY_PROVIDERS = {
-        code: {**conf, "url": server.url} for code, conf in settings.AGENCY_PROVIDERS.items()
-    }
+    settings.AGENCY_PROVIDERS = _keys_pinned(point_providers_at(server))
     settings.AGENCY_PROVIDER_TIMEOUT_SECONDS = client_timeout
     try:
         yield server
     finally:
         server.stop()
+
+
+def _keys_pinned(providers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The RSA2 providers with the data dir's keys written into their settings: the sandbox
+    read them when it started, and a fixture that later moves DATA_DIR (the Alipay
+    sandbox's) must not hand the adapters a fresh pair the sandbox never heard of."""
+    pinned = {}
+    for code, conf in providers.items():
+        if conf["sign_type"] == RSA2 and not conf.get("private_key"):
+            directory = agency_key_dir(code)
+            conf = {
+                **conf,
+                "private_key": keys.ensure_key_pair(directory, MERCHANT_KEY_NAME).private_key_pem,
+                "provider_public_key": keys.ensure_key_pair(
+                    directory, PROVIDER_KEY_NAME
+                ).public_key_pem,
+            }
+        pinned[code] = conf
+    return pinned
 
 
 def ensure_catalogue() -> None:

@@ -88,12 +88,14 @@ def agency_bill_figure(bench: Any, options: dict[str, Any]) -> tuple[str, dict[s
     """`ruralmart bench counter`'s second figure: as many electricity bills as timed sales,
     paid at the bench's supermarket against a local agency sandbox. No target is set for it
     in the issue beyond reporting; the check is that its statements stay constant."""
-    from django.conf import settings
     from django.test.utils import override_settings
 
     from marketplace.agency.catalogue import agency_catalogue_sync
     from marketplace.agency.models import ServiceItem
-    from marketplace.agency.providers.sandbox.server import AgencySandbox
+    from marketplace.agency.providers.sandbox.from_settings import (
+        point_providers_at,
+        sandbox_from_settings,
+    )
     from marketplace.red_supermarket.counter.selectors import till_shift_open_at
     from marketplace.red_supermarket.counter.services import till_shift_open
     from tooling.bench.stats import summarize
@@ -103,25 +105,25 @@ def agency_bill_figure(bench: Any, options: dict[str, Any]) -> tuple[str, dict[s
     # Agency cash needs an open till, as at the counter.
     if till_shift_open_at(supermarket=bench.supermarket) is None:
         till_shift_open(supermarket=bench.supermarket, operator=bench.operator, float_amount="0")
-    merchants = {c["merchant_id"]: c["key"] for c in settings.AGENCY_PROVIDERS.values()}
     runs = options["warmup"] + options["sales"]
     stamp = f"{time.time_ns() % 10**12:012d}"
     totals: list[float] = []
     own: list[float] = []
     statements: set[int] = set()
-    with AgencySandbox(merchants=merchants, auto_callback=False) as sandbox:
-        pointed = {code: {**c, "url": sandbox.url} for code, c in settings.AGENCY_PROVIDERS.items()}
-        with override_settings(AGENCY_PROVIDERS=pointed):
-            for n in range(runs):
-                timing = agency_bill_payment_once(
-                    supermarket=bench.supermarket,
-                    operator=bench.operator,
-                    request_id=f"bench-bill-{stamp}-{n:06d}",
-                )
-                if n >= options["warmup"]:
-                    totals.append(timing.total_ms / 1000)
-                    own.append(timing.own_ms / 1000)
-                    statements.add(timing.sql_statements)
+    with (
+        sandbox_from_settings(port=0, auto_callback=False) as sandbox,
+        override_settings(AGENCY_PROVIDERS=point_providers_at(sandbox)),
+    ):
+        for n in range(runs):
+            timing = agency_bill_payment_once(
+                supermarket=bench.supermarket,
+                operator=bench.operator,
+                request_id=f"bench-bill-{stamp}-{n:06d}",
+            )
+            if n >= options["warmup"]:
+                totals.append(timing.total_ms / 1000)
+                own.append(timing.own_ms / 1000)
+                statements.add(timing.sql_statements)
     summary: dict[str, Any] = dict(summarize(totals).as_dict())
     summary["own_p50_ms"] = summarize(own).as_dict()["p50_ms"]
     summary["statements"] = sorted(statements)

@@ -18,6 +18,7 @@ from marketplace.accounts.models import Role, RoleAssignment, User
 from marketplace.agency.catalogue import agency_catalogue_sync
 from marketplace.agency.models import AgencyOrder, CashWithdrawal, TicketBooking
 from marketplace.agency.orders import agency_order_create, agency_order_query
+from marketplace.agency.providers.credentials import ConfiguredSignature
 from marketplace.agency.providers.http import HttpProviderAdapter
 from marketplace.agency.providers.sandbox.from_settings import sandbox_from_settings
 from marketplace.agency.providers.sandbox.server import AgencySandbox
@@ -81,9 +82,9 @@ def _adapters(sandbox: AgencySandbox) -> dict[str, HttpProviderAdapter]:
     return {
         code: HttpProviderAdapter(
             code=code,
-            url=sandbox.url,
+            url=sandbox.gateway_url(code),
             merchant_id=conf["merchant_id"],
-            key=conf["key"],
+            signature=ConfiguredSignature(code, conf),
             timeout=0.5,
             notify_url="",
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 from typing import Any, Protocol
 
 
@@ -14,12 +15,28 @@ class ProviderTimeout(Exception):
     """No answer within the client timeout: the outcome is unknown, never assumed."""
 
 
-class ProviderError(Exception):
-    """The provider could not be reached or answered something unusable."""
+class ProviderErrorCode(Enum):
+    UNREACHABLE = "unreachable"
+    # Not JSON, not an object, a field missing or of the wrong kind.
+    BAD_ANSWER = "bad_answer"
+    # An answer or a statement whose signature does not verify with the provider's key:
+    # it may be forged or tampered with, so nothing in it is believed.
+    BAD_SIGNATURE = "bad_signature"
+    # The provider says our request was invalid, badly signed or from an unknown merchant.
+    REFUSED = "refused"
+    # Our side of the provider's configuration is unusable (sign type, keys).
+    MISCONFIGURED = "misconfigured"
 
-    def __init__(self, message: str) -> None:
+
+class ProviderError(Exception):
+    """The provider could not be reached or answered something unusable; `code` says which."""
+
+    def __init__(
+        self, message: str, code: ProviderErrorCode = ProviderErrorCode.BAD_ANSWER
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
 
 
 class ProviderStatus:

@@ -1,5 +1,9 @@
 """The aggregator protocol's client: signed JSON over HTTP to a provider's gateway.
 
+One adapter class for every provider; how it signs (HMAC-SHA256 or RSA2) is the
+`Signature` strategy it is given (`providers.credentials`). An answer, a callback or a
+statement whose signature does not verify is never believed: ProviderError BAD_SIGNATURE.
+
 A call that gets no answer within AGENCY_PROVIDER_TIMEOUT_SECONDS raises ProviderTimeout:
 the caller marks the order UNKNOWN and queries it later, it never sends it again.
 """
@@ -23,6 +27,7 @@ from marketplace.agency.providers.base import (
     Hold,
     OrderRequest,
     ProviderError,
+    ProviderErrorCode,
     ProviderStatus,
     ProviderTimeout,
     QueryResult,
@@ -31,19 +36,27 @@ from marketplace.agency.providers.base import (
     TicketRefund,
     Trip,
 )
-from marketplace.agency.providers.signing import signed, statement_checksum, verify
+from marketplace.agency.providers.credentials import ConfiguredSignature
+from marketplace.agency.providers.signing import Signature, signed, statement_verified, verify
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class HttpProviderAdapter:
     def __init__(
-        self, *, code: str, url: str, merchant_id: str, key: str, timeout: float, notify_url: str
+        self,
+        *,
+        code: str,
+        url: str,
+        merchant_id: str,
+        signature: Signature,
+        timeout: float,
+        notify_url: str,
     ) -> None:
         self.code = code
         self.url = url.rstrip("/")
         self.merchant_id = merchant_id
-        self.key = key
+        self.signature = signature
         self.timeout = timeout
         self.notify_url = notify_url
 
@@ -56,7 +69,7 @@ class HttpProviderAdapter:
                 "timestamp": datetime.now(CHINA).strftime("%Y%m%d%H%M%S"),
                 **fields,
             },
-            self.key,
+            self.signature,
         )
         request = urllib.request.Request(
             self.url + path,
@@ -72,17 +85,29 @@ class HttpProviderAdapter:
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, TimeoutError):
                 raise ProviderTimeout(f"{self.code}: no answer in {self.timeout}s") from exc
-            raise ProviderError(f"{self.code} could not be reached: {exc.reason}") from exc
+            raise ProviderError(
+                f"{self.code} could not be reached: {exc.reason}", ProviderErrorCode.UNREACHABLE
+            ) from exc
         except OSError as exc:
-            raise ProviderError(f"{self.code} could not be reached: {exc}") from exc
+            raise ProviderError(
+                f"{self.code} could not be reached: {exc}", ProviderErrorCode.UNREACHABLE
+            ) from exc
         try:
             answer = json.loads(raw.decode("utf-8"))
         except ValueError as exc:
             raise ProviderError(f"{self.code} answered something that is not JSON") from exc
-        if not isinstance(answer, dict) or not verify(answer, self.key):
-            raise ProviderError(f"{self.code}'s answer is not signed with our key")
+        if not isinstance(answer, dict):
+            raise ProviderError(f"{self.code} answered something that is not an object")
+        if not verify(answer, self.signature):
+            raise ProviderError(
+                f"{self.code}'s answer fails its {self.signature.sign_type} signature",
+                ProviderErrorCode.BAD_SIGNATURE,
+            )
         if answer.get("code") in ("INVALID", "INVALID_SIGN", "INVALID_MERCHANT"):
-            raise ProviderError(f"{self.code} refused the request: {answer.get('reason', '')}")
+            raise ProviderError(
+                f"{self.code} refused the request: {answer.get('reason', '')}",
+                ProviderErrorCode.REFUSED,
+            )
         return answer
 
     # --- orders -------------------------------------------------------------------------
@@ -122,19 +147,33 @@ class HttpProviderAdapter:
         return _query_result(answer)
 
     def verify_callback(self, body: dict[str, Any]) -> bool:
-        return body.get("merchant_id") == self.merchant_id and verify(body, self.key)
+        """True only for a notification from this provider's merchant account that its
+        signature proves; unusable credentials raise ProviderError MISCONFIGURED."""
+        return body.get("merchant_id") == self.merchant_id and verify(body, self.signature)
 
     def statement(self, *, day: date) -> list[StatementLine]:
-        query = signed({"merchant_id": self.merchant_id, "date": f"{day:%Y%m%d}"}, self.key)
+        query = signed({"merchant_id": self.merchant_id, "date": f"{day:%Y%m%d}"}, self.signature)
         url = f"{self.url}/api/statement?{urllib.parse.urlencode(query)}"
         try:
             with urllib.request.urlopen(url, timeout=self.timeout) as response:
                 text = response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            # 403: the provider could not verify our signed query.
+            raise ProviderError(
+                f"{self.code} refused the statement query: HTTP {exc.code}",
+                ProviderErrorCode.REFUSED if exc.code == 403 else ProviderErrorCode.UNREACHABLE,
+            ) from exc
         except (OSError, urllib.error.URLError) as exc:
-            raise ProviderError(f"{self.code}'s statement could not be fetched: {exc}") from exc
-        body, _, trailer = text.rpartition("#checksum=")
-        if not trailer.strip() or trailer.strip() != statement_checksum(body, self.key):
-            raise ProviderError(f"{self.code}'s statement for {day} fails its checksum")
+            raise ProviderError(
+                f"{self.code}'s statement could not be fetched: {exc}",
+                ProviderErrorCode.UNREACHABLE,
+            ) from exc
+        body = statement_verified(text, self.signature)
+        if body is None:
+            raise ProviderError(
+                f"{self.code}'s statement for {day} fails its {self.signature.sign_type} signature",
+                ProviderErrorCode.BAD_SIGNATURE,
+            )
         lines = []
         for row in csv.DictReader(io.StringIO(body)):
             try:
@@ -240,7 +279,7 @@ def adapter_for(code: str) -> HttpProviderAdapter:
         code=code,
         url=conf["url"],
         merchant_id=conf["merchant_id"],
-        key=conf["key"],
+        signature=ConfiguredSignature(code, conf),
         timeout=settings.AGENCY_PROVIDER_TIMEOUT_SECONDS,
         notify_url=f"{settings.AGENCY_CALLBACK_BASE_URL.rstrip('/')}/agency/callback/{code}/",
     )

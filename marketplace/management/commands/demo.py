@@ -143,9 +143,10 @@ class Command(BaseCommand):
         carrier = self._start_carrier_sandbox() if carrier_url else None
         sms_url = _sms_sandbox_url()
         sms = self._start_child(SMS_SANDBOX_COMMAND, "SMS sandbox") if sms_url else None
-        # The agency providers' sandbox, unless every provider points at a real service.
+        # The agency providers' sandbox (a gateway for each provider with no real URL),
+        # unless every provider points at a real service.
         agency = None
-        if any(p["url"] == settings.AGENCY_SANDBOX_URL for p in settings.AGENCY_PROVIDERS.values()):
+        if any(p.get("sandbox") for p in settings.AGENCY_PROVIDERS.values()):
             self.stdout.write(
                 f"Starting the local agency sandbox at {settings.AGENCY_SANDBOX_URL}…"
             )

@@ -1,5 +1,6 @@
 """`ruralmart agency_sandbox [--host H] [--port P]`: run the local agency-provider sandbox
-in the foreground, at AGENCY_SANDBOX_URL (127.0.0.1:8006) by default. Needs no database."""
+in the foreground, at AGENCY_SANDBOX_URL (127.0.0.1:8006) by default: one gateway per
+provider with no real URL, at /gw/<code>/. Needs no database."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         sandbox = sandbox_from_settings(host=options["host"], port=options["port"]).bind()
-        self.stdout.write(
-            f"Agency sandbox (代缴费沙箱) on {sandbox.url}/  merchants: "
-            + ", ".join(sandbox.merchants)
-        )
+        self.stdout.write(f"Agency sandbox (代缴费沙箱) on {sandbox.url}/")
+        for gateway in sandbox.gateways.values():
+            self.stdout.write(
+                f"  {sandbox.gateway_url(gateway.code)}/  merchant {gateway.merchant_id}, "
+                f"{gateway.signature.sign_type}"
+            )
         try:
             sandbox.serve_forever()
         except KeyboardInterrupt:

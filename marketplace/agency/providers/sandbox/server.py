@@ -1,28 +1,34 @@
 """`AgencySandbox`: a local bill-payment aggregator speaking the protocol our adapter speaks.
 
-One server, several merchants (utility, telecom, insurance, tickets, acquirer), each with
-its own HMAC key. Every request and answer is a JSON object signed over its canonical
-fields (`providers.signing`).
+One server, one gateway per provider (utility, telecom, insurance, tickets, acquirer) under
+`/gw/<code>/`, each with its own merchant id and its own `Signature`: a shared HMAC-SHA256
+key, or RSA2 with the provider's private key (answers, callbacks, statements) and our
+public key (requests). Every request and answer is a JSON object signed over its canonical
+fields (`providers.signing`); a request to one gateway with another's merchant id is
+refused, so a provider's URL really selects its gateway.
 
-Routes:
+Routes, under each `/gw/<code>`:
 - `POST /api/order/submit`: synchronous ACCEPTED (with PROCESSING or SUCCESS) or REJECTED
   with a reason; idempotent by `request_id` (a repeat gets the first answer, nothing is
   charged again). The result is then POSTed, signed, to the order's `notify_url`.
 - `POST /api/order/query`: an order's status (NOT_FOUND when it never arrived).
 - `POST /api/order/refund`: refund a successful order where the item allows it.
-- `GET /api/statement?merchant_id=&date=YYYYMMDD&sign=`: the day's statement CSV, its last
-  line `#checksum=<HMAC of the lines above>`.
+- `GET /api/statement?merchant_id=&date=YYYYMMDD&sign_type=&sign=`: the day's statement
+  CSV, its last line `#sign=<the gateway's signature of the lines above>`.
 - `POST /api/ticket/search|hold|issue|refund`: seats by route and date, a hold, issuing
   the held seat, a refund with the fee by hours before departure (none after departure).
 - `POST /api/ticket/release`: give a held seat back (OK, also when released before or
   unknown; REJECTED once issued).
-- `POST /control/outcome`: tests and the demo say what the next submits answer.
+- `POST /control/outcome` (at the root): tests and the demo say what the next submits
+  answer.
 
 Outcomes by account-number convention (the last four digits), when no control says
 otherwise: `4444` rejected, `5555` accepted then failed, `7777` pending then success (the
 query answers PROCESSING a few times first), `9999` timeout (the order succeeds but the
 answer comes after the client gave up), `9990` timeout and lost (never recorded).
-Anything else succeeds at once. Standard library only, like the other sandboxes.
+Anything else succeeds at once. `tamper()` makes the next answer, callback or statement
+arrive altered after signing, as a man in the middle would. No Django: the standard
+library and the signing module (RSA through `cryptography`) only.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -42,7 +49,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from marketplace.agency.providers.signing import signed, statement_checksum, verify
+from marketplace.agency.providers.signing import Signature, signed, statement_signed, verify
 
 CHINA = ZoneInfo("Asia/Shanghai")
 OUTCOMES = ("success", "reject", "fail", "pending", "timeout", "lost")
@@ -54,6 +61,18 @@ _BY_SUFFIX = {
     "9990": "lost",
 }
 STATEMENT_HEADER = "request_id,provider_order_no,item_code,account,amount,status,finished_at"
+TAMPERABLE = ("answer", "callback", "statement")
+GATEWAY_PREFIX = "/gw/"
+
+
+@dataclass(frozen=True)
+class SandboxGateway:
+    """One provider as the sandbox plays it: its code (the URL path), the merchant id it
+    serves us under, and the provider's half of the signature."""
+
+    code: str
+    merchant_id: str
+    signature: Signature
 
 
 @dataclass
@@ -119,7 +138,7 @@ class AgencySandbox:
     def __init__(
         self,
         *,
-        merchants: dict[str, str],
+        gateways: Sequence[SandboxGateway],
         host: str = "127.0.0.1",
         port: int = 0,
         timeout_delay: float = 3.0,
@@ -128,7 +147,8 @@ class AgencySandbox:
         callback_delay: float = 0.2,
         seats_per_trip: int = 20,
     ) -> None:
-        self.merchants = dict(merchants)
+        self.gateways = {gateway.code: gateway for gateway in gateways}
+        self.merchants = {gateway.merchant_id: gateway for gateway in gateways}
         self.host, self.port = host, port
         self.timeout_delay = timeout_delay
         self.pending_polls = pending_polls
@@ -143,6 +163,7 @@ class AgencySandbox:
         # How many release calls arrived (tests check a sweep asks once per hold).
         self.release_calls = 0
         self._forced: dict[str, list[str]] = {}
+        self._tamper: dict[str, int] = {}
         self.lock = threading.Lock()
         self._numbers = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
@@ -200,6 +221,10 @@ class AgencySandbox:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def gateway_url(self, code: str) -> str:
+        """Where provider `code`'s adapter points (its AGENCY_PROVIDERS url)."""
+        return f"{self.url}{GATEWAY_PREFIX}{code}"
+
     def serve_forever(self) -> None:
         assert self._server is not None, "bind() first"
         self._server.serve_forever(poll_interval=0.1)
@@ -231,6 +256,20 @@ class AgencySandbox:
             raise ValueError(outcome)
         with self.lock:
             self._forced.setdefault("*", []).extend([outcome] * times)
+
+    def tamper(self, kind: str, *, times: int = 1) -> None:
+        """The next `times` answers, callbacks or statements are altered after signing."""
+        if kind not in TAMPERABLE:
+            raise ValueError(kind)
+        with self.lock:
+            self._tamper[kind] = self._tamper.get(kind, 0) + times
+
+    def _take_tamper(self, kind: str) -> bool:
+        with self.lock:
+            left = self._tamper.get(kind, 0)
+            if left:
+                self._tamper[kind] = left - 1
+            return bool(left)
 
     def order(self, merchant_id: str, request_id: str) -> SandboxOrder | None:
         with self.lock:
@@ -267,14 +306,17 @@ class AgencySandbox:
                 return 400, {"code": "INVALID", "reason": "outcome?"}, 0.0
             self.force_outcome(str(payload["outcome"]), times=int(payload.get("times") or 1))
             return 200, {"code": "OK"}, 0.0
+        gateway, path = self._gateway_of(path)
+        if gateway is None:
+            return 404, {"code": "NOT_FOUND", "reason": "no such gateway"}, 0.0
+        sign = gateway.signature
         if not isinstance(payload, dict):
-            return 400, {"code": "INVALID", "reason": "请求体须为JSON对象"}, 0.0
+            return 400, signed({"code": "INVALID", "reason": "请求体须为JSON对象"}, sign), 0.0
         merchant_id = str(payload.get("merchant_id") or "")
-        key = self.merchants.get(merchant_id)
-        if key is None:
-            return 200, signed({"code": "INVALID_MERCHANT", "reason": "商户号不存在"}, ""), 0.0
-        if not verify(payload, key):
-            return 200, signed({"code": "INVALID_SIGN", "reason": "签名错误"}, key), 0.0
+        if merchant_id != gateway.merchant_id:
+            return 200, signed({"code": "INVALID_MERCHANT", "reason": "商户号不存在"}, sign), 0.0
+        if not verify(payload, sign):
+            return 200, signed({"code": "INVALID_SIGN", "reason": "签名错误"}, sign), 0.0
         routes = {
             "/api/order/submit": self._submit,
             "/api/order/query": self._query,
@@ -292,8 +334,17 @@ class AgencySandbox:
             answer, delay = route(merchant_id, payload)
         except (KeyError, ValueError, TypeError, ArithmeticError) as exc:
             answer, delay = {"code": "INVALID", "reason": f"参数错误: {exc}"}, 0.0
-        answer = {"merchant_id": merchant_id, **answer}
-        return 200, signed(answer, key), delay
+        answer = signed({"merchant_id": merchant_id, **answer}, sign)
+        if self._take_tamper("answer"):
+            answer = _altered(answer)
+        return 200, answer, delay
+
+    def _gateway_of(self, path: str) -> tuple[SandboxGateway | None, str]:
+        """(gateway, the path inside it) for `/gw/<code>/rest`."""
+        if not path.startswith(GATEWAY_PREFIX):
+            return None, path
+        code, _, rest = path[len(GATEWAY_PREFIX) :].partition("/")
+        return self.gateways.get(code), "/" + rest
 
     def _pick_outcome(self, account: str) -> str:
         forced = self._forced.get("*")
@@ -391,14 +442,19 @@ class AgencySandbox:
                 "reason": order.reason,
                 "finished_at": order.finished_at,
             },
-            self.merchants[order.merchant_id],
+            self.merchants[order.merchant_id].signature,
         )
 
-    def _deliver(self, order: SandboxOrder) -> None:
+    def _deliver(self, order: SandboxOrder) -> tuple[int, str] | None:
+        """POST the order's signed result to its notify_url: (HTTP status, body) of the
+        answer, or None when there is nothing to send or no one answered."""
         with self.lock:
             if order.status not in ("SUCCESS", "FAILED") or not order.notify_url:
-                return
+                return None
             body = self._callback(order)
+        if self._take_tamper("callback"):
+            body = _altered(body)
+        with self.lock:
             self.callbacks.append((order.notify_url, body))
         request = urllib.request.Request(
             order.notify_url,
@@ -408,9 +464,19 @@ class AgencySandbox:
         )
         try:
             with urllib.request.urlopen(request, timeout=5) as response:
-                response.read()
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as refused:
+            return refused.code, refused.read().decode("utf-8", "replace")
         except (OSError, urllib.error.URLError):
-            pass  # our endpoint was down: the query and the statement still tell the outcome
+            # Our endpoint was down: the query and the statement still tell the outcome.
+            return None
+
+    def deliver_callback(self, merchant_id: str, request_id: str) -> tuple[int, str] | None:
+        """Send a settled order's notification now, as the timer would (tests and the demo
+        run without automatic callbacks), and say how our endpoint answered."""
+        with self.lock:
+            found = self.orders[(merchant_id, request_id)]
+        return self._deliver(found)
 
     def _query(self, merchant_id: str, payload: dict[str, Any]) -> tuple[dict[str, Any], float]:
         request_id = str(payload["request_id"])
@@ -441,15 +507,22 @@ class AgencySandbox:
 
     def handle_get(self, path: str, query: dict[str, str]) -> tuple[int, str, bytes]:
         if path == "/":
-            text = "Agency sandbox (代缴费聚合平台沙箱). Merchants: " + ", ".join(self.merchants)
+            text = "Agency sandbox (代缴费聚合平台沙箱). Gateways: " + ", ".join(
+                f"{GATEWAY_PREFIX}{g.code}/ ({g.merchant_id}, {g.signature.sign_type})"
+                for g in self.gateways.values()
+            )
             return 200, "text/plain; charset=utf-8", text.encode("utf-8")
-        if path != "/api/statement":
+        gateway, path = self._gateway_of(path)
+        if gateway is None or path != "/api/statement":
             return 404, "text/plain", b"not found"
         merchant_id = query.get("merchant_id", "")
-        key = self.merchants.get(merchant_id)
-        if key is None or not verify(query, key):
+        if merchant_id != gateway.merchant_id or not verify(query, gateway.signature):
             return 403, "text/plain", b"INVALID_SIGN"
-        return 200, "text/csv; charset=utf-8", self.statement(merchant_id, query["date"]).encode()
+        text = self.statement(merchant_id, query["date"])
+        if self._take_tamper("statement"):
+            body, _, trailer = text.rpartition("#sign=")
+            text = f"{body}forged-{query['date']},P0,x,x,9999.00,SUCCESS,\n#sign={trailer}"
+        return 200, "text/csv; charset=utf-8", text.encode("utf-8")
 
     def statement(self, merchant_id: str, day: str) -> str:
         with self.lock:
@@ -479,7 +552,7 @@ class AgencySandbox:
                     ",".join(extra.get(column, "") for column in STATEMENT_HEADER.split(","))
                 )
             body = "\n".join(lines) + "\n"
-            return body + f"#checksum={statement_checksum(body, self.merchants[merchant_id])}\n"
+            return statement_signed(body, self.merchants[merchant_id].signature)
 
     # --- tickets ------------------------------------------------------------------------
 
@@ -616,4 +689,10 @@ class AgencySandbox:
             }, 0.0
 
 
-__all__ = ["OUTCOMES", "STATEMENT_HEADER", "AgencySandbox"]
+def _altered(body: dict[str, Any]) -> dict[str, Any]:
+    """A signed body changed the way a forger would: a failure turned into a success."""
+    status = body.get("status")
+    return {**body, "status": "FAILED" if status == "SUCCESS" else "SUCCESS"}
+
+
+__all__ = ["OUTCOMES", "STATEMENT_HEADER", "AgencySandbox", "SandboxGateway"]
