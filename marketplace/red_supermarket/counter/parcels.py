@@ -17,8 +17,20 @@ from logistics.parcels.services import station_parcel_dispatch
 from logistics.stations.models import VillageStation
 from marketplace.accounts.models import User
 from marketplace.red_supermarket.counter.ledger import post_parcel_dispatch_fee
-from marketplace.red_supermarket.models import ReceiptKind, RedSupermarket
+from marketplace.red_supermarket.models import Receipt, ReceiptKind, RedSupermarket
 from marketplace.red_supermarket.receipts import receipt_issue
+
+
+def parcel_dispatch_reference(dispatch_id: int) -> str:
+    return f"parcel-dispatch:{dispatch_id}"
+
+
+def parcel_dispatch_receipt(*, dispatch: ParcelDispatch) -> Receipt | None:
+    """The receipt the villager got for the dispatch's fee (none when free or when no Red
+    Supermarket hosts the station)."""
+    return Receipt.objects.filter(
+        kind=ReceiptKind.AGENCY_ORDER, reference=parcel_dispatch_reference(dispatch.pk)
+    ).first()
 
 
 @transaction.atomic
@@ -45,7 +57,7 @@ def parcel_dispatch_at_counter(
     receipt_issue(
         supermarket=supermarket,
         kind=ReceiptKind.AGENCY_ORDER,
-        reference=f"parcel-dispatch:{dispatch.pk}",
+        reference=parcel_dispatch_reference(dispatch.pk),
         lines=[
             {
                 "name": f"寄件 {carrier} {dispatch.waybill}",

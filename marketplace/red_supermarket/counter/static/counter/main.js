@@ -26,6 +26,13 @@ async function start() {
   show(panels[0].id);
 }
 
+// A panel sends the operator to another one (a parcel item picked among the agency
+// services opens the parcels panel), optionally focusing one of its fields.
+bus.on("open-panel", ({ id, focus }) => {
+  show(id);
+  if (focus) document.querySelector(focus)?.focus();
+});
+
 function show(id) {
   for (const panel of panels) {
     document.getElementById(`panel-${panel.id}`).hidden = panel.id !== id;
