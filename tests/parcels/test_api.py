@@ -185,3 +185,76 @@ def test_a_dispatch_fee_goes_into_the_till_once_with_a_receipt(gql, counter):
     refused = gql.data(DISPATCH, {**variables, "request": str(uuid.uuid4()), "fee": "-1"})
     assert refused["stationParcelDispatch"]["errors"][0]["code"] == "INVALID_FEE"
     assert account_balance(account=till) == Decimal("12.50")
+
+
+DISPATCH_WITH_RECEIPT = """
+mutation($station: ID!, $request: UUID!, $fee: Decimal!, $waybill: String!, $phone: String!) {
+  stationParcelDispatch(stationId: $station, requestId: $request, carrier: "zhongtong",
+                        waybill: $waybill, senderPhone: $phone, weightGrams: 800, fee: $fee) {
+    dispatch { id waybill fee { amount } } receipt { number total { amount } printUrl }
+    errors { field code }
+  }
+}"""
+
+
+def _dispatch_vars(counter, **kw):
+    return {
+        "station": gid("VillageStation", counter.station.pk),
+        "request": kw.pop("request", str(uuid.uuid4())),
+        "waybill": kw.pop("waybill", "ZT5500000009"),
+        "phone": kw.pop("phone", "13900139000"),
+        "fee": kw.pop("fee", "8.00"),
+    }
+
+
+def test_the_dispatch_answers_its_receipt_and_a_retry_the_same_one(gql, counter):
+    from marketplace.red_supermarket.models import Receipt
+
+    gql.login(counter.supermarket_operator)
+    variables = _dispatch_vars(counter)
+    first = gql.data(DISPATCH_WITH_RECEIPT, variables)["stationParcelDispatch"]
+    again = gql.data(DISPATCH_WITH_RECEIPT, variables)["stationParcelDispatch"]
+    assert first["errors"] == [] and again == first
+    assert first["receipt"]["total"]["amount"] == 8.0
+    assert first["receipt"]["number"] == Receipt.objects.get().number
+    # Free dispatches print nothing.
+    free = gql.data(DISPATCH_WITH_RECEIPT, _dispatch_vars(counter, waybill="ZT5500000010", fee="0"))
+    assert free["stationParcelDispatch"]["errors"] == []
+    assert free["stationParcelDispatch"]["receipt"] is None
+    assert Receipt.objects.count() == 1
+
+
+def test_a_dispatch_is_refused_to_other_stations_and_township_staff(gql, counter):
+    from logistics.parcels.models import ParcelDispatch
+
+    elsewhere = factories.shop()
+    factories.red_supermarket(shop_obj=elsewhere)
+    other_operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=elsewhere)
+    officer = factories.user(
+        role=Role.TOWNSHIP_OFFICER, township_obj=counter.station.village.township
+    )
+    for user in (None, officer, other_operator, counter.other_station.operator):
+        gql.headers.clear()
+        if user is not None:
+            gql.login(user)
+        assert denied(gql(DISPATCH_WITH_RECEIPT, _dispatch_vars(counter))), user
+    assert not ParcelDispatch.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"waybill": "12"}, "waybill", "INVALID_WAYBILL"),
+        ({"phone": "12345"}, "senderPhone", "INVALID_PHONE"),
+        ({"fee": "1.005"}, "fee", "INVALID_FEE"),
+    ],
+)
+def test_bad_dispatch_input_is_a_coded_error_with_nothing_taken(gql, counter, change, field, code):
+    from marketplace.red_supermarket.models import Receipt
+
+    gql.login(counter.supermarket_operator)
+    body = gql.data(DISPATCH_WITH_RECEIPT, _dispatch_vars(counter, **change))
+    answer = body["stationParcelDispatch"]
+    assert answer["dispatch"] is None and answer["receipt"] is None
+    assert [(e["field"], e["code"]) for e in answer["errors"]] == [(field, code)]
+    assert not Receipt.objects.exists()

@@ -4,7 +4,7 @@ open till shift; receipts; the village's households a sale may name as its membe
 
 from __future__ import annotations
 
-from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from marketplace.accounts.models import User
@@ -129,14 +129,15 @@ def counter_members(*, supermarket: RedSupermarket, search: str = "") -> QuerySe
 
     The search matches only what the operator sees anyway on a masked household, so it
     cannot be used to probe for personal data: 4 digits are the phone's last four (shown
-    by the masked phone), one Chinese character the family name (shown by the masked
-    name), anything else a part of the public household reference."""
+    by the masked phone) or a part of the public household reference, one Chinese
+    character the family name (shown by the masked name), anything else a part of the
+    reference."""
     rows = Household.objects.filter(village_id=supermarket.shop.village_id)
     text = search.strip()[:MEMBER_SEARCH_MAX]
     if not text:
         return rows.order_by("reference")
     if len(text) == 4 and text.isdigit():
-        rows = rows.filter(phone__endswith=text)
+        rows = rows.filter(Q(phone__endswith=text) | Q(reference__icontains=text))
     elif len(text) == 1 and not text.isascii():
         rows = rows.filter(head_name__startswith=text)
     else:
