@@ -38,10 +38,11 @@ export async function mount(section) {
   };
   shelf = el("tbody", { id: "parcel-shelf" });
   outcome = el("div", { class: "outcome", id: "parcel-outcome", role: "status" });
-  section.append(el("div", { class: "parcels" }, logIn, outcome, dispatchForm(),
+  section.append(el("div", { class: "parcels" }, logIn, outcome,
     el("table", { class: "cart" },
       el("thead", {}, el("tr", {}, el("th", {}, "运单"), el("th", {}, "收件人"), el("th", {}, "货架"), el("th", {}, "取件码"))),
-      shelf)));
+      shelf),
+    dispatchForm()));
   await refresh();
 }
 
@@ -95,8 +96,8 @@ function dispatchForm() {
     const key = "parcel-dispatch";
     const values = { c: carrier.value.trim(), w: waybill.value.trim(), p: phone.value.trim(), g: Number(weight.value), f: fee.value.trim() || "0" };
     forgetRequestIfRetyped(key, values);
-    const show = (text, tone, extra = []) => box.replaceChildren(el("p", { class: tone, id: "dispatch-message" }, text), ...extra);
-    if (!Number.isInteger(values.g) || values.g <= 0) return show("重量按克填整数", "error");
+    const show = (tone, message, ...more) => box.replaceChildren(el("p", { class: tone, id: "dispatch-message" }, message), ...more);
+    if (!Number.isInteger(values.g) || values.g <= 0) return show("error", "重量按克填整数");
     let answer;
     try {
       const data = await gql(
@@ -108,16 +109,14 @@ function dispatchForm() {
       answer = data.stationParcelDispatch;
     } catch (e) {
       // No answer: the request id stays, so pressing again is the same dispatch.
-      return show(`${e.message}（可再按一次，不会重复收费）`, "error");
+      return show("error", `${e.message}（可再按一次，不会重复收费）`);
     }
     requestAnswered(key);
-    if (answer.errors.length) return show(answer.errors.map((e) => e.message).join("；"), "error");
+    if (answer.errors.length) return show("error", answer.errors.map((e) => e.message).join("；"));
     const { dispatch, receipt } = answer;
-    show(`已寄出 ${dispatch.carrier} `, "ok", [
-      el("span", { id: "dispatch-waybill-out" }, dispatch.waybill),
+    show("ok", [`已寄出 ${dispatch.carrier} `, el("span", { id: "dispatch-waybill-out" }, dispatch.waybill)],
       el("p", {}, `收运费 ${yuan(dispatch.fee)}`),
-      receipt ? el("p", {}, "回执 ", el("span", { id: "dispatch-receipt" }, receipt.number)) : el("span"),
-    ]);
+      receipt ? el("p", {}, "回执 ", el("span", { id: "dispatch-receipt" }, receipt.number)) : el("span"));
     waybill.value = ""; phone.value = ""; weight.value = ""; fee.value = "";
     if (receipt) bus.emit("sale", { receipt });
     bus.emit("cash-moved");
