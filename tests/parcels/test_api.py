@@ -48,6 +48,17 @@ mutation($station: ID!, $request: UUID!, $fee: Decimal!, $waybill: String!) {
 }"""
 
 
+def open_till(counter) -> None:
+    """Dispatch fees are cash into the hosting supermarket's till: open a shift for them."""
+    from marketplace.red_supermarket.counter.services import till_shift_open
+
+    till_shift_open(
+        supermarket=counter.station.red_supermarket,
+        operator=counter.supermarket_operator,
+        float_amount="0.00",
+    )
+
+
 def _vars(counter, **kw):
     return {
         "station": gid("VillageStation", counter.station.pk),
@@ -93,6 +104,7 @@ def test_bad_input_gets_coded_errors(gql, counter, sms, django_capture_on_commit
     assert again["errors"][0]["code"] == "DUPLICATE_WAYBILL"
     bad_station = gql.data(LOG_IN, {**_vars(counter), "station": "junk"})["stationParcelLogIn"]
     assert bad_station["errors"][0]["code"] == "INVALID"
+    open_till(counter)
     request = str(uuid.uuid4())
     variables = {
         "station": gid("VillageStation", counter.station.pk),
@@ -165,6 +177,7 @@ def test_a_dispatch_fee_goes_into_the_till_once_with_a_receipt(gql, counter):
     from collective_econ.models import AccountKind, JournalTransaction
     from marketplace.red_supermarket.models import Receipt
 
+    open_till(counter)
     gql.login(counter.supermarket_operator)
     village = counter.station.red_supermarket.shop.village
     till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
@@ -210,6 +223,7 @@ def _dispatch_vars(counter, **kw):
 def test_the_dispatch_answers_its_receipt_and_a_retry_the_same_one(gql, counter):
     from marketplace.red_supermarket.models import Receipt
 
+    open_till(counter)
     gql.login(counter.supermarket_operator)
     variables = _dispatch_vars(counter)
     first = gql.data(DISPATCH_WITH_RECEIPT, variables)["stationParcelDispatch"]
@@ -252,9 +266,38 @@ def test_a_dispatch_is_refused_to_other_stations_and_township_staff(gql, counter
 def test_bad_dispatch_input_is_a_coded_error_with_nothing_taken(gql, counter, change, field, code):
     from marketplace.red_supermarket.models import Receipt
 
+    open_till(counter)
     gql.login(counter.supermarket_operator)
     body = gql.data(DISPATCH_WITH_RECEIPT, _dispatch_vars(counter, **change))
     answer = body["stationParcelDispatch"]
     assert answer["dispatch"] is None and answer["receipt"] is None
     assert [(e["field"], e["code"]) for e in answer["errors"]] == [(field, code)]
     assert not Receipt.objects.exists()
+
+
+def test_a_fee_needs_the_till_open_and_a_retry_after_it_closed_takes_nothing(gql, counter):
+    from logistics.parcels.models import ParcelDispatch
+    from marketplace.red_supermarket.counter.services import till_shift_close
+    from marketplace.red_supermarket.models import Receipt, TillShift
+
+    gql.login(counter.supermarket_operator)
+    closed = gql.data(DISPATCH_WITH_RECEIPT, _dispatch_vars(counter))["stationParcelDispatch"]
+    assert [(e["field"], e["code"]) for e in closed["errors"]] == [("fee", "NO_OPEN_SHIFT")]
+    assert not ParcelDispatch.objects.exists() and not Receipt.objects.exists()
+    # A free dispatch takes no cash and needs no till.
+    free = _dispatch_vars(counter, waybill="ZT5500000020", fee="0")
+    assert gql.data(DISPATCH_WITH_RECEIPT, free)["stationParcelDispatch"]["errors"] == []
+
+    open_till(counter)
+    variables = _dispatch_vars(counter, waybill="ZT5500000021")
+    sent = gql.data(DISPATCH_WITH_RECEIPT, variables)["stationParcelDispatch"]
+    assert sent["errors"] == [] and sent["receipt"] is not None
+    shift = TillShift.objects.get(status="OPEN")
+    closed_shift = till_shift_close(
+        shift=shift, operator=counter.supermarket_operator, counted_amount="8.00"
+    )
+    assert closed_shift.expected_amount == Decimal("8.00")  # the shift counted the fee
+    # The answer was lost and the page retries after the till closed: the same dispatch.
+    retried = gql.data(DISPATCH_WITH_RECEIPT, variables)["stationParcelDispatch"]
+    assert retried == sent
+    assert Receipt.objects.filter(reference__startswith="parcel-dispatch:").count() == 1
