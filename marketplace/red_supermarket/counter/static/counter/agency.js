@@ -20,7 +20,7 @@ const CATEGORIES = [
 ];
 // Where each parcel item is done on the parcels panel.
 const PARCEL_FORMS = { "parcel-pickup": "#parcel-waybill", "parcel-dispatch": "#dispatch-waybill" };
-const TASK = "id createdAt account item { name } fields";
+const TASK = "id createdAt account item { name }";
 const STATUS_TEXT = {
   SUBMITTING: "提交中", PROCESSING: "处理中，稍后查询", UNKNOWN: "结果未知，正在查询",
   SUCCESS: "办理成功", FAILED: "办理失败，已退款", MANUAL_REVIEW: "转人工核查", TASK_OPEN: "已登记，待办理",
@@ -200,7 +200,8 @@ async function refreshTasks() {
   tasks.replaceChildren(...data.agencyOrders.edges.map(({ node }) => {
     const note = el("input", { class: "task-note", autocomplete: "off", placeholder: "办理结果说明" });
     return el("tr", { "data-order": node.id },
-      el("td", {}, `${node.item.name} ${node.account || ""}`),
+      // The list faces the counter: only the account's (ID number's) tail is on screen.
+      el("td", {}, `${node.item.name}${node.account ? ` …${node.account.slice(-4)}` : ""}`),
       el("td", {}, new Date(node.createdAt).toLocaleString("zh-CN")),
       el("td", {}, note),
       el("td", {},
