@@ -19,6 +19,9 @@ class AgencyErrorCode(Enum):
     REQUIRED = "required"
     # The item is done through another mutation (tickets, cash withdrawal).
     WRONG_FLOW = "wrong_flow"
+    # A parcel item (pickup, dispatch): the station's parcel register takes it, through
+    # stationParcelLogIn / stationParcelDispatch, not a generic agency order.
+    PARCEL_REGISTER = "parcel_register"
     # The same requestId was sent before with a different item, amount or input.
     REQUEST_ID_REUSED = "request_id_reused"
     UNSUPPORTED_PAYMENT_METHOD = "unsupported_payment_method"
@@ -37,6 +40,10 @@ class AgencyErrorCode(Enum):
     # The seat's hold ran out before the ticket was issued: the seat is released.
     HOLD_EXPIRED = "hold_expired"
     INVALID_STATUS = "invalid_status"
+    # A task outcome recorded for an order the provider carries out.
+    NOT_A_TASK = "not_a_task"
+    # The task's outcome was recorded already (done or could not be done).
+    TASK_ALREADY_CLOSED = "task_already_closed"
     NOT_FOUND = "not_found"
     NOT_PERMITTED = "not_permitted"
     # Manual review: the order is not (or no longer) waiting for one.

@@ -44,6 +44,7 @@ from marketplace.agency.models import (
     ItemFlow,
     OrderStatus,
     PaymentMethod,
+    ServiceCategory,
     ServiceItem,
 )
 from marketplace.agency.outcomes import UNKNOWN, query_outcome, submit_outcome
@@ -157,6 +158,15 @@ def agency_order_create(
             "item",
             f"{item.name} has its own mutations (tickets, cash withdrawal).",
             AgencyErrorCode.WRONG_FLOW,
+        )
+    if item.category == ServiceCategory.PARCEL:
+        # One parcel register (logistics): its pickup codes, shelf room and dispatch fee in
+        # the till. An agency order beside it would be a second, unreconciled record.
+        raise refuse(
+            "item",
+            f"{item.name}: use the station's parcel register "
+            "(stationParcelLogIn / stationParcelDispatch).",
+            AgencyErrorCode.PARCEL_REGISTER,
         )
     value = parse_amount(amount)
     cleaned = check_fields(item=item, raw=fields)
@@ -667,13 +677,19 @@ def open_orders_due(*, now: Any = None) -> list[int]:
 
 @transaction.atomic
 def agency_task_update(*, order: AgencyOrder, user: User, status: str, note: str) -> AgencyOrder:
-    """Record how a government-service or parcel task went, with the operator's note."""
+    """Record how a government-service task went (done, or could not be done), with the
+    operator's note. Once closed a task stays as recorded: the same outcome again is a
+    retried submit and changes nothing."""
     require_operator(user=user, supermarket=order.supermarket)
     locked = AgencyOrder.objects.select_for_update().get(pk=order.pk)
-    if locked.status not in TASK_STATUSES or status not in TASK_STATUSES:
-        raise refuse("status", "Only tasks take a task status.", AgencyErrorCode.INVALID_STATUS)
-    if locked.status != OrderStatus.TASK_OPEN and status != locked.status:
-        raise refuse("status", "The task is already closed.", AgencyErrorCode.INVALID_STATUS)
+    if locked.status not in TASK_STATUSES:
+        raise refuse("id", "This order is not a task.", AgencyErrorCode.NOT_A_TASK)
+    if status not in TASK_STATUSES:
+        raise refuse("status", "A task is open, done or rejected.", AgencyErrorCode.INVALID_STATUS)
+    if locked.status != OrderStatus.TASK_OPEN:
+        if status == locked.status:
+            return locked
+        raise refuse("status", "The task is already closed.", AgencyErrorCode.TASK_ALREADY_CLOSED)
     locked.status = status
     locked.operator_note = note.strip()[:2000]
     if status != OrderStatus.TASK_OPEN:

@@ -41,7 +41,10 @@ DETAIL_NAMES = {
     "alipay_trade_no": "支付宝单号",
     "expected": "应有",
     "variance": "差额",
+    "member": "会员",
 }
+# Details printed as they are; the others are yuan amounts.
+TEXT_DETAILS = {"alipay_trade_no", "member"}
 
 
 def display_width(text: str) -> int:
@@ -115,7 +118,7 @@ def receipt_lines(receipt: Receipt) -> list[str]:
     out.append(_pair("支付方式", PAYMENT_NAMES.get(receipt.payment_method, receipt.payment_method)))
     for key, value in receipt.payment_details.items():
         if key in DETAIL_NAMES and value:
-            shown = _money(value) if key != "alipay_trade_no" else str(value)
+            shown = str(value) if key in TEXT_DETAILS else _money(value)
             if display_width(DETAIL_NAMES[key]) + display_width(shown) + 1 > WIDTH:
                 out += [DETAIL_NAMES[key], _fit(shown, WIDTH)]
             else:

@@ -177,7 +177,11 @@ class AgencyTaskUpdate(AgencyMutation):
         note = graphene.String(default_value="")
 
     class Meta:
-        description = "Ruralmart extension: record how a government-service or parcel task went."
+        description = (
+            "Ruralmart extension: close a government-service task with its outcome, TASK_DONE "
+            "or TASK_REJECTED (could not be done), and a note. Once closed it stays so; the "
+            "same outcome again changes nothing. For the supermarket's operators."
+        )
 
     agency_order = graphene.Field(AgencyOrder)
     errors = graphene.List(graphene.NonNull(AgencyError), required=True)

@@ -31,7 +31,10 @@ from logistics.stations.selectors import station_get
 from logistics.stations.services import is_station_operator
 from marketplace.accounts.permissions import role_scopes
 from marketplace.organisations.privacy import mask_name, mask_phone
-from marketplace.red_supermarket.counter.parcels import parcel_dispatch_at_counter
+from marketplace.red_supermarket.counter.parcels import (
+    parcel_dispatch_at_counter,
+    parcel_dispatch_receipt,
+)
 from storefront_api.core.connection import CountableConnection, connection_args, paginate
 from storefront_api.core.dataloaders import get_loader
 from storefront_api.core.errors import ApiError, PermissionDenied
@@ -46,6 +49,7 @@ from storefront_api.logistics.mutations import (
 )
 from storefront_api.logistics.types import StationParcel, VillageStation
 from storefront_api.order.types import TrackingStatusEnum
+from storefront_api.red_supermarket.types import Receipt
 
 
 def _works_here(info: Any, station_id: int) -> bool:
@@ -359,6 +363,11 @@ class StationParcelDispatch(LogisticsMutation):
         )
 
     dispatch = graphene.Field(ParcelDispatch)
+    receipt = graphene.Field(
+        Receipt,
+        description="The fee's receipt, when a Red Supermarket hosts the station and the "
+        "fee is not zero; a retry answers the same one.",
+    )
     errors = graphene.List(graphene.NonNull(LogisticsError), required=True)
 
     @classmethod
@@ -386,7 +395,7 @@ class StationParcelDispatch(LogisticsMutation):
                 weight_grams=weight_grams,
                 fee=fee,
             )
-        return cls(dispatch=dispatch, errors=[])
+        return cls(dispatch=dispatch, receipt=parcel_dispatch_receipt(dispatch=dispatch), errors=[])
 
 
 class ParcelMutations(graphene.ObjectType):

@@ -24,6 +24,7 @@ from storefront_api.core.ids import decode_id
 from storefront_api.red_supermarket import mutations
 from storefront_api.red_supermarket.types import (
     CounterItem,
+    CounterMemberCountableConnection,
     QuickKey,
     Receipt,
     ReceiptCountableConnection,
@@ -81,6 +82,20 @@ class RedSupermarketQueries(graphene.ObjectType):
         required=True,
         description="Ruralmart extension: the supermarket's quick-key grid. Operators.",
     )
+    counter_members = graphene.Field(
+        CounterMemberCountableConnection,
+        supermarket=graphene.ID(required=True),
+        search=graphene.String(
+            description="The household reference (or part of it), the phone's last 4 digits, "
+            "or the family name (one character)."
+        ),
+        description=(
+            "Ruralmart extension: households of the supermarket's village a counter sale may "
+            "name as its member, masked unless the caller is entitled. For its operators and "
+            "the staff overseeing it."
+        ),
+        **connection_args(),
+    )
     receipt = graphene.Field(
         Receipt,
         number=graphene.String(required=True),
@@ -127,6 +142,18 @@ class RedSupermarketQueries(graphene.ObjectType):
     def resolve_counter_quick_keys(root: Any, info: Any, supermarket: str) -> list[QuickKey]:
         found = _supermarket(info, supermarket, operate=True)
         return [quick_key_of(k, v) for k, v in counter.counter_quick_keys(supermarket=found)]
+
+    @staticmethod
+    def resolve_counter_members(
+        root: Any, info: Any, supermarket: str, search: str | None = None, **page: Any
+    ) -> Any:
+        found = _supermarket(info, supermarket, operate=False)
+        return paginate(
+            counter.counter_members(supermarket=found, search=search or ""),
+            CounterMemberCountableConnection,
+            connection_name="counterMembers",
+            **page,
+        )
 
     @staticmethod
     def resolve_receipt(root: Any, info: Any, number: str) -> Any:

@@ -305,3 +305,11 @@ class TillShiftCountableConnection(CountableConnection):
     class Meta:
         node = TillShift
         strict_types = True
+
+
+class CounterMemberCountableConnection(CountableConnection):
+    """Households a counter sale may name, masked as the `Household` type always is."""
+
+    class Meta:
+        node = Household_
+        strict_types = True

@@ -359,4 +359,4 @@ def test_a_government_service_becomes_a_task_with_a_note(counter):
         agency_task_update(
             order=order, user=counter.operator, status=OrderStatus.TASK_REJECTED, note=""
         )
-    assert codes(caught.value) == {AgencyErrorCode.INVALID_STATUS.value}
+    assert codes(caught.value) == {AgencyErrorCode.TASK_ALREADY_CLOSED.value}

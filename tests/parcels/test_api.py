@@ -48,6 +48,17 @@ mutation($station: ID!, $request: UUID!, $fee: Decimal!, $waybill: String!) {
 }"""
 
 
+def open_till(counter) -> None:
+    """Dispatch fees are cash into the hosting supermarket's till: open a shift for them."""
+    from marketplace.red_supermarket.counter.services import till_shift_open
+
+    till_shift_open(
+        supermarket=counter.station.red_supermarket,
+        operator=counter.supermarket_operator,
+        float_amount="0.00",
+    )
+
+
 def _vars(counter, **kw):
     return {
         "station": gid("VillageStation", counter.station.pk),
@@ -93,6 +104,7 @@ def test_bad_input_gets_coded_errors(gql, counter, sms, django_capture_on_commit
     assert again["errors"][0]["code"] == "DUPLICATE_WAYBILL"
     bad_station = gql.data(LOG_IN, {**_vars(counter), "station": "junk"})["stationParcelLogIn"]
     assert bad_station["errors"][0]["code"] == "INVALID"
+    open_till(counter)
     request = str(uuid.uuid4())
     variables = {
         "station": gid("VillageStation", counter.station.pk),
@@ -165,6 +177,7 @@ def test_a_dispatch_fee_goes_into_the_till_once_with_a_receipt(gql, counter):
     from collective_econ.models import AccountKind, JournalTransaction
     from marketplace.red_supermarket.models import Receipt
 
+    open_till(counter)
     gql.login(counter.supermarket_operator)
     village = counter.station.red_supermarket.shop.village
     till = account_get_or_create(kind=AccountKind.CASH_TILL, owner=village)
@@ -185,3 +198,106 @@ def test_a_dispatch_fee_goes_into_the_till_once_with_a_receipt(gql, counter):
     refused = gql.data(DISPATCH, {**variables, "request": str(uuid.uuid4()), "fee": "-1"})
     assert refused["stationParcelDispatch"]["errors"][0]["code"] == "INVALID_FEE"
     assert account_balance(account=till) == Decimal("12.50")
+
+
+DISPATCH_WITH_RECEIPT = """
+mutation($station: ID!, $request: UUID!, $fee: Decimal!, $waybill: String!, $phone: String!) {
+  stationParcelDispatch(stationId: $station, requestId: $request, carrier: "zhongtong",
+                        waybill: $waybill, senderPhone: $phone, weightGrams: 800, fee: $fee) {
+    dispatch { id waybill fee { amount } } receipt { number total { amount } printUrl }
+    errors { field code }
+  }
+}"""
+
+
+def _dispatch_vars(counter, **kw):
+    return {
+        "station": gid("VillageStation", counter.station.pk),
+        "request": kw.pop("request", str(uuid.uuid4())),
+        "waybill": kw.pop("waybill", "ZT5500000009"),
+        "phone": kw.pop("phone", "13900139000"),
+        "fee": kw.pop("fee", "8.00"),
+    }
+
+
+def test_the_dispatch_answers_its_receipt_and_a_retry_the_same_one(gql, counter):
+    from marketplace.red_supermarket.models import Receipt
+
+    open_till(counter)
+    gql.login(counter.supermarket_operator)
+    variables = _dispatch_vars(counter)
+    first = gql.data(DISPATCH_WITH_RECEIPT, variables)["stationParcelDispatch"]
+    again = gql.data(DISPATCH_WITH_RECEIPT, variables)["stationParcelDispatch"]
+    assert first["errors"] == [] and again == first
+    assert first["receipt"]["total"]["amount"] == 8.0
+    assert first["receipt"]["number"] == Receipt.objects.get().number
+    # Free dispatches print nothing.
+    free = gql.data(DISPATCH_WITH_RECEIPT, _dispatch_vars(counter, waybill="ZT5500000010", fee="0"))
+    assert free["stationParcelDispatch"]["errors"] == []
+    assert free["stationParcelDispatch"]["receipt"] is None
+    assert Receipt.objects.count() == 1
+
+
+def test_a_dispatch_is_refused_to_other_stations_and_township_staff(gql, counter):
+    from logistics.parcels.models import ParcelDispatch
+
+    elsewhere = factories.shop()
+    factories.red_supermarket(shop_obj=elsewhere)
+    other_operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=elsewhere)
+    officer = factories.user(
+        role=Role.TOWNSHIP_OFFICER, township_obj=counter.station.village.township
+    )
+    for user in (None, officer, other_operator, counter.other_station.operator):
+        gql.headers.clear()
+        if user is not None:
+            gql.login(user)
+        assert denied(gql(DISPATCH_WITH_RECEIPT, _dispatch_vars(counter))), user
+    assert not ParcelDispatch.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        ({"waybill": "12"}, "waybill", "INVALID_WAYBILL"),
+        ({"phone": "12345"}, "senderPhone", "INVALID_PHONE"),
+        ({"fee": "1.005"}, "fee", "INVALID_FEE"),
+    ],
+)
+def test_bad_dispatch_input_is_a_coded_error_with_nothing_taken(gql, counter, change, field, code):
+    from marketplace.red_supermarket.models import Receipt
+
+    open_till(counter)
+    gql.login(counter.supermarket_operator)
+    body = gql.data(DISPATCH_WITH_RECEIPT, _dispatch_vars(counter, **change))
+    answer = body["stationParcelDispatch"]
+    assert answer["dispatch"] is None and answer["receipt"] is None
+    assert [(e["field"], e["code"]) for e in answer["errors"]] == [(field, code)]
+    assert not Receipt.objects.exists()
+
+
+def test_a_fee_needs_the_till_open_and_a_retry_after_it_closed_takes_nothing(gql, counter):
+    from logistics.parcels.models import ParcelDispatch
+    from marketplace.red_supermarket.counter.services import till_shift_close
+    from marketplace.red_supermarket.models import Receipt, TillShift
+
+    gql.login(counter.supermarket_operator)
+    closed = gql.data(DISPATCH_WITH_RECEIPT, _dispatch_vars(counter))["stationParcelDispatch"]
+    assert [(e["field"], e["code"]) for e in closed["errors"]] == [("fee", "NO_OPEN_SHIFT")]
+    assert not ParcelDispatch.objects.exists() and not Receipt.objects.exists()
+    # A free dispatch takes no cash and needs no till.
+    free = _dispatch_vars(counter, waybill="ZT5500000020", fee="0")
+    assert gql.data(DISPATCH_WITH_RECEIPT, free)["stationParcelDispatch"]["errors"] == []
+
+    open_till(counter)
+    variables = _dispatch_vars(counter, waybill="ZT5500000021")
+    sent = gql.data(DISPATCH_WITH_RECEIPT, variables)["stationParcelDispatch"]
+    assert sent["errors"] == [] and sent["receipt"] is not None
+    shift = TillShift.objects.get(status="OPEN")
+    closed_shift = till_shift_close(
+        shift=shift, operator=counter.supermarket_operator, counted_amount="8.00"
+    )
+    assert closed_shift.expected_amount == Decimal("8.00")  # the shift counted the fee
+    # The answer was lost and the page retries after the till closed: the same dispatch.
+    retried = gql.data(DISPATCH_WITH_RECEIPT, variables)["stationParcelDispatch"]
+    assert retried == sent
+    assert Receipt.objects.filter(reference__startswith="parcel-dispatch:").count() == 1

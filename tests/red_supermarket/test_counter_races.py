@@ -89,3 +89,48 @@ def test_a_retried_alipay_code_submit_charges_the_buyer_once(sandbox) -> None:  
     sale = CounterSale.objects.get()
     assert sale.status == CounterSaleStatus.PAID
     assert JournalTransaction.objects.filter(kind="COUNTER_SALE").count() == 1
+
+
+def test_parcel_fees_racing_the_till_close_are_counted_or_refused() -> None:
+    """A dispatch fee holds the open shift like a sale: each one racing the close either
+    went in before the count (and is in `expected`) or finds the till closed and is
+    refused with nothing logged. None lands in the till uncounted."""
+    import uuid
+    from decimal import Decimal
+
+    from logistics.parcels.models import ParcelDispatch
+    from marketplace.red_supermarket.counter.parcels import parcel_dispatch_at_counter
+    from marketplace.red_supermarket.counter.services import till_shift_close
+    from marketplace.red_supermarket.models import RedSupermarket, TillShift
+    from tests.logistics.conftest import station_in
+
+    world = counter_world(goods=0)
+    station = station_in(world.supermarket.shop.village)
+    RedSupermarket.objects.filter(pk=world.supermarket.pk).update(station=station)
+    shift = till_shift_open(
+        supermarket=world.supermarket, operator=world.operator, float_amount="0"
+    )
+
+    def work(i: int) -> Any:
+        if i == 0:
+            return till_shift_close(shift=shift, operator=world.operator, counted_amount="0")
+        return parcel_dispatch_at_counter(
+            station=station,
+            operator=world.operator,
+            request_id=uuid.uuid4(),
+            carrier="zhongtong",
+            waybill=f"ZT77000000{i:02d}",
+            sender_phone="13900139000",
+            weight_grams=500,
+            fee="5.00",
+        )
+
+    results = race(6, work)
+    sent = [r for r in results if isinstance(r, ParcelDispatch)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert isinstance(results[0], TillShift), results
+    assert len(sent) + len(refused) == 5, results
+    assert all(e.error_dict["fee"][0].code == "no_open_shift" for e in refused)
+    closed = TillShift.objects.get(pk=shift.pk)
+    assert closed.expected_amount == Decimal("5.00") * len(sent)
+    assert ParcelDispatch.objects.count() == len(sent)

@@ -1,10 +1,10 @@
 """Reads for the counter: goods by barcode, by name (the catalogue's Chinese search) and by
 quick key, each with its counter price and what the supermarket's warehouse has free; the
-open till shift; receipts."""
+open till shift; receipts; the village's households a sale may name as its member."""
 
 from __future__ import annotations
 
-from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from marketplace.accounts.models import User
@@ -12,6 +12,7 @@ from marketplace.catalog import search
 from marketplace.catalog.models import ProductVariant, ProductVariantChannelListing
 from marketplace.core.errors import refuse
 from marketplace.inventory.models import Stock
+from marketplace.organisations.models import Household
 from marketplace.red_supermarket.barcodes import ean13_clean
 from marketplace.red_supermarket.counter.error_codes import CounterErrorCode
 from marketplace.red_supermarket.counter.services import counter_channel_slug
@@ -118,3 +119,27 @@ def till_shifts_visible_to(*, user: User | None) -> QuerySet[TillShift]:
     return TillShift.objects.filter(
         supermarket__in=supermarkets_visible_to(user=user).values("pk")
     ).order_by("-opened_at", "-pk")
+
+
+MEMBER_SEARCH_MAX = 32
+
+
+def counter_members(*, supermarket: RedSupermarket, search: str = "") -> QuerySet[Household]:
+    """Households of the supermarket's village, for the sale's member picker.
+
+    The search matches only what the operator sees anyway on a masked household, so it
+    cannot be used to probe for personal data: 4 digits are the phone's last four (shown
+    by the masked phone) or a part of the public household reference, one Chinese
+    character the family name (shown by the masked name), anything else a part of the
+    reference."""
+    rows = Household.objects.filter(village_id=supermarket.shop.village_id)
+    text = search.strip()[:MEMBER_SEARCH_MAX]
+    if not text:
+        return rows.order_by("reference")
+    if len(text) == 4 and text.isdigit():
+        rows = rows.filter(Q(phone__endswith=text) | Q(reference__icontains=text))
+    elif len(text) == 1 and not text.isascii():
+        rows = rows.filter(head_name__startswith=text)
+    else:
+        rows = rows.filter(reference__icontains=text)
+    return rows.order_by("reference")

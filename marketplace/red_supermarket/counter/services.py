@@ -32,6 +32,7 @@ from marketplace.catalog.models import ProductVariant, ProductVariantChannelList
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.core.fingerprint import request_fingerprint
 from marketplace.organisations.models import Household
+from marketplace.organisations.privacy import mask_name
 from marketplace.payments.alipay.gateway import (
     AlipayError,
     AlipayGateway,
@@ -371,6 +372,11 @@ def _per_stock(lines: Sequence[CounterSaleLine]) -> dict[int, int]:
     return per
 
 
+def member_on_receipt(member: Household) -> str:
+    """张** HT00000012: the masked head of household and the public reference."""
+    return f"{mask_name(member.head_name)} {member.reference}".strip()
+
+
 def _finish_paid(sale: CounterSale, lines: Sequence[CounterSaleLine]) -> None:
     """Post and print a sale that is paid (inside the caller's transaction)."""
     is_cash = sale.payment_method == CounterPaymentMethod.CASH
@@ -383,6 +389,9 @@ def _finish_paid(sale: CounterSale, lines: Sequence[CounterSaleLine]) -> None:
         if is_cash
         else {"alipay_trade_no": sale.alipay_trade_no, "out_trade_no": sale.out_trade_no or ""}
     )
+    if sale.member is not None:
+        # Paper leaves the station: the member is printed masked whoever rings the sale up.
+        details["member"] = member_on_receipt(sale.member)
     receipt_issue(
         supermarket=sale.supermarket,
         kind=ReceiptKind.COUNTER_SALE,

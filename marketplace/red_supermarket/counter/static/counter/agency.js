@@ -3,6 +3,9 @@
 // provider's answer (asked only once the payment is in). Cash withdrawals (助农取款) have their
 // own small form. Every submit carries a request id kept until the server answers, so a
 // retried submit over a dropped connection is the same order and never pays twice.
+// Government services done by hand are tasks: the open ones are listed with their outcome
+// (done / could not be done, and a note) to record. Parcel items belong to the station's
+// parcel register: picking one opens the parcels panel.
 import { bus, counter, el, gql, requestAnswered, requestIdFor, yuan } from "./api.js";
 
 const ITEM = `code name category flow providerName description amountMin { amount } amountMax { amount }
@@ -13,7 +16,11 @@ const WITHDRAWAL = "id requestId status failureReason amount { amount } commissi
 const CATEGORIES = [
   ["UTILITY", "水电燃气"], ["TELECOM", "话费宽带"], ["CABLE_TV", "有线电视"],
   ["SOCIAL_INSURANCE", "城乡社保"], ["COMMERCIAL_INSURANCE", "车险财产险"], ["GOVERNMENT", "政务代办"],
+  ["PARCEL", "快递代收代寄"],
 ];
+// Where each parcel item is done on the parcels panel.
+const PARCEL_FORMS = { "parcel-pickup": "#parcel-waybill", "parcel-dispatch": "#dispatch-waybill" };
+const TASK = "id createdAt account item { name }";
 const STATUS_TEXT = {
   SUBMITTING: "提交中", PROCESSING: "处理中，稍后查询", UNKNOWN: "结果未知，正在查询",
   SUCCESS: "办理成功", FAILED: "办理失败，已退款", MANUAL_REVIEW: "转人工核查", TASK_OPEN: "已登记，待办理",
@@ -27,7 +34,7 @@ const POLL_MAX_MS = 30000;
 const pollDelay = (polls) => Math.min(POLL_MS * 2 ** polls, POLL_MAX_MS);
 
 let items = [];
-let list, form, outcome;
+let list, form, outcome, tasks, taskMessage;
 
 export async function mount(section) {
   const tabs = el("div", { class: "agency-categories", id: "agency-categories" },
@@ -36,16 +43,29 @@ export async function mount(section) {
   list = el("div", { class: "agency-items", id: "agency-items" });
   form = el("form", { class: "card agency-form", id: "agency-form", hidden: true });
   outcome = el("div", { class: "outcome", id: "agency-outcome", role: "status" });
+  tasks = el("tbody", { id: "agency-tasks" });
+  taskMessage = el("div", { class: "outcome", id: "task-outcome", role: "status" });
   section.append(
-    el("div", { class: "agency" }, tabs, list, form, outcome, withdrawalForm()));
+    el("div", { class: "agency" }, tabs, list, form, outcome, withdrawalForm(),
+      el("div", { class: "card" }, el("h2", {}, "待办任务"), taskMessage,
+        el("table", { class: "cart" },
+          el("thead", {}, el("tr", {}, el("th", {}, "事项"), el("th", {}, "登记时间"), el("th", {}, "备注"), el("th", {}))),
+          tasks))));
   const data = await gql(`query { agencyServiceItems(first: 100) { edges { node { ${ITEM} } } } }`);
   items = data.agencyServiceItems.edges.map((edge) => edge.node);
-  bus.on("shown", (id) => { if (id === "agency") outcome.replaceChildren(); });
+  bus.on("shown", (id) => { if (id === "agency") { outcome.replaceChildren(); refreshTasks(); } });
+  await refreshTasks();
+}
+
+function openParcels(item) {
+  if (!counter.supermarket.stationId) return say("本店没有代收点 / this supermarket hosts no station", "error");
+  bus.emit("open-panel", { id: "parcels", focus: PARCEL_FORMS[item.code] });
 }
 
 function showCategory(category) {
   list.replaceChildren(...items.filter((item) => item.category === category && item.flow !== "TICKET").map((item) =>
-    el("button", { type: "button", class: "key", "data-item": item.code, onclick: () => showItem(item) }, item.name)));
+    el("button", { type: "button", class: "key", "data-item": item.code,
+      onclick: () => (category === "PARCEL" ? openParcels(item) : showItem(item)) }, item.name)));
   form.hidden = true;
 }
 
@@ -93,7 +113,11 @@ async function submit(item, formNode) {
     );
     const answer = data.agencyOrderCreate;
     requestAnswered(key);
-    if (answer.errors.length) return say(answer.errors.map((e) => e.message).join("；"), "error", answer.errors[0].code);
+    if (answer.errors.length) {
+      if (answer.errors[0].code === "PARCEL_REGISTER") return openParcels(item);
+      return say(answer.errors.map((e) => e.message).join("；"), "error", answer.errors[0].code);
+    }
+    if (answer.agencyOrder.status === "TASK_OPEN") refreshTasks();
     if (codeInput) codeInput.value = "";  // a payment code pays once
     showOrder(answer.agencyOrder);
     bus.emit("cash-moved");
@@ -166,4 +190,43 @@ function receiptLinks(number, id) {
 
 function say(text, tone, code) {
   outcome.replaceChildren(el("p", { class: tone, id: "agency-message", "data-code": code || "" }, text));
+}
+
+async function refreshTasks() {
+  const data = await gql(
+    `query($s: ID!) { agencyOrders(supermarket: $s, status: TASK_OPEN, first: 50) { edges { node { ${TASK} } } } }`,
+    { s: counter.supermarket.id },
+  );
+  tasks.replaceChildren(...data.agencyOrders.edges.map(({ node }) => {
+    const note = el("input", { class: "task-note", autocomplete: "off", placeholder: "办理结果说明" });
+    return el("tr", { "data-order": node.id },
+      // The list faces the counter: only the account's (ID number's) tail is on screen.
+      el("td", {}, `${node.item.name}${node.account ? ` …${node.account.slice(-4)}` : ""}`),
+      el("td", {}, new Date(node.createdAt).toLocaleString("zh-CN")),
+      el("td", {}, note),
+      el("td", {},
+        el("button", { type: "button", class: "task-done", onclick: () => closeTask(node, "TASK_DONE", note.value) }, "已办好"),
+        el("button", { type: "button", class: "task-rejected remove", onclick: () => closeTask(node, "TASK_REJECTED", note.value) }, "办不成")));
+  }));
+}
+
+async function closeTask(task, status, note) {
+  try {
+    const data = await gql(
+      `mutation($id: ID!, $status: AgencyOrderStatusEnum!, $note: String) { agencyTaskUpdate(id: $id, status: $status, note: $note) {
+        agencyOrder { id status operatorNote item { name } } errors { field code message } } }`,
+      { id: task.id, status, note: note.trim() },
+    );
+    const answer = data.agencyTaskUpdate;
+    if (answer.errors.length) {
+      taskMessage.replaceChildren(el("p", { class: "error", id: "task-message", "data-code": answer.errors[0].code }, answer.errors.map((e) => e.message).join("；")));
+    } else {
+      const closed = answer.agencyOrder;
+      taskMessage.replaceChildren(el("p", { class: "ok", id: "task-message", "data-status": closed.status },
+        `${closed.item.name}：${closed.status === "TASK_DONE" ? "已办好" : "办不成"}${closed.operatorNote ? `（${closed.operatorNote}）` : ""}`));
+    }
+  } catch (e) {
+    taskMessage.replaceChildren(el("p", { class: "error", id: "task-message" }, e.message));
+  }
+  await refreshTasks();
 }

@@ -68,6 +68,25 @@ export function requestAnswered(key) {
   sessionStorage.removeItem(PENDING + key);
 }
 
+// The same, for the mutations whose request id is a UUID (parcel dispatch).
+export function requestUuidFor(key) {
+  let id = sessionStorage.getItem(PENDING + key);
+  if (!id) {
+    const hex = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+    sessionStorage.setItem(PENDING + key, id);
+  }
+  return id;
+}
+
+// A pending request id belongs to what was typed when it was made: the same form again is
+// a retry, other values are the next villager and get a new id.
+export function forgetRequestIfRetyped(key, typed) {
+  const value = JSON.stringify(typed);
+  if (sessionStorage.getItem(`typed:${key}`) !== value) requestAnswered(key);
+  sessionStorage.setItem(`typed:${key}`, value);
+}
+
 // Pages the counter's own server renders for the operator (receipts), with the token.
 export async function fetchAuthorised(url) {
   const response = await fetch(url, { headers: { Authorization: `Bearer ${session.token}` } });

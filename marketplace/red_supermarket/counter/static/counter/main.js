@@ -23,8 +23,16 @@ async function start() {
     await module.mount(section);
     tabs.append(el("button", { type: "button", role: "tab", "data-panel": panel.id, onclick: () => show(panel.id) }, panel.title));
   }
-  show(panels[0].id);
+  // The operator may have picked a tab while later panels were still loading: keep it.
+  if (!document.querySelector("#tabs button[aria-selected=true]")) show(panels[0].id);
 }
+
+// A panel sends the operator to another one (a parcel item picked among the agency
+// services opens the parcels panel), optionally focusing one of its fields.
+bus.on("open-panel", ({ id, focus }) => {
+  show(id);
+  if (focus) document.querySelector(focus)?.focus();
+});
 
 function show(id) {
   for (const panel of panels) {

@@ -1,6 +1,8 @@
 // Parcels at the station the supermarket hosts: log one in (the villager gets a pickup code
-// by SMS), hand it over against that code, and see what waits on the shelf.
-import { counter, el, gql } from "./api.js";
+// by SMS), hand it over against that code, see what waits on the shelf, and send one out
+// for a villager (the fee goes into the till, with a receipt; a retried submit is the
+// same dispatch and takes the fee once).
+import { bus, counter, el, forgetRequestIfRetyped, gql, requestAnswered, requestUuidFor, yuan } from "./api.js";
 
 const PARCEL = "id carrier waybill status recipientPhone recipientName shelfSlot arrivedAt pickupLocked pickupFailedAttempts";
 
@@ -39,7 +41,8 @@ export async function mount(section) {
   section.append(el("div", { class: "parcels" }, logIn, outcome,
     el("table", { class: "cart" },
       el("thead", {}, el("tr", {}, el("th", {}, "运单"), el("th", {}, "收件人"), el("th", {}, "货架"), el("th", {}, "取件码"))),
-      shelf)));
+      shelf),
+    dispatchForm()));
   await refresh();
 }
 
@@ -73,4 +76,50 @@ async function handOver(parcel, code) {
 
 function say(text, tone) {
   outcome.replaceChildren(el("p", { class: tone, id: "parcel-message" }, text));
+}
+
+function dispatchForm() {
+  const carrier = el("input", { id: "dispatch-carrier", value: "zhongtong", autocomplete: "off" });
+  const waybill = el("input", { id: "dispatch-waybill", autocomplete: "off", placeholder: "运单号" });
+  const phone = el("input", { id: "dispatch-phone", inputmode: "tel", autocomplete: "off", placeholder: "寄件人手机" });
+  const weight = el("input", { id: "dispatch-weight", inputmode: "numeric", autocomplete: "off", placeholder: "克" });
+  const fee = el("input", { id: "dispatch-fee", inputmode: "decimal", autocomplete: "off", placeholder: "运费 ¥" });
+  const box = el("div", { class: "outcome", id: "dispatch-outcome", role: "status" });
+  const node = el("form", { class: "card", id: "parcel-dispatch" },
+    el("h2", {}, "快递寄件"),
+    el("label", {}, "快递公司 ", carrier), el("label", {}, "运单号 ", waybill),
+    el("label", {}, "寄件人手机 ", phone), el("label", {}, "重量（克） ", weight),
+    el("label", {}, "运费（现金） ", fee),
+    el("button", { type: "submit", id: "dispatch-submit" }, "收费并寄出"), box);
+  node.onsubmit = async (event) => {
+    event.preventDefault();
+    const key = "parcel-dispatch";
+    const values = { c: carrier.value.trim(), w: waybill.value.trim(), p: phone.value.trim(), g: Number(weight.value), f: fee.value.trim() || "0" };
+    forgetRequestIfRetyped(key, values);
+    const show = (tone, message, ...more) => box.replaceChildren(el("p", { class: tone, id: "dispatch-message" }, message), ...more);
+    if (!Number.isInteger(values.g) || values.g <= 0) return show("error", "重量按克填整数");
+    let answer;
+    try {
+      const data = await gql(
+        `mutation($s: ID!, $r: UUID!, $c: String!, $w: String!, $p: String!, $g: Int!, $f: Decimal!) {
+          stationParcelDispatch(stationId: $s, requestId: $r, carrier: $c, waybill: $w, senderPhone: $p, weightGrams: $g, fee: $f) {
+            dispatch { id carrier waybill fee { amount } } receipt { number } errors { field code message } } }`,
+        { s: counter.supermarket.stationId, r: requestUuidFor(key), ...values },
+      );
+      answer = data.stationParcelDispatch;
+    } catch (e) {
+      // No answer: the request id stays, so pressing again is the same dispatch.
+      return show("error", `${e.message}（可再按一次，不会重复收费）`);
+    }
+    requestAnswered(key);
+    if (answer.errors.length) return show("error", answer.errors.map((e) => e.message).join("；"));
+    const { dispatch, receipt } = answer;
+    show("ok", [`已寄出 ${dispatch.carrier} `, el("span", { id: "dispatch-waybill-out" }, dispatch.waybill)],
+      el("p", {}, `收运费 ${yuan(dispatch.fee)}`),
+      receipt ? el("p", {}, "回执 ", el("span", { id: "dispatch-receipt" }, receipt.number)) : el("span"));
+    waybill.value = ""; phone.value = ""; weight.value = ""; fee.value = "";
+    if (receipt) bus.emit("sale", { receipt });
+    bus.emit("cash-moved");
+  };
+  return node;
 }

@@ -1,15 +1,21 @@
 // Selling: a scan box that keeps the focus (a keyboard-wedge scanner types the barcode fast
-// and presses Enter), name search, quick keys, the cart, and the three ways to pay.
+// and presses Enter), name search, quick keys, the cart, the member (会员) the sale is for,
+// and the three ways to pay.
 import { bus, counter, el, gql, requestAnswered, requestIdFor, yuan } from "./api.js";
 
 const ITEM = "variantId name variantName barcode available price { amount currency }";
 const SALE = `id requestId status paymentMethod total { amount } change { amount } cashReceived { amount }
-  qrCode failureCode failureReason receipt { number printUrl pdfUrl }`;
+  qrCode failureCode failureReason receipt { number printUrl pdfUrl }
+  member { id reference headName phone }`;
+// As the API shows a household to this operator: masked unless the role is entitled.
+const MEMBER = "id reference headName phone isMasked";
 // How often a waiting Alipay sale is polled: the server's COUNTER_ALIPAY_POLL_SECONDS.
 const POLL_MS = JSON.parse(document.getElementById("counter-config").textContent).pollMs || 2000;
 
 const cart = new Map();
 let root, scan, results, lines, totalBox, outcome, pollTimer;
+let member = null;
+let memberBox;
 
 export async function mount(section) {
   root = section;
@@ -38,6 +44,7 @@ export async function mount(section) {
           lines),
         el("p", { class: "total" }, "合计 ", totalBox)),
       el("div", { class: "right card" },
+        memberPicker(),
         el("h2", {}, "收款"),
         el("label", {}, "现金 ", cash), change,
         el("button", { type: "button", id: "pay-cash", onclick: () => pay("CASH", { cashReceived: cash.value }) }, "现金收款"),
@@ -132,6 +139,7 @@ async function pay(method, extra) {
     requestId,
     lines: [...cart.values()].map(({ item, quantity }) => ({ variantId: item.variantId, quantity })),
     payment: { method, ...extra },
+    member: member ? member.id : null,
   };
   say("正在收款…", "wait");
   let answer;
@@ -151,9 +159,11 @@ function show(sale, errors = []) {
   if (sale.status === "PAID") {
     const parts = [el("p", { class: "ok", id: "paid" }, `收款成功 ${yuan(sale.total)}`)];
     if (sale.change) parts.push(el("p", { class: "change", id: "change-given" }, `实收 ${yuan(sale.cashReceived)}，找零 ${yuan(sale.change)}`));
+    if (sale.member) parts.push(el("p", { id: "sale-member" }, `会员 ${memberLabel(sale.member)}`));
     if (sale.receipt) parts.push(el("p", {}, "回执 ", el("span", { id: "receipt-number" }, sale.receipt.number)));
     outcome.replaceChildren(...parts);
     cart.clear();
+    pick(null);
     render();
     root.querySelector("#cash-received").value = "";
     root.querySelector("#auth-code").value = "";
@@ -190,3 +200,37 @@ async function cancel(sale) {
   show(answer.sale);
 }
 
+
+// The member picker: the village's households found by reference, the phone's last four
+// digits or the family name, shown as masked as the API gives them.
+function memberPicker() {
+  const search = el("input", { id: "member-search", autocomplete: "off", placeholder: "户号 / 手机尾号4位 / 姓" });
+  const found = el("ul", { class: "results", id: "member-results" });
+  memberBox = el("p", { id: "member-picked", class: "hint" }, "未选会员");
+  const find = async () => {
+    const data = await gql(
+      `query($s: ID!, $q: String) { counterMembers(supermarket: $s, search: $q, first: 10) { edges { node { ${MEMBER} } } } }`,
+      { s: counter.supermarket.id, q: search.value.trim() || null },
+    );
+    const households = data.counterMembers.edges.map(({ node }) => node);
+    found.replaceChildren(...households.map((household) =>
+      el("li", {}, el("button", { type: "button", class: "member", "data-reference": household.reference,
+        onclick: () => { pick(household); found.replaceChildren(); search.value = ""; } }, memberLabel(household)))));
+    if (!households.length) found.replaceChildren(el("li", { class: "error" }, "没有这户"));
+  };
+  search.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); find().catch((err) => say(err.message, "error")); } });
+  return el("div", { class: "member-picker" },
+    el("label", {}, "会员 ", search),
+    el("button", { type: "button", id: "member-find", onclick: () => find().catch((err) => say(err.message, "error")) }, "查找"),
+    found, memberBox,
+    el("button", { type: "button", id: "member-clear", class: "remove", onclick: () => pick(null) }, "不选会员"));
+}
+
+function memberLabel(household) {
+  return `${household.headName} ${household.phone} ${household.reference}`.trim();
+}
+
+function pick(household) {
+  member = household;
+  memberBox.textContent = household ? `已选会员 ${memberLabel(household)}` : "未选会员";
+}
