@@ -280,6 +280,7 @@ class ParcelDispatchAdmin(ReadOnlyMixin, ScopedModelAdmin):
         "waybill",
         "sender_phone",
         "weight_grams",
+        "destination",
         "fee_amount",
         "request_id",
         "created_by",

@@ -33,6 +33,7 @@ class TrackingErrorCode(Enum):
     INVALID_WAYBILL = "invalid_waybill"
     DUPLICATE_WAYBILL = "duplicate_waybill"
     INVALID_FEE = "invalid_fee"
+    INVALID_DESTINATION = "invalid_destination"
     # A fee taken in cash with the hosting Red Supermarket's till closed (the counter's code).
     NO_OPEN_SHIFT = "no_open_shift"
     # Consolidation

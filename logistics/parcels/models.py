@@ -103,6 +103,9 @@ class ParcelDispatch(models.Model):
     waybill = models.CharField(max_length=24)
     sender_phone = models.CharField(max_length=11)
     weight_grams = models.PositiveIntegerField()
+    # Where it goes, as the sender said it (the carrier's waybill has the full address);
+    # optional because a parcel booked with the carrier online arrives with its waybill.
+    destination = models.CharField(max_length=128, blank=True, default="")
     fee_amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="CNY")
     created_by = models.ForeignKey(

@@ -261,6 +261,7 @@ def station_parcel_dispatch(
     sender_phone: str,
     weight_grams: int,
     fee: Decimal | str,
+    destination: str = "",
 ) -> ParcelDispatch:
     """Log a parcel a villager sends out. Idempotent by `request_id`: the counter's retried
     submit answers the dispatch logged the first time (and a different dispatch under the
@@ -275,6 +276,7 @@ def station_parcel_dispatch(
             "A parcel weighs between 1 g and 70 kg.",
             TrackingErrorCode.INVALID_WEIGHT,
         )
+    place = _destination(destination)
     try:
         amount = Decimal(str(fee))
     except InvalidOperation:
@@ -302,6 +304,7 @@ def station_parcel_dispatch(
                 waybill=number,
                 sender_phone=phone,
                 weight_grams=weight_grams,
+                destination=place,
                 fee_amount=amount.quantize(Decimal("0.01")),
                 created_by=operator,
             )
@@ -314,6 +317,19 @@ def station_parcel_dispatch(
             f"{CARRIERS[carrier_code]} {number} was already dispatched.",
             TrackingErrorCode.DUPLICATE_WAYBILL,
         ) from None
+
+
+def _destination(text: str) -> str:
+    """The sender's words for where the parcel goes: one line of at most 128 characters
+    (it is printed on the receipt, so no control characters)."""
+    place = " ".join((text or "").split())
+    if len(place) > 128 or any(ord(ch) < 32 for ch in text or ""):
+        raise refuse(
+            "destination",
+            "寄往地址最多 128 个字、一行 / a destination of at most 128 characters, one line.",
+            TrackingErrorCode.INVALID_DESTINATION,
+        )
+    return place
 
 
 def _same_dispatch(

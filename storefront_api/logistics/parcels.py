@@ -127,6 +127,7 @@ class ParcelDispatch(graphene.ObjectType):
     station = graphene.Field(VillageStation, required=True)
     weight = graphene.Field(Weight, required=True)
     fee = graphene.Field(Money, required=True)
+    destination = graphene.String(required=True, description="Empty when none was given.")
     created_at = graphene.DateTime(required=True)
 
     @classmethod
@@ -355,6 +356,9 @@ class StationParcelDispatch(LogisticsMutation):
         sender_phone = graphene.String(required=True)
         weight_grams = graphene.Int(required=True)
         fee = graphene.Decimal(required=True, description="Yuan (CNY), 2 decimals.")
+        destination = graphene.String(
+            description="Where it goes, as the sender said it: one line, at most 128 characters."
+        )
 
     class Meta:
         description = (
@@ -381,6 +385,7 @@ class StationParcelDispatch(LogisticsMutation):
         sender_phone: str,
         weight_grams: int,
         fee: Decimal,
+        destination: str | None = None,
     ) -> StationParcelDispatch:
         user = _require_counter_staff(info)
         station = _station(station_id)
@@ -394,6 +399,7 @@ class StationParcelDispatch(LogisticsMutation):
                 sender_phone=sender_phone,
                 weight_grams=weight_grams,
                 fee=fee,
+                destination=destination or "",
             )
         return cls(dispatch=dispatch, receipt=parcel_dispatch_receipt(dispatch=dispatch), errors=[])
 

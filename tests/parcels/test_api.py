@@ -38,11 +38,12 @@ query($station: ID!, $first: Int) {
   }
 }"""
 DISPATCH = """
-mutation($station: ID!, $request: UUID!, $fee: Decimal!, $waybill: String!) {
+mutation($station: ID!, $request: UUID!, $fee: Decimal!, $waybill: String!,
+         $destination: String) {
   stationParcelDispatch(stationId: $station, requestId: $request, carrier: "zhongtong",
                         waybill: $waybill, senderPhone: "13900139000", weightGrams: 800,
-                        fee: $fee) {
-    dispatch { id waybill fee { amount currency } weight { value } }
+                        fee: $fee, destination: $destination) {
+    dispatch { id waybill destination fee { amount currency } weight { value } }
     errors { field code }
   }
 }"""
@@ -113,8 +114,15 @@ def test_bad_input_gets_coded_errors(gql, counter, sms, django_capture_on_commit
     }
     bad_fee = gql.data(DISPATCH, {**variables, "fee": "-3"})["stationParcelDispatch"]
     assert bad_fee["errors"][0]["code"] == "INVALID_FEE"
-    sent = gql.data(DISPATCH, {**variables, "fee": "8.00"})["stationParcelDispatch"]
+    too_long = {**variables, "fee": "8.00", "destination": "村" * 129}
+    assert gql.data(DISPATCH, too_long)["stationParcelDispatch"]["errors"] == [
+        {"field": "destination", "code": "INVALID_DESTINATION"}
+    ]
+    sent = gql.data(DISPATCH, {**variables, "fee": "8.00", "destination": "昆明市五华区"})[
+        "stationParcelDispatch"
+    ]
     assert sent["errors"] == [] and sent["dispatch"]["fee"] == {"amount": 8.0, "currency": "CNY"}
+    assert sent["dispatch"]["destination"] == "昆明市五华区"
     retried = gql.data(DISPATCH, {**variables, "fee": "8.00"})["stationParcelDispatch"]
     assert retried["dispatch"]["id"] == sent["dispatch"]["id"]
 

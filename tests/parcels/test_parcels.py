@@ -210,6 +210,8 @@ def test_a_dispatch_is_logged_once_per_request(counter):
         (dict(fee="abc"), "invalid_fee"),
         (dict(weight_grams=0), "invalid_weight"),
         (dict(sender_phone="110"), "invalid_phone"),
+        (dict(destination="x" * 129), "invalid_destination"),
+        (dict(destination="云南省\n某县"), "invalid_destination"),
         (dict(operator=counter.other_station.operator), "not_a_station_operator"),
     ]:
         with pytest.raises(ValidationError) as refused:
@@ -218,3 +220,19 @@ def test_a_dispatch_is_logged_once_per_request(counter):
             )
         assert codes(refused) == [code], change
     assert ParcelDispatch.objects.count() == 1
+
+
+def test_a_dispatch_keeps_where_it_goes_on_one_line(counter):
+    dispatch = station_parcel_dispatch(
+        station=counter.station,
+        operator=counter.operator,
+        request_id=uuid.uuid4(),
+        carrier="youzhengguonei",
+        waybill="9893000022223",
+        sender_phone="13900139000",
+        weight_grams=800,
+        fee="8.00",
+        destination="  昆明市   五华区 ",
+    )
+    dispatch.refresh_from_db()
+    assert dispatch.destination == "昆明市 五华区"

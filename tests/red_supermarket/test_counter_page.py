@@ -210,15 +210,18 @@ def test_a_day_at_the_counter(
     # A villager sends a parcel: the fee is taken in cash, the waybill and receipt shown.
     page.fill("#dispatch-waybill", "ZT5500000077")
     page.fill("#dispatch-phone", "13900139000")
+    page.fill("#dispatch-destination", "昆明市五华区")
     page.fill("#dispatch-weight", "800")
     page.fill("#dispatch-fee", "8.00")
     page.click("#dispatch-submit")
     page.wait_for_selector("#dispatch-receipt")
     assert page.inner_text("#dispatch-waybill-out") == "ZT5500000077"
     assert "收运费 ¥8.00" in page.inner_text("#dispatch-outcome")
+    assert page.inner_text("#dispatch-destination-out") == "昆明市五华区"
     dispatch_receipt = page.inner_text("#dispatch-receipt")
     dispatch = ParcelDispatch.objects.get(waybill="ZT5500000077")
     assert dispatch.fee_amount == Decimal("8.00") and dispatch.weight_grams == 800
+    assert dispatch.destination == "昆明市五华区"
     assert Receipt.objects.get(number=dispatch_receipt).total == Decimal("8.00")
     keep_screenshot(page, "counter-parcel-dispatched")
 

@@ -86,7 +86,9 @@ def parcel_dispatch_at_counter(
         reference=parcel_dispatch_reference(dispatch.pk),
         lines=[
             {
-                "name": f"寄件 {carrier} {dispatch.waybill}",
+                "name": " ".join(
+                    part for part in ("寄件", carrier, dispatch.waybill, dispatch.destination) if part
+                ),
                 "quantity": 1,
                 "unit_price": str(dispatch.fee_amount),
                 "amount": str(dispatch.fee_amount),

@@ -83,27 +83,29 @@ function dispatchForm() {
   const waybill = el("input", { id: "dispatch-waybill", autocomplete: "off", placeholder: "运单号" });
   const phone = el("input", { id: "dispatch-phone", inputmode: "tel", autocomplete: "off", placeholder: "寄件人手机" });
   const weight = el("input", { id: "dispatch-weight", inputmode: "numeric", autocomplete: "off", placeholder: "克" });
+  const destination = el("input", { id: "dispatch-destination", autocomplete: "off", maxlength: "128", placeholder: "省市县乡村" });
   const fee = el("input", { id: "dispatch-fee", inputmode: "decimal", autocomplete: "off", placeholder: "运费 ¥" });
   const box = el("div", { class: "outcome", id: "dispatch-outcome", role: "status" });
   const node = el("form", { class: "card", id: "parcel-dispatch" },
     el("h2", {}, "快递寄件"),
     el("label", {}, "快递公司 ", carrier), el("label", {}, "运单号 ", waybill),
-    el("label", {}, "寄件人手机 ", phone), el("label", {}, "重量（克） ", weight),
+    el("label", {}, "寄件人手机 ", phone), el("label", {}, "寄往 ", destination),
+    el("label", {}, "重量（克） ", weight),
     el("label", {}, "运费（现金） ", fee),
     el("button", { type: "submit", id: "dispatch-submit" }, "收费并寄出"), box);
   node.onsubmit = async (event) => {
     event.preventDefault();
     const key = "parcel-dispatch";
-    const values = { c: carrier.value.trim(), w: waybill.value.trim(), p: phone.value.trim(), g: Number(weight.value), f: fee.value.trim() || "0" };
+    const values = { c: carrier.value.trim(), w: waybill.value.trim(), p: phone.value.trim(), g: Number(weight.value), f: fee.value.trim() || "0", d: destination.value.trim() };
     forgetRequestIfRetyped(key, values);
     const show = (tone, message, ...more) => box.replaceChildren(el("p", { class: tone, id: "dispatch-message" }, message), ...more);
     if (!Number.isInteger(values.g) || values.g <= 0) return show("error", "重量按克填整数");
     let answer;
     try {
       const data = await gql(
-        `mutation($s: ID!, $r: UUID!, $c: String!, $w: String!, $p: String!, $g: Int!, $f: Decimal!) {
-          stationParcelDispatch(stationId: $s, requestId: $r, carrier: $c, waybill: $w, senderPhone: $p, weightGrams: $g, fee: $f) {
-            dispatch { id carrier waybill fee { amount } } receipt { number } errors { field code message } } }`,
+        `mutation($s: ID!, $r: UUID!, $c: String!, $w: String!, $p: String!, $g: Int!, $f: Decimal!, $d: String) {
+          stationParcelDispatch(stationId: $s, requestId: $r, carrier: $c, waybill: $w, senderPhone: $p, weightGrams: $g, fee: $f, destination: $d) {
+            dispatch { id carrier waybill destination fee { amount } } receipt { number } errors { field code message } } }`,
         { s: counter.supermarket.stationId, r: requestUuidFor(key), ...values },
       );
       answer = data.stationParcelDispatch;
@@ -115,9 +117,10 @@ function dispatchForm() {
     if (answer.errors.length) return show("error", answer.errors.map((e) => e.message).join("；"));
     const { dispatch, receipt } = answer;
     show("ok", [`已寄出 ${dispatch.carrier} `, el("span", { id: "dispatch-waybill-out" }, dispatch.waybill)],
+      dispatch.destination ? el("p", {}, "寄往 ", el("span", { id: "dispatch-destination-out" }, dispatch.destination)) : el("span"),
       el("p", {}, `收运费 ${yuan(dispatch.fee)}`),
       receipt ? el("p", {}, "回执 ", el("span", { id: "dispatch-receipt" }, receipt.number)) : el("span"));
-    waybill.value = ""; phone.value = ""; weight.value = ""; fee.value = "";
+    waybill.value = ""; phone.value = ""; destination.value = ""; weight.value = ""; fee.value = "";
     if (receipt) bus.emit("sale", { receipt });
     bus.emit("cash-moved");
   };
