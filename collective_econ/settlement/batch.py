@@ -34,7 +34,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from collective_econ.ledger.services import Leg, check_legs, lock_account_creation
@@ -202,15 +202,21 @@ def _charged_payments(lines: list[_DueLine]) -> dict[Any, tuple[str, bool]]:
     received = JournalTransaction.objects.filter(
         idempotency_key=Concat(Value(PAYMENT_RECEIVED_PREFIX), Cast(OuterRef("pk"), CharField()))
     )
+    orders = {line.order_id for line in lines}
     return {
         order_id: (gateway, was_received)
         for order_id, gateway, was_received in TransactionItem.objects.filter(
-            order_id__in={line.order_id for line in lines}, status=TransactionStatus.CHARGED
+            # Paid before checkoutComplete, an attempt names only its checkout.
+            Q(order_id__in=orders) | Q(checkout__order_id__in=orders),
+            status=TransactionStatus.CHARGED,
         )
-        .annotate(was_received=Exists(received))
-        .order_by("order_id", "-charged_amount", "pk")
-        .distinct("order_id")
-        .values_list("order_id", "gateway_id", "was_received")
+        .annotate(
+            paid_order=Coalesce("order_id", "checkout__order_id"),
+            was_received=Exists(received),
+        )
+        .order_by("paid_order", "-charged_amount", "pk")
+        .distinct("paid_order")
+        .values_list("paid_order", "gateway_id", "was_received")
     }
 
 

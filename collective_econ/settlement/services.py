@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from collective_econ.error_codes import SettlementErrorCode
@@ -176,7 +176,9 @@ def _payment_account(*, shop_order: ShopOrder) -> Account:
     gateway, which moves no money, stands in for Alipay)."""
     charged = (
         TransactionItem.objects.filter(
-            order_id=shop_order.order_id, status=TransactionStatus.CHARGED
+            # Paid before checkoutComplete, an attempt names only its checkout.
+            Q(order_id=shop_order.order_id) | Q(checkout__order_id=shop_order.order_id),
+            status=TransactionStatus.CHARGED,
         )
         .order_by("-charged_amount", "pk")
         .values_list("pk", "gateway_id")
