@@ -22,6 +22,7 @@ from collective_econ.settlement.services import order_line_settle, refund_clawba
 from marketplace.accounts.models import Role
 from marketplace.checkout import services as checkout_services
 from marketplace.checkout.complete_checkout import checkout_complete
+from marketplace.core.errors import PermissionRefused
 from marketplace.orders.lifecycle import shop_order_fulfil
 from marketplace.orders.models import Order, OrderEvent, OrderEventType, OrderLine, ShopOrder
 from marketplace.payments.cash import cash_payment_confirm
@@ -262,3 +263,19 @@ def test_a_refund_after_settlement_is_clawed_back_onto_the_shop_and_leaves_it(
     ]:
         assert _balance(kind, owner) == ZERO, kind
     assert unbalanced_transaction_ids() == []
+
+
+@pytest.mark.django_db
+def test_only_an_operator_of_a_shop_in_the_order_takes_its_cash(alipay_sandbox: Any) -> None:
+    order, tx, shop = _counter_order()
+    elsewhere = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=factories.shop())
+    manager = factories.user(role=Role.SHOP_MANAGER, shop_obj=shop)
+    for stranger in (elsewhere, manager, None):
+        with pytest.raises(PermissionRefused):
+            cash_payment_confirm(transaction_id=tx.pk, actor=stranger)
+    tx.refresh_from_db()
+    assert tx.status == "PENDING"
+    assert not JournalTransaction.objects.exists()
+    # A platform admin may (from the back office); the cash goes to the shop's village till.
+    cash_payment_confirm(transaction_id=tx.pk, actor=factories.platform_admin())
+    assert _balance(AccountKind.CASH_TILL, shop.village) == order.total_amount
