@@ -34,7 +34,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import CharField, Exists, OuterRef, Q, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from collective_econ.ledger.services import Leg, check_legs, lock_account_creation
@@ -75,6 +75,7 @@ _LINE_FIELDS = (
     "shop_order__order_id",
     "shop_order__order__created_at",
     "shop_order__order__channel__slug",
+    "shop_order__order__checkout_token",
 )
 
 
@@ -93,6 +94,7 @@ class _DueLine:
     order_id: Any
     ordered_at: datetime
     channel_slug: str
+    checkout_id: Any
 
 
 @dataclass
@@ -198,26 +200,27 @@ def _discounts_and_shipping(lines: list[_DueLine]) -> dict[int, tuple[Decimal, D
 
 def _charged_payments(lines: list[_DueLine]) -> dict[Any, tuple[str, bool]]:
     """Each order's largest charged payment (as `_payment_account` picks): its gateway, and
-    whether it was posted as received for the shops (then its lines settle from SHOP)."""
+    whether it was posted as received for the shops (then its lines settle from SHOP).
+    A payment made before checkoutComplete names only the checkout, so both columns are
+    matched, each through its own index."""
+    orders = {line.order_id for line in lines}
+    order_of_checkout = {line.checkout_id: line.order_id for line in lines if line.checkout_id}
     received = JournalTransaction.objects.filter(
         idempotency_key=Concat(Value(PAYMENT_RECEIVED_PREFIX), Cast(OuterRef("pk"), CharField()))
     )
-    orders = {line.order_id for line in lines}
-    return {
-        order_id: (gateway, was_received)
-        for order_id, gateway, was_received in TransactionItem.objects.filter(
-            # Paid before checkoutComplete, an attempt names only its checkout.
-            Q(order_id__in=orders) | Q(checkout__order_id__in=orders),
+    chosen: dict[Any, tuple[str, bool]] = {}
+    for order_id, checkout_id, gateway, was_received in (
+        TransactionItem.objects.filter(
+            Q(order_id__in=orders) | Q(checkout_id__in=order_of_checkout.keys()),
             status=TransactionStatus.CHARGED,
         )
-        .annotate(
-            paid_order=Coalesce("order_id", "checkout__order_id"),
-            was_received=Exists(received),
-        )
-        .order_by("paid_order", "-charged_amount", "pk")
-        .distinct("paid_order")
-        .values_list("paid_order", "gateway_id", "was_received")
-    }
+        .annotate(was_received=Exists(received))
+        .order_by("-charged_amount", "pk")
+        .values_list("order_id", "checkout_id", "gateway_id", "was_received")
+    ):
+        paid_order = order_id if order_id in orders else order_of_checkout[checkout_id]
+        chosen.setdefault(paid_order, (gateway, was_received))
+    return chosen
 
 
 def _commission_rates(lines: list[_DueLine]) -> dict[int, Decimal]:

@@ -174,12 +174,12 @@ def _payment_account(*, shop_order: ShopOrder) -> Account:
     a payment charged before that posting existed still sits where it came in: the
     village's cash till for cash at the counter, Alipay clearing otherwise (the demo
     gateway, which moves no money, stands in for Alipay)."""
+    of_order = Q(order_id=shop_order.order_id)
+    if shop_order.order.checkout_token is not None:
+        # Paid before checkoutComplete, an attempt names only its checkout.
+        of_order |= Q(checkout_id=shop_order.order.checkout_token)
     charged = (
-        TransactionItem.objects.filter(
-            # Paid before checkoutComplete, an attempt names only its checkout.
-            Q(order_id=shop_order.order_id) | Q(checkout__order_id=shop_order.order_id),
-            status=TransactionStatus.CHARGED,
-        )
+        TransactionItem.objects.filter(of_order, status=TransactionStatus.CHARGED)
         .order_by("-charged_amount", "pk")
         .values_list("pk", "gateway_id")
         .first()
