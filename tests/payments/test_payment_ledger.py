@@ -29,6 +29,7 @@ from marketplace.payments.cash import cash_payment_confirm
 from marketplace.payments.initialize import transaction_initialize
 from marketplace.payments.ledger import payment_received_key, payment_refunded_key
 from marketplace.payments.models import GatewayId, TransactionItem
+from marketplace.payments.notify import alipay_notification_handle
 from marketplace.payments.refunds import shop_order_refund
 from marketplace.red_supermarket.counter.services import till_shift_close, till_shift_open
 from tests import factories
@@ -279,3 +280,23 @@ def test_only_an_operator_of_a_shop_in_the_order_takes_its_cash(alipay_sandbox: 
     # A platform admin may (from the back office); the cash goes to the shop's village till.
     cash_payment_confirm(transaction_id=tx.pk, actor=factories.platform_admin())
     assert _balance(AccountKind.CASH_TILL, shop.village) == order.total_amount
+
+
+@pytest.mark.django_db
+def test_alipay_paid_after_the_order_was_placed_is_held_once_for_its_shop(
+    channel: Any, alipay_sandbox: Any
+) -> None:
+    checkout = ready_checkout(channel)
+    result = transaction_initialize(checkout=checkout, gateway_id=GatewayId.ALIPAY, method="PAGE")
+    order = checkout_complete(checkout=checkout, allow_unpaid=True)
+    alipay_sandbox.open_pay_url(result.data["payUrl"])
+    params = alipay_sandbox.pay(result.transaction.psp_reference, deliver=False)
+    assert alipay_notification_handle(params=dict(params)) == "success"
+    assert alipay_notification_handle(params=dict(params)) == "success"  # Alipay's replay
+    shop_order = ShopOrder.objects.get(order=order)
+    assert Order.objects.get(pk=order.pk).charge_status == "FULL"
+    assert _legs(payment_received_key(result.transaction.pk)) == [
+        (AccountKind.ALIPAY_CLEARING, None, Decimal("60.00")),
+        (AccountKind.SHOP, shop_order.shop_id, Decimal("-60.00")),
+    ]
+    assert JournalTransaction.objects.filter(kind=JournalKind.PAYMENT_RECEIVED).count() == 1
