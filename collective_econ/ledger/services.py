@@ -89,6 +89,22 @@ def parse_amount(value: Any, *, field: str = "amount", positive: bool = False) -
     return amount.quantize(CENT)
 
 
+def split_by_weight(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`total` split in proportion to `weights`, in fen, by largest remainder: the parts
+    always add up to `total` exactly (ties go to the earlier part)."""
+    fen = int((total / CENT).to_integral_value())
+    weight_sum = sum(weights)
+    if weight_sum == 0 or fen == 0:
+        return [ZERO for _ in weights] if weights else []
+    exact = [Decimal(fen) * w / weight_sum for w in weights]
+    parts = [int(x.to_integral_value(rounding="ROUND_FLOOR")) for x in exact]
+    left = fen - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[:left]:
+        parts[i] += 1
+    return [Decimal(p) * CENT for p in parts]
+
+
 def account_get_or_create(*, kind: str, owner: Model | None = None) -> Account:
     """The one account of `kind` for `owner` (a Household, Village, Shop or Investor, or None for a
     platform-wide kind), created on first use. Safe under concurrency: the partial UNIQUE
@@ -401,5 +417,6 @@ __all__ = [
     "parse_amount",
     "period_close_create",
     "period_close_last_month",
+    "split_by_weight",
     "transaction_reverse",
 ]

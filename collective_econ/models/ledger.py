@@ -24,6 +24,8 @@ class AccountKind(models.TextChoices):
     # What a household owes back: a clawback after it was already paid out (an asset).
     HOUSEHOLD_RECEIVABLE = "HOUSEHOLD_RECEIVABLE", "Household receivable"
     VILLAGE_COLLECTIVE = "VILLAGE_COLLECTIVE", "Village collective income"
+    # Received for a shop, not yet settled (a liability): credited when the buyer's payment
+    # arrives, debited by each line's settlement and by refunds.
     SHOP = "SHOP", "Shop"
     PLATFORM_FEES = "PLATFORM_FEES", "Platform fees"
     LOGISTICS_PAYABLE = "LOGISTICS_PAYABLE", "Logistics payable"
@@ -177,6 +179,12 @@ class JournalKind(models.TextChoices):
     COUNTER_SALE = "COUNTER_SALE", "Red Supermarket counter sale"
     TILL_CLOSE = "TILL_CLOSE", "Till shift closed"
     AGENCY_SERVICE = "AGENCY_SERVICE", "Agency service (代办)"
+    # Money the buyer paid for a shop order, held on the shop's SHOP account until its
+    # lines settle (key "payment-received:<TransactionItem pk>").
+    PAYMENT_RECEIVED = "PAYMENT_RECEIVED", "Payment received for a shop"
+    # A refund handed back out of the payment account, taken from the shop's SHOP account
+    # (key "payment-refunded:<Refund pk>").
+    PAYMENT_REFUNDED = "PAYMENT_REFUNDED", "Payment refunded for a shop"
 
 
 class JournalTransaction(models.Model):

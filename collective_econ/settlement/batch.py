@@ -7,7 +7,8 @@ One database transaction per batch:
    and read, in the same statement, what their legs need from the shop order, order,
    channel and shop;
 2. read the shop orders' sibling totals (discount shares), the charged payment of each
-   order (cash till or Alipay clearing) and the consignment agreements in force;
+   order (SHOP when it was posted as received, else the cash till or Alipay clearing it
+   came into) and the consignment agreements in force;
 3. read the accounts the legs need, and create the missing ones in one
    `INSERT ... ON CONFLICT DO NOTHING` (then read them again);
 4. build every leg in Python with the same split as the single-line settler
@@ -32,7 +33,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from collective_econ.ledger.services import Leg, check_legs, lock_account_creation
@@ -56,6 +58,7 @@ from collective_econ.settlement.services import (
     split_legs,
 )
 from marketplace.orders.models import OrderLine
+from marketplace.payments.ledger import PAYMENT_RECEIVED_PREFIX
 from marketplace.payments.models import GatewayId, TransactionItem, TransactionStatus
 
 _LINE_FIELDS = (
@@ -72,6 +75,7 @@ _LINE_FIELDS = (
     "shop_order__order_id",
     "shop_order__order__created_at",
     "shop_order__order__channel__slug",
+    "shop_order__order__checkout_token",
 )
 
 
@@ -90,6 +94,7 @@ class _DueLine:
     order_id: Any
     ordered_at: datetime
     channel_slug: str
+    checkout_id: Any
 
 
 @dataclass
@@ -129,6 +134,8 @@ class _Accounts:
             return {}
         if kind == AccountKind.HOUSEHOLD:
             return {"household_id": owner}
+        if kind == AccountKind.SHOP:
+            return {"shop_id": owner}
         return {"village_id": owner}
 
     @staticmethod
@@ -136,20 +143,24 @@ class _Accounts:
         platform = {kind for kind, owner in needed if owner is None}
         by_village: dict[str, set[int]] = defaultdict(set)
         households: set[int] = set()
+        shops: set[int] = set()
         for kind, owner in needed:
             if owner is None:
                 continue
             if kind == AccountKind.HOUSEHOLD:
                 households.add(owner)
+            elif kind == AccountKind.SHOP:
+                shops.add(owner)
             else:
                 by_village[kind].add(owner)
         q = Q(kind__in=platform, household__isnull=True, village__isnull=True, shop__isnull=True)
         q |= Q(kind=AccountKind.HOUSEHOLD, household_id__in=households)
+        q |= Q(kind=AccountKind.SHOP, shop_id__in=shops)
         for kind, villages in by_village.items():
             q |= Q(kind=kind, village_id__in=villages)
         found: dict[AccountKey, Account] = {}
         for account in Account.objects.filter(q):
-            owner = account.household_id if account.household_id else account.village_id
+            owner = account.household_id or account.shop_id or account.village_id
             found[(account.kind, owner)] = account
         return found
 
@@ -187,16 +198,29 @@ def _discounts_and_shipping(lines: list[_DueLine]) -> dict[int, tuple[Decimal, D
     return result
 
 
-def _charged_gateways(lines: list[_DueLine]) -> dict[Any, str]:
-    """The gateway of each order's largest charged payment (as `_payment_account` picks)."""
-    return dict(
-        TransactionItem.objects.filter(
-            order_id__in={line.order_id for line in lines}, status=TransactionStatus.CHARGED
-        )
-        .order_by("order_id", "-charged_amount", "pk")
-        .distinct("order_id")
-        .values_list("order_id", "gateway_id")
+def _charged_payments(lines: list[_DueLine]) -> dict[Any, tuple[str, bool]]:
+    """Each order's largest charged payment (as `_payment_account` picks): its gateway, and
+    whether it was posted as received for the shops (then its lines settle from SHOP).
+    A payment made before checkoutComplete names only the checkout, so both columns are
+    matched, each through its own index."""
+    orders = {line.order_id for line in lines}
+    order_of_checkout = {line.checkout_id: line.order_id for line in lines if line.checkout_id}
+    received = JournalTransaction.objects.filter(
+        idempotency_key=Concat(Value(PAYMENT_RECEIVED_PREFIX), Cast(OuterRef("pk"), CharField()))
     )
+    chosen: dict[Any, tuple[str, bool]] = {}
+    for order_id, checkout_id, gateway, was_received in (
+        TransactionItem.objects.filter(
+            Q(order_id__in=orders) | Q(checkout_id__in=order_of_checkout.keys()),
+            status=TransactionStatus.CHARGED,
+        )
+        .annotate(was_received=Exists(received))
+        .order_by("-charged_amount", "pk")
+        .values_list("order_id", "checkout_id", "gateway_id", "was_received")
+    ):
+        paid_order = order_id if order_id in orders else order_of_checkout[checkout_id]
+        chosen.setdefault(paid_order, (gateway, was_received))
+    return chosen
 
 
 def _commission_rates(lines: list[_DueLine]) -> dict[int, Decimal]:
@@ -311,7 +335,7 @@ def order_lines_settle_batch(
     result.fetched = len(lines)
     result.last_pk = max(line.pk for line in lines)
     prices = _discounts_and_shipping(lines)
-    gateways = _charged_gateways(lines)
+    payments = _charged_payments(lines)
     fee_rates = _fee_rates(lines)
     try:
         commissions = _commission_rates(lines)
@@ -326,7 +350,7 @@ def order_lines_settle_batch(
         fee_rate = fee_rates[_fee_key(line)]
         if isinstance(fee_rate, ValidationError):
             result.refused[line.pk] = " ".join(fee_rate.messages)
-        elif line.order_id not in gateways:
+        elif line.order_id not in payments:
             result.refused[line.pk] = "The order has no charged payment."
         elif line.pk not in result.refused:
             settleable.append(line)
@@ -334,7 +358,10 @@ def order_lines_settle_batch(
         return result
 
     def payment_key(line: _DueLine) -> AccountKey:
-        if gateways[line.order_id] == GatewayId.CASH:
+        gateway, received = payments[line.order_id]
+        if received:
+            return (AccountKind.SHOP, line.shop_id)
+        if gateway == GatewayId.CASH:
             return (AccountKind.CASH_TILL, line.village_id)
         return (AccountKind.ALIPAY_CLEARING, None)
 

@@ -1,7 +1,7 @@
 """Which lines and refunds are due for settlement, found by query so that orders and
 payments need no hook: a shop order paid in full and FULFILLED more than
-SETTLEMENT_REFUND_WINDOW_DAYS ago (its fulfilment event dates it), or a stay or experience
-that ended that long ago.
+SETTLEMENT_REFUND_WINDOW_DAYS ago (its last fulfilment event, the one that completed it,
+dates it), or a stay or experience that ended that long ago.
 """
 
 from __future__ import annotations
@@ -37,16 +37,19 @@ def _settled(line_ref: str = "pk", *, after_pk: int = 0) -> Exists:
 def lines_due(*, now: datetime, after_pk: int = 0) -> QuerySet[OrderLine]:
     """Unsettled lines whose refund window has passed (with ids above `after_pk`)."""
     cutoff = now - timedelta(days=settings.SETTLEMENT_REFUND_WINDOW_DAYS)
-    fulfilled_before_cutoff = Exists(
-        OrderEvent.objects.filter(
-            order_id=OuterRef("shop_order__order_id"),
-            shop_id=OuterRef("shop_order__shop_id"),
-            type=OrderEventType.FULFILLMENT_FULFILLED_ITEMS,
-            date__lte=cutoff,
-        )
+    fulfilments = OrderEvent.objects.filter(
+        order_id=OuterRef("shop_order__order_id"),
+        shop_id=OuterRef("shop_order__shop_id"),
+        type=OrderEventType.FULFILLMENT_FULFILLED_ITEMS,
     )
-    goods = Q(booking_end_date__isnull=True, shop_order__status=OrderStatus.FULFILLED) & Q(
-        fulfilled_before_cutoff
+    # The window runs from the fulfilment that completed the shop order, its last one: a
+    # first, partial one starts nothing (the rest may not even have been sent yet).
+    fulfilled_before_cutoff = Exists(fulfilments.filter(date__lte=cutoff)) & ~Exists(
+        fulfilments.filter(date__gt=cutoff)
+    )
+    goods = (
+        Q(booking_end_date__isnull=True, shop_order__status=OrderStatus.FULFILLED)
+        & fulfilled_before_cutoff
     )
     tourism = Q(
         booking_end_date__isnull=False,

@@ -2,7 +2,9 @@
 
 A line's settlement is one journal transaction (key "settle:orderline:<pk>"):
 
-    Dr  ALIPAY_CLEARING or CASH_TILL   what the buyer paid for the line
+    Dr  SHOP                           what the buyer paid for the line (received for the
+                                       shop when it was paid; ALIPAY_CLEARING or CASH_TILL
+                                       for a payment charged before receipts were posted)
     Cr  LOGISTICS_PAYABLE              the shop order's shipping (carried by its first line)
     Cr  PLATFORM_FEES                  the channel's fee rate × the line's price
     Cr  HOUSEHOLD                      consignment: price − fee − the agreed commission
@@ -22,12 +24,18 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from collective_econ.error_codes import SettlementErrorCode
 from collective_econ.ledger.selectors import account_balance
-from collective_econ.ledger.services import Leg, account_get_or_create, journal_post, parse_amount
+from collective_econ.ledger.services import (
+    Leg,
+    account_get_or_create,
+    journal_post,
+    parse_amount,
+    split_by_weight,
+)
 from collective_econ.models import (
     Account,
     AccountKind,
@@ -44,6 +52,7 @@ from marketplace.audit.services import audit_record
 from marketplace.channels.models import Channel
 from marketplace.core.errors import refuse
 from marketplace.orders.models import OrderLine, ShopOrder
+from marketplace.payments.ledger import payment_received_key
 from marketplace.payments.models import (
     GatewayId,
     Refund,
@@ -158,36 +167,31 @@ def default_commission_rate() -> Decimal:
     return _rate(settings.CONSIGNMENT_DEFAULT_COMMISSION_RATE, what="The default commission")
 
 
-def split_by_weight(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """`total` split in proportion to `weights`, in fen, by largest remainder: the parts
-    always add up to `total` exactly (ties go to the earlier part)."""
-    fen = int((total / CENT).to_integral_value())
-    weight_sum = sum(weights)
-    if weight_sum == 0 or fen == 0:
-        return [ZERO for _ in weights] if weights else []
-    exact = [Decimal(fen) * w / weight_sum for w in weights]
-    parts = [int(x.to_integral_value(rounding="ROUND_FLOOR")) for x in exact]
-    left = fen - sum(parts)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in order[:left]:
-        parts[i] += 1
-    return [Decimal(p) * CENT for p in parts]
-
-
 def _payment_account(*, shop_order: ShopOrder) -> Account:
-    """Where the buyer's money sits: the village's cash till for cash at the counter, Alipay
-    clearing otherwise (the demo gateway, which moves no money, stands in for Alipay)."""
+    """The account a line's settlement takes the buyer's money from. The order's largest
+    charged payment decides (as ever): when it was posted as received for the shops
+    (`marketplace.payments.ledger`), the money already sits on the shop's SHOP account;
+    a payment charged before that posting existed still sits where it came in: the
+    village's cash till for cash at the counter, Alipay clearing otherwise (the demo
+    gateway, which moves no money, stands in for Alipay)."""
+    of_order = Q(order_id=shop_order.order_id)
+    if shop_order.order.checkout_token is not None:
+        # Paid before checkoutComplete, an attempt names only its checkout.
+        of_order |= Q(checkout_id=shop_order.order.checkout_token)
     charged = (
-        TransactionItem.objects.filter(
-            order_id=shop_order.order_id, status=TransactionStatus.CHARGED
-        )
+        TransactionItem.objects.filter(of_order, status=TransactionStatus.CHARGED)
         .order_by("-charged_amount", "pk")
-        .values_list("gateway_id", flat=True)
+        .values_list("pk", "gateway_id")
         .first()
     )
     if charged is None:
         raise refuse("line", "The order has no charged payment.", SettlementErrorCode.NOT_DUE)
-    if charged == GatewayId.CASH:
+    transaction_id, gateway = charged
+    if JournalTransaction.objects.filter(
+        idempotency_key=payment_received_key(transaction_id)
+    ).exists():
+        return account_get_or_create(kind=AccountKind.SHOP, owner=shop_order.shop)
+    if gateway == GatewayId.CASH:
         return account_get_or_create(kind=AccountKind.CASH_TILL, owner=shop_order.shop.village)
     return account_get_or_create(kind=AccountKind.ALIPAY_CLEARING)
 

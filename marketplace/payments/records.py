@@ -17,7 +17,8 @@ Settings (optional): `PAYMENT_TIMEOUT_MINUTES` (30) after which an unpaid trade 
 The payments package, module by module (none imports the GraphQL layer): `initialize`
 starts an attempt, `notify` takes Alipay's word (notifications, queries, closing), `cash`
 takes cash at the counter, `refunds` gives money back, `cancellation` pairs a shop order's
-cancellation with its refund; all build on this module.
+cancellation with its refund, `ledger` posts the money that arrived or left for the shops;
+all build on this module.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from marketplace.orders.models import (
 )
 from marketplace.orders.selectors import order_live_total
 from marketplace.payments.alipay.protocol import CHINA_TZ
+from marketplace.payments.ledger import payment_received_post
 from marketplace.payments.models import (
     Refund,
     RefundStatus,
@@ -235,4 +237,7 @@ def record_paid(
         user=user,
     )
     _propagate_charge(tx)
+    # In the same database transaction as the charge: the ledger holds the money for its
+    # shops exactly when the payment is charged (a retry finds the event and stops above).
+    payment_received_post(tx=tx, actor=user)
     return "charged"

@@ -40,6 +40,7 @@ from marketplace.payments.error_codes import (
     RefundErrorCode,
 )
 from marketplace.payments.gateways import alipay_gateway
+from marketplace.payments.ledger import payment_refunded_post
 from marketplace.payments.models import (
     GatewayId,
     Refund,
@@ -340,6 +341,8 @@ def _refund_settle(
     if ok:
         tx.refunded_amount += refund.amount
         tx.save(update_fields=["refunded_amount", "modified_at"])
+        # The money left the payment account now, settled or not: SHOP gives it back.
+        payment_refunded_post(refund=refund)
     refund.transaction = tx  # callers read the refunded total from the refund
     shop_order = refund.shop_order
     event_add(

@@ -27,6 +27,8 @@ from collective_econ.ledger.selectors import account_balance, unbalanced_transac
 from collective_econ.ledger.services import account_get_or_create
 from collective_econ.models import AccountKind, JournalTransaction
 from marketplace.celery import app
+from marketplace.payments.ledger import payment_received_post
+from marketplace.payments.models import TransactionItem
 from tests.collective_econ.conftest import sell
 
 pytestmark = [
@@ -109,6 +111,10 @@ def test_sigkilled_workers_never_settle_twice_or_leave_half_a_transaction(villag
         )
         for _ in range(100)
     ]
+    # Half the orders were posted as received for the shop when paid (they settle from
+    # SHOP), half before such postings existed (from Alipay clearing).
+    for s in sold[::2]:
+        assert payment_received_post(tx=TransactionItem.objects.get(order=s.order))
     lines = sum(len(s.lines) for s in sold)
     _purge()
     kills_mid_settlement = 0
@@ -145,3 +151,5 @@ def test_sigkilled_workers_never_settle_twice_or_leave_half_a_transaction(villag
     paid = sum((s.order.total_amount for s in sold), Decimal("0.00"))
     clearing = account_get_or_create(kind=AccountKind.ALIPAY_CLEARING)
     assert account_balance(account=clearing) == paid
+    shop = account_get_or_create(kind=AccountKind.SHOP, owner=village.shop)
+    assert account_balance(account=shop) == Decimal("0.00")
