@@ -87,7 +87,9 @@ def parcel_dispatch_at_counter(
         lines=[
             {
                 "name": " ".join(
-                    part for part in ("寄件", carrier, dispatch.waybill, dispatch.destination) if part
+                    part
+                    for part in ("寄件", carrier, dispatch.waybill, dispatch.destination)
+                    if part
                 ),
                 "quantity": 1,
                 "unit_price": str(dispatch.fee_amount),

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collective_econ', '0026_platform_fee_schedule'),
+        ('collective_econ', '0027_payout_till_shift'),
         ('orders', '0005_backfill_booking_hold_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
