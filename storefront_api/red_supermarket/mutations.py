@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 
 from marketplace.accounts.permissions import role_scopes
 from marketplace.core.errors import PermissionRefused, refuse
-from marketplace.payments.cash import cash_payment_confirm
 from marketplace.payments.models import TransactionItem as TransactionItemModel
 from marketplace.red_supermarket.counter import services
 from marketplace.red_supermarket.counter.error_codes import CounterErrorCode as DomainCode
+from marketplace.red_supermarket.counter.online_cash import counter_order_cash_take
 from marketplace.red_supermarket.counter.selectors import counter_sale_get
 from marketplace.red_supermarket.models import (
     CounterSaleStatus,
@@ -282,7 +282,8 @@ class CounterOrderCashConfirm(CounterMutation):
     class Meta:
         description = (
             "Ruralmart extension: the operator took the cash for an online order paid at the "
-            "counter; the order is charged. Idempotent. For operators of a shop in the order."
+            "counter; the order is charged and the cash is in their till, so their till "
+            "shift must be open (NO_OPEN_SHIFT). Idempotent. For operators of a shop in the order."
         )
 
     transaction = graphene.Field(TransactionItem)
@@ -295,12 +296,6 @@ class CounterOrderCashConfirm(CounterMutation):
         tx = TransactionItemModel.objects.filter(token=token).first() if token else None
         if tx is None:
             raise refuse("id", "No such cash payment.", DomainCode.NOT_FOUND)
-        scopes = role_scopes(user)
-        # A cash attempt joins its order once paid; until then the checkout knows it.
-        order = tx.order or (tx.checkout.order if tx.checkout is not None else None)
-        order_shops = set(order.shop_orders.values_list("shop_id", flat=True)) if order else set()
-        if not scopes.is_platform_admin and not order_shops & scopes.operated_shop_ids:
-            raise PermissionDenied("This order is not for your Red Supermarket.")
         with refusals_as_permission_denied():
-            confirmed = cash_payment_confirm(transaction_id=tx.pk, actor=user)
+            confirmed = counter_order_cash_take(tx=tx, operator=user)
         return cls(transaction=confirmed, errors=[])
