@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
@@ -45,10 +46,23 @@ SUPERMARKET_ROWS = Scope(shop_path="supermarket__shop", manager=Access.VIEW, off
 @admin.register(AgencyProvider)
 class AgencyProviderAdmin(ScopedModelAdmin):
     scope = CATALOGUE_SCOPE
-    list_display = ("code", "name", "kind", "is_active")
+    list_display = ("code", "name", "kind", "gateway", "sign_type", "is_active")
     list_filter = ("kind", "is_active")
-    # The code is what settings (AGENCY_PROVIDERS) and the callback URL name.
-    readonly_fields = ("code",)
+    # The code is what settings (AGENCY_PROVIDERS) and the callback URL name; where the
+    # provider is reached and how it signs are settings too, shown here, not edited.
+    readonly_fields = ("code", "gateway", "sign_type")
+
+    @admin.display(description="Gateway URL")
+    def gateway(self, provider: AgencyProvider) -> str:
+        return str(_provider_settings(provider).get("url") or "not configured")
+
+    @admin.display(description="Signature")
+    def sign_type(self, provider: AgencyProvider) -> str:
+        return str(_provider_settings(provider).get("sign_type") or "HMAC-SHA256")
+
+
+def _provider_settings(provider: AgencyProvider) -> dict[str, Any]:
+    return dict(settings.AGENCY_PROVIDERS.get(provider.code, {}))
 
 
 @admin.register(ServiceItem)
