@@ -1,4 +1,4 @@
-"""Supervision root fields: `approvalQueue`, `platformApprovalQueue`,
+"""Supervision root fields: `approvalQueue`, `platformApprovalQueue`, `complaints`,
 `periodicReports`, `periodicReportFile`,
 `redFlagRanking`, `redFlagHistory`, `administratorRoster`, and the claim, queue, filing
 and roster mutations."""
@@ -14,6 +14,8 @@ from storefront_api.supervision import mutations, resolvers
 from storefront_api.supervision.types import (
     AdministratorTerm,
     ApprovalQueueItem,
+    ComplaintCountableConnection,
+    ComplaintStatusEnum,
     PeriodicReportCountableConnection,
     PeriodicReportFile,
     PeriodKindEnum,
@@ -22,7 +24,25 @@ from storefront_api.supervision.types import (
 )
 
 
+class ComplaintFilterInput(graphene.InputObjectType):
+    township = graphene.ID(description="Only complaints about shops of this township.")
+    village = graphene.ID(description="Only complaints about shops of this village.")
+    status = graphene.Field(ComplaintStatusEnum)
+    filed_from = graphene.Date(description="Filed on or after this day.")
+    filed_to = graphene.Date(description="Filed on or before this day.")
+
+
 class SupervisionQueries(graphene.ObjectType):
+    complaints = graphene.Field(
+        ComplaintCountableConnection,
+        filter=graphene.Argument(ComplaintFilterInput),
+        description=(
+            "Ruralmart extension: complaints about the shops the caller oversees, newest "
+            "first: a township officer's township, a county officer's county, a village "
+            "manager's village (platform admins: all). Complainants are masked."
+        ),
+        **connection_args(),
+    )
     approval_queue = graphene.List(
         graphene.NonNull(ApprovalQueueItem),
         required=True,
@@ -73,6 +93,13 @@ class SupervisionQueries(graphene.ObjectType):
         village=graphene.ID(required=True),
         description="Ruralmart extension: every administrator term of the village, current first.",
     )
+
+    @staticmethod
+    def resolve_complaints(root: Any, info: Any, filter: Any = None, **page: Any) -> Any:
+        complaints = resolvers.complaints(info, filter=filter or {})
+        return paginate(
+            complaints, ComplaintCountableConnection, connection_name="complaints", **page
+        )
 
     @staticmethod
     def resolve_approval_queue(root: Any, info: Any, township: str) -> Any:

@@ -9,6 +9,7 @@ import graphene
 from django.utils import timezone
 
 from marketplace.catalog.models import CertificationKind
+from marketplace.supervision.complaints import complainant_shown
 from marketplace.supervision.error_codes import SupervisionErrorCode as DomainErrorCode
 from marketplace.supervision.indicators import INDICATORS_BY_CODE, indicator_definition
 from marketplace.supervision.models import (
@@ -132,12 +133,29 @@ class CertificationClaim_(graphene.ObjectType):
         return get_loader(info.context, EvidenceByClaimLoader).load(root.pk)
 
 
+class ComplaintComplainant(graphene.ObjectType):
+    """Who filed a complaint, masked the way household personal data is (family name and
+    the mailbox's first character kept)."""
+
+    name = graphene.String(required=True)
+    email = graphene.String(required=True)
+    is_masked = graphene.Boolean(required=True)
+
+
 class Complaint_(graphene.ObjectType):
     class Meta:
         name = "Complaint"
         interfaces = (graphene.relay.Node,)
 
     shop = graphene.Field(Shop, required=True)
+    village = graphene.Field(Village_, required=True, description="The shop's village.")
+    complainant = graphene.Field(
+        ComplaintComplainant,
+        description=(
+            "Who filed it (a buyer, or the staff member who recorded a villager's "
+            "complaint), masked; null once their account is deleted."
+        ),
+    )
     shop_order_id = graphene.ID(description="The global ID of the shop order, if about one.")
     complainant_kind = graphene.Field(ComplainantKindEnum, required=True)
     subject = graphene.String(required=True)
@@ -157,6 +175,27 @@ class Complaint_(graphene.ObjectType):
     @staticmethod
     def resolve_shop_order_id(root: Complaint, info: Any) -> str | None:
         return None if root.shop_order_id is None else to_global_id("ShopOrder", root.shop_order_id)
+
+    @staticmethod
+    def resolve_village(root: Complaint, info: Any) -> Any:
+        villages = get_loader(info.context, VillageByIdLoader)
+        # `complaint_list` annotates the village; a freshly filed complaint reaches it
+        # through its shop.
+        village_id = getattr(root, "village_id", None)
+        if village_id is not None:
+            return villages.load(village_id)
+        shop = get_loader(info.context, ShopByIdLoader).load(root.shop_id)
+        return then(shop, lambda s: villages.load(s.village_id))
+
+    @staticmethod
+    def resolve_complainant(root: Complaint, info: Any) -> Any:
+        return then(_user(info, root.filed_by_id), complainant_shown)
+
+
+class ComplaintCountableConnection(CountableConnection):
+    class Meta:
+        node = Complaint_
+        strict_types = True
 
 
 class ApprovalQueueItem(graphene.ObjectType):
