@@ -163,20 +163,12 @@ def red_flag_ranking(info: Any, *, township_id: str, quarter: str) -> RedFlagRan
         period = period_parse(kind="QUARTER", label=quarter, field="quarter")
     except ValidationError as exc:
         raise coded(exc) from None
-    return (
-        RedFlagRanking.objects.filter(township=township, quarter_start=period.start)
-        .select_related("formula")
-        .first()
-    )
+    return RedFlagRanking.objects.filter(township=township, quarter_start=period.start).first()
 
 
 def red_flag_history(info: Any, *, township_id: str) -> list[RedFlagRanking]:
     township = township_for_reader(info, township_id)
-    return list(
-        RedFlagRanking.objects.filter(township=township)
-        .select_related("formula")
-        .order_by("-quarter_start")
-    )
+    return list(RedFlagRanking.objects.filter(township=township).order_by("-quarter_start"))
 
 
 def administrator_roster(info: Any, *, village_id: str) -> list[AdministratorAppointment]:

@@ -1,7 +1,7 @@
 """Supervision root fields: `approvalQueue`, `platformApprovalQueue`, `complaints`,
-`periodicReports`, `periodicReportFile`,
-`redFlagRanking`, `redFlagHistory`, `administratorRoster`, and the claim, queue, filing
-and roster mutations."""
+`periodicReports`, `periodicReportFile`, `redFlagRanking`, `redFlagHistory`,
+`redFlagScoringFormulas`, `administratorRoster`, and the claim, queue, filing and roster
+mutations."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import graphene
 
+from marketplace.supervision.red_flag import formula_versions
 from storefront_api.core.connection import connection_args, paginate
 from storefront_api.supervision import mutations, resolvers
 from storefront_api.supervision.types import (
@@ -21,6 +22,7 @@ from storefront_api.supervision.types import (
     PeriodKindEnum,
     RedFlagRanking_,
     ReportFileFormat,
+    ScoringFormula_,
 )
 
 
@@ -81,6 +83,16 @@ class SupervisionQueries(graphene.ObjectType):
         quarter=graphene.String(required=True, description="e.g. 2026-Q3"),
         description="Ruralmart extension: the quarter's red-flag ranking; null before it is run.",
     )
+    red_flag_scoring_formulas = graphene.List(
+        graphene.NonNull(ScoringFormula_),
+        required=True,
+        description=(
+            "Ruralmart extension: every published red-flag formula version, newest first, "
+            "with its weights, what each component measures, its normalisation, "
+            "missing-data and tie rules, and when it was in force. Public: villages are "
+            "ranked by it, so anyone may read how."
+        ),
+    )
     red_flag_history = graphene.List(
         graphene.NonNull(RedFlagRanking_),
         required=True,
@@ -139,6 +151,10 @@ class SupervisionQueries(graphene.ObjectType):
     @staticmethod
     def resolve_red_flag_ranking(root: Any, info: Any, township: str, quarter: str) -> Any:
         return resolvers.red_flag_ranking(info, township_id=township, quarter=quarter)
+
+    @staticmethod
+    def resolve_red_flag_scoring_formulas(root: Any, info: Any) -> Any:
+        return formula_versions()
 
     @staticmethod
     def resolve_red_flag_history(root: Any, info: Any, township: str) -> Any:

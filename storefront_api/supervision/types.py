@@ -30,6 +30,7 @@ from marketplace.supervision.models import (
     ValueStatus,
 )
 from marketplace.supervision.queues import QueueItem
+from marketplace.supervision.red_flag import PublishedFormula
 from marketplace.supervision.roster import age_on
 from storefront_api.core.connection import CountableConnection
 from storefront_api.core.dataloaders import get_loader, then
@@ -46,6 +47,7 @@ from storefront_api.supervision.dataloaders import (
     EntriesByRankingLoader,
     EvidenceByClaimLoader,
     FilingByReportLoader,
+    PublishedFormulaByIdLoader,
     ReportValuesByReportLoader,
     UserByIdLoader,
 )
@@ -364,7 +366,15 @@ class RedFlagEntry_(graphene.ObjectType):
         ]
 
 
+class RedFlagFormulaComponent(graphene.ObjectType):
+    code = graphene.String(required=True)
+    weight = graphene.String(required=True, description="A decimal; the weights sum to 1.")
+    indicator = graphene.String(required=True, description="What the component measures.")
+
+
 class ScoringFormula_(graphene.ObjectType):
+    """A published red-flag formula version. Resolved from `PublishedFormula`."""
+
     class Meta:
         name = "ScoringFormula"
 
@@ -372,6 +382,21 @@ class ScoringFormula_(graphene.ObjectType):
     weights = graphene.JSONString(required=True)
     description = graphene.String(required=True)
     published_at = graphene.DateTime(required=True)
+    components = graphene.List(graphene.NonNull(RedFlagFormulaComponent), required=True)
+    normalisation_rule = graphene.String(required=True)
+    missing_data_rule = graphene.String(required=True)
+    tie_rule = graphene.String(required=True)
+    effective_from = graphene.DateTime(required=True)
+    effective_until = graphene.DateTime(
+        description="When the next version was published; null for the version in force."
+    )
+
+    @staticmethod
+    def resolve_components(root: PublishedFormula, info: Any) -> list[RedFlagFormulaComponent]:
+        return [
+            RedFlagFormulaComponent(code=code, weight=root.formula.weights[code], indicator=text)
+            for code, text in root.indicators.items()
+        ]
 
 
 class RedFlagRanking_(graphene.ObjectType):
@@ -398,6 +423,10 @@ class RedFlagRanking_(graphene.ObjectType):
     @staticmethod
     def resolve_quarter(root: RedFlagRanking, info: Any) -> str:
         return root.quarter_label
+
+    @staticmethod
+    def resolve_formula(root: RedFlagRanking, info: Any) -> Any:
+        return get_loader(info.context, PublishedFormulaByIdLoader).load(root.formula_id)
 
     @staticmethod
     def resolve_entries(root: RedFlagRanking, info: Any) -> Any:
