@@ -492,6 +492,8 @@ class AdministratorAppointmentAdmin(ReadOnlyMixin, ScopedModelAdmin):
     list_display = (
         "village",
         "post",
+        "station",
+        "red_supermarket",
         "administrator",
         "effective_from",
         "effective_until",
@@ -499,7 +501,7 @@ class AdministratorAppointmentAdmin(ReadOnlyMixin, ScopedModelAdmin):
     )
     list_filter = ("post",)
     search_fields = ("village__name", "administrator__email")
-    list_select_related = ("village", "administrator")
+    list_select_related = ("village", "administrator", "station", "red_supermarket")
 
 
 @admin.register(Reminder)

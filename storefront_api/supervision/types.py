@@ -36,12 +36,16 @@ from storefront_api.core.connection import CountableConnection
 from storefront_api.core.dataloaders import get_loader, then
 from storefront_api.core.enums import api_enum, domain_enum
 from storefront_api.core.ids import to_global_id
+from storefront_api.logistics.dataloaders import StationByIdLoader
+from storefront_api.logistics.types import VillageStation
 from storefront_api.organisations.dataloaders import (
     CountyByIdLoader,
     ShopByIdLoader,
     TownshipByIdLoader,
     VillageByIdLoader,
 )
+from storefront_api.red_supermarket.dataloaders import SupermarketByIdLoader
+from storefront_api.red_supermarket.types import RedSupermarket
 from storefront_api.shops.types import County_, Shop, Township_, Village_
 from storefront_api.supervision.dataloaders import (
     EntriesByRankingLoader,
@@ -449,6 +453,12 @@ class AdministratorTerm(graphene.ObjectType):
 
     village = graphene.Field(Village_, required=True)
     post = graphene.Field(AdministratorPostEnum, required=True)
+    station = graphene.Field(
+        VillageStation, description="The logistics station a STATION post is for, if named."
+    )
+    red_supermarket = graphene.Field(
+        RedSupermarket, description="The Red Supermarket a STATION post is for, if named."
+    )
     administrator = graphene.Field(StaffMember, required=True)
     is_party_member = graphene.Boolean(required=True)
     age_on_appointment = graphene.Int(required=True)
@@ -468,6 +478,18 @@ class AdministratorTerm(graphene.ObjectType):
     @staticmethod
     def resolve_village(root: AdministratorAppointment, info: Any) -> Any:
         return get_loader(info.context, VillageByIdLoader).load(root.village_id)
+
+    @staticmethod
+    def resolve_station(root: AdministratorAppointment, info: Any) -> Any:
+        if root.station_id is None:
+            return None
+        return get_loader(info.context, StationByIdLoader).load(root.station_id)
+
+    @staticmethod
+    def resolve_red_supermarket(root: AdministratorAppointment, info: Any) -> Any:
+        if root.red_supermarket_id is None:
+            return None
+        return get_loader(info.context, SupermarketByIdLoader).load(root.red_supermarket_id)
 
     @staticmethod
     def resolve_administrator(root: AdministratorAppointment, info: Any) -> Any:
