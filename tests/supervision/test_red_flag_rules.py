@@ -64,7 +64,7 @@ def test_a_village_without_a_shop_scores_0_on_every_component_and_stays_out_of_m
 
 def test_a_component_without_a_denominator_is_missing_and_scores_0(town):
     quarter = _quarter()
-    a, b, c = town.shops
+    a, _, c = town.shops
     # c's shop opened only after the quarter: it had no listings to keep up to date.
     Shop.objects.filter(pk=c.pk).update(approved_at=quarter.end_at() + datetime.timedelta(days=3))
     scored = _by_village(
