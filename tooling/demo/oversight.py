@@ -192,7 +192,8 @@ def _load_orders(loader: Any) -> None:
         # Business grows over the half-year, with a dip in the fourth month.
         orders_per_variant = 1 + index // 2 if index != 3 else 1
         for variant in variants:
-            if index < joins.get(variant.beneficiary_household_id, 0):
+            household = variant.beneficiary_household_id
+            if household is not None and index < joins[household]:
                 continue
             for _ in range(orders_per_variant + rng.randrange(2)):
                 at = month_start(month) + timedelta(
