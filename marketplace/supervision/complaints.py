@@ -207,7 +207,8 @@ def complaint_list(*, viewer: User | None, filters: ComplaintFilters) -> QuerySe
     if filters.filed_from is not None:
         start = datetime.datetime.combine(filters.filed_from, datetime.time.min, tzinfo=zone)
         complaints = complaints.filter(filed_at__gte=start)
-    if filters.filed_to is not None:
+    # The last representable day has no day after it, and nothing is filed beyond it.
+    if filters.filed_to is not None and filters.filed_to < datetime.date.max:
         end = datetime.datetime.combine(
             filters.filed_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
         )

@@ -122,6 +122,8 @@ def test_filters_by_village_township_status_and_dates(gql, town, complaints):
     ]
     assert _subjects(gql, {"f": {"filedFrom": today.isoformat()}}) == ["other"]
     assert _subjects(gql, {"f": {"filedTo": two_days_ago}}) == ["b", "a"]
+    # The last day of the calendar has no day after it: everything up to it.
+    assert _subjects(gql, {"f": {"filedTo": "9999-12-31"}}) == ["other", "c", "b", "a"]
 
 
 def test_reversed_range_and_bad_ids_are_coded_errors(gql, town, complaints):
