@@ -8,7 +8,8 @@ import datetime
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from logistics.stations.models import VillageStation
 from logistics.stations.services import station_create
@@ -157,3 +158,29 @@ def test_each_station_keeps_its_own_replacement_history(gql, town):
         # Replacing the station's administrator never touched the supermarket's post.
         (supermarket.name, managers[1].email, "2025-01-01", None, True),
     ]
+
+
+def _statements(gql, variables) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        body = gql(ROSTER, variables)
+    assert "errors" not in body, body
+    return len(ctx.captured_queries)
+
+
+def test_the_rosters_query_count_does_not_grow_with_its_stations(gql, town):
+    station = _station(town.shops[0])
+    village = town.shops[0].village
+    # One Red Supermarket per shop: the second stands beside the village's second shop.
+    supermarkets = [
+        factories.red_supermarket(shop_obj=town.shops[0]),
+        factories.red_supermarket(shop_obj=factories.shop(village_obj=village)),
+    ]
+    _appoint(town, town.managers[0], 2025, station=station)
+    _appoint(town, town.managers[1], 2025, red_supermarket=supermarkets[0])
+    gql.login(town.officer)
+    variables = {"v": to_global_id("Village", village.pk)}
+    few = _statements(gql, variables)
+    _appoint(town, town.managers[2], 2026, station=station)
+    _appoint(town, town.managers[0], 2025, red_supermarket=supermarkets[1])
+    _appoint(town, town.managers[2], 2027, red_supermarket=supermarkets[0])
+    assert _statements(gql, variables) == few
