@@ -297,6 +297,10 @@ class ReportValue(models.Model):
     value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     previous_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     status = models.CharField(max_length=16, choices=ValueStatus.choices)
+    # The definition the value was computed under, kept with it: definitions are revised
+    # (households benefiting was, in 2026-12) and a filed report must keep saying what its
+    # figures meant. Blank on values stored before definitions were kept.
+    definition = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["report_id", "position"]

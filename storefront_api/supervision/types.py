@@ -11,7 +11,11 @@ from django.utils import timezone
 from marketplace.catalog.models import CertificationKind
 from marketplace.supervision.complaints import complainant_shown
 from marketplace.supervision.error_codes import SupervisionErrorCode as DomainErrorCode
-from marketplace.supervision.indicators import INDICATORS_BY_CODE, indicator_definition
+from marketplace.supervision.indicators import (
+    INDICATORS_BY_CODE,
+    indicator_definition,
+    value_definition,
+)
 from marketplace.supervision.models import (
     AdministratorAppointment,
     AdministratorPost,
@@ -251,6 +255,15 @@ class ReportValue_(graphene.ObjectType):
     previous_value = graphene.Decimal()
     change = graphene.Decimal(description="value − previousValue, when both are known.")
     status = graphene.Field(ValueStatusEnum, required=True)
+    definition = graphene.String(
+        required=True,
+        description="The definition this value was computed under, stored with the report "
+        "(indicator.definition is today's; they differ once a definition is revised).",
+    )
+
+    @staticmethod
+    def resolve_definition(root: ReportValue, info: Any) -> str:
+        return value_definition(root)
 
     @staticmethod
     def resolve_indicator(root: ReportValue, info: Any) -> Any:
