@@ -424,7 +424,7 @@ def test_online_orders_paid_in_cash_at_the_counter(live_server: Any, chromium_pa
         route.continue_()
 
     page.route("**/graphql/", drop_the_first_answer)
-    page.click("#cash-orders-all")
+    # The list is back to every order still waiting, without the operator asking.
     second_row = page.locator(f"#cash-orders tr[data-reference='{retried.psp_reference}']")
     second_row.locator("button.take-cash").click()
     page.wait_for_selector("#cash-order-change-given")

@@ -98,11 +98,13 @@ async function takeCash(order, givenText) {
   say(`已收 #${order.orderNumber} 现金 ${yuan(order.amountDue)}`, "ok",
     el("p", { class: "change", id: "cash-order-change-given" }, `实收 ¥${(given / 100).toFixed(2)}，找零 ¥${change.toFixed(2)}`));
   list.querySelector(`tr[data-reference="${order.reference}"]`)?.remove();
-  search.value = "";
   // What the cash sale says when cash comes into the till: the till and receipts refresh.
   bus.emit("sale", { onlineOrder: order.orderNumber });
   bus.emit("cash-moved");
+  // Back to every order still waiting, ready for the next scan.
+  search.value = "";
   search.focus();
+  refresh().catch(() => {});
 }
 
 function say(text, tone, ...more) {
