@@ -152,27 +152,31 @@ def test_a_till_short_of_its_float_hands_back_only_what_was_counted(counter) -> 
     assert receipt.payment_details["float_returned"] == "60.00"
 
 
-def test_a_shift_whose_float_came_from_the_collectives_income_closes_back_there(counter) -> None:
+def _legacy_shift(counter, float_amount: str) -> TillShift:  # type: ignore[no-untyped-def]
     """A shift opened before COLLECTIVE_CASH existed: its float was posted Cr
-    VILLAGE_COLLECTIVE under the same key, so the close returns it there."""
+    VILLAGE_COLLECTIVE under the same key as today's."""
     village = counter.supermarket.shop.village
+    amount = Decimal(float_amount)
     shift = TillShift.objects.create(
         supermarket=counter.supermarket,
         opened_by=counter.operator,
         opened_at=timezone.now(),
-        float_amount=Decimal("80.00"),
+        float_amount=amount,
     )
     journal_post(
         kind=JournalKind.MANUAL,
         idempotency_key=f"till-float:{shift.pk}",
         legs=[
-            Leg(account_get_or_create(kind=AccountKind.CASH_TILL, owner=village), Decimal("80")),
-            Leg(
-                account_get_or_create(kind=AccountKind.VILLAGE_COLLECTIVE, owner=village),
-                Decimal("-80"),
-            ),
+            Leg(account_get_or_create(kind=AccountKind.CASH_TILL, owner=village), amount),
+            Leg(account_get_or_create(kind=AccountKind.VILLAGE_COLLECTIVE, owner=village), -amount),
         ],
     )
+    return shift
+
+
+def test_a_shift_whose_float_came_from_the_collectives_income_closes_back_there(counter) -> None:
+    village = counter.supermarket.shop.village
+    shift = _legacy_shift(counter, "80.00")
     _sell_cash(counter, "till-sale-legacy-1", quantity=2)
     till_shift_close(shift=shift, operator=counter.operator, counted_amount="105.00")
     # The float's 80 went back to the collective's account: what is left there is the sale.
@@ -181,3 +185,17 @@ def test_a_shift_whose_float_came_from_the_collectives_income_closes_back_there(
     assert not Posting.objects.filter(
         account__kind=AccountKind.COLLECTIVE_CASH, account__village=village
     ).exists()
+
+
+def test_a_legacy_float_short_in_the_drawer_nets_out_of_income_and_the_till(counter) -> None:
+    village = counter.supermarket.shop.village
+    shift = _legacy_shift(counter, "80.00")
+    # 30 counted of the 80: 50 short, only 30 is handed back.
+    closed = till_shift_close(shift=shift, operator=counter.operator, counted_amount="30.00")
+    assert closed.variance == Decimal("-50.00")
+    assert _balance(AccountKind.CASH_TILL, village) == Decimal("0.00")
+    # The income account gets its whole float back (it lent it; nothing was earned) and
+    # the 50 the drawer lacks is the collective's cash, as for a float lent from there.
+    assert _balance(AccountKind.VILLAGE_COLLECTIVE, village) == Decimal("0.00")
+    assert _balance(AccountKind.COLLECTIVE_CASH, village) == Decimal("-50.00")
+    assert _balance(AccountKind.TILL_VARIANCE, village) == Decimal("50.00")

@@ -15,8 +15,10 @@ the till. So:
   CASH_TILL below the cash in the drawer (negative). What stays on CASH_TILL afterwards
   is counted − handed back: the shift's takings, counted, until they are banked.
 Shifts opened before COLLECTIVE_CASH existed had their float lent by VILLAGE_COLLECTIVE;
-their close hands it back there (`float_source` reads the float's own credit leg), so
-each float returns to where it came from.
+their close hands the whole float back there (`float_source` reads the float's own credit
+leg), so the income account nets to nothing over the shift; the cash handed back is still
+min(float, counted), and any part of the float no longer in the drawer is credited to
+COLLECTIVE_CASH, as if it had been lent from there.
 The shift's expected cash is the sum of CASH_TILL postings since it opened (its float
 included), whoever posted them: counter sales, agency bill payments, cash withdrawals.
 This module owns that rule for everyone: `till_account` is the till, `till_cash_balance`
@@ -125,7 +127,7 @@ def post_till_close(
     variance: Decimal,
     actor: User,
 ) -> Decimal:
-    """Post the shift's close once; returns the float handed back (to `float_source`)."""
+    """Post the shift's close once; returns the cash handed back from the drawer."""
     till = till_account(village=village)
     handback = float_handback(float_amount=float_amount, counted=counted)
     legs = []
@@ -135,10 +137,23 @@ def post_till_close(
             Leg(till, variance),
         ]
     if handback:
-        legs += [
-            Leg(float_source(shift_id=shift_id, village=village), handback),
-            Leg(till, -handback),
-        ]
+        legs += [Leg(till, -handback)]
+    if float_amount:
+        source = float_source(shift_id=shift_id, village=village)
+        if source.kind == AccountKind.COLLECTIVE_CASH:
+            if handback:
+                legs += [Leg(source, handback)]
+        else:
+            # A legacy float lent by the income account goes back to it whole, so that
+            # account nets to nothing over the shift; the part the drawer no longer holds
+            # (paid out) is taken from the collective's cash, where it would have come
+            # from had the float been lent from there.
+            legs += [Leg(source, float_amount)]
+            if float_amount > handback:
+                collective_cash = account_get_or_create(
+                    kind=AccountKind.COLLECTIVE_CASH, owner=village
+                )
+                legs += [Leg(collective_cash, handback - float_amount)]
     if legs:
         journal_post(
             kind=JournalKind.TILL_CLOSE,
