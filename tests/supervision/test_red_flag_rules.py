@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from marketplace.organisations.models import Shop
+from marketplace.payments.models import GatewayId, PaymentMethod, TransactionItem, TransactionStatus
 from marketplace.supervision import red_flag
 from marketplace.supervision.models import (
     ComplainantKind,
@@ -21,6 +22,7 @@ from marketplace.supervision.models import (
 )
 from marketplace.supervision.periods import Period, last_completed
 from tests import factories
+from tests.oversight.world import settle
 from tests.supervision.world import Town, sell
 
 pytestmark = pytest.mark.django_db
@@ -117,14 +119,25 @@ def test_equal_scores_rank_more_households_first_then_fewer_complaints_then_code
     quarter = _quarter()
     formula = _formula_without_households()
     a, b, c = sorted(town.shops, key=lambda s: s.village.code)
-    # a and b sell the same; b's sale benefits a household, so b ranks above a.
+    # a and b sell the same; b's sale benefits a household (the ledger credits it when the
+    # paid sale settles, as formulas from v3 count households), so b ranks above a.
     sell(a, amount="100.00", when=_in_quarter(quarter, 5))
-    sell(
+    consigned = sell(
         b,
         amount="100.00",
         when=_in_quarter(quarter, 5),
         household=factories.household(village_obj=b.village),
     )
+    TransactionItem.objects.create(
+        gateway_id=GatewayId.ALIPAY,
+        method=PaymentMethod.QR,
+        psp_reference=f"RM{factories.n():020d}",
+        status=TransactionStatus.CHARGED,
+        order_id=consigned.order_id,
+        amount=Decimal("100.00"),
+        charged_amount=Decimal("100.00"),
+    )
+    settle(consigned, posted=_in_quarter(quarter, 20))
     scored = red_flag.ranking_compute(township=town.township, quarter=quarter, formula=formula)
     assert scored[0].score == scored[1].score > scored[2].score
     assert [s.village_id for s in scored] == [b.village_id, a.village_id, c.village_id]

@@ -14,6 +14,7 @@ from django.utils.html import escape
 from marketplace.supervision.models import PeriodKind, ScoringFormula
 from marketplace.supervision.periods import last_completed
 from marketplace.supervision.red_flag import (
+    CURRENT_VERSION,
     DEFAULT_WEIGHTS,
     MISSING_DATA_RULE,
     TIE_RULE,
@@ -34,7 +35,7 @@ RANKING_FORMULA = """query($t: ID!, $q: String!) { redFlagRanking(township: $t, 
 
 
 def _publish_two_versions() -> tuple[ScoringFormula, ScoringFormula]:
-    """Version 1 as it was published in spring, then version 2 (the current rules)."""
+    """Version 1 as it was published in spring, then the current rules (CURRENT_VERSION)."""
     spring = timezone.make_aware(datetime.datetime(2026, 3, 1, 9))
     first = ScoringFormula.objects.create(
         version=1, weights=DEFAULT_WEIGHTS, description="v1", published_at=spring
@@ -45,7 +46,7 @@ def _publish_two_versions() -> tuple[ScoringFormula, ScoringFormula]:
 def test_anyone_reads_every_version_newest_first_with_dates_and_rules(gql):
     first, second = _publish_two_versions()
     versions = gql.data(FORMULAS)["redFlagScoringFormulas"]
-    assert [v["version"] for v in versions] == [2, 1]
+    assert [v["version"] for v in versions] == [CURRENT_VERSION, 1]
     current, old = versions
     assert current["effectiveUntil"] is None
     moment = datetime.datetime.fromisoformat
@@ -54,9 +55,10 @@ def test_anyone_reads_every_version_newest_first_with_dates_and_rules(gql):
     assert {c["code"]: c["weight"] for c in current["components"]} == DEFAULT_WEIGHTS
     assert current["missingDataRule"] == MISSING_DATA_RULE and current["tieRule"] == TIE_RULE
     activity = {v["version"]: v["components"][0] for v in versions}
-    assert activity[2]["code"] == activity[1]["code"] == "activity"
-    # Version 1 counted logins only; version 2 counts updates too.
-    assert "updates" in activity[2]["indicator"] and "updates" not in activity[1]["indicator"]
+    assert activity[CURRENT_VERSION]["code"] == activity[1]["code"] == "activity"
+    # Version 1 counted logins only; from version 2 updates count too.
+    assert "updates" in activity[CURRENT_VERSION]["indicator"]
+    assert "updates" not in activity[1]["indicator"]
 
 
 def test_a_ranking_names_the_version_it_was_computed_with(gql, town):
@@ -66,7 +68,7 @@ def test_a_ranking_names_the_version_it_was_computed_with(gql, town):
     gql.login(town.officer)
     variables = {"t": to_global_id("Township", town.township.pk), "q": quarter.label}
     formula = gql.data(RANKING_FORMULA, variables)["redFlagRanking"]["formula"]
-    assert formula["version"] == 2 and formula["effectiveUntil"] is None
+    assert formula["version"] == CURRENT_VERSION and formula["effectiveUntil"] is None
     assert formula["missingDataRule"] == MISSING_DATA_RULE
     assert len(formula["components"]) == 6
 
@@ -79,11 +81,11 @@ def test_the_rankings_page_links_and_prints_its_formula(client, town):
     client.force_login(town.officer)
     formula_url = reverse("admin:supervision_scoringformula_change", args=[second.pk])
     listing = client.get(reverse("admin:supervision_redflagranking_changelist")).content.decode()
-    assert f'<a href="{formula_url}">v2</a>' in listing
+    assert f'<a href="{formula_url}">v{CURRENT_VERSION}</a>' in listing
     page = client.get(reverse("admin:supervision_redflagranking_change", args=[ranking.pk]))
     assert page.status_code == 200
     text = page.content.decode()
-    assert formula_url in text and "v2, in force from" in text
+    assert formula_url in text and f"v{CURRENT_VERSION}, in force from" in text
     assert escape(MISSING_DATA_RULE) in text and escape(TIE_RULE) in text
     formula_page = client.get(formula_url)
     assert formula_page.status_code == 200 and escape(TIE_RULE) in formula_page.content.decode()
