@@ -183,3 +183,4 @@ class RedSupermarketMutations(graphene.ObjectType):
     till_shift_open = mutations.TillShiftOpen.Field()
     till_shift_close = mutations.TillShiftClose.Field()
     counter_order_cash_confirm = mutations.CounterOrderCashConfirm.Field()
+    counter_order_cash_refund = mutations.CounterOrderCashRefund.Field()
