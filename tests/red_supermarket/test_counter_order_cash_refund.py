@@ -386,3 +386,44 @@ def _refund_queries(lines: int) -> int:
 @pytest.mark.django_db
 def test_a_refund_asks_the_database_as_often_for_one_line_as_for_six() -> None:
     assert _refund_queries(1) == _refund_queries(6)
+
+
+@pytest.mark.django_db
+def test_cash_taken_into_another_village_till_is_not_handed_back_from_this_one() -> None:
+    world = CashOrder()
+    # The same online order also buys from a shop of another village with its own counter.
+    other_shop = helpers.shop_with_delivery()
+    assert other_shop.village_id != world.village.pk
+    other_supermarket = factories.red_supermarket(shop_obj=other_shop)
+    other_operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=other_shop)
+    counter = factories.channel("village-counter")
+    both = checkout_services.checkout_create(
+        channel=counter,
+        email="villager@example.cn",
+        lines=[
+            helpers.line(helpers.goods(shop=world.shop, channel=counter, price="15.00"), 1),
+            helpers.line(helpers.goods(shop=other_shop, channel=counter, price="8.00"), 1),
+        ],
+    )
+    both = helpers.ready(both, method="pickup", pay=False)
+    tx = transaction_initialize(checkout=both, gateway_id=GatewayId.CASH).transaction
+    order = checkout_complete(checkout=both, allow_unpaid=True)
+    world.open_till()
+    till_shift_open(supermarket=other_supermarket, operator=other_operator, float_amount="50.00")
+    cash_payment_confirm(transaction_id=tx.pk, actor=world.operator)  # into world's till
+    other_part = ShopOrder.objects.get(order=order, shop=other_shop)
+
+    with pytest.raises(ValidationError) as refused:
+        counter_order_cash_refund(
+            shop_order=other_part, operator=other_operator, request_id=uuid.uuid4()
+        )
+
+    assert _codes(refused.value) == [RefundErrorCode.NOT_PAID.value]
+    assert not Refund.objects.exists()
+    assert _balance(AccountKind.CASH_TILL, other_shop.village) == Decimal("50.00")
+    # The till that took it hands back that shop's part.
+    mine = ShopOrder.objects.get(order=order, shop=world.shop)
+    refund, _ = counter_order_cash_refund(
+        shop_order=mine, operator=world.operator, request_id=uuid.uuid4()
+    )
+    assert refund.amount == Decimal("15.00") and refund.transaction_id == tx.pk
