@@ -158,6 +158,8 @@ def test_a_refunded_order_leaves_the_till_counting_its_float_and_the_shop_at_zer
     # A retry after the close answers the same refund and moves no cash.
     late = gql.data(REFUND, variables)["counterOrderCashRefund"]
     assert late == first
+    reused = gql.data(REFUND, {**variables, "amount": "5.00"})["counterOrderCashRefund"]
+    assert reused["errors"] == [{"field": "requestId", "code": "INVALID"}]
     assert JournalTransaction.objects.filter(kind=JournalKind.PAYMENT_REFUNDED).count() == 1
     assert unbalanced_transaction_ids() == []
 

@@ -101,7 +101,8 @@ def counter_order_cash_refund(
 
     Refused (PermissionRefused) for anyone but that supermarket's operators; with
     RefundErrorCode NOT_PAID (not paid in cash into this till), INVALID / AMOUNT_TOO_HIGH
-    (the refund rules), NO_OPEN_SHIFT, NOT_ENOUGH_CASH. Locks the open till shift, then
+    (the refund rules; INVALID on requestId too when it is retried with another
+    amount), NO_OPEN_SHIFT, NOT_ENOUGH_CASH. Locks the open till shift, then
     the shop order (in the refund rules), then the cash payment."""
     supermarket = (
         RedSupermarket.objects.select_related("shop__village")
@@ -165,7 +166,7 @@ def _cash_refund_in_till(
                 RefundErrorCode.NOT_ENOUGH_CASH,
             )
 
-    refund, _ = shop_order_cash_refund_record(
+    refund, created = shop_order_cash_refund_record(
         shop_order=shop_order,
         actor=operator,
         reason=reason,
@@ -173,6 +174,14 @@ def _cash_refund_in_till(
         request_id=request_id,
         before_create=vet,
     )
+    if not created and amount is not None and amount != refund.amount:
+        # A retry repeats its amount; another amount under the same id is a client's bug,
+        # answered as one rather than with a refund it did not ask for.
+        raise refuse(
+            "request_id",
+            f"This requestId already handed back ¥{refund.amount}; use a new one for ¥{amount}.",
+            RefundErrorCode.INVALID,
+        )
     order = refund.shop_order.order
     receipt = receipt_issue(
         supermarket=supermarket,
