@@ -18,7 +18,9 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	$(BIN)/ruralmart fetch_graphiql || echo "GraphiQL assets not fetched (offline?); GraphiQL will load them from the CDN"
-	$(BIN)/ruralmart fetch_echarts || echo "ECharts not fetched (offline?); the bureau dashboards will load it from the CDN"
+	@# No fallback: the bureau dashboards load ECharts only from this project (they must work
+	@# offline), so a failed or mismatched fetch stops the build here, loudly.
+	$(BIN)/ruralmart fetch_echarts
 	@touch $(STAMP)
 
 venv: $(STAMP)

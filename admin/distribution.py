@@ -60,6 +60,7 @@ from collective_econ.models import (
 )
 from collective_econ.payouts import services as payout_services
 from collective_econ.payouts.alipay_transfer import transfer_adapter_from_settings
+from collective_econ.reports.cash import village_cash_balances
 from collective_econ.reports.income_distribution import as_xlsx, income_distribution_statement
 from collective_econ.shares import services as register_services
 from collective_econ.shares.selectors import investor_balances
@@ -737,8 +738,9 @@ class DistributionAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
             .exclude(status=DistributionStatus.CANCELLED)
             .values_list("village_id", "year")
         )
+        cash = village_cash_balances(villages=villages)
         rows = [
-            (village, [(year, (village.pk, year) in drafted) for year in years])
+            (village, cash[village.pk], [(year, (village.pk, year) in drafted) for year in years])
             for village in villages
         ]
         context = {
@@ -749,6 +751,7 @@ class DistributionAdmin(RegisterFormPages, ReadOnlyMixin, ScopedModelAdmin):
             "townships": list(_visible_townships(request)),
             "years": years,
             "may_draft": _may_keep_some_books(request),
+            "accounts_url": reverse("admin:collective_econ_account_changelist"),
         }
         return TemplateResponse(request, "backoffice/books_index.html", context)
 

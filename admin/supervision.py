@@ -62,6 +62,7 @@ from marketplace.supervision.models import (
     ScoringFormula,
 )
 from marketplace.supervision.queues import approval_queue, platform_approval_queue
+from marketplace.supervision.red_flag import formula_versions
 from marketplace.supervision.reports import report_file
 
 SHOP_ROWS = Scope(shop_path="shop", manager=Access.VIEW, officer=Access.VIEW)
@@ -427,13 +428,38 @@ class RedFlagEntryInline(ReadOnlyInline):
         return True
 
 
+def _formula_text(formula: ScoringFormula) -> str:
+    """The version's weights and rules, as published (`formula_versions`)."""
+    published = next(p for p in formula_versions() if p.formula.pk == formula.pk)
+    weights = "; ".join(
+        f"{code} × {formula.weights[code]}: {text}" for code, text in published.indicators.items()
+    )
+    until = f" until {published.effective_until:%Y-%m-%d}" if published.effective_until else ""
+    return (
+        f"v{formula.version}, in force from {published.effective_from:%Y-%m-%d}{until}. "
+        f"Components: {weights}. {published.normalisation_rule} "
+        f"Missing data: {published.missing_data_rule} Ties: {published.tie_rule}"
+    )
+
+
 @admin.register(RedFlagRanking)
 class RedFlagRankingAdmin(TownshipScopedAdmin):
     county_path = "township__county"
-    list_display = ("quarter_label", "township", "formula", "computed_at")
+    list_display = ("quarter_label", "township", "formula_version", "computed_at")
     list_filter = ("township",)
     list_select_related = ("township", "formula")
+    readonly_fields = ("formula_used",)
     inlines = (RedFlagEntryInline,)
+
+    @admin.display(description="formula", ordering="formula__version")
+    def formula_version(self, obj: RedFlagRanking) -> str:
+        url = reverse("admin:supervision_scoringformula_change", args=[obj.formula_id])
+        return format_html('<a href="{}">v{}</a>', url, obj.formula.version)
+
+    @admin.display(description="formula used")
+    def formula_used(self, obj: RedFlagRanking) -> str:
+        url = reverse("admin:supervision_scoringformula_change", args=[obj.formula_id])
+        return format_html('<a href="{}">{}</a>', url, _formula_text(obj.formula))
 
 
 @admin.register(RedFlagEntry)
@@ -449,6 +475,12 @@ class RedFlagEntryAdmin(TownshipScopedAdmin):
 class ScoringFormulaAdmin(ReadOnlyMixin, ScopedModelAdmin):
     scope = Scope(reference=True)
     list_display = ("version", "published_at")
+    fields = ("version", "published_at", "weights", "rules")
+    readonly_fields = ("rules",)
+
+    @admin.display(description="published rules")
+    def rules(self, obj: ScoringFormula) -> str:
+        return _formula_text(obj)
 
 
 # --- the roster, reminders, activity --------------------------------------------------------
@@ -460,6 +492,8 @@ class AdministratorAppointmentAdmin(ReadOnlyMixin, ScopedModelAdmin):
     list_display = (
         "village",
         "post",
+        "station",
+        "red_supermarket",
         "administrator",
         "effective_from",
         "effective_until",
@@ -467,7 +501,7 @@ class AdministratorAppointmentAdmin(ReadOnlyMixin, ScopedModelAdmin):
     )
     list_filter = ("post",)
     search_fields = ("village__name", "administrator__email")
-    list_select_related = ("village", "administrator")
+    list_select_related = ("village", "administrator", "station", "red_supermarket")
 
 
 @admin.register(Reminder)

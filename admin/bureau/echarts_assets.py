@@ -4,8 +4,10 @@ The file is fetched, hash-checked and written by the same machinery that vendors
 (`storefront_api.graphiql_assets.fetch_assets`); only the pin and the folder differ. The
 pin is ours (graphene-django pins GraphiQL's): bump `ECHARTS_VERSION` and `ECHARTS_SRI`
 together, the hash being that of `dist/echarts.min.js` inside the npm tarball.
-`ruralmart fetch_echarts` runs it; `make venv` runs that once after installing. Files land
-in `admin/static/bureau/vendor/` (gitignored).
+`ruralmart fetch_echarts` runs it; `make venv` runs that once after installing and fails
+if it fails. Files land in `admin/static/bureau/vendor/` (gitignored). Unlike GraphiQL,
+the dashboards have no CDN fallback: they are used offline, so a missing file is a notice
+on the page, never a request to the internet.
 """
 
 from __future__ import annotations

@@ -93,7 +93,9 @@ def _dashboard(request: HttpRequest, scope_of: Any) -> HttpResponse:
             return _download(request, board)
     except ValidationError as exc:
         return _error(request, exc)
-    local = echarts_served_here()
+    # Served by the project or not at all: a dashboard never reaches out to a CDN (it must
+    # work offline), so without the vendored file the page says so and keeps its tables.
+    echarts_src = static(ECHARTS.static_path) if echarts_served_here() else None
     return render(
         request,
         "bureau/dashboard.html",
@@ -103,7 +105,7 @@ def _dashboard(request: HttpRequest, scope_of: Any) -> HttpResponse:
             "period": period,
             "query": request.GET.urlencode(),
             "charts": _chart_data(board),
-            "echarts_src": static(ECHARTS.static_path) if local else ECHARTS.cdn_url,
+            "echarts_src": echarts_src,
             "echarts_sri": ECHARTS.sri,
         },
     )

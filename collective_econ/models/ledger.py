@@ -45,6 +45,9 @@ class AccountKind(models.TextChoices):
     WITHDRAWAL_RECEIVABLE = "WITHDRAWAL_RECEIVABLE", "Cash withdrawals receivable"
     # Cash over or short when a till shift is counted: the difference has to land somewhere.
     TILL_VARIANCE = "TILL_VARIANCE", "Till over and short"
+    # The collective's own cash, kept in its safe (库存现金), an asset: what a till shift's
+    # float is lent from and handed back to, so the float never passes through income.
+    COLLECTIVE_CASH = "COLLECTIVE_CASH", "Collective cash (库存现金)"
 
 
 # Which organisation row owns an account of each kind; None: one platform-wide account.
@@ -59,6 +62,7 @@ VILLAGE_OWNED_KINDS = (
     AccountKind.RESERVE_FUND,
     AccountKind.WELFARE_FUND,
     AccountKind.TILL_VARIANCE,
+    AccountKind.COLLECTIVE_CASH,
 )
 INVESTOR_OWNED_KINDS = (AccountKind.INVESTOR,)
 SHOP_OWNED_KINDS = (AccountKind.SHOP,)

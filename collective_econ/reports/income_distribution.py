@@ -35,10 +35,14 @@ collective's net income that distributions start from (`collective_net_income`):
   transfer in from the reserve fund or other appropriation: 0.00, kept on the form.
 - 8 其他收入 / 10 其他支出: MANUAL entries (book-keeper's corrections and income the
   platform does not know the nature of): credits are other income, debits other spending.
-  The Red Supermarket's till float is lent by the collective's own account when a shift
-  opens (MANUAL "till-float:") and handed back when it closes (TILL_CLOSE): the pair nets
-  to zero within a year, and what a shift still holds across the year's end shows here
-  (net credit 8, net debit 10), because the ledger counts it in the collective's income.
+- The Red Supermarket's till float is not income and is not on the form: a shift's float
+  moves between the collective's cash (COLLECTIVE_CASH, 库存现金) and the till
+  (CASH_TILL), MANUAL "till-float:" at open and TILL_CLOSE at close, and neither touches
+  VILLAGE_COLLECTIVE. Only shifts opened before COLLECTIVE_CASH existed lent their float
+  from the income account (and close back to it): those legacy float entries (MANUAL
+  "till-float:" and TILL_CLOSE on VILLAGE_COLLECTIVE) are netted against each other, and
+  what such a shift still held across a year's end shows as 8 (net credit) or 10 (net
+  debit), since those postings are in the collective's income that 本年收益 must equal.
 - 14 年初未分配收益: `opening_undistributed` (everything earned before the year less the
   filed distributions of earlier years); so it equals last year's line 22.
 - 17–20: the credit legs of the year's filed (or paid) distribution's DISTRIBUTION journal
@@ -157,8 +161,9 @@ def collective_income_lines(*, village: Village, year: int) -> dict[int, Decimal
                 F("transaction__reverses__idempotency_key"), F("transaction__idempotency_key")
             ),
         )
+        # Only floats lent by the income account before COLLECTIVE_CASH existed are on it.
         .annotate(
-            till_float=Case(
+            legacy_till_float=Case(
                 When(
                     Q(entry_kind=JournalKind.TILL_CLOSE)
                     | Q(entry_kind=JournalKind.MANUAL, entry_key__startswith="till-float:"),
@@ -167,7 +172,7 @@ def collective_income_lines(*, village: Village, year: int) -> dict[int, Decimal
                 default=False,
             )
         )
-        .values("entry_kind", "till_float")
+        .values("entry_kind", "legacy_till_float")
         .annotate(
             credits=Sum("amount", filter=Q(amount__lt=0)),
             debits=Sum("amount", filter=Q(amount__gt=0)),
@@ -177,7 +182,7 @@ def collective_income_lines(*, village: Village, year: int) -> dict[int, Decimal
     for group in groups:
         credits = -(group["credits"] or ZERO)
         debits = group["debits"] or ZERO
-        if group["till_float"]:
+        if group["legacy_till_float"]:
             float_net += credits - debits
         elif group["entry_kind"] in OPERATING_KINDS:
             operating += credits - debits

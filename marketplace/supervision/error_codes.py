@@ -22,6 +22,8 @@ class SupervisionErrorCode(Enum):
     EVIDENCE_TOO_LARGE = "evidence_too_large"
     # An appointee failing the entry criteria with no recorded exception.
     CRITERIA_NOT_MET = "criteria_not_met"
+    # A roster post naming a station of another village, or a station on a shop post.
+    STATION_NOT_IN_VILLAGE = "station_not_in_village"
     # A re-run whose result differs from the published one.
     RANKING_CHANGED = "ranking_changed"
     ALREADY_FILED = "already_filed"

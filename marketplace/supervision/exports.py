@@ -15,7 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from marketplace.supervision.indicators import INDICATORS_BY_CODE, indicator_definition
+from marketplace.supervision.indicators import INDICATORS_BY_CODE, value_definition
 from marketplace.supervision.models import PeriodicReport, ReportValue, ValueStatus
 
 CJK_FONT = "STSong-Light"
@@ -58,7 +58,7 @@ def report_rows(report: PeriodicReport) -> list[tuple[str, ...]]:
                 _shown(value),
                 "" if value.previous_value is None else f"{value.previous_value:.2f}",
                 _change(value),
-                indicator_definition(indicator) if indicator else "",
+                value_definition(value),
             )
         )
     return rows

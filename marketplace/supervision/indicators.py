@@ -57,7 +57,12 @@ from marketplace.catalog.models import Product, ProductChannelListing
 from marketplace.orders.models import OrderLine, OrderStatus, ShopOrder
 from marketplace.organisations.models import Shop, ShopStatus
 from marketplace.payments.models import Refund, RefundStatus
-from marketplace.supervision.models import AdministratorAppointment, Complaint, ComplaintStatus
+from marketplace.supervision.models import (
+    AdministratorAppointment,
+    Complaint,
+    ComplaintStatus,
+    ReportValue,
+)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -746,3 +751,12 @@ INDICATORS_BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
 
 def indicator_definition(indicator: Indicator) -> str:
     return indicator.definition.replace("{days}", str(settings.SUPERVISION_TIMELY_DAYS))
+
+
+def value_definition(value: ReportValue) -> str:
+    """What a stored value means: the definition stored with it, or, for values stored
+    before definitions were kept, today's definition of its indicator."""
+    if value.definition:
+        return value.definition
+    indicator = INDICATORS_BY_CODE.get(value.indicator_code)
+    return indicator_definition(indicator) if indicator else ""

@@ -297,6 +297,10 @@ class ReportValue(models.Model):
     value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     previous_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     status = models.CharField(max_length=16, choices=ValueStatus.choices)
+    # The definition the value was computed under, kept with it: definitions are revised
+    # (households benefiting was, in 2026-12) and a filed report must keep saying what its
+    # figures meant. Blank on values stored before definitions were kept.
+    definition = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["report_id", "position"]
@@ -408,14 +412,31 @@ class Education(models.TextChoices):
 class AdministratorAppointment(models.Model):
     """One administrator's term on a village's shop or station post (管理员台账).
 
-    Terms are effective-dated: appointing a successor ends the current term the day the new
-    one starts, and at most one term per (village, post) is open.
+    A station post may name the station it is for: the village's logistics station or one
+    of its Red Supermarkets (the roster service checks it is in the village). A post is
+    (village, post, station named or none), and each keeps its own history: appointing a
+    successor ends that post's current term the day before the new one starts, and at most
+    one term per post is open.
     """
 
     village = models.ForeignKey(
         "divisions.Village", on_delete=models.PROTECT, related_name="administrator_terms"
     )
     post = models.CharField(max_length=16, choices=AdministratorPost.choices)
+    station = models.ForeignKey(
+        "logistics.VillageStation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="administrator_terms",
+    )
+    red_supermarket = models.ForeignKey(
+        "red_supermarket.RedSupermarket",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="administrator_terms",
+    )
     administrator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="administrator_terms"
     )
@@ -439,10 +460,20 @@ class AdministratorAppointment(models.Model):
     class Meta:
         ordering = ["village_id", "post", "-effective_from", "-pk"]
         constraints = [
+            # NULLS NOT DISTINCT: the post naming no station is one post too.
             models.UniqueConstraint(
-                fields=["village", "post"],
+                fields=["village", "post", "station", "red_supermarket"],
                 condition=Q(effective_until__isnull=True),
+                nulls_distinct=False,
                 name="one_current_administrator_per_post",
+            ),
+            models.CheckConstraint(
+                condition=Q(station__isnull=True) | Q(red_supermarket__isnull=True),
+                name="term_names_one_station",
+            ),
+            models.CheckConstraint(
+                condition=Q(post="STATION") | Q(station__isnull=True, red_supermarket__isnull=True),
+                name="only_station_posts_name_a_station",
             ),
             models.CheckConstraint(
                 condition=Q(effective_until__isnull=True)

@@ -31,6 +31,7 @@ so a published ranking never changes.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import logging
@@ -89,6 +90,107 @@ DEFAULT_WEIGHTS = {
     "service": "0.10",
     "complaints": "0.10",
 }
+
+
+# What each component measures, in the words the formula is published with. Activity's
+# text depends on the version (see UPDATES_COUNT_FROM_VERSION).
+COMPONENT_INDICATORS = {
+    "sales": "sales_amount: the village's shop orders placed in the quarter (CNY).",
+    "households": (
+        "households_benefiting: distinct households named as beneficiary on a line sold "
+        "in the quarter."
+    ),
+    "timeliness": (
+        "data_timeliness: share of the village's open shops whose listings changed within "
+        "the timeliness window before the quarter's end (percent)."
+    ),
+    "service": (
+        "agency_services: Red Supermarket agency orders, cash withdrawals and tickets "
+        "handled in the quarter."
+    ),
+    "complaints": (
+        "complaint_resolution_rate: share of the quarter's complaints resolved by its end "
+        "(percent); a village with no complaint scores 100."
+    ),
+}
+ACTIVITY_LOGINS_ONLY = "administrator_logins: the village administrators' logins in the quarter."
+ACTIVITY_LOGINS_AND_UPDATES = (
+    "administrator_logins + administrator_updates: the village administrators' logins and "
+    "updates (products edited, prices and stock set, orders fulfilled, claims) in the quarter."
+)
+NORMALISATION_RULE = (
+    "Each component is normalised min-max within the township, (x - min) / (max - min); "
+    "when every village has the same value, each scores 1 on it. "
+    "Score = sum of weight x normalised value, rounded half-up to 4 places."
+)
+MISSING_DATA_RULE = (
+    "A component with no value for a village (no shop, nothing to divide by, or a source "
+    "not yet available) scores 0 for that village, is left out of the township's min and "
+    "max, and is listed in the entry's missing components."
+)
+TIE_RULE = (
+    "Equal scores are ordered by more households benefiting first, then fewer complaints "
+    "received, then the lower village code."
+)
+
+
+@dataclass(frozen=True)
+class PublishedFormula:
+    """One version of the formula as it is published: its stored weights, the rules as
+    text, and when it was in force (from its publication until the next version's)."""
+
+    formula: ScoringFormula
+    indicators: dict[str, str]
+    normalisation_rule: str
+    missing_data_rule: str
+    tie_rule: str
+    effective_from: datetime.datetime
+    effective_until: datetime.datetime | None
+
+    @property
+    def version(self) -> int:
+        return self.formula.version
+
+    @property
+    def weights(self) -> dict[str, str]:
+        return self.formula.weights
+
+    @property
+    def description(self) -> str:
+        return self.formula.description
+
+    @property
+    def published_at(self) -> datetime.datetime:
+        return self.formula.published_at
+
+
+def formula_indicators(version: int) -> dict[str, str]:
+    activity = (
+        ACTIVITY_LOGINS_AND_UPDATES
+        if version >= UPDATES_COUNT_FROM_VERSION
+        else ACTIVITY_LOGINS_ONLY
+    )
+    return {c: activity if c == "activity" else COMPONENT_INDICATORS[c] for c in COMPONENTS}
+
+
+def formula_versions() -> list[PublishedFormula]:
+    """Every published version, newest first (one statement: there are a handful)."""
+    formulas = list(ScoringFormula.objects.order_by("version"))
+    published = []
+    for index, formula in enumerate(formulas):
+        successor = formulas[index + 1] if index + 1 < len(formulas) else None
+        published.append(
+            PublishedFormula(
+                formula=formula,
+                indicators=formula_indicators(formula.version),
+                normalisation_rule=NORMALISATION_RULE,
+                missing_data_rule=MISSING_DATA_RULE,
+                tie_rule=TIE_RULE,
+                effective_from=formula.published_at,
+                effective_until=successor.published_at if successor else None,
+            )
+        )
+    return published[::-1]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from marketplace.core.errors import refuse
 from marketplace.divisions.models import County, Township, Village
 from marketplace.supervision.access import require_township_officer
 from marketplace.supervision.error_codes import SupervisionErrorCode
-from marketplace.supervision.indicators import INDICATORS, Window
+from marketplace.supervision.indicators import INDICATORS, Window, indicator_definition
 from marketplace.supervision.models import (
     PeriodicReport,
     ReportFiling,
@@ -108,6 +108,7 @@ def report_generate(
                     value=current[indicator.code][0],
                     previous_value=previous.get(indicator.code),
                     status=current[indicator.code][1],
+                    definition=indicator_definition(indicator),
                 )
                 for position, indicator in enumerate(INDICATORS, start=1)
             )

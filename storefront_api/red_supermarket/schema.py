@@ -12,6 +12,10 @@ from django.core.exceptions import ValidationError
 
 from marketplace.accounts.permissions import role_scopes
 from marketplace.red_supermarket.counter import selectors as counter
+from marketplace.red_supermarket.counter.online_cash_orders import (
+    can_read_counter_cash_orders,
+    counter_cash_orders,
+)
 from marketplace.red_supermarket.models import RedSupermarket as RedSupermarketModel
 from marketplace.red_supermarket.selectors import (
     can_operate_supermarket,
@@ -23,6 +27,7 @@ from storefront_api.core.errors import ApiError, PermissionDenied
 from storefront_api.core.ids import decode_id
 from storefront_api.red_supermarket import mutations
 from storefront_api.red_supermarket.types import (
+    CounterCashOrderCountableConnection,
     CounterItem,
     CounterMemberCountableConnection,
     QuickKey,
@@ -96,6 +101,20 @@ class RedSupermarketQueries(graphene.ObjectType):
         ),
         **connection_args(),
     )
+    counter_cash_orders = graphene.Field(
+        CounterCashOrderCountableConnection,
+        supermarket=graphene.ID(required=True),
+        search=graphene.String(
+            description='The order number (as typed or scanned, "#" allowed) or the cash '
+            "attempt's reference."
+        ),
+        description=(
+            "Ruralmart extension: online orders waiting for their cash at this counter (the "
+            "pending cash attempts), oldest first, the buyer masked. For the supermarket's "
+            "operators and its township's officers."
+        ),
+        **connection_args(),
+    )
     receipt = graphene.Field(
         Receipt,
         number=graphene.String(required=True),
@@ -152,6 +171,20 @@ class RedSupermarketQueries(graphene.ObjectType):
             counter.counter_members(supermarket=found, search=search or ""),
             CounterMemberCountableConnection,
             connection_name="counterMembers",
+            **page,
+        )
+
+    @staticmethod
+    def resolve_counter_cash_orders(
+        root: Any, info: Any, supermarket: str, search: str | None = None, **page: Any
+    ) -> Any:
+        found = _supermarket(info, supermarket, operate=False)
+        if not can_read_counter_cash_orders(user=info.context.user, supermarket=found):
+            raise PermissionDenied("Online cash orders are for this counter's operators.")
+        return paginate(
+            counter_cash_orders(supermarket=found, search=search or ""),
+            CounterCashOrderCountableConnection,
+            connection_name="counterCashOrders",
             **page,
         )
 

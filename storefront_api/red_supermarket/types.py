@@ -9,6 +9,8 @@ import graphene
 from django.urls import reverse
 
 from marketplace.catalog.models import ProductVariant
+from marketplace.payments.models import TransactionItem as TransactionItemModel
+from marketplace.red_supermarket.counter.online_cash_orders import buyer_masked
 from marketplace.red_supermarket.models import (
     CounterPaymentMethod,
     CounterSaleStatus,
@@ -34,10 +36,11 @@ from marketplace.red_supermarket.models import (
     TillShift as TillShiftModel,
 )
 from storefront_api.core.connection import CountableConnection
-from storefront_api.core.dataloaders import get_loader
+from storefront_api.core.dataloaders import get_loader, then
 from storefront_api.core.enums import domain_enum
 from storefront_api.core.ids import to_global_id
 from storefront_api.core.types import Money, as_money
+from storefront_api.order.dataloaders import OrderByIdLoader, OrderLinesByOrderIdLoader
 from storefront_api.organisations.dataloaders import HouseholdByIdLoader, VillageByIdLoader
 from storefront_api.red_supermarket import dataloaders as loaders
 from storefront_api.shops.types import Household_, Village_
@@ -312,4 +315,78 @@ class CounterMemberCountableConnection(CountableConnection):
 
     class Meta:
         node = Household_
+        strict_types = True
+
+
+class CounterCashOrderLine(graphene.ObjectType):
+    product_name = graphene.String(required=True)
+    variant_name = graphene.String(required=True)
+    quantity = graphene.Int(required=True)
+
+
+class CounterCashOrder(graphene.ObjectType):
+    """Ruralmart extension: an online order waiting for its cash at the counter, as its
+    pending CASH attempt; the buyer shows masked whoever reads it."""
+
+    transaction_id = graphene.ID(
+        required=True, description="The cash TransactionItem: pass it to counterOrderCashConfirm."
+    )
+    reference = graphene.String(required=True, description="The cash attempt's reference.")
+    order_id = graphene.ID(required=True, description="The Order's global ID.")
+    order_number = graphene.String(required=True)
+    created_at = graphene.DateTime(required=True, description="When the order was placed.")
+    amount_due = graphene.Field(Money, required=True)
+    lines = graphene.List(graphene.NonNull(CounterCashOrderLine), required=True)
+    lines_summary = graphene.String(required=True, description="“茶叶 × 2，大米 × 1”.")
+    buyer = graphene.String(required=True, description="Masked: family name, phone's last 4.")
+
+    @staticmethod
+    def _order(root: TransactionItemModel, info: Any) -> Any:
+        return get_loader(info.context, OrderByIdLoader).load(root.counter_order_id)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_transaction_id(root: TransactionItemModel, info: Any) -> str:
+        return to_global_id("TransactionItem", str(root.token))
+
+    @staticmethod
+    def resolve_reference(root: TransactionItemModel, info: Any) -> str:
+        return root.psp_reference
+
+    @staticmethod
+    def resolve_order_id(root: TransactionItemModel, info: Any) -> str:
+        return to_global_id("Order", str(root.counter_order_id))  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_order_number(root: TransactionItemModel, info: Any) -> Any:
+        return then(CounterCashOrder._order(root, info), lambda order: str(order.number))
+
+    @staticmethod
+    def resolve_created_at(root: TransactionItemModel, info: Any) -> Any:
+        return then(CounterCashOrder._order(root, info), lambda order: order.created_at)
+
+    @staticmethod
+    def resolve_amount_due(root: TransactionItemModel, info: Any) -> Any:
+        return as_money(root.amount, root.currency)
+
+    @staticmethod
+    def resolve_lines(root: TransactionItemModel, info: Any) -> Any:
+        return get_loader(info.context, OrderLinesByOrderIdLoader).load(
+            root.counter_order_id  # type: ignore[attr-defined]
+        )
+
+    @staticmethod
+    def resolve_lines_summary(root: TransactionItemModel, info: Any) -> Any:
+        return then(
+            CounterCashOrder.resolve_lines(root, info),
+            lambda lines: "，".join(f"{line.product_name} × {line.quantity}" for line in lines),
+        )
+
+    @staticmethod
+    def resolve_buyer(root: TransactionItemModel, info: Any) -> Any:
+        return then(CounterCashOrder._order(root, info), lambda order: buyer_masked(order=order))
+
+
+class CounterCashOrderCountableConnection(CountableConnection):
+    class Meta:
+        node = CounterCashOrder
         strict_types = True

@@ -1,5 +1,5 @@
 """Batch loaders of supervision rows: a report's values, a ranking's entries, a claim's
-evidence, and users shown as administrators."""
+evidence, published formulas, and users shown as administrators."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from marketplace.supervision.models import (
     ReportFiling,
     ReportValue,
 )
+from marketplace.supervision.red_flag import PublishedFormula, formula_versions
 from storefront_api.core.dataloaders import DataLoader, by_key
 
 
@@ -52,3 +53,11 @@ class EvidenceByClaimLoader(DataLoader[int, list[ClaimEvidence]]):
 class UserByIdLoader(DataLoader[int, User]):
     def batch_load(self, keys: Sequence[int]) -> list[User | None]:
         return by_key(keys, User.objects.filter(pk__in=keys), lambda u: u.pk)
+
+
+class PublishedFormulaByIdLoader(DataLoader[int, PublishedFormula]):
+    """By formula pk. Every version is read at once: a version's effective end is the next
+    one's publication, and there are only a handful."""
+
+    def batch_load(self, keys: Sequence[int]) -> list[PublishedFormula | None]:
+        return by_key(keys, formula_versions(), lambda p: p.formula.pk)

@@ -14,6 +14,7 @@ from typing import Any
 import graphene
 from django.core.exceptions import ValidationError
 
+from logistics.stations.models import VillageStation
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import role_scopes
 from marketplace.catalog.models import Product
@@ -22,6 +23,7 @@ from marketplace.divisions.models import Village
 from marketplace.orders.models import ShopOrder
 from marketplace.organisations.models import Shop as ShopModel
 from marketplace.organisations.services import shop_approve, shop_recommend, shop_reject
+from marketplace.red_supermarket.models import RedSupermarket
 from marketplace.supervision.claims import EvidenceUpload, claim_decide, claim_file
 from marketplace.supervision.complaints import complaint_file
 from marketplace.supervision.error_codes import SupervisionErrorCode as Code
@@ -255,6 +257,12 @@ class AdministratorAppointInput(graphene.InputObjectType):
     effective_from = graphene.Date(required=True)
     exception_reason = graphene.String(description="Required when a criterion is not met.")
     replacement_reason = graphene.String(description="Required when replacing someone.")
+    station = graphene.ID(
+        description="A STATION post's logistics station (VillageStation) in the village."
+    )
+    red_supermarket = graphene.ID(
+        description="A STATION post's Red Supermarket in the village (instead of `station`)."
+    )
 
 
 class AdministratorAppoint(SupervisionMutation):
@@ -284,8 +292,27 @@ class AdministratorAppoint(SupervisionMutation):
         administrator = User.objects.filter(email__iexact=input.administrator_email.strip()).first()
         if administrator is None:
             raise refuse("administrator_email", "No user has that e-mail address.", Code.NOT_FOUND)
+        station = (
+            _found(
+                VillageStation.objects, input.station, type_name="VillageStation", field="station"
+            )
+            if input.station
+            else None
+        )
+        red_supermarket = (
+            _found(
+                RedSupermarket.objects.select_related("shop"),
+                input.red_supermarket,
+                type_name="RedSupermarket",
+                field="red_supermarket",
+            )
+            if input.red_supermarket
+            else None
+        )
         with _refusals_as_permission_denied():
             term = administrator_appoint(
+                station=station,
+                red_supermarket=red_supermarket,
                 officer=user,
                 village=village,
                 post=_value(input.post),

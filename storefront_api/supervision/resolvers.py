@@ -10,12 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from marketplace.accounts.permissions import can_approve_shop
+from marketplace.core.errors import PermissionRefused
 from marketplace.divisions.models import County, Township, Village
 from marketplace.supervision.access import may_read_county, may_read_township
+from marketplace.supervision.complaints import ComplaintFilters, complaint_list
 from marketplace.supervision.error_codes import SupervisionErrorCode
 from marketplace.supervision.exports import report_pdf, report_xlsx
 from marketplace.supervision.models import (
     AdministratorAppointment,
+    Complaint,
     PeriodicReport,
     RedFlagRanking,
 )
@@ -160,20 +163,12 @@ def red_flag_ranking(info: Any, *, township_id: str, quarter: str) -> RedFlagRan
         period = period_parse(kind="QUARTER", label=quarter, field="quarter")
     except ValidationError as exc:
         raise coded(exc) from None
-    return (
-        RedFlagRanking.objects.filter(township=township, quarter_start=period.start)
-        .select_related("formula")
-        .first()
-    )
+    return RedFlagRanking.objects.filter(township=township, quarter_start=period.start).first()
 
 
 def red_flag_history(info: Any, *, township_id: str) -> list[RedFlagRanking]:
     township = township_for_reader(info, township_id)
-    return list(
-        RedFlagRanking.objects.filter(township=township)
-        .select_related("formula")
-        .order_by("-quarter_start")
-    )
+    return list(RedFlagRanking.objects.filter(township=township).order_by("-quarter_start"))
 
 
 def administrator_roster(info: Any, *, village_id: str) -> list[AdministratorAppointment]:
@@ -182,3 +177,26 @@ def administrator_roster(info: Any, *, village_id: str) -> list[AdministratorApp
     if not may_read_township(user, village.township):
         raise PermissionDenied(f"You do not oversee {village}.")
     return roster_for_village(village=village)
+
+
+def complaints(info: Any, *, filter: dict[str, Any]) -> QuerySet[Complaint]:
+    user = _require_staff(info)
+
+    def pk(name: str, type_name: str) -> int | None:
+        raw = filter.get(name)
+        return None if not raw else decode_id(raw, expected_type=type_name, field=name)
+
+    status = filter.get("status")
+    filters = ComplaintFilters(
+        township_id=pk("township", "Township"),
+        village_id=pk("village", "Village"),
+        status=getattr(status, "value", status),
+        filed_from=filter.get("filed_from"),
+        filed_to=filter.get("filed_to"),
+    )
+    try:
+        return complaint_list(viewer=user, filters=filters)
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from None
+    except ValidationError as exc:
+        raise coded(exc) from None

@@ -1,7 +1,7 @@
-"""Supervision root fields: `approvalQueue`, `platformApprovalQueue`,
-`periodicReports`, `periodicReportFile`,
-`redFlagRanking`, `redFlagHistory`, `administratorRoster`, and the claim, queue, filing
-and roster mutations."""
+"""Supervision root fields: `approvalQueue`, `platformApprovalQueue`, `complaints`,
+`periodicReports`, `periodicReportFile`, `redFlagRanking`, `redFlagHistory`,
+`redFlagScoringFormulas`, `administratorRoster`, and the claim, queue, filing and roster
+mutations."""
 
 from __future__ import annotations
 
@@ -9,20 +9,42 @@ from typing import Any
 
 import graphene
 
+from marketplace.supervision.red_flag import formula_versions
 from storefront_api.core.connection import connection_args, paginate
 from storefront_api.supervision import mutations, resolvers
 from storefront_api.supervision.types import (
     AdministratorTerm,
     ApprovalQueueItem,
+    ComplaintCountableConnection,
+    ComplaintStatusEnum,
     PeriodicReportCountableConnection,
     PeriodicReportFile,
     PeriodKindEnum,
     RedFlagRanking_,
     ReportFileFormat,
+    ScoringFormula_,
 )
 
 
+class ComplaintFilterInput(graphene.InputObjectType):
+    township = graphene.ID(description="Only complaints about shops of this township.")
+    village = graphene.ID(description="Only complaints about shops of this village.")
+    status = graphene.Field(ComplaintStatusEnum)
+    filed_from = graphene.Date(description="Filed on or after this day.")
+    filed_to = graphene.Date(description="Filed on or before this day.")
+
+
 class SupervisionQueries(graphene.ObjectType):
+    complaints = graphene.Field(
+        ComplaintCountableConnection,
+        filter=graphene.Argument(ComplaintFilterInput),
+        description=(
+            "Ruralmart extension: complaints about the shops the caller oversees, newest "
+            "first: a township officer's township, a county officer's county, a village "
+            "manager's village (platform admins: all). Complainants are masked."
+        ),
+        **connection_args(),
+    )
     approval_queue = graphene.List(
         graphene.NonNull(ApprovalQueueItem),
         required=True,
@@ -61,6 +83,16 @@ class SupervisionQueries(graphene.ObjectType):
         quarter=graphene.String(required=True, description="e.g. 2026-Q3"),
         description="Ruralmart extension: the quarter's red-flag ranking; null before it is run.",
     )
+    red_flag_scoring_formulas = graphene.List(
+        graphene.NonNull(ScoringFormula_),
+        required=True,
+        description=(
+            "Ruralmart extension: every published red-flag formula version, newest first, "
+            "with its weights, what each component measures, its normalisation, "
+            "missing-data and tie rules, and when it was in force. Public: villages are "
+            "ranked by it, so anyone may read how."
+        ),
+    )
     red_flag_history = graphene.List(
         graphene.NonNull(RedFlagRanking_),
         required=True,
@@ -73,6 +105,13 @@ class SupervisionQueries(graphene.ObjectType):
         village=graphene.ID(required=True),
         description="Ruralmart extension: every administrator term of the village, current first.",
     )
+
+    @staticmethod
+    def resolve_complaints(root: Any, info: Any, filter: Any = None, **page: Any) -> Any:
+        complaints = resolvers.complaints(info, filter=filter or {})
+        return paginate(
+            complaints, ComplaintCountableConnection, connection_name="complaints", **page
+        )
 
     @staticmethod
     def resolve_approval_queue(root: Any, info: Any, township: str) -> Any:
@@ -112,6 +151,10 @@ class SupervisionQueries(graphene.ObjectType):
     @staticmethod
     def resolve_red_flag_ranking(root: Any, info: Any, township: str, quarter: str) -> Any:
         return resolvers.red_flag_ranking(info, township_id=township, quarter=quarter)
+
+    @staticmethod
+    def resolve_red_flag_scoring_formulas(root: Any, info: Any) -> Any:
+        return formula_versions()
 
     @staticmethod
     def resolve_red_flag_history(root: Any, info: Any, township: str) -> Any:

@@ -9,8 +9,13 @@ import graphene
 from django.utils import timezone
 
 from marketplace.catalog.models import CertificationKind
+from marketplace.supervision.complaints import complainant_shown
 from marketplace.supervision.error_codes import SupervisionErrorCode as DomainErrorCode
-from marketplace.supervision.indicators import INDICATORS_BY_CODE, indicator_definition
+from marketplace.supervision.indicators import (
+    INDICATORS_BY_CODE,
+    indicator_definition,
+    value_definition,
+)
 from marketplace.supervision.models import (
     AdministratorAppointment,
     AdministratorPost,
@@ -29,22 +34,28 @@ from marketplace.supervision.models import (
     ValueStatus,
 )
 from marketplace.supervision.queues import QueueItem
+from marketplace.supervision.red_flag import PublishedFormula
 from marketplace.supervision.roster import age_on
 from storefront_api.core.connection import CountableConnection
 from storefront_api.core.dataloaders import get_loader, then
 from storefront_api.core.enums import api_enum, domain_enum
 from storefront_api.core.ids import to_global_id
+from storefront_api.logistics.dataloaders import StationByIdLoader
+from storefront_api.logistics.types import VillageStation
 from storefront_api.organisations.dataloaders import (
     CountyByIdLoader,
     ShopByIdLoader,
     TownshipByIdLoader,
     VillageByIdLoader,
 )
+from storefront_api.red_supermarket.dataloaders import SupermarketByIdLoader
+from storefront_api.red_supermarket.types import RedSupermarket
 from storefront_api.shops.types import County_, Shop, Township_, Village_
 from storefront_api.supervision.dataloaders import (
     EntriesByRankingLoader,
     EvidenceByClaimLoader,
     FilingByReportLoader,
+    PublishedFormulaByIdLoader,
     ReportValuesByReportLoader,
     UserByIdLoader,
 )
@@ -132,12 +143,29 @@ class CertificationClaim_(graphene.ObjectType):
         return get_loader(info.context, EvidenceByClaimLoader).load(root.pk)
 
 
+class ComplaintComplainant(graphene.ObjectType):
+    """Who filed a complaint, masked the way household personal data is (family name and
+    the mailbox's first character kept)."""
+
+    name = graphene.String(required=True)
+    email = graphene.String(required=True)
+    is_masked = graphene.Boolean(required=True)
+
+
 class Complaint_(graphene.ObjectType):
     class Meta:
         name = "Complaint"
         interfaces = (graphene.relay.Node,)
 
     shop = graphene.Field(Shop, required=True)
+    village = graphene.Field(Village_, required=True, description="The shop's village.")
+    complainant = graphene.Field(
+        ComplaintComplainant,
+        description=(
+            "Who filed it (a buyer, or the staff member who recorded a villager's "
+            "complaint), masked; null once their account is deleted."
+        ),
+    )
     shop_order_id = graphene.ID(description="The global ID of the shop order, if about one.")
     complainant_kind = graphene.Field(ComplainantKindEnum, required=True)
     subject = graphene.String(required=True)
@@ -157,6 +185,27 @@ class Complaint_(graphene.ObjectType):
     @staticmethod
     def resolve_shop_order_id(root: Complaint, info: Any) -> str | None:
         return None if root.shop_order_id is None else to_global_id("ShopOrder", root.shop_order_id)
+
+    @staticmethod
+    def resolve_village(root: Complaint, info: Any) -> Any:
+        villages = get_loader(info.context, VillageByIdLoader)
+        # `complaint_list` annotates the village; a freshly filed complaint reaches it
+        # through its shop.
+        village_id = getattr(root, "village_id", None)
+        if village_id is not None:
+            return villages.load(village_id)
+        shop = get_loader(info.context, ShopByIdLoader).load(root.shop_id)
+        return then(shop, lambda s: villages.load(s.village_id))
+
+    @staticmethod
+    def resolve_complainant(root: Complaint, info: Any) -> Any:
+        return then(_user(info, root.filed_by_id), complainant_shown)
+
+
+class ComplaintCountableConnection(CountableConnection):
+    class Meta:
+        node = Complaint_
+        strict_types = True
 
 
 class ApprovalQueueItem(graphene.ObjectType):
@@ -206,6 +255,15 @@ class ReportValue_(graphene.ObjectType):
     previous_value = graphene.Decimal()
     change = graphene.Decimal(description="value − previousValue, when both are known.")
     status = graphene.Field(ValueStatusEnum, required=True)
+    definition = graphene.String(
+        required=True,
+        description="The definition this value was computed under, stored with the report "
+        "(indicator.definition is today's; they differ once a definition is revised).",
+    )
+
+    @staticmethod
+    def resolve_definition(root: ReportValue, info: Any) -> str:
+        return value_definition(root)
 
     @staticmethod
     def resolve_indicator(root: ReportValue, info: Any) -> Any:
@@ -325,7 +383,15 @@ class RedFlagEntry_(graphene.ObjectType):
         ]
 
 
+class RedFlagFormulaComponent(graphene.ObjectType):
+    code = graphene.String(required=True)
+    weight = graphene.String(required=True, description="A decimal; the weights sum to 1.")
+    indicator = graphene.String(required=True, description="What the component measures.")
+
+
 class ScoringFormula_(graphene.ObjectType):
+    """A published red-flag formula version. Resolved from `PublishedFormula`."""
+
     class Meta:
         name = "ScoringFormula"
 
@@ -333,6 +399,21 @@ class ScoringFormula_(graphene.ObjectType):
     weights = graphene.JSONString(required=True)
     description = graphene.String(required=True)
     published_at = graphene.DateTime(required=True)
+    components = graphene.List(graphene.NonNull(RedFlagFormulaComponent), required=True)
+    normalisation_rule = graphene.String(required=True)
+    missing_data_rule = graphene.String(required=True)
+    tie_rule = graphene.String(required=True)
+    effective_from = graphene.DateTime(required=True)
+    effective_until = graphene.DateTime(
+        description="When the next version was published; null for the version in force."
+    )
+
+    @staticmethod
+    def resolve_components(root: PublishedFormula, info: Any) -> list[RedFlagFormulaComponent]:
+        return [
+            RedFlagFormulaComponent(code=code, weight=root.formula.weights[code], indicator=text)
+            for code, text in root.indicators.items()
+        ]
 
 
 class RedFlagRanking_(graphene.ObjectType):
@@ -361,6 +442,10 @@ class RedFlagRanking_(graphene.ObjectType):
         return root.quarter_label
 
     @staticmethod
+    def resolve_formula(root: RedFlagRanking, info: Any) -> Any:
+        return get_loader(info.context, PublishedFormulaByIdLoader).load(root.formula_id)
+
+    @staticmethod
     def resolve_entries(root: RedFlagRanking, info: Any) -> Any:
         return get_loader(info.context, EntriesByRankingLoader).load(root.pk)
 
@@ -381,6 +466,12 @@ class AdministratorTerm(graphene.ObjectType):
 
     village = graphene.Field(Village_, required=True)
     post = graphene.Field(AdministratorPostEnum, required=True)
+    station = graphene.Field(
+        VillageStation, description="The logistics station a STATION post is for, if named."
+    )
+    red_supermarket = graphene.Field(
+        RedSupermarket, description="The Red Supermarket a STATION post is for, if named."
+    )
     administrator = graphene.Field(StaffMember, required=True)
     is_party_member = graphene.Boolean(required=True)
     age_on_appointment = graphene.Int(required=True)
@@ -400,6 +491,18 @@ class AdministratorTerm(graphene.ObjectType):
     @staticmethod
     def resolve_village(root: AdministratorAppointment, info: Any) -> Any:
         return get_loader(info.context, VillageByIdLoader).load(root.village_id)
+
+    @staticmethod
+    def resolve_station(root: AdministratorAppointment, info: Any) -> Any:
+        if root.station_id is None:
+            return None
+        return get_loader(info.context, StationByIdLoader).load(root.station_id)
+
+    @staticmethod
+    def resolve_red_supermarket(root: AdministratorAppointment, info: Any) -> Any:
+        if root.red_supermarket_id is None:
+            return None
+        return get_loader(info.context, SupermarketByIdLoader).load(root.red_supermarket_id)
 
     @staticmethod
     def resolve_administrator(root: AdministratorAppointment, info: Any) -> Any:

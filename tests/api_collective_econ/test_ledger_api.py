@@ -11,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from collective_econ.models import Account, AccountKind, JournalTransaction
 from collective_econ.tasks import settle_due_lines
+from marketplace.accounts.models import Role
+from marketplace.red_supermarket.counter.services import till_shift_open
 from storefront_api.core.ids import to_global_id
 from tests import factories
 from tests.api.conftest import GraphQLClient
@@ -185,3 +187,22 @@ def test_pages_cost_the_same_for_1_and_many(gql: GraphQLClient, books: Books, wh
     _as(gql, books, who)
     assert _count(gql, TRANSACTIONS, 1) == _count(gql, TRANSACTIONS, 20)
     assert _count(gql, ACCOUNTS, 1, kind="HOUSEHOLD") == _count(gql, ACCOUNTS, 5, kind="HOUSEHOLD")
+
+
+def test_the_collectives_cash_is_one_of_its_villages_books(
+    gql: GraphQLClient, books: Books
+) -> None:
+    """A till float is lent from COLLECTIVE_CASH: the village's readers see that account,
+    its balance and its kind filter like any other village account; other villages don't."""
+    supermarket = factories.red_supermarket(shop_obj=books.shop)
+    operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=books.shop)
+    till_shift_open(supermarket=supermarket, operator=operator, float_amount="120.00")
+    query = {"first": 10, "filter": {"kind": "COLLECTIVE_CASH"}}
+    for who in ("admin", "manager", "officer"):
+        data = _as(gql, books, who).data(ACCOUNTS, query)
+        (edge,) = data["ledgerAccounts"]["edges"]
+        assert edge["node"]["kind"] == "COLLECTIVE_CASH"
+        assert edge["node"]["village"]["name"] == books.village.name
+        assert edge["node"]["balance"]["amount"] == -120.0
+    data = _as(gql, books, "other_manager").data(ACCOUNTS, query)
+    assert data["ledgerAccounts"]["totalCount"] == 0

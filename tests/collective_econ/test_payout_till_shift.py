@@ -17,6 +17,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from collective_econ.ledger.selectors import account_balance
 from collective_econ.ledger.services import Leg, account_get_or_create, journal_post
 from collective_econ.models import AccountKind, JournalTransaction, Payout, PayoutStatus
 from collective_econ.payouts import services as payout_services
@@ -238,3 +239,31 @@ def test_a_payout_while_the_close_is_counting_waits_and_is_refused() -> None:
     closed = TillShift.objects.get(pk=shift.pk)
     assert closed.expected_amount == D("100.00") and closed.variance == D("0.00")
     assert _nothing_paid()
+
+
+@pytest.mark.django_db
+def test_payouts_beyond_the_takings_hand_back_only_the_cash_left_and_the_till_stays_true() -> None:
+    """Float 500, a cash payout of 300, no takings, 200 counted: no variance, 200 of the
+    float goes back to the collective's cash, the till holds 0.00 as the drawer does, and
+    the next shift may pay out of its own float (a till left at −300 would refuse it)."""
+    books = make_books(households=1, shares=["1"])
+    post_collective_income(books.village, "800.00")
+    filed_distribution(books, reserve="0", welfare="0")
+    supermarket = factories.red_supermarket(shop_obj=books.shop)
+    operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=books.shop)
+    collective_cash = account_get_or_create(kind=AccountKind.COLLECTIVE_CASH, owner=books.village)
+    shift = till_shift_open(supermarket=supermarket, operator=operator, float_amount="500.00")
+    _pay_cash(books, "300.00")
+    closed = till_shift_close(shift=shift, operator=operator, counted_amount="200.00")
+    assert (closed.expected_amount, closed.variance) == (D("200.00"), D("0.00"))
+    assert till_balance(supermarket=supermarket) == D("0.00")
+    # 500 left the safe, 200 came back: the 300 paid out was the collective's cash.
+    assert account_balance(account=collective_cash) == D("-300.00")
+    close_entry = JournalTransaction.objects.get(idempotency_key=f"till-close:{shift.pk}")
+    assert sorted(p.amount for p in close_entry.postings.all()) == [D("-200.00"), D("200.00")]
+
+    second = till_shift_open(supermarket=supermarket, operator=operator, float_amount="100.00")
+    assert _pay_cash(books, "100.00", key="cash-2").till_shift_id == second.pk
+    till_shift_close(shift=second, operator=operator, counted_amount="0.00")
+    assert till_balance(supermarket=supermarket) == D("0.00")
+    assert account_balance(account=collective_cash) == D("-400.00")

@@ -12,6 +12,7 @@ from marketplace.accounts.models import Role, User
 from marketplace.catalog.models import OfferingKind, ProductVariant
 from marketplace.inventory.models import Stock
 from marketplace.organisations.models import Household
+from marketplace.payments.models import GatewayId, TransactionItem
 from marketplace.red_supermarket.barcodes import ean13_check_digit
 from marketplace.red_supermarket.models import QuickKey, RedSupermarket
 from tests import factories
@@ -86,3 +87,35 @@ def add_counter(built: Any) -> Counter:
         payment=PaymentInput(method="CASH", cash_received="20.00"),
     )
     return world
+
+
+def online_cash_order(
+    world: Counter,
+    variant: ProductVariant,
+    *,
+    quantity: int = 1,
+    email: str = "villager@example.cn",
+) -> TransactionItem:
+    """An order of the counter's shop from the online shop, picked up at the supermarket
+    and to be paid in cash there: its pending CASH attempt, as the buyer's checkout left it."""
+    from logistics.models import DeliveryMethod, DeliveryMethodKind
+    from marketplace.checkout import services as checkout_services
+    from marketplace.checkout.complete_checkout import checkout_complete
+    from marketplace.payments.initialize import transaction_initialize
+    from tests.checkout import helpers
+
+    DeliveryMethod.objects.get_or_create(
+        shop=world.supermarket.shop,
+        kind=DeliveryMethodKind.VILLAGE_PICKUP,
+        defaults={"name": "红色超市自提", "pickup_warehouse": world.supermarket.warehouse},
+    )
+    checkout = checkout_services.checkout_create(
+        channel=factories.channel("village-counter"),
+        email=email,
+        lines=[helpers.line(variant, quantity)],
+    )
+    checkout = helpers.ready(checkout, method="pickup", pay=False)
+    tx = transaction_initialize(checkout=checkout, gateway_id=GatewayId.CASH).transaction
+    checkout_complete(checkout=checkout, allow_unpaid=True)
+    # As stored now: the completed checkout knows its order.
+    return TransactionItem.objects.select_related("checkout").get(pk=tx.pk)

@@ -23,13 +23,15 @@ from graphql_relay import to_global_id
 from logistics.parcels.models import ParcelDispatch
 from marketplace.agency.models import AgencyOrder, TicketBooking, TicketStatus
 from marketplace.agency.models import OrderStatus as AgencyStatus
+from marketplace.orders.models import Order, OrderChargeStatus
+from marketplace.payments.models import TransactionStatus
 from marketplace.red_supermarket.models import CounterSale, Receipt, RedSupermarket
 from tests.agency.world import ID_NUMBER, agency_sandbox_running, ensure_catalogue
 from tests.browser import artefacts_dir, keep_screenshot
 from tests.logistics.conftest import station_in
 from tests.notifications.conftest import _notification_settings, sms  # noqa: F401
 from tests.parcels.conftest import last_code
-from tests.red_supermarket.counter_world import PASSWORD, counter_world
+from tests.red_supermarket.counter_world import PASSWORD, counter_world, online_cash_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -354,3 +356,96 @@ def test_a_ticket_is_searched_booked_issued_and_refunded_at_the_counter(
     assert "退还 ¥" in page.inner_text("#ticket-refund-amount")
     booking.refresh_from_db()
     assert booking.status == TicketStatus.REFUNDED
+
+
+def test_online_orders_paid_in_cash_at_the_counter(live_server: Any, chromium_page: Any) -> None:
+    """Two online orders wait for their cash: refused while the till is closed (with the
+    way to open it), one found by a scan of its number and paid with change, the other's
+    answer lost on the way back and the retry charging it once; both leave the list, the
+    orders are charged and the till closes with no variance counting their cash."""
+    world = counter_world(goods=2)
+    scanned = online_cash_order(world, world.goods[0], quantity=2)
+    retried = online_cash_order(world, world.goods[1])
+    number = str(Order.objects.get(pk=scanned.checkout.order_id).number)
+    page = chromium_page
+    page.goto(f"{live_server.url}/counter/")
+    page.fill("input[name=email]", world.operator.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#tabs button[aria-selected=true]")
+
+    page.click("#tabs button[data-panel=online-cash]")
+    first_row = page.locator(f"#cash-orders tr[data-reference='{scanned.psp_reference}']")
+    first_row.wait_for()
+    shown = first_row.inner_text()
+    assert "日用品0 × 2" in shown and "王** 尾号5678" in shown
+    assert f"收现金 ¥{scanned.amount:.2f}" in shown
+    assert "13812345678" not in page.content() and "villager@" not in page.content()
+    assert page.locator("#cash-orders tr").count() == 2
+
+    # The till is closed: no cash is taken, and the page says what to do.
+    first_row.locator("button.take-cash").click()
+    page.wait_for_selector("#cash-order-open-till")
+    assert "请先开钱箱" in page.inner_text("#cash-order-message")
+    scanned.refresh_from_db()
+    assert scanned.status == TransactionStatus.PENDING
+    page.click("#cash-order-open-till")
+    page.wait_for_selector("#panel-till:not([hidden]) #float-amount")
+    page.fill("#float-amount", "100.00")
+    page.click("#till-open")
+    page.wait_for_selector("#till-state")
+
+    # The buyer shows the order's code: the scanner types its number and Enter into the
+    # search box the panel focuses; the one order found takes the cash given next.
+    page.click("#tabs button[data-panel=online-cash]")
+    page.keyboard.type(number, delay=8)
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#cash-orders tr').length === 1")
+    assert page.get_attribute("#cash-orders tr", "data-number") == number
+    page.keyboard.type("20", delay=8)
+    change = Decimal("20") - scanned.amount
+    assert first_row.locator(".cash-order-change").inner_text() == f"找零 ¥{change:.2f}"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#cash-order-change-given")
+    assert f"找零 ¥{change:.2f}" in page.inner_text("#cash-order-change-given")
+    first_row.wait_for(state="detached")
+    keep_screenshot(page, "counter-online-cash-taken")
+
+    # The next answer is lost after the server charged the order: the page's retry is
+    # answered with that charge, and the cash is counted once.
+    dropped: list[str] = []
+
+    def drop_the_first_answer(route: Any) -> None:
+        if not dropped and "counterOrderCashConfirm" in (route.request.post_data or ""):
+            dropped.append(route.request.post_data)
+            route.fetch()
+            route.abort()
+            return
+        route.continue_()
+
+    page.route("**/graphql/", drop_the_first_answer)
+    # The list is back to every order still waiting, without the operator asking.
+    second_row = page.locator(f"#cash-orders tr[data-reference='{retried.psp_reference}']")
+    second_row.locator("button.take-cash").click()
+    page.wait_for_selector("#cash-order-change-given")
+    second_row.wait_for(state="detached")
+    assert len(dropped) == 1
+    page.unroute("**/graphql/")
+
+    for tx in (scanned, retried):
+        tx.refresh_from_db()
+        assert (tx.status, tx.charged_amount) == (TransactionStatus.CHARGED, tx.amount)
+        order = Order.objects.get(pk=tx.order_id)
+        assert order.charge_status == OrderChargeStatus.FULL
+    page.click("#cash-orders-all")
+    page.wait_for_function("document.querySelectorAll('#cash-orders tr').length === 0")
+
+    # The drawer holds the float and both orders' cash: the close finds no variance.
+    expected = Decimal("100.00") + scanned.amount + retried.amount
+    page.click("#tabs button[data-panel=till]")
+    page.fill("#counted-amount", f"{expected:.2f}")
+    page.click("#till-close")
+    page.wait_for_selector("#till-variance")
+    assert f"应有现金 ¥{expected:.2f}" in page.inner_text("#till-summary")
+    assert "差额 0.00（账实相符）" in page.inner_text("#till-variance")
+    keep_screenshot(page, "counter-online-cash-till-closed")

@@ -293,6 +293,31 @@ def test_county_report_sums_its_townships_additive_indicators(town):
     assert by_code["sales_amount"].value == Decimal("25.50")
 
 
+def test_a_stored_report_keeps_the_definitions_its_figures_were_computed_under(town, monkeypatch):
+    from dataclasses import replace
+
+    from marketplace.supervision import indicators
+    from marketplace.supervision.exports import report_rows
+
+    period = last_completed(PeriodKind.MONTH)
+    report = reports.report_generate(period=period, township=town.township)
+    stored = report.values.get(indicator_code="households_benefiting")
+    as_filed = indicators.indicator_definition(indicators.INDICATORS_BY_CODE[stored.indicator_code])
+    assert stored.definition == as_filed != ""
+
+    # The definition is revised afterwards: the filed report still says what it meant.
+    revised = replace(
+        indicators.INDICATORS_BY_CODE["households_benefiting"], definition="A revised count."
+    )
+    monkeypatch.setitem(indicators.INDICATORS_BY_CODE, "households_benefiting", revised)
+    assert indicators.value_definition(stored) == as_filed
+    row = next(r for r in report_rows(report) if r[0] == "households_benefiting")
+    assert row[-1] == as_filed
+    # A value stored before definitions were kept shows today's definition.
+    stored.definition = ""
+    assert indicators.value_definition(stored) == "A revised count."
+
+
 def test_stored_reports_refuse_update_and_delete_in_the_database(town):
     report = reports.report_generate(
         period=last_completed(PeriodKind.MONTH), township=town.township

@@ -80,6 +80,9 @@ def _place(variant: ProductVariant, *, at: datetime, buyer_email: str, quantity:
         subtotal_amount=total,
         total_amount=total,
     )
+    # The supervision report and the red flag date a sale by its shop order: back-date it
+    # with the order, or every history sale lands in this month.
+    ShopOrder.objects.filter(pk=shop_order.pk).update(created_at=at)
     OrderLine.objects.create(
         shop_order=shop_order,
         variant=variant,
@@ -177,11 +180,21 @@ def _load_orders(loader: Any) -> None:
         .order_by("pk")
         .distinct()[:3]
     ]
+    # Households join the consignment one after another over the first months (the n-th
+    # household's listing starts selling in month n mod 3), so the households benefiting
+    # grow between the quarters instead of standing still.
+    household_ids = sorted(
+        {v.beneficiary_household_id for v in variants if v.beneficiary_household_id}
+    )
+    joins = {household: n % 3 for n, household in enumerate(household_ids)}
     months = _history_months(timezone.localdate())
     for index, month in enumerate(months):
         # Business grows over the half-year, with a dip in the fourth month.
         orders_per_variant = 1 + index // 2 if index != 3 else 1
         for variant in variants:
+            household = variant.beneficiary_household_id
+            if household is not None and index < joins[household]:
+                continue
             for _ in range(orders_per_variant + rng.randrange(2)):
                 at = month_start(month) + timedelta(
                     days=rng.randrange(27), hours=rng.randrange(8, 20)

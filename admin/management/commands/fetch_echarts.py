@@ -1,8 +1,9 @@
 """`ruralmart fetch_echarts`: vendor Apache ECharts from npm, checked against its pinned
 sha256, so the bureau dashboards draw charts with no internet (admin.bureau.echarts_assets).
 
-Needs the npm registry, never the database. `make` runs it once after installing and
-carries on if it fails; the dashboards then load the same file from the CDN."""
+Needs the npm registry, never the database. `make` runs it once after installing, and a
+failure stops the build: the dashboards load ECharts from this project only (no CDN), and
+without it they show a notice instead of charts."""
 
 from __future__ import annotations
 
@@ -36,5 +37,10 @@ class Command(BaseCommand):
         )
         name = f"{ECHARTS.package}@{ECHARTS.version} {ECHARTS.file}"
         if outcome.action == "failed":
-            raise CommandError(f"{name} could not be fetched: {outcome.error}")
+            raise CommandError(
+                f"{name} could not be fetched: {outcome.error}. The bureau dashboards serve "
+                "ECharts only from this project and draw no charts without it; run "
+                "`ruralmart fetch_echarts` again with the npm registry reachable "
+                "(--registry for a mirror)."
+            )
         self.stdout.write(f"{outcome.action} {name} (sha256 verified) -> {outcome.path}")

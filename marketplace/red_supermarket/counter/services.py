@@ -696,7 +696,8 @@ def till_shift_open(
 @transaction.atomic
 def till_shift_close(*, shift: TillShift, operator: User | None, counted_amount: Any) -> TillShift:
     """Count the till: expected is what CASH_TILL received since the shift opened; the
-    variance is recorded and posted once, and a receipt printed for the operator."""
+    variance is recorded and posted once with the float handed back (never more than was
+    counted, see counter.ledger), and a receipt printed for the operator."""
     user = require_operator(user=operator, supermarket=shift.supermarket)
     counted = parse_cash(counted_amount, field="counted_amount")
     locked = (
@@ -728,10 +729,11 @@ def till_shift_close(*, shift: TillShift, operator: User | None, counted_amount:
             "variance",
         ]
     )
-    ledger.post_till_close(
+    float_returned = ledger.post_till_close(
         shift_id=locked.pk,
         village=village,
         float_amount=locked.float_amount,
+        counted=counted,
         variance=locked.variance,
         actor=user,
     )
@@ -764,10 +766,22 @@ def till_shift_close(*, shift: TillShift, operator: User | None, counted_amount:
                 "unit_price": str(locked.variance),
                 "amount": str(locked.variance),
             },
+            # What the operator puts back in the collective's safe: less than the float
+            # when payouts took more cash than the shift took in.
+            {
+                "name": "交回备用金 float returned",
+                "quantity": 1,
+                "unit_price": str(float_returned),
+                "amount": str(float_returned),
+            },
         ],
         total=counted,
         payment_method="CASH",
-        payment_details={"expected": str(expected), "variance": str(locked.variance)},
+        payment_details={
+            "expected": str(expected),
+            "variance": str(locked.variance),
+            "float_returned": str(float_returned),
+        },
         operator=user,
         at=locked.closed_at,
     )

@@ -31,6 +31,7 @@ ASSETS = Path(__file__).resolve().parent / "static" / "counter"
 PANELS = [
     {"id": "sales", "title": "收银", "module": "sales.js"},
     {"id": "till", "title": "钱箱", "module": "till.js"},
+    {"id": "online-cash", "title": "网店收现", "module": "online_cash.js"},
     {"id": "agency", "title": "代办", "module": "agency.js"},
     {"id": "tickets", "title": "票务", "module": "tickets.js"},
     {"id": "parcels", "title": "快递", "module": "parcels.js"},
