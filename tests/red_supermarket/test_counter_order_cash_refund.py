@@ -138,7 +138,7 @@ def test_a_refunded_order_leaves_the_till_counting_its_float_and_the_shop_at_zer
     refund = Refund.objects.get()
     assert refund.transaction_id == world.tx.pk and refund.status == RefundStatus.SUCCESS
     assert refund.requested_by == world.operator
-    receipt = Receipt.objects.get(kind=ReceiptKind.PAYOUT)
+    receipt = Receipt.objects.get(kind=ReceiptKind.CASH_REFUND)
     assert receipt == order_cash_refund_receipt(refund=refund)
     assert receipt.payment_method == "CASH" and receipt.total == Decimal("30.00")
     assert _legs(payment_refunded_key(refund.pk)) == [
@@ -235,7 +235,7 @@ def test_amounts_the_rules_refuse_and_a_till_without_the_cash() -> None:
     assert _refuse_code(gql, world, "5.00") == [{"field": None, "code": "NO_OPEN_SHIFT"}]
     world.open_till("10.00")
     assert _refuse_code(gql, world, "30.00") == [{"field": "amount", "code": "NOT_ENOUGH_CASH"}]
-    assert not Refund.objects.exists() and not Receipt.objects.filter(kind="PAYOUT").exists()
+    assert not Refund.objects.exists() and not Receipt.objects.filter(kind="CASH_REFUND").exists()
     assert _refuse_code(gql, world, "10.00") == []
     assert _balance(AccountKind.CASH_TILL, world.village) == ZERO
     assert unbalanced_transaction_ids() == []
@@ -336,7 +336,7 @@ def test_two_operators_at_once_never_hand_back_more_than_was_paid() -> None:
     assert all(_codes(exc) == [RefundErrorCode.AMOUNT_TOO_HIGH.value] for exc in refused), refused
     assert len(made) + len(refused) == 4
     assert _balance(AccountKind.CASH_TILL, world.village) == Decimal("110.00")
-    assert Receipt.objects.filter(kind=ReceiptKind.PAYOUT).count() == 1
+    assert Receipt.objects.filter(kind=ReceiptKind.CASH_REFUND).count() == 1
     assert unbalanced_transaction_ids() == []
 
 

@@ -79,10 +79,9 @@ def order_cash_refund_reference(refund_id: int) -> str:
 
 
 def order_cash_refund_receipt(*, refund: Refund) -> Receipt | None:
-    """The receipt the buyer signed for the cash handed back (PAYOUT: cash out of the till
-    to a person, which is what the kind's 现金兑付回执 prints)."""
+    """The receipt the buyer signed for the cash handed back (CASH_REFUND, printed 退款回执)."""
     return Receipt.objects.filter(
-        kind=ReceiptKind.PAYOUT, reference=order_cash_refund_reference(refund.pk)
+        kind=ReceiptKind.CASH_REFUND, reference=order_cash_refund_reference(refund.pk)
     ).first()
 
 
@@ -185,7 +184,7 @@ def _cash_refund_in_till(
     order = refund.shop_order.order
     receipt = receipt_issue(
         supermarket=supermarket,
-        kind=ReceiptKind.PAYOUT,
+        kind=ReceiptKind.CASH_REFUND,
         reference=order_cash_refund_reference(refund.pk),
         lines=[
             {
