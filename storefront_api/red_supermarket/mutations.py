@@ -1,8 +1,9 @@
 """Counter mutations, each thin: refuse callers who operate no supermarket before any
 lookup, resolve the IDs, call one counter service, and answer its refusals as `errors`
 with `CounterErrorCode`, except `counterOrderCashRefund`, which answers the refund rules'
-`RefundErrorCode` (its till's NO_OPEN_SHIFT and NOT_ENOUGH_CASH among them). "You may not" (another supermarket's operator, an officer, a
-buyer) is a GraphQL PermissionDenied error, never an `errors` entry."""
+`RefundErrorCode` (the till's NO_OPEN_SHIFT and NOT_ENOUGH_CASH among them). "You may
+not" (another supermarket's operator, an officer, a buyer) is a GraphQL PermissionDenied
+error, never an `errors` entry."""
 
 from __future__ import annotations
 
