@@ -123,7 +123,9 @@ def receipt_lines(receipt: Receipt) -> list[str]:
             )
         )
     out += [rule, _pair("合计 TOTAL", f"¥{_money(receipt.total)}")]
-    out.append(_pair("支付方式", PAYMENT_NAMES.get(receipt.payment_method, receipt.payment_method)))
+    # Money handed back goes the other way: the villager is told how it was returned.
+    how = "退款方式" if receipt.kind == ReceiptKind.CASH_REFUND else "支付方式"
+    out.append(_pair(how, PAYMENT_NAMES.get(receipt.payment_method, receipt.payment_method)))
     for key, value in receipt.payment_details.items():
         if key in DETAIL_NAMES and value:
             shown = str(value) if key in TEXT_DETAILS else _money(value)
