@@ -458,7 +458,9 @@ def test_cash_for_an_online_order_is_handed_back_at_the_counter(
     by its number with what is left, too much refused (AMOUNT_TOO_HIGH in Chinese), the
     next answer lost and the page's retry paying out once, the 退款回执 shown with the
     reason; the refund is SUCCESS in the books and the till closes with no variance
-    counting the float, the cash taken and the cash handed back."""
+    counting the float, the cash taken and the cash handed back. Then the closed till
+    refuses (NO_OPEN_SHIFT, said in Chinese with the way to open it), and once it is open
+    the rest goes back whole as a second refund."""
     world = counter_world(goods=1)
     tx = online_cash_order(world, world.goods[0], quantity=2)
     order = Order.objects.get(pk=tx.checkout.order_id)
@@ -541,3 +543,24 @@ def test_cash_for_an_online_order_is_handed_back_at_the_counter(
     page.wait_for_selector("#till-variance")
     assert f"应有现金 ¥{expected:.2f}" in page.inner_text("#till-summary")
     assert "差额 0.00（账实相符）" in page.inner_text("#till-variance")
+
+    # With the till closed no cash goes out; the page sends the operator to open it.
+    page.click("#tabs button[data-panel=online-cash]")
+    page.click("#refund-whole")
+    page.wait_for_selector("#cash-refund-open-till")
+    assert "钱箱没开，不能退现金" in page.inner_text("#cash-refund-message")
+    # Once the till is open again the rest goes back whole, as a refund of its own.
+    page.click("#cash-refund-open-till")
+    page.wait_for_selector("#panel-till:not([hidden]) #float-amount")
+    page.fill("#float-amount", "5.00")
+    page.click("#till-open")
+    page.wait_for_selector("#till-state")
+    page.click("#tabs button[data-panel=online-cash]")
+    page.click("#refund-whole")
+    page.wait_for_function("document.querySelector('#refund-left')?.textContent === '¥0.00'")
+    assert f"已退 #{order.number} 现金 ¥{paid - 5:.2f}" in page.inner_text("#cash-refund-message")
+    assert page.is_disabled("#refund-whole") and page.is_disabled("#refund-typed")
+    amounts = sorted(
+        Refund.objects.filter(status=RefundStatus.SUCCESS).values_list("amount", flat=True)
+    )
+    assert amounts == [Decimal("5.00"), paid - 5]
