@@ -564,3 +564,35 @@ def test_cash_for_an_online_order_is_handed_back_at_the_counter(
         Refund.objects.filter(status=RefundStatus.SUCCESS).values_list("amount", flat=True)
     )
     assert amounts == [Decimal("5.00"), paid - 5]
+
+
+def test_a_till_without_the_cash_refuses_the_refund_in_chinese(
+    live_server: Any, chromium_page: Any
+) -> None:
+    """The order's cash was taken, but the drawer was counted short of it at the close:
+    the next shift's small float cannot cover the refund, and the page says so
+    (NOT_ENOUGH_CASH) without handing anything back."""
+    world = counter_world(goods=1)
+    tx = online_cash_order(world, world.goods[0], quantity=2)
+    order = Order.objects.get(pk=tx.checkout.order_id)
+    page = chromium_page
+    _log_in_and_open_the_till(page, live_server.url, world)
+    page.click("#tabs button[data-panel=online-cash]")
+    page.locator(f"#cash-orders tr[data-reference='{tx.psp_reference}'] button.take-cash").click()
+    page.wait_for_selector("#cash-order-change-given")
+    page.click("#tabs button[data-panel=till]")
+    page.fill("#counted-amount", "0.00")
+    page.click("#till-close")
+    page.wait_for_selector("#till-variance")
+    page.fill("#float-amount", "5.00")
+    page.click("#till-open")
+    page.wait_for_selector("#till-state")
+
+    page.click("#tabs button[data-panel=online-cash]")
+    page.fill("#refund-order-number", str(order.number))
+    page.click("#refund-find")
+    page.click("#refund-whole")
+    page.wait_for_selector("#cash-refund-message.error")
+    assert "钱箱里的现金不够退这笔钱" in page.inner_text("#cash-refund-message")
+    assert not Refund.objects.exists()
+    assert page.inner_text("#refund-left") == f"¥{tx.amount:.2f}"
