@@ -44,7 +44,7 @@ class RefundErrorCode(Enum):
     GRAPHQL_ERROR = "GRAPHQL_ERROR"
     INVALID = "INVALID"
     NOT_FOUND = "NOT_FOUND"
-    # The shop order's order is not (fully) paid, or was paid in cash.
+    # The shop order's order is not (fully) paid, or not through the gateway refunding it.
     NOT_PAID = "NOT_PAID"
     # More than is left to refund on this shop order.
     AMOUNT_TOO_HIGH = "AMOUNT_TOO_HIGH"
@@ -53,6 +53,10 @@ class RefundErrorCode(Enum):
     # Alipay could not be reached or answered nonsense: the refund stays PENDING and a
     # retry with the same idempotency key sends the same out_request_no.
     GATEWAY_UNAVAILABLE = "GATEWAY_UNAVAILABLE"
+    # A cash refund at the counter: the supermarket's till is closed, or holds less cash
+    # than the refund hands back.
+    NO_OPEN_SHIFT = "NO_OPEN_SHIFT"
+    NOT_ENOUGH_CASH = "NOT_ENOUGH_CASH"
 
 
 class CashPaymentErrorCode(Enum):

@@ -1,9 +1,14 @@
-"""Refunds of shop orders through `alipay.trade.refund`: by the shop's managers or a
-platform admin, for an amount or for what the cancellation policy entitles.
+"""Refunds of shop orders, for an amount or for what the cancellation policy entitles:
+- through `alipay.trade.refund`, by the shop's managers or a platform admin;
+- in cash handed back at the counter (`shop_order_cash_refund_record`, called by the Red
+  Supermarket's counter, which owns the till side: who may, the open shift, the cash).
+Both share one set of rules (`_refund_prepare`: what is left, the policy amount, which
+payment it comes out of) and one way of recording success (`_refund_settle`).
 
 Locks: `shop_order_refund` locks its shop order row before anything else, in a transaction
 of its own; sending holds only the refund row while Alipay answers, so a concurrent retry
-waits and then sees the outcome.
+waits and then sees the outcome. A cash refund locks the shop order inside the counter's
+transaction, after the till shift.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
@@ -74,48 +80,55 @@ def _default_refund_key(amount: Decimal | None, reason: str) -> str:
     return "auto:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+# What each gateway a refund can go back through calls itself when refusing an order it
+# did not pay.
+_NOT_PAID_BY = {
+    GatewayId.ALIPAY: "The order was not paid with Alipay; refund cash at the counter.",
+    GatewayId.CASH: "The order was not paid in cash at the counter; refund it through Alipay.",
+}
+_PAYMENT_NAMES = {GatewayId.ALIPAY: "Alipay trades", GatewayId.CASH: "cash payments"}
+
+
 def order_alipay_transaction(order: Order) -> TransactionItem | None:
     """The first charged Alipay attempt that paid (part of) the order."""
-    return _order_trades(order).first()
+    return _order_payments(order, gateway_id=GatewayId.ALIPAY).first()
 
 
-def _order_trades(order: Order) -> QuerySet[TransactionItem]:
+def _order_payments(order: Order, *, gateway_id: GatewayId) -> QuerySet[TransactionItem]:
     return TransactionItem.objects.filter(
         Q(order=order) | Q(checkout__order=order),
-        gateway_id=GatewayId.ALIPAY,
+        gateway_id=gateway_id,
         status=TransactionStatus.CHARGED,
     ).order_by("created_at", "pk")
 
 
-def _trade_for_refund(order: Order, amount: Decimal) -> TransactionItem:
-    """The charged Alipay trade a refund of `amount` comes out of: the first one with that
-    much not yet refunded (nor being refunded). One refund is one `alipay.trade.refund`, so
-    it comes out of one trade: an order paid in several Alipay parts is refunded trade by
-    trade, and an amount no single trade still holds is refused with AMOUNT_TOO_HIGH
-    saying how much one refund can be (shop order lock held)."""
-    trades = list(_order_trades(order))
-    if not trades:
-        raise refuse(
-            None,
-            "The order was not paid with Alipay; refund cash at the counter.",
-            RefundErrorCode.NOT_PAID,
-        )
+def _payment_for_refund(order: Order, amount: Decimal, *, gateway_id: GatewayId) -> TransactionItem:
+    """The charged payment through `gateway_id` a refund of `amount` comes out of: the
+    first one with that much not yet refunded (nor being refunded). One refund comes out
+    of one payment (one `alipay.trade.refund` names one trade; one cash refund gives back
+    one payment's cash): an order paid in several parts is refunded part by part, and an
+    amount no single payment still holds is refused with AMOUNT_TOO_HIGH saying how much
+    one refund can be (shop order lock held)."""
+    payments = list(_order_payments(order, gateway_id=gateway_id))
+    if not payments:
+        raise refuse(None, _NOT_PAID_BY[gateway_id], RefundErrorCode.NOT_PAID)
     taken = dict(
         Refund.objects.filter(
-            transaction__in=trades, status__in=[RefundStatus.PENDING, RefundStatus.SUCCESS]
+            transaction__in=payments, status__in=[RefundStatus.PENDING, RefundStatus.SUCCESS]
         )
         .values("transaction")
         .annotate(total=Sum("amount"))
         .values_list("transaction", "total")
     )
-    room = {tx.pk: tx.charged_amount - (taken.get(tx.pk) or ZERO) for tx in trades}
-    for tx in trades:
+    room = {tx.pk: tx.charged_amount - (taken.get(tx.pk) or ZERO) for tx in payments}
+    for tx in payments:
         if room[tx.pk] >= amount:
             return tx
     raise refuse(
         "amount",
-        f"This order was paid in {len(trades)} Alipay trades and one refund comes out of one "
-        f"trade: at most ¥{max(room.values())} at a time here; refund the rest separately.",
+        f"This order was paid in {len(payments)} {_PAYMENT_NAMES[gateway_id]} and one refund "
+        f"comes out of one of them: at most ¥{max(room.values())} at a time here; refund "
+        "the rest separately.",
         RefundErrorCode.AMOUNT_TOO_HIGH,
     )
 
@@ -156,26 +169,27 @@ def _refund_prepare(
     key: str | Callable[[ShopOrder], str],
     actor: User | None,
     now: datetime,
-) -> Refund:
-    """The refund under `key` (a callable is asked for the key with the shop order locked),
-    or a new PENDING one for `amount`. Shop order row locked first."""
+    gateway_id: GatewayId = GatewayId.ALIPAY,
+    before_create: Callable[[TransactionItem, Decimal], None] | None = None,
+) -> tuple[Refund, bool]:
+    """The refund under `key` (a callable is asked for the key with the shop order locked)
+    with False, or a new PENDING one for `amount` out of a payment through `gateway_id`
+    with True. Shop order row locked first (after whatever the caller holds).
+    `before_create` is shown the payment and the amount decided before a new refund is
+    written: a refund only the caller can allow (the till holds that cash) refuses there."""
     locked = ShopOrder.objects.select_for_update().select_related("order").get(pk=shop_order.pk)
     if callable(key):
         key = key(locked)
     existing = Refund.objects.filter(shop_order=locked, idempotency_key=key).first()
     if existing is not None:
-        return existing
+        return existing, False
     order = locked.order
     if order.charge_status not in (OrderChargeStatus.FULL, OrderChargeStatus.OVERCHARGED):
         raise refuse(
             None, "The order is not paid, so there is nothing to refund.", RefundErrorCode.NOT_PAID
         )
-    if order_alipay_transaction(order) is None:
-        raise refuse(
-            None,
-            "The order was not paid with Alipay; refund cash at the counter.",
-            RefundErrorCode.NOT_PAID,
-        )
+    if not _order_payments(order, gateway_id=gateway_id).exists():
+        raise refuse(None, _NOT_PAID_BY[gateway_id], RefundErrorCode.NOT_PAID)
     taken = (
         Refund.objects.filter(
             shop_order=locked, status__in=[RefundStatus.PENDING, RefundStatus.SUCCESS]
@@ -202,7 +216,9 @@ def _refund_prepare(
             f"¥{amount} is more than the ¥{left} left to refund on this shop order.",
             RefundErrorCode.AMOUNT_TOO_HIGH,
         )
-    tx = _trade_for_refund(order, amount)
+    tx = _payment_for_refund(order, amount, gateway_id=gateway_id)
+    if before_create is not None:
+        before_create(tx, amount)
     refund = Refund.objects.create(
         shop_order=locked,
         transaction=tx,
@@ -223,7 +239,7 @@ def _refund_prepare(
             message=reason,
             user=actor,
         )
-    return refund
+    return refund, True
 
 
 def shop_order_refund(
@@ -261,7 +277,7 @@ def refund_run(
     """`shop_order_refund` with the key given, or chosen under the shop order's lock."""
     if not can_refund(user=actor, shop_order=shop_order):
         raise PermissionRefused("Only the shop's manager or a platform admin refunds its orders.")
-    refund = _refund_prepare(
+    refund, _ = _refund_prepare(
         shop_order=shop_order,
         amount=amount,
         reason=reason,
@@ -278,6 +294,72 @@ def refund_run(
             RefundErrorCode.GATEWAY_REFUSED,
         )
     return refund
+
+
+def cash_refund_key(request_id: UUID) -> str:
+    """A cash refund's idempotency key: the counter's request id, made once per submit."""
+    return f"cash:{request_id}"
+
+
+def refund_amount_parse(value: object, *, field: str = "amount") -> Decimal | None:
+    """An amount typed by a person, as the refund rules take it: None (nothing typed)
+    means the cancellation policy's amount; what is not a number is INVALID. Zero,
+    negative and fractions of a fen are the rules' to refuse (`_refund_prepare`)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, (bool, float)):
+        # A float has already lost the fen it was typed with.
+        raise refuse(field, f"{value!r} is not an amount in yuan.", RefundErrorCode.INVALID)
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        raise refuse(
+            field, f"{value!r} is not an amount in yuan.", RefundErrorCode.INVALID
+        ) from None
+
+
+@transaction.atomic
+def shop_order_cash_refund_record(
+    *,
+    shop_order: ShopOrder,
+    actor: User,
+    reason: str,
+    amount: Decimal | None,
+    request_id: UUID,
+    before_create: Callable[[TransactionItem, Decimal], None],
+) -> tuple[Refund, bool]:
+    """Record `amount` (None: what the cancellation entitles) of a cash-paid shop order as
+    handed back in cash: a SUCCESS refund at once (there is no gateway to ask), settled as
+    an Alipay refund that succeeded is (PAYMENT_REFUNDED Dr SHOP / Cr the till that took
+    the cash; the clawback task takes back lines already settled). Returns (refund, True),
+    or (the same refund, False) for a retry of `request_id`, which gives nothing more.
+
+    The counter's half of the work, so it runs inside the counter's transaction: the
+    caller checks who may, holds the till shift, vets the payment and the amount in
+    `before_create` (called under the shop order's lock, for a new refund only), and calls
+    `refund_after_commit` once its transaction has committed."""
+    refund, created = _refund_prepare(
+        shop_order=shop_order,
+        amount=amount,
+        reason=reason,
+        key=cash_refund_key(request_id),
+        actor=actor,
+        now=timezone.now(),
+        gateway_id=GatewayId.CASH,
+        before_create=before_create,
+    )
+    if created:
+        _refund_settle(refund, ok=True, message="", raw={"handed_back_by": actor.pk})
+    return refund, created
+
+
+def refund_after_commit(refund: Refund) -> None:
+    """What follows a successful refund once its own transaction has committed (see
+    `_order_charge_sync_if_cancelled` for why it cannot be inside it)."""
+    if refund.status == RefundStatus.SUCCESS:
+        _order_charge_sync_if_cancelled(refund)
 
 
 def refund_send(*, refund_id: int) -> Refund:

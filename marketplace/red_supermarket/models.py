@@ -52,6 +52,8 @@ class ReceiptKind(models.TextChoices):
     AGENCY_REFUND = "AGENCY_REFUND", "Agency refund"
     CASH_WITHDRAWAL = "CASH_WITHDRAWAL", "Cash withdrawal (助农取款)"
     PAYOUT = "PAYOUT", "Cash payout"
+    # Cash an online order was paid with, handed back: money returned, not a payout earned.
+    CASH_REFUND = "CASH_REFUND", "Cash refund (退款)"
     TILL_CLOSE = "TILL_CLOSE", "Till shift closed"
 
 

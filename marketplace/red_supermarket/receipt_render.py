@@ -28,6 +28,7 @@ TITLES = {
     ReceiptKind.AGENCY_REFUND: "代办退款回执",
     ReceiptKind.CASH_WITHDRAWAL: "助农取款回执",
     ReceiptKind.PAYOUT: "现金兑付回执",
+    ReceiptKind.CASH_REFUND: "退款回执",
     ReceiptKind.TILL_CLOSE: "交班结账单",
 }
 PAYMENT_NAMES = {
@@ -42,9 +43,11 @@ DETAIL_NAMES = {
     "expected": "应有",
     "variance": "差额",
     "member": "会员",
+    "refund": "退款单号",
+    "reason": "退款原因",
 }
 # Details printed as they are; the others are yuan amounts.
-TEXT_DETAILS = {"alipay_trade_no", "member"}
+TEXT_DETAILS = {"alipay_trade_no", "member", "refund", "reason"}
 
 
 def display_width(text: str) -> int:
@@ -91,6 +94,11 @@ def _money(value: object) -> str:
         return str(value)
 
 
+def receipt_title(receipt: Receipt) -> str:
+    """What the receipt is, as printed on it and named in its page's and PDF's titles."""
+    return TITLES.get(ReceiptKind(receipt.kind), receipt.get_kind_display())
+
+
 def receipt_lines(receipt: Receipt) -> list[str]:
     """The receipt as printed, one string per printer line, none wider than 32 columns."""
     supermarket = receipt.supermarket
@@ -98,7 +106,7 @@ def receipt_lines(receipt: Receipt) -> list[str]:
     issued = timezone.localtime(receipt.issued_at)
     out = [
         _centre(_fit(supermarket.name, WIDTH)),
-        _centre(TITLES.get(ReceiptKind(receipt.kind), receipt.get_kind_display())),
+        _centre(receipt_title(receipt)),
         rule,
         _fit(f"单号 {receipt.number}", WIDTH),
         _fit(f"时间 {issued:%Y-%m-%d %H:%M:%S}", WIDTH),
@@ -115,7 +123,9 @@ def receipt_lines(receipt: Receipt) -> list[str]:
             )
         )
     out += [rule, _pair("合计 TOTAL", f"¥{_money(receipt.total)}")]
-    out.append(_pair("支付方式", PAYMENT_NAMES.get(receipt.payment_method, receipt.payment_method)))
+    # Money handed back goes the other way: the villager is told how it was returned.
+    how = "退款方式" if receipt.kind == ReceiptKind.CASH_REFUND else "支付方式"
+    out.append(_pair(how, PAYMENT_NAMES.get(receipt.payment_method, receipt.payment_method)))
     for key, value in receipt.payment_details.items():
         if key in DETAIL_NAMES and value:
             shown = str(value) if key in TEXT_DETAILS else _money(value)
@@ -139,7 +149,7 @@ def receipt_pdf(receipt: Receipt) -> bytes:
     height = 2 * margin + leading * len(lines)
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(58 * mm, height))
-    pdf.setTitle(f"回执 {receipt.number}")
+    pdf.setTitle(f"{receipt_title(receipt)} {receipt.number}")
     pdf.setFont(CJK_FONT, size)
     # A column is half a CJK character: 32 columns fill the 52 mm between the margins.
     column = (58 * mm - 2 * margin) / WIDTH

@@ -317,14 +317,17 @@ class TransactionItem(graphene.ObjectType):
 
 
 class Refund(graphene.ObjectType):
-    """Ruralmart extension: money given back for one shop order through Alipay."""
+    """Ruralmart extension: money given back for one shop order, through Alipay or in cash
+    at the Red Supermarket counter that took it."""
 
     class Meta:
         name = "ShopOrderRefundItem"
         interfaces = (graphene.relay.Node,)
 
     out_request_no = graphene.String(
-        required=True, description="Alipay's out_request_no, reused on every retry."
+        required=True,
+        description="The refund's own number: Alipay's out_request_no, reused on every "
+        "retry, or the reference printed on a cash refund's receipt.",
     )
     amount = graphene.Field(Money, required=True)
     status = graphene.Field(RefundStatusEnum, required=True)

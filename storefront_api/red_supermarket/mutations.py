@@ -1,7 +1,9 @@
 """Counter mutations, each thin: refuse callers who operate no supermarket before any
 lookup, resolve the IDs, call one counter service, and answer its refusals as `errors`
-with `CounterErrorCode`. "You may not" (another supermarket's operator, an officer, a
-buyer) is a GraphQL PermissionDenied error, never an `errors` entry."""
+with `CounterErrorCode`, except `counterOrderCashRefund`, which answers the refund rules'
+`RefundErrorCode` (the till's NO_OPEN_SHIFT and NOT_ENOUGH_CASH among them). "You may
+not" (another supermarket's operator, an officer, a buyer) is a GraphQL PermissionDenied
+error, never an `errors` entry."""
 
 from __future__ import annotations
 
@@ -14,10 +16,14 @@ from django.core.exceptions import ValidationError
 
 from marketplace.accounts.permissions import role_scopes
 from marketplace.core.errors import PermissionRefused, refuse
+from marketplace.payments.error_codes import RefundErrorCode
 from marketplace.payments.models import TransactionItem as TransactionItemModel
 from marketplace.red_supermarket.counter import services
 from marketplace.red_supermarket.counter.error_codes import CounterErrorCode as DomainCode
-from marketplace.red_supermarket.counter.online_cash import counter_order_cash_take
+from marketplace.red_supermarket.counter.online_cash import (
+    counter_order_cash_refund,
+    counter_order_cash_take,
+)
 from marketplace.red_supermarket.counter.selectors import counter_sale_get
 from marketplace.red_supermarket.models import (
     CounterSaleStatus,
@@ -33,10 +39,12 @@ from storefront_api.core.mutations import (
     ErrorsMutation,
     error_code,
 )
-from storefront_api.payment.types import TransactionItem
+from storefront_api.order.staff import shop_order_from_global_id
+from storefront_api.payment.types import Refund, ShopOrderRefundError, TransactionItem
 from storefront_api.red_supermarket.types import (
     CounterPaymentMethodEnum,
     CounterSale,
+    Receipt,
     TillShift,
 )
 
@@ -299,3 +307,55 @@ class CounterOrderCashConfirm(CounterMutation):
         with refusals_as_permission_denied():
             confirmed = counter_order_cash_take(tx=tx, operator=user)
         return cls(transaction=confirmed, errors=[])
+
+
+class CounterOrderCashRefund(ErrorsMutation):
+    class Arguments:
+        shop_order = graphene.ID(required=True, description="The ShopOrder paid in cash.")
+        amount = graphene.String(
+            description='Yuan to hand back, e.g. "30.00". Omitted: what cancelling entitles '
+            "the buyer to (tourism lines by their cancellation tiers)."
+        )
+        request_id = graphene.UUID(
+            required=True,
+            description="Made once per submit and reused on every retry: the same id is the "
+            "same refund, and no more cash.",
+        )
+        reason = graphene.String(description="Why the cash is handed back (on the receipt).")
+
+    class Meta:
+        description = (
+            "Ruralmart extension: the operator hands back, from the till, cash an online "
+            "order was paid with at this counter; a successful refund with its receipt. "
+            "The till shift must be open (NO_OPEN_SHIFT) and hold the cash "
+            "(NOT_ENOUGH_CASH). For operators of the shop order's Red Supermarket."
+        )
+
+    # Refund rules' codes (NOT_PAID, AMOUNT_TOO_HIGH, INVALID) and the till's, one enum.
+    error_type = ShopOrderRefundError
+    error_codes = RefundErrorCode
+
+    refund = graphene.Field(Refund)
+    receipt = graphene.Field(Receipt)
+    errors = graphene.List(graphene.NonNull(ShopOrderRefundError), required=True)
+
+    @classmethod
+    def perform(
+        cls,
+        info: Any,
+        shop_order: str,
+        request_id: Any,
+        amount: str | None = None,
+        reason: str | None = None,
+    ) -> CounterOrderCashRefund:
+        user = require_some_operator(info)
+        target = shop_order_from_global_id(shop_order, field="shopOrder", codes=RefundErrorCode)
+        with refusals_as_permission_denied():
+            refund, receipt = counter_order_cash_refund(
+                shop_order=target,
+                operator=user,
+                request_id=request_id,
+                amount=amount,
+                reason=reason or "",
+            )
+        return cls(refund=refund, receipt=receipt, errors=[])

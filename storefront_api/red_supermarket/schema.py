@@ -15,6 +15,7 @@ from marketplace.red_supermarket.counter import selectors as counter
 from marketplace.red_supermarket.counter.online_cash_orders import (
     can_read_counter_cash_orders,
     counter_cash_orders,
+    counter_cash_refundable,
 )
 from marketplace.red_supermarket.models import RedSupermarket as RedSupermarketModel
 from marketplace.red_supermarket.selectors import (
@@ -28,6 +29,7 @@ from storefront_api.core.ids import decode_id
 from storefront_api.red_supermarket import mutations
 from storefront_api.red_supermarket.types import (
     CounterCashOrderCountableConnection,
+    CounterCashRefundable,
     CounterItem,
     CounterMemberCountableConnection,
     QuickKey,
@@ -115,6 +117,16 @@ class RedSupermarketQueries(graphene.ObjectType):
         ),
         **connection_args(),
     )
+    counter_cash_refundable = graphene.Field(
+        CounterCashRefundable,
+        supermarket=graphene.ID(required=True),
+        number=graphene.String(required=True, description='The order number ("#" allowed).'),
+        description=(
+            "Ruralmart extension: the shop order of this counter's shop in the order numbered "
+            "`number`, if its cash was taken into this till, with what may still be handed "
+            "back; null otherwise. For the supermarket's operators."
+        ),
+    )
     receipt = graphene.Field(
         Receipt,
         number=graphene.String(required=True),
@@ -189,6 +201,12 @@ class RedSupermarketQueries(graphene.ObjectType):
         )
 
     @staticmethod
+    def resolve_counter_cash_refundable(root: Any, info: Any, supermarket: str, number: str) -> Any:
+        # Operators only: they alone hand cash back, and the answer names a buyer.
+        found = _supermarket(info, supermarket, operate=True)
+        return counter_cash_refundable(supermarket=found, number=number)
+
+    @staticmethod
     def resolve_receipt(root: Any, info: Any, number: str) -> Any:
         user = _staff(info)
         found = counter.receipt_by_number(number=number)
@@ -216,3 +234,4 @@ class RedSupermarketMutations(graphene.ObjectType):
     till_shift_open = mutations.TillShiftOpen.Field()
     till_shift_close = mutations.TillShiftClose.Field()
     counter_order_cash_confirm = mutations.CounterOrderCashConfirm.Field()
+    counter_order_cash_refund = mutations.CounterOrderCashRefund.Field()

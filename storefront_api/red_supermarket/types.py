@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from marketplace.catalog.models import ProductVariant
 from marketplace.payments.models import TransactionItem as TransactionItemModel
-from marketplace.red_supermarket.counter.online_cash_orders import buyer_masked
+from marketplace.red_supermarket.counter.online_cash_orders import CashRefundable, buyer_masked
 from marketplace.red_supermarket.models import (
     CounterPaymentMethod,
     CounterSaleStatus,
@@ -390,3 +390,52 @@ class CounterCashOrderCountableConnection(CountableConnection):
     class Meta:
         node = CounterCashOrder
         strict_types = True
+
+
+class CounterCashRefundable(graphene.ObjectType):
+    """Ruralmart extension: a shop order whose cash was taken into this counter's till, with
+    what may still be handed back; the buyer masked."""
+
+    shop_order_id = graphene.ID(
+        required=True, description="The ShopOrder's global ID: pass it to counterOrderCashRefund."
+    )
+    order_number = graphene.String(required=True)
+    buyer = graphene.String(required=True, description="Masked: family name, phone's last 4.")
+    cancelled = graphene.Boolean(required=True, description="The order is cancelled.")
+    paid = graphene.Field(Money, required=True, description="The shop order's total, paid.")
+    refunded = graphene.Field(
+        Money, required=True, description="Handed back so far (in cash or through Alipay)."
+    )
+    left = graphene.Field(Money, required=True, description="What may still be handed back.")
+    policy_amount = graphene.Field(
+        Money,
+        description="For a cancelled order, what its cancellation entitles the buyer to (what "
+        "counterOrderCashRefund hands back with no amount); null otherwise, and for tourism "
+        "lines, whose tier is applied by the refund itself.",
+    )
+
+    @staticmethod
+    def resolve_shop_order_id(root: CashRefundable, info: Any) -> str:
+        return to_global_id("ShopOrder", root.shop_order.pk)
+
+    @staticmethod
+    def resolve_order_number(root: CashRefundable, info: Any) -> str:
+        return str(root.shop_order.order.number)
+
+    @staticmethod
+    def resolve_paid(root: CashRefundable, info: Any) -> Any:
+        return as_money(root.paid, root.shop_order.currency)
+
+    @staticmethod
+    def resolve_refunded(root: CashRefundable, info: Any) -> Any:
+        return as_money(root.refunded, root.shop_order.currency)
+
+    @staticmethod
+    def resolve_left(root: CashRefundable, info: Any) -> Any:
+        return as_money(root.left, root.shop_order.currency)
+
+    @staticmethod
+    def resolve_policy_amount(root: CashRefundable, info: Any) -> Any:
+        if root.policy_amount is None:
+            return None
+        return as_money(root.policy_amount, root.shop_order.currency)

@@ -24,8 +24,8 @@ from logistics.parcels.models import ParcelDispatch
 from marketplace.agency.models import AgencyOrder, TicketBooking, TicketStatus
 from marketplace.agency.models import OrderStatus as AgencyStatus
 from marketplace.orders.models import Order, OrderChargeStatus
-from marketplace.payments.models import TransactionStatus
-from marketplace.red_supermarket.models import CounterSale, Receipt, RedSupermarket
+from marketplace.payments.models import Refund, RefundStatus, TransactionStatus
+from marketplace.red_supermarket.models import CounterSale, Receipt, ReceiptKind, RedSupermarket
 from tests.agency.world import ID_NUMBER, agency_sandbox_running, ensure_catalogue
 from tests.browser import artefacts_dir, keep_screenshot
 from tests.logistics.conftest import station_in
@@ -449,3 +449,150 @@ def test_online_orders_paid_in_cash_at_the_counter(live_server: Any, chromium_pa
     assert f"应有现金 ¥{expected:.2f}" in page.inner_text("#till-summary")
     assert "差额 0.00（账实相符）" in page.inner_text("#till-variance")
     keep_screenshot(page, "counter-online-cash-till-closed")
+
+
+def test_cash_for_an_online_order_is_handed_back_at_the_counter(
+    live_server: Any, chromium_page: Any
+) -> None:
+    """The cash for an online order is taken, then part of it handed back: the order found
+    by its number with what is left, too much refused (AMOUNT_TOO_HIGH in Chinese), the
+    next answer lost and the page's retry paying out once, the 退款回执 shown with the
+    reason; the refund is SUCCESS in the books and the till closes with no variance
+    counting the float, the cash taken and the cash handed back. Then the closed till
+    refuses (NO_OPEN_SHIFT, said in Chinese with the way to open it), and once it is open
+    the rest goes back whole as a second refund."""
+    world = counter_world(goods=1)
+    tx = online_cash_order(world, world.goods[0], quantity=2)
+    order = Order.objects.get(pk=tx.checkout.order_id)
+    page = chromium_page
+    assert 0 < first_load_bytes(page, f"{live_server.url}/counter/") <= FIRST_LOAD_BUDGET_BYTES
+    page.fill("input[name=email]", world.operator.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#tabs button[aria-selected=true]")
+    page.click("#tabs button[data-panel=till]")
+    page.fill("#float-amount", "50.00")
+    page.click("#till-open")
+    page.wait_for_selector("#till-state")
+
+    page.click("#tabs button[data-panel=online-cash]")
+    row = page.locator(f"#cash-orders tr[data-reference='{tx.psp_reference}']")
+    row.locator("button.take-cash").click()
+    page.wait_for_selector("#cash-order-change-given")
+    paid = tx.amount
+    assert paid == Decimal("17.00")
+
+    page.fill("#refund-order-number", f"#{order.number}")
+    page.press("#refund-order-number", "Enter")
+    page.wait_for_selector("#refund-left")
+    assert page.inner_text("#refund-left") == f"¥{paid:.2f}"
+    assert "王** 尾号5678" in page.inner_text("#refund-order")
+    assert page.inner_text("#refund-whole") == f"退剩余全部 ¥{paid:.2f}"
+
+    # More than was paid: the server refuses it and the operator reads why.
+    page.fill("#refund-amount", f"{paid + 1:.2f}")
+    page.click("#refund-typed")
+    page.wait_for_selector("#cash-refund-message.error")
+    assert f"退款金额超过可退金额（最多 ¥{paid:.2f}）" in page.inner_text("#cash-refund-message")
+    assert not Refund.objects.exists()
+
+    # The server hands the cash back, but its answer is lost: the page retries with the
+    # same request id and is answered with that refund, not a second one.
+    sent: list[str] = []
+
+    def drop_the_first_answer(route: Any) -> None:
+        body = route.request.post_data or ""
+        if "counterOrderCashRefund" in body:
+            sent.append(json.loads(body)["variables"]["r"])
+            if len(sent) == 1:
+                route.fetch()
+                route.abort()
+                return
+        route.continue_()
+
+    page.route("**/graphql/", drop_the_first_answer)
+    page.fill("#refund-amount", "5.00")
+    page.fill("#refund-reason", "少了一件")
+    page.click("#refund-typed")
+    page.wait_for_selector("#cash-refund-receipt")
+    page.unroute("**/graphql/")
+    assert len(sent) == 2 and sent[0] == sent[1]
+    refund = Refund.objects.get()
+    assert (refund.status, refund.amount, refund.reason) == (
+        RefundStatus.SUCCESS,
+        Decimal("5.00"),
+        "少了一件",
+    )
+    assert "已退" in page.inner_text("#cash-refund-message")
+    receipt = Receipt.objects.get(number=page.inner_text("#cash-refund-receipt"))
+    assert (receipt.kind, receipt.total) == (ReceiptKind.CASH_REFUND, Decimal("5.00"))
+    printed = page.frame_locator("#cash-refund-receipt-preview").locator(".receipt")
+    printed.wait_for()
+    text = printed.inner_text()
+    assert "退款回执" in text and "现金兑付" not in text and "少了一件" in text
+    # The order found again shows what is left for another refund.
+    page.wait_for_function(
+        f"document.querySelector('#refund-left')?.textContent === '¥{paid - 5:.2f}'"
+    )
+    keep_screenshot(page, "counter-online-cash-refunded")
+
+    expected = Decimal("50.00") + paid - Decimal("5.00")
+    page.click("#tabs button[data-panel=till]")
+    page.fill("#counted-amount", f"{expected:.2f}")
+    page.click("#till-close")
+    page.wait_for_selector("#till-variance")
+    assert f"应有现金 ¥{expected:.2f}" in page.inner_text("#till-summary")
+    assert "差额 0.00（账实相符）" in page.inner_text("#till-variance")
+
+    # With the till closed no cash goes out; the page sends the operator to open it.
+    page.click("#tabs button[data-panel=online-cash]")
+    page.click("#refund-whole")
+    page.wait_for_selector("#cash-refund-open-till")
+    assert "钱箱没开，不能退现金" in page.inner_text("#cash-refund-message")
+    # Once the till is open again the rest goes back whole, as a refund of its own.
+    page.click("#cash-refund-open-till")
+    page.wait_for_selector("#panel-till:not([hidden]) #float-amount")
+    page.fill("#float-amount", "5.00")
+    page.click("#till-open")
+    page.wait_for_selector("#till-state")
+    page.click("#tabs button[data-panel=online-cash]")
+    page.click("#refund-whole")
+    page.wait_for_function("document.querySelector('#refund-left')?.textContent === '¥0.00'")
+    assert f"已退 #{order.number} 现金 ¥{paid - 5:.2f}" in page.inner_text("#cash-refund-message")
+    assert page.is_disabled("#refund-whole") and page.is_disabled("#refund-typed")
+    amounts = sorted(
+        Refund.objects.filter(status=RefundStatus.SUCCESS).values_list("amount", flat=True)
+    )
+    assert amounts == [Decimal("5.00"), paid - 5]
+
+
+def test_a_till_without_the_cash_refuses_the_refund_in_chinese(
+    live_server: Any, chromium_page: Any
+) -> None:
+    """The order's cash was taken, but the drawer was counted short of it at the close:
+    the next shift's small float cannot cover the refund, and the page says so
+    (NOT_ENOUGH_CASH) without handing anything back."""
+    world = counter_world(goods=1)
+    tx = online_cash_order(world, world.goods[0], quantity=2)
+    order = Order.objects.get(pk=tx.checkout.order_id)
+    page = chromium_page
+    _log_in_and_open_the_till(page, live_server.url, world)
+    page.click("#tabs button[data-panel=online-cash]")
+    page.locator(f"#cash-orders tr[data-reference='{tx.psp_reference}'] button.take-cash").click()
+    page.wait_for_selector("#cash-order-change-given")
+    page.click("#tabs button[data-panel=till]")
+    page.fill("#counted-amount", "0.00")
+    page.click("#till-close")
+    page.wait_for_selector("#till-variance")
+    page.fill("#float-amount", "5.00")
+    page.click("#till-open")
+    page.wait_for_selector("#till-state")
+
+    page.click("#tabs button[data-panel=online-cash]")
+    page.fill("#refund-order-number", str(order.number))
+    page.click("#refund-find")
+    page.click("#refund-whole")
+    page.wait_for_selector("#cash-refund-message.error")
+    assert "钱箱里的现金不够退这笔钱" in page.inner_text("#cash-refund-message")
+    assert not Refund.objects.exists()
+    assert page.inner_text("#refund-left") == f"¥{tx.amount:.2f}"

@@ -54,6 +54,31 @@ def test_every_kind_fits_32_columns_and_makes_a_pdf() -> None:
         assert pdf.startswith(b"%PDF") and b"STSong-Light" in pdf
 
 
+def test_a_cash_refund_receipt_says_refund_with_its_number_and_reason() -> None:
+    supermarket = factories.red_supermarket(shop_obj=factories.shop())
+    operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=supermarket.shop)
+    receipt = receipt_issue(
+        supermarket=supermarket,
+        kind=ReceiptKind.CASH_REFUND,
+        reference="order-cash-refund:1",
+        lines=[{"name": "退款 订单 #7", "quantity": 1, "unit_price": "5.00", "amount": "5.00"}],
+        total=Decimal("5.00"),
+        payment_method="CASH",
+        payment_details={"refund": "RF20261204AB12", "reason": "少了一件"},
+        operator=operator,
+    )
+    lines = receipt_lines(receipt)
+    assert lines[1].strip() == "退款回执"
+    assert not any("兑付" in line or "支付方式" in line for line in lines)
+    assert any(line.startswith("退款方式") and line.endswith("现金") for line in lines)
+    # Printed as typed, not read as yuan amounts.
+    assert any(line.startswith("退款原因") and line.endswith("少了一件") for line in lines)
+    assert "RF20261204AB12" in "".join(lines)
+    headers = {"Authorization": f"Bearer {create_token(user=operator)}"}
+    page = Client().get(f"/counter/receipts/{receipt.number}/", headers=headers).content.decode()
+    assert f"<title>退款回执 {receipt.number}</title>" in page
+
+
 def test_only_the_supermarkets_staff_open_a_receipt_and_reprints_count() -> None:
     supermarket = factories.red_supermarket(shop_obj=factories.shop())
     operator = factories.user(role=Role.SUPERMARKET_OPERATOR, shop_obj=supermarket.shop)

@@ -1,25 +1,41 @@
-"""Cash for an online order the buyer chose to pay at the counter (`counterOrderCashConfirm`).
+"""Cash for an online order the buyer chose to pay at the counter (`counterOrderCashConfirm`),
+and that cash handed back when the order is cancelled or returned (`counterOrderCashRefund`).
 
 The cash goes into the till of the confirming operator's Red Supermarket the moment it is
-taken (`marketplace.payments.ledger`), so it must be taken the way every other cash path
-takes it: with the supermarket's open till shift locked. A close then waits for the confirm
-and counts its cash, and cash is never taken while the till is closed, where no shift would
-ever count it.
+taken (`marketplace.payments.ledger`), and leaves it the moment it is handed back, so both
+go the way every other cash path goes: with the supermarket's open till shift locked. A
+close then waits for them and counts their cash, and cash never moves while the till is
+closed, where no shift would ever count it. The refund record and its rules belong to
+`marketplace.payments.refunds`; this module owns the till's side (who, which till, enough
+cash) and the receipt.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
+from uuid import UUID
+
 from django.db import transaction
 
+from collective_econ.models import Posting
 from marketplace.accounts.models import User
 from marketplace.accounts.permissions import role_scopes
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.orders.models import ShopOrder
 from marketplace.payments.cash import cash_payment_confirm
-from marketplace.payments.models import TransactionItem, TransactionStatus
+from marketplace.payments.error_codes import RefundErrorCode
+from marketplace.payments.ledger import payment_received_key
+from marketplace.payments.models import Refund, TransactionItem, TransactionStatus
+from marketplace.payments.refunds import (
+    refund_after_commit,
+    refund_amount_parse,
+    shop_order_cash_refund_record,
+)
 from marketplace.red_supermarket.counter.error_codes import CounterErrorCode
-from marketplace.red_supermarket.counter.services import till_shift_lock_open
-from marketplace.red_supermarket.models import RedSupermarket
+from marketplace.red_supermarket.counter.ledger import till_account, till_cash_balance
+from marketplace.red_supermarket.counter.services import require_operator, till_shift_lock_open
+from marketplace.red_supermarket.models import Receipt, ReceiptKind, RedSupermarket
+from marketplace.red_supermarket.receipts import receipt_issue
 
 
 def _order_shop_ids(tx: TransactionItem) -> set[int]:
@@ -56,3 +72,131 @@ def counter_order_cash_take(*, tx: TransactionItem, operator: User) -> Transacti
                 CounterErrorCode.NO_OPEN_SHIFT,
             )
     return cash_payment_confirm(transaction_id=tx.pk, actor=operator)
+
+
+def order_cash_refund_reference(refund_id: int) -> str:
+    return f"order-cash-refund:{refund_id}"
+
+
+def order_cash_refund_receipt(*, refund: Refund) -> Receipt | None:
+    """The receipt the buyer signed for the cash handed back (CASH_REFUND, printed 退款回执)."""
+    return Receipt.objects.filter(
+        kind=ReceiptKind.CASH_REFUND, reference=order_cash_refund_reference(refund.pk)
+    ).first()
+
+
+def counter_order_cash_refund(
+    *,
+    shop_order: ShopOrder,
+    operator: User | None,
+    request_id: UUID,
+    amount: object = None,
+    reason: str = "",
+) -> tuple[Refund, Receipt]:
+    """The operator of the shop order's Red Supermarket hands back cash the order was paid
+    with: `amount` (None: what the cancellation entitles) out of the till, recorded as a
+    successful refund with its receipt. Idempotent per `request_id`: a retry answers the
+    same refund and receipt and hands back nothing more, even after the till has closed.
+
+    Refused (PermissionRefused) for anyone but that supermarket's operators; with
+    RefundErrorCode NOT_PAID (not paid in cash into this till), INVALID / AMOUNT_TOO_HIGH
+    (the refund rules; INVALID on requestId too when it is retried with another
+    amount), NO_OPEN_SHIFT, NOT_ENOUGH_CASH. Locks the open till shift, then
+    the shop order (in the refund rules), then the cash payment."""
+    supermarket = (
+        RedSupermarket.objects.select_related("shop__village")
+        .filter(shop_id=shop_order.shop_id)
+        .first()
+    )
+    if supermarket is None:
+        raise PermissionRefused("This shop has no Red Supermarket to hand cash back at.")
+    user = require_operator(user=operator, supermarket=supermarket)
+    value = refund_amount_parse(amount)
+    with transaction.atomic():
+        refund, receipt = _cash_refund_in_till(
+            shop_order=shop_order,
+            supermarket=supermarket,
+            operator=user,
+            request_id=request_id,
+            amount=value,
+            reason=reason,
+        )
+    refund_after_commit(refund)
+    return refund, receipt
+
+
+def _cash_refund_in_till(
+    *,
+    shop_order: ShopOrder,
+    supermarket: RedSupermarket,
+    operator: User,
+    request_id: UUID,
+    amount: Decimal | None,
+    reason: str,
+) -> tuple[Refund, Receipt]:
+    # Whoever pays cash out holds the shift first: a close waits for this refund and counts
+    # it, and two refunds at this till read its cash one after the other.
+    shift = till_shift_lock_open(supermarket=supermarket)
+    village = supermarket.shop.village
+
+    def vet(payment: TransactionItem, refund_amount: Decimal) -> None:
+        received = Posting.objects.filter(
+            transaction__idempotency_key=payment_received_key(payment.pk), amount__gt=0
+        ).values_list("account_id", flat=True)
+        # The refund posts back against the till the cash went into; only that drawer can
+        # hand it back, or one till would be short and another over at their close.
+        if till_account(village=village).pk not in set(received):
+            raise refuse(
+                None,
+                "这笔现金不是在本店收的 / this order's cash was not taken into this till.",
+                RefundErrorCode.NOT_PAID,
+            )
+        if shift is None:
+            raise refuse(
+                None,
+                "开钱箱后才能退现金 / open the till before handing cash back.",
+                RefundErrorCode.NO_OPEN_SHIFT,
+            )
+        cash = till_cash_balance(village=village)
+        if cash < refund_amount:
+            raise refuse(
+                "amount",
+                f"钱箱只有 ¥{cash} / the till holds ¥{cash}, not enough for ¥{refund_amount}.",
+                RefundErrorCode.NOT_ENOUGH_CASH,
+            )
+
+    refund, created = shop_order_cash_refund_record(
+        shop_order=shop_order,
+        actor=operator,
+        reason=reason,
+        amount=amount,
+        request_id=request_id,
+        before_create=vet,
+    )
+    if not created and amount is not None and amount != refund.amount:
+        # A retry repeats its amount; another amount under the same id is a client's bug,
+        # answered as one rather than with a refund it did not ask for.
+        raise refuse(
+            "request_id",
+            f"This requestId already handed back ¥{refund.amount}; use a new one for ¥{amount}.",
+            RefundErrorCode.INVALID,
+        )
+    order = refund.shop_order.order
+    receipt = receipt_issue(
+        supermarket=supermarket,
+        kind=ReceiptKind.CASH_REFUND,
+        reference=order_cash_refund_reference(refund.pk),
+        lines=[
+            {
+                "name": f"退款 订单 {order}",
+                "quantity": 1,
+                "unit_price": str(refund.amount),
+                "amount": str(refund.amount),
+            }
+        ],
+        total=refund.amount,
+        payment_method="CASH",
+        operator=operator,
+        payment_details={"refund": refund.out_request_no, "reason": refund.reason},
+    )
+    return refund, receipt

@@ -22,7 +22,12 @@ from django.views.decorators.http import require_GET
 from marketplace.accounts.models import User
 from marketplace.red_supermarket.counter.selectors import receipt_by_number
 from marketplace.red_supermarket.models import Receipt
-from marketplace.red_supermarket.receipt_render import qr_svg, receipt_lines, receipt_pdf
+from marketplace.red_supermarket.receipt_render import (
+    qr_svg,
+    receipt_lines,
+    receipt_pdf,
+    receipt_title,
+)
 from marketplace.red_supermarket.receipts import receipt_mark_reprinted
 from marketplace.red_supermarket.selectors import can_view_supermarket
 
@@ -72,7 +77,9 @@ def _receipt_for(request: HttpRequest, number: str) -> Receipt:
 def receipt_page(request: HttpRequest, number: str) -> HttpResponse:
     receipt = _receipt_for(request, number)
     return render(
-        request, "counter/receipt.html", {"receipt": receipt, "lines": receipt_lines(receipt)}
+        request,
+        "counter/receipt.html",
+        {"receipt": receipt, "title": receipt_title(receipt), "lines": receipt_lines(receipt)},
     )
 
 
