@@ -250,6 +250,19 @@ OPERATIONS: dict[str, tuple[str, Callable[[Town], dict[str, Any]], set[str], str
         {"officer", "manager", "operator", "admin"},
         "complaintCreate",
     ),
+    "complaints(village)": (
+        "query($v: ID!) { complaints(filter: {village: $v}, first: 5) { totalCount } }",
+        lambda t: {"v": _gid("Village", t.shops[0].village_id)},
+        {"officer", "county_officer", "manager", "admin"},
+        "",
+    ),
+    # Published: the formula is how villages are ranked, so anyone may read it.
+    "redFlagScoringFormulas": (
+        "{ redFlagScoringFormulas { version weights } }",
+        lambda t: {},
+        set(ROLES),
+        "",
+    ),
 }
 
 
