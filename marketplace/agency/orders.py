@@ -65,7 +65,7 @@ from marketplace.payments.alipay.gateway import AlipayError, AlipayGateway, gate
 from marketplace.red_supermarket.counter import alipay_face_to_face as f2f
 from marketplace.red_supermarket.counter.services import alipay_timeout, stale_after
 from marketplace.red_supermarket.models import ReceiptKind, RedSupermarket
-from marketplace.red_supermarket.receipts import receipt_issue
+from marketplace.red_supermarket.receipts import receipt_issue, receipt_line
 from marketplace.red_supermarket.selectors import can_operate_supermarket
 
 logger = logging.getLogger("ruralmart.agency")
@@ -297,9 +297,9 @@ def _record_payment(order: AgencyOrder) -> None:
             actor=order.operator,
             by_alipay=by_alipay,
         )
-    lines = [{"name": item.name, "quantity": 1, "unit_price": str(amount), "amount": str(amount)}]
+    lines = [receipt_line(item.name, amount)]
     if fee:
-        lines.append({"name": "手续费", "quantity": 1, "unit_price": str(fee), "amount": str(fee)})
+        lines.append(receipt_line("手续费", fee))
     details = {"account": order.account, "request_id": order.request_id}
     if by_alipay:
         details["alipay_trade_no"] = order.alipay_trade_no
@@ -574,14 +574,7 @@ def _refund_to_villager(*, order: AgencyOrder, actor: User) -> None:
         supermarket=order.supermarket,
         kind=ReceiptKind.AGENCY_REFUND,
         reference=f"agency-order:{order.pk}",
-        lines=[
-            {
-                "name": f"退款 {order.item.name}",
-                "quantity": 1,
-                "unit_price": str(total),
-                "amount": str(total),
-            }
-        ],
+        lines=[receipt_line(f"退款 {order.item.name}", total)],
         total=total,
         payment_method=order.payment_method,
         operator=actor,

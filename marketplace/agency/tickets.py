@@ -33,7 +33,7 @@ from marketplace.agency.validation import fee_for, id_number_is_valid
 from marketplace.core.errors import PermissionRefused, refuse
 from marketplace.red_supermarket.counter.services import till_shift_lock_open
 from marketplace.red_supermarket.models import ReceiptKind, RedSupermarket
-from marketplace.red_supermarket.receipts import receipt_issue
+from marketplace.red_supermarket.receipts import receipt_issue, receipt_line
 from marketplace.red_supermarket.selectors import can_view_supermarket
 
 logger = logging.getLogger("ruralmart.agency")
@@ -248,23 +248,14 @@ def ticket_issue(
             actor=operator,
         )
         lines = [
-            {
-                "name": f"{locked.item.name} {locked.origin}→{locked.destination} "
+            receipt_line(
+                f"{locked.item.name} {locked.origin}→{locked.destination} "
                 f"{timezone.localtime(locked.departure_at):%m-%d %H:%M}",
-                "quantity": 1,
-                "unit_price": str(locked.price),
-                "amount": str(locked.price),
-            },
+                locked.price,
+            ),
         ]
         if locked.fee:
-            lines.append(
-                {
-                    "name": "手续费",
-                    "quantity": 1,
-                    "unit_price": str(locked.fee),
-                    "amount": str(locked.fee),
-                }
-            )
+            lines.append(receipt_line("手续费", locked.fee))
         receipt_issue(
             supermarket=locked.supermarket,
             kind=ReceiptKind.AGENCY_ORDER,
@@ -323,18 +314,8 @@ def ticket_refund(
             kind=ReceiptKind.AGENCY_REFUND,
             reference=f"agency-ticket:{locked.pk}",
             lines=[
-                {
-                    "name": f"退票 {locked.origin}→{locked.destination}",
-                    "quantity": 1,
-                    "unit_price": str(locked.price),
-                    "amount": str(locked.price),
-                },
-                {
-                    "name": "退票手续费",
-                    "quantity": 1,
-                    "unit_price": str(-refund.refund_fee),
-                    "amount": str(-refund.refund_fee),
-                },
+                receipt_line(f"退票 {locked.origin}→{locked.destination}", locked.price),
+                receipt_line("退票手续费", -refund.refund_fee),
             ],
             total=refund.refund_amount,
             payment_method="CASH",

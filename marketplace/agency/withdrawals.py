@@ -43,7 +43,7 @@ from marketplace.agency.validation import (
 )
 from marketplace.core.errors import refuse
 from marketplace.red_supermarket.models import ReceiptKind, RedSupermarket
-from marketplace.red_supermarket.receipts import receipt_issue
+from marketplace.red_supermarket.receipts import receipt_issue, receipt_line
 
 ITEM_CODE = "cash-withdrawal"
 QUERY_WITHDRAWAL_TASK = "agency.query_withdrawal"
@@ -246,14 +246,7 @@ def cash_withdrawal_resolve(
                 supermarket=withdrawal.supermarket,
                 kind=ReceiptKind.CASH_WITHDRAWAL,
                 reference=withdrawal_key(withdrawal),
-                lines=[
-                    {
-                        "name": f"助农取款 {withdrawal.card_masked}",
-                        "quantity": 1,
-                        "unit_price": str(withdrawal.amount),
-                        "amount": str(withdrawal.amount),
-                    }
-                ],
+                lines=[receipt_line(f"助农取款 {withdrawal.card_masked}", withdrawal.amount)],
                 total=withdrawal.amount,
                 payment_method="CARD",
                 operator=withdrawal.operator,

@@ -34,6 +34,11 @@ def _next_number(*, supermarket: RedSupermarket, at: datetime) -> str:
     return f"RS{supermarket.pk:04d}-{day:%Y%m%d}-{last:04d}"
 
 
+def receipt_line(name: str, amount: Decimal) -> dict[str, Any]:
+    """One line of one item at `amount`: what every service, fee or cash movement prints."""
+    return {"name": name, "quantity": 1, "unit_price": str(amount), "amount": str(amount)}
+
+
 @transaction.atomic
 def receipt_issue(
     *,

@@ -35,7 +35,7 @@ from marketplace.red_supermarket.counter.error_codes import CounterErrorCode
 from marketplace.red_supermarket.counter.ledger import till_account, till_cash_balance
 from marketplace.red_supermarket.counter.services import require_operator, till_shift_lock_open
 from marketplace.red_supermarket.models import Receipt, ReceiptKind, RedSupermarket
-from marketplace.red_supermarket.receipts import receipt_issue
+from marketplace.red_supermarket.receipts import receipt_issue, receipt_line
 
 
 def _order_shop_ids(tx: TransactionItem) -> set[int]:
@@ -186,14 +186,7 @@ def _cash_refund_in_till(
         supermarket=supermarket,
         kind=ReceiptKind.CASH_REFUND,
         reference=order_cash_refund_reference(refund.pk),
-        lines=[
-            {
-                "name": f"退款 订单 {order}",
-                "quantity": 1,
-                "unit_price": str(refund.amount),
-                "amount": str(refund.amount),
-            }
-        ],
+        lines=[receipt_line(f"退款 订单 {order}", refund.amount)],
         total=refund.amount,
         payment_method="CASH",
         operator=operator,

@@ -23,7 +23,7 @@ from marketplace.red_supermarket.counter.error_codes import CounterErrorCode
 from marketplace.red_supermarket.counter.ledger import post_parcel_dispatch_fee
 from marketplace.red_supermarket.counter.services import till_shift_lock_open
 from marketplace.red_supermarket.models import Receipt, ReceiptKind, RedSupermarket
-from marketplace.red_supermarket.receipts import receipt_issue
+from marketplace.red_supermarket.receipts import receipt_issue, receipt_line
 
 
 def _takes_cash(fee: Decimal | str) -> bool:
@@ -85,16 +85,14 @@ def parcel_dispatch_at_counter(
         kind=ReceiptKind.AGENCY_ORDER,
         reference=parcel_dispatch_reference(dispatch.pk),
         lines=[
-            {
-                "name": " ".join(
+            receipt_line(
+                " ".join(
                     part
                     for part in ("寄件", carrier, dispatch.waybill, dispatch.destination)
                     if part
                 ),
-                "quantity": 1,
-                "unit_price": str(dispatch.fee_amount),
-                "amount": str(dispatch.fee_amount),
-            }
+                dispatch.fee_amount,
+            )
         ],
         total=dispatch.fee_amount,
         payment_method="CASH",

@@ -59,7 +59,7 @@ from marketplace.red_supermarket.models import (
     TillShift,
     TillShiftStatus,
 )
-from marketplace.red_supermarket.receipts import receipt_issue
+from marketplace.red_supermarket.receipts import receipt_issue, receipt_line
 from marketplace.red_supermarket.selectors import can_operate_supermarket
 
 logger = logging.getLogger("ruralmart.counter")
@@ -742,38 +742,13 @@ def till_shift_close(*, shift: TillShift, operator: User | None, counted_amount:
         kind=ReceiptKind.TILL_CLOSE,
         reference=f"till-shift:{locked.pk}",
         lines=[
-            {
-                "name": "备用金 float",
-                "quantity": 1,
-                "unit_price": str(locked.float_amount),
-                "amount": str(locked.float_amount),
-            },
-            {
-                "name": "应有现金 expected",
-                "quantity": 1,
-                "unit_price": str(expected),
-                "amount": str(expected),
-            },
-            {
-                "name": "清点现金 counted",
-                "quantity": 1,
-                "unit_price": str(counted),
-                "amount": str(counted),
-            },
-            {
-                "name": "差额 variance",
-                "quantity": 1,
-                "unit_price": str(locked.variance),
-                "amount": str(locked.variance),
-            },
+            receipt_line("备用金 float", locked.float_amount),
+            receipt_line("应有现金 expected", expected),
+            receipt_line("清点现金 counted", counted),
+            receipt_line("差额 variance", locked.variance),
             # What the operator puts back in the collective's safe: less than the float
             # when payouts took more cash than the shift took in.
-            {
-                "name": "交回备用金 float returned",
-                "quantity": 1,
-                "unit_price": str(float_returned),
-                "amount": str(float_returned),
-            },
+            receipt_line("交回备用金 float returned", float_returned),
         ],
         total=counted,
         payment_method="CASH",
